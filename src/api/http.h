@@ -1,0 +1,141 @@
+// The HTTP layer's vocabulary: an Exchange (one request and its response, plain or streamed), route
+// handlers as coroutines, and the Router. Handlers decode, call app/, and encode; nothing more.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json.hpp>
+
+#include "core/result.h"
+#include "model/actor.h"
+
+namespace firebreak::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+
+using Request = http::request<http::string_body>;
+
+// What a route needs from the caller before its handler runs.
+enum class Auth {
+  kNone,    // public (health, metrics, status page)
+  kRead,    // a token with read
+  kWrite,   // a token with write
+  kApprove, // a token with approve
+  kAdmin,   // a token with admin
+  kCustom,  // the handler authenticates (ingest by integration key, MCP)
+};
+
+class Exchange {
+ public:
+  Exchange(Request& req, beast::tcp_stream& stream) : req_(req), stream_(stream) {}
+
+  const Request& req() const { return req_; }
+  Request& req() { return req_; }
+  beast::tcp_stream& stream() { return stream_; }
+  // Percent-decoded path without the query string.
+  std::string path;
+  std::map<std::string, std::string> query;
+  // Values captured by {name} segments of the route.
+  std::map<std::string, std::string> params;
+  // Set for routes with Auth other than kNone/kCustom.
+  std::optional<model::Principal> principal;
+  std::string route;  // the matched pattern (for metrics)
+  std::string remote;  // peer address
+
+  // The request body parsed as JSON; an empty body is null. Errors name the body.
+  Result<json::value> JsonBody() const;
+  // Header value or "".
+  std::string Header(std::string_view name) const;
+  const std::string& Param(const std::string& name) const { return params.at(name); }
+
+  // One complete response.
+  asio::awaitable<void> Reply(http::response<http::string_body> res);
+  asio::awaitable<void> Json(int status, const json::value& body);
+  asio::awaitable<void> Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  // {"error":{"code","message","field"}} with the status the error code maps to.
+  asio::awaitable<void> Fail(const Error& e);
+  // For results: Json(ok_status, to_json(value)) or Fail.
+  template <class T, class F>
+  asio::awaitable<void> Respond(const Result<T>& r, F to_json, int ok_status = 200) {
+    if (!r) co_await Fail(r.error());
+    else co_await Json(ok_status, to_json(*r));
+  }
+
+  // Streaming (chunked) responses, e.g. server-sent events. After StartStream, WriteChunk as often as
+  // needed (false once the client is gone), then EndStream. The connection closes afterwards.
+  asio::awaitable<bool> StartStream(int status, std::string content_type,
+                                    std::vector<std::pair<std::string, std::string>> headers = {});
+  asio::awaitable<bool> WriteChunk(std::string_view data);
+  asio::awaitable<void> EndStream();
+
+  // Extra headers added to every response of this exchange (CORS-free; security headers).
+  std::vector<std::pair<std::string, std::string>> extra_headers;
+  bool replied() const { return replied_; }
+  bool streaming() const { return streaming_; }
+  int status() const { return status_; }
+  bool keep_alive = true;
+
+ private:
+  Request& req_;
+  beast::tcp_stream& stream_;
+  bool replied_ = false;
+  bool streaming_ = false;
+  int status_ = 0;
+};
+
+using Handler = std::function<asio::awaitable<void>(Exchange&)>;
+
+struct Route {
+  http::verb method;
+  std::string pattern;  // "/api/v1/incidents/{id}/timeline"
+  Auth auth;
+  Handler handler;
+  std::vector<std::string> segments;
+};
+
+class Router {
+ public:
+  void Add(http::verb method, std::string pattern, Auth auth, Handler handler);
+  // Finds the route for method+path and fills `params`. If the path exists with other methods only,
+  // returns null and sets `allowed` to them (for 405).
+  const Route* Match(http::verb method, const std::string& path, std::map<std::string, std::string>& params,
+                     std::vector<std::string>& allowed) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// Awaits an async app command: `start(callback)` begins it; the awaiting coroutine resumes on its
+// own executor with the result. A plain function (not a coroutine): GCC 12 destroys temporaries
+// passed as coroutine arguments twice, so callers also name the lambda before awaiting.
+template <class T, class Start>
+auto Await(Start start) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(Result<T>)>(
+      [](auto handler, Start start) {
+        auto ex = asio::get_associated_executor(handler);
+        using H = decltype(handler);
+        auto h = std::make_shared<H>(std::move(handler));
+        start([h, ex](Result<T> r) mutable {
+          asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
+        });
+      },
+      asio::use_awaitable, std::move(start));
+}
+
+}  // namespace firebreak::api

@@ -1,0 +1,48 @@
+// Health, metrics, identity and tokens.
+#include "api/server.h"
+#include "core/time.h"
+
+namespace firebreak::api {
+
+void RegisterSystemRoutes(Server& s) {
+  auto& app = s.app();
+  auto& r = s.router();
+
+  r.Add(http::verb::get, "/healthz", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<void> {
+    json::object o{{"status", "ok"},
+                   {"version", std::string_view(FIREBREAK_VERSION)},
+                   {"schema_version", app.store().schema_version()},
+                   {"time", core::FormatRfc3339(app.clock().Now())}};
+    co_await ex.Json(200, o);
+  });
+
+  r.Add(http::verb::get, "/metrics", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<void> {
+    app.RefreshGauges();
+    co_await ex.Text(200, app.metrics().Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  r.Add(http::verb::get, "/api/v1/whoami", Auth::kRead, [](Exchange& ex) -> asio::awaitable<void> {
+    const auto& p = *ex.principal;
+    json::object o{{"actor", p.actor.ToString()},
+                   {"person", p.person},
+                   {"token", p.token_id},
+                   {"scopes", model::ScopesToString(p.scopes)}};
+    co_await ex.Json(200, o);
+  });
+
+  r.Add(http::verb::post, "/api/v1/tokens", Auth::kAdmin, [&app](Exchange& ex) -> asio::awaitable<void> {
+    auto body = ex.JsonBody();
+    if (!body) co_return co_await ex.Fail(body.error());
+    auto req = app::DecodeToken(*body);
+    if (!req) co_return co_await ex.Fail(req.error());
+    auto t = app.CreateToken(*ex.principal, *req);
+    if (!t) co_return co_await ex.Fail(t.error());
+    json::object out{{"id", t->record.id},
+                     {"token", t->token},
+                     {"person", t->record.person},
+                     {"scopes", model::ScopesToString(t->record.scopes)}};
+    co_await ex.Json(201, out);
+  });
+}
+
+}  // namespace firebreak::api

@@ -1,0 +1,162 @@
+#include "app/requests.h"
+
+#include <charconv>
+
+#include "core/json.h"
+#include "core/strings.h"
+
+namespace firebreak::app {
+
+using core::ObjectReader;
+
+Result<engine::DeclareSpec> DecodeDeclare(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"title", "severity", "services", "impact", "roles", "flags"});
+  engine::DeclareSpec s;
+  s.title = r.String("title", true).value_or("");
+  auto sev = r.String("severity");
+  s.services = r.StringArray("services").value_or(std::vector<std::string>{});
+  s.impact = r.String("impact").value_or("");
+  if (auto roles = r.StringMap("roles")) s.roles = *roles;
+  s.flags = r.StringArray("flags").value_or(std::vector<std::string>{});
+  FB_TRY(r.status());
+  if (sev) {
+    auto parsed = model::ParseSeverity(*sev);
+    if (!parsed) return InvalidArgument(parsed.error().message, "severity");
+    s.severity = *parsed;
+  }
+  return s;
+}
+
+Result<TransitionRequest> DecodeTransition(const boost::json::value& body) {
+  TransitionRequest t;
+  if (body.is_null()) return t;
+  ObjectReader r(body, "");
+  r.RejectUnknown({"note"});
+  t.note = r.String("note").value_or("");
+  FB_TRY(r.status());
+  return t;
+}
+
+Result<NoteRequest> DecodeNote(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"text"});
+  NoteRequest n;
+  n.text = r.String("text", true).value_or("");
+  FB_TRY(r.status());
+  return n;
+}
+
+Result<SeverityRequest> DecodeSeverity(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"severity", "reason"});
+  auto sev = r.String("severity", true);
+  auto reason = r.String("reason");
+  FB_TRY(r.status());
+  auto parsed = model::ParseSeverity(*sev);
+  if (!parsed) return InvalidArgument(parsed.error().message, "severity");
+  return SeverityRequest{*parsed, reason.value_or("")};
+}
+
+Result<RoleRequest> DecodeRole(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"role", "person"});
+  RoleRequest q;
+  q.role = r.String("role", true).value_or("");
+  q.person = r.String("person").value_or("");
+  FB_TRY(r.status());
+  return q;
+}
+
+Result<ImpactRequest> DecodeImpact(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"impact"});
+  ImpactRequest q;
+  q.impact = r.String("impact", true).value_or("");
+  FB_TRY(r.status());
+  return q;
+}
+
+Result<ServicesRequest> DecodeServices(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"services", "reason"});
+  ServicesRequest q;
+  q.services = r.StringArray("services", true).value_or(std::vector<std::string>{});
+  q.reason = r.String("reason").value_or("");
+  FB_TRY(r.status());
+  if (q.services.empty()) return InvalidArgument("services must not be empty", "services");
+  return q;
+}
+
+Result<TokenRequest> DecodeToken(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"person", "scopes", "name"});
+  TokenRequest q;
+  q.person = r.String("person").value_or("");
+  q.scopes = r.String("scopes", true).value_or("");
+  q.name = r.String("name").value_or("");
+  FB_TRY(r.status());
+  return q;
+}
+
+namespace {
+Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi)
+    return InvalidArgument(std::string(field) + " must be an integer in " + std::to_string(lo) + ".." +
+                               std::to_string(hi),
+                           field);
+  return v;
+}
+}  // namespace
+
+Result<store::IncidentFilter> DecodeIncidentFilter(const std::map<std::string, std::string>& q) {
+  store::IncidentFilter f;
+  for (const auto& [k, v] : q) {
+    if (k == "state") {
+      if (v == "open") {
+        f.open_only = true;
+      } else {
+        FB_ASSIGN_OR_RETURN(auto st, model::ParseState(v));
+        f.state = st;
+      }
+    } else if (k == "service") {
+      f.service = v;
+    } else if (k == "severity") {
+      auto s = model::ParseSeverity(v);
+      if (!s) return InvalidArgument(s.error().message, "severity");
+      f.severity = *s;
+    } else if (k == "limit") {
+      FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "limit", 1, 1000));
+      f.limit = static_cast<int>(n);
+    } else if (k == "before") {
+      std::string num = v.rfind("INC-", 0) == 0 ? v.substr(4) : v;
+      FB_ASSIGN_OR_RETURN(auto n, ParseInt(num, "before", 1, INT64_MAX));
+      f.before_number = n;
+    } else {
+      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+    }
+  }
+  return f;
+}
+
+Result<store::AuditFilter> DecodeAuditFilter(const std::map<std::string, std::string>& q) {
+  store::AuditFilter f;
+  for (const auto& [k, v] : q) {
+    if (k == "actor") f.actor = v;
+    else if (k == "action") f.action_prefix = v;
+    else if (k == "target") f.target = v;
+    else if (k == "after") {
+      FB_ASSIGN_OR_RETURN(f.after_seq, ParseInt(v, "after", 0, INT64_MAX));
+    } else if (k == "limit") {
+      FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "limit", 1, 1000));
+      f.limit = static_cast<int>(n);
+    } else {
+      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+    }
+  }
+  return f;
+}
+
+}  // namespace firebreak::app

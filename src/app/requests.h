@@ -1,0 +1,64 @@
+// Decoders from JSON request bodies (HTTP and MCP share them) to typed commands. Each rejects bad
+// input with InvalidArgument naming the field; unknown fields are rejected so typos are caught.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "core/result.h"
+#include "engine/incidents.h"
+#include "store/repos.h"
+
+namespace firebreak::app {
+
+Result<engine::DeclareSpec> DecodeDeclare(const boost::json::value& body);
+
+struct TransitionRequest {
+  std::string note;
+};
+// Body may be empty (null) or {"note": "..."}.
+Result<TransitionRequest> DecodeTransition(const boost::json::value& body);
+
+struct NoteRequest {
+  std::string text;
+};
+Result<NoteRequest> DecodeNote(const boost::json::value& body);
+
+struct SeverityRequest {
+  model::Severity severity;
+  std::string reason;
+};
+Result<SeverityRequest> DecodeSeverity(const boost::json::value& body);
+
+struct RoleRequest {
+  std::string role;
+  std::string person;
+};
+Result<RoleRequest> DecodeRole(const boost::json::value& body);
+
+struct ImpactRequest {
+  std::string impact;
+};
+Result<ImpactRequest> DecodeImpact(const boost::json::value& body);
+
+struct ServicesRequest {
+  std::vector<std::string> services;
+  std::string reason;
+};
+Result<ServicesRequest> DecodeServices(const boost::json::value& body);
+
+struct TokenRequest {
+  std::string person;
+  std::string scopes;
+  std::string name;
+};
+Result<TokenRequest> DecodeToken(const boost::json::value& body);
+
+// Query-string filters for incident lists: state, service, severity, limit, before.
+Result<store::IncidentFilter> DecodeIncidentFilter(const std::map<std::string, std::string>& query);
+Result<store::AuditFilter> DecodeAuditFilter(const std::map<std::string, std::string>& query);
+
+}  // namespace firebreak::app

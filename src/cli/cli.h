@@ -1,0 +1,42 @@
+// The `firebreak` command line. Each subcommand family registers itself on the CLI11 app and sets the
+// function to run; main() parses, runs it and turns errors into one line on stderr and a non-zero
+// exit code.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include "core/result.h"
+
+namespace firebreak::cli {
+
+// What a subcommand does once its options are parsed: the exit code.
+using Runner = std::function<int()>;
+
+// Options shared by client subcommands (those that talk to a running server).
+struct ClientOptions {
+  std::string server;  // --server, FIREBREAK_URL, default http://127.0.0.1:8080
+  std::string token;   // --token, FIREBREAK_TOKEN
+  bool json = false;   // --json
+};
+void AddClientOptions(CLI::App* cmd, ClientOptions& o);
+
+// Calls the server's HTTP API; non-2xx responses become errors carrying the server's message.
+Result<boost::json::value> CallServer(const ClientOptions& o, const std::string& method, const std::string& path,
+                                      const boost::json::value& body = nullptr);
+
+// Prints "firebreak: error: ..." and returns 1.
+int PrintError(const Error& e);
+// Pretty-prints JSON (two-space indent) to stdout.
+void PrintJson(const boost::json::value& v);
+
+void AddServeCommand(CLI::App& app, Runner& run);
+void AddValidateCommand(CLI::App& app, Runner& run);
+void AddTokenCommands(CLI::App& app, Runner& run);
+void AddIncidentCommands(CLI::App& app, Runner& run);
+void AddAuditCommands(CLI::App& app, Runner& run);
+
+}  // namespace firebreak::cli

@@ -1,0 +1,232 @@
+// firebreak incident ...: client commands against a running server.
+#include <cstdio>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "cli/cli.h"
+#include "core/strings.h"
+
+namespace firebreak::cli {
+
+namespace {
+
+std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
+
+std::string Str(const boost::json::object& o, std::string_view k) {
+  auto it = o.find(k);
+  if (it == o.end() || !it->value().is_string()) return "";
+  return std::string(it->value().get_string());
+}
+
+std::string Joined(const boost::json::object& o, std::string_view k) {
+  std::vector<std::string> parts;
+  if (auto it = o.find(k); it != o.end() && it->value().is_array())
+    for (const auto& v : it->value().get_array())
+      if (v.is_string()) parts.emplace_back(v.get_string());
+  return core::Join(parts, ",");
+}
+
+void PrintIncidentLine(const boost::json::object& i) {
+  std::printf("%-8s %-5s %-13s %-20s %-22s %s\n", Str(i, "id").c_str(), Str(i, "severity").c_str(),
+              Str(i, "state").c_str(), Str(i, "created_at").c_str(), core::Truncate(Joined(i, "services"), 22).c_str(),
+              Str(i, "title").c_str());
+}
+
+void PrintIncident(const boost::json::object& i) {
+  std::printf("%s  %s  %s (%s, %s)\n", Str(i, "id").c_str(), Str(i, "title").c_str(), Str(i, "severity").c_str(),
+              Str(i, "priority").c_str(), Str(i, "defense_level").c_str());
+  std::printf("  state:        %s\n", Str(i, "state").c_str());
+  std::printf("  services:     %s\n", Joined(i, "services").c_str());
+  std::printf("  blast radius: %s\n", Joined(i, "blast_radius").c_str());
+  if (!Str(i, "impact").empty()) std::printf("  impact:       %s\n", Str(i, "impact").c_str());
+  if (auto it = i.find("roles"); it != i.end() && it->value().is_object())
+    for (const auto& kv : it->value().get_object())
+      std::printf("  %-13s %s\n", (std::string(kv.key()) + ":").c_str(),
+                  kv.value().is_string() ? std::string(kv.value().get_string()).c_str() : "");
+  std::printf("  created:      %s by %s\n", Str(i, "created_at").c_str(), Str(i, "created_by").c_str());
+  if (!Str(i, "acknowledged_at").empty())
+    std::printf("  acknowledged: %s by %s\n", Str(i, "acknowledged_at").c_str(), Str(i, "acknowledged_by").c_str());
+  if (!Str(i, "resolved_at").empty())
+    std::printf("  resolved:     %s by %s\n", Str(i, "resolved_at").c_str(), Str(i, "resolved_by").c_str());
+}
+
+void PrintTimeline(const boost::json::value& v) {
+  const auto& entries = v.get_object().at("entries").get_array();
+  for (const auto& e : entries) {
+    const auto& o = e.get_object();
+    std::printf("%-24s %-14s %-22s %s\n", Str(o, "time").c_str(), Str(o, "kind").c_str(), Str(o, "actor").c_str(),
+                Str(o, "text").c_str());
+  }
+}
+
+struct Opts {
+  ClientOptions client;
+  std::string id, title, severity, impact, note, text, role, person, reason, state, service;
+  std::vector<std::string> services;
+  int limit = 50;
+};
+
+int Report(const Result<boost::json::value>& r, const Opts& o, void (*print)(const boost::json::object&)) {
+  if (!r) return PrintError(r.error());
+  if (o.client.json) PrintJson(*r);
+  else print(r->get_object());
+  return 0;
+}
+
+}  // namespace
+
+void AddIncidentCommands(CLI::App& app, Runner& run) {
+  auto* inc = app.add_subcommand("incident", "Work with incidents on a running server");
+  inc->require_subcommand(1);
+
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("list", "List incidents (newest first)");
+    AddClientOptions(c, o->client);
+    c->add_option("--state", o->state, "triggered|acknowledged|mitigated|resolved|closed|open");
+    c->add_option("--service", o->service, "Only incidents affecting this service");
+    c->add_option("--severity", o->severity, "SEV0..SEV4");
+    c->add_option("--limit", o->limit, "Most incidents to show")->capture_default_str();
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = "?limit=" + std::to_string(o->limit);
+        if (!o->state.empty()) q += "&state=" + Enc(o->state);
+        if (!o->service.empty()) q += "&service=" + Enc(o->service);
+        if (!o->severity.empty()) q += "&severity=" + Enc(o->severity);
+        auto r = CallServer(o->client, "GET", "/api/v1/incidents" + q);
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        std::printf("%-8s %-5s %-13s %-20s %-22s %s\n", "ID", "SEV", "STATE", "CREATED", "SERVICES", "TITLE");
+        for (const auto& i : r->get_object().at("incidents").get_array()) PrintIncidentLine(i.get_object());
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("show", "Show an incident and its timeline");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id, e.g. INC-1")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        auto r = CallServer(o->client, "GET", "/api/v1/incidents/" + Enc(o->id));
+        if (!r) return PrintError(r.error());
+        auto t = CallServer(o->client, "GET", "/api/v1/incidents/" + Enc(o->id) + "/timeline");
+        if (!t) return PrintError(t.error());
+        if (o->client.json) {
+          boost::json::object out = r->get_object();
+          out["timeline"] = t->get_object().at("entries");
+          PrintJson(out);
+          return 0;
+        }
+        PrintIncident(r->get_object());
+        std::printf("\nTimeline:\n");
+        PrintTimeline(*t);
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("declare", "Declare an incident");
+    AddClientOptions(c, o->client);
+    c->add_option("--title", o->title, "What is wrong")->required();
+    c->add_option("--severity", o->severity, "SEV0..SEV4")->default_val("SEV3");
+    c->add_option("--service", o->services, "Affected service (repeatable)");
+    c->add_option("--impact", o->impact, "Customer impact");
+    c->callback([o, &run] {
+      run = [o] {
+        boost::json::array svcs;
+        for (const auto& s : o->services) svcs.emplace_back(s);
+        boost::json::object body{{"title", o->title}, {"severity", o->severity}, {"services", svcs}};
+        if (!o->impact.empty()) body["impact"] = o->impact;
+        return Report(CallServer(o->client, "POST", "/api/v1/incidents", body), *o, PrintIncident);
+      };
+    });
+  }
+  for (auto [name, path, help] : {std::tuple{"ack", "acknowledge", "Acknowledge an incident (stops paging)"},
+                                  std::tuple{"mitigate", "mitigate", "Mark an incident mitigated"},
+                                  std::tuple{"resolve", "resolve", "Resolve an incident"},
+                                  std::tuple{"reopen", "reopen", "Reopen a resolved incident"}}) {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand(name, help);
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("--note", o->note, "A note recorded with the change");
+    std::string p = path;
+    c->callback([o, p, &run] {
+      run = [o, p] {
+        boost::json::value body = nullptr;
+        if (!o->note.empty()) body = boost::json::object{{"note", o->note}};
+        return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/" + p, body), *o,
+                      PrintIncident);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("note", "Add a note to an incident's timeline");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("text", o->text, "The note")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/notes",
+                                 boost::json::object{{"text", o->text}}),
+                      *o, PrintIncident);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("severity", "Change an incident's severity");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("severity", o->severity, "SEV0..SEV4")->required();
+    c->add_option("--reason", o->reason, "Why (required when lowering)");
+    c->callback([o, &run] {
+      run = [o] {
+        boost::json::object body{{"severity", o->severity}};
+        if (!o->reason.empty()) body["reason"] = o->reason;
+        return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/severity", body), *o,
+                      PrintIncident);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("role", "Assign a war-room role");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("role", o->role, "incident_commander|tech_lead|communications_lead|scribe")->required();
+    c->add_option("person", o->person, "Person id (empty to clear)")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/roles",
+                                 boost::json::object{{"role", o->role}, {"person", o->person}}),
+                      *o, PrintIncident);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("timeline", "Print an incident's timeline");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        auto t = CallServer(o->client, "GET", "/api/v1/incidents/" + Enc(o->id) + "/timeline");
+        if (!t) return PrintError(t.error());
+        if (o->client.json) PrintJson(*t);
+        else PrintTimeline(*t);
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace firebreak::cli

@@ -1,0 +1,75 @@
+// Config: the validated contents of a configuration directory, with lookups by id.
+//
+// A Config is immutable once loaded; a reload builds a new one. Modules receive
+// `std::shared_ptr<const Config>` and keep the snapshot they started with (escalations snapshot the
+// policy they run).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "model/catalog.h"
+#include "model/severity.h"
+
+namespace firebreak::config {
+
+struct Settings {
+  // Public base URL used in links (acknowledge links, reports).
+  std::string public_url = "http://127.0.0.1:8080";
+  // Ack and resolve SLAs per severity (defaults: DESIGN.md §3).
+  std::map<model::Severity, model::SeverityPolicy> severities;
+  // Alerts of one service (or adjacent services) within this window join one incident.
+  core::Millis correlation_window{std::chrono::minutes(5)};
+  // State an incident moves to when all its alerts resolve: "mitigated" or "resolved".
+  std::string auto_resolve_state = "mitigated";
+  // Largest accepted HTTP request body.
+  size_t max_body_bytes = 1 << 20;
+  // Utilization thresholds for defense levels (YELLOW, ORANGE, RED, BLACK).
+  double util_yellow = 0.75, util_orange = 0.80, util_red = 0.90, util_black = 0.95;
+  // Escalation policy for services without one.
+  std::string default_escalation_policy;
+  // Names of config values that are secrets (redacted everywhere).
+  std::vector<std::string> secret_names;
+
+  model::SeverityPolicy For(model::Severity s) const;
+};
+
+struct Config {
+  std::string dir;
+  std::vector<model::Service> services;
+  std::vector<model::Team> teams;
+  std::vector<model::Person> people;
+  std::vector<model::Schedule> schedules;
+  std::vector<model::EscalationPolicy> policies;
+  std::vector<model::SeverityRule> severity_rules;
+  std::vector<model::Integration> integrations;
+  std::vector<model::Channel> channels;
+  std::vector<model::Runbook> runbooks;
+  Settings settings;
+
+  const model::Service* FindService(std::string_view id) const;
+  const model::Team* FindTeam(std::string_view id) const;
+  const model::Person* FindPerson(std::string_view id) const;
+  const model::Schedule* FindSchedule(std::string_view id) const;
+  const model::EscalationPolicy* FindPolicy(std::string_view id) const;
+  const model::Integration* FindIntegration(std::string_view key) const;
+  const model::Channel* FindChannel(std::string_view id) const;
+  const model::Runbook* FindRunbook(std::string_view id) const;
+  // The policy for a service and severity: per-severity override, else the service's, else the
+  // owning team's, else the default. Null if none.
+  const model::EscalationPolicy* PolicyFor(std::string_view service, model::Severity sev) const;
+  // Services that (transitively) depend on any service of `failed` (not including them).
+  std::vector<std::string> Dependents(const std::vector<std::string>& failed) const;
+
+  // Rebuilds the lookup indexes; call after changing the vectors.
+  void Index();
+
+ private:
+  std::map<std::string, size_t, std::less<>> services_, teams_, people_, schedules_, policies_,
+      integrations_, channels_, runbooks_;
+};
+
+}  // namespace firebreak::config

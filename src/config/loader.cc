@@ -1,0 +1,1073 @@
+#include "config/loader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <date/tz.h>
+#include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/strings.h"
+#include "core/time.h"
+
+namespace firebreak::config {
+namespace {
+
+using model::SourceLoc;
+constexpr size_t kMaxFileBytes = 4 << 20;
+
+// A node that tests false (`!n`), standing for an absent key.
+YAML::Node Missing() {
+  const YAML::Node m(YAML::NodeType::Map);
+  return m["\x01missing"];
+}
+
+SourceLoc LocOf(const std::string& file, const YAML::Node& n) {
+  if (!n.IsDefined()) return SourceLoc{file, 0, 0};
+  const auto m = n.Mark();
+  if (m.line < 0) return SourceLoc{file, 0, 0};
+  return SourceLoc{file, m.line + 1, m.column + 1};
+}
+
+// Decoding context for one file.
+struct Ctx {
+  Diagnostics& diags;
+  std::string file;
+};
+
+// Reads a YAML mapping, remembering which keys were used so the rest can be reported.
+class MapReader {
+ public:
+  MapReader(Ctx& ctx, const YAML::Node& node, std::string item)
+      : ctx_(ctx), node_(node), item_(std::move(item)) {
+    ok_ = node.IsMap();
+    if (!ok_) {
+      Err(node, "invalid-type", "expected a mapping");
+    } else {
+      std::set<std::string> seen;
+      for (const auto& kv : node) {
+        std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
+        if (!seen.insert(k).second)
+          Err(kv.first, "duplicate-key", "key '" + k + "' appears more than once");
+      }
+    }
+  }
+  bool ok() const { return ok_; }
+  const std::string& item() const { return item_; }
+  SourceLoc Loc() const { return LocOf(ctx_.file, node_); }
+  SourceLoc LocOfKey(const std::string& key) const {
+    if (!ok_) return Loc();
+    for (const auto& kv : node_)
+      if (kv.first.IsScalar() && kv.first.Scalar() == key) return LocOf(ctx_.file, kv.second);
+    return Loc();
+  }
+
+  YAML::Node Get(const std::string& key, bool required) {
+    used_.insert(key);
+    if (!ok_) return Missing();
+    // (yaml-cpp's Node::operator= assigns content, not identity: copy-construct instead.)
+    for (const auto& kv : node_) {
+      if (!kv.first.IsScalar() || kv.first.Scalar() != key) continue;
+      if (kv.second.IsDefined() && !kv.second.IsNull()) return YAML::Node(kv.second);
+      break;
+    }
+    if (required) Err(node_, "missing-field", "missing required field '" + key + "'");
+    return Missing();
+  }
+
+  std::optional<std::string> Str(const std::string& key, bool required = false) {
+    auto v = Get(key, required);
+    if (!v) return std::nullopt;
+    if (!v.IsScalar()) {
+      Err(v, "invalid-type", "field '" + key + "' must be a string");
+      return std::nullopt;
+    }
+    return v.Scalar();
+  }
+  std::string StrOr(const std::string& key, std::string def) { return Str(key).value_or(std::move(def)); }
+
+  std::optional<int64_t> Int(const std::string& key, bool required = false) {
+    auto v = Get(key, required);
+    if (!v) return std::nullopt;
+    try {
+      if (v.IsScalar()) return v.as<int64_t>();
+    } catch (const YAML::Exception&) {
+    }
+    Err(v, "invalid-type", "field '" + key + "' must be an integer");
+    return std::nullopt;
+  }
+  std::optional<double> Num(const std::string& key, bool required = false) {
+    auto v = Get(key, required);
+    if (!v) return std::nullopt;
+    try {
+      if (v.IsScalar()) return v.as<double>();
+    } catch (const YAML::Exception&) {
+    }
+    Err(v, "invalid-type", "field '" + key + "' must be a number");
+    return std::nullopt;
+  }
+  std::optional<bool> Bool(const std::string& key, bool required = false) {
+    auto v = Get(key, required);
+    if (!v) return std::nullopt;
+    try {
+      if (v.IsScalar()) return v.as<bool>();
+    } catch (const YAML::Exception&) {
+    }
+    Err(v, "invalid-type", "field '" + key + "' must be true or false");
+    return std::nullopt;
+  }
+  std::optional<core::Millis> Duration(const std::string& key, bool required = false) {
+    auto v = Get(key, required);
+    if (!v) return std::nullopt;
+    if (!v.IsScalar()) {
+      Err(v, "invalid-type", "field '" + key + "' must be a duration like 5m");
+      return std::nullopt;
+    }
+    auto d = core::ParseDuration(v.Scalar());
+    if (!d) {
+      Err(v, "invalid-duration", "field '" + key + "': " + d.error().message);
+      return std::nullopt;
+    }
+    return *d;
+  }
+  std::vector<std::string> StrList(const std::string& key, bool required = false) {
+    std::vector<std::string> out;
+    auto v = Get(key, required);
+    if (!v) return out;
+    if (v.IsScalar()) {  // a single string is a one-element list
+      out.push_back(v.Scalar());
+      return out;
+    }
+    if (!v.IsSequence()) {
+      Err(v, "invalid-type", "field '" + key + "' must be a list of strings");
+      return out;
+    }
+    for (const auto& e : v) {
+      if (!e.IsScalar()) {
+        Err(e, "invalid-type", "entries of '" + key + "' must be strings");
+        continue;
+      }
+      out.push_back(e.Scalar());
+    }
+    return out;
+  }
+  std::map<std::string, std::string> StrMap(const std::string& key) {
+    std::map<std::string, std::string> out;
+    auto v = Get(key, false);
+    if (!v) return out;
+    if (!v.IsMap()) {
+      Err(v, "invalid-type", "field '" + key + "' must be a mapping of strings");
+      return out;
+    }
+    for (const auto& kv : v) {
+      if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
+        Err(kv.first, "invalid-type", "entries of '" + key + "' must be string: string");
+        continue;
+      }
+      out[kv.first.Scalar()] = kv.second.Scalar();
+    }
+    return out;
+  }
+  // Sequence of mappings; calls fn(node, index).
+  void ForEach(const std::string& key, const std::function<void(const YAML::Node&, size_t)>& fn,
+               bool required = false) {
+    auto v = Get(key, required);
+    if (!v) return;
+    if (!v.IsSequence()) {
+      Err(v, "invalid-type", "field '" + key + "' must be a list");
+      return;
+    }
+    size_t i = 0;
+    for (const auto& e : v) fn(e, i++);
+  }
+
+  // Reports keys that were never read.
+  void Finish() {
+    if (!ok_) return;
+    for (const auto& kv : node_) {
+      if (!kv.first.IsScalar()) continue;
+      if (!used_.count(kv.first.Scalar()))
+        ctx_.diags.Warning(LocOf(ctx_.file, kv.first), "unknown-key",
+                           Prefix() + "unknown key '" + kv.first.Scalar() + "' (ignored)");
+    }
+  }
+
+  void Err(const YAML::Node& at, std::string code, std::string msg) {
+    ctx_.diags.Error(LocOf(ctx_.file, at), std::move(code), Prefix() + msg);
+  }
+  std::string Prefix() const { return item_.empty() ? "" : "in " + item_ + ": "; }
+
+ private:
+  Ctx& ctx_;
+  YAML::Node node_;
+  std::string item_;
+  bool ok_ = false;
+  std::set<std::string> used_;
+};
+
+std::string ItemName(const std::string& kind, const std::string& id) {
+  return kind + " '" + id + "'";
+}
+
+bool ValidId(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> ReadId(MapReader& r, Ctx& ctx, const std::string& field = "id") {
+  auto id = r.Str(field, true);
+  if (id && !ValidId(*id)) {
+    ctx.diags.Error(r.LocOfKey(field), "invalid-id",
+                    r.Prefix() + "'" + *id + "' is not a valid id (letters, digits, - _ .)");
+    return std::nullopt;
+  }
+  return id;
+}
+
+bool ValidTimezone(const std::string& tz) {
+  try {
+    (void)date::locate_zone(tz);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// "09:00" -> minutes; -1 if invalid.
+int ParseClock(const std::string& s) {
+  if (s.size() != 5 || s[2] != ':') return -1;
+  if (!std::isdigit(static_cast<unsigned char>(s[0])) || !std::isdigit(static_cast<unsigned char>(s[1])) ||
+      !std::isdigit(static_cast<unsigned char>(s[3])) || !std::isdigit(static_cast<unsigned char>(s[4])))
+    return -1;
+  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  if (s == "24:00") return 24 * 60;
+  if (h > 23 || m > 59) return -1;
+  return h * 60 + m;
+}
+
+int ParseWeekday(const std::string& s) {
+  static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  std::string l = core::ToLower(s).substr(0, 3);
+  for (int i = 0; i < 7; ++i)
+    if (l == kDays[i]) return i;
+  return -1;
+}
+
+std::optional<model::Severity> ReadSeverity(MapReader& r, Ctx& ctx, const std::string& key,
+                                            bool required) {
+  auto s = r.Str(key, required);
+  if (!s) return std::nullopt;
+  auto sev = model::ParseSeverity(*s);
+  if (!sev) {
+    ctx.diags.Error(r.LocOfKey(key), "invalid-severity", r.Prefix() + sev.error().message);
+    return std::nullopt;
+  }
+  return *sev;
+}
+
+std::vector<model::Severity> ReadSeverityList(MapReader& r, Ctx& ctx, const std::string& key) {
+  std::vector<model::Severity> out;
+  for (const auto& s : r.StrList(key)) {
+    auto sev = model::ParseSeverity(s);
+    if (!sev) {
+      ctx.diags.Error(r.LocOfKey(key), "invalid-severity", r.Prefix() + sev.error().message);
+      continue;
+    }
+    out.push_back(*sev);
+  }
+  return out;
+}
+
+// ---- decode stage ---------------------------------------------------------------------------
+
+void DecodeService(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "service");
+  if (!r.ok()) return;
+  model::Service s;
+  s.loc = r.Loc();
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  s.id = *id;
+  MapReader rr(ctx, n, ItemName("service", s.id));
+  rr.Get("id", false);
+  s.name = rr.StrOr("name", s.id);
+  s.description = rr.StrOr("description", "");
+  s.team = rr.StrOr("team", "");
+  if (auto t = rr.Int("tier")) {
+    if (*t < 0 || *t > 4) rr.Err(rr.Get("tier", false), "invalid-value", "tier must be 0..4");
+    else s.tier = static_cast<int>(*t);
+  }
+  s.customer_facing = rr.Bool("customer_facing").value_or(false);
+  s.escalation_policy = rr.StrOr("escalation_policy", "");
+  s.escalation_by_severity = rr.StrMap("escalation_by_severity");
+  for (const auto& [k, v] : s.escalation_by_severity) {
+    if (!model::ParseSeverity(k))
+      rr.Err(rr.Get("escalation_by_severity", false), "invalid-severity",
+             "escalation_by_severity key '" + k + "' is not SEV0..SEV4");
+  }
+  s.labels = rr.StrMap("labels");
+  rr.ForEach("dependencies", [&](const YAML::Node& d, size_t) {
+    model::Dependency dep;
+    dep.loc = LocOf(ctx.file, d);
+    if (d.IsScalar()) {
+      dep.service = d.Scalar();
+    } else {
+      MapReader dr(ctx, d, "dependency of service '" + s.id + "'");
+      if (!dr.ok()) return;
+      dep.service = dr.Str("service", true).value_or("");
+      auto kind = dr.StrOr("kind", "hard");
+      if (kind == "soft") dep.kind = model::DependencyKind::kSoft;
+      else if (kind != "hard")
+        dr.Err(dr.Get("kind", false), "invalid-value", "kind must be 'hard' or 'soft'");
+      dr.Finish();
+    }
+    if (!dep.service.empty()) s.dependencies.push_back(dep);
+  });
+  if (auto c = rr.Get("capacity", false)) {
+    MapReader cr(ctx, c, "capacity of service '" + s.id + "'");
+    if (cr.ok()) {
+      s.capacity.rps_per_replica = cr.Num("rps_per_replica").value_or(0);
+      s.capacity.replicas = static_cast<int>(cr.Int("replicas").value_or(0));
+      s.capacity.zones = cr.StrList("zones");
+      s.capacity.load_rps = cr.Num("load_rps").value_or(0);
+      if (s.capacity.rps_per_replica < 0 || s.capacity.replicas < 0 || s.capacity.load_rps < 0)
+        cr.Err(c, "invalid-value", "capacity values must not be negative");
+      cr.Finish();
+    }
+  }
+  rr.Finish();
+  cfg.services.push_back(std::move(s));
+}
+
+void DecodePerson(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "person");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("person", *id));
+  rr.Get("id", false);
+  model::Person p;
+  p.loc = rr.Loc();
+  p.id = *id;
+  p.name = rr.StrOr("name", p.id);
+  p.email = rr.StrOr("email", "");
+  p.title = rr.StrOr("title", "");
+  p.timezone = rr.StrOr("timezone", "UTC");
+  if (!ValidTimezone(p.timezone))
+    ctx.diags.Error(rr.LocOfKey("timezone"), "invalid-timezone",
+                    rr.Prefix() + "unknown time zone '" + p.timezone + "'");
+  rr.ForEach("contacts", [&](const YAML::Node& c, size_t) {
+    MapReader cr(ctx, c, "contact of person '" + p.id + "'");
+    if (!cr.ok()) return;
+    model::ContactMethod m;
+    m.type = cr.Str("type", true).value_or("");
+    m.address = cr.Str("address", true).value_or("");
+    static const std::set<std::string> kTypes = {"email", "phone", "sms", "slack", "webhook", "command"};
+    if (!m.type.empty() && !kTypes.count(m.type))
+      cr.Err(cr.Get("type", false), "invalid-value",
+             "contact type '" + m.type + "' is not one of email, phone, sms, slack, webhook, command");
+    cr.Finish();
+    p.contacts.push_back(std::move(m));
+  });
+  if (!p.email.empty() &&
+      std::none_of(p.contacts.begin(), p.contacts.end(), [](auto& c) { return c.type == "email"; }))
+    p.contacts.insert(p.contacts.begin(), model::ContactMethod{"email", p.email});
+  rr.Finish();
+  cfg.people.push_back(std::move(p));
+}
+
+void DecodeTeam(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "team");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("team", *id));
+  rr.Get("id", false);
+  model::Team t;
+  t.loc = rr.Loc();
+  t.id = *id;
+  t.name = rr.StrOr("name", t.id);
+  t.members = rr.StrList("members");
+  t.lead = rr.StrOr("lead", "");
+  t.escalation_policy = rr.StrOr("escalation_policy", "");
+  rr.Finish();
+  cfg.teams.push_back(std::move(t));
+}
+
+void DecodeSchedule(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "schedule");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("schedule", *id));
+  rr.Get("id", false);
+  model::Schedule s;
+  s.loc = rr.Loc();
+  s.id = *id;
+  s.name = rr.StrOr("name", s.id);
+  s.timezone = rr.StrOr("timezone", "UTC");
+  if (!ValidTimezone(s.timezone))
+    ctx.diags.Error(rr.LocOfKey("timezone"), "invalid-timezone",
+                    rr.Prefix() + "unknown time zone '" + s.timezone + "'");
+  rr.ForEach("layers", [&](const YAML::Node& ln, size_t i) {
+    MapReader lr(ctx, ln, "layer " + std::to_string(i + 1) + " of schedule '" + s.id + "'");
+    if (!lr.ok()) return;
+    model::Layer l;
+    l.name = lr.StrOr("name", "layer-" + std::to_string(i + 1));
+    l.rotation = lr.StrOr("rotation", "weekly");
+    if (l.rotation == "daily") l.shift_length = std::chrono::hours(24);
+    else if (l.rotation == "weekly") l.shift_length = std::chrono::hours(24 * 7);
+    else if (l.rotation == "custom") {
+      auto len = lr.Duration("shift_length", true);
+      if (len) {
+        if (len->count() < 60'000) lr.Err(lr.Get("shift_length", false), "invalid-value", "shift_length must be at least 1m");
+        else l.shift_length = *len;
+      }
+    } else {
+      lr.Err(lr.Get("rotation", false), "invalid-value", "rotation must be daily, weekly or custom");
+    }
+    if (l.rotation != "custom") lr.Get("shift_length", false);
+    l.start_date = lr.Str("start", true).value_or("");
+    if (!l.start_date.empty() && !core::ParseRfc3339(l.start_date + "T00:00:00Z"))
+      lr.Err(lr.Get("start", false), "invalid-value", "start must be a date YYYY-MM-DD");
+    auto handoff = lr.StrOr("handoff", "09:00");
+    l.handoff_minute = ParseClock(handoff);
+    if (l.handoff_minute < 0 || l.handoff_minute >= 24 * 60) {
+      lr.Err(lr.Get("handoff", false), "invalid-value", "handoff must be a time HH:MM");
+      l.handoff_minute = 0;
+    }
+    l.timezone = lr.StrOr("timezone", s.timezone);
+    if (!ValidTimezone(l.timezone))
+      lr.Err(lr.Get("timezone", false), "invalid-timezone", "unknown time zone '" + l.timezone + "'");
+    l.members = lr.StrList("members", true);
+    if (l.members.empty() && lr.Get("members", false))
+      lr.Err(lr.Get("members", false), "invalid-value", "a layer needs at least one member");
+    lr.ForEach("restrictions", [&](const YAML::Node& rn, size_t) {
+      MapReader xr(ctx, rn, "restriction of schedule '" + s.id + "'");
+      if (!xr.ok()) return;
+      model::Restriction x;
+      for (const auto& d : xr.StrList("days")) {
+        std::string dl = core::ToLower(d);
+        if (dl == "weekdays") {
+          for (int k = 0; k < 5; ++k) x.weekdays.push_back(k);
+        } else if (dl == "weekends") {
+          x.weekdays.push_back(5);
+          x.weekdays.push_back(6);
+        } else if (int w = ParseWeekday(d); w >= 0) {
+          x.weekdays.push_back(w);
+        } else {
+          xr.Err(xr.Get("days", false), "invalid-value", "unknown day '" + d + "'");
+        }
+      }
+      x.start_minute = ParseClock(xr.StrOr("start", "00:00"));
+      x.end_minute = ParseClock(xr.StrOr("end", "24:00"));
+      if (x.start_minute < 0 || x.end_minute < 0)
+        xr.Err(rn, "invalid-value", "restriction start/end must be times HH:MM");
+      xr.Finish();
+      l.restrictions.push_back(std::move(x));
+    });
+    lr.Finish();
+    s.layers.push_back(std::move(l));
+  }, true);
+  rr.ForEach("overrides", [&](const YAML::Node& on, size_t) {
+    MapReader orr(ctx, on, "override of schedule '" + s.id + "'");
+    if (!orr.ok()) return;
+    model::Override o;
+    o.person = orr.Str("person", true).value_or("");
+    o.replaces = orr.StrOr("replaces", "");
+    auto st = orr.Str("start", true), en = orr.Str("end", true);
+    if (st && en) {
+      auto a = core::ParseRfc3339(*st), b = core::ParseRfc3339(*en);
+      if (!a || !b) orr.Err(on, "invalid-value", "override start/end must be RFC 3339 timestamps");
+      else if (*b <= *a) orr.Err(on, "invalid-value", "override end must be after its start");
+      else {
+        o.start = *a;
+        o.end = *b;
+      }
+    }
+    orr.Finish();
+    s.overrides.push_back(std::move(o));
+  });
+  rr.Finish();
+  cfg.schedules.push_back(std::move(s));
+}
+
+void DecodePolicy(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "escalation policy");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("policy", *id));
+  rr.Get("id", false);
+  model::EscalationPolicy p;
+  p.loc = rr.Loc();
+  p.id = *id;
+  p.name = rr.StrOr("name", p.id);
+  if (auto rep = rr.Int("repeat")) {
+    if (*rep < 0 || *rep > 100) rr.Err(rr.Get("repeat", false), "invalid-value", "repeat must be 0..100");
+    else p.repeat = static_cast<int>(*rep);
+  }
+  core::Millis last{-1};
+  rr.ForEach("tiers", [&](const YAML::Node& tn, size_t i) {
+    MapReader tr(ctx, tn, "tier " + std::to_string(i + 1) + " of policy '" + p.id + "'");
+    if (!tr.ok()) return;
+    model::EscalationTier t;
+    t.delay = tr.Duration("after").value_or(core::Millis(0));
+    if (t.delay < last)
+      tr.Err(tr.Get("after", false), "invalid-value", "tiers must be in increasing order of 'after'");
+    last = t.delay;
+    tr.ForEach("targets", [&](const YAML::Node& xn, size_t) {
+      model::EscalationTarget x;
+      MapReader xr(ctx, xn, "target in policy '" + p.id + "'");
+      if (!xr.ok()) return;
+      int kinds = 0;
+      for (const char* k : {"person", "schedule", "team"}) {
+        if (auto v = xr.Str(k)) {
+          x.type = k;
+          x.id = *v;
+          ++kinds;
+        }
+      }
+      if (kinds != 1) xr.Err(xn, "invalid-value", "a target names exactly one of person, schedule, team");
+      x.loc = LocOf(ctx.file, xn);
+      xr.Finish();
+      t.targets.push_back(std::move(x));
+    }, true);
+    tr.Finish();
+    p.tiers.push_back(std::move(t));
+  }, true);
+  rr.Finish();
+  cfg.policies.push_back(std::move(p));
+}
+
+void DecodeSeverityRule(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "severity rule");
+  if (!r.ok()) return;
+  model::SeverityRule sr;
+  sr.loc = r.Loc();
+  sr.name = r.Str("name", true).value_or("");
+  MapReader rr(ctx, n, ItemName("severity rule", sr.name));
+  rr.Get("name", false);
+  if (auto m = rr.Get("match", false)) {
+    MapReader mr(ctx, m, "match of severity rule '" + sr.name + "'");
+    if (mr.ok()) {
+      sr.match_labels = mr.StrMap("labels");
+      if (auto t = mr.Int("max_service_tier")) sr.max_service_tier = static_cast<int>(*t);
+      sr.customer_facing = mr.Bool("customer_facing");
+      sr.min_affected_services = static_cast<int>(mr.Int("min_affected_services").value_or(0));
+      for (const auto& [k, v] : sr.match_labels) {
+        if (!v.empty() && v[0] == '~') {
+          RE2 re(v.substr(1), RE2::Quiet);
+          if (!re.ok())
+            mr.Err(mr.Get("labels", false), "invalid-regex",
+                   "label '" + k + "': invalid regular expression: " + re.error());
+        }
+      }
+      mr.Finish();
+    }
+  }
+  if (auto s = ReadSeverity(rr, ctx, "severity", true)) sr.severity = *s;
+  sr.flags = rr.StrList("flags");
+  for (const auto& f : sr.flags) {
+    if (f != "data_loss" && f != "security")
+      rr.Err(rr.Get("flags", false), "invalid-value", "unknown flag '" + f + "' (data_loss, security)");
+  }
+  rr.Finish();
+  cfg.severity_rules.push_back(std::move(sr));
+}
+
+void DecodeIntegration(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "integration");
+  if (!r.ok()) return;
+  model::Integration in;
+  in.loc = r.Loc();
+  in.key = r.Str("key", true).value_or("");
+  MapReader rr(ctx, n, ItemName("integration", in.key));
+  rr.Get("key", false);
+  if (!in.key.empty() && (in.key.size() < 8 || in.key.size() > 128))
+    rr.Err(rr.Get("key", false), "invalid-value", "integration keys must be 8..128 characters");
+  in.name = rr.StrOr("name", in.key);
+  in.service = rr.Str("service", true).value_or("");
+  in.type = rr.StrOr("type", "generic");
+  if (in.type != "pagerduty" && in.type != "alertmanager" && in.type != "generic")
+    rr.Err(rr.Get("type", false), "invalid-value", "type must be pagerduty, alertmanager or generic");
+  rr.Finish();
+  cfg.integrations.push_back(std::move(in));
+}
+
+void DecodeChannel(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "channel");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("channel", *id));
+  rr.Get("id", false);
+  model::Channel c;
+  c.loc = rr.Loc();
+  c.id = *id;
+  c.type = rr.Str("type", true).value_or("");
+  c.url = rr.StrOr("url", "");
+  c.secret_env = rr.StrOr("secret_env", "");
+  c.to = rr.StrList("to");
+  c.argv = rr.StrList("argv");
+  c.severities = ReadSeverityList(rr, ctx, "severities");
+  if (c.type == "webhook" || c.type == "slack") {
+    if (c.url.empty()) rr.Err(n, "missing-field", c.type + " channels need a 'url'");
+  } else if (c.type == "email") {
+    if (c.url.empty()) rr.Err(n, "missing-field", "email channels need a 'url' (smtp://host:port)");
+  } else if (c.type == "command") {
+    if (c.argv.empty()) rr.Err(n, "missing-field", "command channels need 'argv'");
+  } else if (!c.type.empty()) {
+    rr.Err(rr.Get("type", false), "invalid-value", "type must be webhook, slack, email or command");
+  }
+  if (auto o = rr.Get("options", false)) {
+    if (o.IsMap()) {
+      for (const auto& kv : o)
+        if (kv.first.IsScalar() && kv.second.IsScalar()) c.options[kv.first.Scalar()] = kv.second.Scalar();
+    } else {
+      rr.Err(o, "invalid-type", "options must be a mapping");
+    }
+  }
+  rr.Finish();
+  cfg.channels.push_back(std::move(c));
+}
+
+// Categories whose steps are HIGH risk at least (DESIGN.md §3).
+bool IsHighFloorCategory(const std::string& c) {
+  static const std::set<std::string> kHigh = {"restart", "failover", "deploy", "rollback", "traffic",
+                                              "config", "data_write", "security", "customer_data",
+                                              "scale"};
+  return kHigh.count(c) > 0;
+}
+bool IsKnownCategory(const std::string& c) {
+  static const std::set<std::string> kAll = {
+      "diagnostic", "log_level", "metrics", "cache", "circuit_breaker", "rate_limit", "cleanup",
+      "restart", "failover", "deploy", "rollback", "traffic", "config", "data_write", "security",
+      "customer_data", "scale", "process", "certificate", "connection_pool", "manual"};
+  return kAll.count(c) > 0;
+}
+
+std::optional<model::RunbookStep> DecodeStep(Ctx& ctx, const YAML::Node& n, const std::string& where,
+                                             bool nested) {
+  MapReader r(ctx, n, where);
+  if (!r.ok()) return std::nullopt;
+  model::RunbookStep st;
+  st.loc = r.Loc();
+  st.id = r.StrOr("id", "");
+  st.name = r.StrOr("name", st.id);
+  st.kind = r.Str("kind", true).value_or("");
+  st.category = r.StrOr("category", st.kind == "check" ? "diagnostic" : "");
+  if (!st.category.empty() && !IsKnownCategory(st.category))
+    r.Err(r.Get("category", false), "invalid-value", "unknown category '" + st.category + "'");
+  auto risk = core::ToLower(r.StrOr("risk", "low"));
+  if (risk == "low") st.risk = model::RiskTier::kLow;
+  else if (risk == "medium") st.risk = model::RiskTier::kMedium;
+  else if (risk == "high") st.risk = model::RiskTier::kHigh;
+  else r.Err(r.Get("risk", false), "invalid-value", "risk must be LOW, MEDIUM or HIGH");
+  st.timeout = r.Duration("timeout").value_or(std::chrono::seconds(30));
+  static const std::set<std::string> kKinds = {"command", "http", "check", "config_change", "manual"};
+  if (!st.kind.empty() && !kKinds.count(st.kind))
+    r.Err(r.Get("kind", false), "invalid-value",
+          "kind must be command, http, check, config_change or manual");
+  // Kind-specific fields are kept as JSON for runbook/ to interpret.
+  static const std::map<std::string, std::vector<std::string>> kSpecKeys = {
+      {"command", {"argv", "env", "cwd", "expect_exit"}},
+      {"http", {"method", "url", "body", "headers", "expect_status"}},
+      {"check", {"check", "argv", "url", "expect_status", "metric", "op", "threshold", "expect_exit"}},
+      {"config_change", {"path", "content", "set"}},
+      {"manual", {"instructions"}}};
+  auto it = kSpecKeys.find(st.kind);
+  if (it != kSpecKeys.end()) {
+    for (const auto& k : it->second) {
+      auto v = r.Get(k, false);
+      if (!v) continue;
+      // Convert YAML scalar/list/map to JSON.
+      std::function<boost::json::value(const YAML::Node&)> conv = [&](const YAML::Node& y) -> boost::json::value {
+        if (y.IsSequence()) {
+          boost::json::array a;
+          for (const auto& e : y) a.push_back(conv(e));
+          return a;
+        }
+        if (y.IsMap()) {
+          boost::json::object o;
+          for (const auto& kv : y) o[kv.first.Scalar()] = conv(kv.second);
+          return o;
+        }
+        if (y.IsScalar()) return boost::json::value(y.Scalar());
+        return nullptr;
+      };
+      st.spec[k] = conv(v);
+    }
+  }
+  if (st.kind == "command" && !st.spec.contains("argv"))
+    r.Err(n, "missing-field", "command steps need 'argv' (a list; never a shell string)");
+  if (st.kind == "command" && st.spec.contains("argv") && !st.spec["argv"].is_array())
+    r.Err(r.Get("argv", false), "invalid-type", "argv must be a list of arguments");
+  if (st.kind == "http" && !st.spec.contains("url")) r.Err(n, "missing-field", "http steps need 'url'");
+  if (st.kind == "config_change" && !st.spec.contains("path"))
+    r.Err(n, "missing-field", "config_change steps need 'path'");
+  if (!nested) {
+    if (auto rb = r.Get("rollback", false)) {
+      if (auto s = DecodeStep(ctx, rb, "rollback of " + where, true)) st.rollback.push_back(std::move(*s));
+    }
+    if (auto vf = r.Get("verify", false)) {
+      if (auto s = DecodeStep(ctx, vf, "verification of " + where, true)) st.verify.push_back(std::move(*s));
+    }
+  }
+  r.Finish();
+  // Risk floors and the MEDIUM rule (enforced here, at load time).
+  if (!nested) {
+    if (IsHighFloorCategory(st.category) && st.risk != model::RiskTier::kHigh)
+      ctx.diags.Error(st.loc, "risk-below-floor",
+                      "in " + where + ": category '" + st.category + "' is HIGH risk at least, but the step says " +
+                          std::string(model::RiskTierName(st.risk)));
+    if (st.risk == model::RiskTier::kMedium && st.rollback.empty() && st.kind != "config_change")
+      ctx.diags.Error(st.loc, "medium-without-rollback",
+                      "in " + where + ": a MEDIUM step runs automatically only with a declared rollback");
+  }
+  return st;
+}
+
+void DecodeRunbook(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "runbook");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("runbook", *id));
+  rr.Get("id", false);
+  model::Runbook rb;
+  rb.loc = rr.Loc();
+  rb.id = *id;
+  rb.title = rr.Str("title", true).value_or(rb.id);
+  rb.description = rr.StrOr("description", "");
+  if (auto w = rr.Get("when", false)) {
+    MapReader wr(ctx, w, "'when' of runbook '" + rb.id + "'");
+    if (wr.ok()) {
+      rb.services = wr.StrList("services");
+      rb.match_labels = wr.StrMap("labels");
+      rb.log_patterns = wr.StrList("log_patterns");
+      for (const auto& p : rb.log_patterns) {
+        RE2 re(p, RE2::Quiet);
+        if (!re.ok()) wr.Err(wr.Get("log_patterns", false), "invalid-regex", "invalid log pattern: " + re.error());
+      }
+      rb.severities = ReadSeverityList(wr, ctx, "severities");
+      wr.Finish();
+    }
+  }
+  rr.ForEach("params", [&](const YAML::Node& pn, size_t) {
+    MapReader pr(ctx, pn, "parameter of runbook '" + rb.id + "'");
+    if (!pr.ok()) return;
+    model::RunbookParam p;
+    p.name = pr.Str("name", true).value_or("");
+    p.type = pr.StrOr("type", "string");
+    static const std::set<std::string> kTypes = {"string", "int", "bool", "enum", "service", "duration"};
+    if (!kTypes.count(p.type))
+      pr.Err(pr.Get("type", false), "invalid-value", "type must be string, int, bool, enum, service or duration");
+    p.description = pr.StrOr("description", "");
+    p.required = pr.Bool("required").value_or(false);
+    p.default_value = pr.Str("default");
+    p.allowed = pr.StrList("allowed");
+    if (p.type == "enum" && p.allowed.empty())
+      pr.Err(pn, "missing-field", "enum parameters need 'allowed'");
+    p.pattern = pr.StrOr("pattern", "");
+    if (!p.pattern.empty()) {
+      RE2 re(p.pattern, RE2::Quiet);
+      if (!re.ok()) pr.Err(pr.Get("pattern", false), "invalid-regex", "invalid pattern: " + re.error());
+    }
+    p.secret = pr.Bool("secret").value_or(false);
+    pr.Finish();
+    rb.params.push_back(std::move(p));
+  });
+  rr.ForEach("steps", [&](const YAML::Node& sn, size_t i) {
+    std::string where = "step " + std::to_string(i + 1) + " of runbook '" + rb.id + "'";
+    if (auto st = DecodeStep(ctx, sn, where, false)) {
+      if (st->id.empty()) st->id = "step-" + std::to_string(i + 1);
+      rb.steps.push_back(std::move(*st));
+    }
+  }, true);
+  rr.Finish();
+  cfg.runbooks.push_back(std::move(rb));
+}
+
+void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "settings");
+  if (!r.ok()) return;
+  auto& s = cfg.settings;
+  s.public_url = r.StrOr("public_url", s.public_url);
+  if (auto v = r.Duration("correlation_window")) s.correlation_window = *v;
+  s.auto_resolve_state = r.StrOr("auto_resolve", s.auto_resolve_state);
+  if (s.auto_resolve_state != "mitigated" && s.auto_resolve_state != "resolved")
+    r.Err(r.Get("auto_resolve", false), "invalid-value", "auto_resolve must be 'mitigated' or 'resolved'");
+  if (auto v = r.Int("max_body_bytes")) {
+    if (*v < 1024 || *v > (64 << 20)) r.Err(r.Get("max_body_bytes", false), "invalid-value", "max_body_bytes must be 1024..67108864");
+    else s.max_body_bytes = static_cast<size_t>(*v);
+  }
+  s.default_escalation_policy = r.StrOr("default_escalation_policy", "");
+  s.secret_names = r.StrList("secret_names");
+  if (auto sev = r.Get("severities", false)) {
+    if (!sev.IsMap()) {
+      r.Err(sev, "invalid-type", "severities must be a mapping SEVn: {ack_sla, resolve_sla}");
+    } else {
+      for (const auto& kv : sev) {
+        auto level = model::ParseSeverity(kv.first.IsScalar() ? kv.first.Scalar() : "");
+        if (!level) {
+          r.Err(kv.first, "invalid-severity", level.error().message);
+          continue;
+        }
+        MapReader sr(ctx, kv.second, "settings.severities." + kv.first.Scalar());
+        if (!sr.ok()) continue;
+        auto pol = model::DefaultSeverityPolicy(*level);
+        if (auto a = sr.Duration("ack_sla")) pol.ack_sla = *a;
+        if (auto b = sr.Duration("resolve_sla")) pol.resolve_sla = *b;
+        sr.Finish();
+        s.severities[*level] = pol;
+      }
+    }
+  }
+  if (auto d = r.Get("defense", false)) {
+    MapReader dr(ctx, d, "settings.defense");
+    if (dr.ok()) {
+      s.util_yellow = dr.Num("yellow").value_or(s.util_yellow);
+      s.util_orange = dr.Num("orange").value_or(s.util_orange);
+      s.util_red = dr.Num("red").value_or(s.util_red);
+      s.util_black = dr.Num("black").value_or(s.util_black);
+      if (!(0 < s.util_yellow && s.util_yellow <= s.util_orange && s.util_orange <= s.util_red &&
+            s.util_red <= s.util_black && s.util_black <= 1.5))
+        dr.Err(d, "invalid-value", "defense thresholds must satisfy 0 < yellow <= orange <= red <= black");
+      dr.Finish();
+    }
+  }
+  r.Finish();
+}
+
+// ---- link stage -----------------------------------------------------------------------------
+
+template <class V, class F>
+void CheckDuplicates(Diagnostics& d, const V& items, const std::string& kind, F key) {
+  std::map<std::string, const model::SourceLoc*> seen;
+  for (const auto& x : items) {
+    auto k = key(x);
+    if (k.empty()) continue;
+    auto [it, inserted] = seen.emplace(k, &x.loc);
+    if (!inserted)
+      d.Error(x.loc, "duplicate-id", kind + " '" + k + "' is already defined at " + it->second->ToString());
+  }
+}
+
+void Link(Config& cfg, Diagnostics& d) {
+  CheckDuplicates(d, cfg.services, "service", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.people, "person", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.teams, "team", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.schedules, "schedule", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.policies, "policy", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.integrations, "integration key", [](auto& x) { return x.key; });
+  CheckDuplicates(d, cfg.channels, "channel", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.runbooks, "runbook", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.severity_rules, "severity rule", [](auto& x) { return x.name; });
+  cfg.Index();
+
+  auto need_person = [&](const model::SourceLoc& loc, const std::string& where, const std::string& id) {
+    if (!id.empty() && !cfg.FindPerson(id))
+      d.Error(loc, "undefined-person", "in " + where + ": person '" + id + "' is not defined");
+  };
+  auto need_policy = [&](const model::SourceLoc& loc, const std::string& where, const std::string& id) {
+    if (!id.empty() && !cfg.FindPolicy(id))
+      d.Error(loc, "undefined-policy", "in " + where + ": escalation policy '" + id + "' is not defined");
+  };
+  for (const auto& s : cfg.services) {
+    std::string where = "service '" + s.id + "'";
+    if (!s.team.empty() && !cfg.FindTeam(s.team))
+      d.Error(s.loc, "undefined-team", "in " + where + ": team '" + s.team + "' is not defined");
+    need_policy(s.loc, where, s.escalation_policy);
+    for (const auto& [sev, pol] : s.escalation_by_severity) need_policy(s.loc, where, pol);
+    for (const auto& dep : s.dependencies) {
+      if (!cfg.FindService(dep.service))
+        d.Error(dep.loc, "undefined-service",
+                "in " + where + ": dependency '" + dep.service + "' is not a defined service");
+      if (dep.service == s.id) d.Error(dep.loc, "self-dependency", "in " + where + ": a service cannot depend on itself");
+    }
+  }
+  for (const auto& t : cfg.teams) {
+    std::string where = "team '" + t.id + "'";
+    for (const auto& m : t.members) need_person(t.loc, where, m);
+    need_person(t.loc, where, t.lead);
+    need_policy(t.loc, where, t.escalation_policy);
+  }
+  for (const auto& s : cfg.schedules) {
+    std::string where = "schedule '" + s.id + "'";
+    for (const auto& l : s.layers)
+      for (const auto& m : l.members) need_person(s.loc, where, m);
+    for (const auto& o : s.overrides) {
+      need_person(s.loc, where, o.person);
+      need_person(s.loc, where, o.replaces);
+    }
+  }
+  for (const auto& p : cfg.policies) {
+    for (const auto& t : p.tiers) {
+      for (const auto& x : t.targets) {
+        std::string where = "policy '" + p.id + "'";
+        if (x.type == "person" && !cfg.FindPerson(x.id))
+          d.Error(x.loc, "undefined-person", "in " + where + ": person '" + x.id + "' is not defined");
+        if (x.type == "schedule" && !cfg.FindSchedule(x.id))
+          d.Error(x.loc, "undefined-schedule", "in " + where + ": schedule '" + x.id + "' is not defined");
+        if (x.type == "team" && !cfg.FindTeam(x.id))
+          d.Error(x.loc, "undefined-team", "in " + where + ": team '" + x.id + "' is not defined");
+      }
+    }
+  }
+  for (const auto& in : cfg.integrations) {
+    if (!in.service.empty() && !cfg.FindService(in.service))
+      d.Error(in.loc, "undefined-service",
+              "in integration '" + in.name + "': service '" + in.service + "' is not defined");
+  }
+  for (const auto& rb : cfg.runbooks) {
+    for (const auto& s : rb.services)
+      if (!cfg.FindService(s))
+        d.Error(rb.loc, "undefined-service", "in runbook '" + rb.id + "': service '" + s + "' is not defined");
+  }
+  need_policy(model::SourceLoc{cfg.dir, 0, 0}, "settings", cfg.settings.default_escalation_policy);
+
+  // Dependency cycles are legal but usually a mistake: warn once per cycle found.
+  std::map<std::string, int> color;
+  std::vector<std::string> stack;
+  std::function<void(const model::Service&)> dfs = [&](const model::Service& s) {
+    color[s.id] = 1;
+    stack.push_back(s.id);
+    for (const auto& dep : s.dependencies) {
+      const auto* t = cfg.FindService(dep.service);
+      if (!t || t->id == s.id) continue;
+      if (color[t->id] == 1) {
+        auto it = std::find(stack.begin(), stack.end(), t->id);
+        std::vector<std::string> cyc(it, stack.end());
+        cyc.push_back(t->id);
+        d.Warning(dep.loc, "dependency-cycle", "dependency cycle: " + core::Join(cyc, " -> "));
+      } else if (color[t->id] == 0) {
+        dfs(*t);
+      }
+    }
+    stack.pop_back();
+    color[s.id] = 2;
+  };
+  for (const auto& s : cfg.services)
+    if (color[s.id] == 0) dfs(s);
+}
+
+using Decoder = void (*)(Ctx&, const YAML::Node&, Config&);
+
+void DecodeFile(Ctx& ctx, const YAML::Node& root, Config& cfg) {
+  static const std::map<std::string, Decoder> kSections = {
+      {"services", DecodeService},         {"people", DecodePerson},
+      {"teams", DecodeTeam},               {"schedules", DecodeSchedule},
+      {"escalation_policies", DecodePolicy}, {"severity_rules", DecodeSeverityRule},
+      {"integrations", DecodeIntegration}, {"channels", DecodeChannel},
+      {"runbooks", DecodeRunbook}};
+  if (!root || root.IsNull()) return;  // empty file
+  if (!root.IsMap()) {
+    ctx.diags.Error(LocOf(ctx.file, root), "invalid-type",
+                    "a config file is a mapping of sections (services:, people:, ...)");
+    return;
+  }
+  for (const auto& kv : root) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string& key = kv.first.Scalar();
+    if (key == "settings") {
+      DecodeSettings(ctx, kv.second, cfg);
+      continue;
+    }
+    auto it = kSections.find(key);
+    if (it == kSections.end()) {
+      ctx.diags.Warning(LocOf(ctx.file, kv.first), "unknown-key",
+                        "unknown section '" + key + "' (ignored)");
+      continue;
+    }
+    if (kv.second.IsNull()) continue;
+    if (!kv.second.IsSequence()) {
+      ctx.diags.Error(LocOf(ctx.file, kv.second), "invalid-type", "section '" + key + "' must be a list");
+      continue;
+    }
+    for (const auto& item : kv.second) it->second(ctx, item, cfg);
+  }
+}
+
+}  // namespace
+
+LoadResult LoadConfigFiles(const std::map<std::string, std::string>& files) {
+  LoadResult out;
+  auto cfg = std::make_shared<Config>();
+  for (const auto& [name, content] : files) {
+    Ctx ctx{out.diagnostics, name};
+    if (content.size() > kMaxFileBytes) {
+      out.diagnostics.Error({name, 0, 0}, "file-too-large", "config files are limited to 4 MiB");
+      continue;
+    }
+    YAML::Node root;
+    try {
+      root = YAML::Load(content);
+    } catch (const YAML::ParserException& e) {
+      out.diagnostics.Error({name, e.mark.line + 1, e.mark.column + 1}, "syntax", e.msg);
+      continue;
+    } catch (const YAML::Exception& e) {
+      out.diagnostics.Error({name, 0, 0}, "syntax", e.what());
+      continue;
+    }
+    try {
+      DecodeFile(ctx, root, *cfg);
+    } catch (const YAML::Exception& e) {
+      out.diagnostics.Error({name, e.mark.line + 1, e.mark.column + 1}, "invalid", e.msg);
+    }
+  }
+  Link(*cfg, out.diagnostics);
+  if (!out.diagnostics.HasErrors()) out.config = std::move(cfg);
+  return out;
+}
+
+LoadResult LoadConfigDir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> files;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    LoadResult out;
+    out.diagnostics.Error({dir, 0, 0}, "no-config-dir", "not a directory");
+    return out;
+  }
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    auto ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) paths.push_back(e.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  LoadResult early;
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in && !in.eof()) {
+      early.diagnostics.Error({p.string(), 0, 0}, "unreadable", "cannot read file");
+      continue;
+    }
+    files[p.string()] = ss.str();
+  }
+  if (paths.empty()) {
+    early.diagnostics.Error({dir, 0, 0}, "empty-config", "no .yaml files in the config directory");
+    return early;
+  }
+  auto out = LoadConfigFiles(files);
+  for (const auto& d : early.diagnostics.all()) {
+    if (d.level == Diagnostic::Level::kError) out.diagnostics.Error(d.loc, d.code, d.message);
+  }
+  if (early.diagnostics.HasErrors()) out.config.reset();
+  if (out.config) {
+    auto c = std::const_pointer_cast<Config>(out.config);
+    c->dir = dir;
+  }
+  return out;
+}
+
+}  // namespace firebreak::config

@@ -1,0 +1,61 @@
+#include "core/clock.h"
+
+namespace firebreak::core {
+
+TimePoint RealClock::Now() const {
+  return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+}
+SteadyTime RealClock::Steady() const { return std::chrono::steady_clock::now(); }
+std::chrono::nanoseconds RealClock::RealWaitFor(TimePoint t) const {
+  auto d = t - std::chrono::system_clock::now();
+  return d < std::chrono::nanoseconds::zero() ? std::chrono::nanoseconds::zero()
+                                              : std::chrono::duration_cast<std::chrono::nanoseconds>(d);
+}
+
+ManualClock::ManualClock(TimePoint start) : now_(start), steady_(SteadyTime{}) {}
+
+TimePoint ManualClock::Now() const {
+  std::lock_guard lock(mu_);
+  return now_;
+}
+SteadyTime ManualClock::Steady() const {
+  std::lock_guard lock(mu_);
+  return steady_;
+}
+std::chrono::nanoseconds ManualClock::RealWaitFor(TimePoint t) const {
+  std::lock_guard lock(mu_);
+  if (t <= now_) return std::chrono::nanoseconds::zero();
+  return std::chrono::hours(1);
+}
+void ManualClock::OnAdvance(std::function<void()> fn) const {
+  std::lock_guard lock(mu_);
+  listeners_.push_back(std::move(fn));
+}
+void ManualClock::Advance(Millis d) {
+  {
+    std::lock_guard lock(mu_);
+    if (d.count() > 0) {
+      now_ += d;
+      steady_ += d;
+    }
+  }
+  Notify();
+}
+void ManualClock::Set(TimePoint t) {
+  {
+    std::lock_guard lock(mu_);
+    if (t > now_) steady_ += (t - now_);
+    now_ = t;
+  }
+  Notify();
+}
+void ManualClock::Notify() {
+  std::vector<std::function<void()>> ls;
+  {
+    std::lock_guard lock(mu_);
+    ls = listeners_;
+  }
+  for (auto& fn : ls) fn();
+}
+
+}  // namespace firebreak::core

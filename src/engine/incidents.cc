@@ -1,0 +1,294 @@
+#include "engine/incidents.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/strings.h"
+#include "core/time.h"
+
+namespace firebreak::engine {
+
+namespace {
+
+constexpr size_t kMaxTitle = 300;
+constexpr size_t kMaxText = 20000;
+
+std::string Target(const model::Incident& i) { return "incident:" + i.id; }
+
+Status Save(Tx& tx, model::Incident& inc) {
+  inc.updated_at = tx.now();
+  FB_TRY(tx.store().incidents().Update(inc));
+  tx.Publish(Change{"incident", inc.id, model::ToJson(inc)});
+  return Ok();
+}
+
+void SortUnique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+Status CheckText(const std::string& s, const char* field, size_t max, bool required) {
+  if (required && core::Trim(s).empty()) return InvalidArgument(std::string(field) + " must not be empty", field);
+  if (s.size() > max)
+    return InvalidArgument(std::string(field) + " is too long (" + std::to_string(s.size()) + " bytes, max " +
+                               std::to_string(max) + ")",
+                           field);
+  if (!core::IsValidUtf8(s)) return InvalidArgument(std::string(field) + " is not valid UTF-8", field);
+  return Ok();
+}
+
+}  // namespace
+
+Status ValidateDeclare(const config::Config& cfg, const DeclareSpec& spec) {
+  FB_TRY(CheckText(spec.title, "title", kMaxTitle, true));
+  FB_TRY(CheckText(spec.impact, "impact", kMaxText, false));
+  for (size_t i = 0; i < spec.services.size(); ++i) {
+    if (!cfg.FindService(spec.services[i]))
+      return InvalidArgument("unknown service '" + core::Truncate(spec.services[i], 64) + "'",
+                             "services[" + std::to_string(i) + "]");
+  }
+  for (const auto& [role, person] : spec.roles) {
+    if (!model::IsValidRole(role))
+      return InvalidArgument("unknown role '" + core::Truncate(role, 64) +
+                                 "' (incident_commander, tech_lead, communications_lead, scribe)",
+                             "roles." + role);
+    if (!cfg.FindPerson(person))
+      return InvalidArgument("unknown person '" + core::Truncate(person, 64) + "'", "roles." + role);
+  }
+  for (const auto& f : spec.flags) {
+    if (f != "data_loss" && f != "security")
+      return InvalidArgument("unknown flag '" + core::Truncate(f, 64) + "' (data_loss, security)", "flags");
+  }
+  return Ok();
+}
+
+Result<model::Incident> LoadIncident(Tx& tx, std::string_view id) {
+  FB_ASSIGN_OR_RETURN(auto inc, tx.store().incidents().Get(id));
+  if (!inc) return NotFound("incident '" + core::Truncate(id, 64) + "' not found", "id");
+  return std::move(*inc);
+}
+
+Result<model::Incident> Declare(Tx& tx, const model::Principal& who, const DeclareSpec& spec) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  FB_TRY(ValidateDeclare(tx.config(), spec));
+  model::Incident inc;
+  FB_ASSIGN_OR_RETURN(inc.number, tx.store().incidents().NextNumber());
+  inc.id = "INC-" + std::to_string(inc.number);
+  inc.title = std::string(core::Trim(spec.title));
+  inc.severity = spec.severity;
+  inc.services = spec.services;
+  SortUnique(inc.services);
+  inc.blast_radius = tx.config().Dependents(inc.services);
+  inc.impact = spec.impact;
+  inc.roles = spec.roles;
+  inc.flags = spec.flags;
+  SortUnique(inc.flags);
+  inc.created_at = tx.now();
+  inc.updated_at = tx.now();
+  inc.created_by = who.actor.ToString();
+  inc.source = spec.source;
+  FB_TRY(tx.store().incidents().Insert(inc));
+
+  boost::json::object data;
+  data["severity"] = model::SeverityName(inc.severity);
+  boost::json::array svcs;
+  for (const auto& s : inc.services) svcs.emplace_back(s);
+  data["services"] = svcs;
+  std::string text = "Incident declared: " + inc.title + " (" + std::string(model::SeverityName(inc.severity)) + ")";
+  if (!inc.services.empty()) text += " affecting " + core::Join(inc.services, ", ");
+  FB_TRY(tx.Timeline(inc.id, who.actor, "declared", text, data));
+  for (const auto& [role, person] : inc.roles) {
+    FB_TRY(tx.Timeline(inc.id, who.actor, "role", person + " is " + role, {{"role", role}, {"person", person}}));
+  }
+  boost::json::object details = model::ToJson(inc);
+  FB_TRY(tx.Audit(who.actor, "incident.declare", Target(inc), std::move(details)));
+  tx.Publish(Change{"incident", inc.id, model::ToJson(inc)});
+  IncidentEvent ev;
+  ev.kind = IncidentEvent::Kind::kOpened;
+  ev.after = &inc;
+  ev.actor = who.actor;
+  FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
+Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std::string_view id,
+                                        model::Transition t, const std::string& note) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  FB_TRY(CheckText(note, "note", kMaxText, false));
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  const model::Incident before = inc;
+  FB_ASSIGN_OR_RETURN(auto next, model::NextState(inc.state, t));
+  inc.state = next;
+  const std::string actor = who.actor.ToString();
+  switch (t) {
+    case model::Transition::kAcknowledge:
+      if (!inc.acknowledged_at) {
+        inc.acknowledged_at = tx.now();
+        inc.acknowledged_by = actor;
+      }
+      break;
+    case model::Transition::kMitigate:
+      inc.mitigated_at = tx.now();
+      break;
+    case model::Transition::kResolve:
+      inc.resolved_at = tx.now();
+      inc.resolved_by = actor;
+      if (!note.empty()) inc.resolution_note = note;
+      break;
+    case model::Transition::kReopen:
+      inc.resolved_at.reset();
+      inc.mitigated_at.reset();
+      inc.resolved_by.clear();
+      break;
+    case model::Transition::kClose:
+      inc.closed_at = tx.now();
+      break;
+  }
+  FB_TRY(Save(tx, inc));
+  static const std::map<model::Transition, std::pair<const char*, const char*>> kWords = {
+      {model::Transition::kAcknowledge, {"acknowledged", "Acknowledged"}},
+      {model::Transition::kMitigate, {"mitigated", "Mitigated"}},
+      {model::Transition::kResolve, {"resolved", "Resolved"}},
+      {model::Transition::kReopen, {"reopened", "Reopened"}},
+      {model::Transition::kClose, {"closed", "Closed"}}};
+  auto [kind, verb] = kWords.at(t);
+  std::string text = std::string(verb) + " by " + actor;
+  if (!note.empty()) text += ": " + note;
+  boost::json::object data{{"from", model::StateName(before.state)}, {"to", model::StateName(inc.state)}};
+  if (!note.empty()) data["note"] = note;
+  FB_TRY(tx.Timeline(inc.id, who.actor, kind, text, data));
+  FB_TRY(tx.Audit(who.actor, "incident." + std::string(model::TransitionName(t)), Target(inc), data));
+  IncidentEvent ev;
+  ev.kind = IncidentEvent::Kind::kTransitioned;
+  ev.before = &before;
+  ev.after = &inc;
+  ev.actor = who.actor;
+  ev.transition = t;
+  ev.reason = note;
+  FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
+Result<model::Incident> AddNote(Tx& tx, const model::Principal& who, std::string_view id, const std::string& text) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  FB_TRY(CheckText(text, "text", kMaxText, true));
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  FB_TRY(Save(tx, inc));
+  FB_TRY(tx.Timeline(inc.id, who.actor, "note", text));
+  FB_TRY(tx.Audit(who.actor, "incident.note", Target(inc), {{"text", text}}));
+  return inc;
+}
+
+Result<model::Incident> SetSeverity(Tx& tx, const model::Principal& who, std::string_view id, model::Severity sev,
+                                    const std::string& reason) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  FB_TRY(CheckText(reason, "reason", kMaxText, false));
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  if (inc.severity == sev) return inc;
+  if (!model::IsOpen(inc.state))
+    return FailedPrecondition("cannot change the severity of an incident that is " +
+                                  std::string(model::StateName(inc.state)),
+                              "severity");
+  bool raising = model::WorseThan(sev, inc.severity);
+  if (!raising && core::Trim(reason).empty())
+    return InvalidArgument("lowering the severity needs a reason", "reason");
+  const model::Incident before = inc;
+  inc.severity = sev;
+  FB_TRY(Save(tx, inc));
+  std::string text = std::string("Severity ") + (raising ? "raised" : "lowered") + " from " +
+                     std::string(model::SeverityName(before.severity)) + " to " +
+                     std::string(model::SeverityName(sev));
+  if (!reason.empty()) text += ": " + reason;
+  boost::json::object data{{"from", model::SeverityName(before.severity)}, {"to", model::SeverityName(sev)}};
+  if (!reason.empty()) data["reason"] = reason;
+  FB_TRY(tx.Timeline(inc.id, who.actor, "severity", text, data));
+  FB_TRY(tx.Audit(who.actor, "incident.severity", Target(inc), data));
+  IncidentEvent ev;
+  ev.kind = IncidentEvent::Kind::kSeverityChanged;
+  ev.before = &before;
+  ev.after = &inc;
+  ev.actor = who.actor;
+  ev.reason = reason;
+  FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
+Result<model::Incident> AssignRole(Tx& tx, const model::Principal& who, std::string_view id, const std::string& role,
+                                   const std::string& person) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  if (!model::IsValidRole(role))
+    return InvalidArgument("unknown role '" + core::Truncate(role, 64) +
+                               "' (incident_commander, tech_lead, communications_lead, scribe)",
+                           "role");
+  if (!person.empty() && !tx.config().FindPerson(person))
+    return InvalidArgument("unknown person '" + core::Truncate(person, 64) + "'", "person");
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  const model::Incident before = inc;
+  std::string text;
+  if (person.empty()) {
+    inc.roles.erase(role);
+    text = role + " unassigned";
+  } else {
+    inc.roles[role] = person;
+    text = person + " is " + role;
+  }
+  FB_TRY(Save(tx, inc));
+  boost::json::object data{{"role", role}, {"person", person}};
+  FB_TRY(tx.Timeline(inc.id, who.actor, "role", text, data));
+  FB_TRY(tx.Audit(who.actor, "incident.role", Target(inc), data));
+  IncidentEvent ev;
+  ev.kind = IncidentEvent::Kind::kUpdated;
+  ev.before = &before;
+  ev.after = &inc;
+  ev.actor = who.actor;
+  FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
+Result<model::Incident> SetImpact(Tx& tx, const model::Principal& who, std::string_view id, const std::string& impact) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  FB_TRY(CheckText(impact, "impact", kMaxText, false));
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  inc.impact = impact;
+  FB_TRY(Save(tx, inc));
+  FB_TRY(tx.Timeline(inc.id, who.actor, "impact", "Impact: " + impact, {{"impact", impact}}));
+  FB_TRY(tx.Audit(who.actor, "incident.impact", Target(inc), {{"impact", impact}}));
+  return inc;
+}
+
+Result<model::Incident> AddServices(Tx& tx, const model::Principal& who, std::string_view id,
+                                    const std::vector<std::string>& services, const std::string& reason) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  for (size_t i = 0; i < services.size(); ++i) {
+    if (!tx.config().FindService(services[i]))
+      return InvalidArgument("unknown service '" + core::Truncate(services[i], 64) + "'",
+                             "services[" + std::to_string(i) + "]");
+  }
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  const model::Incident before = inc;
+  std::vector<std::string> added;
+  for (const auto& s : services) {
+    if (std::find(inc.services.begin(), inc.services.end(), s) == inc.services.end()) added.push_back(s);
+  }
+  if (added.empty()) return inc;
+  inc.services.insert(inc.services.end(), added.begin(), added.end());
+  SortUnique(inc.services);
+  inc.blast_radius = tx.config().Dependents(inc.services);
+  FB_TRY(Save(tx, inc));
+  boost::json::array arr;
+  for (const auto& s : added) arr.emplace_back(s);
+  std::string text = "Services affected: " + core::Join(added, ", ");
+  if (!reason.empty()) text += " (" + reason + ")";
+  FB_TRY(tx.Timeline(inc.id, who.actor, "services", text, {{"added", arr}, {"reason", reason}}));
+  FB_TRY(tx.Audit(who.actor, "incident.services", Target(inc), {{"added", arr}, {"reason", reason}}));
+  IncidentEvent ev;
+  ev.kind = IncidentEvent::Kind::kServicesAdded;
+  ev.before = &before;
+  ev.after = &inc;
+  ev.actor = who.actor;
+  ev.reason = reason;
+  FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
+}  // namespace firebreak::engine

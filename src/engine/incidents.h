@@ -1,0 +1,51 @@
+// Incident lifecycle operations. Each runs inside an engine command (engine::Tx) and writes the
+// new state, a timeline entry and an audit entry in that command's transaction, then tells the
+// engine's observers. Invalid requests fail before anything is written.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "model/actor.h"
+#include "model/incident.h"
+
+namespace firebreak::engine {
+
+struct DeclareSpec {
+  std::string title;
+  model::Severity severity = model::Severity::kSev3;
+  std::vector<std::string> services;
+  std::string impact;
+  std::map<std::string, std::string> roles;  // role -> person
+  std::vector<std::string> flags;            // data_loss, security
+  std::string source = "manual";
+};
+
+// Loads an incident or returns NotFound naming it.
+Result<model::Incident> LoadIncident(Tx& tx, std::string_view id);
+
+Result<model::Incident> Declare(Tx& tx, const model::Principal& who, const DeclareSpec& spec);
+// acknowledge | mitigate | resolve | reopen | close. `note` is recorded with the change.
+Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std::string_view id,
+                                        model::Transition t, const std::string& note);
+Result<model::Incident> AddNote(Tx& tx, const model::Principal& who, std::string_view id,
+                                const std::string& text);
+// Changes severity; `reason` is required when lowering it.
+Result<model::Incident> SetSeverity(Tx& tx, const model::Principal& who, std::string_view id,
+                                    model::Severity sev, const std::string& reason);
+// Assigns `person` to a war-room role (empty person clears it).
+Result<model::Incident> AssignRole(Tx& tx, const model::Principal& who, std::string_view id,
+                                   const std::string& role, const std::string& person);
+// Sets the customer impact summary.
+Result<model::Incident> SetImpact(Tx& tx, const model::Principal& who, std::string_view id,
+                                  const std::string& impact);
+// Adds affected services (unknown ones are an error); recomputes the blast radius.
+Result<model::Incident> AddServices(Tx& tx, const model::Principal& who, std::string_view id,
+                                    const std::vector<std::string>& services, const std::string& reason);
+
+// Checks declared services, roles and flags against the config; InvalidArgument names the field.
+Status ValidateDeclare(const config::Config& cfg, const DeclareSpec& spec);
+
+}  // namespace firebreak::engine

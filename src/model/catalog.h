@@ -1,0 +1,203 @@
+// The catalog: what the configuration describes (services, people, schedules, policies,
+// integrations, channels, runbooks). Plain values; config/ loads and validates them.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "core/clock.h"
+#include "model/severity.h"
+
+namespace firebreak::model {
+
+// Where a configuration item was written, for diagnostics.
+struct SourceLoc {
+  std::string file;
+  int line = 0;  // 1-based; 0 = unknown
+  int col = 0;
+  std::string ToString() const;  // "file:line:col"
+};
+
+enum class DependencyKind { kHard, kSoft };
+struct Dependency {
+  std::string service;
+  DependencyKind kind = DependencyKind::kHard;
+  SourceLoc loc;
+};
+
+struct Capacity {
+  double rps_per_replica = 0;  // requests/s one replica serves at 100% utilization
+  int replicas = 0;
+  std::vector<std::string> zones;
+  double load_rps = 0;  // current or expected load
+};
+
+struct Service {
+  std::string id;
+  std::string name;
+  std::string description;
+  std::string team;
+  int tier = 2;  // 0 (most critical) .. 4
+  bool customer_facing = false;
+  std::vector<Dependency> dependencies;  // services this one calls
+  std::string escalation_policy;
+  std::map<std::string, std::string> escalation_by_severity;  // "SEV0" -> policy id
+  std::map<std::string, std::string> labels;
+  Capacity capacity;
+  SourceLoc loc;
+};
+
+struct ContactMethod {
+  std::string type;  // email, phone, sms, slack, webhook
+  std::string address;
+};
+
+struct Person {
+  std::string id;
+  std::string name;
+  std::string email;
+  std::string title;     // "SRE", "Engineering manager", ...
+  std::string timezone;  // IANA name
+  std::vector<ContactMethod> contacts;
+  SourceLoc loc;
+};
+
+struct Team {
+  std::string id;
+  std::string name;
+  std::vector<std::string> members;
+  std::string lead;
+  std::string escalation_policy;
+  SourceLoc loc;
+};
+
+// A daily window in which a layer is active, e.g. weekdays 09:00-17:00.
+struct Restriction {
+  std::vector<int> weekdays;  // 0 = Monday .. 6 = Sunday; empty = every day
+  int start_minute = 0;       // minutes after local midnight
+  int end_minute = 24 * 60;   // exclusive; may be < start (wraps midnight)
+};
+
+struct Layer {
+  std::string name;
+  std::string rotation = "weekly";  // daily | weekly | custom
+  core::Millis shift_length{std::chrono::hours(24 * 7)};
+  std::string start_date;  // local date "YYYY-MM-DD" of the first handoff
+  int handoff_minute = 9 * 60;  // local time of day of handoffs
+  std::string timezone;        // defaults to the schedule's
+  std::vector<std::string> members;
+  std::vector<Restriction> restrictions;
+};
+
+struct Override {
+  std::string person;
+  core::TimePoint start{};
+  core::TimePoint end{};
+  std::string replaces;  // optional: only replace this person
+};
+
+struct Schedule {
+  std::string id;
+  std::string name;
+  std::string timezone = "UTC";
+  std::vector<Layer> layers;  // later layers take precedence where active
+  std::vector<Override> overrides;
+  SourceLoc loc;
+};
+
+struct EscalationTarget {
+  std::string type;  // person | schedule | team
+  std::string id;
+  SourceLoc loc;
+};
+
+struct EscalationTier {
+  core::Millis delay{0};  // after the incident opened (cumulative from the start of a cycle)
+  std::vector<EscalationTarget> targets;
+};
+
+struct EscalationPolicy {
+  std::string id;
+  std::string name;
+  int repeat = 0;  // extra cycles through all tiers when nobody acknowledges
+  std::vector<EscalationTier> tiers;
+  SourceLoc loc;
+};
+
+struct SeverityRule {
+  std::string name;
+  std::map<std::string, std::string> match_labels;  // value "~regex" matches a regex
+  std::optional<int> max_service_tier;              // service tier <= this
+  std::optional<bool> customer_facing;
+  int min_affected_services = 0;
+  Severity severity = Severity::kSev3;
+  std::vector<std::string> flags;  // flags set on the incident, e.g. data_loss, security
+  SourceLoc loc;
+};
+
+struct Integration {
+  std::string key;   // the routing/integration key clients send
+  std::string name;
+  std::string service;
+  std::string type = "generic";  // pagerduty | alertmanager | generic
+  SourceLoc loc;
+};
+
+struct Channel {
+  std::string id;
+  std::string type;  // webhook | slack | email | command
+  std::string url;
+  std::string secret_env;  // env var holding an HMAC secret / password
+  std::vector<std::string> to;
+  std::vector<std::string> argv;
+  std::vector<Severity> severities;  // empty = all
+  boost::json::object options;
+  SourceLoc loc;
+};
+
+enum class RiskTier { kLow = 0, kMedium = 1, kHigh = 2 };
+std::string_view RiskTierName(RiskTier t);  // "LOW", "MEDIUM", "HIGH"
+
+struct RunbookParam {
+  std::string name;
+  std::string type = "string";  // string | int | bool | enum | service | duration
+  std::string description;
+  bool required = false;
+  std::optional<std::string> default_value;
+  std::vector<std::string> allowed;  // for enum
+  std::string pattern;               // regex a string must fully match
+  bool secret = false;               // redacted wherever it is stored or shown
+};
+
+struct RunbookStep {
+  std::string id;
+  std::string name;
+  std::string kind;      // command | http | check | config_change | manual
+  std::string category;  // diagnostic, restart, failover, deploy, traffic, config, data_write, ...
+  RiskTier risk = RiskTier::kLow;
+  core::Millis timeout{std::chrono::seconds(30)};
+  boost::json::object spec;          // kind-specific fields (argv, url, path, ...)
+  std::vector<RunbookStep> rollback;  // zero or one step
+  std::vector<RunbookStep> verify;    // zero or one check step
+  SourceLoc loc;
+};
+
+struct Runbook {
+  std::string id;
+  std::string title;
+  std::string description;
+  std::vector<std::string> services;                // applies to
+  std::map<std::string, std::string> match_labels;  // alert labels ("~regex" allowed)
+  std::vector<std::string> log_patterns;            // regexes over error log templates
+  std::vector<Severity> severities;
+  std::vector<RunbookParam> params;
+  std::vector<RunbookStep> steps;
+  SourceLoc loc;
+  RiskTier MaxRisk() const;
+};
+
+}  // namespace firebreak::model

@@ -1,0 +1,71 @@
+#include "store/migrations.h"
+
+namespace firebreak::store {
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "foundation", R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE incidents (
+  id         TEXT PRIMARY KEY,
+  number     INTEGER NOT NULL UNIQUE,
+  state      TEXT NOT NULL,
+  severity   INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL            -- the whole incident as JSON (model::ToJson)
+);
+CREATE INDEX incidents_state ON incidents(state, number);
+CREATE TABLE incident_services (
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  service     TEXT NOT NULL,
+  PRIMARY KEY (incident_id, service)
+);
+CREATE INDEX incident_services_service ON incident_services(service);
+CREATE TABLE timeline (
+  id          INTEGER PRIMARY KEY,
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  time        INTEGER NOT NULL,
+  kind        TEXT NOT NULL,
+  actor       TEXT NOT NULL,
+  text        TEXT NOT NULL,
+  data        TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX timeline_incident ON timeline(incident_id, id);
+CREATE TABLE audit (
+  seq       INTEGER PRIMARY KEY,
+  time      INTEGER NOT NULL,
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  target    TEXT NOT NULL,
+  details   TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
+CREATE TABLE tokens (
+  id         TEXT PRIMARY KEY,
+  hash       TEXT NOT NULL,
+  person     TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  scopes     INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE timers (
+  id         INTEGER PRIMARY KEY,
+  kind       TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  due_at     INTEGER NOT NULL,
+  payload    TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  UNIQUE (kind, key)
+);
+)sql"},
+  };
+  return kMigrations;
+}
+
+}  // namespace firebreak::store
