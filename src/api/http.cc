@@ -25,49 +25,51 @@ std::string Exchange::Header(std::string_view name) const {
   return it == req_.end() ? std::string() : std::string(it->value());
 }
 
-asio::awaitable<void> Exchange::Reply(http::response<http::string_body> res) {
-  replied_ = true;
-  status_ = res.result_int();
-  res.version(req_.version());
-  res.keep_alive(keep_alive && req_.keep_alive());
-  res.set(http::field::server, "firebreak");
-  for (const auto& [k, v] : extra_headers) res.set(k, v);
-  res.prepare_payload();
-  auto [ec, n] = co_await http::async_write(stream_, res, asio::as_tuple(asio::use_awaitable));
-  if (ec) keep_alive = false;
-  if (!res.keep_alive()) keep_alive = false;
-}
-
-asio::awaitable<void> Exchange::Json(int status, const json::value& body) {
-  http::response<http::string_body> res{static_cast<http::status>(status), req_.version()};
+Response Exchange::Json(int status, const json::value& body) const {
+  Response res{static_cast<http::status>(status), req_.version()};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
   res.body() = core::ToJson(body);
   res.body() += "\n";
-  co_await Reply(std::move(res));
+  return res;
 }
 
-asio::awaitable<void> Exchange::Text(int status, std::string body, std::string content_type) {
-  http::response<http::string_body> res{static_cast<http::status>(status), req_.version()};
+Response Exchange::Text(int status, std::string body, std::string_view content_type) const {
+  Response res{static_cast<http::status>(status), req_.version()};
   res.set(http::field::content_type, content_type);
   res.body() = std::move(body);
-  co_await Reply(std::move(res));
+  return res;
 }
 
-asio::awaitable<void> Exchange::Fail(const Error& e) {
+Response Exchange::Fail(const Error& e) const {
   json::object err{{"code", ErrorCodeName(e.code)}, {"message", e.message}};
   if (!e.field.empty()) err["field"] = e.field;
-  http::response<http::string_body> res{static_cast<http::status>(HttpStatusFor(e.code)), req_.version()};
+  Response res{static_cast<http::status>(HttpStatusFor(e.code)), req_.version()};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
   if (e.code == ErrorCode::kUnauthenticated) res.set(http::field::www_authenticate, "Bearer");
-  res.body() = core::ToJson(json::object{{"error", err}}) + "\n";
-  if (e.code == ErrorCode::kTooLarge) keep_alive = false;
-  co_await Reply(std::move(res));
+  if (e.code == ErrorCode::kTooLarge) res.keep_alive(false);
+  json::object body{{"error", err}};
+  res.body() = core::ToJson(body) + "\n";
+  return res;
 }
 
-asio::awaitable<bool> Exchange::StartStream(int status, std::string content_type,
-                                            std::vector<std::pair<std::string, std::string>> headers) {
+asio::awaitable<void> Exchange::Write(Response& res) {
+  replied_ = true;
+  status_ = res.result_int();
+  bool close = !keep_alive || !req_.keep_alive() || (res.has_content_length() && !res.keep_alive());
+  if (res.count(http::field::connection) && !res.keep_alive()) close = true;
+  res.version(req_.version() ? req_.version() : 11);
+  res.keep_alive(!close);
+  res.set(http::field::server, "firebreak");
+  for (const auto& [k, v] : extra_headers) res.set(k, v);
+  res.prepare_payload();
+  auto [ec, n] = co_await http::async_write(stream_, res, asio::as_tuple(asio::use_awaitable));
+  if (ec || close) keep_alive = false;
+}
+
+asio::awaitable<bool> Exchange::StartStream(int status, const std::string& content_type,
+                                            const std::vector<std::pair<std::string, std::string>>& headers) {
   replied_ = true;
   streaming_ = true;
   status_ = status;
@@ -85,15 +87,16 @@ asio::awaitable<bool> Exchange::StartStream(int status, std::string content_type
   co_return !ec;
 }
 
-asio::awaitable<bool> Exchange::WriteChunk(std::string_view data) {
+asio::awaitable<bool> Exchange::WriteChunk(const std::string& data) {
   if (data.empty()) co_return true;
-  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data.data(), data.size())),
-                                            asio::as_tuple(asio::use_awaitable));
+  auto chunk = http::make_chunk(asio::buffer(data.data(), data.size()));
+  auto [ec, n] = co_await asio::async_write(stream_, chunk, asio::as_tuple(asio::use_awaitable));
   co_return !ec;
 }
 
 asio::awaitable<void> Exchange::EndStream() {
-  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+  auto last = http::make_chunk_last();
+  auto [ec, n] = co_await asio::async_write(stream_, last, asio::as_tuple(asio::use_awaitable));
   (void)ec;
 }
 

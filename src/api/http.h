@@ -40,6 +40,15 @@ enum class Auth {
   kCustom,  // the handler authenticates (ingest by integration key, MCP)
 };
 
+using Response = http::response<http::string_body>;
+
+// One request and its response. Handlers build a Response with the plain (non-coroutine) helpers
+// below and co_return it; streaming handlers write through the stream methods and co_return
+// Streamed().
+//
+// GCC 12 destroys temporaries that appear inside a co_await expression twice. Hence the rule in
+// this layer: a co_await operand names only lvalues (or trivially destructible values); build
+// responses, errors and strings into named variables first.
 class Exchange {
  public:
   Exchange(Request& req, beast::tcp_stream& stream) : req_(req), stream_(stream) {}
@@ -54,7 +63,7 @@ class Exchange {
   std::map<std::string, std::string> params;
   // Set for routes with Auth other than kNone/kCustom.
   std::optional<model::Principal> principal;
-  std::string route;  // the matched pattern (for metrics)
+  std::string route;   // the matched pattern (for metrics)
   std::string remote;  // peer address
 
   // The request body parsed as JSON; an empty body is null. Errors name the body.
@@ -63,27 +72,31 @@ class Exchange {
   std::string Header(std::string_view name) const;
   const std::string& Param(const std::string& name) const { return params.at(name); }
 
-  // One complete response.
-  asio::awaitable<void> Reply(http::response<http::string_body> res);
-  asio::awaitable<void> Json(int status, const json::value& body);
-  asio::awaitable<void> Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  // ---- building responses (plain functions) ----
+  Response Json(int status, const json::value& body) const;
+  Response Text(int status, std::string body, std::string_view content_type = "text/plain; charset=utf-8") const;
   // {"error":{"code","message","field"}} with the status the error code maps to.
-  asio::awaitable<void> Fail(const Error& e);
-  // For results: Json(ok_status, to_json(value)) or Fail.
+  Response Fail(const Error& e) const;
+  // Json(ok_status, to_json(value)) or Fail(error).
   template <class T, class F>
-  asio::awaitable<void> Respond(const Result<T>& r, F to_json, int ok_status = 200) {
-    if (!r) co_await Fail(r.error());
-    else co_await Json(ok_status, to_json(*r));
+  Response Respond(const Result<T>& r, F to_json, int ok_status = 200) const {
+    if (!r) return Fail(r.error());
+    return Json(ok_status, to_json(*r));
   }
+  // What a streaming handler returns after it finished streaming.
+  Response Streamed() const { return Response{}; }
 
+  // ---- writing ----
+  // Sends one complete response (Dispatch calls this with what the handler returned).
+  asio::awaitable<void> Write(Response& res);
   // Streaming (chunked) responses, e.g. server-sent events. After StartStream, WriteChunk as often as
   // needed (false once the client is gone), then EndStream. The connection closes afterwards.
-  asio::awaitable<bool> StartStream(int status, std::string content_type,
-                                    std::vector<std::pair<std::string, std::string>> headers = {});
-  asio::awaitable<bool> WriteChunk(std::string_view data);
+  asio::awaitable<bool> StartStream(int status, const std::string& content_type,
+                                    const std::vector<std::pair<std::string, std::string>>& headers);
+  asio::awaitable<bool> WriteChunk(const std::string& data);
   asio::awaitable<void> EndStream();
 
-  // Extra headers added to every response of this exchange (CORS-free; security headers).
+  // Extra headers added to every response of this exchange (security headers).
   std::vector<std::pair<std::string, std::string>> extra_headers;
   bool replied() const { return replied_; }
   bool streaming() const { return streaming_; }
@@ -98,7 +111,7 @@ class Exchange {
   int status_ = 0;
 };
 
-using Handler = std::function<asio::awaitable<void>(Exchange&)>;
+using Handler = std::function<asio::awaitable<Response>(Exchange&)>;
 
 struct Route {
   http::verb method;

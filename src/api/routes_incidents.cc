@@ -11,65 +11,65 @@ void RegisterIncidentRoutes(Server& s) {
   auto& app = s.app();
   auto& r = s.router();
 
-  r.Add(http::verb::get, "/api/v1/incidents", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<void> {
+  r.Add(http::verb::get, "/api/v1/incidents", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto f = app::DecodeIncidentFilter(ex.query);
-    if (!f) co_return co_await ex.Fail(f.error());
+    if (!f) co_return ex.Fail(f.error());
     auto list = app.ListIncidents(*ex.principal, *f);
-    if (!list) co_return co_await ex.Fail(list.error());
+    if (!list) co_return ex.Fail(list.error());
     json::array arr;
     for (const auto& i : *list) arr.push_back(model::ToJson(i));
     json::object out{{"incidents", arr}};
     if (static_cast<int>(list->size()) == f->limit && !list->empty())
       out["next_before"] = list->back().number;
-    co_await ex.Json(200, out);
+    co_return ex.Json(200, out);
   });
 
-  r.Add(http::verb::post, "/api/v1/incidents", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<void> {
+  r.Add(http::verb::post, "/api/v1/incidents", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto body = ex.JsonBody();
-    if (!body) co_return co_await ex.Fail(body.error());
+    if (!body) co_return ex.Fail(body.error());
     auto spec = app::DecodeDeclare(*body);
-    if (!spec) co_return co_await ex.Fail(spec.error());
+    if (!spec) co_return ex.Fail(spec.error());
     auto p = *ex.principal;
     auto start = [&app, p, spec = std::move(*spec)](auto cb) mutable { app.Declare(p, std::move(spec), std::move(cb)); };
     auto res = co_await Await<model::Incident>(std::move(start));
-    co_await ex.Respond(res, IncidentJson, 201);
+    co_return ex.Respond(res, IncidentJson, 201);
   });
 
-  r.Add(http::verb::get, "/api/v1/incidents/{id}", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<void> {
-    co_await ex.Respond(app.GetIncident(*ex.principal, ex.Param("id")), IncidentJson);
+  r.Add(http::verb::get, "/api/v1/incidents/{id}", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    co_return ex.Respond(app.GetIncident(*ex.principal, ex.Param("id")), IncidentJson);
   });
 
   for (auto t : {model::Transition::kAcknowledge, model::Transition::kMitigate, model::Transition::kResolve,
                  model::Transition::kReopen}) {
     std::string pattern = "/api/v1/incidents/{id}/" + std::string(model::TransitionName(t));
-    r.Add(http::verb::post, pattern, Auth::kWrite, [&app, t](Exchange& ex) -> asio::awaitable<void> {
+    r.Add(http::verb::post, pattern, Auth::kWrite, [&app, t](Exchange& ex) -> asio::awaitable<Response> {
       auto body = ex.JsonBody();
-      if (!body) co_return co_await ex.Fail(body.error());
+      if (!body) co_return ex.Fail(body.error());
       auto req = app::DecodeTransition(*body);
-      if (!req) co_return co_await ex.Fail(req.error());
+      if (!req) co_return ex.Fail(req.error());
       auto p = *ex.principal;
       auto start = [&app, p, t, id = ex.Param("id"), req = *req](auto cb) mutable {
         app.Transition(p, id, t, req, std::move(cb));
       };
       auto res = co_await Await<model::Incident>(std::move(start));
-      co_await ex.Respond(res, IncidentJson);
+      co_return ex.Respond(res, IncidentJson);
     });
   }
 
   // Commands with a decoded body: notes, severity, roles, impact, services.
   auto add = [&](const std::string& suffix, auto decode, auto run) {
     r.Add(http::verb::post, "/api/v1/incidents/{id}/" + suffix, Auth::kWrite,
-          [&app, decode, run](Exchange& ex) -> asio::awaitable<void> {
+          [&app, decode, run](Exchange& ex) -> asio::awaitable<Response> {
             auto body = ex.JsonBody();
-            if (!body) co_return co_await ex.Fail(body.error());
+            if (!body) co_return ex.Fail(body.error());
             auto req = decode(*body);
-            if (!req) co_return co_await ex.Fail(req.error());
+            if (!req) co_return ex.Fail(req.error());
             auto p = *ex.principal;
             auto start = [&app, run, p, id = ex.Param("id"), req = *req](auto cb) mutable {
               run(app, p, id, req, std::move(cb));
             };
             auto res = co_await Await<model::Incident>(std::move(start));
-            co_await ex.Respond(res, IncidentJson);
+            co_return ex.Respond(res, IncidentJson);
           });
   };
   add("notes", app::DecodeNote, [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {
@@ -88,18 +88,17 @@ void RegisterIncidentRoutes(Server& s) {
     a.AddServices(p, id, req, std::move(cb));
   });
 
-  r.Add(http::verb::get, "/api/v1/incidents/{id}/timeline", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<void> {
+  r.Add(http::verb::get, "/api/v1/incidents/{id}/timeline", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     int64_t after = 0;
     int limit = 1000;
     if (auto it = ex.query.find("after"); it != ex.query.end()) after = std::atoll(it->second.c_str());
     if (auto it = ex.query.find("limit"); it != ex.query.end()) limit = std::clamp(std::atoi(it->second.c_str()), 1, 5000);
     auto entries = app.Timeline(*ex.principal, ex.Param("id"), after, limit);
-    if (!entries) co_return co_await ex.Fail(entries.error());
+    if (!entries) co_return ex.Fail(entries.error());
     json::array arr;
     for (const auto& e : *entries) arr.push_back(model::ToJson(e));
-    // (GCC 12 cannot hold braced JSON temporaries inside a co_await expression: name them first.)
     json::object out{{"incident_id", ex.Param("id")}, {"entries", arr}};
-    co_await ex.Json(200, out);
+    co_return ex.Json(200, out);
   });
 }
 

@@ -8,40 +8,40 @@ void RegisterSystemRoutes(Server& s) {
   auto& app = s.app();
   auto& r = s.router();
 
-  r.Add(http::verb::get, "/healthz", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<void> {
+  r.Add(http::verb::get, "/healthz", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<Response> {
     json::object o{{"status", "ok"},
                    {"version", std::string_view(FIREBREAK_VERSION)},
                    {"schema_version", app.store().schema_version()},
                    {"time", core::FormatRfc3339(app.clock().Now())}};
-    co_await ex.Json(200, o);
+    co_return ex.Json(200, o);
   });
 
-  r.Add(http::verb::get, "/metrics", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<void> {
+  r.Add(http::verb::get, "/metrics", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<Response> {
     app.RefreshGauges();
-    co_await ex.Text(200, app.metrics().Render(), "text/plain; version=0.0.4; charset=utf-8");
+    co_return ex.Text(200, app.metrics().Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 
-  r.Add(http::verb::get, "/api/v1/whoami", Auth::kRead, [](Exchange& ex) -> asio::awaitable<void> {
+  r.Add(http::verb::get, "/api/v1/whoami", Auth::kRead, [](Exchange& ex) -> asio::awaitable<Response> {
     const auto& p = *ex.principal;
     json::object o{{"actor", p.actor.ToString()},
                    {"person", p.person},
                    {"token", p.token_id},
                    {"scopes", model::ScopesToString(p.scopes)}};
-    co_await ex.Json(200, o);
+    co_return ex.Json(200, o);
   });
 
-  r.Add(http::verb::post, "/api/v1/tokens", Auth::kAdmin, [&app](Exchange& ex) -> asio::awaitable<void> {
+  r.Add(http::verb::post, "/api/v1/tokens", Auth::kAdmin, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto body = ex.JsonBody();
-    if (!body) co_return co_await ex.Fail(body.error());
+    if (!body) co_return ex.Fail(body.error());
     auto req = app::DecodeToken(*body);
-    if (!req) co_return co_await ex.Fail(req.error());
+    if (!req) co_return ex.Fail(req.error());
     auto t = app.CreateToken(*ex.principal, *req);
-    if (!t) co_return co_await ex.Fail(t.error());
+    if (!t) co_return ex.Fail(t.error());
     json::object out{{"id", t->record.id},
                      {"token", t->token},
                      {"person", t->record.person},
                      {"scopes", model::ScopesToString(t->record.scopes)}};
-    co_await ex.Json(201, out);
+    co_return ex.Json(201, out);
   });
 }
 

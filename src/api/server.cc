@@ -11,6 +11,8 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 #include "core/strings.h"
 
 namespace firebreak::api {
@@ -73,53 +75,59 @@ Status ParseTarget(std::string_view target, Exchange& ex) {
 
 }  // namespace
 
+// Routes one request, authenticates it, runs its handler and writes the response.
 static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const ServerOptions& opt) {
   auto& app = server.app();
   auto start = std::chrono::steady_clock::now();
   ex.extra_headers = {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}};
+  Response res;
+  bool have = false;
   if (auto st = ParseTarget(ex.req().target(), ex); !st) {
-    co_await ex.Fail(st.error());
-    co_return;
+    res = ex.Fail(st.error());
+    have = true;
   }
   std::vector<std::string> allowed;
-  const Route* route = server.router().Match(ex.req().method(), ex.path, ex.params, allowed);
-  if (!route) {
+  const Route* route = have ? nullptr : server.router().Match(ex.req().method(), ex.path, ex.params, allowed);
+  if (!have && !route) {
     ex.route = "unmatched";
     if (!allowed.empty()) {
-      http::response<http::string_body> res{http::status::method_not_allowed, ex.req().version()};
+      res = ex.Fail(Error{ErrorCode::kFailedPrecondition, "method not allowed; allowed: " + core::Join(allowed, ", "), ""});
+      res.result(http::status::method_not_allowed);
       res.set(http::field::allow, core::Join(allowed, ", "));
-      res.set(http::field::content_type, "application/json");
-      res.body() = R"({"error":{"code":"method_not_allowed","message":"method not allowed; allowed: )" +
-                   core::Join(allowed, ", ") + "\"}}\n";
-      co_await ex.Reply(std::move(res));
     } else {
-      co_await ex.Fail(Error{ErrorCode::kNotFound, "no such endpoint: " + core::Truncate(ex.path, 200), ""});
+      res = ex.Fail(Error{ErrorCode::kNotFound, "no such endpoint: " + core::Truncate(ex.path, 200), ""});
     }
-  } else {
+    have = true;
+  }
+  if (!have) {
     ex.route = route->pattern;
-    bool allowed_in = true;
     if (route->auth != Auth::kNone && route->auth != Auth::kCustom) {
       auto p = app.Authenticate(ex.Header("Authorization"));
       if (!p) {
-        co_await ex.Fail(p.error());
-        allowed_in = false;
+        res = ex.Fail(p.error());
+        have = true;
       } else if (!p->Has(ScopeOf(route->auth))) {
-        co_await ex.Fail(ScopeError(route->auth));
-        allowed_in = false;
+        res = ex.Fail(ScopeError(route->auth));
+        have = true;
       } else {
         ex.principal = *p;
       }
     }
-    if (allowed_in) {
-      try {
-        co_await route->handler(ex);
-      } catch (const std::exception& e) {
-        // Exceptions are bugs; answer 500 rather than drop the connection.
-        spdlog::error("http: handler {} threw: {}", route->pattern, e.what());
+  }
+  if (!have) {
+    try {
+      res = co_await route->handler(ex);
+      have = !ex.streaming();
+    } catch (const std::exception& e) {
+      // Exceptions are bugs; answer 500 rather than drop the connection.
+      spdlog::error("http: handler {} threw: {}", route->pattern, e.what());
+      if (!ex.replied()) {
+        res = ex.Fail(Error{ErrorCode::kInternal, "internal error", ""});
+        have = true;
       }
-      if (!ex.replied()) co_await ex.Fail(Error{ErrorCode::kInternal, "handler did not respond", ""});
     }
   }
+  if (have) co_await ex.Write(res);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto& m = app.metrics();
   m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
@@ -142,6 +150,7 @@ static asio::awaitable<void> Session(Server& server, tcp::socket socket, ServerO
     auto ep = stream.socket().remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
+  bool drain = false;
   while (true) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(opt.max_body_bytes);
@@ -157,15 +166,18 @@ static asio::awaitable<void> Session(Server& server, tcp::socket socket, ServerO
       dummy.version(11);
       Exchange ex(dummy, stream);
       ex.keep_alive = false;
+      Error err;
       if (ec == http::error::body_limit) {
-        co_await ex.Fail(Error{ErrorCode::kTooLarge,
-                               "request body exceeds the limit of " + std::to_string(opt.max_body_bytes) + " bytes",
-                               "body"});
+        err = Error{ErrorCode::kTooLarge,
+                    "request body exceeds the limit of " + std::to_string(opt.max_body_bytes) + " bytes", "body"};
       } else if (ec == http::error::header_limit) {
-        co_await ex.Fail(Error{ErrorCode::kTooLarge, "request headers too large", ""});
+        err = Error{ErrorCode::kTooLarge, "request headers too large", ""};
       } else {
-        co_await ex.Fail(Error{ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message(), ""});
+        err = Error{ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message(), ""};
       }
+      Response res = ex.Fail(err);
+      co_await ex.Write(res);
+      drain = true;
       break;
     }
     Request req = parser.release();
@@ -176,6 +188,18 @@ static asio::awaitable<void> Session(Server& server, tcp::socket socket, ServerO
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (drain) {
+    // The client may still be sending the body we refused; read and discard a bounded amount so
+    // closing does not reset the connection before it reads our answer.
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> sink;
+    size_t total = 0;
+    while (total < (64u << 20)) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      total += n;
+    }
+  }
   stream.close();
 }
 

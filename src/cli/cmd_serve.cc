@@ -68,12 +68,13 @@ int Serve(const ServeOptions& o) {
 
   std::string host = so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host;
   std::string url = "http://" + host + ":" + std::to_string(*port);
-  std::printf("Firebreak %s serving %s (config %s, data %s)\n", FIREBREAK_VERSION, url.c_str(), o.config.c_str(),
-              o.data.c_str());
   if (*token) {
     std::printf("Admin token (shown once; keep it): %s\n", (*token)->token.c_str());
     std::printf("Try: curl -H 'Authorization: Bearer %s' %s/api/v1/incidents\n", (*token)->token.c_str(), url.c_str());
   }
+  // The "serving" line comes last: scripts wait for it.
+  std::printf("Firebreak %s serving %s (config %s, data %s)\n", FIREBREAK_VERSION, url.c_str(), o.config.c_str(),
+              o.data.c_str());
   std::fflush(stdout);
   if (!o.port_file.empty()) {
     std::string tmp = o.port_file + ".tmp";

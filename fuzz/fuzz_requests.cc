@@ -1,0 +1,41 @@
+// Fuzzes JSON request decoding (HTTP and MCP share these decoders): parse, then run every decoder.
+// Errors must name a field or the body; nothing may crash.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "app/requests.h"
+#include "core/json.h"
+#include "core/time.h"
+
+using namespace firebreak;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  (void)core::ParseRfc3339(in);
+  (void)core::ParseDuration(in);
+  auto v = core::ParseJson(in);
+  if (!v) {
+    if (v.error().message.empty()) __builtin_trap();
+    return 0;
+  }
+  auto check = [](const auto& r) {
+    if (!r && r.error().message.empty()) __builtin_trap();
+  };
+  check(app::DecodeDeclare(*v));
+  check(app::DecodeTransition(*v));
+  check(app::DecodeNote(*v));
+  check(app::DecodeSeverity(*v));
+  check(app::DecodeRole(*v));
+  check(app::DecodeImpact(*v));
+  check(app::DecodeServices(*v));
+  check(app::DecodeToken(*v));
+  if (v->is_object()) {
+    std::map<std::string, std::string> q;
+    for (const auto& kv : v->get_object())
+      q[std::string(kv.key())] = kv.value().is_string() ? std::string(kv.value().get_string()) : "";
+    check(app::DecodeIncidentFilter(q));
+    check(app::DecodeAuditFilter(q));
+  }
+  return 0;
+}

@@ -1,0 +1,146 @@
+#include "config/loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/testing.h"
+
+namespace firebreak::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<std::string> Errors(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& d : r.diagnostics.Sorted())
+    if (d.level == Diagnostic::Level::kError) out.push_back(d.ToString());
+  return out;
+}
+
+const char* kMinimal = R"(
+people:
+  - { id: alice, email: alice@example.com }
+  - { id: bob }
+services:
+  - id: web
+    dependencies: [api]
+  - id: api
+    dependencies: [db]
+  - id: db
+schedules:
+  - id: primary
+    layers:
+      - { start: "2026-01-05", members: [alice, bob] }
+escalation_policies:
+  - id: default
+    tiers:
+      - { after: 0m, targets: [{ schedule: primary }] }
+      - { after: 15m, targets: [{ person: bob }] }
+)";
+
+TEST(ConfigLoader, TheExampleConfigIsValid) {
+  auto r = LoadConfigDir(testing::SourceDir() + "/examples/config");
+  EXPECT_THAT(Errors(r), ::testing::IsEmpty());
+  ASSERT_TRUE(r.config);
+  const auto& c = *r.config;
+  for (const char* s : {"web", "checkout", "payments", "db"}) EXPECT_TRUE(c.FindService(s)) << s;
+  for (const char* p : {"alice", "bob", "carol", "dave"}) EXPECT_TRUE(c.FindPerson(p)) << p;
+  ASSERT_TRUE(c.FindIntegration("example-checkout-key"));
+  EXPECT_EQ(c.FindIntegration("example-checkout-key")->service, "checkout");
+  // One runbook of each risk tier.
+  std::set<model::RiskTier> tiers;
+  for (const auto& rb : c.runbooks) tiers.insert(rb.MaxRisk());
+  EXPECT_EQ(tiers.size(), 3u);
+  // web -> checkout -> payments -> db are hard dependencies.
+  EXPECT_EQ(c.Dependents({"db"}), (std::vector<std::string>{"auth", "catalog", "checkout", "inventory",
+                                                            "payments", "recommendations", "search", "web"}));
+}
+
+TEST(ConfigLoader, ReportsEveryIndependentMistakeWithItsLocation) {
+  std::string policies = R"(escalation_policies:
+  - id: db
+    tiers:
+      - after: 0m
+        targets: [{ schedule: dba }]
+)";
+  std::string services = R"(services:
+  - id: web
+    dependencies: [chekout]
+)";
+  std::string people = R"(people:
+  - id: alice
+    timezone: Mars/Olympus
+)";
+  auto r = LoadConfigFiles({{"policies.yaml", policies}, {"services.yaml", services}, {"people.yaml", people}});
+  EXPECT_FALSE(r.config);
+  EXPECT_THAT(Errors(r), ::testing::ElementsAre(
+                             "people.yaml:3:15: error[invalid-timezone]: in person 'alice': unknown time zone 'Mars/Olympus'",
+                             "policies.yaml:5:19: error[undefined-schedule]: in policy 'db': schedule 'dba' is not defined",
+                             "services.yaml:3:20: error[undefined-service]: in service 'web': dependency 'chekout' is not a defined service"));
+}
+
+TEST(ConfigLoader, UnknownKeysAreWarningsNotErrors) {
+  auto r = LoadConfigFiles({{"a.yaml", std::string(kMinimal) + "settings:\n  colour: blue\nextras: []\n"}});
+  ASSERT_TRUE(r.config) << Errors(r).front();
+  std::vector<std::string> warnings;
+  for (const auto& d : r.diagnostics.all())
+    if (d.level == Diagnostic::Level::kWarning) warnings.push_back(d.ToString());
+  EXPECT_THAT(warnings, ::testing::UnorderedElementsAre(HasSubstr("unknown key 'colour'"),
+                                                        HasSubstr("unknown section 'extras'")));
+}
+
+TEST(ConfigLoader, SyntaxErrorsHaveLineAndColumn) {
+  auto r = LoadConfigFiles({{"bad.yaml", "services:\n  - id: x\n    tier: [1\n"}});
+  ASSERT_EQ(Errors(r).size(), 1u);
+  EXPECT_THAT(Errors(r)[0], HasSubstr("bad.yaml:4:1: error[syntax]"));
+}
+
+TEST(ConfigLoader, DuplicateIdsAndBadTypesAreErrors) {
+  auto r = LoadConfigFiles({{"a.yaml", "services:\n  - id: x\n    tier: high\n  - id: x\n"}});
+  EXPECT_THAT(Errors(r), ::testing::ElementsAre(HasSubstr("a.yaml:3:11: error[invalid-type]: in service 'x': field 'tier' must be an integer"),
+                                                HasSubstr("a.yaml:4:5: error[duplicate-id]: service 'x' is already defined at a.yaml:2:5")));
+}
+
+TEST(ConfigLoader, EnforcesRiskTierFloorsAndTheMediumRollbackRule) {
+  const char* rb = R"(runbooks:
+  - id: r
+    title: Restart
+    steps:
+      - { kind: command, category: restart, risk: low, argv: [true] }
+      - { kind: command, category: cache, risk: medium, argv: [true] }
+      - { kind: command, category: cache, risk: medium, argv: [true], rollback: { kind: command, argv: [true] } }
+)";
+  auto r = LoadConfigFiles({{"rb.yaml", rb}});
+  EXPECT_THAT(Errors(r), ::testing::ElementsAre(HasSubstr("error[risk-below-floor]: in step 1 of runbook 'r'"),
+                                                HasSubstr("error[medium-without-rollback]: in step 2 of runbook 'r'")));
+}
+
+TEST(ConfigLoader, ChecksReferencesAcrossFiles) {
+  auto r = LoadConfigFiles({{"a.yaml", kMinimal},
+                            {"b.yaml", "teams:\n  - { id: t, members: [alice, zed], escalation_policy: nope }\n"
+                                       "integrations:\n  - { key: abcdefgh123, service: ghost }\n"}});
+  EXPECT_THAT(Errors(r), ::testing::UnorderedElementsAre(HasSubstr("person 'zed' is not defined"),
+                                                         HasSubstr("escalation policy 'nope' is not defined"),
+                                                         HasSubstr("service 'ghost' is not defined")));
+}
+
+TEST(ConfigLoader, WarnsAboutDependencyCycles) {
+  auto r = LoadConfigFiles({{"a.yaml", "services:\n  - { id: a, dependencies: [b] }\n  - { id: b, dependencies: [a] }\n"}});
+  ASSERT_TRUE(r.config);
+  bool warned = false;
+  for (const auto& d : r.diagnostics.all())
+    if (d.code == "dependency-cycle") warned = true;
+  EXPECT_TRUE(warned);
+}
+
+TEST(ConfigLoader, PolicyLookupPrefersSeverityThenServiceThenTeam) {
+  auto r = LoadConfigDir(testing::SourceDir() + "/examples/config");
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->PolicyFor("payments", model::Severity::kSev0)->id, "executive");
+  EXPECT_EQ(r.config->PolicyFor("payments", model::Severity::kSev2)->id, "payments");
+  EXPECT_EQ(r.config->PolicyFor("db", model::Severity::kSev2)->id, "platform");
+  EXPECT_EQ(r.config->PolicyFor("web", model::Severity::kSev2)->id, "platform");  // the default
+}
+
+}  // namespace
+}  // namespace firebreak::config

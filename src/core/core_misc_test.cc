@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/metrics.h"
+#include "core/strings.h"
+#include "core/timer_queue.h"
+#include "core/time.h"
+
+namespace firebreak::core {
+namespace {
+
+TEST(TimerQueue, PopsDueTimersInDeadlineOrderAndHonoursCancel) {
+  TimerQueue q;
+  auto t0 = FromUnixMillis(1000);
+  q.Schedule(1, t0 + Millis(30));
+  q.Schedule(2, t0 + Millis(10));
+  q.Schedule(3, t0 + Millis(20));
+  q.Cancel(3);
+  q.Schedule(2, t0 + Millis(40));  // re-arm moves it
+  EXPECT_EQ(*q.NextDeadline(), t0 + Millis(30));
+  EXPECT_TRUE(q.PopDue(t0 + Millis(29)).empty());
+  EXPECT_EQ(q.PopDue(t0 + Millis(100)), (std::vector<int64_t>{1, 2}));
+  EXPECT_FALSE(q.NextDeadline());
+}
+
+TEST(ManualClock, MovesOnlyWhenAdvancedAndNotifies) {
+  ManualClock c(FromUnixMillis(5000));
+  int woken = 0;
+  c.OnAdvance([&] { ++woken; });
+  EXPECT_EQ(ToUnixMillis(c.Now()), 5000);
+  c.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(ToUnixMillis(c.Now()), 7000);
+  EXPECT_EQ(woken, 1);
+  EXPECT_EQ(c.RealWaitFor(c.Now()), std::chrono::nanoseconds(0));
+}
+
+TEST(Crypto, Sha256AndHmacMatchKnownVectors) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(RandomHex(16).size(), 32u);
+  EXPECT_NE(RandomHex(16), RandomHex(16));
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+}
+
+TEST(Strings, Utf8ValidationRejectsOverlongsAndSurrogates) {
+  EXPECT_TRUE(IsValidUtf8("h\xC3\xA9llo \xF0\x9F\x94\xA5"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // > U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
+}
+
+TEST(Strings, EscapesHtmlAndTruncatesOnCharacterBoundaries) {
+  EXPECT_EQ(HtmlEscape("<img src=x onerror='a'>&"), "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;");
+  EXPECT_EQ(Truncate("h\xC3\xA9llo", 2), "h\xE2\x80\xA6");
+  EXPECT_EQ(Split("a,,b", ',', true), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Metrics, RendersPrometheusTextFormat) {
+  Registry r;
+  r.GetCounter("fb_requests_total", "Requests", {{"route", "/x"}}).Inc(3);
+  auto& h = r.GetHistogram("fb_latency_seconds", "Latency", {0.1, 1}, {});
+  h.Observe(0.05);
+  h.Observe(0.5);
+  h.Observe(5);
+  std::string text = r.Render();
+  EXPECT_NE(text.find("# TYPE fb_requests_total counter\nfb_requests_total{route=\"/x\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("fb_latency_seconds_bucket{le=\"0.10000000000000001\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("fb_latency_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("fb_latency_seconds_count 3\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace firebreak::core

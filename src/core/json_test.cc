@@ -1,0 +1,63 @@
+#include "core/json.h"
+
+#include <gtest/gtest.h>
+
+namespace firebreak::core {
+namespace {
+
+TEST(ParseJson, RejectsTrailingDataInvalidUtf8AndDeepNesting) {
+  EXPECT_TRUE(ParseJson(R"({"a":1})"));
+  EXPECT_FALSE(ParseJson(R"({"a":1} x)"));
+  EXPECT_FALSE(ParseJson("{\"a\":\"\xff\"}"));
+  EXPECT_FALSE(ParseJson(std::string(100, '[') + std::string(100, ']')));
+  auto r = ParseJson("{\"a\":");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("malformed JSON"), std::string::npos);
+}
+
+TEST(CanonicalJson, SortsKeysAtEveryLevel) {
+  auto v = *ParseJson(R"({"b":{"z":1,"a":[{"y":2,"x":1}]},"a":"s"})");
+  EXPECT_EQ(CanonicalJson(v), R"({"a":"s","b":{"a":[{"x":1,"y":2}],"z":1}})");
+}
+
+TEST(ObjectReader, NamesTheFieldPathInErrors) {
+  auto v = *ParseJson(R"({"payload":{"summary":5}})");
+  ObjectReader root(v, "");
+  const auto* p = root.Object("payload", true);
+  ASSERT_NE(p, nullptr);
+  ObjectReader payload(root.object()->at("payload"), "payload");
+  EXPECT_FALSE(payload.String("summary", true));
+  ASSERT_FALSE(payload.ok());
+  EXPECT_EQ(payload.status().error().field, "payload.summary");
+  EXPECT_NE(payload.status().error().message.find("must be a string"), std::string::npos);
+}
+
+TEST(ObjectReader, ReportsMissingRequiredAndUnknownFields) {
+  auto v = *ParseJson(R"({"title":"x","sevirity":"SEV1"})");
+  ObjectReader r(v, "");
+  r.RejectUnknown({"title", "severity"});
+  EXPECT_EQ(r.status().error().field, "sevirity");
+  ObjectReader r2(v, "");
+  r2.String("severity", true);
+  EXPECT_EQ(r2.status().error().field, "severity");
+  EXPECT_NE(r2.status().error().message.find("missing required"), std::string::npos);
+}
+
+TEST(ObjectReader, AcceptsIntegralNumbersOnlyForInt) {
+  auto v = *ParseJson(R"({"a":3,"b":3.0,"c":3.5,"d":"3"})");
+  ObjectReader r(v, "");
+  EXPECT_EQ(r.Int("a"), 3);
+  EXPECT_EQ(r.Int("b"), 3);
+  EXPECT_TRUE(r.ok());
+  EXPECT_FALSE(r.Int("c"));
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(ObjectReader, RejectsNonObjects) {
+  ObjectReader r(json::value(json::array{1, 2}), "");
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.status().error().message.find("must be a JSON object"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace firebreak::core

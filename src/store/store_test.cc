@@ -1,0 +1,132 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include "core/time.h"
+#include "testing/testing.h"
+
+namespace firebreak::store {
+namespace {
+
+model::Incident MakeIncident(int n, model::IncidentState st, std::vector<std::string> services) {
+  model::Incident i;
+  i.number = n;
+  i.id = "INC-" + std::to_string(n);
+  i.title = "incident " + std::to_string(n);
+  i.state = st;
+  i.severity = model::Severity::kSev2;
+  i.services = std::move(services);
+  i.created_at = core::FromUnixMillis(1000 * n);
+  i.updated_at = i.created_at;
+  return i;
+}
+
+TEST(Store, MigratesOnceAndReopensAtTheSameVersion) {
+  testing::TempDir dir;
+  int v;
+  {
+    auto s = Store::OpenDir(dir.path());
+    ASSERT_TRUE(s) << s.error().ToString();
+    v = (*s)->schema_version();
+    EXPECT_GE(v, 1);
+  }
+  auto s = Store::OpenDir(dir.path());
+  ASSERT_TRUE(s);
+  EXPECT_EQ((*s)->schema_version(), v);
+}
+
+TEST(Store, IncidentsPersistAndFilter) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  {
+    auto tx = *s->BeginWrite();
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(1, model::IncidentState::kResolved, {"db"})));
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(2, model::IncidentState::kTriggered, {"web", "db"})));
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(3, model::IncidentState::kAcknowledged, {"web"})));
+    EXPECT_EQ(*tx->incidents().NextNumber(), 4);
+    auto dup = tx->incidents().Insert(MakeIncident(3, model::IncidentState::kTriggered, {}));
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+    ASSERT_TRUE(tx->Commit());
+  }
+  auto tx = *s->BeginRead();
+  IncidentFilter f;
+  f.service = "db";
+  auto db = *tx->incidents().List(f);
+  ASSERT_EQ(db.size(), 2u);
+  EXPECT_EQ(db[0].id, "INC-2");  // newest first
+  IncidentFilter open;
+  open.open_only = true;
+  EXPECT_EQ(tx->incidents().List(open)->size(), 2u);
+  IncidentFilter page;
+  page.limit = 1;
+  page.before_number = 3;
+  auto p = *tx->incidents().List(page);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].id, "INC-2");
+  auto counts = *tx->incidents().CountOpenBySeverity();
+  EXPECT_EQ(counts["SEV2"], 2);
+}
+
+TEST(Store, UncommittedWritesAreRolledBack) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  {
+    auto tx = *s->BeginWrite();
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(1, model::IncidentState::kTriggered, {})));
+  }  // destroyed without Commit
+  auto tx = *s->BeginRead();
+  EXPECT_FALSE(*tx->incidents().Get("INC-1"));
+}
+
+TEST(Store, SavepointsUndoOnlyTheirOwnWork) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  {
+    auto tx = *s->BeginWrite();
+    ASSERT_TRUE(tx->Savepoint("a"));
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(1, model::IncidentState::kTriggered, {})));
+    ASSERT_TRUE(tx->Release("a"));
+    ASSERT_TRUE(tx->Savepoint("a"));
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(2, model::IncidentState::kTriggered, {})));
+    ASSERT_TRUE(tx->RollbackTo("a"));
+    ASSERT_TRUE(tx->Commit());
+  }
+  auto tx = *s->BeginRead();
+  EXPECT_TRUE(*tx->incidents().Get("INC-1"));
+  EXPECT_FALSE(*tx->incidents().Get("INC-2"));
+}
+
+TEST(Store, ReadSnapshotsDoNotSeeLaterCommits) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  auto reader = *s->BeginRead();
+  EXPECT_FALSE(*reader->incidents().Get("INC-1"));  // snapshot starts here
+  {
+    auto tx = *s->BeginWrite();
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(1, model::IncidentState::kTriggered, {})));
+    ASSERT_TRUE(tx->Commit());
+  }
+  EXPECT_FALSE(*reader->incidents().Get("INC-1"));
+  reader.reset();
+  EXPECT_TRUE(*(*s->BeginRead())->incidents().Get("INC-1"));
+}
+
+TEST(Store, TimersUpsertByKindAndKey) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  auto tx = *s->BeginWrite();
+  TimerRecord t{0, "escalate", "INC-1", core::FromUnixMillis(5000), "{}", core::FromUnixMillis(0)};
+  int64_t a = *tx->timers().Upsert(t);
+  t.due = core::FromUnixMillis(9000);
+  int64_t b = *tx->timers().Upsert(t);
+  EXPECT_EQ(a, b);
+  auto all = *tx->timers().All();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(core::ToUnixMillis(all[0].due), 9000);
+  ASSERT_TRUE(tx->timers().Delete(a));
+  EXPECT_TRUE(tx->timers().All()->empty());
+}
+
+}  // namespace
+}  // namespace firebreak::store

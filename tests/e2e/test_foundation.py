@@ -1,0 +1,252 @@
+"""Foundation end to end: lifecycle over HTTP, durability across SIGKILL, audit tamper evidence,
+refused requests changing nothing, the CLI client, validate, and /metrics."""
+import os
+import shutil
+import sqlite3
+import unittest
+
+from harness import (EXAMPLE_CONFIG, ServerTestCase, create_token, db_counts, run_cli)
+
+
+class Lifecycle(ServerTestCase):
+    def test_incident_survives_sigkill_with_timeline_and_intact_audit_chain(self):
+        s, t = self.server, self.token
+        self.assertTrue(t.startswith("fbt_"), "admin token printed on first start")
+        st, inc, _ = s.request("POST", "/api/v1/incidents", {
+            "title": "Checkout 500s", "severity": "SEV2", "services": ["checkout"],
+            "impact": "5% of checkouts fail"}, token=t)
+        self.assertEqual(st, 201, inc)
+        self.assertEqual(inc["state"], "triggered")
+        self.assertEqual(inc["severity"], "SEV2")
+        self.assertEqual(inc["priority"], "P2")
+        self.assertEqual(inc["blast_radius"], ["web"])
+        iid = inc["id"]
+        st, inc, _ = s.request("POST", "/api/v1/incidents/%s/acknowledge" % iid, {"note": "looking"}, token=t)
+        self.assertEqual((st, inc["state"]), (200, "acknowledged"))
+        st, inc, _ = s.request("POST", "/api/v1/incidents/%s/resolve" % iid, {"note": "rolled back"}, token=t)
+        self.assertEqual((st, inc["state"]), (200, "resolved"))
+
+        s.kill9()
+        s2 = self.new_server()
+        self.assertIsNone(s2.admin_token, "no new admin token once one exists")
+        st, got, _ = s2.request("GET", "/api/v1/incidents/" + iid, token=t)
+        self.assertEqual(st, 200)
+        self.assertEqual(got["state"], "resolved")
+        self.assertEqual(got["resolution_note"], "rolled back")
+        st, tl, _ = s2.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=t)
+        self.assertEqual([e["kind"] for e in tl["entries"]], ["declared", "acknowledged", "resolved"])
+        self.assertTrue(all(e["actor"].startswith("token:") for e in tl["entries"]))
+        st, v, _ = s2.request("GET", "/api/v1/audit/verify", token=t)
+        self.assertEqual((st, v["ok"]), (200, True))
+        self.assertGreaterEqual(v["checked"], 4)  # token creation + 3 incident actions
+        s2.stop()
+        r = run_cli("audit", "verify", "--data", self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("intact", r.stdout)
+
+    def test_filters_roles_notes_and_severity(self):
+        s, t = self.server, self.token
+        for title, sev, svc in [("DB slow", "SEV3", "db"), ("Search down", "SEV1", "search")]:
+            st, _, _ = s.request("POST", "/api/v1/incidents", {"title": title, "severity": sev, "services": [svc]}, token=t)
+            self.assertEqual(st, 201)
+        st, lst, _ = s.request("GET", "/api/v1/incidents?service=db", token=t)
+        self.assertEqual([i["title"] for i in lst["incidents"]], ["DB slow"])
+        st, lst, _ = s.request("GET", "/api/v1/incidents?severity=SEV1&state=triggered", token=t)
+        self.assertEqual([i["title"] for i in lst["incidents"]], ["Search down"])
+        st, inc, _ = s.request("POST", "/api/v1/incidents/INC-1/roles",
+                               {"role": "incident_commander", "person": "alice"}, token=t)
+        self.assertEqual((st, inc["roles"]), (200, {"incident_commander": "alice"}))
+        st, err, _ = s.request("POST", "/api/v1/incidents/INC-1/roles", {"role": "chef", "person": "alice"}, token=t)
+        self.assertEqual((st, err["error"]["field"]), (400, "role"))
+        st, _, _ = s.request("POST", "/api/v1/incidents/INC-1/notes", {"text": "replica lag 40s"}, token=t)
+        self.assertEqual(st, 200)
+        st, inc, _ = s.request("POST", "/api/v1/incidents/INC-1/severity", {"severity": "SEV2"}, token=t)
+        self.assertEqual((st, inc["severity"]), (200, "SEV2"))
+        st, err, _ = s.request("POST", "/api/v1/incidents/INC-1/severity", {"severity": "SEV4"}, token=t)
+        self.assertEqual((st, err["error"]["field"]), (400, "reason"))
+        st, tl, _ = s.request("GET", "/api/v1/incidents/INC-1/timeline", token=t)
+        self.assertEqual([e["kind"] for e in tl["entries"]], ["declared", "role", "note", "severity"])
+
+
+class RefusedRequests(ServerTestCase):
+    def assertRefused(self, status, code, method, path, field=None, **kw):
+        before = db_counts(self.data)
+        st, body, _ = self.server.request(method, path, **kw)
+        self.assertEqual(st, status, body)
+        self.assertIsInstance(body, dict, body)
+        self.assertEqual(body["error"]["code"], code, body)
+        self.assertTrue(body["error"]["message"])
+        if field:
+            self.assertEqual(body["error"].get("field"), field, body)
+        self.assertEqual(db_counts(self.data), before, "a refused request changed the store")
+
+    def test_each_bad_request_gets_its_status_and_changes_nothing(self):
+        t = self.token
+        st, _, _ = self.server.request("POST", "/api/v1/incidents", {"title": "x", "services": ["web"]}, token=t)
+        self.assertEqual(st, 201)
+        reader = create_token(self.data, "read", person="bob", config=EXAMPLE_CONFIG)
+        decl = {"title": "t", "severity": "SEV3"}
+        self.assertRefused(401, "unauthenticated", "POST", "/api/v1/incidents", body=decl)
+        self.assertRefused(401, "unauthenticated", "POST", "/api/v1/incidents", body=decl, token="fbt_nope_nope")
+        self.assertRefused(401, "unauthenticated", "GET", "/api/v1/incidents")
+        self.assertRefused(403, "permission_denied", "POST", "/api/v1/incidents", body=decl, token=reader)
+        self.assertRefused(403, "permission_denied", "POST", "/api/v1/incidents/INC-1/acknowledge", token=reader)
+        self.assertRefused(400, "invalid_argument", "POST", "/api/v1/incidents", field="body", raw='{"title": ', token=t)
+        self.assertRefused(400, "invalid_argument", "POST", "/api/v1/incidents", field="title", body={"title": 5}, token=t)
+        self.assertRefused(400, "invalid_argument", "POST", "/api/v1/incidents", field="title", body={"severity": "SEV1"}, token=t)
+        self.assertRefused(400, "invalid_argument", "POST", "/api/v1/incidents", field="severity",
+                           body={"title": "x", "severity": "SEV9"}, token=t)
+        self.assertRefused(400, "invalid_argument", "POST", "/api/v1/incidents", field="services[0]",
+                           body={"title": "x", "services": ["nope"]}, token=t)
+        self.assertRefused(400, "invalid_argument", "POST", "/api/v1/incidents", field="sevirity",
+                           body={"title": "x", "sevirity": "SEV1"}, token=t)
+        self.assertRefused(400, "invalid_argument", "POST", "/api/v1/incidents", field="body",
+                           raw=b'{"title": "\xff\xfe"}', token=t)
+        self.assertRefused(404, "not_found", "GET", "/api/v1/incidents/INC-404", token=t)
+        self.assertRefused(404, "not_found", "POST", "/api/v1/incidents/INC-404/acknowledge", token=t)
+        self.assertRefused(409, "failed_precondition", "POST", "/api/v1/incidents/INC-1/reopen", token=t)
+        self.assertRefused(413, "too_large", "POST", "/api/v1/incidents",
+                           raw='{"title": "%s"}' % ("x" * (2 << 20)), token=t)
+        self.assertRefused(404, "not_found", "GET", "/api/v1/nothing-here", token=t)
+        st, _, h = self.server.request("DELETE", "/api/v1/incidents", token=t)
+        self.assertEqual(st, 405)
+        self.assertIn("GET", h.get("Allow", ""))
+        # The server still serves after all that.
+        st, _, _ = self.server.request("GET", "/healthz")
+        self.assertEqual(st, 200)
+
+
+class AuditTamper(ServerTestCase):
+    def make_history(self):
+        t = self.token
+        for i in range(3):
+            st, _, _ = self.server.request("POST", "/api/v1/incidents", {"title": "i%d" % i}, token=t)
+            self.assertEqual(st, 201)
+        self.server.stop()
+
+    def copy_data(self, name):
+        d = os.path.join(self.tmp, name)
+        shutil.copytree(self.data, d)
+        return d
+
+    def tamper(self, data, sql):
+        con = sqlite3.connect(os.path.join(data, "firebreak.db"))
+        con.execute(sql)
+        con.commit()
+        con.close()
+
+    def test_an_edited_row_is_named(self):
+        self.make_history()
+        d = self.copy_data("edited")
+        self.tamper(d, "UPDATE audit SET actor = 'person:mallory' WHERE seq = 3")
+        r = run_cli("audit", "verify", "--data", d)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("entry 3", r.stderr)
+        self.assertIn("edited", r.stderr)
+
+    def test_a_deleted_row_is_caught(self):
+        self.make_history()
+        d = self.copy_data("deleted")
+        self.tamper(d, "DELETE FROM audit WHERE seq = 2")
+        r = run_cli("audit", "verify", "--data", d)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("entry 2 is missing", r.stderr)
+
+    def test_a_deleted_last_row_is_caught(self):
+        self.make_history()
+        d = self.copy_data("truncated")
+        self.tamper(d, "DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)")
+        r = run_cli("audit", "verify", "--data", d)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("missing", r.stderr)
+
+    def test_json_output_and_intact_chain(self):
+        self.make_history()
+        r = run_cli("audit", "verify", "--data", self.data, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('"ok": true', r.stdout)
+
+
+class CliClient(ServerTestCase):
+    def cli(self, *args):
+        return run_cli(*args, env={"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token})
+
+    def test_declare_list_ack_and_errors(self):
+        r = self.cli("incident", "declare", "--title", "Payments timeouts", "--severity", "SEV1", "--service", "payments")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("INC-1", r.stdout)
+        r = self.cli("incident", "list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Payments timeouts", r.stdout)
+        self.assertIn("SEV1", r.stdout)
+        r = self.cli("incident", "ack", "INC-1", "--note", "paged in")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("incident", "show", "INC-1", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('"acknowledged"', r.stdout)
+        r = self.cli("incident", "ack", "INC-99")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.strip().splitlines(), ["firebreak: error: incident 'INC-99' not found (field: id)"])
+        r = self.cli("incident", "ack", "INC-1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot acknowledge an incident that is acknowledged", r.stderr)
+        r = run_cli("incident", "list", "--server", self.server.url)  # no token
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("missing bearer token", r.stderr)
+        r = run_cli("incident", "list", "--server", "http://127.0.0.1:1")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stderr.startswith("firebreak: error:"), r.stderr)
+
+    def test_every_subcommand_has_help(self):
+        for args in (["serve"], ["validate"], ["token", "create"], ["incident", "list"], ["incident", "declare"],
+                     ["audit", "verify"], ["version"]):
+            r = run_cli(*args, "--help")
+            self.assertEqual(r.returncode, 0, args)
+            self.assertIn("Usage", r.stdout + r.stderr, args)
+
+
+class Validate(ServerTestCase):
+    start_server = False
+
+    def test_three_independent_mistakes_are_all_reported(self):
+        d = os.path.join(self.tmp, "cfg")
+        shutil.copytree(EXAMPLE_CONFIG, d)
+
+        def edit(name, old, new):
+            p = os.path.join(d, name)
+            with open(p) as f:
+                text = f.read()
+            self.assertIn(old, text)
+            with open(p, "w") as f:
+                f.write(text.replace(old, new, 1))
+
+        edit("policies.yaml", "targets: [{ schedule: primary }]", "targets: [{ schedule: dba }]")
+        edit("services.yaml", "      - payments\n", "      - paymnts\n")
+        edit("people.yaml", "timezone: Europe/London", "timezone: Europe/Lndon")
+        r = run_cli("validate", "--config", d)
+        self.assertEqual(r.returncode, 1)
+        errors = [l for l in r.stdout.splitlines() if ": error[" in l]
+        self.assertEqual(len(errors), 3, r.stdout)
+        self.assertRegex(errors[0], r"people\.yaml:\d+:\d+: error\[invalid-timezone\]")
+        self.assertRegex(errors[1], r"policies\.yaml:\d+:\d+: error\[undefined-schedule\]: in policy 'platform': schedule 'dba' is not defined")
+        self.assertRegex(errors[2], r"services\.yaml:\d+:\d+: error\[undefined-service\]")
+
+    def test_the_example_config_is_valid(self):
+        r = run_cli("validate", "--config", EXAMPLE_CONFIG)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("valid", r.stdout)
+
+
+class Metrics(ServerTestCase):
+    def test_metrics_report_requests_and_incidents_by_state(self):
+        self.server.request("POST", "/api/v1/incidents", {"title": "x"}, token=self.token)
+        st, text, h = self.server.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        self.assertTrue(h["Content-Type"].startswith("text/plain"))
+        self.assertIn('firebreak_incidents{state="triggered"} 1', text)
+        self.assertIn('firebreak_http_requests_total{method="POST",route="/api/v1/incidents",status="201"} 1', text)
+        self.assertIn("firebreak_http_request_duration_seconds_bucket", text)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
