@@ -91,7 +91,16 @@ class Tx {
 // Something that reacts to incident changes inside the same transaction (escalation, notification,
 // correlation indexes). Returning an error rolls the whole command back.
 struct IncidentEvent {
-  enum class Kind { kOpened, kTransitioned, kSeverityChanged, kServicesAdded, kFlagged, kUpdated };
+  enum class Kind {
+    kOpened,               // a new incident (after is set, before is null)
+    kTransitioned,         // acknowledge/mitigate/resolve/reopen/close (transition is set)
+    kSeverityChanged,      // severity raised or lowered
+    kServicesAdded,        // a previously unaffected service joined
+    kFlagged,              // data_loss / security flagged (reason names the flag)
+    kRemediationFailed,    // a runbook step or its verification failed (reason says which)
+    kEscalationRequested,  // someone asked to escalate now (reason says why)
+    kUpdated,              // roles, impact, notes and other changes that do not page
+  };
   Kind kind = Kind::kUpdated;
   const model::Incident* before = nullptr;  // null for kOpened
   const model::Incident* after = nullptr;

@@ -233,6 +233,31 @@ TEST_F(EngineTest, AnObserverCanVetoAChange) {
   EXPECT_EQ(Count("audit"), 0);
 }
 
+TEST_F(EngineTest, FlagsAndEscalationRequestsReachObservers) {
+  struct Recorder : IncidentObserver {
+    std::vector<std::pair<IncidentEvent::Kind, std::string>> seen;
+    Status OnIncidentEvent(Tx&, const IncidentEvent& ev) override {
+      seen.emplace_back(ev.kind, ev.reason);
+      return Ok();
+    }
+  } rec;
+  engine_->AddObserver(&rec);
+  ASSERT_TRUE(DeclareOne());
+  auto who = Alice();
+  auto flagged = engine_->Call<model::Incident>([&](Tx& tx) { return FlagIncident(tx, who, "INC-1", "data_loss", "orders table truncated"); });
+  ASSERT_TRUE(flagged);
+  EXPECT_EQ(flagged->flags, std::vector<std::string>{"data_loss"});
+  ASSERT_TRUE(engine_->Call<model::Incident>([&](Tx& tx) { return RequestEscalation(tx, who, "INC-1", "need DBA", false); }));
+  ASSERT_TRUE(engine_->Call<model::Incident>([&](Tx& tx) { return RequestEscalation(tx, who, "INC-1", "restart failed", true); }));
+  auto bad = engine_->Call<model::Incident>([&](Tx& tx) { return FlagIncident(tx, who, "INC-1", "spooky", "x"); });
+  EXPECT_EQ(bad.error().field, "flag");
+  using K = IncidentEvent::Kind;
+  EXPECT_EQ(rec.seen, (std::vector<std::pair<K, std::string>>{{K::kOpened, ""},
+                                                              {K::kFlagged, "data_loss"},
+                                                              {K::kEscalationRequested, "need DBA"},
+                                                              {K::kRemediationFailed, "restart failed"}}));
+}
+
 TEST_F(EngineTest, CommittedChangesArePublished) {
   std::vector<std::string> topics;
   engine_->Subscribe([&](const Change& c) { topics.push_back(c.topic + ":" + c.id); });

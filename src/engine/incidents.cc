@@ -291,4 +291,51 @@ Result<model::Incident> AddServices(Tx& tx, const model::Principal& who, std::st
   return inc;
 }
 
+Result<model::Incident> FlagIncident(Tx& tx, const model::Principal& who, std::string_view id, const std::string& flag,
+                                     const std::string& reason) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  if (flag != "data_loss" && flag != "security")
+    return InvalidArgument("unknown flag '" + core::Truncate(flag, 64) + "' (data_loss, security)", "flag");
+  FB_TRY(CheckText(reason, "reason", kMaxText, true));
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  if (std::find(inc.flags.begin(), inc.flags.end(), flag) != inc.flags.end()) return inc;
+  const model::Incident before = inc;
+  inc.flags.push_back(flag);
+  SortUnique(inc.flags);
+  FB_TRY(Save(tx, inc));
+  std::string label = flag == "data_loss" ? "Data loss risk" : "Security risk";
+  FB_TRY(tx.Timeline(inc.id, who.actor, "flag", label + " flagged: " + reason, {{"flag", flag}, {"reason", reason}}));
+  FB_TRY(tx.Audit(who.actor, "incident.flag", Target(inc), {{"flag", flag}, {"reason", reason}}));
+  IncidentEvent ev;
+  ev.kind = IncidentEvent::Kind::kFlagged;
+  ev.before = &before;
+  ev.after = &inc;
+  ev.actor = who.actor;
+  ev.reason = flag;
+  FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
+Result<model::Incident> RequestEscalation(Tx& tx, const model::Principal& who, std::string_view id,
+                                          const std::string& reason, bool remediation_failed) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  FB_TRY(CheckText(reason, "reason", kMaxText, true));
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  if (!model::IsOpen(inc.state))
+    return FailedPrecondition("cannot escalate an incident that is " + std::string(model::StateName(inc.state)),
+                              "state");
+  std::string kind = remediation_failed ? "remediation_failed" : "escalation_requested";
+  std::string text = remediation_failed ? "Remediation failed: " + reason : "Escalation requested: " + reason;
+  FB_TRY(tx.Timeline(inc.id, who.actor, kind, text, {{"reason", reason}}));
+  FB_TRY(tx.Audit(who.actor, "incident." + kind, Target(inc), {{"reason", reason}}));
+  IncidentEvent ev;
+  ev.kind = remediation_failed ? IncidentEvent::Kind::kRemediationFailed : IncidentEvent::Kind::kEscalationRequested;
+  ev.before = &inc;
+  ev.after = &inc;
+  ev.actor = who.actor;
+  ev.reason = reason;
+  FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
 }  // namespace firebreak::engine

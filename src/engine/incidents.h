@@ -45,6 +45,14 @@ Result<model::Incident> SetImpact(Tx& tx, const model::Principal& who, std::stri
 Result<model::Incident> AddServices(Tx& tx, const model::Principal& who, std::string_view id,
                                     const std::vector<std::string>& services, const std::string& reason);
 
+// Sets a flag ("data_loss" or "security") with a reason; notifies kFlagged (escalates at once).
+Result<model::Incident> FlagIncident(Tx& tx, const model::Principal& who, std::string_view id,
+                                     const std::string& flag, const std::string& reason);
+// Records that escalation to the next tier was requested now (by a person, an agent, or a failed
+// remediation when `remediation_failed`), and notifies observers; the escalation engine acts on it.
+Result<model::Incident> RequestEscalation(Tx& tx, const model::Principal& who, std::string_view id,
+                                          const std::string& reason, bool remediation_failed = false);
+
 // Checks declared services, roles and flags against the config; InvalidArgument names the field.
 Status ValidateDeclare(const config::Config& cfg, const DeclareSpec& spec);
 
