@@ -64,6 +64,20 @@ CREATE TABLE timers (
   UNIQUE (kind, key)
 );
 )sql"},
+      {2, "change_events", R"sql(
+CREATE TABLE change_events (
+  id          INTEGER PRIMARY KEY,
+  service     TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  time        INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  dedup_key   TEXT,
+  doc         TEXT NOT NULL            -- the whole event as JSON (model::ToJson)
+);
+CREATE INDEX change_events_time ON change_events(time);
+CREATE INDEX change_events_service ON change_events(service, time);
+CREATE UNIQUE INDEX change_events_dedup ON change_events(dedup_key) WHERE dedup_key IS NOT NULL;
+)sql"},
   };
   return kMigrations;
 }

@@ -366,6 +366,53 @@ Result<std::vector<TimerRecord>> TimerRepo::All() {
   return out;
 }
 
+// ---- change events ----------------------------------------------------------------------------
+
+Result<int64_t> ChangeEventRepo::Insert(const model::ChangeEvent& e) {
+  if (!e.dedup_key.empty()) {
+    FB_ASSIGN_OR_RETURN(auto q, c_.Prepare("SELECT id FROM change_events WHERE dedup_key = ?"));
+    q.Bind(1, e.dedup_key);
+    FB_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) return q.Int(0);
+  }
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
+      "INSERT INTO change_events(service, kind, time, received_at, dedup_key, doc) VALUES (?,?,?,?,?,?)"));
+  st.Bind(1, e.service).Bind(2, e.kind).Bind(3, ToUnixMillis(e.time)).Bind(4, ToUnixMillis(e.received_at));
+  if (e.dedup_key.empty()) st.BindNull(5); else st.Bind(5, e.dedup_key);
+  st.Bind(6, core::ToJson(model::ToJson(e)));
+  FB_TRY(st.Run());
+  return c_.LastInsertRowId();
+}
+
+Result<std::vector<model::ChangeEvent>> ChangeEventRepo::List(core::TimePoint from, core::TimePoint to,
+                                                              std::string_view service, int limit) {
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
+      "SELECT id, doc FROM change_events WHERE time >= ? AND time < ? AND (? = '' OR service = ?) "
+      "ORDER BY time, id LIMIT ?"));
+  st.Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)).Bind(3, service).Bind(4, service).Bind(5, static_cast<int64_t>(limit));
+  std::vector<model::ChangeEvent> out;
+  while (true) {
+    FB_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(st.Text(1)));
+    core::ObjectReader r(v, "change_event");
+    model::ChangeEvent e;
+    e.id = st.Int(0);
+    e.service = r.String("service").value_or("");
+    e.kind = r.String("kind").value_or("");
+    e.summary = r.String("summary").value_or("");
+    e.source = r.String("source").value_or("");
+    e.dedup_key = r.String("dedup_key").value_or("");
+    if (auto l = r.StringMap("labels")) e.labels = *l;
+    if (auto l = r.StringArray("links")) e.links = *l;
+    FB_TRY(r.status());
+    FB_ASSIGN_OR_RETURN(e.time, core::ParseRfc3339(r.String("time").value_or("")));
+    FB_ASSIGN_OR_RETURN(e.received_at, core::ParseRfc3339(r.String("received_at").value_or("")));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 // ---- meta -----------------------------------------------------------------------------------
 
 Result<std::optional<std::string>> MetaRepo::Get(std::string_view key) {

@@ -10,6 +10,7 @@
 
 #include "core/result.h"
 #include "model/audit_entry.h"
+#include "model/change_event.h"
 #include "model/incident.h"
 #include "store/sqlite.h"
 
@@ -123,6 +124,20 @@ class TimerRepo {
   Status Delete(int64_t id);
   // Every armed timer.
   Result<std::vector<TimerRecord>> All();
+
+ private:
+  Conn& c_;
+};
+
+class ChangeEventRepo {
+ public:
+  explicit ChangeEventRepo(Conn& c) : c_(c) {}
+  // Stores `e` and returns its id; an event whose dedup_key was already stored returns the
+  // existing id and changes nothing.
+  Result<int64_t> Insert(const model::ChangeEvent& e);
+  // Events with from <= time < to, oldest first; `service` empty = every service.
+  Result<std::vector<model::ChangeEvent>> List(core::TimePoint from, core::TimePoint to,
+                                               std::string_view service = {}, int limit = 1000);
 
  private:
   Conn& c_;

@@ -33,6 +33,7 @@ class Tx {
   TokenRepo tokens() { return TokenRepo(*conn_); }
   TimerRepo timers() { return TimerRepo(*conn_); }
   MetaRepo meta() { return MetaRepo(*conn_); }
+  ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
   // The connection, for repositories of other modules' tables (store/ only).
   Conn& conn() { return *conn_; }
 

@@ -128,5 +128,30 @@ TEST(Store, TimersUpsertByKindAndKey) {
   EXPECT_TRUE(tx->timers().All()->empty());
 }
 
+TEST(Store, ChangeEventsDedupAndListByWindow) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  auto tx = *s->BeginWrite();
+  model::ChangeEvent e;
+  e.service = "checkout";
+  e.kind = "deploy";
+  e.summary = "deploy 4812";
+  e.time = core::FromUnixMillis(10'000);
+  e.received_at = e.time;
+  e.dedup_key = "deploy-4812";
+  e.labels = {{"version", "4812"}};
+  int64_t a = *tx->changes().Insert(e);
+  EXPECT_EQ(*tx->changes().Insert(e), a);  // same dedup key: no second row
+  e.dedup_key.clear();
+  e.service = "db";
+  e.time = core::FromUnixMillis(20'000);
+  ASSERT_TRUE(tx->changes().Insert(e));
+  auto all = *tx->changes().List(core::FromUnixMillis(0), core::FromUnixMillis(30'000));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].labels.at("version"), "4812");
+  EXPECT_EQ(tx->changes().List(core::FromUnixMillis(0), core::FromUnixMillis(30'000), "db")->size(), 1u);
+  EXPECT_TRUE(tx->changes().List(core::FromUnixMillis(0), core::FromUnixMillis(10'000))->empty());
+}
+
 }  // namespace
 }  // namespace firebreak::store
