@@ -124,6 +124,8 @@ struct EscalationPolicy {
   std::string id;
   std::string name;
   int repeat = 0;  // extra cycles through all tiers when nobody acknowledges
+  // Time from the start of one cycle to the start of the next; 0 = last tier's delay + 15 minutes.
+  core::Millis repeat_after{0};
   std::vector<EscalationTier> tiers;
   SourceLoc loc;
 };
