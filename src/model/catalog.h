@@ -52,8 +52,9 @@ struct Service {
 };
 
 struct ContactMethod {
-  std::string type;  // email, phone, sms, slack, webhook
+  std::string type;  // email, phone, sms, slack, webhook, command
   std::string address;
+  std::string channel;  // optional: the channel that delivers it (default: the first that accepts the type)
 };
 
 struct Person {
@@ -158,8 +159,19 @@ struct Channel {
   std::vector<std::string> argv;
   std::vector<Severity> severities;  // empty = all
   boost::json::object options;
+  // Incident events this channel receives as a broadcast (not addressed to a person): opened, page,
+  // acknowledged, resolved, reopened, notification_failed, escalation_stale. Empty = none.
+  std::vector<std::string> events;
+  // Person contact types it delivers (default by type: email -> email, slack -> slack, webhook ->
+  // webhook, command -> sms, phone, command).
+  std::vector<std::string> contact_types;
+  // Mustache templates overriding the built-in ones ("" = built-in).
+  std::string template_subject;
+  std::string template_text;
   SourceLoc loc;
 };
+// The contact types a channel delivers (its `contact_types`, else the default for its type).
+std::vector<std::string> ContactTypesOf(const Channel& c);
 
 enum class RiskTier { kLow = 0, kMedium = 1, kHigh = 2 };
 std::string_view RiskTierName(RiskTier t);  // "LOW", "MEDIUM", "HIGH"
