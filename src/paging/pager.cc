@@ -133,7 +133,11 @@ Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Regis
   engine.RegisterTimerHandler(kTimerKind, [self](engine::Tx& tx, const store::TimerRecord& rec, core::Millis) {
     return self->OnTimer(tx, rec);
   });
-  engine.clock().OnAdvance([self] { self->Wake(); });
+  p->wake_handle_->pager = self;
+  engine.clock().OnAdvance([h = p->wake_handle_] {
+    std::lock_guard lock(h->mu);
+    if (h->pager) h->pager->Wake();
+  });
   // Families exist from the start so /metrics shows them before the first page.
   metrics.GetHistogram("firebreak_escalation_step_lateness_seconds",
                        "How late timer-driven escalation steps fired after their deadline", LatenessBuckets());
@@ -143,7 +147,13 @@ Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Regis
   return p;
 }
 
-Pager::~Pager() { Stop(); }
+Pager::~Pager() {
+  {
+    std::lock_guard lock(wake_handle_->mu);
+    wake_handle_->pager = nullptr;
+  }
+  Stop();
+}
 
 void Pager::SetPublicUrl(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();

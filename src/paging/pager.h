@@ -152,6 +152,12 @@ class Pager final : public engine::IncidentObserver {
   std::vector<std::thread> threads_;
   core::TimePoint next_audit_{};
   std::mutex audit_mu_;
+  // Lets clock listeners outlive the pager safely.
+  struct WakeHandle {
+    std::mutex mu;
+    Pager* pager = nullptr;
+  };
+  std::shared_ptr<WakeHandle> wake_handle_ = std::make_shared<WakeHandle>();
   std::set<std::pair<std::string, int64_t>> flagged_;  // (incident, due ms) already reported stale
 };
 

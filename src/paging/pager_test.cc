@@ -117,7 +117,7 @@ class PagerTest : public ::testing::Test {
   void TearDown() override { Close(); }
   void Open() {
     store_ = std::move(*store::Store::OpenDir(dir_.path()));
-    engine_ = std::make_unique<engine::Engine>(*store_, clock_, config_);
+    engine_ = std::make_unique<engine::Engine>(*store_, *clock_, config_);
     auto p = Pager::Create(*engine_, metrics_, PagerOptions{dir_.path(), "http://fb.test"});
     ASSERT_TRUE(p) << p.error().ToString();
     pager_ = std::move(*p);
@@ -153,7 +153,7 @@ class PagerTest : public ::testing::Test {
     ASSERT_TRUE(r) << r.error().ToString();
   }
   void Advance(core::Millis d) {
-    clock_.Advance(d);
+    clock_->Advance(d);
     engine_->RunUntilIdle();
   }
   // "person#page" for every page notification (one per person and page, whatever the channel).
@@ -178,7 +178,10 @@ class PagerTest : public ::testing::Test {
   escalate::State State(const std::string& id) { return **pager_->Escalation(id); }
 
   testing::TempDir dir_;
-  core::ManualClock clock_{core::FromUnixMillis(1'767'600'000'000)};  // Monday 2026-01-05T08:00:00Z
+  // Monday 2026-01-05T08:00:00Z. A pointer so a "restart" can come back with a later clock (the
+  // engine's clock listener must not outlive it).
+  std::unique_ptr<core::ManualClock> clock_ =
+      std::make_unique<core::ManualClock>(core::FromUnixMillis(1'767'600'000'000));
   core::Registry metrics_;
   std::shared_ptr<const config::Config> config_;
   std::unique_ptr<store::Store> store_;
@@ -195,7 +198,7 @@ TEST_F(PagerTest, TiersFireToTheSecondAndTheWholePolicyRepeats) {
   EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2"));
   auto pages = Timeline(id, "page");
   ASSERT_EQ(pages.size(), 2u);
-  EXPECT_EQ(pages[1].time, clock_.Now());
+  EXPECT_EQ(pages[1].time, clock_->Now());
   EXPECT_EQ(pages[1].data.at("lateness_ms").as_int64(), 0);
   EXPECT_EQ(pages[1].data.at("late").as_bool(), false);
   Advance(minutes(15) - seconds(1));
@@ -294,9 +297,9 @@ TEST_F(PagerTest, EachImmediateTriggerPagesTheNextTierWithItsReason) {
     auto pages = Timeline(id, "page");
     ASSERT_EQ(pages.size(), 2u);
     EXPECT_THAT(pages[1].text, HasSubstr(c.reason));
-    EXPECT_EQ(pages[1].time, clock_.Now());
+    EXPECT_EQ(pages[1].time, clock_->Now());
     // The next tier keeps its spacing (15 minutes after tier 2) from the immediate page.
-    EXPECT_EQ(State(id).tier_due, clock_.Now() + minutes(15));
+    EXPECT_EQ(State(id).tier_due, clock_->Now() + minutes(15));
   }
 }
 
@@ -330,8 +333,9 @@ TEST_F(PagerTest, EditingThePolicyNeverReachesALiveEscalation) {
 TEST_F(PagerTest, DeadlinesMissedWhileDownFireOnceAtRestartMarkedLate) {
   auto id = Declare();
   auto id2 = Declare("db");
-  Close();                       // kill -9: nothing runs
-  clock_.Advance(minutes(22));   // tiers at 5m and 20m were missed
+  auto later = clock_->Now() + minutes(22);  // tiers at 5m and 20m are missed while down
+  Close();                                   // kill -9: nothing runs
+  clock_ = std::make_unique<core::ManualClock>(later);
   Open();
   engine_->RunUntilIdle();
   for (const auto& x : {id, id2}) {
@@ -403,7 +407,7 @@ TEST_F(PagerTest, DeliveryWritesReceiptsAndTheMessageCarriesSignedLinks) {
     EXPECT_EQ(audit[0].actor, "person:alice");
   }
   // An expired link is refused (and stays unused).
-  clock_.Advance(hours(25));
+  clock_->Advance(hours(25));
   auto at2 = msg.find("Resolve: http://fb.test/a/");
   std::string resolve = msg.substr(at2 + 26, msg.find('\n', at2) - at2 - 26);
   EXPECT_EQ(pager_->CheckLink(resolve).error().code, ErrorCode::kFailedPrecondition);
@@ -417,7 +421,7 @@ TEST_F(PagerTest, FailuresRetryWithBackoffThenDeadLetterAndFallBackThenEscalate)
   EXPECT_EQ(rows[0].state, "pending");
   EXPECT_EQ(rows[0].attempts, 1);
   EXPECT_EQ(rows[0].last_error, "exit 1: gateway down");
-  auto wait = rows[0].next_attempt_at - clock_.Now();
+  auto wait = rows[0].next_attempt_at - clock_->Now();
   EXPECT_GE(wait, std::chrono::milliseconds(500));
   EXPECT_LE(wait, seconds(1));
   EXPECT_EQ(pager_->DeliverDue(), 0);  // not before its time
@@ -456,7 +460,7 @@ TEST_F(PagerTest, SomeoneUnreachableOnEveryMethodEscalatesToTheNextTier) {
 
 TEST_F(PagerTest, TheAuditorFlagsAStepTheEngineDidNotFire) {
   auto id = Declare();
-  clock_.Advance(minutes(5) + seconds(30));  // tier 2 was due at 5m; the engine has not run
+  clock_->Advance(minutes(5) + seconds(30));  // tier 2 was due at 5m; the engine has not run
   EXPECT_EQ(pager_->AuditOnce(), 1);
   engine_->RunUntilIdle();
   auto stale = Timeline(id, "escalation_stale");
