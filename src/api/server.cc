@@ -128,18 +128,26 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
       }
     }
   }
-  if (have) co_await ex.Write(res);
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto& m = app.metrics();
-  m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
-               {{"method", std::string(http::to_string(ex.req().method()))},
-                {"route", ex.route},
-                {"status", std::to_string(ex.status())}})
-      .Inc();
-  if (!ex.streaming())
-    m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request latency by route",
-                   core::Registry::LatencyBuckets(), {{"route", ex.route}})
-        .Observe(secs);
+  // Counted before the response leaves, so a client that reads /metrics right after sees its request.
+  auto record = [&](int status) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    auto& m = app.metrics();
+    m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
+                 {{"method", std::string(http::to_string(ex.req().method()))},
+                  {"route", ex.route},
+                  {"status", std::to_string(status)}})
+        .Inc();
+    if (!ex.streaming())
+      m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request latency by route",
+                     core::Registry::LatencyBuckets(), {{"route", ex.route}})
+          .Observe(secs);
+  };
+  if (have) {
+    record(res.result_int());
+    co_await ex.Write(res);
+  } else {
+    record(ex.status());
+  }
 }
 
 static asio::awaitable<void> Session(Server& server, tcp::socket socket, ServerOptions opt) {
