@@ -40,7 +40,6 @@ void Server::RegisterAll() {
   RegisterSystemRoutes(*this);
   RegisterIncidentRoutes(*this);
   RegisterAuditRoutes(*this);
-  RegisterPagingRoutes(*this);
 }
 
 namespace {
@@ -128,26 +127,20 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
       }
     }
   }
-  // Counted before the response leaves, so a client that reads /metrics right after sees its request.
-  auto record = [&](int status) {
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    auto& m = app.metrics();
-    m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
-                 {{"method", std::string(http::to_string(ex.req().method()))},
-                  {"route", ex.route},
-                  {"status", std::to_string(status)}})
-        .Inc();
-    if (!ex.streaming())
-      m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request latency by route",
-                     core::Registry::LatencyBuckets(), {{"route", ex.route}})
-          .Observe(secs);
-  };
-  if (have) {
-    record(res.result_int());
-    co_await ex.Write(res);
-  } else {
-    record(ex.status());
-  }
+  // Count the request before answering, so a client that reads /metrics right after sees it.
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int status = have ? res.result_int() : ex.status();
+  auto& m = app.metrics();
+  m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
+               {{"method", std::string(http::to_string(ex.req().method()))},
+                {"route", ex.route},
+                {"status", std::to_string(status)}})
+      .Inc();
+  if (!ex.streaming())
+    m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request handling latency by route",
+                   core::Registry::LatencyBuckets(), {{"route", ex.route}})
+        .Observe(secs);
+  if (have) co_await ex.Write(res);
 }
 
 static asio::awaitable<void> Session(Server& server, tcp::socket socket, ServerOptions opt) {

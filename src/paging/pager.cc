@@ -134,7 +134,7 @@ Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Regis
     return self->OnTimer(tx, rec);
   });
   p->wake_handle_->pager = self;
-  engine.clock().OnAdvance([h = p->wake_handle_] {
+  p->advance_handle_ = engine.clock().OnAdvance([h = p->wake_handle_] {
     std::lock_guard lock(h->mu);
     if (h->pager) h->pager->Wake();
   });
@@ -148,7 +148,9 @@ Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Regis
 }
 
 Pager::~Pager() {
+  clock_.RemoveOnAdvance(advance_handle_);
   {
+    // A listener already running (the clock calls them outside its lock) sees null.
     std::lock_guard lock(wake_handle_->mu);
     wake_handle_->pager = nullptr;
   }

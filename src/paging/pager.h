@@ -158,6 +158,7 @@ class Pager final : public engine::IncidentObserver {
     Pager* pager = nullptr;
   };
   std::shared_ptr<WakeHandle> wake_handle_ = std::make_shared<WakeHandle>();
+  int advance_handle_ = 0;
   std::set<std::pair<std::string, int64_t>> flagged_;  // (incident, due ms) already reported stale
 };
 
