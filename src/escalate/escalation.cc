@@ -11,6 +11,7 @@ namespace firebreak::escalate {
 namespace {
 
 constexpr size_t kMaxHistory = 500;
+constexpr const char* kReopened = "incident reopened";
 
 int TierCount(const State& s) { return static_cast<int>(s.policy.tiers.size()); }
 
@@ -110,7 +111,7 @@ std::vector<Page> Due(State& s, core::TimePoint now) {
       Page p;
       p.tier = tier;
       p.cycle = s.cycle;
-      p.trigger = s.cycle == 0 && tier == 0 ? (s.status_reason.empty() ? "opened" : "reopened")
+      p.trigger = s.cycle == 0 && tier == 0 ? (s.status_reason == kReopened ? "reopened" : "opened")
                                             : (s.cycle > 0 && tier == 0 ? "repeat" : "timer");
       p.reason = TimerReason(s, tier);
       p.due = due;
@@ -200,7 +201,7 @@ void Stop(State& s, std::string why) {
 
 void Reopen(State& s, core::TimePoint now) {
   s.status = Status::kActive;
-  s.status_reason = "incident reopened";
+  s.status_reason = kReopened;
   s.started_at = now;
   s.cycle_start = now;
   s.cycle = 0;
