@@ -156,7 +156,9 @@ void RegisterPagingRoutes(Server& s) {
     if (!body) co_return ex.Fail(body.error());
     auto req = app::DecodeClock(*body);
     if (!req) co_return ex.Fail(req.error());
-    auto now = app.AdjustClock(*ex.principal, *req);
+    auto p = *ex.principal;
+    auto start = [&app, p, req = *req](auto cb) mutable { app.AdjustClock(p, req, std::move(cb)); };
+    auto now = co_await Await<core::TimePoint>(std::move(start));
     if (!now) co_return ex.Fail(now.error());
     json::object o{{"now", core::FormatRfc3339(*now)}};
     co_return ex.Json(200, o);

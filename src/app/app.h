@@ -115,9 +115,11 @@ class App {
   Result<LinkInfo> CheckLink(std::string_view token) const;
   // Uses a signed link (single use, audited) from `remote`.
   void UseLink(std::string token, std::string remote, Callback<model::Incident> cb);
-  // Test only: whether the server runs on a manual clock, and moving it (admin scope).
+  // Test only: whether the server runs on a manual clock, and moving it (admin scope). `cb` gets the
+  // new time once every timer due by then has fired and committed (and the timers those armed, if
+  // due too), so a caller that reads right after sees the escalation steps of the elapsed time.
   bool manual_clock() const { return manual_clock_ != nullptr; }
-  Result<core::TimePoint> AdjustClock(const model::Principal& who, const ClockRequest& req);
+  void AdjustClock(const model::Principal& who, const ClockRequest& req, Callback<core::TimePoint> cb);
   paging::Pager& pager() { return *pager_; }
 
   // ---- plumbing -------------------------------------------------------------------------------

@@ -110,17 +110,35 @@ void App::UseLink(std::string token, std::string remote, Callback<model::Inciden
       std::move(cb));
 }
 
-Result<core::TimePoint> App::AdjustClock(const model::Principal& who, const ClockRequest& req) {
-  FB_TRY(model::RequireScope(who, model::kScopeAdmin));
+namespace {
+
+// Runs no-op commands until one finds no timer due at the current time: due timers run in the batch
+// of the first one, and a timer they arm that is already due runs in the next.
+void Settle(engine::Engine& e, const core::Clock& clock, int rounds, Callback<core::TimePoint> cb) {
+  e.Submit<bool>([](engine::Tx&) -> Result<bool> { return true; },
+                 [&e, &clock, rounds, cb = std::move(cb)](Result<bool> r) mutable {
+                   // On the engine thread, after the batch committed and re-armed its timers.
+                   if (!r) return cb(Unexpected(r.error()));
+                   auto next = e.NextTimer();
+                   if (next && *next <= clock.Now() && rounds > 0) return Settle(e, clock, rounds - 1, std::move(cb));
+                   cb(clock.Now());
+                 });
+}
+
+}  // namespace
+
+void App::AdjustClock(const model::Principal& who, const ClockRequest& req, Callback<core::TimePoint> cb) {
+  if (auto st = model::RequireScope(who, model::kScopeAdmin); !st) return cb(Unexpected(st.error()));
   if (!manual_clock_)
-    return FailedPrecondition("the clock can only be moved on a server started with --clock manual", "clock");
+    return cb(FailedPrecondition("the clock can only be moved on a server started with --clock manual", "clock"));
   if (req.set) {
-    if (*req.set < manual_clock_->Now()) return InvalidArgument("the clock only moves forward", "set");
+    if (*req.set < manual_clock_->Now()) return cb(InvalidArgument("the clock only moves forward", "set"));
     manual_clock_->Set(*req.set);
   } else if (req.advance) {
     manual_clock_->Advance(*req.advance);
   }
-  return manual_clock_->Now();
+  if (!engine_->started()) return cb(manual_clock_->Now());
+  Settle(*engine_, *manual_clock_, 1000, std::move(cb));
 }
 
 }  // namespace firebreak::app

@@ -486,10 +486,16 @@ class Faults(PagingTestCase):
                  if n["channel"] != "ops-email"}
         self.assertTrue(queued < after)
         self.recv.wait(lambda rs: self.recv_delivered_unlocked(rs) >= after, what="every queued notification")
-        # Each step fired once: more time passes and nothing is paged again until the ack SLA.
-        self.advance(s2, "30m")
+        # Each step fired once: nothing is paged again until the policy repeats (30m after opening:
+        # the last tier's 15m + 15m), and then the repeat fires once, on time.
+        self.advance(s2, "9m59s")
         for iid in ids:
             self.assertEqual(len([h for h in self.escalation(s2, iid)["history"] if h["trigger"] != "ack_sla"]), 2)
+        self.advance(s2, "1s")
+        for iid in ids:
+            hist = [h for h in self.escalation(s2, iid)["history"] if h["trigger"] != "ack_sla"]
+            self.assertEqual([(h["tier"], h["trigger"], h["late"]) for h in hist],
+                             [(1, "opened", False), (2, "timer", True), (1, "repeat", False)], hist)
 
 
 if __name__ == "__main__":
