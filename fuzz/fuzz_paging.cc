@@ -1,5 +1,5 @@
 // Fuzzes the paging parsers of untrusted input: signed-link tokens (from any URL a stranger sends),
-// the on-call / escalate / flag / clock request decoders (HTTP and MCP), and the stored escalation
+// the on-call / roster / escalate / flag / clock request decoders (HTTP and MCP), and the stored escalation
 // state decoder. Errors must carry a message; nothing may crash or accept a forged link.
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(app::DecodeFlag(*v));
   check(app::DecodeClock(*v));
   check(app::DecodeOncallArgs(*v));
+  check(app::DecodeRosterArgs(*v));
   check(escalate::StateFromJson(*v));
   if (v->is_object()) {
     std::map<std::string, std::string> q;
@@ -41,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       q[std::string(kv.key())] = kv.value().is_string() ? std::string(kv.value().get_string()) : "";
     check(app::DecodeOncallQuery(q));
     check(app::DecodeShiftsQuery(q));
+    check(app::DecodeRosterQuery(q));
   }
   return 0;
 }

@@ -98,6 +98,10 @@ class App {
   Result<boost::json::object> OnCall(const model::Principal& who, const OncallQuery& q) const;
   // The final schedule's shifts over a range (default: the next 7 days).
   Result<boost::json::object> Shifts(const model::Principal& who, const ShiftsQuery& q) const;
+  // The roster of a schedule or a team over the next N days (or a range): every schedule's shifts,
+  // gaps, coverage and rotation members, and per-person on-call totals. Built for responder-
+  // resilience analytics (N-1 roster coverage, bus factor); an MCP tool can return it as is.
+  Result<boost::json::object> Roster(const model::Principal& who, const RosterQuery& q) const;
   // An incident's escalation: policy snapshot, status, next step, page history ({"escalation": null}
   // when no policy applied).
   Result<boost::json::object> GetEscalation(const model::Principal& who, std::string_view id) const;

@@ -46,6 +46,14 @@ Result<json::object> App::Shifts(const model::Principal& who, const ShiftsQuery&
   return paging::ShiftsJson(*cfg, q.schedule, from, to);
 }
 
+Result<json::object> App::Roster(const model::Principal& who, const RosterQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  core::TimePoint from = q.from.value_or(clock_->Now());
+  core::TimePoint to = q.to.value_or(from + std::chrono::hours(24) * q.days);
+  return paging::RosterJson(*cfg, q.schedule, q.team, from, to);
+}
+
 Result<json::object> App::GetEscalation(const model::Principal& who, std::string_view id) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto s, pager_->Escalation(id));

@@ -81,6 +81,49 @@ Result<ShiftsQuery> DecodeShiftsQuery(const std::map<std::string, std::string>& 
   return s;
 }
 
+Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& q) {
+  for (const auto& [k, v] : q)
+    if (k != "schedule" && k != "team" && k != "from" && k != "to" && k != "days")
+      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (schedule, team, from, to, days)", k);
+  RosterQuery r;
+  r.schedule = Param(q, "schedule");
+  r.team = Param(q, "team");
+  FB_TRY(CheckId(r.schedule, "schedule"));
+  FB_TRY(CheckId(r.team, "team"));
+  if (r.schedule.empty() && r.team.empty()) return InvalidArgument("give a schedule or a team", "schedule");
+  if (!r.schedule.empty() && !r.team.empty()) return InvalidArgument("give a schedule or a team, not both", "team");
+  FB_ASSIGN_OR_RETURN(r.from, TimeParam(q, "from"));
+  FB_ASSIGN_OR_RETURN(r.to, TimeParam(q, "to"));
+  if (auto d = Param(q, "days"); !d.empty()) {
+    if (d.size() > 2 || d.find_first_not_of("0123456789") != std::string::npos || std::stoi(d) < 1 || std::stoi(d) > 93)
+      return InvalidArgument("days must be 1..93", "days");
+    if (r.to) return InvalidArgument("give to or days, not both", "days");
+    r.days = std::stoi(d);
+  }
+  return r;
+}
+
+Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body) {
+  std::map<std::string, std::string> q;
+  if (!body.is_null()) {
+    ObjectReader r(body, "");
+    r.RejectUnknown({"schedule", "team", "from", "to", "days"});
+    for (const char* k : {"schedule", "team", "from", "to"})
+      if (auto v = r.String(k)) q[k] = *v;
+    FB_TRY(r.status());
+    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
+    const auto& o = body.get_object();
+    if (auto it = o.find("days"); it != o.end()) {
+      if (!it->value().is_int64() && !it->value().is_uint64())
+        return InvalidArgument("days must be an integer 1..93", "days");
+      auto d = it->value().to_number<int64_t>();
+      if (d < 1 || d > 93) return InvalidArgument("days must be 1..93", "days");
+      q["days"] = std::to_string(d);
+    }
+  }
+  return DecodeRosterQuery(q);
+}
+
 Result<EscalateRequest> DecodeEscalate(const boost::json::value& body) {
   ObjectReader r(body, "");
   r.RejectUnknown({"reason"});

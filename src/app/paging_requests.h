@@ -33,6 +33,18 @@ struct ShiftsQuery {
 };
 Result<ShiftsQuery> DecodeShiftsQuery(const std::map<std::string, std::string>& query);
 
+// GET /api/v1/oncall/roster: ?schedule= | ?team=, &from= (default now), &days= (default 7, 1..93)
+// or &to=. The MCP tool wraps the same query with DecodeRosterArgs.
+struct RosterQuery {
+  std::string schedule;
+  std::string team;
+  std::optional<core::TimePoint> from, to;
+  int days = 7;
+};
+Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& query);
+// The same as a JSON object: {"schedule"|"team", "from", "to", "days": integer}.
+Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body);
+
 // POST /api/v1/incidents/{id}/escalate: {"reason"} (required).
 struct EscalateRequest {
   std::string reason;

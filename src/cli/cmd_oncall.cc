@@ -1,4 +1,4 @@
-// firebreak oncall now|shifts, and the paging commands of `firebreak incident`: escalate, flag, pages.
+// firebreak oncall now|shifts|roster, and the paging commands of `firebreak incident`: escalate, flag, pages.
 #include <cstdio>
 
 #include <boost/url/encode.hpp>
@@ -28,7 +28,7 @@ std::string S(const json::value& v, std::string_view k) {
 
 struct Opts {
   ClientOptions client;
-  std::string schedule, service, severity, at, from, to, id, reason, flag;
+  std::string schedule, service, severity, at, from, to, id, reason, flag, team;
   int days = 7;
 };
 
@@ -75,6 +75,33 @@ void PrintShifts(const json::value& v) {
                 (S(s, "layer") + (S(s, "override") == "true" ? " (replaces " + S(s, "replaces") + ")" : "")).c_str());
   for (const auto& g : v.at("gaps").as_array())
     std::printf("gap: nobody on call %s .. %s\n", S(g, "start").c_str(), S(g, "end").c_str());
+}
+
+void PrintRoster(const json::value& v) {
+  const auto& t = v.at("team");
+  if (!t.is_null()) std::printf("team %s (%s)\n", S(t, "id").c_str(), S(t, "name").c_str());
+  std::printf("%s .. %s\n", S(v, "from").c_str(), S(v, "to").c_str());
+  for (const auto& s : v.at("schedules").as_array()) {
+    double total = static_cast<double>(s.at("total_seconds").to_number<int64_t>());
+    double covered = static_cast<double>(s.at("covered_seconds").to_number<int64_t>());
+    std::printf("\nschedule %s (%s): %.1f%% covered, %zu shifts, %zu gaps\n", S(s, "id").c_str(),
+                S(s, "timezone").c_str(), total > 0 ? 100.0 * covered / total : 0.0, s.at("shifts").as_array().size(),
+                s.at("gaps").as_array().size());
+    for (const auto& sh : s.at("shifts").as_array())
+      std::printf("  %-22s %-22s %s%s\n", S(sh, "start").c_str(), S(sh, "end").c_str(), S(sh, "person").c_str(),
+                  S(sh, "override") == "true" ? " (override)" : "");
+    for (const auto& g : s.at("gaps").as_array())
+      std::printf("  gap: nobody on call %s .. %s\n", S(g, "start").c_str(), S(g, "end").c_str());
+  }
+  std::printf("\n%-12s %-24s %-8s %-7s %s\n", "PERSON", "NAME", "HOURS", "SHIFTS", "SCHEDULES");
+  for (const auto& p : v.at("people").as_array()) {
+    std::vector<std::string> sc;
+    for (const auto& x : p.at("schedules").as_array())
+      if (x.is_string()) sc.emplace_back(x.get_string());
+    std::printf("%-12s %-24s %-8.1f %-7s %s\n", S(p, "person").c_str(), core::Truncate(S(p, "name"), 24).c_str(),
+                static_cast<double>(p.at("on_call_seconds").to_number<int64_t>()) / 3600.0, S(p, "shifts").c_str(),
+                core::Join(sc, ",").c_str());
+  }
 }
 
 void PrintPages(const json::value& esc, const json::value& notes) {
@@ -152,6 +179,28 @@ void AddOncallCommands(CLI::App& app, Runner& run) {
         else q += "&days=" + std::to_string(o->days);
         auto r = CallServer(o->client, "GET", "/api/v1/oncall/shifts" + q);
         return Show(r, *o, PrintShifts);
+      };
+    });
+  }
+
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = oc->add_subcommand("roster", "A schedule's or a team's shifts over the next days, with per-person totals");
+    AddClientOptions(c, o->client);
+    c->add_option("--schedule", o->schedule, "Schedule id");
+    c->add_option("--team", o->team, "Team id (the schedules its policies and its services' policies page)");
+    c->add_option("--from", o->from, "RFC 3339 start (default: now)");
+    c->add_option("--to", o->to, "RFC 3339 end (default: --days after the start)");
+    c->add_option("--days", o->days, "Length when --to is not given")->capture_default_str()->check(CLI::Range(1, 93));
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = o->team.empty() ? "?schedule=" + Enc(o->schedule) : "?team=" + Enc(o->team);
+        if (!o->team.empty() && !o->schedule.empty()) q += "&schedule=" + Enc(o->schedule);
+        if (!o->from.empty()) q += "&from=" + Enc(o->from);
+        if (!o->to.empty()) q += "&to=" + Enc(o->to);
+        else q += "&days=" + std::to_string(o->days);
+        auto r = CallServer(o->client, "GET", "/api/v1/oncall/roster" + q);
+        return Show(r, *o, PrintRoster);
       };
     });
   }

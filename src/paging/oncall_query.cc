@@ -1,6 +1,7 @@
 #include "paging/oncall_query.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/strings.h"
@@ -163,6 +164,125 @@ Result<json::object> ShiftsJson(const config::Config& cfg, const std::string& sc
   return json::object{{"schedule", s->id},         {"name", s->name},  {"timezone", s->timezone},
                       {"from", core::FormatRfc3339(from)}, {"to", core::FormatRfc3339(to)}, {"shifts", arr},
                       {"gaps", gaps}};
+}
+
+Result<json::object> RosterJson(const config::Config& cfg, const std::string& schedule, const std::string& team,
+                                core::TimePoint from, core::TimePoint to) {
+  if (schedule.empty() == team.empty()) return InvalidArgument("ask for a schedule or a team (exactly one)", "schedule");
+  if (to <= from) return InvalidArgument("'to' must be after 'from'", "to");
+  if (to - from > std::chrono::hours(24 * 93)) return InvalidArgument("ask for at most 93 days at a time", "to");
+
+  // Schedules in a stable order, each with the policies that page it.
+  std::vector<const model::Schedule*> scheds;
+  std::map<std::string, std::vector<std::string>> via;
+  const model::Team* t = nullptr;
+  if (!schedule.empty()) {
+    const auto* s = cfg.FindSchedule(schedule);
+    if (!s) return NotFound("schedule '" + core::Truncate(schedule, 64) + "' not found", "schedule");
+    scheds.push_back(s);
+    via[s->id];
+  } else {
+    t = cfg.FindTeam(team);
+    if (!t) return NotFound("team '" + core::Truncate(team, 64) + "' not found", "team");
+    std::vector<std::string> policies;
+    auto add_policy = [&](const std::string& id) {
+      if (!id.empty() && std::find(policies.begin(), policies.end(), id) == policies.end()) policies.push_back(id);
+    };
+    add_policy(t->escalation_policy);
+    for (const auto& svc : cfg.services) {
+      if (svc.team != t->id) continue;
+      add_policy(svc.escalation_policy);
+      for (const auto& [sev, id] : svc.escalation_by_severity) add_policy(id);
+    }
+    for (const auto& pid : policies) {
+      const auto* p = cfg.FindPolicy(pid);
+      if (!p) continue;
+      for (const auto& tier : p->tiers)
+        for (const auto& x : tier.targets) {
+          if (x.type != "schedule") continue;
+          const auto* s = cfg.FindSchedule(x.id);
+          if (!s) continue;
+          if (!via.count(s->id)) scheds.push_back(s);
+          auto& v = via[s->id];
+          if (std::find(v.begin(), v.end(), pid) == v.end()) v.push_back(pid);
+        }
+    }
+  }
+  std::set<std::string> in_team;
+  if (t) {
+    if (!t->lead.empty()) in_team.insert(t->lead);
+    in_team.insert(t->members.begin(), t->members.end());
+  }
+
+  struct PersonTotals {
+    int64_t seconds = 0;
+    int64_t shifts = 0;
+    std::vector<std::string> schedules;
+  };
+  std::map<std::string, PersonTotals> people;
+  auto secs = [](core::TimePoint a, core::TimePoint b) {
+    return std::chrono::duration_cast<std::chrono::seconds>(b - a).count();
+  };
+  json::array out;
+  for (const auto* s : scheds) {
+    FB_ASSIGN_OR_RETURN(auto shifts, oncall::FinalShifts(*s, from, to));
+    json::array arr, gaps, members, vias;
+    std::vector<std::string> seen;
+    for (const auto& l : s->layers)
+      for (const auto& m : l.members)
+        if (std::find(seen.begin(), seen.end(), m) == seen.end()) {
+          seen.push_back(m);
+          members.emplace_back(m);
+        }
+    int64_t covered = 0;
+    for (const auto& sh : shifts) {
+      arr.push_back(ShiftJson(cfg, sh));
+      auto& pt = people[sh.person];
+      pt.seconds += secs(sh.start, sh.end);
+      ++pt.shifts;
+      if (std::find(pt.schedules.begin(), pt.schedules.end(), s->id) == pt.schedules.end()) pt.schedules.push_back(s->id);
+      covered += secs(sh.start, sh.end);
+    }
+    for (const auto& [a, b] : oncall::Gaps(shifts, from, to))
+      gaps.push_back(json::object{{"start", core::FormatRfc3339(a)}, {"end", core::FormatRfc3339(b)}});
+    for (const auto& v : via[s->id]) vias.emplace_back(v);
+    out.push_back(json::object{{"id", s->id},
+                               {"name", s->name},
+                               {"timezone", s->timezone},
+                               {"via", vias},
+                               {"members", members},
+                               {"shifts", arr},
+                               {"gaps", gaps},
+                               {"covered_seconds", covered},
+                               {"total_seconds", secs(from, to)}});
+  }
+  // Team members who hold no shift still count (bus-factor analyses need the bench too).
+  for (const auto& m : in_team) people.try_emplace(m);
+  std::vector<std::pair<std::string, PersonTotals>> order(people.begin(), people.end());
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second.seconds > b.second.seconds; });
+  json::array ppl;
+  for (const auto& [id, pt] : order) {
+    const auto* p = cfg.FindPerson(id);
+    json::array sc;
+    for (const auto& x : pt.schedules) sc.emplace_back(x);
+    ppl.push_back(json::object{{"person", id},
+                               {"name", p ? p->name : id},
+                               {"in_team", in_team.count(id) > 0},
+                               {"on_call_seconds", pt.seconds},
+                               {"shifts", pt.shifts},
+                               {"schedules", sc}});
+  }
+  json::object res{{"from", core::FormatRfc3339(from)}, {"to", core::FormatRfc3339(to)}};
+  if (t) {
+    json::array mem;
+    for (const auto& m : t->members) mem.emplace_back(m);
+    res["team"] = json::object{{"id", t->id}, {"name", t->name}, {"lead", t->lead}, {"members", mem}};
+  } else {
+    res["team"] = nullptr;
+  }
+  res["schedules"] = std::move(out);
+  res["people"] = std::move(ppl);
+  return res;
 }
 
 }  // namespace firebreak::paging

@@ -46,4 +46,15 @@ Result<boost::json::object> OnCallForService(const config::Config& cfg, const st
 Result<boost::json::object> ShiftsJson(const config::Config& cfg, const std::string& schedule, core::TimePoint from,
                                        core::TimePoint to);
 
+// The roster of a schedule or a team over [from, to) (at most 93 days), for resilience analytics
+// (N-1 coverage, bus factor) and for planning. Exactly one of `schedule` and `team` is set. A team's
+// schedules are those its escalation policy and its services' policies (any severity) page.
+// {"from","to","team":{"id","name","lead","members"}|null,
+//  "schedules":[{"id","name","timezone","via":[policy ids],"members":[rotation members, layer order],
+//                "shifts":[{person,name,start,end,layer,override,replaces?}],"gaps":[{start,end}],
+//                "covered_seconds","total_seconds"}],
+//  "people":[{"person","name","in_team","on_call_seconds","shifts","schedules":[ids]}]}  (most on call first)
+Result<boost::json::object> RosterJson(const config::Config& cfg, const std::string& schedule, const std::string& team,
+                                       core::TimePoint from, core::TimePoint to);
+
 }  // namespace firebreak::paging

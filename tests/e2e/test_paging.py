@@ -367,6 +367,20 @@ class RealReceivers(PagingTestCase):
         shifts = json.loads(r.stdout)["shifts"]
         self.assertEqual([(x["person"], x["start"]) for x in shifts],
                          [("alice", "2026-01-05T08:00:00Z"), ("bob", "2026-01-12T08:00:00Z")])
+        # The team roster (what resilience analytics build on): the schedules the team's policies
+        # page, with per-person totals; carol's business-hours layer wins on weekdays in secondary.
+        st, roster, _ = s.request("GET", "/api/v1/oncall/roster?team=platform&days=14&from=" + T0, token=self.token)
+        self.assertEqual(st, 200, roster)
+        self.assertEqual([(x["id"], x["via"], x["covered_seconds"] == x["total_seconds"])
+                          for x in roster["schedules"]],
+                         [("primary", ["platform"], True), ("secondary", ["platform"], True)])
+        self.assertEqual([(p["person"], p["on_call_seconds"] // 3600, p["in_team"]) for p in roster["people"]],
+                         [("alice", 296, True), ("bob", 296, True), ("carol", 80, False), ("dave", 0, True)])
+        r = run_cli("oncall", "roster", "--team", "platform", "--from", T0, "--days", "14", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("schedule secondary (Europe/Paris): 100.0% covered", r.stdout)
+        self.assertRegex(r.stdout, r"carol\s+Carol Nguyen\s+80\.0\s+10\s+secondary")
+
         r = run_cli("incident", "escalate", iid, "--reason", "need the DBA", env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         pages = self.timeline(s, iid, "page")
@@ -390,6 +404,12 @@ class RealReceivers(PagingTestCase):
         st, body, _ = s.request("GET", "/api/v1/oncall/shifts?schedule=primary&from=2026-01-01T00:00:00Z"
                                        "&to=2026-12-01T00:00:00Z", token=self.token)
         self.assertEqual((st, body["error"]["field"]), (400, "to"))
+        st, body, _ = s.request("GET", "/api/v1/oncall/roster?team=nope", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (404, "team"))
+        st, body, _ = s.request("GET", "/api/v1/oncall/roster?team=platform&schedule=primary", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (400, "team"))
+        st, body, _ = s.request("GET", "/api/v1/oncall/roster?team=platform&days=94", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (400, "days"))
         st, body, _ = s.request("POST", "/api/v1/incidents/INC-1/escalate", {}, token=self.token)
         self.assertEqual(st, 400)
         st, body, _ = s.request("POST", "/api/v1/admin/clock", {"advance": "-5m"}, token=self.token)
