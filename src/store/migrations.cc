@@ -78,7 +78,7 @@ CREATE INDEX change_events_time ON change_events(time);
 CREATE INDEX change_events_service ON change_events(service, time);
 CREATE UNIQUE INDEX change_events_dedup ON change_events(dedup_key) WHERE dedup_key IS NOT NULL;
 )sql"},
-      {3, "paging", R"sql(
+      {20, "paging", R"sql(
 CREATE TABLE escalations (
   incident_id TEXT PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,
   status      TEXT NOT NULL,            -- active | acknowledged | stopped
