@@ -201,14 +201,18 @@ Result<json::object> Resilience::RunContingencyAnalysis(const model::Principal& 
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   auto snap = Current();
   ObjectReader r(OrEmpty(req), "");
-  r.RejectUnknown({"depth", "kinds", "limit"});
+  r.RejectUnknown({"depth", "kinds", "limit", "capacity"});
   FB_ASSIGN_OR_RETURN(auto depth, IntIn(r, "depth", 1, 2, 2));
+  auto capacity = r.Bool("capacity");
   FB_ASSIGN_OR_RETURN(auto limit, IntIn(r, "limit", 0, 1'000'000, 50));
   auto kinds = r.StringArray("kinds");
   FB_TRY(r.status());
   graph::ContingencyOptions co;
   co.pairs = depth == 2;
   co.limit = static_cast<size_t>(limit);
+  // Capacity-aware N-1 (a cascade per element) by default where it stays quick.
+  co.cascade = capacity.value_or(snap->graph.size() <= 5000);
+  co.thresholds = snap->thresholds;
   if (kinds) {
     co.services = co.zones = co.groups = false;
     for (size_t i = 0; i < kinds->size(); ++i) {
@@ -223,7 +227,9 @@ Result<json::object> Resilience::RunContingencyAnalysis(const model::Principal& 
   }
   auto rep = graph::RunContingency(snap->graph, co);
   auto out = graph::ToJson(snap->graph, rep);
+  if (depth == 1) out.erase("n2");
   out["depth"] = depth;
+  out["capacity"] = co.cascade;
   return out;
 }
 

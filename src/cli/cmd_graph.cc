@@ -213,6 +213,13 @@ void PrintContingency(const json::value& r) {
     std::printf("  %-32s fails %-40s (%s services failed, worst tier %s)\n", S(At(s, "name")).c_str(),
                 Names(At(s, "customer_facing_failed")).c_str(), S(At(s, "failed_total")).c_str(),
                 S(At(s, "worst_tier")).c_str());
+  if (const auto& cas = At(n1, "fatal_after_cascade"); cas.is_array()) {
+    std::printf("N-1 with capacity: %s single losses fail more once survivors overload\n",
+                S(At(n1, "fatal_after_cascade_total")).c_str());
+    for (const auto& s : cas.as_array())
+      std::printf("  %-32s fails %-40s (%s services failed)\n", S(At(s, "name")).c_str(),
+                  Names(At(s, "customer_facing_failed")).c_str(), S(At(s, "failed_total")).c_str());
+  }
   const auto& n2 = At(r, "n2");
   if (n2.is_null()) return;
   std::printf("N-2: %s fatal pairs beyond N-1 (%s pairs, %s evaluated, %s contain a fatal single)\n",

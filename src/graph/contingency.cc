@@ -4,6 +4,8 @@
 #include <bit>
 #include <unordered_map>
 
+#include "graph/cascade.h"
+
 namespace firebreak::graph {
 
 std::string_view ElementKindName(ElementRef::Kind k) {
@@ -127,6 +129,28 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
   };
   std::sort(rep.fatal_singles.begin(), rep.fatal_singles.end(), single_less);
   if (opt.limit && rep.fatal_singles.size() > opt.limit) rep.fatal_singles.resize(opt.limit);
+  rep.cascade = opt.cascade;
+  if (opt.cascade) {
+    for (size_t i = 0; i < E; ++i) {
+      CascadeScenario sc;
+      AddToFailureSet(elems[i], sc.lost);
+      auto cas = SimulateCascade(g, sc, opt.thresholds);
+      if (cas.customer_facing_failed.size() <= singles[i].failed_cf.size()) continue;
+      SingleOutcome o;
+      o.element = elems[i];
+      o.failed_cf = cas.customer_facing_failed;
+      o.failed_total = cas.failed_total;
+      for (int v = 0; v < g.size(); ++v) {
+        if (cas.health[v] != Health::kFailed) continue;
+        if (o.worst_tier < 0 || g.node(v).tier < o.worst_tier) o.worst_tier = g.node(v).tier;
+      }
+      for (int v : o.failed_cf) o.cf_load_lost += g.node(v).load_rps;
+      rep.cascade_fatal.push_back(std::move(o));
+    }
+    rep.cascade_fatal_total = rep.cascade_fatal.size();
+    std::sort(rep.cascade_fatal.begin(), rep.cascade_fatal.end(), single_less);
+    if (opt.limit && rep.cascade_fatal.size() > opt.limit) rep.cascade_fatal.resize(opt.limit);
+  }
   {
     uint64_t rest = E - fatal_count;
     rep.pairs_with_fatal_single = rep.pairs_total - (rest < 2 ? 0 : rest * (rest - 1) / 2);

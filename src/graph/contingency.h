@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "graph/capacity.h"
 #include "graph/graph.h"
 #include "graph/impact.h"
 
@@ -60,6 +61,11 @@ struct ContingencyOptions {
   bool groups = true;
   bool pairs = true;  // N-2 as well as N-1
   size_t limit = 0;   // most entries per ranked list; 0 = all
+  // Also run the cascade simulation (cascade.h) for every single loss: survivors that overload
+  // once they carry the lost capacity's traffic fail in turn. Structural N-1/N-2 above is exact
+  // and load-independent; this adds what capacity makes fatal.
+  bool cascade = false;
+  Thresholds thresholds;
 };
 
 struct ContingencyReport {
@@ -71,6 +77,12 @@ struct ContingencyReport {
   // worst first.
   std::vector<PairOutcome> fatal_pairs;
   size_t fatal_pairs_total = 0;
+  // With `cascade`: single losses that fail customer-facing services once overloads are simulated
+  // and more of them than structurally (failed_cf here is the count after the cascade), worst
+  // first.
+  bool cascade = false;
+  std::vector<SingleOutcome> cascade_fatal;
+  size_t cascade_fatal_total = 0;
   // Pairs containing a fatal single (fatal, but nothing new beyond N-1).
   uint64_t pairs_with_fatal_single = 0;
   uint64_t pairs_total = 0;      // elements choose 2

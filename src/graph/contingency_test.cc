@@ -181,3 +181,30 @@ TEST(Contingency, RankingPutsTheWorstFirstAndLimitCuts) {
 
 }  // namespace
 }  // namespace firebreak::graph
+
+namespace firebreak::graph {
+namespace {
+
+TEST(Contingency, CapacityAwareN1AddsWhatOverloadsMakeFatal) {
+  Spec s;
+  s.Add("web", {"pay"}, {}, true, 1);
+  s.Add("pay", {}, {}, false, 0);
+  s.Capacity("web", 100, 4, 150, {"a", "b"});
+  s.Capacity("pay", 100, 4, 250, {"a", "b"});
+  auto g = s.Build();
+  ContingencyOptions opt;
+  opt.cascade = true;
+  auto r = RunContingency(g, opt);
+  // Structurally a zone loss is harmless; with load, pay overloads on half its replicas.
+  for (const auto& x : r.fatal_singles) EXPECT_NE(x.element.kind, ElementRef::Kind::kZone);
+  ASSERT_EQ(r.cascade_fatal.size(), 2u);
+  std::set<std::string> names;
+  for (const auto& x : r.cascade_fatal) {
+    names.insert(ElementName(g, x.element));
+    EXPECT_EQ(Ids(g, x.failed_cf), std::vector<std::string>{"web"});
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"zone:a", "zone:b"}));
+}
+
+}  // namespace
+}  // namespace firebreak::graph

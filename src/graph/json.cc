@@ -136,8 +136,21 @@ json::object ToJson(const Graph& g, const ContingencyReport& r) {
                    {"customer_load_lost_rps", Number(p.cf_load_lost, 3)}};
     pairs.push_back(std::move(o));
   }
+  json::object n1{{"fatal", singles}, {"fatal_total", r.fatal_singles_total}};
+  if (r.cascade) {
+    json::array cas;
+    for (const auto& s : r.cascade_fatal) {
+      json::object o = Element(g, s.element);
+      o["customer_facing_failed"] = Ids(g, s.failed_cf);
+      o["failed_total"] = s.failed_total;
+      o["worst_tier"] = Tier(s.worst_tier);
+      cas.push_back(std::move(o));
+    }
+    n1["fatal_after_cascade"] = cas;
+    n1["fatal_after_cascade_total"] = r.cascade_fatal_total;
+  }
   return {{"elements", r.elements},
-          {"n1", json::object{{"fatal", singles}, {"fatal_total", r.fatal_singles_total}}},
+          {"n1", n1},
           {"n2", json::object{{"fatal_pairs", pairs},
                               {"fatal_pairs_total", r.fatal_pairs_total},
                               {"pairs_total", r.pairs_total},
