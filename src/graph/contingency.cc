@@ -36,19 +36,32 @@ void AddToFailureSet(ElementRef e, FailureSet& f) {
 
 namespace {
 
+// What Summarize reads per failed service, packed (the Node structs are large).
+struct Facts {
+  explicit Facts(const Graph& g) {
+    for (const auto& v : g.nodes()) {
+      tier.push_back(v.tier);
+      cf.push_back(v.customer_facing ? 1 : 0);
+      load.push_back(v.load_rps);
+    }
+  }
+  std::vector<int> tier;
+  std::vector<char> cf;
+  std::vector<double> load;
+};
+
 // Fills the outcome fields shared by singles and pairs from a finished propagation.
 template <class Out>
-void Summarize(const Graph& g, const Propagator& p, Out& out) {
+void Summarize(const Facts& f, const Propagator& p, Out& out) {
   out.failed_cf.clear();
   out.failed_total = static_cast<int>(p.failed_list().size());
   out.worst_tier = -1;
   out.cf_load_lost = 0;
   for (int v : p.failed_list()) {
-    const Node& s = g.node(v);
-    if (out.worst_tier < 0 || s.tier < out.worst_tier) out.worst_tier = s.tier;
-    if (s.customer_facing) {
+    if (out.worst_tier < 0 || f.tier[v] < out.worst_tier) out.worst_tier = f.tier[v];
+    if (f.cf[v]) {
       out.failed_cf.push_back(v);
-      out.cf_load_lost += s.load_rps;
+      out.cf_load_lost += f.load[v];
     }
   }
   std::sort(out.failed_cf.begin(), out.failed_cf.end());
@@ -72,7 +85,7 @@ SingleOutcome EvaluateLoss(const Graph& g, const std::vector<ElementRef>& elemen
   p.Run(f);
   SingleOutcome out;
   if (!elements.empty()) out.element = elements.front();
-  Summarize(g, p, out);
+  Summarize(Facts(g), p, out);
   return out;
 }
 
@@ -90,16 +103,19 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
   rep.pairs_total = E < 2 ? 0 : static_cast<uint64_t>(E) * (E - 1) / 2;
 
   // N-1: one propagation per element; remember what each touches for N-2.
+  const Facts facts(g);
   Propagator p(g);
   std::vector<SingleOutcome> singles(E);
   std::vector<std::vector<Touch>> touchers(g.groups().size());
   FailureSet f;
   for (size_t i = 0; i < E; ++i) {
-    f = FailureSet{};
+    f.services.clear();
+    f.zones.clear();
+    f.groups.clear();
     AddToFailureSet(elems[i], f);
     p.Run(f);
     singles[i].element = elems[i];
-    Summarize(g, p, singles[i]);
+    Summarize(facts, p, singles[i]);
     if (!opt.pairs) continue;
     for (int gi : p.touched_groups()) {
       if (p.group_lost(gi)) continue;
@@ -113,22 +129,35 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
       touchers[gi].push_back(std::move(t));
     }
   }
-  size_t fatal_count = 0;
-  for (const auto& s : singles)
-    if (!s.failed_cf.empty()) {
-      rep.fatal_singles.push_back(s);
-      ++fatal_count;
-    }
+  std::vector<int> fatal;
+  for (size_t i = 0; i < E; ++i)
+    if (!singles[i].failed_cf.empty()) fatal.push_back(static_cast<int>(i));
+  const size_t fatal_count = fatal.size();
   rep.fatal_singles_total = fatal_count;
+  // Names for the final tie-break, computed once (sorting thousands of outcomes).
+  std::vector<std::string> svc_names, zone_names, group_names;
+  for (const auto& v : g.nodes()) svc_names.push_back(v.id);
+  for (const auto& z : g.zones()) zone_names.push_back("zone:" + z);
+  for (const auto& gr : g.groups()) group_names.push_back("group:" + gr.id);
+  auto name_of = [&](ElementRef e) -> const std::string& {
+    switch (e.kind) {
+      case ElementRef::Kind::kZone: return zone_names[e.index];
+      case ElementRef::Kind::kGroup: return group_names[e.index];
+      case ElementRef::Kind::kService: break;
+    }
+    return svc_names[e.index];
+  };
   auto single_less = [&](const SingleOutcome& a, const SingleOutcome& b) {
     if (a.failed_cf.size() != b.failed_cf.size()) return a.failed_cf.size() > b.failed_cf.size();
     if (TierKey(a.worst_tier) != TierKey(b.worst_tier)) return TierKey(a.worst_tier) < TierKey(b.worst_tier);
     if (a.cf_load_lost != b.cf_load_lost) return a.cf_load_lost > b.cf_load_lost;
     if (a.failed_total != b.failed_total) return a.failed_total > b.failed_total;
-    return ElementName(g, a.element) < ElementName(g, b.element);
+    return name_of(a.element) < name_of(b.element);
   };
-  std::sort(rep.fatal_singles.begin(), rep.fatal_singles.end(), single_less);
-  if (opt.limit && rep.fatal_singles.size() > opt.limit) rep.fatal_singles.resize(opt.limit);
+  std::sort(fatal.begin(), fatal.end(), [&](int a, int b) { return single_less(singles[a], singles[b]); });
+  if (opt.limit && fatal.size() > opt.limit) fatal.resize(opt.limit);
+  rep.fatal_singles.reserve(fatal.size());
+  for (int i : fatal) rep.fatal_singles.push_back(singles[i]);
   rep.cascade = opt.cascade;
   if (opt.cascade) {
     for (size_t i = 0; i < E; ++i) {
@@ -209,7 +238,9 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
   std::vector<int> known;
   for (uint64_t key : candidates) {
     const int a = static_cast<int>(key >> 32), b = static_cast<int>(key & 0xffffffffu);
-    f = FailureSet{};
+    f.services.clear();
+    f.zones.clear();
+    f.groups.clear();
     AddToFailureSet(elems[a], f);
     AddToFailureSet(elems[b], f);
     p.Run(f);
@@ -217,7 +248,7 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
     PairOutcome po;
     po.a = elems[a];
     po.b = elems[b];
-    Summarize(g, p, po);
+    Summarize(facts, p, po);
     known.clear();
     std::set_union(singles[a].failed_cf.begin(), singles[a].failed_cf.end(), singles[b].failed_cf.begin(),
                    singles[b].failed_cf.end(), std::back_inserter(known));
@@ -232,9 +263,8 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
     if (TierKey(a.worst_tier) != TierKey(b.worst_tier)) return TierKey(a.worst_tier) < TierKey(b.worst_tier);
     if (a.cf_load_lost != b.cf_load_lost) return a.cf_load_lost > b.cf_load_lost;
     if (a.failed_total != b.failed_total) return a.failed_total > b.failed_total;
-    auto an = ElementName(g, a.a) + "+" + ElementName(g, a.b);
-    auto bn = ElementName(g, b.a) + "+" + ElementName(g, b.b);
-    return an < bn;
+    if (name_of(a.a) != name_of(b.a)) return name_of(a.a) < name_of(b.a);
+    return name_of(a.b) < name_of(b.b);
   };
   if (opt.limit && rep.fatal_pairs.size() > opt.limit) {
     std::partial_sort(rep.fatal_pairs.begin(), rep.fatal_pairs.begin() + static_cast<long>(opt.limit),

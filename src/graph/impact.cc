@@ -36,6 +36,18 @@ Propagator::Propagator(const Graph& g)
       via_(g.size(), -1),
       group_alive_(g.groups().size()) {
   for (size_t i = 0; i < g.groups().size(); ++i) group_alive_[i] = static_cast<int>(g.groups()[i].members.size());
+  const int n = g.size();
+  group_.resize(n);
+  hard_off_.assign(n + 1, 0);
+  for (int v = 0; v < n; ++v) {
+    group_[v] = g.node(v).group;
+    hard_off_[v + 1] = hard_off_[v];
+    for (const Edge& e : g.Callers(v))
+      if (e.kind == EdgeKind::kHard) {
+        hard_callers_.push_back(e.other);
+        ++hard_off_[v + 1];
+      }
+  }
 }
 
 void Propagator::Reset() {
@@ -64,7 +76,7 @@ void Propagator::Fail(int v, Cause cause, int via) {
   cause_[v] = cause;
   via_[v] = via;
   failed_list_.push_back(v);
-  const int gi = g_.node(v).group;
+  const int gi = group_[v];
   if (gi < 0) {
     MarkUnavailable(v);
     return;
@@ -99,8 +111,8 @@ void Propagator::Seed(const FailureSet& f) {
 void Propagator::Settle() {
   while (head_ < queue_.size()) {
     const int d = queue_[head_++];
-    for (const Edge& e : g_.Callers(d))
-      if (e.kind == EdgeKind::kHard) Fail(e.other, Cause::kHardDependency, d);
+    for (int k = hard_off_[d], end = hard_off_[d + 1]; k < end; ++k)
+      if (!failed_[hard_callers_[k]]) Fail(hard_callers_[k], Cause::kHardDependency, d);
   }
 }
 

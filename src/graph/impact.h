@@ -80,6 +80,8 @@ class Propagator {
  private:
   void MarkUnavailable(int v);
   const Graph& g_;
+  // Compact copies of what the hot loop reads: each service's group and its hard callers (CSR).
+  std::vector<int> group_, hard_off_, hard_callers_;
   std::vector<char> failed_, unavail_, zone_lost_;
   std::vector<Cause> cause_;
   std::vector<int> via_;
