@@ -42,6 +42,18 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   po.data_dir = opt.data_dir;
   FB_ASSIGN_OR_RETURN(a->pager_, paging::Pager::Create(*a->engine_, a->metrics_, po));
   FB_TRY(a->engine_->LoadTimers());
+  {
+    App* self = a.get();
+    a->resilience_ = std::make_unique<Resilience>(
+        [self] { return self->engine_->config(); }, *a->clock_,
+        [self]() -> Result<std::vector<model::Incident>> {
+          FB_ASSIGN_OR_RETURN(auto tx, self->store_->BeginRead());
+          store::IncidentFilter f;
+          f.open_only = true;
+          f.limit = 1000;
+          return tx->incidents().List(f);
+        });
+  }
   return a;
 }
 
@@ -50,6 +62,7 @@ App::~App() { Stop(); }
 void App::Start() {
   engine_->Start();
   if (pager_) pager_->Start();
+  resilience_->StartPrecompute();
 }
 void App::Stop() {
   if (pager_) pager_->Stop();  // its last outcomes are recorded by the engine below

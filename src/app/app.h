@@ -15,6 +15,7 @@
 
 #include "app/paging_requests.h"
 #include "app/requests.h"
+#include "app/resilience.h"
 #include "audit/audit.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -126,6 +127,10 @@ class App {
   void AdjustClock(const model::Principal& who, const ClockRequest& req, Callback<core::TimePoint> cb);
   paging::Pager& pager() { return *pager_; }
 
+  // ---- resilience analytics (service graph, N-1/N-2, cascades, shedding, fallbacks) -------------
+  // Read-only queries over the current config's service graph (see app/resilience.h).
+  Resilience& resilience() { return *resilience_; }
+
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
   store::Store& store() { return *store_; }
@@ -150,6 +155,7 @@ class App {
   std::unique_ptr<paging::Pager> pager_;  // after engine_: destroyed first
   core::Registry metrics_;
   std::vector<config::Diagnostic> warnings_;
+  std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
 };
 
 // Runs an async command and waits for its result (CLI, MCP stdio, tests). Must not be called on the
