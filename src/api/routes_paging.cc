@@ -79,6 +79,13 @@ void RegisterPagingRoutes(Server& s) {
     co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
   });
 
+  r.Add(http::verb::get, "/api/v1/oncall/resilience", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto q = app::DecodeResponderQuery(ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto res = app.ResponderResilience(*ex.principal, *q);
+    co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+  });
+
   r.Add(http::verb::get, "/api/v1/incidents/{id}/escalation", Auth::kRead,
         [&app](Exchange& ex) -> asio::awaitable<Response> {
           auto res = app.GetEscalation(*ex.principal, ex.Param("id"));

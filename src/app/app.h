@@ -103,6 +103,10 @@ class App {
   // gaps, coverage and rotation members, and per-person on-call totals. Built for responder-
   // resilience analytics (N-1 roster coverage, bus factor); an MCP tool can return it as is.
   Result<boost::json::object> Roster(const model::Principal& who, const RosterQuery& q) const;
+  // Responder resilience over the next q.days: roster N-1 coverage, bus factor of critical
+  // services, fatigue-rule violations (settings.responders) and cognitive load (open incident
+  // roles, unacknowledged pages). JSON as oncall::ToJson(ResilienceReport).
+  Result<boost::json::object> ResponderResilience(const model::Principal& who, const ResponderQuery& q) const;
   // An incident's escalation: policy snapshot, status, next step, page history ({"escalation": null}
   // when no policy applied).
   Result<boost::json::object> GetEscalation(const model::Principal& who, std::string_view id) const;

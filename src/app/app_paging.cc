@@ -1,8 +1,13 @@
 // App commands and queries for on-call schedules, escalations, notifications and signed links.
 #include "app/app.h"
+
+#include <set>
+#include <tuple>
+
 #include "core/strings.h"
 #include "core/time.h"
 #include "escalate/escalation.h"
+#include "oncall/resilience.h"
 #include "paging/oncall_query.h"
 
 namespace firebreak::app {
@@ -52,6 +57,47 @@ Result<json::object> App::Roster(const model::Principal& who, const RosterQuery&
   core::TimePoint from = q.from.value_or(clock_->Now());
   core::TimePoint to = q.to.value_or(from + std::chrono::hours(24) * q.days);
   return paging::RosterJson(*cfg, q.schedule, q.team, from, to);
+}
+
+Result<json::object> App::ResponderResilience(const model::Principal& who, const ResponderQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  const core::TimePoint from = q.from.value_or(clock_->Now());
+  const core::Millis horizon = std::chrono::hours(24) * q.days;
+  const auto& rules = cfg->settings.responders;
+  std::vector<oncall::PageRecord> pages;
+  std::vector<oncall::Holding> holdings;
+  {
+    FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+    // Night pages whose rest period reaches into the window.
+    FB_ASSIGN_OR_RETURN(auto rows, tx->outbox().PagesBetween(from - rules.rest_after_night_page, from + horizon, 100000));
+    std::set<std::tuple<std::string, std::string, int64_t>> seen;  // one per page, not per contact method
+    for (const auto& r : rows)
+      if (seen.emplace(r.person, r.incident_id, r.page_n).second)
+        pages.push_back({r.person, r.created_at, r.incident_id});
+    store::IncidentFilter f;
+    f.open_only = true;
+    f.limit = 100000;
+    FB_ASSIGN_OR_RETURN(auto open, tx->incidents().List(f));
+    for (const auto& inc : open)
+      for (const auto& [role, person] : inc.roles)
+        if (!person.empty()) holdings.push_back({person, "role", inc.id, role});
+    FB_ASSIGN_OR_RETURN(auto unacked, tx->outbox().UnacknowledgedPages());
+    for (const auto& [person, incident] : unacked) holdings.push_back({person, "page", incident, "acknowledge"});
+  }
+  oncall::Roster roster{&cfg->schedules, &cfg->teams, &cfg->people, &cfg->services, &cfg->policies, nullptr};
+  roster.policy_for = [&cfg](const model::Service& s) { return cfg->PolicyFor(s.id, model::Severity::kSev2); };
+  FB_ASSIGN_OR_RETURN(auto rep, oncall::AnalyzeResilience(roster, rules, from, horizon, pages, holdings));
+  auto out = oncall::ToJson(rep);
+  json::object limits;
+  limits["max_oncall_per_week_hours"] = static_cast<double>(rules.max_oncall_per_week.count()) / 3.6e6;
+  limits["max_consecutive_shifts"] = rules.max_consecutive_shifts;
+  limits["rest_after_night_page_hours"] = static_cast<double>(rules.rest_after_night_page.count()) / 3.6e6;
+  limits["night_hours"] = std::to_string(rules.night_start_hour) + "-" + std::to_string(rules.night_end_hour);
+  limits["max_pending"] = rules.max_pending;
+  limits["critical_max_tier"] = rules.critical_max_tier;
+  out["rules"] = std::move(limits);
+  return out;
 }
 
 Result<json::object> App::GetEscalation(const model::Principal& who, std::string_view id) const {

@@ -103,6 +103,40 @@ Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& 
   return r;
 }
 
+Result<ResponderQuery> DecodeResponderQuery(const std::map<std::string, std::string>& q) {
+  for (const auto& [k, v] : q)
+    if (k != "from" && k != "days")
+      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (from, days)", k);
+  ResponderQuery r;
+  FB_ASSIGN_OR_RETURN(r.from, TimeParam(q, "from"));
+  if (auto d = Param(q, "days"); !d.empty()) {
+    if (d.size() > 2 || d.find_first_not_of("0123456789") != std::string::npos || std::stoi(d) < 1 || std::stoi(d) > 93)
+      return InvalidArgument("days must be 1..93", "days");
+    r.days = std::stoi(d);
+  }
+  return r;
+}
+
+Result<ResponderQuery> DecodeResponderArgs(const boost::json::value& body) {
+  std::map<std::string, std::string> q;
+  if (!body.is_null()) {
+    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
+    ObjectReader r(body, "");
+    r.RejectUnknown({"from", "days"});
+    if (auto v = r.String("from")) q["from"] = *v;
+    FB_TRY(r.status());
+    const auto& o = body.get_object();
+    if (auto it = o.find("days"); it != o.end()) {
+      if (!it->value().is_int64() && !it->value().is_uint64())
+        return InvalidArgument("days must be an integer 1..93", "days");
+      auto d = it->value().to_number<int64_t>();
+      if (d < 1 || d > 93) return InvalidArgument("days must be 1..93", "days");
+      q["days"] = std::to_string(d);
+    }
+  }
+  return DecodeResponderQuery(q);
+}
+
 Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body) {
   std::map<std::string, std::string> q;
   if (!body.is_null()) {

@@ -45,6 +45,16 @@ Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& 
 // The same as a JSON object: {"schedule"|"team", "from", "to", "days": integer}.
 Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body);
 
+// GET /api/v1/oncall/resilience: &from= (default now), &days= (default 14, 1..93). Responder
+// resilience (oncall/resilience.h): roster N-1, bus factor, fatigue, cognitive load.
+struct ResponderQuery {
+  std::optional<core::TimePoint> from;
+  int days = 14;
+};
+Result<ResponderQuery> DecodeResponderQuery(const std::map<std::string, std::string>& query);
+// The same as a JSON object {"from", "days"} (MCP tool arguments).
+Result<ResponderQuery> DecodeResponderArgs(const boost::json::value& body);
+
 // POST /api/v1/incidents/{id}/escalate: {"reason"} (required).
 struct EscalateRequest {
   std::string reason;

@@ -130,6 +130,37 @@ void PrintPages(const json::value& esc, const json::value& notes) {
   }
 }
 
+void PrintResilience(const json::value& v) {
+  std::printf("Responder resilience %s .. %s\n", S(v, "from").c_str(), S(v, "to").c_str());
+  const auto& gaps = v.at("roster_n1").as_array();
+  std::printf("\nRoster N-1 (if one person is absent): %s\n",
+              gaps.empty() ? "every shift stays covered" : "shifts left uncovered");
+  for (const auto& g : gaps) {
+    std::printf("  without %-12s schedule %-16s %6.1f h uncovered\n", S(g, "absent").c_str(), S(g, "schedule").c_str(),
+                g.at("uncovered_hours").to_number<double>());
+    for (const auto& i : g.at("uncovered").as_array())
+      std::printf("      %s .. %s\n", S(i, "start").c_str(), S(i, "end").c_str());
+  }
+  std::printf("\nBus factor of critical services:\n  %-18s %-5s %-4s %s\n", "SERVICE", "TIER", "BUS", "RESPONDERS");
+  for (const auto& b : v.at("bus_factor").as_array()) {
+    std::vector<std::string> who;
+    for (const auto& p : b.at("responders").as_array())
+      if (p.is_string()) who.emplace_back(p.get_string());
+    std::printf("  %-18s %-5s %-4s %s%s\n", S(b, "service").c_str(), S(b, "tier").c_str(), S(b, "bus_factor").c_str(),
+                core::Join(who, ",").c_str(), who.size() <= 1 ? "   <- single point of failure" : "");
+  }
+  const auto& fat = v.at("fatigue").as_array();
+  std::printf("\nFatigue rules: %s\n", fat.empty() ? "no violations" : "violations");
+  for (const auto& f : fat)
+    std::printf("  %-12s %-24s %s\n", S(f, "person").c_str(), S(f, "rule").c_str(), S(f, "detail").c_str());
+  const auto& cl = v.at("cognitive_load").as_array();
+  std::printf("\nCognitive load (limit %s pending): %s\n", S(v.at("rules"), "max_pending").c_str(),
+              cl.empty() ? "nobody over the limit" : "over the limit");
+  for (const auto& w : cl)
+    std::printf("  %-12s %s held: %s roles, %s unacknowledged pages, %s approvals\n", S(w, "person").c_str(),
+                S(w, "total").c_str(), S(w, "roles").c_str(), S(w, "pages").c_str(), S(w, "approvals").c_str());
+}
+
 int Show(const Result<json::value>& r, const Opts& o, void (*print)(const json::value&)) {
   if (!r) return PrintError(r.error());
   if (o.client.json) PrintJson(*r);
@@ -201,6 +232,24 @@ void AddOncallCommands(CLI::App& app, Runner& run) {
         else q += "&days=" + std::to_string(o->days);
         auto r = CallServer(o->client, "GET", "/api/v1/oncall/roster" + q);
         return Show(r, *o, PrintRoster);
+      };
+    });
+  }
+
+  {
+    auto o = std::make_shared<Opts>();
+    o->days = 14;
+    auto* c = oc->add_subcommand("resilience",
+                                 "Roster N-1 coverage, bus factor, fatigue violations and cognitive load");
+    AddClientOptions(c, o->client);
+    c->add_option("--from", o->from, "RFC 3339 start (default: now)");
+    c->add_option("--days", o->days, "Window length")->capture_default_str()->check(CLI::Range(1, 93));
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = "?days=" + std::to_string(o->days);
+        if (!o->from.empty()) q += "&from=" + Enc(o->from);
+        auto r = CallServer(o->client, "GET", "/api/v1/oncall/resilience" + q);
+        return Show(r, *o, PrintResilience);
       };
     });
   }

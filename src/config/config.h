@@ -63,6 +63,8 @@ struct Settings {
   std::string default_escalation_policy;
   // Names of config values that are secrets (redacted everywhere).
   std::vector<std::string> secret_names;
+  // Responder resilience limits (fatigue, cognitive load, what counts as critical).
+  model::ResponderRules responders;
 
   model::SeverityPolicy For(model::Severity s) const;
 };

@@ -1029,6 +1029,36 @@ void DecodeScenario(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   cfg.scenarios.push_back(std::move(sc));
 }
 
+void DecodeResponders(Ctx& ctx, const YAML::Node& n, model::ResponderRules& rr) {
+  MapReader r(ctx, n, "settings.responders");
+  if (!r.ok()) return;
+  auto duration = [&](const char* key, core::Millis& out) {
+    if (auto v = r.Duration(key)) {
+      if (v->count() < 0 || *v > std::chrono::hours(24 * 7))
+        r.Err(r.Get(key, false), "invalid-value", std::string(key) + " must be between 0 and 168h");
+      else out = *v;
+    }
+  };
+  auto integer = [&](const char* key, int& out, int lo, int hi) {
+    if (auto v = r.Int(key)) {
+      if (*v < lo || *v > hi)
+        r.Err(r.Get(key, false), "invalid-value",
+              std::string(key) + " must be " + std::to_string(lo) + ".." + std::to_string(hi));
+      else out = static_cast<int>(*v);
+    }
+  };
+  duration("max_oncall_per_week", rr.max_oncall_per_week);
+  duration("rest_after_night_page", rr.rest_after_night_page);
+  integer("max_consecutive_shifts", rr.max_consecutive_shifts, 0, 1000);
+  integer("night_start_hour", rr.night_start_hour, 0, 23);
+  integer("night_end_hour", rr.night_end_hour, 0, 23);
+  integer("max_pending", rr.max_pending, 1, 1000);
+  integer("critical_max_tier", rr.critical_max_tier, 0, 4);
+  if (rr.night_start_hour == rr.night_end_hour)
+    r.Err(n, "invalid-value", "night_start_hour and night_end_hour must differ");
+  r.Finish();
+}
+
 void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   MapReader r(ctx, n, "settings");
   if (!r.ok()) return;
@@ -1041,6 +1071,7 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       r.Err(r.Get("public_url", false), "invalid-value", "public_url must start with http:// or https://");
   }
   if (auto pg = r.Get("paging", false)) DecodePaging(ctx, pg, s.paging);
+  if (auto rs = r.Get("responders", false)) DecodeResponders(ctx, rs, s.responders);
   if (auto v = r.Duration("correlation_window")) s.correlation_window = *v;
   s.auto_resolve_state = r.StrOr("auto_resolve", s.auto_resolve_state);
   if (s.auto_resolve_state != "mitigated" && s.auto_resolve_state != "resolved")

@@ -237,6 +237,17 @@ struct RunbookStep {
   SourceLoc loc;
 };
 
+// Limits for responder resilience analytics (`settings.responders`; oncall/resilience.h).
+struct ResponderRules {
+  core::Millis max_oncall_per_week{0};    // most on-call time in any 7 days; 0 = no limit
+  int max_consecutive_shifts = 0;         // most back-to-back shifts; 0 = no limit
+  core::Millis rest_after_night_page{0};  // cover needed after a night page; 0 = no rule
+  int night_start_hour = 0;               // the night, in the person's own time zone: [start, end)
+  int night_end_hour = 6;
+  int max_pending = 7;        // cognitive load: open incident roles + unacknowledged pages + approvals
+  int critical_max_tier = 1;  // services at or below this tier are critical (bus factor)
+};
+
 struct Runbook {
   std::string id;
   std::string title;

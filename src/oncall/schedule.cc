@@ -206,13 +206,16 @@ Result<std::vector<Shift>> LayerShifts(const model::Layer& layer, std::string_vi
 
 // ---- final schedule ---------------------------------------------------------------------------
 
-Result<std::vector<Shift>> FinalShifts(const model::Schedule& s, core::TimePoint from, core::TimePoint to) {
+Result<std::vector<Shift>> FinalShifts(const model::Schedule& s, core::TimePoint from, core::TimePoint to,
+                                       std::string_view absent) {
   std::vector<Shift> out;
   if (to <= from) return out;
   std::vector<std::vector<Shift>> layers;
   std::vector<core::TimePoint> bounds{from, to};
   for (const auto& l : s.layers) {
     FB_ASSIGN_OR_RETURN(auto shifts, LayerShifts(l, s.timezone, from, to));
+    if (!absent.empty())
+      std::erase_if(shifts, [&](const Shift& sh) { return sh.person == absent; });
     for (const auto& sh : shifts) {
       bounds.push_back(sh.start);
       bounds.push_back(sh.end);
@@ -238,7 +241,8 @@ Result<std::vector<Shift>> FinalShifts(const model::Schedule& s, core::TimePoint
     const std::string base = cur ? cur->person : "";
     for (const auto& o : s.overrides) {  // later overrides win
       if (!(o.start <= a && a < o.end)) continue;
-      if (!o.replaces.empty() && o.replaces != base) continue;
+      if (!absent.empty() && o.person == absent) continue;
+      if (!o.replaces.empty() && o.replaces != base && o.replaces != absent) continue;
       Shift ov;
       ov.person = o.person;
       ov.layer = "override";

@@ -67,7 +67,10 @@ Result<std::vector<Shift>> LayerShifts(const model::Layer& layer, std::string_vi
 
 // The final schedule over [from, to): non-overlapping shifts in order; adjacent stretches of the
 // same person from the same source are merged. Uncovered time (a gap) has no shift.
-Result<std::vector<Shift>> FinalShifts(const model::Schedule& s, core::TimePoint from, core::TimePoint to);
+// With `absent` set, that person's layer turns and overrides are left out (an override that replaces
+// them still covers): the schedule as it would run without them, for roster N-1 analysis.
+Result<std::vector<Shift>> FinalShifts(const model::Schedule& s, core::TimePoint from, core::TimePoint to,
+                                       std::string_view absent = {});
 
 // The final-schedule shift covering `t` (clipped to [t, t + lookahead)); nullopt = nobody is on call.
 Result<std::optional<Shift>> OnCallAt(const model::Schedule& s, core::TimePoint t,

@@ -179,6 +179,27 @@ Result<std::vector<OutboxRow>> OutboxRepo::ForPage(std::string_view incident_id,
   return ReadAll(st);
 }
 
+Result<std::vector<OutboxRow>> OutboxRepo::PagesBetween(core::TimePoint from, core::TimePoint to, int limit) {
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT ") + kOutCols +
+                                          " FROM outbox WHERE kind = 'page' AND person <> '' AND created_at >= ? "
+                                          "AND created_at < ? AND state <> 'cancelled' ORDER BY created_at, id LIMIT ?"));
+  st.Bind(1, ToUnixMillis(from)).Bind(2, ToUnixMillis(to)).Bind(3, static_cast<int64_t>(limit));
+  return ReadAll(st);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> OutboxRepo::UnacknowledgedPages() {
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
+      "SELECT DISTINCT o.person, o.incident_id FROM outbox o JOIN escalations e ON e.incident_id = o.incident_id "
+      "WHERE o.kind = 'page' AND o.person <> '' AND e.status = 'active' ORDER BY o.person, o.incident_id"));
+  std::vector<std::pair<std::string, std::string>> out;
+  while (true) {
+    FB_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.emplace_back(st.Text(0), st.Text(1));
+  }
+  return out;
+}
+
 Result<int64_t> OutboxRepo::CancelPendingPages(std::string_view incident_id, core::TimePoint at) {
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
       "UPDATE outbox SET state = 'cancelled', updated_at = ? WHERE incident_id = ? AND kind = 'page' "

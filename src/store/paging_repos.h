@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -76,6 +77,10 @@ class OutboxRepo {
   Result<std::vector<OutboxRow>> ForIncident(std::string_view incident_id, int limit);
   // Rows of one page to one person (every contact method tried).
   Result<std::vector<OutboxRow>> ForPage(std::string_view incident_id, int64_t page_n, std::string_view person);
+  // Pages to people created in [from, to), in time order (responder fatigue: night pages).
+  Result<std::vector<OutboxRow>> PagesBetween(core::TimePoint from, core::TimePoint to, int limit);
+  // (person, incident) pairs paged for escalations still waiting for an acknowledgement.
+  Result<std::vector<std::pair<std::string, std::string>>> UnacknowledgedPages();
   // Marks an incident's pending page notifications cancelled; returns how many.
   Result<int64_t> CancelPendingPages(std::string_view incident_id, core::TimePoint at);
   // Writes the delivery fields (state, attempts, times, error, receipt) of `r`.
