@@ -37,14 +37,15 @@ std::string SilenceId(int64_t n) { return "SIL-" + std::to_string(n); }
 }  // namespace
 
 uint64_t LabelsHash(const std::map<std::string, std::string>& labels) {
-  uint64_t h = 0xcbf29ce484222325ULL;
+  // In-memory change detection only (never stored): the standard library's word-at-a-time hash,
+  // mixed per string so that label boundaries count.
+  std::hash<std::string_view> hs;
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ labels.size();
   for (const auto& [k, v] : labels) {
-    h = core::Fnv1a64(k, h);
-    h = core::Fnv1a64(std::string_view("\xff", 1), h);
-    h = core::Fnv1a64(v, h);
-    h = core::Fnv1a64(std::string_view("\xff", 1), h);
+    h = (h ^ hs(k)) * 0x100000001b3ULL;
+    h = (h ^ hs(v)) * 0xff51afd7ed558ccdULL;
   }
-  return h;
+  return h ^ (h >> 33);
 }
 
 std::string_view KindName(Decision::Kind k) {
@@ -238,15 +239,10 @@ const std::string& Correlator::ServiceName(int32_t id) const {
 // ---- journaled setters ---------------------------------------------------------------------------
 
 void Correlator::SetAlert(const std::string& key, std::optional<AlertSlot> v) {
-  auto it = alerts_.find(key);
-  AlertUndo u{key, it == alerts_.end() ? std::nullopt : std::optional<AlertSlot>(it->second)};
-  journal_.emplace_back(std::move(u));
-  if (v) {
-    if (it == alerts_.end()) alerts_.emplace(key, *v);
-    else it->second = *v;
-  } else if (it != alerts_.end()) {
-    alerts_.erase(it);
-  }
+  const AlertSlot* cur = alerts_.Find(key);
+  journal_.emplace_back(AlertUndo{key, cur ? std::optional<AlertSlot>(*cur) : std::nullopt});
+  if (v) alerts_.Put(key, *v);
+  else alerts_.Erase(key);
 }
 
 void Correlator::SetIncident(int64_t number, std::optional<IncidentSlot> v) {
@@ -280,12 +276,17 @@ void Correlator::RollbackTo(size_t mark) {
         [this](auto& x) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, AlertUndo>) {
-            if (x.old) alerts_[x.key] = *x.old;
-            else alerts_.erase(x.key);
+            if (x.old) alerts_.Put(x.key, *x.old);
+            else alerts_.Erase(x.key);
           } else if constexpr (std::is_same_v<T, IncidentUndo>) {
             if (x.old) incidents_[x.number] = std::move(*x.old);
             else incidents_.erase(x.number);
             index_dirty_ = true;
+          } else if constexpr (std::is_same_v<T, CountUndo>) {
+            if (auto it = incidents_.find(x.number); it != incidents_.end()) {
+              it->second.open_alerts = x.open_alerts;
+              it->second.last_activity = x.last_activity;
+            }
           } else if constexpr (std::is_same_v<T, BucketUndo>) {
             if (x.old) buckets_[x.source] = *x.old;
             else buckets_.erase(x.source);
@@ -405,8 +406,9 @@ const Correlator::CompiledSilence* Correlator::MatchSilence(const model::AlertEv
 std::vector<std::pair<std::string, int64_t>> Correlator::SilencedBy(const std::string& silence_id) const {
   int64_t n = SilenceNumber(silence_id);
   std::vector<std::pair<std::string, int64_t>> out;
-  for (const auto& [key, a] : alerts_)
-    if (a.silenced && a.silence == n && a.status != AlertStatus::kResolved) out.emplace_back(key, a.id);
+  alerts_.ForEach([&](std::string_view key, const AlertSlot& a) {
+    if (a.silenced && a.silence == n && a.status != AlertStatus::kResolved) out.emplace_back(std::string(key), a.id);
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -429,8 +431,7 @@ std::vector<core::TimePoint> Correlator::Changes(const AlertSlot* prev, core::Ti
 
 Decision Correlator::Decide(const AlertInput& in, core::TimePoint now) const {
   const auto& e = *in.event;
-  auto it = alerts_.find(in.key);
-  const AlertSlot* slot = it == alerts_.end() ? nullptr : &it->second;
+  const AlertSlot* slot = alerts_.Find(in.key);
   const bool open = slot && slot->status != AlertStatus::kResolved;
   Decision d;
   auto fill_incident = [&] {
@@ -448,8 +449,7 @@ Decision Correlator::Decide(const AlertInput& in, core::TimePoint now) const {
       d.alert_id = slot->id;
       d.flapping = slot->flapping;
       const IncidentSlot* inc = fill_incident();
-      uint64_t h = LabelsHash(e.labels);
-      if (h != slot->labels_hash) {
+      if (!in.labels_are_key && LabelsHash(e.labels) != slot->labels_hash) {
         d.labels_changed = true;
         size_t affected = 1;
         if (inc) {
@@ -687,9 +687,9 @@ void Correlator::Place(const AlertInput& in, const AlertSlot* prev, core::TimePo
 }
 
 Decision Correlator::Redecide(const AlertInput& in, core::TimePoint now) const {
-  auto it = alerts_.find(in.key);
-  if (it == alerts_.end()) return Decision{};
-  const AlertSlot& slot = it->second;
+  const AlertSlot* found = alerts_.Find(in.key);
+  if (!found) return Decision{};
+  const AlertSlot& slot = *found;
   Decision d = DecideNew(in, &slot, now, SilenceId(slot.silence));
   d.alert_id = slot.id;
   d.state_changes.clear();
@@ -702,7 +702,19 @@ Decision Correlator::Redecide(const AlertInput& in, core::TimePoint now) const {
 
 void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id, const std::string& incident_id,
                        core::TimePoint now) {
-  auto it = alerts_.find(in.key);
+  if (d.kind == Decision::Kind::kIgnore || (d.kind == Decision::Kind::kRepeat && !d.labels_changed)) return;
+  AlertSlot* cur = alerts_.Find(in.key);
+  // One lookup per event: write through the found slot, journaling the old value.
+  auto put = [&](const AlertSlot& v) {
+    if (!cur) {
+      journal_.emplace_back(AlertUndo{in.key, std::nullopt});
+      alerts_.Put(in.key, v);
+    } else {
+      journal_.emplace_back(AlertUndo{in.key, *cur});
+      *cur = v;
+    }
+    cur = nullptr;  // Put may move the nodes
+  };
   auto set_changes = [](AlertSlot& s, const std::vector<core::TimePoint>& ch) {
     s.nchanges = static_cast<uint8_t>(std::min<size_t>(ch.size(), s.changes.size()));
     size_t off = ch.size() - s.nchanges;
@@ -713,36 +725,36 @@ void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id
   auto bump_incident = [&](int64_t number, int delta, bool activity) {
     auto inc = incidents_.find(number);
     if (inc == incidents_.end()) return;
-    IncidentSlot copy = inc->second;
-    copy.open_alerts = std::max<int64_t>(0, copy.open_alerts + delta);
-    if (activity) copy.last_activity = now;
-    SetIncident(number, std::move(copy));
+    auto& slot = inc->second;
+    journal_.emplace_back(CountUndo{number, slot.open_alerts, slot.last_activity});
+    slot.open_alerts = std::max<int64_t>(0, slot.open_alerts + delta);
+    if (activity) slot.last_activity = now;
   };
   switch (d.kind) {
     case Decision::Kind::kIgnore:
       return;
     case Decision::Kind::kRepeat: {
-      if (it == alerts_.end() || !d.labels_changed) return;
-      AlertSlot s = it->second;
+      if (!cur || !d.labels_changed) return;
+      AlertSlot s = *cur;
       s.labels_hash = LabelsHash(in.event->labels);
       if (model::WorseThan(d.triage.severity, s.severity)) s.severity = d.triage.severity;
-      SetAlert(in.key, s);
+      put(s);
       return;
     }
     case Decision::Kind::kAcknowledge: {
-      if (it == alerts_.end()) return;
-      AlertSlot s = it->second;
+      if (!cur) return;
+      AlertSlot s = *cur;
       s.status = AlertStatus::kAcknowledged;
-      SetAlert(in.key, s);
+      put(s);
       return;
     }
     case Decision::Kind::kResolve: {
-      if (it == alerts_.end()) return;
-      AlertSlot s = it->second;
+      if (!cur) return;
+      AlertSlot s = *cur;
       s.status = AlertStatus::kResolved;
       s.flapping = d.flapping;
       set_changes(s, d.state_changes);
-      SetAlert(in.key, s);
+      put(s);
       if (!s.silenced && s.incident) bump_incident(s.incident, -1, false);
       return;
     }
@@ -760,7 +772,7 @@ void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id
       s.silenced = !d.silence_id.empty();
       s.silence = SilenceNumber(d.silence_id);
       set_changes(s, d.state_changes);
-      SetAlert(in.key, s);
+      put(s);
       if (s.silenced) return;
       const auto& st = cfg_->settings;
       Bucket b;
@@ -899,7 +911,7 @@ void Correlator::LoadAlert(const model::Alert& a) {
     s.changes[i] = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                              a.state_changes[a.state_changes.size() - n + i].time_since_epoch())
                                              .count());
-  alerts_[a.key] = s;
+  alerts_.Put(a.key, s);
   if (s.incident) {
     auto it = incidents_.find(s.incident);
     if (it != incidents_.end()) {
@@ -912,13 +924,10 @@ void Correlator::LoadAlert(const model::Alert& a) {
 void Correlator::Prune(core::TimePoint now) {
   const auto& st = cfg_->settings;
   auto keep = std::max(st.flap_window, st.correlation_window);
-  for (auto it = alerts_.begin(); it != alerts_.end();) {
-    const auto& a = it->second;
-    bool stale = a.status == AlertStatus::kResolved &&
-                 (a.nchanges == 0 ||
-                  now - core::TimePoint(std::chrono::seconds(a.changes[a.nchanges - 1])) > keep);
-    it = stale ? alerts_.erase(it) : std::next(it);
-  }
+  alerts_.EraseIf([&](std::string_view, const AlertSlot& a) {
+    return a.status == AlertStatus::kResolved &&
+           (a.nchanges == 0 || now - core::TimePoint(std::chrono::seconds(a.changes[a.nchanges - 1])) > keep);
+  });
   size_t before = incidents_.size();
   for (auto it = incidents_.begin(); it != incidents_.end();) {
     const auto& inc = it->second;
@@ -932,8 +941,9 @@ void Correlator::Prune(core::TimePoint now) {
 CorrelatorStats Correlator::Stats() const {
   CorrelatorStats s;
   s.alerts = alerts_.size();
-  for (const auto& [k, a] : alerts_)
+  alerts_.ForEach([&](std::string_view, const AlertSlot& a) {
     if (a.status != AlertStatus::kResolved) ++s.open_alerts;
+  });
   s.incidents = incidents_.size();
   s.silences = silences_.size();
   for (const auto& [src, b] : buckets_)

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "correlate/key_index.h"
 #include "core/clock.h"
 #include "model/alert.h"
 #include "model/incident.h"
@@ -57,6 +58,9 @@ struct AlertInput {
   std::string key;      // scoped key
   std::string source;   // storm bucket id (the integration name)
   std::string service;  // resolved service id (always set)
+  // The key is a fingerprint of all the labels (Alertmanager): a repeat cannot carry other labels,
+  // so the per-repeat label comparison (for re-triage) is skipped.
+  bool labels_are_key = false;
 };
 
 struct Decision {
@@ -208,6 +212,12 @@ class Correlator {
     int64_t number;
     std::optional<IncidentSlot> old;
   };
+  // Only the counters of an incident changed (the frequent case; does not touch the indexes).
+  struct CountUndo {
+    int64_t number;
+    int64_t open_alerts;
+    core::TimePoint last_activity;
+  };
   struct BucketUndo {
     std::string source;
     std::optional<Bucket> old;
@@ -216,7 +226,7 @@ class Correlator {
     std::string id;
     std::shared_ptr<const CompiledSilence> old;
   };
-  using Undo = std::variant<AlertUndo, IncidentUndo, BucketUndo, SilenceUndo>;
+  using Undo = std::variant<AlertUndo, IncidentUndo, CountUndo, BucketUndo, SilenceUndo>;
 
   int32_t Intern(const std::string& service) const;
   const std::string& ServiceName(int32_t id) const;
@@ -237,7 +247,7 @@ class Correlator {
   std::shared_ptr<const config::Config> cfg_;
   std::unique_ptr<Compiled> compiled_;
 
-  std::unordered_map<std::string, AlertSlot> alerts_;
+  KeyIndex<AlertSlot> alerts_;
   std::unordered_map<int64_t, IncidentSlot> incidents_;
   std::unordered_map<std::string, Bucket> buckets_;
   std::map<std::string, std::shared_ptr<const CompiledSilence>> silences_;

@@ -417,5 +417,32 @@ RC_GTEST_PROP(CorrelatorProps, RollbackIsExact, ()) {
   RC_ASSERT(h.c.Stats().open_alerts == stats.open_alerts);
 }
 
+// Property: the flat key index behaves like a std::map under any mix of puts, erases and finds,
+// including keys longer than its inline size and heavy churn (tombstones, rehashes).
+RC_GTEST_PROP(KeyIndexProps, BehavesLikeAMap, ()) {
+  KeyIndex<int> idx;
+  std::map<std::string, int> ref;
+  auto ops = *rc::gen::container<std::vector<std::tuple<int, int, bool>>>(
+      rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(0, 300), rc::gen::arbitrary<bool>()));
+  for (auto [op, k, longkey] : ops) {
+    std::string key = (longkey ? std::string(60, 'k') : std::string("am:scope:")) + std::to_string(k);
+    if (op == 0) {
+      idx.Put(key, k);
+      ref[key] = k;
+    } else if (op == 1) {
+      RC_ASSERT(idx.Erase(key) == (ref.erase(key) == 1));
+    } else {
+      const int* v = idx.Find(key);
+      auto it = ref.find(key);
+      RC_ASSERT((v != nullptr) == (it != ref.end()));
+      if (v) RC_ASSERT(*v == it->second);
+    }
+  }
+  RC_ASSERT(idx.size() == ref.size());
+  std::map<std::string, int> seen;
+  idx.ForEach([&](std::string_view k, const int& v) { seen[std::string(k)] = v; });
+  RC_ASSERT(seen == ref);
+}
+
 }  // namespace
 }  // namespace firebreak::correlate

@@ -163,7 +163,9 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
         dedup = ingest::Fingerprint({{"summary", e.summary}});
       }
     }
-    correlate::AlertInput in{&e, scope + dedup, req.integration.name, service};
+    // Alertmanager's fingerprint is a hash of all the labels: the labels are the identity.
+    bool labels_are_key = req.source == "alertmanager" && fp.empty();
+    correlate::AlertInput in{&e, scope + dedup, req.integration.name, service, labels_are_key};
     correlate::Decision d = corr_.Decide(in, now);
     IngestOutcome o;
     o.dedup_key = dedup;
