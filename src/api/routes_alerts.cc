@@ -8,6 +8,9 @@
 //   GET  /api/v1/alerts, GET /api/v1/incidents/{id}/alerts
 //   GET|POST /api/v1/silences, GET /api/v1/silences/{id}, POST /api/v1/silences/{id}/expire
 //   GET  /api/v1/changes
+#include <map>
+#include <set>
+
 #include "api/server.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -85,37 +88,55 @@ void RegisterAlertRoutes(Server& s) {
           }
           auto integration = app.FindIntegration(key, field);
           if (!integration) co_return ex.Fail(integration.error());
-          auto body = ingest::ParseBody(ex.req().body());
+          // Parse into an arena freed at once: the decoder copies what it keeps.
+          json::monotonic_resource mr;
+          auto body = ingest::ParseBody(ex.req().body(), json::storage_ptr(&mr));
           if (!body) co_return ex.Fail(body.error());
           auto hook = ingest::DecodeAlertmanager(*body);
           if (!hook) co_return ex.Fail(hook.error());
-          engine::IngestRequest req;
-          req.integration = std::move(*integration);
-          req.source = "alertmanager";
-          req.events = std::move(hook->alerts);
-          auto start = [&app, req = std::move(req)](auto cb) mutable { app.IngestAlerts(std::move(req), std::move(cb)); };
+          auto req = std::make_shared<engine::IngestRequest>();
+          req->integration = std::move(*integration);
+          req->source = "alertmanager";
+          req->events = std::move(hook->alerts);
+          auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
           auto res = co_await Await<engine::IngestResult>(std::move(start));
           if (!res) co_return ex.Fail(res.error());
-          json::array results;
-          for (const auto& o : res->outcomes) results.push_back(OutcomeJson(o));
-          json::object out{{"status", "success"}, {"alerts", static_cast<int64_t>(results.size())}, {"results", results}};
+          // Alertmanager ignores the body: counts by result, the incidents touched, and the
+          // per-alert results only when asked (?verbose=1).
+          json::object out{{"status", "success"}, {"alerts", static_cast<int64_t>(res->outcomes.size())}};
+          std::map<std::string, int64_t> counts;
+          std::set<std::string> incidents;
+          for (const auto& o : res->outcomes) {
+            ++counts[o.result];
+            if (!o.incident_id.empty()) incidents.insert(o.incident_id);
+          }
+          for (const auto& [k, n] : counts) out[k] = n;
+          json::array inc;
+          for (const auto& i : incidents) inc.emplace_back(i);
+          out["incidents"] = std::move(inc);
+          if (ex.query.count("verbose")) {
+            json::array results;
+            for (const auto& o : res->outcomes) results.push_back(OutcomeJson(o));
+            out["results"] = std::move(results);
+          }
           co_return ex.Json(200, out);
         });
 
   // ---- PagerDuty Events API v2 ----
   r.Add(http::verb::post, "/v2/enqueue", Auth::kCustom, [&app](Exchange& ex) -> asio::awaitable<Response> {
     if (auto st = CheckPagerDutySize(ex); !st) co_return PagerDutyFail(ex, st.error());
-    auto body = ingest::ParseBody(ex.req().body());
+    json::monotonic_resource mr;
+    auto body = ingest::ParseBody(ex.req().body(), json::storage_ptr(&mr));
     if (!body) co_return PagerDutyFail(ex, body.error());
     auto integration = app.FindIntegration(RoutingKey(*body), "routing_key");
     if (!integration) co_return PagerDutyFail(ex, integration.error());
     auto ev = ingest::DecodePagerDuty(*body);
     if (!ev) co_return PagerDutyFail(ex, ev.error());
-    engine::IngestRequest req;
-    req.integration = std::move(*integration);
-    req.source = "pagerduty";
-    req.events.push_back(std::move(ev->event));
-    auto start = [&app, req = std::move(req)](auto cb) mutable { app.IngestAlerts(std::move(req), std::move(cb)); };
+    auto req = std::make_shared<engine::IngestRequest>();
+    req->integration = std::move(*integration);
+    req->source = "pagerduty";
+    req->events.push_back(std::move(ev->event));
+    auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
     auto res = co_await Await<engine::IngestResult>(std::move(start));
     if (!res) co_return PagerDutyFail(ex, res.error());
     const auto& o = res->outcomes.front();
@@ -172,11 +193,11 @@ void RegisterAlertRoutes(Server& s) {
       json::object out{{"status", "success"}, {"change", model::ToJson(*res)}};
       co_return ex.Json(202, out);
     }
-    engine::IngestRequest req;
-    req.integration = std::move(*integration);
-    req.source = "event";
-    req.events.push_back(std::move(ev->alert));
-    auto start = [&app, req = std::move(req)](auto cb) mutable { app.IngestAlerts(std::move(req), std::move(cb)); };
+    auto req = std::make_shared<engine::IngestRequest>();
+    req->integration = std::move(*integration);
+    req->source = "event";
+    req->events.push_back(std::move(ev->alert));
+    auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
     auto res = co_await Await<engine::IngestResult>(std::move(start));
     if (!res) co_return ex.Fail(res.error());
     json::object out = OutcomeJson(res->outcomes.front());

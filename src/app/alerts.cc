@@ -23,10 +23,15 @@ Result<model::Integration> App::FindIntegration(std::string_view key, std::strin
   return it->second;
 }
 
-void App::IngestAlerts(engine::IngestRequest req, Callback<engine::IngestResult> cb) {
+void App::IngestAlerts(std::shared_ptr<const engine::IngestRequest> req, Callback<engine::IngestResult> cb) {
   auto* pipeline = alerts_.get();
   engine_->Submit<engine::IngestResult>(
-      [pipeline, req = std::move(req)](engine::Tx& tx) { return pipeline->Ingest(tx, req); }, std::move(cb));
+      [pipeline, req = std::move(req)](engine::Tx& tx) mutable {
+        auto r = pipeline->Ingest(tx, *req);
+        req.reset();
+        return r;
+      },
+      std::move(cb));
 }
 
 void App::RecordChange(model::Integration integration, model::ChangeEvent change, std::string service,

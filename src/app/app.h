@@ -95,8 +95,10 @@ class App {
   // The integration an ingest request's key names. Unknown keys are Unauthenticated (field
   // `field`: the header or body field that carried the key). Compares hashes, not keys.
   Result<model::Integration> FindIntegration(std::string_view key, std::string_view field) const;
-  // Runs the alert pipeline on a decoded batch; the callback runs once it is durable.
-  void IngestAlerts(engine::IngestRequest req, Callback<engine::IngestResult> cb);
+  // Runs the alert pipeline on a decoded batch; the callback runs once it is durable. The engine
+  // drops its reference as soon as the command ran, so the caller's frees the batch (off the
+  // engine thread).
+  void IngestAlerts(std::shared_ptr<const engine::IngestRequest> req, Callback<engine::IngestResult> cb);
   // Stores a change event for an integration (`service`: an explicit service, validated).
   void RecordChange(model::Integration integration, model::ChangeEvent change, std::string service,
                     Callback<model::ChangeEvent> cb);

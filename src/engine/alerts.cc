@@ -24,8 +24,15 @@ const model::Principal& Correlate() {
   return p;
 }
 
-// A short, stable, non-secret tag of an integration key, to scope dedup keys by integration.
-std::string Scope(const model::Integration& in) { return core::Sha256Hex(in.key).substr(0, 10); }
+// A short, stable, non-secret tag of an integration key, to scope dedup keys by integration
+// (cached: computed once per key).
+std::string Scope(const model::Integration& in) {
+  static thread_local std::map<std::string, std::string> cache;
+  auto it = cache.find(in.key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() > 10000) cache.clear();
+  return cache[in.key] = core::Sha256Hex(in.key).substr(0, 10);
+}
 
 std::string Prefix(const std::string& source) {
   if (source == "alertmanager") return "am";

@@ -40,9 +40,20 @@ bool FindBadUtf8(const boost::json::value& v, std::string& path) {
 }
 }  // namespace
 
-Result<boost::json::value> ParseBody(std::string_view body) {
+Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage_ptr storage) {
   if (core::Trim(body).empty()) return InvalidArgument("the request body is empty; expected a JSON object", "body");
-  auto strict = core::ParseJson(body);
+  {
+    boost::json::parse_options strict_opt;
+    strict_opt.max_depth = 64;
+    boost::json::stream_parser p(storage, strict_opt);
+    boost::system::error_code ec;
+    size_t n = p.write_some(body.data(), body.size(), ec);
+    if (!ec && n == body.size()) {
+      p.finish(ec);
+      if (!ec) return p.release();
+    }
+  }
+  auto strict = core::ParseJson(body);  // the same parse, for its error message
   if (strict) return strict;
   // Was it only bad UTF-8? Parse again leniently to name the field that holds it.
   boost::json::parse_options opt;

@@ -12,8 +12,10 @@ using core::ToUnixMillis;
 namespace {
 
 constexpr const char* kAlertCols =
-    "id, key, status, incident_id, service, source, severity, first_seen, last_seen, acknowledged_at, "
-    "resolved_at, count, join_kind, join_reason, silence_id, flapping, changes, doc";
+    "a.id, a.key, a.status, a.incident_id, a.service, a.source, a.severity, a.first_seen, s.last_seen, "
+    "a.acknowledged_at, a.resolved_at, s.count, a.join_kind, a.join_reason, a.silence_id, a.flapping, a.changes, "
+    "a.doc";
+constexpr const char* kAlertFrom = " FROM alerts a JOIN alert_seen s ON s.alert_id = a.id";
 
 std::string EncodeChanges(const std::vector<core::TimePoint>& changes) {
   std::string out;
@@ -80,24 +82,27 @@ Result<std::vector<model::Alert>> ReadAll(Stmt& st) {
 
 Result<int64_t> AlertRepo::Insert(const model::Alert& a) {
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
-      "INSERT INTO alerts(key, status, incident_id, service, source, severity, first_seen, last_seen, "
-      "acknowledged_at, resolved_at, count, join_kind, join_reason, silence_id, flapping, changes, doc) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+      "INSERT INTO alerts(key, status, incident_id, service, source, severity, first_seen, "
+      "acknowledged_at, resolved_at, join_kind, join_reason, silence_id, flapping, changes, doc) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   st.Bind(1, a.key).Bind(2, model::AlertStatusName(a.status));
   if (a.incident_id.empty()) st.BindNull(3); else st.Bind(3, a.incident_id);
   st.Bind(4, a.service).Bind(5, a.source).Bind(6, static_cast<int64_t>(a.severity));
-  st.Bind(7, ToUnixMillis(a.first_seen)).Bind(8, ToUnixMillis(a.last_seen));
-  if (a.acknowledged_at) st.Bind(9, ToUnixMillis(*a.acknowledged_at)); else st.BindNull(9);
-  if (a.resolved_at) st.Bind(10, ToUnixMillis(*a.resolved_at)); else st.BindNull(10);
-  st.Bind(11, a.count).Bind(12, model::JoinKindName(a.join_kind)).Bind(13, a.join_reason);
-  if (a.silence_id.empty()) st.BindNull(14); else st.Bind(14, a.silence_id);
-  st.Bind(15, static_cast<int64_t>(a.flapping ? 1 : 0)).Bind(16, EncodeChanges(a.state_changes)).Bind(17, Doc(a));
+  st.Bind(7, ToUnixMillis(a.first_seen));
+  if (a.acknowledged_at) st.Bind(8, ToUnixMillis(*a.acknowledged_at)); else st.BindNull(8);
+  if (a.resolved_at) st.Bind(9, ToUnixMillis(*a.resolved_at)); else st.BindNull(9);
+  st.Bind(10, model::JoinKindName(a.join_kind)).Bind(11, a.join_reason);
+  if (a.silence_id.empty()) st.BindNull(12); else st.Bind(12, a.silence_id);
+  st.Bind(13, static_cast<int64_t>(a.flapping ? 1 : 0)).Bind(14, EncodeChanges(a.state_changes)).Bind(15, Doc(a));
   FB_TRY(st.Run());
-  return c_.LastInsertRowId();
+  int64_t id = c_.LastInsertRowId();
+  FB_ASSIGN_OR_RETURN(auto seen, c_.Prepare("INSERT INTO alert_seen(alert_id, count, last_seen) VALUES (?,?,?)"));
+  FB_TRY(seen.Bind(1, id).Bind(2, a.count).Bind(3, ToUnixMillis(a.last_seen)).Run());
+  return id;
 }
 
 Status AlertRepo::Touch(int64_t id, core::TimePoint at) {
-  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare("UPDATE alerts SET count = count + 1, last_seen = ? WHERE id = ?"));
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare("UPDATE alert_seen SET count = count + 1, last_seen = ? WHERE alert_id = ?"));
   FB_TRY(st.Bind(1, ToUnixMillis(at)).Bind(2, id).Run());
   if (c_.Changes() == 0) return NotFound("alert " + std::to_string(id) + " not found");
   return Ok();
@@ -105,19 +110,23 @@ Status AlertRepo::Touch(int64_t id, core::TimePoint at) {
 
 Status AlertRepo::Acknowledge(int64_t id, core::TimePoint at) {
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
-      "UPDATE alerts SET status = 'acknowledged', acknowledged_at = COALESCE(acknowledged_at, ?1), last_seen = ?1 "
-      "WHERE id = ?2"));
+      "UPDATE alerts SET status = 'acknowledged', acknowledged_at = COALESCE(acknowledged_at, ?1) WHERE id = ?2"));
   FB_TRY(st.Bind(1, ToUnixMillis(at)).Bind(2, id).Run());
   if (c_.Changes() == 0) return NotFound("alert " + std::to_string(id) + " not found");
-  return Ok();
+  return Seen(id, at);
+}
+
+Status AlertRepo::Seen(int64_t id, core::TimePoint at) {
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare("UPDATE alert_seen SET last_seen = ? WHERE alert_id = ?"));
+  return st.Bind(1, ToUnixMillis(at)).Bind(2, id).Run();
 }
 
 Status AlertRepo::SetStatus(int64_t id, model::AlertStatus status, core::TimePoint at, bool flapping,
                             const std::vector<core::TimePoint>& changes) {
   const char* sql =
       status == model::AlertStatus::kResolved
-          ? "UPDATE alerts SET status = ?, resolved_at = ?2, last_seen = ?2, flapping = ?3, changes = ?4 WHERE id = ?5"
-          : "UPDATE alerts SET status = ?, acknowledged_at = ?2, last_seen = ?2, flapping = ?3, changes = ?4 WHERE id = ?5";
+          ? "UPDATE alerts SET status = ?, resolved_at = ?2, flapping = ?3, changes = ?4 WHERE id = ?5"
+          : "UPDATE alerts SET status = ?, acknowledged_at = ?2, flapping = ?3, changes = ?4 WHERE id = ?5";
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(sql));
   FB_TRY(st.Bind(1, model::AlertStatusName(status))
              .Bind(2, ToUnixMillis(at))
@@ -126,7 +135,7 @@ Status AlertRepo::SetStatus(int64_t id, model::AlertStatus status, core::TimePoi
              .Bind(5, id)
              .Run());
   if (c_.Changes() == 0) return NotFound("alert " + std::to_string(id) + " not found");
-  return Ok();
+  return Seen(id, at);
 }
 
 Status AlertRepo::Attach(int64_t id, const std::string& incident_id, model::JoinKind kind, const std::string& reason,
@@ -149,7 +158,7 @@ Status AlertRepo::Refresh(const model::Alert& a) {
 }
 
 Result<std::optional<model::Alert>> AlertRepo::Get(int64_t id) {
-  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT ") + kAlertCols + " FROM alerts WHERE id = ?"));
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT ") + kAlertCols + kAlertFrom + " WHERE a.id = ?"));
   st.Bind(1, id);
   FB_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<model::Alert>();
@@ -158,15 +167,15 @@ Result<std::optional<model::Alert>> AlertRepo::Get(int64_t id) {
 }
 
 Result<std::vector<model::Alert>> AlertRepo::List(const AlertFilter& f) {
-  std::string sql = std::string("SELECT ") + kAlertCols + " FROM alerts WHERE 1=1";
-  if (f.incident_id) sql += " AND incident_id = ?1";
+  std::string sql = std::string("SELECT ") + kAlertCols + kAlertFrom + " WHERE 1=1";
+  if (f.incident_id) sql += " AND a.incident_id = ?1";
   if (f.status) {
-    if (*f.status == "open") sql += " AND status IN ('firing','acknowledged')";
-    else sql += " AND status = ?2";
+    if (*f.status == "open") sql += " AND a.status IN ('firing','acknowledged')";
+    else sql += " AND a.status = ?2";
   }
-  if (f.service) sql += " AND service = ?3";
-  if (f.before_id) sql += " AND id < ?4";
-  sql += f.oldest_first ? " ORDER BY id ASC LIMIT ?5" : " ORDER BY id DESC LIMIT ?5";
+  if (f.service) sql += " AND a.service = ?3";
+  if (f.before_id) sql += " AND a.id < ?4";
+  sql += f.oldest_first ? " ORDER BY a.id ASC LIMIT ?5" : " ORDER BY a.id DESC LIMIT ?5";
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(sql));
   if (f.incident_id) st.Bind(1, *f.incident_id);
   if (f.status && *f.status != "open") st.Bind(2, *f.status);
@@ -178,9 +187,10 @@ Result<std::vector<model::Alert>> AlertRepo::List(const AlertFilter& f) {
 
 Result<std::vector<model::Alert>> AlertRepo::ForCorrelation(core::TimePoint since) {
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
-      std::string("SELECT ") + kAlertCols +
-      " FROM alerts WHERE status IN ('firing','acknowledged') OR id IN "
-      "(SELECT MAX(id) FROM alerts WHERE last_seen >= ? GROUP BY key) ORDER BY id"));
+      std::string("SELECT ") + kAlertCols + kAlertFrom +
+      " WHERE a.status IN ('firing','acknowledged') OR a.id IN "
+      "(SELECT MAX(x.id) FROM alerts x JOIN alert_seen y ON y.alert_id = x.id WHERE y.last_seen >= ? GROUP BY x.key)"
+      " ORDER BY a.id"));
   st.Bind(1, ToUnixMillis(since));
   return ReadAll(st);
 }

@@ -61,6 +61,7 @@ class AlertRepo {
   Result<int64_t> CountOpen(const std::string& incident_id);
 
  private:
+  Status Seen(int64_t id, core::TimePoint at);
   Conn& c_;
 };
 

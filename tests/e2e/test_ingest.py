@@ -113,17 +113,18 @@ class AlertmanagerWebhook(ServerTestCase):
         alert = {"status": "firing", "labels": {"alertname": "SearchDown", "service": "search", "severity": "critical"},
                  "annotations": {"summary": "search returns 503"}, "startsAt": "2026-01-05T08:00:00Z",
                  "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "5e4c4d0wn"}
-        st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager", self.hook([alert]),
+        st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?verbose=1", self.hook([alert]),
                                           headers={"Authorization": "Bearer " + AM_KEY})
         self.assertEqual(st, 200, body)
+        self.assertEqual((body["alerts"], body["new"]), (1, 1))
         [r] = body["results"]
         self.assertEqual(r["result"], "new")
         iid = r["incident_id"]
         st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?key=" + AM_KEY, self.hook([alert]))
-        self.assertEqual((st, body["results"][0]["result"]), (200, "repeat"))
+        self.assertEqual((st, body.get("repeat"), body["incidents"]), (200, 1, [iid]))
         alert["status"] = "resolved"
         st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?key=" + AM_KEY, self.hook([alert]))
-        self.assertEqual((st, body["results"][0]["result"]), (200, "resolved"))
+        self.assertEqual((st, body.get("resolved")), (200, 1))
         st, inc, _ = self.server.request("GET", "/api/v1/incidents/" + iid, token=self.token)
         self.assertEqual((inc["state"], inc["title"], inc["source"]),
                          ("mitigated", "search: SearchDown: search returns 503", "alertmanager"))
