@@ -78,7 +78,7 @@ CREATE INDEX change_events_time ON change_events(time);
 CREATE INDEX change_events_service ON change_events(service, time);
 CREATE UNIQUE INDEX change_events_dedup ON change_events(dedup_key) WHERE dedup_key IS NOT NULL;
 )sql"},
-      {3, "alerts_and_silences", R"sql(
+      {10, "alerts_and_silences", R"sql(
 CREATE TABLE alerts (
   id          INTEGER PRIMARY KEY,
   key         TEXT NOT NULL,            -- dedup key scoped by source
