@@ -17,6 +17,7 @@
 
 #include "app/alert_requests.h"
 #include "app/requests.h"
+#include "app/resilience.h"
 #include "audit/audit.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -113,6 +114,9 @@ class App {
   Result<model::Silence> GetSilence(const model::Principal& who, std::string_view id) const;
   Result<std::vector<model::ChangeEvent>> ListChanges(const model::Principal& who, const ChangeFilter& f) const;
   engine::AlertPipeline& alerts() { return *alerts_; }
+  // ---- resilience analytics (service graph, N-1/N-2, cascades, shedding, fallbacks) -------------
+  // Read-only queries over the current config's service graph (see app/resilience.h).
+  Resilience& resilience() { return *resilience_; }
 
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
@@ -141,6 +145,7 @@ class App {
   mutable std::map<std::string, model::Integration> integrations_;
   core::Registry metrics_;
   std::vector<config::Diagnostic> warnings_;
+  std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
 };
 
 // Runs an async command and waits for its result (CLI, MCP stdio, tests). Must not be called on the
