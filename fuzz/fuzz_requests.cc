@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "app/alert_requests.h"
 #include "app/requests.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -30,12 +31,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(app::DecodeImpact(*v));
   check(app::DecodeServices(*v));
   check(app::DecodeToken(*v));
+  check(app::DecodeSilence(*v, core::FromUnixMillis(1'767'600'000'000)));
   if (v->is_object()) {
     std::map<std::string, std::string> q;
     for (const auto& kv : v->get_object())
       q[std::string(kv.key())] = kv.value().is_string() ? std::string(kv.value().get_string()) : "";
     check(app::DecodeIncidentFilter(q));
     check(app::DecodeAuditFilter(q));
+    check(app::DecodeAlertFilter(q));
+    check(app::DecodeChangeFilter(q, core::FromUnixMillis(1'767'600'000'000)));
+    check(app::DecodeSilenceState(q));
   }
   return 0;
 }

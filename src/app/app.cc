@@ -42,6 +42,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   po.data_dir = opt.data_dir;
   FB_ASSIGN_OR_RETURN(a->pager_, paging::Pager::Create(*a->engine_, a->metrics_, po));
   FB_TRY(a->engine_->LoadTimers());
+  a->alerts_ = std::make_unique<engine::AlertPipeline>(*a->engine_);
+  FB_TRY(a->alerts_->Load());
   {
     App* self = a.get();
     a->resilience_ = std::make_unique<Resilience>(
@@ -287,6 +289,23 @@ void App::RefreshGauges() {
   metrics_.GetGauge("firebreak_engine_timers_fired", "Durable timers fired").Set(static_cast<double>(s.timers_fired));
   metrics_.GetGauge("firebreak_engine_commit_failures", "Batches whose commit failed")
       .Set(static_cast<double>(s.commit_failures));
+  if (alerts_) {
+    const auto& c = alerts_->counters();
+    auto set = [&](const char* kind, uint64_t v) {
+      metrics_.GetGauge("firebreak_alert_events", "Alert events ingested by outcome", {{"outcome", kind}})
+          .Set(static_cast<double>(v));
+    };
+    set("new", c.new_alerts);
+    set("repeat", c.repeats);
+    set("resolved", c.resolved);
+    set("acknowledged", c.acknowledged);
+    set("ignored", c.ignored);
+    set("silenced", c.silenced);
+    set("collapsed", c.collapsed);
+    metrics_.GetGauge("firebreak_alert_incidents_opened", "Incidents opened by alerts")
+        .Set(static_cast<double>(c.incidents_opened));
+    metrics_.GetGauge("firebreak_alert_storms", "Alert storms started").Set(static_cast<double>(c.storms));
+  }
 }
 
 }  // namespace firebreak::app

@@ -8,11 +8,14 @@
 
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "app/alert_requests.h"
 #include "app/paging_requests.h"
 #include "app/requests.h"
 #include "app/resilience.h"
@@ -21,6 +24,7 @@
 #include "config/diagnostics.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "engine/alerts.h"
 #include "engine/engine.h"
 #include "engine/incidents.h"
 #include "model/actor.h"
@@ -93,6 +97,28 @@ class App {
   Result<std::vector<model::AuditEntry>> Audit(const model::Principal& who, const store::AuditFilter& f) const;
   Result<audit::VerifyResult> VerifyAudit(const model::Principal& who) const;
 
+  // ---- alerts, silences, change events (app/alerts.cc) -----------------------------------------
+  // The integration an ingest request's key names. Unknown keys are Unauthenticated (field
+  // `field`: the header or body field that carried the key). Compares hashes, not keys.
+  Result<model::Integration> FindIntegration(std::string_view key, std::string_view field) const;
+  // Runs the alert pipeline on a decoded batch; the callback runs once it is durable. The engine
+  // drops its reference as soon as the command ran, so the caller's frees the batch (off the
+  // engine thread).
+  void IngestAlerts(std::shared_ptr<const engine::IngestRequest> req, Callback<engine::IngestResult> cb);
+  // Stores a change event for an integration (`service`: an explicit service, validated).
+  void RecordChange(model::Integration integration, model::ChangeEvent change, std::string service,
+                    Callback<model::ChangeEvent> cb);
+  void CreateSilence(const model::Principal& who, engine::SilenceSpec spec, Callback<model::Silence> cb);
+  void ExpireSilence(const model::Principal& who, std::string id, Callback<model::Silence> cb);
+  Result<std::vector<model::Alert>> ListAlerts(const model::Principal& who, const store::AlertFilter& f) const;
+  // The alerts of an incident, oldest first, with their join reasons.
+  Result<std::vector<model::Alert>> IncidentAlerts(const model::Principal& who, std::string_view incident_id) const;
+  // state: active | pending | expired | all; none = active and pending.
+  Result<std::vector<model::Silence>> ListSilences(const model::Principal& who,
+                                                   const std::optional<std::string>& state) const;
+  Result<model::Silence> GetSilence(const model::Principal& who, std::string_view id) const;
+  Result<std::vector<model::ChangeEvent>> ListChanges(const model::Principal& who, const ChangeFilter& f) const;
+  engine::AlertPipeline& alerts() { return *alerts_; }
   // ---- on call, escalation and paging (app_paging.cc) -------------------------------------------
   // Who is on call: for a schedule, a service (its policy's tiers resolved to people), or every
   // schedule. The MCP tool get_oncall wraps this.
@@ -156,6 +182,11 @@ class App {
   const core::Clock* clock_ = nullptr;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<engine::AlertPipeline> alerts_;
+  // SHA-256 of integration key -> integration, for the config it was built from.
+  mutable std::mutex integrations_mu_;
+  mutable const config::Config* integrations_of_ = nullptr;
+  mutable std::map<std::string, model::Integration> integrations_;
   std::unique_ptr<paging::Pager> pager_;  // after engine_: destroyed first
   core::Registry metrics_;
   std::vector<config::Diagnostic> warnings_;

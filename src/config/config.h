@@ -65,6 +65,15 @@ struct Settings {
   std::vector<std::string> secret_names;
   // Responder resilience limits (fatigue, cognitive load, what counts as critical).
   model::ResponderRules responders;
+  // Storm control: a token bucket per integration over *new* alerts (repeats are free). Past it,
+  // new alerts collapse into the source's storm incident.
+  int storm_burst = 100;
+  double storm_rate = 1.0;  // tokens per second
+  // Flap detection: this many firing<->resolved changes of one alert within the window.
+  int flap_changes = 4;
+  core::Millis flap_window{std::chrono::minutes(30)};
+  // Severity of alerts no severity rule matches.
+  model::Severity default_severity = model::Severity::kSev3;
 
   model::SeverityPolicy For(model::Severity s) const;
 };
@@ -77,6 +86,7 @@ struct Config {
   std::vector<model::Schedule> schedules;
   std::vector<model::EscalationPolicy> policies;
   std::vector<model::SeverityRule> severity_rules;
+  std::vector<model::GroupingRule> grouping_rules;
   std::vector<model::Integration> integrations;
   std::vector<model::Channel> channels;
   std::vector<model::Runbook> runbooks;

@@ -581,6 +581,44 @@ void DecodePolicy(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   cfg.policies.push_back(std::move(p));
 }
 
+// Values starting with '~' are regular expressions: report the ones that do not compile.
+void CheckRegexValues(MapReader& r, const std::map<std::string, std::string>& m, const std::string& key,
+                      const std::string& what) {
+  for (const auto& [k, v] : m) {
+    if (!v.empty() && v[0] == '~') {
+      RE2 re(v.substr(1), RE2::Quiet);
+      if (!re.ok())
+        r.Err(r.Get(key, false), "invalid-regex", what + " '" + k + "': invalid regular expression: " + re.error());
+    }
+  }
+}
+
+void DecodeGroupingRule(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "grouping rule");
+  if (!r.ok()) return;
+  model::GroupingRule g;
+  g.loc = r.Loc();
+  g.name = r.Str("name", true).value_or("");
+  MapReader rr(ctx, n, ItemName("grouping rule", g.name));
+  rr.Get("name", false);
+  if (auto m = rr.Get("match", false)) {
+    MapReader mr(ctx, m, "match of grouping rule '" + g.name + "'");
+    if (mr.ok()) {
+      g.match_labels = mr.StrMap("labels");
+      g.match_services = mr.StrList("services");
+      CheckRegexValues(mr, g.match_labels, "labels", "label");
+      mr.Finish();
+    }
+  }
+  g.group_by = rr.StrList("group_by", true);
+  if (rr.Get("group_by", false) && g.group_by.empty())
+    rr.Err(rr.Get("group_by", false), "invalid-value", "group_by needs at least one label name");
+  g.window = rr.Duration("window");
+  if (g.window && g.window->count() <= 0) rr.Err(rr.Get("window", false), "invalid-value", "window must be positive");
+  rr.Finish();
+  cfg.grouping_rules.push_back(std::move(g));
+}
+
 void DecodeSeverityRule(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   MapReader r(ctx, n, "severity rule");
   if (!r.ok()) return;
@@ -593,17 +631,12 @@ void DecodeSeverityRule(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     MapReader mr(ctx, m, "match of severity rule '" + sr.name + "'");
     if (mr.ok()) {
       sr.match_labels = mr.StrMap("labels");
+      sr.match_annotations = mr.StrMap("annotations");
       if (auto t = mr.Int("max_service_tier")) sr.max_service_tier = static_cast<int>(*t);
       sr.customer_facing = mr.Bool("customer_facing");
       sr.min_affected_services = static_cast<int>(mr.Int("min_affected_services").value_or(0));
-      for (const auto& [k, v] : sr.match_labels) {
-        if (!v.empty() && v[0] == '~') {
-          RE2 re(v.substr(1), RE2::Quiet);
-          if (!re.ok())
-            mr.Err(mr.Get("labels", false), "invalid-regex",
-                   "label '" + k + "': invalid regular expression: " + re.error());
-        }
-      }
+      CheckRegexValues(mr, sr.match_labels, "labels", "label");
+      CheckRegexValues(mr, sr.match_annotations, "annotations", "annotation");
       mr.Finish();
     }
   }
@@ -632,6 +665,7 @@ void DecodeIntegration(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   in.type = rr.StrOr("type", "generic");
   if (in.type != "pagerduty" && in.type != "alertmanager" && in.type != "generic")
     rr.Err(rr.Get("type", false), "invalid-value", "type must be pagerduty, alertmanager or generic");
+  in.fingerprint = rr.StrList("fingerprint");
   rr.Finish();
   cfg.integrations.push_back(std::move(in));
 }
@@ -1082,6 +1116,35 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   }
   s.default_escalation_policy = r.StrOr("default_escalation_policy", "");
   s.secret_names = r.StrList("secret_names");
+  if (auto st = r.Get("storm", false)) {
+    MapReader sr(ctx, st, "settings.storm");
+    if (sr.ok()) {
+      if (auto b = sr.Int("burst")) {
+        if (*b < 1 || *b > 1000000) sr.Err(sr.Get("burst", false), "invalid-value", "burst must be 1..1000000");
+        else s.storm_burst = static_cast<int>(*b);
+      }
+      if (auto rate = sr.Num("rate")) {
+        if (!(*rate > 0 && *rate <= 1e6)) sr.Err(sr.Get("rate", false), "invalid-value", "rate must be > 0 (new alerts per second)");
+        else s.storm_rate = *rate;
+      }
+      sr.Finish();
+    }
+  }
+  if (auto fl = r.Get("flapping", false)) {
+    MapReader fr(ctx, fl, "settings.flapping");
+    if (fr.ok()) {
+      if (auto c = fr.Int("changes")) {
+        if (*c < 2 || *c > 8) fr.Err(fr.Get("changes", false), "invalid-value", "changes must be 2..8");
+        else s.flap_changes = static_cast<int>(*c);
+      }
+      if (auto w = fr.Duration("window")) {
+        if (w->count() <= 0) fr.Err(fr.Get("window", false), "invalid-value", "window must be positive");
+        else s.flap_window = *w;
+      }
+      fr.Finish();
+    }
+  }
+  if (auto sev = ReadSeverity(r, ctx, "default_severity", false)) s.default_severity = *sev;
   if (auto sev = r.Get("severities", false)) {
     if (!sev.IsMap()) {
       r.Err(sev, "invalid-type", "severities must be a mapping SEVn: {ack_sla, resolve_sla}");
@@ -1142,6 +1205,7 @@ void Link(Config& cfg, Diagnostics& d) {
   CheckDuplicates(d, cfg.channels, "channel", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.runbooks, "runbook", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.severity_rules, "severity rule", [](auto& x) { return x.name; });
+  CheckDuplicates(d, cfg.grouping_rules, "grouping rule", [](auto& x) { return x.name; });
   CheckDuplicates(d, cfg.redundancy_groups, "redundancy group", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.scenarios, "scenario", [](auto& x) { return x.id; });
   cfg.Index();
@@ -1224,6 +1288,11 @@ void Link(Config& cfg, Diagnostics& d) {
       d.Error(in.loc, "undefined-service",
               "in integration '" + in.name + "': service '" + in.service + "' is not defined");
   }
+  for (const auto& g : cfg.grouping_rules) {
+    for (const auto& s : g.match_services)
+      if (!cfg.FindService(s))
+        d.Error(g.loc, "undefined-service", "in grouping rule '" + g.name + "': service '" + s + "' is not defined");
+  }
   for (const auto& rb : cfg.runbooks) {
     for (const auto& s : rb.services)
       if (!cfg.FindService(s))
@@ -1296,6 +1365,7 @@ void DecodeFile(Ctx& ctx, const YAML::Node& root, Config& cfg) {
       {"services", DecodeService},         {"people", DecodePerson},
       {"teams", DecodeTeam},               {"schedules", DecodeSchedule},
       {"escalation_policies", DecodePolicy}, {"severity_rules", DecodeSeverityRule},
+      {"grouping_rules", DecodeGroupingRule},
       {"integrations", DecodeIntegration}, {"channels", DecodeChannel},
       {"runbooks", DecodeRunbook},         {"redundancy_groups", DecodeRedundancyGroup},
       {"scenarios", DecodeScenario}};

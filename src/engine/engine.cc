@@ -200,7 +200,17 @@ bool Engine::RunBatch(std::vector<Work> batch) {
   auto due = timers_.PopDue(now);
   if (batch.empty() && due.empty()) return false;
 
+  std::vector<std::unique_ptr<Tx>> txs;
+  std::vector<std::pair<int64_t, std::unique_ptr<Tx>>> timer_txs;
+  auto undo = [](Tx& etx) {
+    for (auto it = etx.on_rollback_.rbegin(); it != etx.on_rollback_.rend(); ++it) (*it)();
+  };
   auto fail_all = [&](const Error& e) {
+    // Undo in-memory effects of the commands that ran, latest first (timers ran last).
+    for (auto it = timer_txs.rbegin(); it != timer_txs.rend(); ++it)
+      if (it->second) undo(*it->second);
+    for (auto it = txs.rbegin(); it != txs.rend(); ++it)
+      if (*it) undo(**it);
     for (auto& w : batch) w.complete(Unexpected(e));
     for (int64_t id : due) timers_.Schedule(id, now + opt_.timer_retry);
     std::lock_guard lock(stats_mu_);
@@ -213,7 +223,6 @@ bool Engine::RunBatch(std::vector<Work> batch) {
     fail_all(stx.error());
     return true;
   }
-  std::vector<std::unique_ptr<Tx>> txs;
   std::vector<Status> results;
   txs.reserve(batch.size() + due.size());
   uint64_t failed = 0;
@@ -225,11 +234,15 @@ bool Engine::RunBatch(std::vector<Work> batch) {
     Status st = fn(*etx);
     if (!st) {
       (void)(*stx)->RollbackTo("cmd");
+      undo(*etx);
       ++failed;
       return {st, nullptr};
     }
     auto rel = (*stx)->Release("cmd");
-    if (!rel) return {Unexpected(rel.error()), nullptr};
+    if (!rel) {
+      undo(*etx);
+      return {Unexpected(rel.error()), nullptr};
+    }
     return {Ok(), std::move(etx)};
   };
 
@@ -241,7 +254,6 @@ bool Engine::RunBatch(std::vector<Work> batch) {
 
   // Due timers: the row is deleted in the same savepoint the handler runs in, so a handler that fails
   // leaves its timer armed (retried after opt_.timer_retry).
-  std::vector<std::pair<int64_t, std::unique_ptr<Tx>>> timer_txs;
   std::vector<int64_t> retry;
   for (int64_t id : due) {
     auto [st, etx] = run_one([&](Tx& tx) -> Status {

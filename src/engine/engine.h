@@ -73,6 +73,11 @@ class Tx {
   Status CancelTimer(const std::string& kind, const std::string& key);
   // Runs `fn` on the engine thread after the batch commits (never if this command rolls back).
   void OnCommit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
+  // Runs `fn` on the engine thread if this command's effects are undone: right after the command
+  // failed and was rolled back to its savepoint, or when its batch's commit failed. Handlers run in
+  // reverse order of registration (commands too, latest first), so in-memory state changed
+  // tentatively by a command (see correlate::Correlator's journal) can be put back exactly.
+  void OnRollback(std::function<void()> fn) { on_rollback_.push_back(std::move(fn)); }
   // Publishes `c` to subscribers after commit.
   void Publish(Change c) { changes_.push_back(std::move(c)); }
 
@@ -83,6 +88,7 @@ class Tx {
   core::TimePoint now_;
   std::shared_ptr<const config::Config> config_;
   std::vector<std::function<void()>> on_commit_;
+  std::vector<std::function<void()>> on_rollback_;
   std::vector<Change> changes_;
   std::vector<std::pair<int64_t, core::TimePoint>> armed_;
   std::vector<int64_t> cancelled_;

@@ -88,6 +88,7 @@ Result<model::Incident> Declare(Tx& tx, const model::Principal& who, const Decla
   inc.updated_at = tx.now();
   inc.created_by = who.actor.ToString();
   inc.source = spec.source;
+  inc.group_key = spec.group_key;
   FB_TRY(tx.store().incidents().Insert(inc));
 
   boost::json::object data;
@@ -119,6 +120,15 @@ Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std
   FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
   const model::Incident before = inc;
   FB_ASSIGN_OR_RETURN(auto next, model::NextState(inc.state, t));
+  int64_t firing = 0;
+  if (t == model::Transition::kResolve) {
+    FB_ASSIGN_OR_RETURN(firing, tx.store().alerts().CountOpen(inc.id));
+    if (firing > 0 && core::Trim(note).empty())
+      return FailedPrecondition(std::to_string(firing) + (firing == 1 ? " alert is" : " alerts are") +
+                                    " still firing for " + inc.id +
+                                    "; resolve them first or give a note saying why the incident is resolved anyway",
+                                "note");
+  }
   inc.state = next;
   const std::string actor = who.actor.ToString();
   switch (t) {
@@ -157,6 +167,10 @@ Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std
   if (!note.empty()) text += ": " + note;
   boost::json::object data{{"from", model::StateName(before.state)}, {"to", model::StateName(inc.state)}};
   if (!note.empty()) data["note"] = note;
+  if (firing > 0) {
+    data["alerts_firing"] = firing;
+    text += " (" + std::to_string(firing) + (firing == 1 ? " alert" : " alerts") + " still firing)";
+  }
   FB_TRY(tx.Timeline(inc.id, who.actor, kind, text, data));
   FB_TRY(tx.Audit(who.actor, "incident." + std::string(model::TransitionName(t)), Target(inc), data));
   IncidentEvent ev;
@@ -336,6 +350,15 @@ Result<model::Incident> RequestEscalation(Tx& tx, const model::Principal& who, s
   ev.actor = who.actor;
   ev.reason = reason;
   FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
+Result<model::Incident> SetAlertCounts(Tx& tx, std::string_view id, int64_t joined, int64_t open) {
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  if (joined == 0 && inc.open_alerts == open) return inc;
+  inc.alert_count += joined;
+  inc.open_alerts = open;
+  FB_TRY(Save(tx, inc));
   return inc;
 }
 

@@ -21,13 +21,15 @@ struct DeclareSpec {
   std::map<std::string, std::string> roles;  // role -> person
   std::vector<std::string> flags;            // data_loss, security
   std::string source = "manual";
+  std::string group_key;  // correlation group (see model::Incident::group_key)
 };
 
 // Loads an incident or returns NotFound naming it.
 Result<model::Incident> LoadIncident(Tx& tx, std::string_view id);
 
 Result<model::Incident> Declare(Tx& tx, const model::Principal& who, const DeclareSpec& spec);
-// acknowledge | mitigate | resolve | reopen | close. `note` is recorded with the change.
+// acknowledge | mitigate | resolve | reopen | close. `note` is recorded with the change. Resolving
+// an incident with alerts still firing needs a note saying why (DESIGN.md §3).
 Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std::string_view id,
                                         model::Transition t, const std::string& note);
 Result<model::Incident> AddNote(Tx& tx, const model::Principal& who, std::string_view id,
@@ -52,6 +54,10 @@ Result<model::Incident> FlagIncident(Tx& tx, const model::Principal& who, std::s
 // remediation when `remediation_failed`), and notifies observers; the escalation engine acts on it.
 Result<model::Incident> RequestEscalation(Tx& tx, const model::Principal& who, std::string_view id,
                                           const std::string& reason, bool remediation_failed = false);
+
+// Records the alert counts of an incident (alert pipeline): `joined` more alerts joined it and
+// `open` of its alerts are firing. No timeline or audit entry (the pipeline writes the join).
+Result<model::Incident> SetAlertCounts(Tx& tx, std::string_view id, int64_t joined, int64_t open);
 
 // Checks declared services, roles and flags against the config; InvalidArgument names the field.
 Status ValidateDeclare(const config::Config& cfg, const DeclareSpec& spec);

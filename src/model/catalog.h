@@ -171,6 +171,7 @@ struct EscalationPolicy {
 struct SeverityRule {
   std::string name;
   std::map<std::string, std::string> match_labels;  // value "~regex" matches a regex
+  std::map<std::string, std::string> match_annotations;  // same, over annotations
   std::optional<int> max_service_tier;              // service tier <= this
   std::optional<bool> customer_facing;
   int min_affected_services = 0;
@@ -184,6 +185,19 @@ struct Integration {
   std::string name;
   std::string service;
   std::string type = "generic";  // pagerduty | alertmanager | generic
+  // Labels whose values identify an alert (dedup fingerprint) instead of the source's own key;
+  // empty = the source's key (dedup_key, Alertmanager fingerprint), else all labels.
+  std::vector<std::string> fingerprint;
+  SourceLoc loc;
+};
+
+// Groups alerts into incidents by label values instead of by service and dependencies.
+struct GroupingRule {
+  std::string name;
+  std::map<std::string, std::string> match_labels;  // all must match ("~regex" allowed); empty = any
+  std::vector<std::string> match_services;         // alert's service is one of these; empty = any
+  std::vector<std::string> group_by;               // label names ("service" = the alert's service)
+  std::optional<core::Millis> window;               // default: settings.correlation_window
   SourceLoc loc;
 };
 

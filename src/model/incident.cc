@@ -120,7 +120,9 @@ boost::json::object ToJson(const Incident& i) {
   if (!i.resolved_by.empty()) o["resolved_by"] = i.resolved_by;
   if (!i.resolution_note.empty()) o["resolution_note"] = i.resolution_note;
   o["alert_count"] = i.alert_count;
+  o["open_alerts"] = i.open_alerts;
   o["source"] = i.source;
+  if (!i.group_key.empty()) o["group_key"] = i.group_key;
   return o;
 }
 
@@ -145,7 +147,9 @@ Result<Incident> IncidentFromJson(const boost::json::value& v) {
   i.resolved_by = r.String("resolved_by").value_or("");
   i.resolution_note = r.String("resolution_note").value_or("");
   i.alert_count = r.Int("alert_count").value_or(0);
+  i.open_alerts = r.Int("open_alerts").value_or(0);
   i.source = r.String("source").value_or("");
+  i.group_key = r.String("group_key").value_or("");
   FB_ASSIGN_OR_RETURN(i.acknowledged_at, GetTime(r, "acknowledged_at"));
   FB_ASSIGN_OR_RETURN(i.mitigated_at, GetTime(r, "mitigated_at"));
   FB_ASSIGN_OR_RETURN(i.resolved_at, GetTime(r, "resolved_at"));

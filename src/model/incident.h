@@ -56,8 +56,12 @@ struct Incident {
   std::string acknowledged_by;  // actor of the first acknowledgement
   std::string resolved_by;
   std::string resolution_note;
-  int64_t alert_count = 0;
+  int64_t alert_count = 0;  // alerts that joined (firing episodes), silenced ones excluded
+  int64_t open_alerts = 0;  // of those, the ones not resolved yet
   std::string source;  // "manual", "alertmanager", "pagerduty", "event"
+  // Correlation group the incident was opened for: "rule:<name>:<values>" for a grouping rule,
+  // "storm:<integration>" for a storm incident, "" otherwise.
+  std::string group_key;
 };
 
 boost::json::object ToJson(const Incident& i);

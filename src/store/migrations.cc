@@ -78,6 +78,43 @@ CREATE INDEX change_events_time ON change_events(time);
 CREATE INDEX change_events_service ON change_events(service, time);
 CREATE UNIQUE INDEX change_events_dedup ON change_events(dedup_key) WHERE dedup_key IS NOT NULL;
 )sql"},
+      {10, "alerts_and_silences", R"sql(
+CREATE TABLE alerts (
+  id          INTEGER PRIMARY KEY,
+  key         TEXT NOT NULL,            -- dedup key scoped by source
+  status      TEXT NOT NULL,            -- firing | acknowledged | resolved
+  incident_id TEXT,                     -- NULL when not attached (silenced)
+  service     TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  severity    INTEGER NOT NULL,
+  first_seen  INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  resolved_at INTEGER,
+  join_kind   TEXT NOT NULL,
+  join_reason TEXT NOT NULL,
+  silence_id  TEXT,
+  flapping    INTEGER NOT NULL DEFAULT 0,
+  changes     TEXT NOT NULL DEFAULT '', -- recent state changes, Unix milliseconds, comma-separated
+  doc         TEXT NOT NULL             -- labels, annotations, summary, links... (model::ToJson)
+);
+-- Repeats only touch this narrow table (a few dozen bytes a row): group commits write few pages.
+CREATE TABLE alert_seen (
+  alert_id  INTEGER PRIMARY KEY REFERENCES alerts(id) ON DELETE CASCADE,
+  count     INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE INDEX alerts_key ON alerts(key, id);
+CREATE INDEX alerts_incident ON alerts(incident_id, id);
+CREATE INDEX alerts_status ON alerts(status, id);
+CREATE TABLE silences (
+  id         TEXT PRIMARY KEY,          -- SIL-<number>
+  number     INTEGER NOT NULL UNIQUE,
+  starts_at  INTEGER NOT NULL,
+  ends_at    INTEGER NOT NULL,
+  expired_at INTEGER,
+  doc        TEXT NOT NULL
+);
+)sql"},
       {20, "paging", R"sql(
 CREATE TABLE escalations (
   incident_id TEXT PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,

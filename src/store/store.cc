@@ -15,12 +15,20 @@ Tx::~Tx() {
   store_->ReleaseConn(conn_, writable_);
 }
 
-Status Tx::Savepoint(std::string_view name) { return conn_->Exec("SAVEPOINT " + std::string(name)); }
+// Savepoints run once per engine command: prepared once and reused (sqlite3_exec would parse the
+// statement every time).
+Status Tx::Savepoint(std::string_view name) {
+  FB_ASSIGN_OR_RETURN(auto st, conn_->Prepare("SAVEPOINT " + std::string(name)));
+  return st.Run();
+}
 Status Tx::RollbackTo(std::string_view name) {
   FB_TRY(conn_->Exec("ROLLBACK TO " + std::string(name)));
   return conn_->Exec("RELEASE " + std::string(name));
 }
-Status Tx::Release(std::string_view name) { return conn_->Exec("RELEASE " + std::string(name)); }
+Status Tx::Release(std::string_view name) {
+  FB_ASSIGN_OR_RETURN(auto st, conn_->Prepare("RELEASE " + std::string(name)));
+  return st.Run();
+}
 
 Status Tx::Commit() {
   if (done_) return FailedPrecondition("transaction already finished");

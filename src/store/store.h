@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/alert_repos.h"
 #include "store/paging_repos.h"
 #include "store/repos.h"
 #include "store/sqlite.h"
@@ -35,6 +36,8 @@ class Tx {
   TimerRepo timers() { return TimerRepo(*conn_); }
   MetaRepo meta() { return MetaRepo(*conn_); }
   ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
+  AlertRepo alerts() { return AlertRepo(*conn_); }
+  SilenceRepo silences() { return SilenceRepo(*conn_); }
   EscalationRepo escalations() { return EscalationRepo(*conn_); }
   OutboxRepo outbox() { return OutboxRepo(*conn_); }
   ActionLinkRepo action_links() { return ActionLinkRepo(*conn_); }

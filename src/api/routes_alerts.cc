@@ -1,0 +1,279 @@
+// Ingestion endpoints (authenticated by integration key) and the alert, silence and change-event
+// queries and commands.
+//
+//   POST /api/v1/alerts/alertmanager   Alertmanager webhook; key as bearer credentials or ?key=
+//   POST /v2/enqueue                   PagerDuty Events API v2 (routing_key in the body)
+//   POST /v2/change/enqueue            PagerDuty change events
+//   POST /api/v1/events                generic event (routing_key in the body or X-Routing-Key)
+//   GET  /api/v1/alerts, GET /api/v1/incidents/{id}/alerts
+//   GET|POST /api/v1/silences, GET /api/v1/silences/{id}, POST /api/v1/silences/{id}/expire
+//   GET  /api/v1/changes
+#include <map>
+#include <set>
+
+#include "api/server.h"
+#include "core/json.h"
+#include "core/strings.h"
+#include "core/time.h"
+#include "ingest/ingest.h"
+
+namespace firebreak::api {
+
+namespace {
+
+json::object OutcomeJson(const engine::IngestOutcome& o) {
+  json::object j{{"dedup_key", o.dedup_key}, {"result", o.result}};
+  if (o.alert_id) j["alert_id"] = o.alert_id;
+  if (!o.incident_id.empty()) j["incident_id"] = o.incident_id;
+  if (!o.join_reason.empty()) j["join_reason"] = o.join_reason;
+  return j;
+}
+
+// PagerDuty's error shape ({"status","message","errors"}) plus Firebreak's {"error":{...}}.
+Response PagerDutyFail(const Exchange& ex, const Error& e) {
+  Response res = ex.Fail(e);
+  json::object err{{"code", ErrorCodeName(e.code)}, {"message", e.message}};
+  if (!e.field.empty()) err["field"] = e.field;
+  json::array errors;
+  errors.emplace_back(e.message);
+  json::object body{{"status", e.code == ErrorCode::kInvalidArgument ? "invalid event" : "error"},
+                    {"message", e.code == ErrorCode::kInvalidArgument ? "Event object is invalid" : e.message},
+                    {"errors", errors},
+                    {"error", err}};
+  res.body() = core::ToJson(body) + "\n";
+  return res;
+}
+
+// The routing_key of a parsed body, if it is a string.
+std::string RoutingKey(const json::value& v) {
+  if (!v.is_object()) return "";
+  const auto* k = v.get_object().if_contains("routing_key");
+  return k && k->is_string() ? std::string(k->get_string()) : "";
+}
+
+Status CheckPagerDutySize(const Exchange& ex) {
+  if (ex.req().body().size() > ingest::kPagerDutyMaxBytes)
+    return MakeError(ErrorCode::kTooLarge,
+                     "request body exceeds PagerDuty's limit of " + std::to_string(ingest::kPagerDutyMaxBytes) +
+                         " bytes",
+                     "body");
+  return Ok();
+}
+
+json::value AlertsJson(const std::vector<model::Alert>& alerts) {
+  json::array arr;
+  for (const auto& a : alerts) arr.push_back(model::ToJson(a));
+  return arr;
+}
+
+}  // namespace
+
+void RegisterAlertRoutes(Server& s) {
+  auto& app = s.app();
+  auto& r = s.router();
+
+  // ---- Alertmanager webhook ----
+  r.Add(http::verb::post, "/api/v1/alerts/alertmanager", Auth::kCustom,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          std::string key;
+          std::string field = "Authorization";
+          std::string auth = ex.Header("Authorization");
+          if (!auth.empty()) {
+            std::string_view a = core::Trim(auth);
+            if (a.size() > 7 && core::ToLower(a.substr(0, 7)) == "bearer ") a = core::Trim(a.substr(7));
+            key = std::string(a);
+          } else if (auto it = ex.query.find("key"); it != ex.query.end()) {
+            key = it->second;
+            field = "key";
+          }
+          auto integration = app.FindIntegration(key, field);
+          if (!integration) co_return ex.Fail(integration.error());
+          // Parse into an arena freed at once: the decoder copies what it keeps.
+          json::monotonic_resource mr;
+          auto body = ingest::ParseBody(ex.req().body(), json::storage_ptr(&mr));
+          if (!body) co_return ex.Fail(body.error());
+          auto hook = ingest::DecodeAlertmanager(*body);
+          if (!hook) co_return ex.Fail(hook.error());
+          auto req = std::make_shared<engine::IngestRequest>();
+          req->integration = std::move(*integration);
+          req->source = "alertmanager";
+          req->events = std::move(hook->alerts);
+          auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
+          auto res = co_await Await<engine::IngestResult>(std::move(start));
+          if (!res) co_return ex.Fail(res.error());
+          // Alertmanager ignores the body: counts by result, the incidents touched, and the
+          // per-alert results only when asked (?verbose=1).
+          json::object out{{"status", "success"}, {"alerts", static_cast<int64_t>(res->outcomes.size())}};
+          std::map<std::string, int64_t> counts;
+          std::set<std::string> incidents;
+          for (const auto& o : res->outcomes) {
+            ++counts[o.result];
+            if (!o.incident_id.empty()) incidents.insert(o.incident_id);
+          }
+          for (const auto& [k, n] : counts) out[k] = n;
+          json::array inc;
+          for (const auto& i : incidents) inc.emplace_back(i);
+          out["incidents"] = std::move(inc);
+          if (ex.query.count("verbose")) {
+            json::array results;
+            for (const auto& o : res->outcomes) results.push_back(OutcomeJson(o));
+            out["results"] = std::move(results);
+          }
+          co_return ex.Json(200, out);
+        });
+
+  // ---- PagerDuty Events API v2 ----
+  r.Add(http::verb::post, "/v2/enqueue", Auth::kCustom, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    if (auto st = CheckPagerDutySize(ex); !st) co_return PagerDutyFail(ex, st.error());
+    json::monotonic_resource mr;
+    auto body = ingest::ParseBody(ex.req().body(), json::storage_ptr(&mr));
+    if (!body) co_return PagerDutyFail(ex, body.error());
+    auto integration = app.FindIntegration(RoutingKey(*body), "routing_key");
+    if (!integration) co_return PagerDutyFail(ex, integration.error());
+    auto ev = ingest::DecodePagerDuty(*body);
+    if (!ev) co_return PagerDutyFail(ex, ev.error());
+    auto req = std::make_shared<engine::IngestRequest>();
+    req->integration = std::move(*integration);
+    req->source = "pagerduty";
+    req->events.push_back(std::move(ev->event));
+    auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
+    auto res = co_await Await<engine::IngestResult>(std::move(start));
+    if (!res) co_return PagerDutyFail(ex, res.error());
+    const auto& o = res->outcomes.front();
+    json::object out = OutcomeJson(o);
+    out["status"] = "success";
+    out["message"] = "Event processed";
+    co_return ex.Json(202, out);
+  });
+
+  r.Add(http::verb::post, "/v2/change/enqueue", Auth::kCustom, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    if (auto st = CheckPagerDutySize(ex); !st) co_return PagerDutyFail(ex, st.error());
+    auto body = ingest::ParseBody(ex.req().body());
+    if (!body) co_return PagerDutyFail(ex, body.error());
+    auto integration = app.FindIntegration(RoutingKey(*body), "routing_key");
+    if (!integration) co_return PagerDutyFail(ex, integration.error());
+    auto ch = ingest::DecodePagerDutyChange(*body);
+    if (!ch) co_return PagerDutyFail(ex, ch.error());
+    auto service = ch->change.labels.count("service") ? ch->change.labels.at("service") : std::string();
+    if (!app.config()->FindService(service)) service.clear();  // a label, not a validated field
+    auto start = [&app, in = std::move(*integration), c = std::move(ch->change), service](auto cb) mutable {
+      app.RecordChange(std::move(in), std::move(c), service, std::move(cb));
+    };
+    auto res = co_await Await<model::ChangeEvent>(std::move(start));
+    if (!res) co_return PagerDutyFail(ex, res.error());
+    json::object out{{"status", "success"}, {"message", "Change event processed"}, {"id", res->id},
+                     {"service", res->service}};
+    co_return ex.Json(202, out);
+  });
+
+  // ---- generic events ----
+  r.Add(http::verb::post, "/api/v1/events", Auth::kCustom, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto body = ingest::ParseBody(ex.req().body());
+    if (!body) co_return ex.Fail(body.error());
+    std::string key = RoutingKey(*body);
+    std::string field = "routing_key";
+    if (key.empty()) {
+      key = ex.Header("X-Routing-Key");
+      field = "X-Routing-Key";
+    }
+    auto integration = app.FindIntegration(key, field);
+    if (!integration) co_return ex.Fail(integration.error());
+    auto ev = ingest::DecodeGeneric(*body);
+    if (!ev) co_return ex.Fail(ev.error());
+    if (!ev->service.empty() && !app.config()->FindService(ev->service)) {
+      Error err{ErrorCode::kInvalidArgument, "unknown service '" + core::Truncate(ev->service, 64) + "'", "service"};
+      co_return ex.Fail(err);
+    }
+    if (ev->is_change) {
+      auto start = [&app, in = std::move(*integration), c = std::move(ev->change), svc = ev->service](auto cb) mutable {
+        app.RecordChange(std::move(in), std::move(c), svc, std::move(cb));
+      };
+      auto res = co_await Await<model::ChangeEvent>(std::move(start));
+      if (!res) co_return ex.Fail(res.error());
+      json::object out{{"status", "success"}, {"change", model::ToJson(*res)}};
+      co_return ex.Json(202, out);
+    }
+    auto req = std::make_shared<engine::IngestRequest>();
+    req->integration = std::move(*integration);
+    req->source = "event";
+    req->events.push_back(std::move(ev->alert));
+    auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
+    auto res = co_await Await<engine::IngestResult>(std::move(start));
+    if (!res) co_return ex.Fail(res.error());
+    json::object out = OutcomeJson(res->outcomes.front());
+    out["status"] = "success";
+    co_return ex.Json(202, out);
+  });
+
+  // ---- queries ----
+  r.Add(http::verb::get, "/api/v1/alerts", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto f = app::DecodeAlertFilter(ex.query);
+    if (!f) co_return ex.Fail(f.error());
+    auto list = app.ListAlerts(*ex.principal, *f);
+    if (!list) co_return ex.Fail(list.error());
+    json::object out{{"alerts", AlertsJson(*list)}};
+    if (static_cast<int>(list->size()) == f->limit && !list->empty()) out["next_before"] = list->back().id;
+    co_return ex.Json(200, out);
+  });
+
+  r.Add(http::verb::get, "/api/v1/incidents/{id}/alerts", Auth::kRead,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto list = app.IncidentAlerts(*ex.principal, ex.Param("id"));
+          if (!list) co_return ex.Fail(list.error());
+          json::object out{{"incident_id", ex.Param("id")}, {"alerts", AlertsJson(*list)}};
+          co_return ex.Json(200, out);
+        });
+
+  r.Add(http::verb::get, "/api/v1/changes", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto f = app::DecodeChangeFilter(ex.query, app.clock().Now());
+    if (!f) co_return ex.Fail(f.error());
+    auto list = app.ListChanges(*ex.principal, *f);
+    if (!list) co_return ex.Fail(list.error());
+    json::array arr;
+    for (const auto& c : *list) arr.push_back(model::ToJson(c));
+    json::object out{{"changes", arr}};
+    co_return ex.Json(200, out);
+  });
+
+  // ---- silences ----
+  r.Add(http::verb::get, "/api/v1/silences", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto state = app::DecodeSilenceState(ex.query);
+    if (!state) co_return ex.Fail(state.error());
+    auto list = app.ListSilences(*ex.principal, *state);
+    if (!list) co_return ex.Fail(list.error());
+    auto now = app.clock().Now();
+    json::array arr;
+    for (const auto& s : *list) arr.push_back(model::ToJson(s, now));
+    json::object out{{"silences", arr}};
+    co_return ex.Json(200, out);
+  });
+
+  r.Add(http::verb::get, "/api/v1/silences/{id}", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto s = app.GetSilence(*ex.principal, ex.Param("id"));
+    if (!s) co_return ex.Fail(s.error());
+    co_return ex.Json(200, model::ToJson(*s, app.clock().Now()));
+  });
+
+  r.Add(http::verb::post, "/api/v1/silences", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto body = ex.JsonBody();
+    if (!body) co_return ex.Fail(body.error());
+    auto spec = app::DecodeSilence(*body, app.clock().Now());
+    if (!spec) co_return ex.Fail(spec.error());
+    auto p = *ex.principal;
+    auto start = [&app, p, spec = std::move(*spec)](auto cb) mutable { app.CreateSilence(p, std::move(spec), std::move(cb)); };
+    auto res = co_await Await<model::Silence>(std::move(start));
+    if (!res) co_return ex.Fail(res.error());
+    co_return ex.Json(201, model::ToJson(*res, app.clock().Now()));
+  });
+
+  r.Add(http::verb::post, "/api/v1/silences/{id}/expire", Auth::kWrite,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto p = *ex.principal;
+          auto start = [&app, p, id = ex.Param("id")](auto cb) mutable { app.ExpireSilence(p, id, std::move(cb)); };
+          auto res = co_await Await<model::Silence>(std::move(start));
+          if (!res) co_return ex.Fail(res.error());
+          co_return ex.Json(200, model::ToJson(*res, app.clock().Now()));
+        });
+}
+
+}  // namespace firebreak::api

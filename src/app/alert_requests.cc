@@ -1,0 +1,151 @@
+#include "app/alert_requests.h"
+
+#include <charconv>
+
+#include "core/json.h"
+#include "core/strings.h"
+#include "core/time.h"
+
+namespace firebreak::app {
+
+using core::ObjectReader;
+
+Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::TimePoint now) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"matchers", "starts_at", "ends_at", "duration", "comment"});
+  const auto* ms = r.Array("matchers", true);
+  auto starts = r.String("starts_at");
+  auto ends = r.String("ends_at");
+  auto duration = r.String("duration");
+  engine::SilenceSpec spec;
+  spec.comment = r.String("comment", true).value_or("");
+  FB_TRY(r.status());
+  for (size_t i = 0; i < ms->size(); ++i) {
+    std::string field = "matchers[" + std::to_string(i) + "]";
+    const auto& m = (*ms)[i];
+    if (m.is_string()) {
+      auto parsed = model::ParseMatcher(m.get_string());
+      if (!parsed) return InvalidArgument(parsed.error().message, field);
+      spec.matchers.push_back(std::move(*parsed));
+      continue;
+    }
+    // Alertmanager's shape: {"name","value","isRegex","isEqual"}; or ours with "op".
+    ObjectReader mr(m, field);
+    mr.RejectUnknown({"name", "value", "op", "isRegex", "isEqual"});
+    model::Matcher out;
+    out.name = mr.String("name", true).value_or("");
+    out.value = mr.String("value").value_or("");
+    auto op = mr.String("op");
+    bool is_regex = mr.Bool("isRegex").value_or(false);
+    bool is_equal = mr.Bool("isEqual").value_or(true);
+    FB_TRY(mr.status());
+    if (op) {
+      auto parsed = model::ParseMatcher(out.name + *op + out.value);
+      if (!parsed || parsed->name != out.name)
+        return InvalidArgument("op must be =, !=, =~ or !~", field + ".op");
+      out.op = parsed->op;
+    } else {
+      out.op = is_regex ? (is_equal ? model::Matcher::Op::kRegex : model::Matcher::Op::kNotRegex)
+                        : (is_equal ? model::Matcher::Op::kEqual : model::Matcher::Op::kNotEqual);
+    }
+    if (out.name.empty()) return InvalidArgument("matcher name must not be empty", field + ".name");
+    spec.matchers.push_back(std::move(out));
+  }
+  if (starts) {
+    auto t = core::ParseRfc3339(*starts);
+    if (!t) return InvalidArgument(t.error().message, "starts_at");
+    spec.starts_at = *t;
+  }
+  core::TimePoint base = spec.starts_at.value_or(now);
+  if (ends && duration) return InvalidArgument("give ends_at or duration, not both", "duration");
+  if (ends) {
+    auto t = core::ParseRfc3339(*ends);
+    if (!t) return InvalidArgument(t.error().message, "ends_at");
+    spec.ends_at = *t;
+  } else if (duration) {
+    auto d = core::ParseDuration(*duration);
+    if (!d) return InvalidArgument(d.error().message, "duration");
+    if (d->count() <= 0) return InvalidArgument("duration must be positive", "duration");
+    spec.ends_at = base + *d;
+  } else {
+    return InvalidArgument("a silence needs ends_at or duration", "ends_at");
+  }
+  return spec;
+}
+
+namespace {
+Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi)
+    return InvalidArgument(std::string(field) + " must be an integer in " + std::to_string(lo) + ".." +
+                               std::to_string(hi),
+                           field);
+  return v;
+}
+
+Result<core::TimePoint> TimeOrAgo(const std::string& v, const char* field, core::TimePoint now) {
+  if (auto d = core::ParseDuration(v)) return now - *d;
+  auto t = core::ParseRfc3339(v);
+  if (!t) return InvalidArgument(std::string(field) + " must be an RFC 3339 time or a duration like 2h", field);
+  return *t;
+}
+}  // namespace
+
+Result<store::AlertFilter> DecodeAlertFilter(const std::map<std::string, std::string>& q) {
+  store::AlertFilter f;
+  for (const auto& [k, v] : q) {
+    if (k == "status") {
+      if (v != "open" && v != "firing" && v != "acknowledged" && v != "resolved")
+        return InvalidArgument("status must be firing, acknowledged, resolved or open", "status");
+      f.status = v;
+    } else if (k == "service") {
+      f.service = v;
+    } else if (k == "incident") {
+      f.incident_id = v;
+    } else if (k == "limit") {
+      FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "limit", 1, 1000));
+      f.limit = static_cast<int>(n);
+    } else if (k == "before") {
+      FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "before", 1, INT64_MAX));
+      f.before_id = n;
+    } else {
+      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+    }
+  }
+  return f;
+}
+
+Result<ChangeFilter> DecodeChangeFilter(const std::map<std::string, std::string>& q, core::TimePoint now) {
+  ChangeFilter f;
+  f.from = now - std::chrono::hours(24);
+  f.to = now + std::chrono::hours(24 * 365);
+  for (const auto& [k, v] : q) {
+    if (k == "since") {
+      FB_ASSIGN_OR_RETURN(f.from, TimeOrAgo(v, "since", now));
+    } else if (k == "until") {
+      FB_ASSIGN_OR_RETURN(f.to, TimeOrAgo(v, "until", now));
+    } else if (k == "service") {
+      f.service = v;
+    } else if (k == "limit") {
+      FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "limit", 1, 1000));
+      f.limit = static_cast<int>(n);
+    } else {
+      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+    }
+  }
+  return f;
+}
+
+Result<std::optional<std::string>> DecodeSilenceState(const std::map<std::string, std::string>& q) {
+  std::optional<std::string> state;
+  for (const auto& [k, v] : q) {
+    if (k != "state") return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+    if (v != "active" && v != "pending" && v != "expired" && v != "all")
+      return InvalidArgument("state must be active, pending, expired or all", "state");
+    state = v;
+  }
+  return state;
+}
+
+}  // namespace firebreak::app

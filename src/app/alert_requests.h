@@ -1,0 +1,37 @@
+// Decoders for the alert, silence and change-event requests of the HTTP API (and MCP): bodies and
+// query strings to typed requests. Each rejects bad input with InvalidArgument naming the field.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "engine/alerts.h"
+#include "store/alert_repos.h"
+
+namespace firebreak::app {
+
+// {"matchers": ["alertname=Foo", "service=~check.*"] or [{"name","value","op"|"isRegex","isEqual"}],
+//  "starts_at": RFC 3339 (default now), "ends_at": RFC 3339 or "duration": "2h", "comment": "..."}
+Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::TimePoint now);
+
+// ?status=firing|acknowledged|resolved|open&service=&incident=&limit=&before=
+Result<store::AlertFilter> DecodeAlertFilter(const std::map<std::string, std::string>& query);
+
+struct ChangeFilter {
+  core::TimePoint from{};
+  core::TimePoint to{};
+  std::string service;
+  int limit = 100;
+};
+// ?since=RFC 3339|duration (default 24h)&until=RFC 3339&service=&limit=
+Result<ChangeFilter> DecodeChangeFilter(const std::map<std::string, std::string>& query, core::TimePoint now);
+
+// ?state=active|pending|expired|all (default: active and pending)
+Result<std::optional<std::string>> DecodeSilenceState(const std::map<std::string, std::string>& query);
+
+}  // namespace firebreak::app

@@ -1,0 +1,158 @@
+// The JSON surface the MCP tools wrap: same answers as the typed App calls, scopes enforced, bad
+// arguments refused naming the field.
+#include "app/alert_tools.h"
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "core/time.h"
+#include "testing/testing.h"
+
+namespace firebreak::app {
+namespace {
+
+namespace json = boost::json;
+
+model::Principal Who(unsigned scopes) {
+  model::Principal p;
+  p.actor = model::Actor::Person("alice");
+  p.person = "alice";
+  p.scopes = scopes;
+  return p;
+}
+
+class AlertToolsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AppOptions opt;
+    opt.config_dir = testing::SourceDir() + "/examples/config";
+    opt.data_dir = dir_.path();
+    opt.clock = &clock_;
+    opt.synchronous = "normal";
+    auto a = App::Open(opt);
+    ASSERT_TRUE(a) << a.error().ToString();
+    app_ = std::move(*a);
+    app_->Start();  // the engine thread runs commands; app::Wait blocks this one until durable
+  }
+
+  // Sends one PagerDuty-style trigger for `service` through the ingest path.
+  std::string Trigger(const std::string& dedup, const std::string& service) {
+    auto in = app_->FindIntegration("example-checkout-key", "routing_key");
+    EXPECT_TRUE(in);
+    auto req = std::make_shared<engine::IngestRequest>();
+    req->integration = *in;
+    req->source = "pagerduty";
+    model::AlertEvent ev;
+    ev.dedup_key = dedup;
+    ev.summary = "errors on " + service;
+    ev.service_hint = service;
+    ev.labels["severity"] = "critical";
+    req->events.push_back(ev);
+    auto res = Wait<engine::IngestResult>([&](auto cb) { app_->IngestAlerts(req, std::move(cb)); });
+    EXPECT_TRUE(res) << res.error().ToString();
+    return res ? res->outcomes.at(0).incident_id : "";
+  }
+
+  Result<json::object> Call(void (*fn)(App&, const model::Principal&, const json::value&, Callback<json::object>),
+                            const model::Principal& who, const json::value& args) {
+    return Wait<json::object>([&](auto cb) { fn(*app_, who, args, std::move(cb)); });
+  }
+
+  testing::TempDir dir_;
+  core::ManualClock clock_{core::ParseRfc3339("2026-03-01T10:00:00Z").value()};
+  std::unique_ptr<App> app_;
+};
+
+TEST_F(AlertToolsTest, ListsAlertsAndAnIncidentsAlertsWithJoinReasons) {
+  std::string inc = Trigger("a-1", "checkout");
+  ASSERT_FALSE(inc.empty());
+  EXPECT_EQ(Trigger("a-2", "checkout"), inc);
+  auto reader = Who(model::kScopeRead);
+
+  auto all = ListAlertsJson(*app_, reader, nullptr);
+  ASSERT_TRUE(all) << all.error().ToString();
+  EXPECT_EQ(all->at("alerts").as_array().size(), 2u);
+  EXPECT_FALSE(all->contains("next_before"));
+
+  auto page = ListAlertsJson(*app_, reader, json::parse(R"({"limit": 1, "status": "open"})"));
+  ASSERT_TRUE(page) << page.error().ToString();
+  ASSERT_EQ(page->at("alerts").as_array().size(), 1u);
+  ASSERT_TRUE(page->contains("next_before"));
+  auto rest = ListAlertsJson(*app_, reader, json::object{{"before", page->at("next_before")}});
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->at("alerts").as_array().size(), 1u);
+  EXPECT_NE(rest->at("alerts").as_array()[0].at("id"), page->at("alerts").as_array()[0].at("id"));
+
+  auto of = IncidentAlertsJson(*app_, reader, json::object{{"incident_id", inc}});
+  ASSERT_TRUE(of) << of.error().ToString();
+  const auto& alerts = of->at("alerts").as_array();
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_NE(alerts[0].at("join_reason").as_string(), "");
+  EXPECT_NE(alerts[1].at("join_reason").as_string(), "");
+  EXPECT_NE(alerts[0].at("join_reason"), alerts[1].at("join_reason"));  // opened vs joined
+}
+
+TEST_F(AlertToolsTest, BadArgumentsNameTheField) {
+  auto reader = Who(model::kScopeRead);
+  auto e1 = ListAlertsJson(*app_, reader, json::parse(R"({"status": "burning"})"));
+  ASSERT_FALSE(e1);
+  EXPECT_EQ(e1.error().field, "status");
+  auto e2 = ListAlertsJson(*app_, reader, json::parse(R"({"limit": [1]})"));
+  ASSERT_FALSE(e2);
+  EXPECT_EQ(e2.error().field, "limit");
+  auto e3 = ListAlertsJson(*app_, reader, json::parse(R"({"colour": "red"})"));
+  ASSERT_FALSE(e3);
+  EXPECT_EQ(e3.error().field, "colour");
+  auto e4 = IncidentAlertsJson(*app_, reader, nullptr);
+  ASSERT_FALSE(e4);
+  EXPECT_EQ(e4.error().field, "incident_id");
+  auto e5 = IncidentAlertsJson(*app_, reader, json::object{{"incident_id", "INC-404"}});
+  ASSERT_FALSE(e5);
+  EXPECT_EQ(e5.error().code, ErrorCode::kNotFound);
+  auto e6 = ListChangesJson(*app_, reader, json::object{{"since", "yesterday-ish"}});
+  ASSERT_FALSE(e6);
+  EXPECT_EQ(e6.error().field, "since");
+  auto e7 = Call(CreateSilenceJson, Who(model::kScopeRead | model::kScopeWrite),
+                 json::parse(R"({"matchers": ["service=checkout"], "comment": "x"})"));
+  ASSERT_FALSE(e7);
+  EXPECT_EQ(e7.error().field, "ends_at");
+}
+
+TEST_F(AlertToolsTest, SilencesNeedWriteAndRoundTrip) {
+  auto reader = Who(model::kScopeRead);
+  auto writer = Who(model::kScopeRead | model::kScopeWrite);
+  auto args = json::parse(R"({"matchers": ["service=checkout"], "duration": "2h", "comment": "db migration"})");
+
+  auto denied = Call(CreateSilenceJson, reader, args);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
+  auto none = ListSilencesJson(*app_, reader, json::object{{"state", "all"}});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->at("silences").as_array().empty()) << "a refused call stores nothing";
+
+  auto made = Call(CreateSilenceJson, writer, args);
+  ASSERT_TRUE(made) << made.error().ToString();
+  std::string id(made->at("id").as_string());
+  auto active = ListSilencesJson(*app_, reader, nullptr);
+  ASSERT_TRUE(active);
+  ASSERT_EQ(active->at("silences").as_array().size(), 1u);
+  EXPECT_EQ(active->at("silences").as_array()[0].at("id").as_string(), id);
+
+  // A silenced alert is recorded but attached to no incident.
+  EXPECT_EQ(Trigger("during-maintenance", "checkout"), "");
+  auto alerts = ListAlertsJson(*app_, reader, nullptr);
+  ASSERT_TRUE(alerts);
+  ASSERT_EQ(alerts->at("alerts").as_array().size(), 1u);
+  EXPECT_EQ(alerts->at("alerts").as_array()[0].at("silence_id").as_string(), id);
+
+  EXPECT_EQ(Call(ExpireSilenceJson, reader, json::object{{"id", id}}).error().code, ErrorCode::kPermissionDenied);
+  auto expired = Call(ExpireSilenceJson, writer, json::object{{"id", id}});
+  ASSERT_TRUE(expired) << expired.error().ToString();
+  auto after = ListSilencesJson(*app_, reader, json::object{{"state", "expired"}});
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->at("silences").as_array().size(), 1u);
+  EXPECT_TRUE(ListSilencesJson(*app_, reader, nullptr)->at("silences").as_array().empty());
+}
+
+}  // namespace
+}  // namespace firebreak::app

@@ -1,0 +1,192 @@
+// firebreak alerts|silence|changes ...: client commands against a running server.
+#include <cstdio>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "cli/cli.h"
+#include "core/strings.h"
+
+namespace firebreak::cli {
+
+namespace {
+
+std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
+
+std::string Str(const boost::json::object& o, std::string_view k) {
+  auto it = o.find(k);
+  if (it == o.end()) return "";
+  if (it->value().is_string()) return std::string(it->value().get_string());
+  if (it->value().is_int64()) return std::to_string(it->value().get_int64());
+  return "";
+}
+
+struct Opts {
+  ClientOptions client;
+  std::string status, service, incident, state, since, until, duration, starts, comment, id;
+  std::vector<std::string> matchers;
+  int limit = 50;
+};
+
+void PrintAlerts(const boost::json::array& alerts) {
+  std::printf("%-7s %-12s %-5s %-10s %-12s %-7s %-20s %s\n", "ID", "STATUS", "SEV", "INCIDENT", "SERVICE", "COUNT",
+              "LAST SEEN", "SUMMARY / JOIN REASON");
+  for (const auto& v : alerts) {
+    const auto& a = v.get_object();
+    std::string status = Str(a, "status");
+    if (a.contains("flapping") && a.at("flapping").is_bool() && a.at("flapping").get_bool()) status += "*";
+    std::printf("%-7s %-12s %-5s %-10s %-12s %-7s %-20s %s\n", Str(a, "id").c_str(), status.c_str(),
+                Str(a, "severity").c_str(), Str(a, "incident_id").empty() ? "-" : Str(a, "incident_id").c_str(),
+                core::Truncate(Str(a, "service"), 12).c_str(), Str(a, "count").c_str(), Str(a, "last_seen").c_str(),
+                core::Truncate(Str(a, "summary"), 60).c_str());
+    std::printf("%63s-> %s\n", "", Str(a, "join_reason").c_str());
+  }
+}
+
+void PrintSilence(const boost::json::object& s) {
+  std::vector<std::string> ms;
+  if (auto it = s.find("matchers"); it != s.end() && it->value().is_array())
+    for (const auto& m : it->value().get_array()) {
+      const auto& mo = m.get_object();
+      ms.push_back(Str(mo, "name") + Str(mo, "op") + Str(mo, "value"));
+    }
+  std::printf("%-8s %-8s %-20s %-20s %-30s %s\n", Str(s, "id").c_str(), Str(s, "state").c_str(),
+              Str(s, "starts_at").c_str(), Str(s, "ends_at").c_str(), core::Truncate(core::Join(ms, ","), 30).c_str(),
+              Str(s, "comment").c_str());
+}
+
+}  // namespace
+
+void AddAlertCommands(CLI::App& app, Runner& run) {
+  // ---- alerts ----
+  auto* alerts = app.add_subcommand("alerts", "Look at ingested alerts on a running server");
+  alerts->require_subcommand(1);
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = alerts->add_subcommand("list", "List alerts (newest first) with the incident they joined and why");
+    AddClientOptions(c, o->client);
+    c->add_option("--status", o->status, "firing|acknowledged|resolved|open");
+    c->add_option("--service", o->service, "Only alerts of this service");
+    c->add_option("--incident", o->incident, "Only alerts of this incident (oldest first)");
+    c->add_option("--limit", o->limit, "Most alerts to show")->capture_default_str();
+    c->callback([o, &run] {
+      run = [o] {
+        Result<boost::json::value> r;
+        if (!o->incident.empty()) {
+          r = CallServer(o->client, "GET", "/api/v1/incidents/" + Enc(o->incident) + "/alerts");
+        } else {
+          std::string q = "?limit=" + std::to_string(o->limit);
+          if (!o->status.empty()) q += "&status=" + Enc(o->status);
+          if (!o->service.empty()) q += "&service=" + Enc(o->service);
+          r = CallServer(o->client, "GET", "/api/v1/alerts" + q);
+        }
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        PrintAlerts(r->get_object().at("alerts").get_array());
+        return 0;
+      };
+    });
+  }
+
+  // ---- silences ----
+  auto* sil = app.add_subcommand("silence", "Create, list and expire silences (maintenance windows)");
+  sil->require_subcommand(1);
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = sil->add_subcommand("create", "Silence matching alerts for a while (they are still recorded)");
+    AddClientOptions(c, o->client);
+    c->add_option("--match,-m", o->matchers, "Matcher name=value, name!=value, name=~regex, name!~regex (repeatable)")
+        ->required();
+    c->add_option("--duration", o->duration, "How long, e.g. 2h (default 1h)");
+    c->add_option("--until", o->until, "End time (RFC 3339) instead of --duration");
+    c->add_option("--starts", o->starts, "Start time (RFC 3339; default now): a maintenance window");
+    c->add_option("--comment", o->comment, "Why (required)")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        boost::json::array ms;
+        for (const auto& m : o->matchers) ms.emplace_back(m);
+        boost::json::object body{{"matchers", ms}, {"comment", o->comment}};
+        if (!o->until.empty()) body["ends_at"] = o->until;
+        else body["duration"] = o->duration.empty() ? "1h" : o->duration;
+        if (!o->starts.empty()) body["starts_at"] = o->starts;
+        auto r = CallServer(o->client, "POST", "/api/v1/silences", body);
+        if (!r) return PrintError(r.error());
+        if (o->client.json) PrintJson(*r);
+        else std::printf("%s\n", Str(r->get_object(), "id").c_str());
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = sil->add_subcommand("list", "List silences (active and pending by default)");
+    AddClientOptions(c, o->client);
+    c->add_option("--state", o->state, "active|pending|expired|all");
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = o->state.empty() ? "" : "?state=" + Enc(o->state);
+        auto r = CallServer(o->client, "GET", "/api/v1/silences" + q);
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        std::printf("%-8s %-8s %-20s %-20s %-30s %s\n", "ID", "STATE", "STARTS", "ENDS", "MATCHERS", "COMMENT");
+        for (const auto& s : r->get_object().at("silences").get_array()) PrintSilence(s.get_object());
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = sil->add_subcommand("expire", "End a silence now");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Silence id, e.g. SIL-1")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        auto r = CallServer(o->client, "POST", "/api/v1/silences/" + Enc(o->id) + "/expire");
+        if (!r) return PrintError(r.error());
+        if (o->client.json) PrintJson(*r);
+        else PrintSilence(r->get_object());
+        return 0;
+      };
+    });
+  }
+
+  // ---- change events ----
+  auto* changes = app.add_subcommand("changes", "Look at recorded changes (deploys, config, flags)");
+  changes->require_subcommand(1);
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = changes->add_subcommand("list", "List changes, oldest first");
+    AddClientOptions(c, o->client);
+    c->add_option("--since", o->since, "RFC 3339 time or a duration ago, e.g. 6h (default 24h)");
+    c->add_option("--service", o->service, "Only changes of this service");
+    c->add_option("--limit", o->limit, "Most changes to show")->capture_default_str();
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = "?limit=" + std::to_string(o->limit);
+        if (!o->since.empty()) q += "&since=" + Enc(o->since);
+        if (!o->service.empty()) q += "&service=" + Enc(o->service);
+        auto r = CallServer(o->client, "GET", "/api/v1/changes" + q);
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        std::printf("%-6s %-20s %-12s %-12s %s\n", "ID", "TIME", "SERVICE", "KIND", "SUMMARY");
+        for (const auto& v : r->get_object().at("changes").get_array()) {
+          const auto& ch = v.get_object();
+          std::printf("%-6s %-20s %-12s %-12s %s\n", Str(ch, "id").c_str(), Str(ch, "time").c_str(),
+                      Str(ch, "service").c_str(), Str(ch, "kind").c_str(), Str(ch, "summary").c_str());
+        }
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace firebreak::cli

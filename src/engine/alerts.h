@@ -1,0 +1,125 @@
+// The alert pipeline: turns ingested events into alert rows and incident changes, inside engine
+// commands.
+//
+// For each event it asks the correlator (correlate::Correlator, in memory) what the event means,
+// writes that to the store (alerts table; incidents through the lifecycle operations of
+// incidents.h, which write their timeline and audit entries and notify observers), then applies
+// it to the correlator. The correlator's changes are journaled and undone if the command rolls
+// back or the batch does not commit (engine::Tx::OnRollback), so it always mirrors the store.
+//
+// What the pipeline does to incidents (actor system:correlate):
+//   - a new alert nothing accepts opens an incident (engine::Declare, source = the source) at the
+//     severity the severity rules give it; flags from the rule go through FlagIncident;
+//   - an alert that joins an incident gets a timeline entry with the join reason, adds its service
+//     (AddServices) and raises the severity if it is worse (SetSeverity; never lowered);
+//   - a re-firing alert reopens a mitigated/resolved incident, unless it is flapping;
+//   - when the last alert of an incident resolves, the incident moves to settings.auto_resolve;
+//   - a PagerDuty acknowledge acknowledges a triggered incident;
+//   - in storm mode (a source past its token bucket) new alerts collapse: no per-alert timeline,
+//     services or severity changes, no reopening — one storm incident pages once; when the storm
+//     ends (timer "ingest.storm") every open incident is reconciled with its alerts;
+//   - silenced alerts are recorded without an incident; when their silence ends (timer
+//     "silence.expire" or an explicit expiry) still-firing ones are placed as if new.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "correlate/correlator.h"
+#include "engine/engine.h"
+#include "model/actor.h"
+#include "model/alert.h"
+#include "model/change_event.h"
+
+namespace firebreak::engine {
+
+struct IngestRequest {
+  model::Integration integration;  // the integration whose key authenticated the request
+  std::string source;              // alertmanager | pagerduty | event
+  std::vector<model::AlertEvent> events;
+};
+
+struct IngestOutcome {
+  std::string dedup_key;  // as the source knows it (PagerDuty clients get it back)
+  int64_t alert_id = 0;
+  std::string incident_id;
+  std::string result;  // new | repeat | acknowledged | resolved | ignored
+  std::string join_reason;
+};
+
+struct IngestResult {
+  std::vector<IngestOutcome> outcomes;
+};
+
+struct SilenceSpec {
+  std::vector<model::Matcher> matchers;
+  std::optional<core::TimePoint> starts_at;  // default: now
+  core::TimePoint ends_at{};
+  std::string comment;
+};
+
+class AlertPipeline : public IncidentObserver {
+ public:
+  // Registers itself as an observer and the timer handlers with `engine`.
+  explicit AlertPipeline(Engine& engine);
+
+  // Rebuilds the correlator from the store (open incidents, open and recent alerts, live
+  // silences). Call once before the engine starts.
+  Status Load();
+
+  // ---- commands (run inside engine commands) -----------------------------------------------------
+  Result<IngestResult> Ingest(Tx& tx, const IngestRequest& req);
+  // Stores a change event for `integration` (service: `service` if it names a known one, else the
+  // integration's). Repeats of a dedup_key return the stored id.
+  Result<model::ChangeEvent> RecordChange(Tx& tx, const model::Integration& integration, model::ChangeEvent change,
+                                          const std::string& service);
+  Result<model::Silence> CreateSilence(Tx& tx, const model::Principal& who, const SilenceSpec& spec);
+  // Ends a silence now (audited); still-firing alerts it silenced are placed.
+  Result<model::Silence> ExpireSilence(Tx& tx, const model::Principal& who, const std::string& id);
+
+  Status OnIncidentEvent(Tx& tx, const IncidentEvent& ev) override;
+
+  // The service an event belongs to: an explicit hint or `service` label naming a known service,
+  // else a service whose configured labels all match the alert's, else the integration's.
+  static std::string ResolveService(const config::Config& cfg, const model::Integration& integration,
+                                    const model::AlertEvent& e);
+
+  // Counters for /metrics (read from any thread).
+  struct Counters {
+    std::atomic<uint64_t> events{0}, new_alerts{0}, repeats{0}, resolved{0}, acknowledged{0}, ignored{0},
+        silenced{0}, collapsed{0}, incidents_opened{0}, storms{0};
+  };
+  const Counters& counters() const { return counters_; }
+  // Engine thread only (tests, benchmarks).
+  const correlate::Correlator& correlator() const { return corr_; }
+
+ private:
+  void Guard(Tx& tx);
+  void SyncConfig(Tx& tx);
+  Status OnSilenceTimer(Tx& tx, const store::TimerRecord& t);
+  Status OnStormTimer(Tx& tx, const store::TimerRecord& t);
+  // Stores a new episode and applies the decision's incident effects.
+  Result<IngestOutcome> NewEpisode(Tx& tx, const IngestRequest& req, const model::AlertEvent& e,
+                                   const correlate::AlertInput& in, const correlate::Decision& d);
+  // Attaches an episode (stored as `alert`) where `d` says; returns the incident id ("" if silenced).
+  Result<std::string> Place(Tx& tx, const std::string& source, const correlate::AlertInput& in, model::Alert& alert,
+                            const correlate::Decision& d, bool stored);
+  Status Resolved(Tx& tx, const model::Alert& summary_of, const correlate::Decision& d);
+  Status AutoResolve(Tx& tx, const std::string& incident_id, const std::string& why);
+  Status Reconcile(Tx& tx, const std::string& incident_id, const std::string& why);
+  Status EndSilence(Tx& tx, const std::string& silence_id);
+
+  Engine& engine_;
+  correlate::Correlator corr_;
+  const config::Config* synced_ = nullptr;
+  core::TimePoint last_prune_{};
+  Counters counters_;
+  // Incidents that received collapsed alerts, per storming source (reconciled when it ends).
+  std::map<std::string, std::set<std::string>> storm_touched_;
+};
+
+}  // namespace firebreak::engine

@@ -1,0 +1,202 @@
+// Shared pieces of the decoders: body parsing with field-accurate UTF-8 errors, fingerprints,
+// label checks, change-kind guessing.
+#include "core/crypto.h"
+#include "core/json.h"
+#include "core/strings.h"
+#include "ingest/internal.h"
+
+namespace firebreak::ingest {
+
+namespace {
+// Depth-first search for the first string (key or value) that is not valid UTF-8.
+bool FindBadUtf8(const boost::json::value& v, std::string& path) {
+  if (v.is_string()) return !core::IsValidUtf8(v.get_string());
+  if (v.is_array()) {
+    const auto& a = v.get_array();
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string sub = path + "[" + std::to_string(i) + "]";
+      if (FindBadUtf8(a[i], sub)) {
+        path = std::move(sub);
+        return true;
+      }
+    }
+    return false;
+  }
+  if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      std::string_view key = kv.key();
+      if (!core::IsValidUtf8(key)) {
+        path = path.empty() ? "(a key)" : path + ".(a key)";
+        return true;
+      }
+      std::string sub = path.empty() ? std::string(key) : path + "." + std::string(key);
+      if (FindBadUtf8(kv.value(), sub)) {
+        path = std::move(sub);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+}  // namespace
+
+Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage_ptr storage) {
+  if (core::Trim(body).empty()) return InvalidArgument("the request body is empty; expected a JSON object", "body");
+  {
+    boost::json::parse_options strict_opt;
+    strict_opt.max_depth = 64;
+    boost::json::stream_parser p(storage, strict_opt);
+    boost::system::error_code ec;
+    size_t n = p.write_some(body.data(), body.size(), ec);
+    if (!ec && n == body.size()) {
+      p.finish(ec);
+      if (!ec) return p.release();
+    }
+  }
+  auto strict = core::ParseJson(body);  // the same parse, for its error message
+  if (strict) return strict;
+  // Was it only bad UTF-8? Parse again leniently to name the field that holds it.
+  boost::json::parse_options opt;
+  opt.max_depth = 64;
+  opt.allow_invalid_utf8 = true;
+  boost::system::error_code ec;
+  boost::json::value lenient = boost::json::parse(body, ec, {}, opt);
+  if (!ec) {
+    std::string path;
+    if (FindBadUtf8(lenient, path)) {
+      // Escape the path itself, which may contain the bad bytes.
+      std::string shown;
+      for (char c : path) shown += (static_cast<unsigned char>(c) < 0x80) ? c : '?';
+      return InvalidArgument("field '" + shown + "' is not valid UTF-8", shown);
+    }
+  }
+  return InvalidArgument(strict.error().message, "body");
+}
+
+std::string Fingerprint(const std::map<std::string, std::string>& labels, const std::vector<std::string>& names) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&](std::string_view s) {
+    h = core::Fnv1a64(s, h);
+    h = core::Fnv1a64(std::string_view("\xff", 1), h);
+  };
+  if (names.empty()) {
+    for (const auto& [k, v] : labels) {
+      mix(k);
+      mix(v);
+    }
+  } else {
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    for (const auto& k : sorted) {
+      auto it = labels.find(k);
+      mix(k);
+      mix(it == labels.end() ? std::string_view("\xfe", 1) : std::string_view(it->second));
+    }
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i) {
+    out[i] = kHex[h & 0xf];
+    h >>= 4;
+  }
+  return out;
+}
+
+namespace internal {
+
+Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field) {
+  if (labels.size() > kMaxLabels)
+    return InvalidArgument("too many entries in '" + field + "' (" + std::to_string(labels.size()) + ", max " +
+                               std::to_string(kMaxLabels) + ")",
+                           field);
+  for (const auto& [k, v] : labels) {
+    if (k.empty()) return InvalidArgument("empty name in '" + field + "'", field);
+    if (k.size() > kMaxLabelName)
+      return InvalidArgument("a name in '" + field + "' is longer than " + std::to_string(kMaxLabelName) + " bytes",
+                             field);
+    if (v.size() > kMaxLabelValue)
+      return InvalidArgument("value of '" + field + "." + k + "' is longer than " + std::to_string(kMaxLabelValue) +
+                                 " bytes",
+                             field + "." + k);
+  }
+  return Ok();
+}
+
+Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key) {
+  auto s = r.String(key);
+  if (!s) return std::optional<core::TimePoint>();
+  auto t = core::ParseRfc3339(*s);
+  if (!t) return InvalidArgument(t.error().message, r.PathOf(key));
+  // Go's zero time ("0001-01-01T00:00:00Z") means "not set" in Alertmanager payloads.
+  if (core::ToUnixMillis(*t) < 0) return std::optional<core::TimePoint>();
+  return std::optional<core::TimePoint>(*t);
+}
+
+Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key) {
+  std::vector<model::Link> out;
+  const auto* arr = r.Array(key);
+  FB_TRY(r.status());
+  if (!arr) return out;
+  if (arr->size() > 100) return InvalidArgument("too many links (max 100)", r.PathOf(key));
+  for (size_t i = 0; i < arr->size(); ++i) {
+    std::string path = r.PathOf(key) + "[" + std::to_string(i) + "]";
+    const auto& e = (*arr)[i];
+    if (e.is_string()) {
+      out.push_back(model::Link{std::string(e.get_string()), ""});
+      continue;
+    }
+    core::ObjectReader lr(e, path);
+    model::Link l;
+    l.href = lr.String("href", true).value_or("");
+    l.text = lr.String("text").value_or("");
+    FB_TRY(lr.status());
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Result<std::vector<model::Image>> ReadImages(core::ObjectReader& r, std::string_view key) {
+  std::vector<model::Image> out;
+  const auto* arr = r.Array(key);
+  FB_TRY(r.status());
+  if (!arr) return out;
+  if (arr->size() > 100) return InvalidArgument("too many images (max 100)", r.PathOf(key));
+  for (size_t i = 0; i < arr->size(); ++i) {
+    core::ObjectReader ir((*arr)[i], r.PathOf(key) + "[" + std::to_string(i) + "]");
+    model::Image im;
+    im.src = ir.String("src", true).value_or("");
+    im.href = ir.String("href").value_or("");
+    im.alt = ir.String("alt").value_or("");
+    FB_TRY(ir.status());
+    out.push_back(std::move(im));
+  }
+  return out;
+}
+
+std::string ScalarText(const boost::json::value& v) {
+  if (v.is_string()) return std::string(v.get_string());
+  return boost::json::serialize(v);
+}
+
+}  // namespace internal
+
+std::string GuessChangeKind(std::string_view summary, const std::map<std::string, std::string>& labels) {
+  for (const char* k : {"kind", "type", "change_type"}) {
+    auto it = labels.find(k);
+    if (it == labels.end()) continue;
+    std::string v = core::ToLower(it->second);
+    for (const char* known : {"deploy", "config", "feature_flag", "rollback", "other"})
+      if (v == known) return v;
+  }
+  std::string s = core::ToLower(summary);
+  auto has = [&](const char* w) { return s.find(w) != std::string::npos; };
+  if (has("rollback") || has("roll back") || has("rolled back") || has("revert")) return "rollback";
+  if (has("feature flag") || has("feature_flag") || has("flag ") || has("toggle")) return "feature_flag";
+  if (has("config") || has("setting")) return "config";
+  if (has("deploy") || has("release") || has("rollout") || has("roll out") || has("upgrade") || has("version"))
+    return "deploy";
+  return "other";
+}
+
+}  // namespace firebreak::ingest

@@ -1,0 +1,92 @@
+// Ingest: decoders from what alert sources send to normalized values (model::AlertEvent,
+// model::ChangeEvent). Pure functions over the request body: no I/O, no clock, no config.
+//
+// Sources and their endpoints (DESIGN.md §4):
+//   Alertmanager webhook (version "4")  POST /api/v1/alerts/alertmanager
+//   PagerDuty Events API v2             POST /v2/enqueue
+//   PagerDuty change events             POST /v2/change/enqueue
+//   generic JSON event                  POST /api/v1/events
+//
+// Every decoder rejects bad input as a whole (InvalidArgument naming the offending field, e.g.
+// "alerts[3].labels" or "payload.severity"); it never returns a half-decoded batch.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "core/result.h"
+#include "model/alert.h"
+#include "model/change_event.h"
+
+namespace firebreak::ingest {
+
+// PagerDuty's documented limit for one event; Firebreak applies it to its PagerDuty endpoints.
+inline constexpr size_t kPagerDutyMaxBytes = 512 * 1024;
+// Bounds that keep one request from holding the engine for long.
+inline constexpr size_t kMaxAlertsPerRequest = 10000;
+inline constexpr size_t kMaxLabels = 256;
+inline constexpr size_t kMaxLabelName = 256;
+inline constexpr size_t kMaxLabelValue = 16 * 1024;
+inline constexpr size_t kMaxSummary = 1024;  // PagerDuty truncates summaries to 1024 characters
+inline constexpr size_t kMaxDedupKey = 255;  // PagerDuty's limit
+
+// Parses a request body as JSON. Unlike core::ParseJson, invalid UTF-8 inside a string is reported
+// against the field that holds it ("alerts[0].labels.instance"). `storage` lets a caller parse into
+// an arena (boost::json::monotonic_resource) that it frees at once.
+Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage_ptr storage = {});
+
+// A 16-hex-digit fingerprint of `labels` restricted to `names` (all labels when empty): stable
+// across runs and label order.
+std::string Fingerprint(const std::map<std::string, std::string>& labels,
+                        const std::vector<std::string>& names = {});
+
+// ---- Alertmanager ----------------------------------------------------------------------------
+
+struct AlertmanagerWebhook {
+  std::string version;
+  std::string group_key;
+  std::string status;    // of the group: firing | resolved
+  std::string receiver;
+  std::string external_url;
+  std::vector<model::AlertEvent> alerts;  // one per alert; trigger for firing, resolve for resolved
+};
+Result<AlertmanagerWebhook> DecodeAlertmanager(const boost::json::value& body);
+Result<AlertmanagerWebhook> DecodeAlertmanager(std::string_view body);
+
+// ---- PagerDuty Events API v2 -----------------------------------------------------------------
+
+struct PagerDutyEvent {
+  std::string routing_key;
+  model::AlertEvent event;  // dedup_key empty for a trigger without one (the caller generates it)
+};
+Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body);
+Result<PagerDutyEvent> DecodePagerDuty(std::string_view body);
+
+struct PagerDutyChange {
+  std::string routing_key;
+  model::ChangeEvent change;  // service left empty: the integration decides
+};
+Result<PagerDutyChange> DecodePagerDutyChange(const boost::json::value& body);
+Result<PagerDutyChange> DecodePagerDutyChange(std::string_view body);
+
+// ---- generic events --------------------------------------------------------------------------
+
+struct GenericEvent {
+  std::string routing_key;  // from the body; the caller may take it from X-Routing-Key instead
+  bool is_change = false;
+  model::AlertEvent alert;     // when !is_change
+  model::ChangeEvent change;   // when is_change
+  std::string service;         // explicit service, if given
+};
+Result<GenericEvent> DecodeGeneric(const boost::json::value& body);
+Result<GenericEvent> DecodeGeneric(std::string_view body);
+
+// Guesses a change's kind from its summary and details: deploy | config | feature_flag | rollback |
+// other.
+std::string GuessChangeKind(std::string_view summary, const std::map<std::string, std::string>& labels);
+
+}  // namespace firebreak::ingest

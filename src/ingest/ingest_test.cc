@@ -1,0 +1,234 @@
+#include "ingest/ingest.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "core/time.h"
+
+namespace firebreak::ingest {
+namespace {
+
+using Action = model::AlertEvent::Action;
+
+constexpr const char* kWebhook = R"({
+  "version": "4", "groupKey": "{}:{alertname=\"HighErrorRate\"}", "truncatedAlerts": 0,
+  "status": "firing", "receiver": "firebreak",
+  "groupLabels": {"alertname": "HighErrorRate"}, "commonLabels": {"alertname": "HighErrorRate"},
+  "commonAnnotations": {}, "externalURL": "http://am:9093",
+  "alerts": [
+    {"status": "firing", "labels": {"alertname": "HighErrorRate", "service": "checkout", "severity": "critical"},
+     "annotations": {"summary": "5xx above 5%"}, "startsAt": "2026-01-05T08:00:00.123456789Z",
+     "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prom/graph", "fingerprint": "c0ffee"},
+    {"status": "resolved", "labels": {"alertname": "DiskFull", "instance": "db-1"},
+     "annotations": {}, "startsAt": "2026-01-05T07:00:00Z", "endsAt": "2026-01-05T07:55:00Z"}
+  ]})";
+
+TEST(AlertmanagerTest, DecodesFiringAndResolvedAlerts) {
+  auto w = DecodeAlertmanager(std::string_view(kWebhook));
+  ASSERT_TRUE(w) << w.error().ToString();
+  EXPECT_EQ(w->status, "firing");
+  ASSERT_EQ(w->alerts.size(), 2u);
+  const auto& a = w->alerts[0];
+  EXPECT_EQ(a.action, Action::kTrigger);
+  EXPECT_EQ(a.dedup_key, "c0ffee");
+  EXPECT_EQ(a.service_hint, "checkout");
+  EXPECT_EQ(a.summary, "HighErrorRate: 5xx above 5%");
+  EXPECT_EQ(core::FormatRfc3339(*a.starts_at), "2026-01-05T08:00:00.123Z");
+  EXPECT_FALSE(a.ends_at) << "Go's zero time means unset";
+  EXPECT_EQ(a.generator_url, "http://prom/graph");
+  const auto& b = w->alerts[1];
+  EXPECT_EQ(b.action, Action::kResolve);
+  EXPECT_EQ(b.summary, "DiskFull");
+  EXPECT_EQ(b.dedup_key, Fingerprint(b.labels)) << "no fingerprint: one is computed from the labels";
+  EXPECT_EQ(b.dedup_key.size(), 16u);
+}
+
+struct Bad {
+  std::string body;
+  std::string field;
+};
+
+void ExpectRejected(const std::function<Status(std::string_view)>& decode, const std::vector<Bad>& cases) {
+  for (const auto& c : cases) {
+    auto st = decode(c.body);
+    ASSERT_FALSE(st) << c.body;
+    EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument) << c.body;
+    EXPECT_EQ(st.error().field, c.field) << c.body << " -> " << st.error().message;
+    EXPECT_FALSE(st.error().message.empty());
+  }
+}
+
+TEST(AlertmanagerTest, RejectsBadPayloadsNamingTheField) {
+  auto decode = [](std::string_view b) { return DecodeAlertmanager(b).map([](auto&&) {}); };
+  ExpectRejected(decode, {
+      {"", "body"},
+      {"{", "body"},
+      {"[]", ""},
+      {R"({"version":"4"})", "alerts"},
+      {R"({"version":"3","alerts":[]})", "version"},
+      {R"({"alerts":{}})", "alerts"},
+      {R"({"alerts":[{"labels":{"a":"b"}}]})", "alerts[0].status"},
+      {R"({"alerts":[{"status":"firing"}]})", "alerts[0].labels"},
+      {R"({"alerts":[{"status":"firing","labels":{}}]})", "alerts[0].labels"},
+      {R"({"alerts":[{"status":"firing","labels":{"a":["x"]}}]})", "alerts[0].labels"},
+      {R"({"alerts":[{"status":"pending","labels":{"a":"b"}}]})", "alerts[0].status"},
+      {R"({"alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":"yesterday"}]})", "alerts[0].startsAt"},
+      {R"({"alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"a":1},"annotations":7}]})",
+       "alerts[1].annotations"},
+  });
+}
+
+TEST(IngestTest, InvalidUtf8IsReportedAgainstItsField) {
+  std::string body = R"({"alerts":[{"status":"firing","labels":{"instance":"db-)";
+  body += "\xff\xfe";
+  body += R"("}}]})";
+  auto w = DecodeAlertmanager(std::string_view(body));
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().field, "alerts[0].labels.instance");
+  EXPECT_NE(w.error().message.find("UTF-8"), std::string::npos);
+}
+
+TEST(IngestTest, FingerprintsIgnoreLabelOrderAndCanUseSomeLabels) {
+  std::map<std::string, std::string> a{{"alertname", "X"}, {"instance", "1"}, {"pod", "p-1"}};
+  EXPECT_EQ(Fingerprint(a), Fingerprint(a));
+  EXPECT_NE(Fingerprint(a), Fingerprint({{"alertname", "X"}, {"instance", "2"}, {"pod", "p-1"}}));
+  auto b = a;
+  b["pod"] = "p-2";
+  EXPECT_EQ(Fingerprint(a, {"alertname", "instance"}), Fingerprint(b, {"instance", "alertname"}));
+  EXPECT_NE(Fingerprint(a, {"pod"}), Fingerprint(b, {"pod"}));
+  // Label boundaries matter: {ab: c} is not {a: bc}.
+  EXPECT_NE(Fingerprint({{"ab", "c"}}), Fingerprint({{"a", "bc"}}));
+}
+
+TEST(PagerDutyTest, DecodesTriggerWithPayloadLinksAndImages) {
+  auto e = DecodePagerDuty(std::string_view(R"({
+    "routing_key": "example-checkout-key", "event_action": "trigger", "dedup_key": "disk/db-1",
+    "payload": {"summary": "Disk 95% on db-1", "source": "db-1", "severity": "warning",
+                "timestamp": "2026-01-05T08:00:00+01:00", "component": "postgres", "group": "prod",
+                "class": "disk", "custom_details": {"free_gb": 3, "service": "db", "nested": {"a": 1}}},
+    "links": [{"href": "http://runbook", "text": "Runbook"}], "images": [{"src": "http://graph.png"}],
+    "client": "Nagios", "client_url": "http://nagios"})"));
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_EQ(e->routing_key, "example-checkout-key");
+  const auto& ev = e->event;
+  EXPECT_EQ(ev.action, Action::kTrigger);
+  EXPECT_EQ(ev.dedup_key, "disk/db-1");
+  EXPECT_EQ(ev.summary, "Disk 95% on db-1");
+  EXPECT_EQ(ev.labels.at("severity"), "warning");
+  EXPECT_EQ(ev.labels.at("component"), "postgres");
+  EXPECT_EQ(ev.labels.at("free_gb"), "3");
+  EXPECT_EQ(ev.service_hint, "db") << "custom_details.service names the service";
+  EXPECT_EQ(core::FormatRfc3339(*ev.starts_at), "2026-01-05T07:00:00Z");
+  ASSERT_EQ(ev.links.size(), 1u);
+  EXPECT_EQ(ev.links[0].text, "Runbook");
+  ASSERT_EQ(ev.images.size(), 1u);
+  EXPECT_EQ(ev.annotations.at("client"), "Nagios");
+  EXPECT_TRUE(ev.details.at("custom_details").as_object().contains("nested"));
+}
+
+TEST(PagerDutyTest, AcknowledgeAndResolveNeedOnlyTheKey) {
+  auto e = DecodePagerDuty(std::string_view(R"({"routing_key":"k","event_action":"resolve","dedup_key":"x"})"));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event.action, Action::kResolve);
+  e = DecodePagerDuty(std::string_view(R"({"routing_key":"k","event_action":"acknowledge","dedup_key":"x"})"));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event.action, Action::kAcknowledge);
+}
+
+TEST(PagerDutyTest, RejectsWhatPagerDutyRejects) {
+  auto decode = [](std::string_view b) { return DecodePagerDuty(b).map([](auto&&) {}); };
+  std::string payload = R"("payload":{"summary":"s","source":"h","severity":"error"})";
+  ExpectRejected(decode, {
+      {R"({"event_action":"trigger",)" + payload + "}", "routing_key"},
+      {R"({"routing_key":5,"event_action":"trigger",)" + payload + "}", "routing_key"},
+      {R"({"routing_key":"k",)" + payload + "}", "event_action"},
+      {R"({"routing_key":"k","event_action":"page",)" + payload + "}", "event_action"},
+      {R"({"routing_key":"k","event_action":"resolve"})", "dedup_key"},
+      {R"({"routing_key":"k","event_action":"acknowledge","dedup_key":""})", "dedup_key"},
+      {R"({"routing_key":"k","event_action":"trigger"})", "payload"},
+      {R"({"routing_key":"k","event_action":"trigger","payload":{"source":"h","severity":"info"}})", "payload.summary"},
+      {R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","severity":"info"}})", "payload.source"},
+      {R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h"}})", "payload.severity"},
+      {R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"fatal"}})",
+       "payload.severity"},
+      {R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info","timestamp":"now"}})",
+       "payload.timestamp"},
+      {R"({"routing_key":"k","event_action":"trigger","dedup_key":")" + std::string(256, 'x') + "\"," + payload + "}",
+       "dedup_key"},
+      {R"({"routing_key":"k","event_action":"trigger",)" + payload + R"(,"links":[{"text":"no href"}]})", "links[0].href"},
+  });
+}
+
+TEST(PagerDutyTest, LongSummariesAreTruncatedLikePagerDutyDoes) {
+  std::string body = R"({"routing_key":"k","event_action":"trigger","payload":{"summary":")" +
+                     std::string(3000, 's') + R"(","source":"h","severity":"info"}})";
+  auto e = DecodePagerDuty(std::string_view(body));
+  ASSERT_TRUE(e);
+  EXPECT_LE(e->event.summary.size(), kMaxSummary + 3);
+}
+
+TEST(PagerDutyTest, ChangeEvents) {
+  auto c = DecodePagerDutyChange(std::string_view(R"({"routing_key":"k","payload":{
+      "summary":"Deploy checkout v2.3.1","timestamp":"2026-01-05T07:50:00Z","source":"github-actions",
+      "custom_details":{"version":"2.3.1","commit":"abc123"}},"links":[{"href":"http://ci/run/9"}]})"));
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->change.kind, "deploy");
+  EXPECT_EQ(c->change.source, "github-actions");
+  EXPECT_EQ(c->change.labels.at("version"), "2.3.1");
+  EXPECT_EQ(c->change.links, std::vector<std::string>{"http://ci/run/9"});
+  auto bad = DecodePagerDutyChange(std::string_view(R"({"routing_key":"k","payload":{}})"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "payload.summary");
+  EXPECT_EQ(GuessChangeKind("Rolled back checkout to v2.3.0", {}), "rollback");
+  EXPECT_EQ(GuessChangeKind("Enable feature flag new-cart", {}), "feature_flag");
+  EXPECT_EQ(GuessChangeKind("whatever", {{"kind", "config"}}), "config");
+  EXPECT_EQ(GuessChangeKind("whatever", {}), "other");
+}
+
+TEST(GenericTest, AlertsAndChanges) {
+  auto e = DecodeGeneric(std::string_view(R"({"routing_key":"k","summary":"Queue backlog 10k","service":"queue",
+      "severity":"warning","labels":{"queue":"emails"},"time":"2026-01-05T08:00:00Z"})"));
+  ASSERT_TRUE(e) << e.error().ToString();
+  EXPECT_FALSE(e->is_change);
+  EXPECT_EQ(e->alert.action, Action::kTrigger);
+  EXPECT_EQ(e->alert.service_hint, "queue");
+  EXPECT_EQ(e->alert.labels.at("severity"), "warning");
+  EXPECT_TRUE(e->alert.dedup_key.empty()) << "the pipeline derives a key from the labels";
+  auto r = DecodeGeneric(std::string_view(R"({"action":"resolve","labels":{"queue":"emails"}})"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->alert.action, Action::kResolve);
+  auto c = DecodeGeneric(std::string_view(R"({"type":"change","kind":"config","summary":"raise pool size","service":"db"})"));
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->is_change);
+  EXPECT_EQ(c->change.kind, "config");
+  EXPECT_EQ(c->service, "db");
+  auto decode = [](std::string_view b) { return DecodeGeneric(b).map([](auto&&) {}); };
+  ExpectRejected(decode, {
+      {R"({"summary":"x","colour":"red"})", "colour"},
+      {R"({"type":"metric"})", "type"},
+      {R"({"action":"trigger"})", "summary"},
+      {R"({"action":"resolve"})", "dedup_key"},
+      {R"({"action":"explode","summary":"x"})", "action"},
+      {R"({"summary":"x","labels":{"a":{"b":1}}})", "labels"},
+      {R"({"type":"change","summary":"x","kind":"earthquake"})", "kind"},
+      {R"({"type":"change"})", "summary"},
+  });
+}
+
+// Any input: a decoder either succeeds or fails with a message; it never crashes.
+RC_GTEST_PROP(IngestProps, DecodersNeverCrash, (const std::string& junk)) {
+  for (auto r : {DecodeAlertmanager(std::string_view(junk)).map([](auto&&) {}),
+                 DecodePagerDuty(std::string_view(junk)).map([](auto&&) {}),
+                 DecodePagerDutyChange(std::string_view(junk)).map([](auto&&) {}),
+                 DecodeGeneric(std::string_view(junk)).map([](auto&&) {})}) {
+    if (!r) RC_ASSERT(!r.error().message.empty());
+  }
+}
+
+RC_GTEST_PROP(IngestProps, FingerprintIsAFunctionOfTheLabels, (const std::map<std::string, std::string>& labels)) {
+  RC_ASSERT(Fingerprint(labels) == Fingerprint(std::map<std::string, std::string>(labels.begin(), labels.end())));
+  RC_ASSERT(Fingerprint(labels).size() == 16u);
+}
+
+}  // namespace
+}  // namespace firebreak::ingest

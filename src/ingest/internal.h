@@ -1,0 +1,26 @@
+// Helpers shared by the decoders (not part of the module's interface).
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "core/time.h"
+#include "ingest/ingest.h"
+
+namespace firebreak::ingest::internal {
+
+// Count and length limits of a label/annotation map; errors name `field` (and the entry).
+Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field);
+// An optional RFC 3339 time; Go's zero time counts as absent. Errors name the field.
+Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key);
+// `links`: strings or {href, text}.
+Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key);
+// `images`: {src, href, alt}.
+Result<std::vector<model::Image>> ReadImages(core::ObjectReader& r, std::string_view key);
+// A JSON scalar as text (strings without quotes).
+std::string ScalarText(const boost::json::value& v);
+
+}  // namespace firebreak::ingest::internal

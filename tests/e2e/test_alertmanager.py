@@ -1,0 +1,160 @@
+"""A real Prometheus Alertmanager (Debian's prometheus-alertmanager) pointed at Firebreak: alerts
+posted to Alertmanager's own API arrive through its webhook receiver (integration key as bearer
+credentials) and become incidents, then resolve them."""
+import datetime
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import unittest
+import urllib.request
+
+from harness import ServerTestCase
+
+AM_BIN = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout, what):
+    """Re-checks `cond` until it returns a true value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        pause.wait(0.1)
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class Alertmanager:
+    def __init__(self, workdir, firebreak_url, key):
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        os.makedirs(os.path.join(workdir, "am-data"), exist_ok=True)
+        cfg = os.path.join(workdir, "alertmanager.yml")
+        with open(cfg, "w") as f:
+            f.write("""route:
+  receiver: firebreak
+  group_by: [alertname, service]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: firebreak
+    webhook_configs:
+      - url: %s/api/v1/alerts/alertmanager
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials: %s
+""" % (firebreak_url, key))
+        self.log = open(os.path.join(workdir, "alertmanager.log"), "w")
+        self.proc = subprocess.Popen(
+            [AM_BIN, "--config.file=" + cfg, "--storage.path=" + os.path.join(workdir, "am-data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port, "--cluster.listen-address="],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(self.ready, 60, "alertmanager to be ready")
+
+    def ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("alertmanager exited with %s" % self.proc.returncode)
+        try:
+            with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def post_alerts(self, alerts):
+        req = urllib.request.Request(self.url + "/api/v2/alerts", data=json.dumps(alerts).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200, r.status
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class RealAlertmanager(ServerTestCase):
+    def setUp(self):
+        # A missing peer is a failure, not a skip: this test is the proof of the drop-in claim.
+        self.assertTrue(os.path.exists(AM_BIN), "prometheus-alertmanager is not installed (scripts/install-deps.sh)")
+        super().setUp()
+        self.am = Alertmanager(self.tmp, self.server.url, "example-alertmanager-key")
+
+    def tearDown(self):
+        self.am.stop()
+        super().tearDown()
+
+    def incidents(self):
+        st, body, _ = self.server.request("GET", "/api/v1/incidents", token=self.token)
+        self.assertEqual(st, 200, body)
+        return body["incidents"]
+
+    def test_alerts_posted_to_alertmanager_become_incidents_then_resolve(self):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        db = {"labels": {"alertname": "PostgresDown", "service": "db", "severity": "critical"},
+              "annotations": {"summary": "primary is not answering"}, "startsAt": iso(now),
+              "generatorURL": "http://prometheus.example/graph"}
+        pay = {"labels": {"alertname": "PaymentsErrors", "service": "payments", "severity": "warning"},
+               "annotations": {"summary": "5xx at 8%"}, "startsAt": iso(now)}
+        self.am.post_alerts([db, pay])
+
+        # Two groups (by alertname), two webhooks; the payments alert attaches to the db incident.
+        def both_in_one():
+            incs = self.incidents()
+            if len(incs) == 1 and incs[0]["alert_count"] == 2:
+                return incs[0]
+            return None
+        inc = wait_for(both_in_one, 60, "one incident with both alerts")
+        self.assertEqual((inc["source"], inc["severity"], inc["state"]), ("alertmanager", "SEV2", "triggered"))
+        self.assertEqual(inc["services"], ["db", "payments"])
+        st, body, _ = self.server.request("GET", "/api/v1/incidents/%s/alerts" % inc["id"], token=self.token)
+        # Alertmanager sends the two groups concurrently: whichever arrives first opens the incident
+        # and the other joins it, saying how the services are related.
+        reasons = sorted(a["join_reason"] for a in body["alerts"])
+        self.assertIn(reasons, [["downstream of db (payments depends on db)",
+                                 "opened: no open incident for db or its dependencies"],
+                                ["opened: no open incident for payments or its dependencies",
+                                 "upstream of payments (payments depends on db)"]])
+        fp = [a for a in body["alerts"] if a["labels"]["alertname"] == "PostgresDown"][0]
+        self.assertEqual(fp["generator_url"], "http://prometheus.example/graph")
+
+        # Resolve both in Alertmanager (endsAt in the past): it sends resolved notifications and
+        # the incident moves to mitigated.
+        ended = iso(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1))
+        self.am.post_alerts([dict(db, endsAt=ended), dict(pay, endsAt=ended)])
+
+        def mitigated():
+            st, i, _ = self.server.request("GET", "/api/v1/incidents/" + inc["id"], token=self.token)
+            return i if i["state"] == "mitigated" else None
+        done = wait_for(mitigated, 60, "the incident to be mitigated")
+        self.assertEqual(done["open_alerts"], 0)
+        st, tl, _ = self.server.request("GET", "/api/v1/incidents/%s/timeline" % inc["id"], token=self.token)
+        self.assertIn("all 2 alerts resolved", tl["entries"][-1]["text"])
+        self.assertEqual(len(self.incidents()), 1, "repeated notifications do not open more incidents")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,245 @@
+"""Ingestion end to end: PagerDuty Events v2 replayed with PagerDuty's documented behaviour, the
+Alertmanager webhook (bearer key or ?key=), generic and change events, silences, the resolve rule,
+and bad input refused with a JSON error naming the field while nothing is stored."""
+import json
+import unittest
+
+from harness import ServerTestCase, db_counts, run_cli
+
+PD_KEY = "example-checkout-key"
+AM_KEY = "example-alertmanager-key"
+EV_KEY = "example-payments-key"
+TABLES = ("incidents", "timeline", "audit", "alerts", "change_events", "silences")
+
+
+def trigger(summary, dedup_key=None, severity="error", component=None, **details):
+    ev = {"routing_key": PD_KEY, "event_action": "trigger",
+          "payload": {"summary": summary, "source": "host-1", "severity": severity}}
+    if dedup_key is not None:
+        ev["dedup_key"] = dedup_key
+    if component:
+        ev["payload"]["component"] = component
+    if details:
+        ev["payload"]["custom_details"] = details
+    return ev
+
+
+class PagerDutyEvents(ServerTestCase):
+    def pd(self, ev):
+        st, body, _ = self.server.request("POST", "/v2/enqueue", ev)
+        return st, body
+
+    def incident(self, iid):
+        st, inc, _ = self.server.request("GET", "/api/v1/incidents/" + iid, token=self.token)
+        self.assertEqual(st, 200, inc)
+        return inc
+
+    def alerts(self, iid):
+        st, body, _ = self.server.request("GET", "/api/v1/incidents/%s/alerts" % iid, token=self.token)
+        self.assertEqual(st, 200, body)
+        return body["alerts"]
+
+    def test_trigger_repeat_acknowledge_resolve_as_pagerduty_documents(self):
+        # trigger with a dedup_key: 202 success, the key echoed.
+        st, body = self.pd(trigger("Checkout p99 above 2s", "p99-checkout"))
+        self.assertEqual(st, 202, body)
+        self.assertEqual((body["status"], body["message"], body["dedup_key"]),
+                         ("success", "Event processed", "p99-checkout"))
+        iid = body["incident_id"]
+        # A repeat with the same key is deduplicated into the open alert.
+        st, body = self.pd(trigger("Checkout p99 above 2s", "p99-checkout"))
+        self.assertEqual((st, body["dedup_key"], body["result"], body["incident_id"]), (202, "p99-checkout", "repeat", iid))
+        [alert] = self.alerts(iid)
+        self.assertEqual((alert["count"], alert["status"]), (2, "firing"))
+        # Without a dedup_key PagerDuty makes one up and returns it; each such trigger is a new alert.
+        st, a = self.pd(trigger("Checkout cart errors"))
+        st2, b = self.pd(trigger("Checkout cart errors"))
+        self.assertEqual((st, st2), (202, 202))
+        self.assertTrue(a["dedup_key"] and b["dedup_key"])
+        self.assertNotEqual(a["dedup_key"], b["dedup_key"])
+        self.assertEqual(len(self.alerts(iid)), 3, "same service, same incident, separate alerts")
+        # acknowledge: the incident is acknowledged.
+        st, body = self.pd({"routing_key": PD_KEY, "event_action": "acknowledge", "dedup_key": "p99-checkout"})
+        self.assertEqual((st, body["status"], body["result"]), (202, "success", "acknowledged"))
+        self.assertEqual(self.incident(iid)["state"], "acknowledged")
+        # acknowledge/resolve need the key.
+        st, body = self.pd({"routing_key": PD_KEY, "event_action": "resolve"})
+        self.assertEqual((st, body["status"], body["error"]["field"]), (400, "invalid event", "dedup_key"))
+        # A resolve for a key PagerDuty does not know is accepted and dropped.
+        st, body = self.pd({"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": "no-such-alert"})
+        self.assertEqual((st, body["result"]), (202, "ignored"))
+        # Resolving every alert mitigates the incident (settings.auto_resolve), with a timeline entry.
+        for key in ("p99-checkout", a["dedup_key"], b["dedup_key"]):
+            st, body = self.pd({"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": key})
+            self.assertEqual((st, body["result"]), (202, "resolved"), key)
+        inc = self.incident(iid)
+        self.assertEqual((inc["state"], inc["open_alerts"], inc["alert_count"]), ("mitigated", 0, 3))
+        st, tl, _ = self.server.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=self.token)
+        self.assertIn("all 3 alerts resolved", tl["entries"][-1]["text"])
+        # Resolving again is a no-op; a new trigger with the old key is a new episode that reopens it.
+        st, body = self.pd({"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": "p99-checkout"})
+        self.assertEqual(body["result"], "ignored")
+        st, body = self.pd(trigger("Checkout p99 above 2s", "p99-checkout"))
+        self.assertEqual((body["result"], body["incident_id"]), ("new", iid))
+        self.assertEqual(self.incident(iid)["state"], "triggered")
+
+    def test_severity_rules_flags_and_dependency_grouping(self):
+        st, db = self.pd(trigger("Orders DB replica lag 40s", "lag", severity="critical", component="db"))
+        self.assertEqual(st, 202, db)
+        inc = self.incident(db["incident_id"])
+        self.assertEqual((inc["severity"], inc["services"], inc["source"]), ("SEV2", ["db"], "pagerduty"))
+        # payments depends on db: its alert joins as a downstream symptom and says so.
+        st, pay = self.pd(trigger("Payments 5xx", "pay-5xx", severity="warning", component="payments"))
+        self.assertEqual(pay["incident_id"], db["incident_id"])
+        self.assertEqual(pay["join_reason"], "downstream of db (payments depends on db)")
+        # A data-loss alert makes it SEV0 and flags it.
+        st, lost = self.pd(trigger("Orders lost", "lost", severity="info", component="payments", data_loss=True))
+        inc = self.incident(db["incident_id"])
+        self.assertEqual((inc["severity"], inc["flags"], inc["services"]), ("SEV0", ["data_loss"], ["db", "payments"]))
+        # Resolving by hand with alerts firing needs a note saying why.
+        path = "/api/v1/incidents/%s/resolve" % db["incident_id"]
+        st, err, _ = self.server.request("POST", path, token=self.token)
+        self.assertEqual((st, err["error"]["code"], err["error"]["field"]), (409, "failed_precondition", "note"))
+        self.assertIn("3 alerts are still firing", err["error"]["message"])
+        st, inc, _ = self.server.request("POST", path, {"note": "replica rebuilt; alerts lag"}, token=self.token)
+        self.assertEqual((st, inc["state"]), (200, "resolved"))
+
+
+class AlertmanagerWebhook(ServerTestCase):
+    def hook(self, alerts, **kw):
+        return {"version": "4", "groupKey": "{}:{}", "status": "firing", "receiver": "firebreak", "alerts": alerts}
+
+    def test_bearer_or_query_key_and_firing_then_resolved(self):
+        alert = {"status": "firing", "labels": {"alertname": "SearchDown", "service": "search", "severity": "critical"},
+                 "annotations": {"summary": "search returns 503"}, "startsAt": "2026-01-05T08:00:00Z",
+                 "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "5e4c4d0wn"}
+        st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?verbose=1", self.hook([alert]),
+                                          headers={"Authorization": "Bearer " + AM_KEY})
+        self.assertEqual(st, 200, body)
+        self.assertEqual((body["alerts"], body["new"]), (1, 1))
+        [r] = body["results"]
+        self.assertEqual(r["result"], "new")
+        iid = r["incident_id"]
+        st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?key=" + AM_KEY, self.hook([alert]))
+        self.assertEqual((st, body.get("repeat"), body["incidents"]), (200, 1, [iid]))
+        alert["status"] = "resolved"
+        st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?key=" + AM_KEY, self.hook([alert]))
+        self.assertEqual((st, body.get("resolved")), (200, 1))
+        st, inc, _ = self.server.request("GET", "/api/v1/incidents/" + iid, token=self.token)
+        self.assertEqual((inc["state"], inc["title"], inc["source"]),
+                         ("mitigated", "search: SearchDown: search returns 503", "alertmanager"))
+        # The search service label routed it (the integration's own service is web).
+        st, body, _ = self.server.request("GET", "/api/v1/alerts?service=search", token=self.token)
+        self.assertEqual([(a["count"], a["status"]) for a in body["alerts"]], [(2, "resolved")])
+
+
+class EventsChangesAndSilences(ServerTestCase):
+    def cli(self, *args):
+        return run_cli(*args, env={"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token})
+
+    def test_generic_events_change_events_and_silences_over_http_and_cli(self):
+        s = self.server
+        # Change events: PagerDuty's and the generic kind, listed for root-cause analysis.
+        st, body, _ = s.request("POST", "/v2/change/enqueue", {
+            "routing_key": PD_KEY, "payload": {"summary": "Deploy checkout v2.3.1", "source": "github-actions",
+                                               "timestamp": "2026-01-05T07:50:00Z",
+                                               "custom_details": {"version": "2.3.1"}},
+            "links": [{"href": "https://ci.example/run/9"}]})
+        self.assertEqual((st, body["status"], body["service"]), (202, "success", "checkout"), body)
+        st, body, _ = s.request("POST", "/api/v1/events", {"type": "change", "kind": "config", "service": "db",
+                                                           "summary": "max_connections 200 -> 400"},
+                                headers={"X-Routing-Key": EV_KEY})
+        self.assertEqual((st, body["change"]["service"], body["change"]["kind"]), (202, "db", "config"), body)
+        r = self.cli("changes", "list", "--since", "2026-01-01T00:00:00Z")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Deploy checkout v2.3.1", r.stdout)
+        self.assertIn("deploy", r.stdout)
+        self.assertIn("max_connections 200 -> 400", r.stdout)
+        # A silence: matching alerts are recorded, marked silenced, and open nothing.
+        r = self.cli("silence", "create", "-m", "service=payments", "-m", "alertname=~Payment.*",
+                     "--duration", "2h", "--comment", "payments maintenance")
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "SIL-1"), r.stderr)
+        st, body, _ = s.request("POST", "/api/v1/events", {"routing_key": EV_KEY, "summary": "Payment latency high",
+                                                           "severity": "critical",
+                                                           "labels": {"alertname": "PaymentLatency"}})
+        self.assertEqual((st, body["result"], body.get("incident_id")), (202, "silenced", None), body)
+        self.assertEqual(db_counts(self.data, ("incidents",))["incidents"], 0)
+        r = self.cli("alerts", "list", "--status", "firing")
+        self.assertIn("silenced by SIL-1", r.stdout)
+        r = self.cli("silence", "list")
+        self.assertIn("SIL-1", r.stdout)
+        self.assertIn("active", r.stdout)
+        # Expiring it early places the still-firing alert (and is audited).
+        r = self.cli("silence", "expire", "SIL-1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        st, inc, _ = s.request("GET", "/api/v1/incidents/INC-1", token=self.token)
+        self.assertEqual((st, inc["services"], inc["source"]), (200, ["payments"], "event"))
+        st, audit, _ = s.request("GET", "/api/v1/audit?action=silence.", token=self.token)
+        self.assertEqual([e["action"] for e in audit["entries"]], ["silence.create", "silence.expire"])
+        r = self.cli("silence", "list", "--state", "expired", "--json")
+        self.assertEqual(json.loads(r.stdout)["silences"][0]["state"], "expired")
+        r = self.cli("silence", "expire", "SIL-1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("already ended", r.stderr)
+        r = self.cli("silence", "create", "-m", "alertname=~(", "--comment", "bad regex")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("matchers[0]", r.stderr)
+
+
+class BadInput(ServerTestCase):
+    def assertRefused(self, status, field, path, raw=None, body=None, headers=None):
+        before = db_counts(self.data, TABLES)
+        st, resp, _ = self.server.request("POST", path, body=body, raw=raw, headers=headers)
+        self.assertEqual(st, status, resp)
+        self.assertIsInstance(resp, dict, resp)
+        self.assertTrue(resp["error"]["message"])
+        self.assertEqual(resp["error"].get("field"), field, resp)
+        self.assertEqual(db_counts(self.data, TABLES), before, "a refused request stored something")
+        return resp
+
+    def test_each_kind_of_bad_input_is_refused_with_the_field_and_stores_nothing(self):
+        ok = trigger("disk full", "d1")
+        # malformed JSON, wrong types, missing fields, unknown key, invalid UTF-8, oversized.
+        self.assertRefused(400, "body", "/v2/enqueue", raw='{"routing_key": ')
+        self.assertRefused(400, "body", "/v2/enqueue", raw='')
+        bad = dict(ok, payload=dict(ok["payload"], severity=3))
+        self.assertRefused(400, "payload.severity", "/v2/enqueue", body=bad)
+        bad = dict(ok, payload={"source": "h", "severity": "info"})
+        self.assertRefused(400, "payload.summary", "/v2/enqueue", body=bad)
+        self.assertRefused(400, "event_action", "/v2/enqueue", body=dict(ok, event_action="explode"))
+        resp = self.assertRefused(401, "routing_key", "/v2/enqueue", body=dict(ok, routing_key="not-a-configured-key"))
+        self.assertEqual(resp["error"]["code"], "unauthenticated")
+        self.assertRefused(401, "routing_key", "/v2/enqueue", body={k: v for k, v in ok.items() if k != "routing_key"})
+        raw = json.dumps(ok).replace("disk full", "disk \\u00e9").encode().replace(b"\\u00e9", b"\xc3")
+        self.assertRefused(400, "payload.summary", "/v2/enqueue", raw=raw)
+        big = dict(ok, payload=dict(ok["payload"], custom_details={"blob": "x" * (520 * 1024)}))
+        resp = self.assertRefused(413, "body", "/v2/enqueue", body=big)
+        self.assertIn("524288", resp["error"]["message"])
+        self.assertRefused(400, "payload.summary", "/v2/change/enqueue", body={"routing_key": PD_KEY, "payload": {}})
+        # Alertmanager: the key, then the payload.
+        hook = {"version": "4", "alerts": [{"status": "firing", "labels": {"alertname": "X"}}]}
+        self.assertRefused(401, "Authorization", "/api/v1/alerts/alertmanager", body=hook)
+        self.assertRefused(401, "Authorization", "/api/v1/alerts/alertmanager", body=hook,
+                           headers={"Authorization": "Bearer wrong-key-123"})
+        self.assertRefused(401, "key", "/api/v1/alerts/alertmanager?key=wrong-key-123", body=hook)
+        auth = {"Authorization": "Bearer " + AM_KEY}
+        self.assertRefused(400, "alerts[1].labels", "/api/v1/alerts/alertmanager", headers=auth,
+                           body=dict(hook, alerts=hook["alerts"] + [{"status": "firing", "labels": {}}]))
+        self.assertRefused(400, "alerts[0].status", "/api/v1/alerts/alertmanager", headers=auth,
+                           body=dict(hook, alerts=[{"status": "pending", "labels": {"a": "b"}}]))
+        self.assertRefused(400, "alerts[0].labels.instance", "/api/v1/alerts/alertmanager", headers=auth,
+                           raw=b'{"alerts":[{"status":"firing","labels":{"instance":"\xff"}}]}')
+        self.assertRefused(400, "version", "/api/v1/alerts/alertmanager", headers=auth, body=dict(hook, version="3"))
+        # Generic events.
+        self.assertRefused(400, "summary", "/api/v1/events", body={"routing_key": EV_KEY})
+        self.assertRefused(400, "service", "/api/v1/events",
+                           body={"routing_key": EV_KEY, "summary": "x", "service": "no-such-service"})
+        self.assertRefused(401, "X-Routing-Key", "/api/v1/events", body={"summary": "x"})
+        self.assertRefused(400, "colour", "/api/v1/events", body={"routing_key": EV_KEY, "summary": "x", "colour": 1})
+        # The good event still goes through afterwards.
+        st, body, _ = self.server.request("POST", "/v2/enqueue", ok)
+        self.assertEqual(st, 202, body)
+
+
+if __name__ == "__main__":
+    unittest.main()
