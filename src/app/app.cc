@@ -35,6 +35,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   so.synchronous = opt.synchronous;
   FB_ASSIGN_OR_RETURN(a->store_, store::Store::OpenDir(opt.data_dir, so));
   a->engine_ = std::make_unique<engine::Engine>(*a->store_, *a->clock_, loaded.config);
+  a->runbooks_ = std::make_unique<Runbooks>(*a->engine_, *a->store_, opt.data_dir);
   FB_TRY(a->engine_->LoadTimers());
   {
     App* self = a.get();
@@ -55,9 +56,11 @@ App::~App() { Stop(); }
 
 void App::Start() {
   engine_->Start();
+  runbooks_->Start();
   resilience_->StartPrecompute();
 }
 void App::Stop() {
+  if (runbooks_) runbooks_->Stop();
   if (engine_) engine_->Stop();
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "store/repos.h"
+#include "store/runbook_repo.h"
 #include "store/sqlite.h"
 
 namespace firebreak::store {
@@ -34,6 +35,7 @@ class Tx {
   TimerRepo timers() { return TimerRepo(*conn_); }
   MetaRepo meta() { return MetaRepo(*conn_); }
   ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
+  RunbookRepo runbooks() { return RunbookRepo(*conn_); }
   // The connection, for repositories of other modules' tables (store/ only).
   Conn& conn() { return *conn_; }
 
