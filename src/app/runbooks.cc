@@ -189,7 +189,7 @@ Runbooks::Runbooks(engine::Engine& engine, store::Store& store, std::string data
     ++generation_;
     wcv_.notify_all();
   });
-  engine_.RegisterTimerHandler(kApprovalTimer, [](engine::Tx& tx, const store::TimerRecord& t, core::Millis) -> Status {
+  engine_.RegisterTimerHandler(kApprovalTimer, [this](engine::Tx& tx, const store::TimerRecord& t, core::Millis) -> Status {
     FB_ASSIGN_OR_RETURN(auto a, tx.store().runbooks().GetApproval(t.key));
     if (!a || a->state != "pending") return Ok();
     a->state = "expired";
@@ -200,6 +200,7 @@ Runbooks::Runbooks(engine::Engine& engine, store::Store& store, std::string data
     FB_ASSIGN_OR_RETURN(auto run, LoadRun(tx.store(), a->run_id));
     run.doc["error"] = "approval " + a->id + " expired before anyone decided";
     FB_TRY(SaveRun(tx, run, "expired"));
+    tx.OnCommit([this, id = run.id] { Forget(id); });
     return Record(tx, run, kSystemActor, "approval.expired", "approval_expired",
                   "Approval " + a->id + " for runbook " + run.runbook + " expired; nothing ran",
                   json::object{{"approval", a->id}});
@@ -321,6 +322,11 @@ void Runbooks::WaitApproval(const Principal& who, std::string id, core::Millis t
     FB_ASSIGN_OR_RETURN(auto v, GetApproval(who, id));
     return std::make_pair(Str(v.get_object(), "state") != "pending", v);
   }, timeout, std::move(cb));
+}
+
+void Runbooks::Forget(const std::string& run_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  raw_.erase(run_id);
 }
 
 void Runbooks::Enqueue(const std::string& run_id) {
@@ -675,7 +681,7 @@ void Runbooks::Approve(const Principal& who, std::string approval_id, json::valu
 void Runbooks::Reject(const Principal& who, std::string approval_id, json::value body, JsonCallback cb) {
   std::string reason = ReasonOf(body, true);
   engine_.Submit<json::value>(
-      [who, approval_id, reason](engine::Tx& tx) -> Result<json::value> {
+      [this, who, approval_id, reason](engine::Tx& tx) -> Result<json::value> {
         FB_TRY(CheckDecider(who, "reject"));
         if (core::Trim(reason).empty()) return InvalidArgument("a rejection needs a reason", "reason");
         if (reason.size() > 4000) return InvalidArgument("reason is limited to 4000 bytes", "reason");
@@ -691,6 +697,7 @@ void Runbooks::Reject(const Principal& who, std::string approval_id, json::value
         FB_ASSIGN_OR_RETURN(auto run, LoadRun(tx.store(), a.run_id));
         run.doc["error"] = "rejected by " + who.actor.ToString() + ": " + reason;
         FB_TRY(SaveRun(tx, run, "rejected"));
+        tx.OnCommit([this, id = run.id] { Forget(id); });
         FB_TRY(Record(tx, run, who.actor, "approval.rejected", "approval_rejected",
                       "Approval " + a.id + " for runbook " + run.runbook + " rejected by " + who.actor.ToString() +
                           ": " + reason,

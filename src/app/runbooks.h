@@ -90,6 +90,7 @@ class Runbooks {
  private:
   struct RawRun;  // unredacted plan and parameters, kept in memory only
   void Enqueue(const std::string& run_id);
+  void Forget(const std::string& run_id);  // drops a finished run's in-memory plan
   void WorkerLoop();
   void Process(const std::string& run_id);
   std::unique_ptr<core::Redactor> RedactorFor(const std::vector<std::string>& secrets) const;

@@ -166,8 +166,10 @@ void AddRunbookCommands(CLI::App& app, Runner& run) {
         auto labels = KeyValues(o->labels, "label");
         if (!labels) return PrintError(labels.error());
         json::object body{{"runbook", o->id}, {"params", *params}, {"labels", *labels}, {"dry_run", o->dry_run}};
-        for (auto [k, v] : {std::pair{"incident", &o->incident}, {"service", &o->service}, {"rationale", &o->rationale},
-                            {"expected_impact", &o->impact}, {"rollback_plan", &o->rollback_plan}})
+        const std::vector<std::pair<const char*, const std::string*>> fields = {
+            {"incident", &o->incident}, {"service", &o->service}, {"rationale", &o->rationale},
+            {"expected_impact", &o->impact}, {"rollback_plan", &o->rollback_plan}};
+        for (const auto& [k, v] : fields)
           if (!v->empty()) body[k] = *v;
         auto r = CallServer(o->client, "POST", "/api/v1/runs", body);
         if (!r) return PrintError(r.error());

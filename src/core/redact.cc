@@ -100,7 +100,7 @@ std::string Redactor::Redact(std::string_view text) const {
       std::string digits;
       for (char c : m) if (c >= '0' && c <= '9') digits += c;
       out.append(s, last, start - last);
-      out += LuhnValid(digits) ? std::string("[card]") : std::string(m);
+      out += LuhnValid(digits) ? std::string("[card]") : std::string(m.data(), m.size());
       last = start + m.size();
       in = re2::StringPiece(s.data() + last, s.size() - last);
     }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,8 +15,9 @@ namespace firebreak::core {
 namespace {
 
 void Append(std::string& buf, bool& trunc, const char* data, size_t n, size_t max) {
-  if (buf.size() < max) buf.append(data, std::min(n, max - buf.size()));
-  if (buf.size() >= max && n > 0) trunc = trunc || buf.size() + n > max;
+  size_t room = buf.size() < max ? max - buf.size() : 0;
+  if (n > room) trunc = true;
+  buf.append(data, std::min(n, room));
 }
 
 }  // namespace

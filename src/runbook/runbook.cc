@@ -1,9 +1,11 @@
 #include "runbook/runbook.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <re2/re2.h>
 
+#include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
 

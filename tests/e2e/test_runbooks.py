@@ -477,7 +477,7 @@ class Cli(RunbookCase):
         for rb in ["collect-diagnostics", "restart-service", "database-failover", "rate-limit-change", "renew-certificate"]:
             self.assertIn(rb, r.stdout)
         iid = self.declare("web")
-        r = self.cli("runbook", "match", "--incident", iid, "--label", "alertname=CatalogStaleData",
+        r = self.cli("runbook", "match", "--incident", iid, "--label", "alertname=WebMemoryHigh",
                      "--log", "java.lang.OutOfMemoryError: heap")
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
