@@ -573,7 +573,8 @@ void Runbooks::RequestRun(const Principal& who, json::value body, JsonCallback c
                                {"requested_at", Now(tx)}, {"params", params}, {"params_redacted", params_redacted},
                                {"rationale", red->Redact(b.rationale)}, {"automatic", !needs_approval},
                                {"approval_reason", r.approval_reason},
-                               {"plan", red->RedactJson(r.plan)}, {"steps", StepStates(r.plan)},
+                               {"plan", red->RedactJson(r.plan)},
+                               {"steps", StepStates(red->RedactJson(r.plan).as_array())},
                                {"created_at", Now(tx)}};
         run.state = needs_approval ? "pending_approval" : "queued";
         run.doc["state"] = run.state;

@@ -47,11 +47,6 @@ const char* kBook = R"(runbooks:
         rollback: { kind: http, url: "http://127.0.0.1:1/restore" }
 )";
 
-std::string TempDir() {
-  auto d = std::filesystem::temp_directory_path() / ("fbrb-" + core::RandomHex(6));
-  std::filesystem::create_directories(d);
-  return d.string();
-}
 
 TEST(Params, BindsGivenThenLabelsThenDefaultsAndValidatesTypes) {
   auto cfg = Load(kBook);
@@ -110,7 +105,8 @@ TEST(Match, RanksByServiceLabelsAndLogsWithReasons) {
 }
 
 TEST(Execute, CommandArgumentsAreInertAndTimeoutsKillTheGroup) {
-  ExecEnv env{TempDir(), "/", TempDir(), 1024};
+  firebreak::testing::TempDir sandbox, backups;
+  ExecEnv env{sandbox.path(), "/", backups.path(), 1024};
   json::object step{{"kind", "command"}, {"timeout_ms", 10000},
                     {"spec", json::object{{"argv", json::array{"/bin/echo", "$(id) `id` ; id\nid"}}}}};
   auto o = Execute(step, env, "t1");
@@ -134,7 +130,8 @@ TEST(Execute, CommandArgumentsAreInertAndTimeoutsKillTheGroup) {
 }
 
 TEST(Execute, ConfigChangeBacksUpAndRestoresByteForByte) {
-  ExecEnv env{TempDir(), "/", TempDir(), 1024};
+  firebreak::testing::TempDir sandbox, backups;
+  ExecEnv env{sandbox.path(), "/", backups.path(), 1024};
   std::string original("a: 1\nrps: 10\n\x00\xff tail", 19);
   firebreak::testing::WriteFile(env.sandbox + "/app.conf", original);
   json::object step{{"kind", "config_change"},

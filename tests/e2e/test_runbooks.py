@@ -190,8 +190,12 @@ class Tiers(RunbookCase):
         st, err, _ = self.req("POST", "/api/v1/runs", {"runbook": "restart-service", "params": {"service": "web"}},
                               self.alice)
         self.assertEqual((st, err["error"]["field"]), (400, "rationale"))
+        st, err, _ = self.req("POST", "/api/v1/runs", {"runbook": "restart-service", "params": {"service": "web"},
+                                                       "rationale": "r", "expected_impact": "i"}, self.alice)
+        self.assertEqual((st, err["error"]["field"]), (400, "rollback_plan"), "no step declares a rollback")
         run = self.run_rb("restart-service", self.alice, params={"service": "web"}, incident=iid,
-                          rationale="OOM loop", expected_impact="web restarts one pod at a time")
+                          rationale="OOM loop", expected_impact="web restarts one pod at a time",
+                          rollback_plan="none: a restart is not undone; force-restart if it does not come back")
         self.assertEqual(run["state"], "pending_approval")
         apr_id = run["approval"]
         restarts = self.sandbox_file("services", "web", "restarts")
@@ -245,7 +249,7 @@ class Tiers(RunbookCase):
     def test_rejection_needs_reason_and_stops_the_run(self):
         iid = self.declare("web")
         run = self.run_rb("restart-service", self.alice, params={"service": "web"}, incident=iid,
-                          rationale="r", expected_impact="i")
+                          rationale="r", expected_impact="i", rollback_plan="none")
         apr_id = run["approval"]
         st, err, _ = self.req("POST", "/api/v1/approvals/%s/reject" % apr_id, {}, self.bob)
         self.assertEqual((st, err["error"]["field"]), (400, "reason"))
@@ -454,7 +458,7 @@ class Expiry(RunbookCase):
     def test_expired_approval_is_refused_and_nothing_runs(self):
         iid = self.declare("web")
         run = self.run_rb("restart-service", self.alice, params={"service": "web"}, incident=iid,
-                          rationale="r", expected_impact="i")
+                          rationale="r", expected_impact="i", rollback_plan="none")
         apr_id = run["approval"]
         st, apr, _ = self.req("GET", "/api/v1/approvals/%s?wait=60s" % apr_id)  # the engine timer decides
         self.assertEqual(apr["state"], "expired")
@@ -484,7 +488,8 @@ class Cli(RunbookCase):
         self.assertTrue(lines[0].startswith("restart-service"), r.stdout)
         self.assertIn("error log matches /OutOfMemory/", r.stdout)
         r = self.cli("runbook", "run", "restart-service", "--param", "service=web", "--incident", iid,
-                     "--rationale", "OOM", "--impact", "one pod at a time", "--json", token=self.alice)
+                     "--rationale", "OOM", "--impact", "one pod at a time", "--rollback-plan", "none needed",
+                     "--json", token=self.alice)
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.cli("approval", "list")
         self.assertIn("APR-1", r.stdout)
