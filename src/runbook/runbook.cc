@@ -134,7 +134,18 @@ Result<std::string> Substitute(std::string_view s, const Params& params, bool ur
     std::string name(core::Trim(s.substr(open + 2, close - open - 2)));
     auto it = params.find(name);
     if (it == params.end()) return InvalidArgument("unknown parameter '{{" + name + "}}' in a step", "params." + name);
-    out += url_encode ? PercentEncode(it->second) : it->second;
+    if (url_encode && open == 0) {
+      // A URL that starts with a parameter takes it as its base, unencoded, but only an
+      // http(s) URL; everything substituted later in the URL is percent-encoded.
+      const std::string& v = it->second;
+      if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+        return InvalidArgument("parameter '" + name + "' must be an http:// or https:// URL", "params." + name);
+      if (v.find_first_of(" \t\r\n") != std::string::npos)
+        return InvalidArgument("parameter '" + name + "' must be a URL without whitespace", "params." + name);
+      out += v;
+    } else {
+      out += url_encode ? PercentEncode(it->second) : it->second;
+    }
     pos = close + 2;
   }
   out.append(s.substr(pos));

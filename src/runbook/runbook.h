@@ -36,7 +36,8 @@ Result<Params> BindParams(const model::Runbook& rb, const config::Config& cfg, c
 // Values of parameters marked secret (the redactor hides them everywhere).
 std::vector<std::string> SecretValues(const model::Runbook& rb, const Params& params);
 
-// Replaces every {{name}} in `s` with params[name] (percent-encoded when `url_encode`). Unknown
+// Replaces every {{name}} in `s` with params[name] (percent-encoded when `url_encode`, except a
+// parameter that starts the URL: it is its base and must itself be an http(s) URL). Unknown
 // names are InvalidArgument.
 Result<std::string> Substitute(std::string_view s, const Params& params, bool url_encode = false);
 

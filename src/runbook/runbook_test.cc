@@ -79,6 +79,9 @@ TEST(Render, SubstitutesInsideOneArgumentAndEncodesUrls) {
   EXPECT_THAT(ApprovalReason(rb, true), HasSubstr("circuit breaker"));
   EXPECT_EQ(RollbackPlan(*plan), std::vector<std::string>{"step two: http POST http://127.0.0.1:1/restore"});
   EXPECT_FALSE(Substitute("{{missing}}", *p));
+  // A parameter that starts a URL is its base (unencoded, but it must be an http(s) URL).
+  EXPECT_EQ(*Substitute("{{b}}/x?q={{b}}", {{"b", "http://h:1"}}, true), "http://h:1/x?q=http%3A%2F%2Fh%3A1");
+  EXPECT_FALSE(Substitute("{{b}}/x", {{"b", "file:///etc/passwd"}}, true));
 }
 
 RC_GTEST_PROP(Render, AnyParameterValueStaysOneArgument, (const std::string& v)) {

@@ -81,6 +81,37 @@ runbooks:
         category: diagnostic
         argv: [./order.sh, after, do]
 
+  - id: t-probe
+    title: HTTP, health and metric checks against a URL
+    params:
+      - { name: base, type: string, required: true, pattern: "http://127\\.0\\.0\\.1:[0-9]+" }
+      - { name: max, type: int, default: "0" }
+    steps:
+      - id: ping
+        kind: http
+        category: diagnostic
+        method: GET
+        url: "{{base}}/healthz"
+      - id: health
+        kind: check
+        check: http
+        url: "{{base}}/healthz"
+        expect_status: "200"
+      - id: busy
+        kind: check
+        check: metric
+        url: "{{base}}/metrics"
+        metric: firebreak_engine_commands
+        op: ">="
+        threshold: "1"
+      - id: ceiling
+        kind: check
+        check: metric
+        url: "{{base}}/metrics"
+        metric: firebreak_engine_commands
+        op: "<"
+        threshold: "{{max}}"
+
   - id: t-manual
     title: A person ticks a step
     params:
@@ -428,6 +459,21 @@ class Safety(RunbookCase):
         self.assertFalse(os.path.exists(self.sandbox_file("order.log")), "later steps did not run")
         st, tl, _ = s2.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=self.token)
         self.assertIn(("runbook_interrupted", "system:runbook"), [(e["kind"], e["actor"]) for e in tl["entries"]])
+
+    def test_http_steps_health_and_metric_checks(self):
+        base = self.server.url
+        run = self.settle(self.run_rb("t-probe", params={"base": base, "max": "1000000"})["id"])
+        self.assertEqual(run["state"], "succeeded", run)
+        self.assertEqual(run["steps"][0]["result"]["status"], 200)
+        self.assertGreaterEqual(run["steps"][2]["result"]["value"], 1)
+        run = self.settle(self.run_rb("t-probe", params={"base": base, "max": "0"})["id"])
+        self.assertEqual(run["state"], "failed")
+        self.assertEqual([s["state"] for s in run["steps"]][:3], ["succeeded"] * 3)
+        self.assertIn("firebreak_engine_commands", run["steps"][3]["error"])
+        self.assertIn("expected < 0", run["steps"][3]["error"])
+        # A URL parameter must stay inside its pattern.
+        st, err, _ = self.req("POST", "/api/v1/runs", {"runbook": "t-probe", "params": {"base": "http://evil.example"}})
+        self.assertEqual((st, err["error"]["field"]), (400, "params.base"))
 
     def test_manual_step_waits_for_a_person(self):
         run = self.run_rb("t-manual", self.alice)
