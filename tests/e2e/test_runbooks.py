@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import stat
+import subprocess
 import threading
 import unittest
 
@@ -496,6 +497,56 @@ class Safety(RunbookCase):
         for secret in ["ops@example.com", "10.1.2.3", "abcdefghijklmnop", "4111 1111 1111 1111"]:
             self.assertNotIn(secret, stored)
         self.assertIn("[email]", run["params"]["summary"])
+
+
+class Library(RunbookCase):
+    def test_every_example_runbook_runs_harmlessly_in_the_sandbox(self):
+        web = self.sandbox_file("services", "web")
+        os.makedirs(web)
+        with open(os.path.join(web, "release"), "w") as f:
+            f.write("v2\n")
+        with open(os.path.join(web, "releases.log"), "w") as f:
+            f.write("v1\nv2\n")
+        # A real stray worker for kill-zombie-processes: blocks on stdin until killed.
+        stray = subprocess.Popen(["/usr/bin/python3", "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+        os.makedirs(self.sandbox_file("services", "queue"))
+        with open(self.sandbox_file("services", "queue", "zombies.pids"), "w") as f:
+            f.write("%d\n" % stray.pid)
+        st, lib, _ = self.req("GET", "/api/v1/runbooks")
+        examples = [r for r in lib["runbooks"] if not r["id"].startswith("t-")]
+        self.assertEqual(len(examples), 15)
+        for rb in examples:
+            st, full, _ = self.req("GET", "/api/v1/runbooks/" + rb["id"])
+            params = {}
+            for p in full["params"]:
+                if p["type"] == "service":
+                    params[p["name"]] = "queue" if rb["id"] == "kill-zombie-processes" else (
+                        rb["services"][0] if rb["services"] and rb["id"] != "rollback-deployment" else "web")
+                elif p["name"] == "url":
+                    params["url"] = self.server.url + "/healthz"
+                elif p["type"] == "int" and "default" not in p:
+                    params[p["name"]] = "3"
+            run = self.run_rb(rb["id"], self.alice, params=params, rationale="drill", expected_impact="sandbox only",
+                              rollback_plan="sandbox only")
+            if run["state"] == "pending_approval":
+                st, apr, _ = self.req("POST", "/api/v1/approvals/%s/approve" % run["approval"], {}, self.bob)
+                self.assertEqual(st, 200, apr)
+            run = self.settle(run["id"])
+            if run["state"] == "awaiting_manual":
+                step = [s for s in run["steps"] if s["state"] == "awaiting"][0]["id"]
+                st, _, _ = self.req("POST", "/api/v1/runs/%s/steps/%s/complete" % (run["id"], step), {}, self.carol)
+                self.assertEqual(st, 200)
+                run = self.settle(run["id"])
+            self.assertEqual(run["state"], "succeeded", (rb["id"], run))
+        self.assertEqual(stray.wait(timeout=30), -9, "the stray worker was killed")
+        with open(os.path.join(web, "release")) as f:
+            self.assertEqual(f.read().strip(), "v1", "rollback-deployment went back one release")
+        with open(self.sandbox_file("services", "web", "ratelimit.conf")) as f:
+            self.assertEqual(f.read(), "rps: 3\n")
+        with open(self.sandbox_file("groups", "orders-db", "primary")) as f:
+            self.assertEqual(f.read().strip(), "db-replica")
+        st, runs, _ = self.req("GET", "/api/v1/runs?state=succeeded")
+        self.assertEqual(len(runs["runs"]), 15)
 
 
 class Expiry(RunbookCase):
