@@ -213,7 +213,8 @@ StepOutcome Metric(const json::object& spec, core::Millis timeout) {
 }
 
 std::string ApplySet(const std::string& content, const json::object& set) {
-  auto lines = core::Split(content, '\n');
+  std::vector<std::string> lines;
+  if (!content.empty()) lines = core::Split(content, '\n');
   bool trailing_nl = !content.empty() && content.back() == '\n';
   if (trailing_nl && !lines.empty() && lines.back().empty()) lines.pop_back();
   for (const auto& kv : set) {

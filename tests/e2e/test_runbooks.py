@@ -539,6 +539,7 @@ class Library(RunbookCase):
                 run = self.settle(run["id"])
             self.assertEqual(run["state"], "succeeded", (rb["id"], run))
         self.assertEqual(stray.wait(timeout=30), -9, "the stray worker was killed")
+        stray.stdin.close()
         with open(os.path.join(web, "release")) as f:
             self.assertEqual(f.read().strip(), "v1", "rollback-deployment went back one release")
         with open(self.sandbox_file("services", "web", "ratelimit.conf")) as f:
