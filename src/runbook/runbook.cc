@@ -92,7 +92,8 @@ std::string Str(const json::object& o, std::string_view k) {
 
 Result<Params> BindParams(const model::Runbook& rb, const config::Config& cfg, const Params& given,
                           const Params& labels) {
-  for (const auto& [k, v] : given) {
+  for (const auto& kv : given) {
+    const std::string& k = kv.first;
     bool known = std::any_of(rb.params.begin(), rb.params.end(), [&](const auto& p) { return p.name == k; });
     if (!known) return InvalidArgument("runbook '" + rb.id + "' has no parameter '" + core::Truncate(k, 64) + "'", "params." + k);
   }
