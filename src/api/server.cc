@@ -43,6 +43,7 @@ void Server::RegisterAll() {
   RegisterAlertRoutes(*this);
   RegisterPagingRoutes(*this);
   RegisterGraphRoutes(*this);
+  RegisterRunbookRoutes(*this);
 }
 
 namespace {

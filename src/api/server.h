@@ -61,5 +61,6 @@ void RegisterAuditRoutes(Server& s);
 void RegisterAlertRoutes(Server& s);
 void RegisterPagingRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
+void RegisterRunbookRoutes(Server& s);
 
 }  // namespace firebreak::api

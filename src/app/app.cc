@@ -41,6 +41,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   paging::PagerOptions po;
   po.data_dir = opt.data_dir;
   FB_ASSIGN_OR_RETURN(a->pager_, paging::Pager::Create(*a->engine_, a->metrics_, po));
+  a->runbooks_ = std::make_unique<Runbooks>(*a->engine_, *a->store_, opt.data_dir);
   FB_TRY(a->engine_->LoadTimers());
   a->alerts_ = std::make_unique<engine::AlertPipeline>(*a->engine_);
   FB_TRY(a->alerts_->Load());
@@ -63,10 +64,12 @@ App::~App() { Stop(); }
 
 void App::Start() {
   engine_->Start();
+  runbooks_->Start();
   if (pager_) pager_->Start();
   resilience_->StartPrecompute();
 }
 void App::Stop() {
+  if (runbooks_) runbooks_->Stop();
   if (pager_) pager_->Stop();  // its last outcomes are recorded by the engine below
   if (engine_) engine_->Stop();
 }

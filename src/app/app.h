@@ -19,6 +19,7 @@
 #include "app/paging_requests.h"
 #include "app/requests.h"
 #include "app/resilience.h"
+#include "app/runbooks.h"
 #include "audit/audit.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -161,6 +162,10 @@ class App {
   // Read-only queries over the current config's service graph (see app/resilience.h).
   Resilience& resilience() { return *resilience_; }
 
+  // ---- runbooks (library, matching, dry-run, runs, approvals, circuit breakers) -----------------
+  // JSON in/out for HTTP, MCP and the CLI (see app/runbooks.h). Agents may request, never approve.
+  Runbooks& runbooks() { return *runbooks_; }
+
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
   store::Store& store() { return *store_; }
@@ -191,6 +196,7 @@ class App {
   core::Registry metrics_;
   std::vector<config::Diagnostic> warnings_;
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
+  std::unique_ptr<Runbooks> runbooks_;      // after engine_: its worker stops first
 };
 
 // Runs an async command and waits for its result (CLI, MCP stdio, tests). Must not be called on the

@@ -42,5 +42,6 @@ void AddAlertCommands(CLI::App& app, Runner& run);
 // oncall now|shifts, and incident escalate|flag|pages (after AddIncidentCommands).
 void AddOncallCommands(CLI::App& app, Runner& run);
 void AddGraphCommands(CLI::App& app, Runner& run);
+void AddRunbookCommands(CLI::App& app, Runner& run);
 
 }  // namespace firebreak::cli

@@ -74,6 +74,14 @@ struct Settings {
   core::Millis flap_window{std::chrono::minutes(30)};
   // Severity of alerts no severity rule matches.
   model::Severity default_severity = model::Severity::kSev3;
+  // Runbook execution (settings.runbooks).
+  struct Runbooks {
+    int breaker_failures = 3;  // failed automatic runs of a service within the window trip its breaker
+    core::Millis breaker_window{std::chrono::hours(1)};
+    core::Millis approval_ttl{std::chrono::minutes(30)};  // pending approvals expire after this
+    std::string sandbox;  // working directory of steps; empty = <data>/sandbox
+    int64_t max_output_bytes = 64 * 1024;  // per stream of a step
+  } runbooks;
 
   model::SeverityPolicy For(model::Severity s) const;
 };

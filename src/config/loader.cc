@@ -1145,6 +1145,26 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     }
   }
   if (auto sev = ReadSeverity(r, ctx, "default_severity", false)) s.default_severity = *sev;
+  if (auto rb = r.Get("runbooks", false)) {
+    MapReader rr(ctx, rb, "settings.runbooks");
+    if (rr.ok()) {
+      if (auto v = rr.Int("breaker_failures")) {
+        if (*v < 1 || *v > 1000) rr.Err(rr.Get("breaker_failures", false), "invalid-value", "breaker_failures must be 1..1000");
+        else s.runbooks.breaker_failures = static_cast<int>(*v);
+      }
+      if (auto v = rr.Duration("breaker_window")) s.runbooks.breaker_window = *v;
+      if (auto v = rr.Duration("approval_ttl")) {
+        if (v->count() <= 0) rr.Err(rr.Get("approval_ttl", false), "invalid-value", "approval_ttl must be positive");
+        else s.runbooks.approval_ttl = *v;
+      }
+      s.runbooks.sandbox = rr.StrOr("sandbox", "");
+      if (auto v = rr.Int("max_output_bytes")) {
+        if (*v < 256 || *v > (16 << 20)) rr.Err(rr.Get("max_output_bytes", false), "invalid-value", "max_output_bytes must be 256..16777216");
+        else s.runbooks.max_output_bytes = *v;
+      }
+      rr.Finish();
+    }
+  }
   if (auto sev = r.Get("severities", false)) {
     if (!sev.IsMap()) {
       r.Err(sev, "invalid-type", "severities must be a mapping SEVn: {ack_sla, resolve_sla}");

@@ -157,6 +157,34 @@ CREATE TABLE action_links (
   person      TEXT NOT NULL,
   used_at     INTEGER NOT NULL,
   remote      TEXT NOT NULL DEFAULT ''
+      {30, "runbooks", R"sql(
+CREATE TABLE runbook_runs (
+  id          TEXT PRIMARY KEY,        -- "RUN-<seq>"
+  seq         INTEGER NOT NULL UNIQUE,
+  runbook     TEXT NOT NULL,
+  incident_id TEXT NOT NULL DEFAULT '',
+  service     TEXT NOT NULL DEFAULT '',
+  state       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  doc         TEXT NOT NULL            -- the whole run as JSON (app/runbooks.cc), redacted
+);
+CREATE INDEX runbook_runs_state ON runbook_runs(state, seq);
+CREATE INDEX runbook_runs_incident ON runbook_runs(incident_id, seq);
+CREATE TABLE approvals (
+  id         TEXT PRIMARY KEY,         -- "APR-<seq>"
+  seq        INTEGER NOT NULL UNIQUE,
+  run_id     TEXT NOT NULL,
+  state      TEXT NOT NULL,            -- pending | approved | rejected | expired
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL
+);
+CREATE INDEX approvals_state ON approvals(state, seq);
+CREATE TABLE circuit_breakers (
+  service TEXT PRIMARY KEY,
+  state   TEXT NOT NULL,               -- closed | open
+  doc     TEXT NOT NULL                -- recent failures, trip and reset details
 );
 )sql"},
   };

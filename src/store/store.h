@@ -15,6 +15,7 @@
 #include "store/alert_repos.h"
 #include "store/paging_repos.h"
 #include "store/repos.h"
+#include "store/runbook_repo.h"
 #include "store/sqlite.h"
 
 namespace firebreak::store {
@@ -41,6 +42,7 @@ class Tx {
   EscalationRepo escalations() { return EscalationRepo(*conn_); }
   OutboxRepo outbox() { return OutboxRepo(*conn_); }
   ActionLinkRepo action_links() { return ActionLinkRepo(*conn_); }
+  RunbookRepo runbooks() { return RunbookRepo(*conn_); }
   // The connection, for repositories of other modules' tables (store/ only).
   Conn& conn() { return *conn_; }
 
