@@ -2,15 +2,20 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include <re2/re2.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace firebreak::logs {
 
 namespace {
 
 // Character classes, one table lookup each.
-enum : uint8_t {
+enum : uint16_t {
   kSpace = 1,   // token separator
   kSeg = 2,     // inside a segment: letters, digits, _ . - + ~
   kOpen = 4,    // leading wrapper: ( [ { < " '
@@ -19,10 +24,16 @@ enum : uint8_t {
   kHex = 32,    // 0-9 a-f A-F
   kDigit = 64,  // 0-9
   kAlpha = 128, // a-z A-Z
+  kSpecial = 256,  // = / \ : . < : characters that need the full rules
+  kNonSeg = 512,   // not a segment character (and not a space)
+  kColon = 1024,
+  kEq = 2048,
+  kSlash = 4096,
+  kBackslash = 8192,
 };
 
-constexpr std::array<uint8_t, 256> MakeTable() {
-  std::array<uint8_t, 256> t{};
+constexpr std::array<uint16_t, 256> MakeTable() {
+  std::array<uint16_t, 256> t{};
   for (char c : {' ', '\t', '\n', '\r', '\v', '\f'}) t[static_cast<uint8_t>(c)] |= kSpace;
   for (int c = 'a'; c <= 'z'; ++c) t[c] |= kSeg | kAlpha;
   for (int c = 'A'; c <= 'Z'; ++c) t[c] |= kSeg | kAlpha;
@@ -33,11 +44,19 @@ constexpr std::array<uint8_t, 256> MakeTable() {
   for (char c : {'(', '[', '{', '<', '"', '\''}) t[static_cast<uint8_t>(c)] |= kOpen;
   for (char c : {')', ']', '}', '>', '"', '\'', ',', ';', ':', '.'}) t[static_cast<uint8_t>(c)] |= kClose;
   for (char c : {'.', ':', '/', '-', '_', '@'}) t[static_cast<uint8_t>(c)] |= kGlue;
+  for (char c : {'=', '/', '\\', ':', '.', '<'}) t[static_cast<uint8_t>(c)] |= kSpecial;
+  t[':'] |= kColon;
+  t['='] |= kEq;
+  t['/'] |= kSlash;
+  t['\\'] |= kBackslash;
+  for (int c = 0; c < 256; ++c)
+    if (!(t[c] & (kSeg | kSpace))) t[c] |= kNonSeg;
   return t;
 }
-constexpr std::array<uint8_t, 256> kTable = MakeTable();
+constexpr std::array<uint16_t, 256> kTable = MakeTable();
 
-inline bool Is(char c, uint8_t cls) { return (kTable[static_cast<uint8_t>(c)] & cls) != 0; }
+inline uint16_t ClassOf(char c) { return kTable[static_cast<uint8_t>(c)]; }
+inline bool Is(char c, uint16_t cls) { return (kTable[static_cast<uint8_t>(c)] & cls) != 0; }
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 inline bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -130,9 +149,9 @@ bool IsAbsPath(std::string_view s) {
 // ---- timestamps spanning tokens -----------------------------------------------------------------
 
 bool IsNameIn(std::string_view t, const char* const* names, size_t n) {
-  if (t.size() != 3) return false;
+  if (t.size() != 3 || !IsUpper(t[0])) return false;
   for (size_t i = 0; i < n; ++i)
-    if (t == names[i]) return true;
+    if (t[0] == names[i][0] && t[1] == names[i][1] && t[2] == names[i][2]) return true;
   return false;
 }
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -205,9 +224,10 @@ std::string_view StripClose(std::string_view s, std::string_view& tail) {
 
 // How many tokens from `i` form one timestamp (0 if none). `tail` receives punctuation that
 // followed it.
-size_t MatchTimestamp(const std::vector<std::string_view>& t, size_t i, std::string_view& tail) {
-  size_t n = t.size(), k = i;
+size_t MatchTimestamp(const std::string_view* t, size_t n, size_t i, std::string_view& tail) {
+  size_t k = i;
   tail = {};
+  if (t[i].empty() || !(IsUpper(t[i][0]) || IsDigit(t[i][0]))) return 0;
   std::string_view end_tail;
   auto at = [&](size_t j, std::string_view& tl) -> std::string_view {
     return j < n ? StripClose(t[j], tl) : std::string_view();
@@ -249,25 +269,92 @@ size_t MatchTimestamp(const std::vector<std::string_view>& t, size_t i, std::str
   return 0;
 }
 
-}  // namespace
-
-// ---- Tokens ---------------------------------------------------------------------------------
-
-std::string Tokens::Join() const {
-  std::string s;
-  s.reserve(buf_.size() + spans_.size());
-  for (size_t i = 0; i < spans_.size(); ++i) {
-    if (i) s += ' ';
-    s += (*this)[i];
+// Marks, one bit per byte, whitespace and "hard" bytes: anything but letters, '_', '-', '+', '~'.
+// A token without hard bytes is a plain word and skips the masking rules.
+void ClassifyBytes(std::string_view s, std::vector<uint64_t>& space, std::vector<uint64_t>& hard) {
+  size_t words = (s.size() + 63) / 64 + 1;
+  space.assign(words, 0);
+  hard.assign(words, 0);
+  size_t i = 0;
+  const char* p = s.data();
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi8(' '), nine = _mm_set1_epi8(9), four = _mm_set1_epi8(4);
+  const __m128i x20 = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), n25 = _mm_set1_epi8(25);
+  const __m128i us = _mm_set1_epi8('_'), dash = _mm_set1_epi8('-'), plus = _mm_set1_epi8('+'),
+                tilde = _mm_set1_epi8('~');
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i t = _mm_sub_epi8(v, nine);
+    __m128i ws = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(_mm_min_epu8(t, four), t));
+    __m128i l = _mm_sub_epi8(_mm_or_si128(v, x20), a);
+    __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(l, n25), l);
+    __m128i soft = _mm_or_si128(_mm_or_si128(letter, _mm_cmpeq_epi8(v, us)),
+                                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dash), _mm_cmpeq_epi8(v, plus)),
+                                             _mm_cmpeq_epi8(v, tilde)));
+    uint64_t wsm = static_cast<uint32_t>(_mm_movemask_epi8(ws));
+    uint64_t hm = ~(wsm | static_cast<uint32_t>(_mm_movemask_epi8(soft))) & 0xFFFF;
+    space[i / 64] |= wsm << (i % 64);
+    hard[i / 64] |= hm << (i % 64);
   }
-  return s;
+#endif
+  for (; i < s.size(); ++i) {
+    uint16_t k = ClassOf(p[i]);
+    if (k & kSpace) space[i / 64] |= uint64_t{1} << (i % 64);
+    else if (!(k & kAlpha) && p[i] != '_' && p[i] != '-' && p[i] != '+' && p[i] != '~')
+      hard[i / 64] |= uint64_t{1} << (i % 64);
+  }
+  // Past the end counts as space, so the last token ends there.
+  size_t n = s.size();
+  space[n / 64] |= ~uint64_t{0} << (n % 64);
+  for (size_t w = n / 64 + 1; w < words; ++w) space[w] = ~uint64_t{0};
 }
+
+// Any bit set in [b, e)?
+inline bool AnyBit(const uint64_t* bits, size_t b, size_t e) {
+  if (b >= e) return false;
+  size_t wb = b / 64, we = (e - 1) / 64;
+  uint64_t first = ~uint64_t{0} << (b % 64);
+  uint64_t last = ~uint64_t{0} >> (63 - (e - 1) % 64);
+  if (wb == we) return bits[wb] & first & last;
+  if (bits[wb] & first) return true;
+  for (size_t w = wb + 1; w < we; ++w)
+    if (bits[w]) return true;
+  return bits[we] & last;
+}
+
+uint64_t HashToken(std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    h = (h ^ v) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t v = 0;
+  std::memcpy(&v, p, n);
+  h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 29);
+}
+
+constexpr size_t kMemoSize = 4096;  // entries, a power of two
+constexpr size_t kMemoMaxIn = 48;
+
+}  // namespace
 
 // ---- Masker ---------------------------------------------------------------------------------
 
 Masker::Masker(Raw) {}
 Masker::Masker() {
   for (const auto& w : opt_.value_words) words_.push_back(w);  // the defaults are lowercase
+  for (const auto& w : words_) {
+    if (w.size() < 64) word_lengths_ |= uint64_t{1} << w.size();
+    unsigned char c = static_cast<unsigned char>(w[0]) | 0x20;
+    word_firsts_[c >> 6] |= uint64_t{1} << (c & 63);
+  }
 }
 Masker::Masker(Masker&&) noexcept = default;
 Masker& Masker::operator=(Masker&&) noexcept = default;
@@ -291,10 +378,15 @@ Result<Masker> Masker::Create(MaskOptions opt) {
     for (char c : w) l += Lower(c);
     if (!l.empty()) m.words_.push_back(std::move(l));
   }
+  for (const auto& w : m.words_) {
+    if (w.size() < 64) m.word_lengths_ |= uint64_t{1} << w.size();
+    unsigned char c = static_cast<unsigned char>(w[0]) | 0x20;
+    m.word_firsts_[c >> 6] |= uint64_t{1} << (c & 63);
+  }
   return m;
 }
 
-bool Masker::IsValueWord(std::string_view s) const {
+bool Masker::IsValueWordSlow(std::string_view s) const {
   for (const auto& w : words_) {
     if (w.size() != s.size()) continue;
     bool eq = true;
@@ -306,39 +398,56 @@ bool Masker::IsValueWord(std::string_view s) const {
 
 bool Masker::IsVarSegment(std::string_view s) const {
   if (s.empty()) return false;
+  if (IsDigit(s[0])) return opt_.numbers;
   if (IsValueWord(s)) return true;
-  if (opt_.dotted_names && IsDotted(s)) return true;
-  if (!opt_.numbers) return false;
-  if (s.size() >= 8 && AllHex(s)) return true;
-  size_t run = 0, max_run = 0;
-  bool digit = false;
-  for (char c : s) {
-    if (IsDigit(c)) {
+  // One pass: digits, longest digit run, all hex, digit.digit, lowercase dotted name.
+  size_t run = 0, max_run = 0, parts = 1;
+  bool digit = false, hex = true, digit_dot_digit = false, dotted = IsLower(s[0]);
+  char prev = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    uint16_t k = ClassOf(c);
+    if (k & kDigit) {
       digit = true;
-      max_run = std::max(max_run, ++run);
+      if (++run > max_run) max_run = run;
+      if (prev == '.' && i >= 2 && IsDigit(s[i - 2])) digit_dot_digit = true;
     } else {
       run = 0;
+      hex = hex && (k & kHex);
+      if (c == '.') {
+        ++parts;
+        dotted = dotted && i + 1 < s.size() && IsLower(s[i + 1]);
+      } else if (!IsLower(c) && c != '_') {
+        dotted = false;
+      }
     }
+    prev = c;
   }
+  if (opt_.dotted_names && dotted && parts >= 3) return true;
+  if (!opt_.numbers) return false;
+  if (s.size() >= 8 && hex) return true;
   if (!digit) return false;
   size_t i = 0;
   if (s[i] == '-' || s[i] == '+') ++i;
   if (i < s.size() && s[i] == '.') ++i;
   if (i < s.size() && IsDigit(s[i])) return true;  // numbers, sizes, durations, IPv4, versions
-  if (s.size() >= 6 && AllHex(s)) return true;      // hex ids
-  for (size_t j = 1; j + 1 < s.size(); ++j)
-    if (s[j] == '.' && IsDigit(s[j - 1]) && IsDigit(s[j + 1])) return true;  // v1.2
+  if (s.size() >= 6 && hex) return true;            // hex ids
+  if (digit_dot_digit) return true;                 // v1.2
   return max_run >= 2;  // ids with digits (blk_123, t761); a single digit names a thing (eth0, L2)
 }
 
-void Masker::MaskSegment(std::string_view s, std::string& out) const {
+bool Masker::MaskSegment(std::string_view s, std::string& out) const {
   if (!IsVarSegment(s)) {
     out += s;
-    return;
+    return false;
   }
-  if (opt_.dotted_names && IsDotted(s)) {
+  if (IsDigit(s[0])) {
     out += kVar;
-    return;
+    return true;
+  }
+  if (opt_.dotted_names && IsLower(s[0]) && IsDotted(s)) {
+    out += kVar;
+    return true;
   }
   // word.123 keeps the word: core.2275 -> core.<*>
   if (auto dot = s.find('.'); dot != std::string_view::npos) {
@@ -354,7 +463,7 @@ void Masker::MaskSegment(std::string_view s, std::string& out) const {
         out += '.';
         i = j + 1;
       }
-      return;
+      return true;
     }
   }
   // word-123 keeps the word: node-96 -> node-<*>
@@ -366,22 +475,24 @@ void Masker::MaskSegment(std::string_view s, std::string& out) const {
     if (j < s.size() && IsDigit(s[j])) {
       out += s.substr(0, i + 1);
       out += kVar;
-      return;
+      return true;
     }
   }
   out += kVar;
+  return true;
 }
 
 void Masker::MaskSegments(std::string_view s, std::string& out) const {
   size_t start = out.size();
   size_t i = 0, n = s.size();
+  int vars = 0;
   while (i < n) {
     if (Is(s[i], kSeg)) {
       size_t j = i;
       while (j < n && Is(s[j], kSeg)) ++j;
       size_t k = j;
       while (k > i && s[k - 1] == '.') --k;
-      MaskSegment(s.substr(i, k - i), out);
+      vars += MaskSegment(s.substr(i, k - i), out);
       out.append(s.data() + k, j - k);
       i = j;
     } else {
@@ -389,6 +500,7 @@ void Masker::MaskSegments(std::string_view s, std::string& out) const {
     }
   }
   // Variables joined by glue are one variable: <*>.<*> , <*>:<*> , <*>/<*> ...
+  if (vars < 2 && s.find('<') == std::string_view::npos) return;
   if (out.size() - start < 7) return;
   size_t w = start;
   for (size_t r = start; r < out.size();) {
@@ -405,16 +517,21 @@ void Masker::MaskSegments(std::string_view s, std::string& out) const {
 
 void Masker::MaskCore(std::string_view core, std::string& out) const {
   if (core.empty()) return;
-  // Fast path: plain words need none of the rules below.
-  bool plain = true;
+  // Fast path: without digits and without = / \ : . < only value words and long hex words can be
+  // variables.
+  uint16_t any = 0, all = 0xFFFF;
   for (char c : core) {
-    if (IsDigit(c) || c == '=' || c == '/' || c == '\\' || c == ':' || c == '.' || c == '<') {
-      plain = false;
-      break;
-    }
+    uint16_t k = ClassOf(c);
+    any |= k;
+    all &= k;
   }
-  if (plain) {
-    // Without digits only value words and long hex words can be variables.
+  if (!(any & (kDigit | kSpecial))) {
+    if (!(any & kNonSeg)) {  // one segment
+      bool var = IsValueWord(core) || (opt_.numbers && core.size() >= 8 && (all & kHex));
+      if (var) out += kVar;
+      else out += core;
+      return;
+    }
     bool maybe = false;
     for (size_t i = 0; i < core.size() && !maybe;) {
       if (!Is(core[i], kSeg)) {
@@ -427,30 +544,28 @@ void Masker::MaskCore(std::string_view core, std::string& out) const {
       maybe = IsValueWord(seg) || (opt_.numbers && seg.size() >= 8 && AllHex(seg));
       i = j;
     }
-    if (!maybe) {
-      out += core;
-      return;
-    }
-    MaskSegments(core, out);
+    if (!maybe) out += core;
+    else MaskSegments(core, out);
     return;
   }
   if (core == kVar) {
     out += kVar;
     return;
   }
-  if (opt_.network && IsHexGroups(core)) {
+  if (opt_.network && (any & kColon) && IsHexGroups(core)) {
     out += kVar;
     return;
   }
-  if (opt_.paths && (IsUrl(core) || IsAbsPath(core))) {
+  if (opt_.paths && (((any & kColon) && (any & (kSlash | kBackslash)) && IsUrl(core)) ||
+                     ((core[0] == '/' || core[0] == '~' || (any & kBackslash)) && IsAbsPath(core)))) {
     out += kVar;
     return;
   }
-  if (opt_.numbers && IsUuid(core)) {
+  if (opt_.numbers && core.size() == 36 && IsUuid(core)) {
     out += kVar;
     return;
   }
-  if (auto eq = core.find('='); eq != std::string_view::npos && eq > 0) {
+  if (auto eq = (any & kEq) ? core.find('=') : std::string_view::npos; eq != std::string_view::npos && eq > 0) {
     MaskSegments(core.substr(0, eq), out);
     out += '=';
     auto value = core.substr(eq + 1);
@@ -458,7 +573,8 @@ void Masker::MaskCore(std::string_view core, std::string& out) const {
     else MaskCore(value, out);
     return;
   }
-  if (auto slash = core.find('/'); opt_.paths && slash != std::string_view::npos && slash > 0) {
+  if (auto slash = (any & kSlash) ? core.find('/') : std::string_view::npos;
+      opt_.paths && slash != std::string_view::npos && slash > 0) {
     size_t mark = out.size();
     MaskSegments(core.substr(0, slash), out);
     bool var = std::string_view(out).substr(mark).find(kVar) != std::string_view::npos;
@@ -482,7 +598,8 @@ void Masker::MaskToken(std::string_view tok, std::string& out) const {
 }
 
 void Masker::Mask(std::string_view message, Tokens& out) const {
-  out.Clear();
+  out.spans_.clear();
+  out.len_ = 0;
   std::string rewritten;
   if (!patterns_.empty() || opt_.quoted) {
     rewritten.assign(message);
@@ -493,62 +610,130 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
     }
     message = rewritten;
   }
-  // Split into raw tokens.
-  thread_local std::vector<std::string_view> raw;
-  raw.clear();
-  size_t i = 0, n = message.size();
-  while (i < n) {
-    while (i < n && Is(message[i], kSpace)) ++i;
-    if (i >= n) break;
-    size_t j = i;
-    while (j < n && !Is(message[j], kSpace)) ++j;
-    raw.push_back(message.substr(i, j - i));
-    i = j;
+  const size_t n = message.size();
+  // Split into raw tokens: starts are non-space bytes after a space (or at 0), ends are space
+  // bytes after a non-space.
+  ClassifyBytes(message, out.space_, out.hard_);
+  auto& raw = out.raw_;
+  if (raw.size() < n / 2 + 2) raw.resize(n / 2 + 2);
+  size_t ntok = 0;
+  {
+    const size_t words = out.space_.size();
+    const uint64_t* sp = out.space_.data();
+    uint64_t carry = 1;
+    size_t start = 0;
+    for (size_t w = 0; w < words; ++w) {
+      uint64_t s = sp[w];
+      uint64_t shifted = (s << 1) | carry;
+      carry = s >> 63;
+      uint64_t starts = ~s & shifted, ends = s & ~shifted;
+      while (starts | ends) {
+        unsigned ns = starts ? static_cast<unsigned>(__builtin_ctzll(starts)) : 64;
+        unsigned ne = ends ? static_cast<unsigned>(__builtin_ctzll(ends)) : 64;
+        if (ne < ns) {
+          raw[ntok++] = std::string_view(message.data() + start, w * 64 + ne - start);
+          ends &= ends - 1;
+        } else {
+          start = w * 64 + ns;
+          starts &= starts - 1;
+        }
+      }
+    }
   }
   bool truncated = false;
-  if (opt_.max_tokens > 0 && raw.size() > opt_.max_tokens) {
-    raw.resize(opt_.max_tokens);
+  if (opt_.max_tokens > 0 && ntok > opt_.max_tokens) {
+    ntok = opt_.max_tokens;
     truncated = true;
   }
-  auto& buf = out.buf_;
-  buf.reserve(message.size() + 16);
-  out.spans_.reserve(raw.size() + 1);
+  // Output: at most three bytes per input byte (a one-byte variable becomes <*>) plus separators.
+  size_t need = 3 * n + 16;
+  if (out.buf_.size() < need) out.buf_.resize(need);
+  char* const base = out.buf_.data();
+  size_t w = 0;
+  auto& spans = out.spans_;
+  spans.reserve(ntok + 1);
+  if (out.memo_.empty()) out.memo_.resize(kMemoSize);
   size_t run_start = 0, run = 0;  // bare-variable run, for list collapsing
+  auto put = [&](const char* p, size_t len) {
+    std::memcpy(base + w, p, len);
+    w += len;
+  };
+  auto put_var = [&] {
+    base[w] = '<';
+    base[w + 1] = '*';
+    base[w + 2] = '>';
+    w += 3;
+  };
   auto end_token = [&](size_t begin) {
-    uint32_t len = static_cast<uint32_t>(buf.size() - begin);
-    bool bare = len == 3 && std::string_view(buf).substr(begin) == kVar;
-    if (bare) {
-      if (run++ == 0) run_start = out.spans_.size();
-    } else {
+    size_t len = w - begin;
+    spans.emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(len));
+    bool bare = len == 3 && base[begin] == '<' && base[begin + 1] == '*' && base[begin + 2] == '>';
+    if (!bare) {
       run = 0;
+      return;
     }
-    out.spans_.emplace_back(static_cast<uint32_t>(begin), len);
-    if (bare && opt_.list_run > 0 && run == opt_.list_run) {
-      // Collapse the run so far into its first token; later bare variables extend it.
-      out.spans_.resize(run_start + 1);
-    } else if (bare && opt_.list_run > 0 && run > opt_.list_run) {
-      out.spans_.pop_back();
+    if (run++ == 0) run_start = spans.size() - 1;
+    if (opt_.list_run == 0 || run < opt_.list_run) return;
+    // A long run of variables is a list: keep its first token only.
+    if (spans.size() > run_start + 1) {
+      w = spans[run_start].first + spans[run_start].second;
+      spans.resize(run_start + 1);
     }
   };
-  for (size_t k = 0; k < raw.size();) {
-    size_t begin = buf.size();
-    std::string_view tail;
-    size_t span = opt_.timestamps ? MatchTimestamp(raw, k, tail) : 0;
-    if (span > 0) {
-      buf += kVar;
-      buf += tail;
-      k += span;
+  const uint64_t* hard = out.hard_.data();
+  for (size_t k = 0; k < ntok;) {
+    if (!spans.empty()) base[w++] = ' ';
+    size_t begin = w;
+    std::string_view tok = raw[k];
+    char c0 = tok[0];
+    if (opt_.timestamps && (IsUpper(c0) || IsDigit(c0))) {
+      std::string_view tail;
+      size_t span = MatchTimestamp(raw.data(), ntok, k, tail);
+      if (span > 0) {
+        put_var();
+        put(tail.data(), tail.size());
+        k += span;
+        end_token(begin);
+        continue;
+      }
+    }
+    ++k;
+    size_t tb = static_cast<size_t>(tok.data() - message.data());
+    if (!AnyBit(hard, tb, tb + tok.size())) {  // a plain word
+      if (IsValueWord(tok) || (opt_.numbers && tok.size() >= 8 && AllHex(tok))) put_var();
+      else put(tok.data(), tok.size());
+    } else if (opt_.numbers && std::all_of(tok.begin(), tok.end(), IsDigit)) {
+      put_var();
+    } else if (tok.size() <= kMemoMaxIn) {
+      uint64_t h = HashToken(tok);
+      auto& e = out.memo_[h & (kMemoSize - 1)];
+      if (e.in_len == tok.size() && e.hash == h) {
+        put(e.out, e.out_len);
+      } else {
+        out.slow_.clear();
+        MaskToken(tok, out.slow_);
+        put(out.slow_.data(), out.slow_.size());
+        if (out.slow_.size() <= sizeof(e.out)) {
+          e.hash = h;
+          e.in_len = static_cast<uint8_t>(tok.size());
+          e.out_len = static_cast<uint8_t>(out.slow_.size());
+          std::memcpy(e.out, out.slow_.data(), out.slow_.size());
+        }
+      }
     } else {
-      MaskToken(raw[k], buf);
-      ++k;
+      out.slow_.clear();
+      MaskToken(tok, out.slow_);
+      put(out.slow_.data(), out.slow_.size());
     }
     end_token(begin);
   }
   if (truncated) {
-    size_t begin = buf.size();
-    buf += kVar;
+    if (!spans.empty()) base[w++] = ' ';
+    size_t begin = w;
+    put_var();
     end_token(begin);
   }
+  out.len_ = w;
 }
 
 // ---- helpers for the miner ------------------------------------------------------------------

@@ -43,7 +43,7 @@ struct MaskOptions {
   std::vector<std::string> patterns;
 };
 
-// A masked message: tokens as (offset, length) into one buffer.
+// A masked message: its tokens joined by single spaces in one buffer, with their spans.
 class Tokens {
  public:
   size_t size() const { return spans_.size(); }
@@ -51,17 +51,26 @@ class Tokens {
   std::string_view operator[](size_t i) const {
     return std::string_view(buf_.data() + spans_[i].first, spans_[i].second);
   }
-  void Clear() {
-    buf_.clear();
-    spans_.clear();
-  }
   // The template text: tokens joined by single spaces.
-  std::string Join() const;
+  std::string_view text() const { return std::string_view(buf_.data(), len_); }
+  std::string Join() const { return std::string(text()); }
 
  private:
   friend class Masker;
-  std::string buf_;
+  std::string buf_;  // capacity for the worst case; len_ bytes used
+  size_t len_ = 0;
   std::vector<std::pair<uint32_t, uint32_t>> spans_;
+  // Scratch.
+  std::vector<std::string_view> raw_;
+  std::vector<uint64_t> space_, hard_;
+  std::string slow_;
+  // Memo of recently masked tokens (masking depends on the token alone), direct-mapped.
+  struct MemoEntry {
+    uint64_t hash = 0;
+    uint8_t in_len = 0, out_len = 0;  // in_len 0 = empty entry
+    char out[46];
+  };
+  std::vector<MemoEntry> memo_;
 };
 
 class Masker {
@@ -83,13 +92,20 @@ class Masker {
   void MaskToken(std::string_view tok, std::string& out) const;
   void MaskCore(std::string_view core, std::string& out) const;
   void MaskSegments(std::string_view s, std::string& out) const;
-  void MaskSegment(std::string_view s, std::string& out) const;
+  bool MaskSegment(std::string_view s, std::string& out) const;  // true if it wrote a variable
   bool IsVarSegment(std::string_view s) const;
-  bool IsValueWord(std::string_view s) const;
+  bool IsValueWord(std::string_view s) const {
+    if (s.empty() || s.size() >= 64 || !((word_lengths_ >> s.size()) & 1)) return false;
+    unsigned char c = static_cast<unsigned char>(s[0]) | 0x20;
+    return ((word_firsts_[c >> 6] >> (c & 63)) & 1) && IsValueWordSlow(s);
+  }
+  bool IsValueWordSlow(std::string_view s) const;
 
   MaskOptions opt_;
   std::vector<std::unique_ptr<re2::RE2>> patterns_;
   std::vector<std::string> words_;  // lowercased value words
+  uint64_t word_lengths_ = 0;       // bit n set: some value word has n bytes
+  uint64_t word_firsts_[4] = {};    // bit c set: some value word starts with byte c (lowercase)
 };
 
 // Word classes used by the miner to decide whether differing tokens may become a variable.

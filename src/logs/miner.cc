@@ -46,26 +46,33 @@ inline uint64_t Mix(uint64_t x) {
 }
 
 uint64_t HashTokens(const Tokens& t) {
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ t.size();
-  for (size_t i = 0; i < t.size(); ++i) {
-    auto s = t[i];
-    const char* p = s.data();
-    size_t n = s.size();
-    h = Mix(h ^ (n * 0x9E3779B97F4A7C15ull));
-    while (n >= 8) {
-      uint64_t v;
-      std::memcpy(&v, p, 8);
-      h = Mix(h ^ v);
-      p += 8;
-      n -= 8;
-    }
-    if (n) {
-      uint64_t v = 0;
-      std::memcpy(&v, p, n);
-      h = Mix(h ^ v ^ (static_cast<uint64_t>(n) << 56));
-    }
+  // The joined text separates tokens by single spaces and tokens hold no spaces: it identifies the
+  // token sequence.
+  std::string_view s = t.text();
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+  while (n >= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + 8, 8);
+    h = Mix(h ^ a) + Mix(b ^ 0x2545F4914F6CDD1Dull);
+    p += 16;
+    n -= 16;
   }
-  return h;
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    h = Mix(h ^ v);
+    p += 8;
+    n -= 8;
+  }
+  if (n) {
+    uint64_t v = 0;
+    std::memcpy(&v, p, n);
+    h = Mix(h ^ v ^ (static_cast<uint64_t>(n) << 56));
+  }
+  return Mix(h ^ t.size());
 }
 
 // Delimiters at which a token may be cut when two values are generalized: "(root)" and "(news)"
@@ -159,7 +166,7 @@ struct Miner::Impl {
   std::unordered_map<uint64_t, uint32_t> family_by_id;
 
   std::vector<CacheEntry> cache;
-  size_t cache_used = 0;
+  size_t cache_used = 0, cache_cap = 0;
 
   uint64_t tick = 0;
   size_t live_templates = 0, live_families = 0;
@@ -440,8 +447,22 @@ struct Miner::Impl {
   void CacheInsert(uint64_t sig, uint32_t slot) {
     if (cache.empty()) return;
     if (cache_used * 10 >= cache.size() * 7) {
-      std::fill(cache.begin(), cache.end(), CacheEntry{});
-      cache_used = 0;
+      if (cache.size() < cache_cap) {  // grow: small tables stay in the CPU caches
+        std::vector<CacheEntry> old(cache.size() * 2);
+        old.swap(cache);
+        cache_used = 0;
+        size_t mask = cache.size() - 1;
+        for (const auto& e : old) {
+          if (e.slot == kNone) continue;
+          size_t i = e.sig & mask;
+          while (cache[i].slot != kNone) i = (i + 1) & mask;
+          cache[i] = e;
+          ++cache_used;
+        }
+      } else {
+        std::fill(cache.begin(), cache.end(), CacheEntry{});
+        cache_used = 0;
+      }
     }
     size_t mask = cache.size() - 1;
     for (size_t i = sig & mask;; i = (i + 1) & mask) {
@@ -539,7 +560,8 @@ Result<Miner> Miner::Create(MinerOptions opt, IdSource* ids) {
   if (impl->opt.cache_entries > 0) {
     size_t n = 16;
     while (n < impl->opt.cache_entries * 10 / 7 + 1) n <<= 1;
-    impl->cache.assign(n, Impl::CacheEntry{});
+    impl->cache_cap = n;
+    impl->cache.assign(std::min<size_t>(n, 1024), Impl::CacheEntry{});
   }
   return Miner(std::move(impl));
 }
