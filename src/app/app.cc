@@ -36,6 +36,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   FB_ASSIGN_OR_RETURN(a->store_, store::Store::OpenDir(opt.data_dir, so));
   a->engine_ = std::make_unique<engine::Engine>(*a->store_, *a->clock_, loaded.config);
   FB_TRY(a->engine_->LoadTimers());
+  FB_TRY(a->OpenLogs());
   return a;
 }
 
@@ -254,6 +255,12 @@ void App::RefreshGauges() {
       metrics_.GetGauge("firebreak_incidents", "Incidents by state", {{"state", name}})
           .Set(it == counts->end() ? 0 : static_cast<double>(it->second));
     }
+  }
+  if (logs_) {
+    metrics_.GetGauge("firebreak_log_templates", "Log templates held in memory (all services)")
+        .Set(static_cast<double>(logs_->templates_in_memory()));
+    metrics_.GetGauge("firebreak_log_services", "Services with mined logs in memory")
+        .Set(static_cast<double>(logs_->services_in_memory()));
   }
   auto s = engine_->stats();
   metrics_.GetGauge("firebreak_engine_batches", "Transactions committed by the engine").Set(static_cast<double>(s.batches));

@@ -21,6 +21,9 @@
 #include "core/metrics.h"
 #include "engine/engine.h"
 #include "engine/incidents.h"
+#include "logs/ingest.h"
+#include "logs/patterns.h"
+#include "logs/service.h"
 #include "model/actor.h"
 #include "store/store.h"
 
@@ -37,6 +40,26 @@ struct AppOptions {
   const core::Clock* clock = nullptr;
   // SQLite synchronous mode: "full" (fsync per commit) or "normal".
   std::string synchronous = "full";
+};
+
+// Who sends logs: a token's principal, or an integration key's (then lines default to its service).
+struct IngestIdentity {
+  model::Principal principal;
+  std::string default_service;
+};
+
+struct LogIngestReport {
+  size_t accepted = 0;
+  size_t dropped = 0;  // lines without a known service
+  size_t new_templates = 0;
+  std::vector<std::string> incidents_noted;  // incidents whose timeline got a log pattern entry
+};
+
+struct LogTemplateFilter {
+  std::string service;       // "" = all services
+  core::TimePoint since{};   // last seen at or after
+  int limit = 100;
+  bool errors_only = false;
 };
 
 // A token as handed to its owner exactly once.
@@ -78,6 +101,24 @@ class App {
   void AddServices(const model::Principal& who, std::string id, ServicesRequest req,
                    Callback<model::Incident> cb);
 
+  // ---- logs (app/logs.cc) ----------------------------------------------------------------------
+  // Resolves the credential of a log sender: "Bearer <token>", "Basic <base64 user:token>", or an
+  // integration key in either place (lines then default to the integration's service).
+  Result<IngestIdentity> AuthenticateIngest(std::string_view authorization) const;
+  // Mines and stores log lines (needs write). When an error pattern is new or surging on a service
+  // with an open incident, the incident's timeline says so (once per incident and pattern).
+  void IngestLogs(const model::Principal& who, std::vector<logs::LogEntry> entries, Callback<LogIngestReport> cb);
+  Result<std::vector<store::LogTemplateRecord>> LogTemplates(const model::Principal& who,
+                                                             const LogTemplateFilter& f) const;
+  // Patterns of services in a window: new, surging and error templates with rates and exemplars.
+  Result<std::vector<logs::Pattern>> LogPatterns(const model::Principal& who, logs::PatternQuery q) const;
+  // The log patterns of an incident: its services, from `incident_lookback` before it was declared
+  // until it resolved (or now). The input for runbook matching on log patterns.
+  Result<std::vector<logs::Pattern>> IncidentLogPatterns(const model::Principal& who, std::string_view incident_id,
+                                                         bool errors_only = false, size_t limit = 20) const;
+  // A PatternQuery with the configured baseline and surge settings.
+  logs::PatternQuery DefaultPatternQuery() const;
+
   // ---- queries --------------------------------------------------------------------------------
   Result<std::vector<model::Incident>> ListIncidents(const model::Principal& who,
                                                      const store::IncidentFilter& f) const;
@@ -107,7 +148,11 @@ class App {
   const core::Clock* clock_ = nullptr;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<logs::LogService> logs_;
+  std::unique_ptr<engine::IncidentObserver> log_observer_;
   core::Registry metrics_;
+  friend class LogIncidentObserver;
+  Status OpenLogs();
   std::vector<config::Diagnostic> warnings_;
 };
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include <date/date.h>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -25,7 +26,7 @@ namespace {
 
 namespace json = boost::json;
 
-[[maybe_unused]] std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
+std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 // A progress line on a terminal: "  42% 1.2 GB  3.1M lines  2.8M lines/s".
 class Progress {
@@ -192,6 +193,94 @@ int Mine(const MineOpts& o) {
   return 0;
 }
 
+struct ImportOpts {
+  ClientOptions client;
+  std::string file, service, format;
+  size_t batch_bytes = 512 << 10;
+  bool no_progress = false;
+};
+
+int Import(const ImportOpts& o) {
+  auto parser = logs::LineParser::Create(o.format);
+  if (!parser) return PrintError(parser.error());
+  auto reader = logs::LineReader::Open(o.file);
+  if (!reader) return PrintError(reader.error());
+  core::RealClock clock;
+  Progress progress(clock, reader->size(), !o.no_progress && (reader->size() == 0 || reader->size() > (4 << 20)));
+  const int year = static_cast<int>(
+      date::year_month_day{date::floor<date::days>(clock.Now())}.year());
+  uint64_t lines = 0, accepted = 0, dropped = 0, created = 0, batches = 0;
+  json::array entries;
+  size_t bytes = 0;
+  auto flush = [&]() -> Status {
+    if (entries.empty()) return Ok();
+    json::object body{{"service", o.service}, {"entries", std::move(entries)}};
+    entries = json::array();
+    bytes = 0;
+    auto r = CallServer(o.client, "POST", "/api/v1/logs", body);
+    if (!r) return Unexpected(r.error());
+    const auto& obj = r->as_object();
+    accepted += obj.at("accepted").to_number<uint64_t>();
+    dropped += obj.at("dropped").to_number<uint64_t>();
+    created += obj.at("new_templates").to_number<uint64_t>();
+    ++batches;
+    return Ok();
+  };
+  logs::ParsedLine parsed;
+  std::string_view line;
+  while (reader->Next(line)) {
+    ++lines;
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    parser->Parse(line, parsed, year);
+    json::object e{{"message", parsed.content}};
+    if (parsed.time_ms) e["time"] = *parsed.time_ms;
+    if (!parsed.level_text.empty()) e["level"] = parsed.level_text;
+    bytes += parsed.content.size() + 64;
+    entries.push_back(std::move(e));
+    if (bytes >= o.batch_bytes || entries.size() >= 5000) {
+      if (auto st = flush(); !st) {
+        progress.Done();
+        return PrintError(Error{st.error().code, "after " + std::to_string(lines) + " lines: " + st.error().message,
+                                st.error().field});
+      }
+    }
+    if ((lines & 0x3FF) == 0) progress.Update(reader->bytes_read(), lines);
+  }
+  progress.Done();
+  if (!reader->status()) return PrintError(reader->status().error());
+  if (auto st = flush(); !st) return PrintError(st.error());
+  if (o.client.json) {
+    PrintJson(json::object{{"lines", lines}, {"accepted", accepted}, {"dropped", dropped},
+                           {"new_templates", created}, {"batches", batches}});
+  } else {
+    std::printf("imported %" PRIu64 " lines into %s: %" PRIu64 " accepted, %" PRIu64 " new templates (%" PRIu64
+                " requests)\n",
+                lines, o.service.c_str(), accepted, created, batches);
+  }
+  return 0;
+}
+
+struct QueryOpts {
+  ClientOptions client;
+  std::string service, since = "1h", incident;
+  bool errors = false;
+  int limit = 20;
+};
+
+void PrintPatterns(const json::array& arr) {
+  std::printf("%-6s %-12s %-5s %-8s %8s %9s %9s  %-20s %s\n", "ID", "SERVICE", "ERR", "STATUS", "LINES", "RATE/MIN",
+              "BASELINE", "FIRST SEEN", "TEMPLATE");
+  for (const auto& v : arr) {
+    const auto& p = v.as_object();
+    std::string status = p.at("new").as_bool() ? "new" : p.at("surging").as_bool() ? "surging" : "";
+    std::printf("%-6" PRId64 " %-12s %-5s %-8s %8" PRId64 " %9.1f %9.1f  %-20s %s\n", p.at("template_id").to_number<int64_t>(),
+                std::string(p.at("service").as_string()).c_str(), p.at("error").as_bool() ? "yes" : "",
+                status.c_str(), p.at("count").to_number<int64_t>(), p.at("rate_per_min").to_number<double>(),
+                p.at("baseline_per_min").to_number<double>(), std::string(p.at("first_seen").as_string()).c_str(),
+                std::string(p.at("template").as_string()).c_str());
+  }
+}
+
 }  // namespace
 
 void AddLogsCommands(CLI::App& app, Runner& run) {
@@ -215,6 +304,79 @@ void AddLogsCommands(CLI::App& app, Runner& run) {
     c->add_option("--max-templates", o->max_templates, "Templates kept in memory (0 = unbounded)");
     c->add_flag("--no-progress", o->no_progress, "No progress bar");
     c->callback([o, &run] { run = [o] { return Mine(*o); }; });
+  }
+  {
+    auto o = std::make_shared<ImportOpts>();
+    auto* c = logs->add_subcommand("import", "Send a log file to a running server, attributed to a service");
+    AddClientOptions(c, o->client);
+    c->add_option("file", o->file, "Log file, or - for standard input")->required();
+    c->add_option("--service", o->service, "Service the lines belong to")->required();
+    c->add_option("--format", o->format, "Header format (as for logs mine) to read each line's time and level");
+    c->add_option("--batch-bytes", o->batch_bytes, "Approximate bytes per request")->capture_default_str();
+    c->add_flag("--no-progress", o->no_progress, "No progress bar");
+    c->callback([o, &run] { run = [o] { return Import(*o); }; });
+  }
+  {
+    auto o = std::make_shared<QueryOpts>();
+    auto* c = logs->add_subcommand("templates", "List mined templates on a running server (most recently seen first)");
+    AddClientOptions(c, o->client);
+    c->add_option("--service", o->service, "Only this service");
+    c->add_option("--since", o->since, "Seen within this long (1h) or since an RFC 3339 time")->capture_default_str();
+    c->add_flag("--errors", o->errors, "Only error templates");
+    c->add_option("--limit", o->limit, "Most templates to show")->capture_default_str();
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = "?since=" + Enc(o->since) + "&limit=" + std::to_string(o->limit);
+        if (!o->service.empty()) q += "&service=" + Enc(o->service);
+        if (o->errors) q += "&errors=1";
+        auto r = CallServer(o->client, "GET", "/api/v1/logs/templates" + q);
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        std::printf("%-6s %-12s %10s %-5s %-20s %s\n", "ID", "SERVICE", "COUNT", "ERR", "LAST SEEN", "TEMPLATE");
+        for (const auto& v : r->as_object().at("templates").as_array()) {
+          const auto& t = v.as_object();
+          std::printf("%-6" PRId64 " %-12s %10" PRId64 " %-5s %-20s %s\n", t.at("template_id").to_number<int64_t>(),
+                      std::string(t.at("service").as_string()).c_str(), t.at("count").to_number<int64_t>(),
+                      t.at("error").as_bool() ? "yes" : "", std::string(t.at("last_seen").as_string()).c_str(),
+                      std::string(t.at("template").as_string()).c_str());
+        }
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<QueryOpts>();
+    auto* c = logs->add_subcommand("patterns",
+                                   "Log patterns of an incident (--incident) or of services in a window: new, surging "
+                                   "and error templates with rates and first-seen times");
+    AddClientOptions(c, o->client);
+    c->add_option("--incident", o->incident, "Incident id, e.g. INC-1");
+    c->add_option("--service", o->service, "Service(s), comma-separated (without --incident)");
+    c->add_option("--since", o->since, "Window start: a duration before now (1h) or an RFC 3339 time")
+        ->capture_default_str();
+    c->add_flag("--errors", o->errors, "Only error patterns");
+    c->add_option("--limit", o->limit, "Most patterns to show")->capture_default_str();
+    c->callback([o, &run] {
+      run = [o] {
+        std::string path;
+        std::string q = "?limit=" + std::to_string(o->limit) + (o->errors ? "&errors=1" : "");
+        if (!o->incident.empty()) {
+          path = "/api/v1/incidents/" + Enc(o->incident) + "/log-patterns" + q;
+        } else if (!o->service.empty()) {
+          path = "/api/v1/logs/patterns" + q + "&service=" + Enc(o->service) + "&since=" + Enc(o->since);
+        } else {
+          return PrintError(Error{ErrorCode::kInvalidArgument, "give --incident or --service", "incident"});
+        }
+        auto r = CallServer(o->client, "GET", path);
+        if (!r) return PrintError(r.error());
+        if (o->client.json) PrintJson(*r);
+        else PrintPatterns(r->as_object().at("patterns").as_array());
+        return 0;
+      };
+    });
   }
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/log_repo.h"
 #include "store/repos.h"
 #include "store/sqlite.h"
 
@@ -34,6 +35,7 @@ class Tx {
   TimerRepo timers() { return TimerRepo(*conn_); }
   MetaRepo meta() { return MetaRepo(*conn_); }
   ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
+  LogRepo logs() { return LogRepo(*conn_); }
   // The connection, for repositories of other modules' tables (store/ only).
   Conn& conn() { return *conn_; }
 
