@@ -1,5 +1,7 @@
 #include "app/log_requests.h"
 
+#include <cmath>
+
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -35,6 +37,8 @@ bool Flag(const std::map<std::string, std::string>& q, const char* k) {
   auto it = q.find(k);
   return it != q.end() && (it->second == "1" || it->second == "true" || it->second.empty());
 }
+
+double Round(double x) { return std::round(x * 1000.0) / 1000.0; }
 
 std::string Time(int64_t ms) { return ms ? core::FormatRfc3339(core::FromUnixMillis(ms)) : ""; }
 
@@ -100,11 +104,12 @@ json::object PatternToJson(const logs::Pattern& p) {
                       {"error_lines", p.errors},
                       {"first_seen", Time(p.first_seen_ms)},
                       {"last_seen", Time(p.last_seen_ms)},
-                      {"rate_per_min", p.stats.rate},
-                      {"baseline_per_min", p.stats.baseline_median},
-                      {"baseline_mad", p.stats.baseline_mad},
-                      {"z", p.stats.z},
-                      {"score", p.score},
+                      {"rate_per_min", Round(p.stats.rate)},
+                      {"peak_per_min", Round(p.stats.peak_rate)},
+                      {"baseline_per_min", Round(p.stats.baseline_median)},
+                      {"baseline_mad", Round(p.stats.baseline_mad)},
+                      {"z", Round(p.stats.z)},
+                      {"score", Round(p.score)},
                       {"exemplars", ex}};
 }
 

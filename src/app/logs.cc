@@ -41,6 +41,7 @@ json::object PatternData(const logs::Pattern& p, std::string_view kind) {
                       {"first_seen", Hhmmss(p.first_seen_ms)},
                       {"count", p.count},
                       {"rate_per_min", p.stats.rate},
+                      {"peak_per_min", p.stats.peak_rate},
                       {"baseline_per_min", p.stats.baseline_median}};
 }
 
@@ -49,8 +50,8 @@ Status NotePattern(engine::Tx& tx, const model::Incident& inc, const logs::Patte
   std::string kind = p.is_new ? "new" : "surge";
   FB_ASSIGN_OR_RETURN(bool first, tx.store().logs().Mark(inc.id, p.template_id, kind, core::ToUnixMillis(tx.now())));
   if (!first) return Ok();
-  char rate[64];
-  std::snprintf(rate, sizeof rate, "%.1f/min vs %.1f/min before", p.stats.rate, p.stats.baseline_median);
+  char rate[96];
+  std::snprintf(rate, sizeof rate, "peak %.1f/min vs %.1f/min before", p.stats.peak_rate, p.stats.baseline_median);
   std::string text = std::string(p.is_new ? "New error log pattern on " : "Error log pattern surging on ") + p.service +
                      ": \"" + core::Truncate(p.text, 300) + "\" (first seen " + Hhmmss(p.first_seen_ms) + ", " +
                      std::to_string(p.count) + " lines, " + rate + ")";
@@ -208,13 +209,17 @@ void App::IngestLogs(const model::Principal& who, std::vector<logs::LogEntry> en
           p.first_seen_ms = rec->first_seen;
           p.last_seen_ms = rec->last_seen;
           p.is_new = rec->first_seen >= core::ToUnixMillis(from);
-          FB_ASSIGN_OR_RETURN(auto window, repo.Series(rec->id, from_min, to_min));
-          for (const auto& [minute, n] : window) p.count += n;
+          FB_ASSIGN_OR_RETURN(auto ws, repo.Series(rec->id, from_min, to_min));
+          std::vector<double> window(static_cast<size_t>(to_min - from_min), 0.0);
+          for (const auto& [minute, n] : ws) {
+            p.count += n;
+            window[static_cast<size_t>(minute - from_min)] = static_cast<double>(n);
+          }
           FB_ASSIGN_OR_RETURN(auto base, repo.Series(rec->id, from_min - base_min, from_min));
           std::vector<double> series(static_cast<size_t>(base_min), 0.0);
           for (const auto& [minute, n] : base) series[static_cast<size_t>(minute - (from_min - base_min))] = static_cast<double>(n);
           p.is_new = p.is_new && base.empty();
-          p.stats = logs::ComputeRate(p.count, static_cast<double>(to_min - from_min), series, q.surge);
+          p.stats = logs::ComputeRate(window, series, q.surge);
           p.surging = p.stats.surging;
           if (!p.is_new && !p.surging) continue;
           FB_TRY(NotePattern(tx, inc, p));

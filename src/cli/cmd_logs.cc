@@ -262,7 +262,7 @@ int Import(const ImportOpts& o) {
 
 struct QueryOpts {
   ClientOptions client;
-  std::string service, since = "1h", incident;
+  std::string service, since = "1h", until, incident;
   bool errors = false;
   int limit = 20;
 };
@@ -357,6 +357,7 @@ void AddLogsCommands(CLI::App& app, Runner& run) {
     c->add_option("--service", o->service, "Service(s), comma-separated (without --incident)");
     c->add_option("--since", o->since, "Window start: a duration before now (1h) or an RFC 3339 time")
         ->capture_default_str();
+    c->add_option("--until", o->until, "Window end (default now): a duration before now or an RFC 3339 time");
     c->add_flag("--errors", o->errors, "Only error patterns");
     c->add_option("--limit", o->limit, "Most patterns to show")->capture_default_str();
     c->callback([o, &run] {
@@ -367,6 +368,7 @@ void AddLogsCommands(CLI::App& app, Runner& run) {
           path = "/api/v1/incidents/" + Enc(o->incident) + "/log-patterns" + q;
         } else if (!o->service.empty()) {
           path = "/api/v1/logs/patterns" + q + "&service=" + Enc(o->service) + "&since=" + Enc(o->since);
+          if (!o->until.empty()) path += "&to=" + Enc(o->until);
         } else {
           return PrintError(Error{ErrorCode::kInvalidArgument, "give --incident or --service", "incident"});
         }

@@ -75,7 +75,9 @@ Result<int64_t> ParseEntryTime(const json::value& v, const std::string& where) {
 
 Result<std::vector<LogEntry>> DecodeLokiJson(std::string_view body, const std::vector<std::string>& service_labels,
                                              const DecodeLimits& limits) {
-  FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(body, 16));
+  auto parsed = core::ParseJson(body, 16);
+  if (!parsed) return InvalidArgument(parsed.error().message, "body");
+  const auto& v = *parsed;
   if (!v.is_object()) return InvalidArgument("body must be a JSON object with 'streams'", "body");
   const auto* streams = v.as_object().if_contains("streams");
   if (!streams || !streams->is_array()) return InvalidArgument("'streams' must be an array", "streams");
@@ -439,7 +441,9 @@ Result<std::vector<LogEntry>> DecodeLogBatch(std::string_view body, bool ndjson,
     }
     return out;
   }
-  FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(body, 16));
+  auto parsed = core::ParseJson(body, 16);
+  if (!parsed) return InvalidArgument(parsed.error().message, "body");
+  const auto& v = *parsed;
   if (!v.is_object()) return InvalidArgument("body must be a JSON object with 'entries'", "body");
   const auto& o = v.as_object();
   std::string service = default_service;

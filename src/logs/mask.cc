@@ -433,6 +433,14 @@ bool Masker::IsVarSegment(std::string_view s) const {
   if (i < s.size() && IsDigit(s[i])) return true;  // numbers, sizes, durations, IPv4, versions
   if (s.size() >= 6 && hex) return true;            // hex ids
   if (digit_dot_digit) return true;                 // v1.2
+  // word-123 (node-7, db-12): a numbered instance, however short the number.
+  size_t a = 0;
+  while (a < s.size() && Is(s[a], kAlpha)) ++a;
+  if (a > 0 && a + 1 < s.size() && s[a] == '-') {
+    size_t d = a + 1;
+    while (d < s.size() && IsDigit(s[d])) ++d;
+    if (d == s.size() && d > a + 1) return true;
+  }
   return max_run >= 2;  // ids with digits (blk_123, t761); a single digit names a thing (eth0, L2)
 }
 

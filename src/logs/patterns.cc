@@ -18,10 +18,18 @@ double Median(std::vector<double> v) {
   return m;
 }
 
-RateStats ComputeRate(int64_t window_count, double window_minutes, const std::vector<double>& baseline,
-                      const SurgeOptions& opt) {
+RateStats ComputeRate(const std::vector<double>& window, const std::vector<double>& baseline, const SurgeOptions& opt) {
   RateStats r;
-  r.rate = window_minutes > 0 ? static_cast<double>(window_count) / window_minutes : 0;
+  double total = 0;
+  for (double x : window) total += x;
+  r.rate = window.empty() ? 0 : total / static_cast<double>(window.size());
+  size_t k = std::max<size_t>(1, std::min(window.size(), static_cast<size_t>(std::max(1, opt.peak_minutes))));
+  double run = 0;
+  for (size_t i = 0; i < window.size(); ++i) {
+    run += window[i];
+    if (i >= k) run -= window[i - k];
+    if (i + 1 >= k) r.peak_rate = std::max(r.peak_rate, run / static_cast<double>(k));
+  }
   if (!baseline.empty()) {
     r.baseline_median = Median(baseline);
     double sum = 0;
@@ -34,10 +42,10 @@ RateStats ComputeRate(int64_t window_count, double window_minutes, const std::ve
   }
   // A Poisson floor keeps the spread positive for steady or silent templates.
   double sigma = std::max(1.4826 * r.baseline_mad, std::sqrt(r.baseline_median + 1.0));
-  r.z = (r.rate - r.baseline_median) / sigma;
+  r.z = (r.peak_rate - r.baseline_median) / sigma;
   double reference = r.baseline_median > 0 ? r.baseline_median : r.baseline_mean;
-  r.surging = window_count >= opt.min_count && r.z >= opt.z && r.rate >= opt.ratio * reference &&
-              r.rate > reference;
+  r.surging = total >= static_cast<double>(opt.min_count) && r.z >= opt.z && r.peak_rate >= opt.ratio * reference &&
+              r.peak_rate > reference;
   return r;
 }
 
@@ -58,7 +66,6 @@ Result<std::vector<Pattern>> FindPatterns(store::Tx& tx, const PatternQuery& q) 
   const int64_t from_min = core::ToUnixMillis(q.from) / 60000;
   const int64_t to_min = std::max(from_min + 1, (core::ToUnixMillis(q.to) + 59999) / 60000);
   const int64_t base_minutes = std::max<int64_t>(1, q.baseline.count() / 60000);
-  const double window_minutes = static_cast<double>(to_min - from_min);
   std::vector<Pattern> out;
   for (const auto& service : q.services) {
     FB_ASSIGN_OR_RETURN(auto counts, repo.Counts(service, from_min, to_min));
@@ -79,13 +86,15 @@ Result<std::vector<Pattern>> FindPatterns(store::Tx& tx, const PatternQuery& q) 
       p.error = rec->errors > 0 || LooksLikeError(rec->text);
       p.is_new = rec->first_seen >= core::ToUnixMillis(q.from) && base_total.count(rec->id) == 0;
       if (q.errors_only && !p.error) continue;
-      // Per-minute baseline series (zeros for silent minutes).
-      std::vector<double> series(static_cast<size_t>(base_minutes), 0.0);
+      // Per-minute series (zeros for silent minutes) of the window and the baseline.
+      std::vector<double> series(static_cast<size_t>(base_minutes), 0.0), window(static_cast<size_t>(to_min - from_min), 0.0);
       if (base_total.count(rec->id)) {
         FB_ASSIGN_OR_RETURN(auto s, repo.Series(rec->id, from_min - base_minutes, from_min));
         for (const auto& [m, n] : s) series[static_cast<size_t>(m - (from_min - base_minutes))] = static_cast<double>(n);
       }
-      p.stats = ComputeRate(c.count, window_minutes, series, q.surge);
+      FB_ASSIGN_OR_RETURN(auto ws, repo.Series(rec->id, from_min, to_min));
+      for (const auto& [m, n] : ws) window[static_cast<size_t>(m - from_min)] = static_cast<double>(n);
+      p.stats = ComputeRate(window, series, q.surge);
       p.surging = p.stats.surging;
       if (q.anomalous_only && !p.is_new && !p.surging) continue;
       p.score = (p.is_new ? 100.0 : 0.0) + std::max(0.0, p.stats.z) + std::log1p(static_cast<double>(c.count));

@@ -23,20 +23,23 @@ struct SurgeOptions {
   double z = 4.0;        // robust deviations above the baseline median
   double ratio = 3.0;    // times the baseline median (or its mean when the median is 0)
   int64_t min_count = 5; // lines in the window
+  int peak_minutes = 5;  // the peak rate is the busiest run of this many minutes in the window
 };
 
 // Baseline statistics of one template and its rate in a window.
 struct RateStats {
-  double rate = 0;             // lines per minute in the window
+  double rate = 0;             // lines per minute over the whole window
+  double peak_rate = 0;        // lines per minute in the busiest `peak_minutes` of the window
   double baseline_median = 0;  // per-minute median over the baseline
   double baseline_mean = 0;
   double baseline_mad = 0;     // median absolute deviation
-  double z = 0;                // (rate - median) / max(1.4826 * MAD, sqrt(median + 1))
+  double z = 0;                // (peak_rate - median) / max(1.4826 * MAD, sqrt(median + 1))
   bool surging = false;
 };
-// `baseline` holds one count per baseline minute (zeros included).
-RateStats ComputeRate(int64_t window_count, double window_minutes, const std::vector<double>& baseline,
-                      const SurgeOptions& opt);
+// `window` and `baseline` hold one count per minute (zeros included), oldest first. A template
+// surges when its peak rate clears every test of `opt`; a burst that began late in a long window
+// is not diluted by the quiet minutes before it.
+RateStats ComputeRate(const std::vector<double>& window, const std::vector<double>& baseline, const SurgeOptions& opt);
 
 double Median(std::vector<double> v);
 
