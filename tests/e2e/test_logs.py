@@ -28,7 +28,8 @@ def log_counts(data_dir):
 
 
 def ns(t):
-    return str(int(t * 1e9))
+    """Unix nanoseconds of t (float seconds) at millisecond resolution, as a string (Loki)."""
+    return str(int(round(t * 1000)) * 1000000)
 
 
 def iso(t):
