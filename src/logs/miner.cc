@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "core/json.h"
+#include "core/strings.h"
 
 namespace firebreak::logs {
 
@@ -17,6 +18,37 @@ std::string_view CutUtf8(std::string_view s, size_t max) {
   // Back up over continuation bytes so no sequence is split.
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
   return s.substr(0, n);
+}
+
+bool IsAscii(std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t acc = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    acc |= v;
+  }
+  for (; n; --n) acc |= static_cast<uint8_t>(*p++);
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+std::string ToValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len && i + len <= s.size() && core::IsValidUtf8(s.substr(i, len))) {
+      out.append(s.data() + i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    }
+  }
+  return out;
 }
 
 Status ValidateOptions(const MinerOptions& opt) {
@@ -177,6 +209,7 @@ struct Miner::Impl {
   std::vector<uint64_t> evicted_ids;
 
   Tokens toks;  // scratch
+  std::string valid_utf8;
   std::vector<uint32_t> diffs, best_diffs;
 
   // ---- helpers ----
@@ -378,6 +411,7 @@ struct Miner::Impl {
       into.t.last_seen_ms = std::max(into.t.last_seen_ms, from.t.last_seen_ms);
       from.alias = pos->second;
       from.t.alias_of = into.t.id;
+      from.t.text = Render(fam, into);
       from.live = false;
       --live_templates;
       TouchTemplate(s);
@@ -569,6 +603,10 @@ Result<Miner> Miner::Create(MinerOptions opt, IdSource* ids) {
 MatchResult Miner::Add(std::string_view message, int64_t time_ms, bool error) {
   Impl& m = *impl_;
   message = CutUtf8(message, m.opt.max_message_bytes);
+  if (!IsAscii(message) && !core::IsValidUtf8(message)) {
+    m.valid_utf8 = ToValidUtf8(message);  // templates are stored and served as JSON text
+    message = m.valid_utf8;
+  }
   m.masker.Mask(message, m.toks);
   uint64_t sig = HashTokens(m.toks);
   MatchResult r;

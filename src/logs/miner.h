@@ -125,5 +125,9 @@ class Miner {
 
 // Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
 std::string_view CutUtf8(std::string_view s, size_t max);
+// True if every byte is ASCII.
+bool IsAscii(std::string_view s);
+// Replaces invalid UTF-8 sequences with U+FFFD.
+std::string ToValidUtf8(std::string_view s);
 
 }  // namespace firebreak::logs

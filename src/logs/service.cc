@@ -5,6 +5,7 @@
 #include <date/date.h>
 
 #include "core/json.h"
+#include "core/strings.h"
 #include "core/time.h"
 #include "logs/redact.h"
 #include "store/store.h"
@@ -150,7 +151,9 @@ Result<Batch> LogService::Ingest(store::Tx& tx, core::TimePoint now, const std::
       auto last = last_exemplar_.find(id);
       int64_t gap = error ? 60000 : 600000;
       if (r.created || last == last_exemplar_.end() || now_ms - last->second >= gap) {
-        exemplar_text[id] = {Redact(e.line, opt_.secret_names), level};
+        std::string line = Redact(e.line, opt_.secret_names);
+        if (!IsAscii(line) && !core::IsValidUtf8(line)) line = ToValidUtf8(line);
+        exemplar_text[id] = {std::move(line), level};
         exemplar_line[id] = &e;
       }
     }
