@@ -166,7 +166,9 @@ Result<Batch> LogService::Ingest(store::Tx& tx, core::TimePoint now, const std::
     if (d.families.empty() && d.templates.empty() && d.evicted_families.empty()) continue;
     for (const auto& [id, doc] : d.families)
       FB_TRY(repo.UpsertFamily(static_cast<int64_t>(id), service, core::ToJson(doc)));
-    for (const auto& [id, doc] : d.templates) {
+    for (const auto& entry : d.templates) {
+      const uint64_t id = entry.first;
+      const json::object& doc = entry.second;
       store::LogTemplateRecord rec;
       rec.id = static_cast<int64_t>(id);
       rec.service = service;
