@@ -78,7 +78,7 @@ CREATE INDEX change_events_time ON change_events(time);
 CREATE INDEX change_events_service ON change_events(service, time);
 CREATE UNIQUE INDEX change_events_dedup ON change_events(dedup_key) WHERE dedup_key IS NOT NULL;
 )sql"},
-      {3, "log_patterns", R"sql(
+      {40, "log_patterns", R"sql(
 CREATE TABLE log_families (
   id      INTEGER PRIMARY KEY,
   service TEXT NOT NULL,
