@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/requests.h"
+#include "app/resilience.h"
 #include "audit/audit.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -128,6 +129,10 @@ class App {
   Result<std::vector<model::AuditEntry>> Audit(const model::Principal& who, const store::AuditFilter& f) const;
   Result<audit::VerifyResult> VerifyAudit(const model::Principal& who) const;
 
+  // ---- resilience analytics (service graph, N-1/N-2, cascades, shedding, fallbacks) -------------
+  // Read-only queries over the current config's service graph (see app/resilience.h).
+  Resilience& resilience() { return *resilience_; }
+
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
   store::Store& store() { return *store_; }
@@ -154,6 +159,7 @@ class App {
   friend class LogIncidentObserver;
   Status OpenLogs();
   std::vector<config::Diagnostic> warnings_;
+  std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
 };
 
 // Runs an async command and waits for its result (CLI, MCP stdio, tests). Must not be called on the
