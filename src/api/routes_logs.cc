@@ -2,6 +2,8 @@
 // window, an incident's patterns).
 #include "api/server.h"
 #include "app/log_requests.h"
+#include "app/log_tools.h"
+#include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
 
@@ -21,6 +23,30 @@ Status CheckServices(const app::App& app, const std::vector<logs::LogEntry>& ent
     if (!cfg->FindService(s)) return InvalidArgument("unknown service '" + core::Truncate(s, 64) + "'", "service");
   }
   return Ok();
+}
+
+// ?errors=1&limit=20 -> {"errors_only": true, "limit": 20}; other parameters are refused.
+Result<json::object> QueryToRequest(const std::map<std::string, std::string>& query,
+                                    std::initializer_list<std::string_view> allowed) {
+  json::object req;
+  for (const auto& [k, v] : query) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "'", k);
+    if (k == "errors") {
+      req["errors_only"] = v.empty() || v == "1" || v == "true";
+    } else if (k == "limit") {
+      size_t used = 0;
+      int64_t n = 0;
+      try {
+        n = std::stoll(v, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != v.size()) return InvalidArgument("limit must be a number", "limit");
+      req["limit"] = n;
+    }
+  }
+  return req;
 }
 
 }  // namespace
@@ -99,17 +125,23 @@ void RegisterLogRoutes(Server& s) {
 
   r.Add(http::verb::get, "/api/v1/incidents/{id}/log-patterns", Auth::kRead,
         [&app](Exchange& ex) -> asio::awaitable<Response> {
-          bool errors = ex.query.count("errors") && ex.query["errors"] != "0" && ex.query["errors"] != "false";
-          size_t limit = 20;
-          if (auto it = ex.query.find("limit"); it != ex.query.end())
-            limit = static_cast<size_t>(std::clamp(std::atoi(it->second.c_str()), 1, 500));
-          auto list = app.IncidentLogPatterns(*ex.principal, ex.Param("id"), errors, limit);
-          if (!list) co_return ex.Fail(list.error());
-          json::array arr;
-          for (const auto& p : *list) arr.push_back(app::PatternToJson(p));
-          json::object out{{"incident_id", ex.Param("id")}, {"patterns", arr}};
-          co_return ex.Json(200, out);
+          auto req = QueryToRequest(ex.query, {"errors", "limit"});
+          if (!req) co_return ex.Fail(req.error());
+          (*req)["incident_id"] = ex.Param("id");
+          json::value v = std::move(*req);
+          auto out = app::IncidentLogPatternsJson(app, *ex.principal, v);
+          if (!out) co_return ex.Fail(out.error());
+          co_return ex.Json(200, *out);
         });
+
+  // Mines posted lines without storing anything: {"lines": [...], "format", "limit"}.
+  r.Add(http::verb::post, "/api/v1/logs/mine", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto body = ex.JsonBody();
+    if (!body) co_return ex.Fail(body.error());
+    auto out = app::MineLogLinesJson(app, *ex.principal, *body);
+    if (!out) co_return ex.Fail(out.error());
+    co_return ex.Json(200, *out);
+  });
 }
 
 }  // namespace firebreak::api

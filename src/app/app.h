@@ -56,6 +56,13 @@ struct LogIngestReport {
   std::vector<std::string> incidents_noted;  // incidents whose timeline got a log pattern entry
 };
 
+// An incident's log window: its services, from `incident_lookback` before it was declared until it
+// resolved (or now).
+struct LogWindow {
+  core::TimePoint from{}, to{};
+  std::vector<std::string> services;
+};
+
 struct LogTemplateFilter {
   std::string service;       // "" = all services
   core::TimePoint since{};   // last seen at or after
@@ -117,6 +124,7 @@ class App {
   // until it resolved (or now). The input for runbook matching on log patterns.
   Result<std::vector<logs::Pattern>> IncidentLogPatterns(const model::Principal& who, std::string_view incident_id,
                                                          bool errors_only = false, size_t limit = 20) const;
+  Result<LogWindow> IncidentLogWindow(const model::Principal& who, std::string_view incident_id) const;
   // A PatternQuery with the configured baseline and surge settings.
   logs::PatternQuery DefaultPatternQuery() const;
 

@@ -277,4 +277,15 @@ Result<std::vector<logs::Pattern>> App::IncidentLogPatterns(const model::Princip
   return logs::FindPatterns(*tx, q);
 }
 
+Result<LogWindow> App::IncidentLogWindow(const model::Principal& who, std::string_view incident_id) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  FB_ASSIGN_OR_RETURN(auto inc, tx->incidents().Get(incident_id));
+  if (!inc) return NotFound("incident '" + core::Truncate(incident_id, 64) + "' not found", "id");
+  LogWindow w;
+  std::tie(w.from, w.to) = WindowOf(*config(), *inc, clock_->Now());
+  w.services = inc->services;
+  return w;
+}
+
 }  // namespace firebreak::app

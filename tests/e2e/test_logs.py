@@ -2,15 +2,18 @@
 server, malformed bodies refused without storing anything, the deployment scenario (a new error
 template and a surge of an existing one show on the incident with their first-seen times), state
 surviving SIGKILL, and the CLI (`logs mine`, `logs import`, `logs templates`, `logs patterns`)."""
+import calendar
 import csv
 import io
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
 import time
 import unittest
 
-from harness import ServerTestCase, run_cli
+from harness import EXAMPLE_CONFIG, Server, ServerTestCase, run_cli
 
 SHARED = os.environ.get("FB_SHARED_DIR", os.path.join(os.getcwd(), "..", "shared"))
 HDFS = os.path.join(SHARED, "data", "loghub-2k", "HDFS", "HDFS_2k.log")
@@ -37,6 +40,12 @@ def iso(t):
     ms = int(round(t * 1000))
     base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000))
     return base + ("Z" if ms % 1000 == 0 else ".%03dZ" % (ms % 1000))
+
+
+def parse_iso(s):
+    """Unix seconds (float) of an RFC 3339 UTC time such as 2026-01-02T03:04:05.678Z."""
+    whole, _, frac = s.rstrip("Z").partition(".")
+    return calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S")) + (float("0." + frac) if frac else 0.0)
 
 
 # ---- a real Loki client payload: protobuf PushRequest, snappy-compressed --------------------------
@@ -82,6 +91,21 @@ def snappy_literal(data):
         out.append((len(chunk) - 1) << 2)
         out += chunk
     return bytes(out)
+
+
+# A runbook that matches on a log pattern (on top of the example company).
+LOG_RUNBOOK = """runbooks:
+  - id: coupon-rollback
+    title: Roll back the coupon service change
+    when: { services: [checkout], log_patterns: ["NullPointerException in CartService\\\\.applyCoupon"] }
+    steps:
+      - { id: rollback, kind: manual, category: diagnostic, risk: low, instructions: "Roll back the last deploy." }
+  - id: payments-only
+    title: Matches the same text, but only for payments
+    when: { services: [payments], log_patterns: ["NullPointerException"] }
+    steps:
+      - { id: look, kind: manual, category: diagnostic, risk: low, instructions: "Look." }
+"""
 
 
 class LokiPush(ServerTestCase):
@@ -189,6 +213,16 @@ class DeploymentScenario(ServerTestCase):
     template surges. The incident shows both, with their first-seen times, and its timeline says so;
     the miner's state survives a SIGKILL."""
 
+    def new_server(self, **kw):
+        cfg = os.path.join(self.tmp, "config")
+        if not os.path.isdir(cfg):
+            shutil.copytree(EXAMPLE_CONFIG, cfg)
+            with open(os.path.join(cfg, "zz-log-runbooks.yaml"), "w") as f:
+                f.write(LOG_RUNBOOK)
+        s = Server(self.data, config_dir=cfg, **kw).start()
+        self.servers.append(s)
+        return s
+
     def send(self, entries):
         st, resp, _ = self.server.request("POST", "/api/v1/logs", {"service": "checkout", "entries": entries},
                                           token=self.token)
@@ -249,6 +283,12 @@ class DeploymentScenario(ServerTestCase):
         self.assertGreaterEqual(gw["peak_per_min"], 25)
         orders = by_text["order <*> placed by user <*> total <*> EUR"]
         self.assertFalse(orders["new"] or orders["surging"] or orders["error"])
+        # Runbook matching on log patterns: the coupon runbook matches the new template on checkout;
+        # the payments runbook names the same text but another service.
+        self.assertEqual([r["runbook"] for r in got["runbooks"]], ["coupon-rollback"], got["runbooks"])
+        self.assertEqual(got["runbooks"][0]["matches"][0]["template_id"], npe["template_id"])
+        self.assertEqual(got["services"], ["checkout"])
+        self.assertEqual(got["from"], iso(parse_iso(inc["created_at"]) - 30 * 60))  # incident_lookback
         # Errors first, the anomalous ones ahead of the steady ones.
         self.assertEqual({got["patterns"][0]["template"], got["patterns"][1]["template"]},
                          {npe["template"], gw["template"]})
@@ -289,6 +329,67 @@ class DeploymentScenario(ServerTestCase):
         self.assertEqual(count[npe["template"]], {t["template"]: t["count"] for t in before["templates"]}[npe["template"]] + 1)
 
 
+LOKI_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loki_client")
+
+
+def loki_client_ready():
+    """Installs the pinned pino + pino-loki (npm ci) once; returns the error text if that fails."""
+    if os.path.isdir(os.path.join(LOKI_CLIENT, "node_modules", "pino-loki")):
+        return None
+    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LOKI_CLIENT,
+                       capture_output=True, text=True, timeout=300)
+    return None if r.returncode == 0 else r.stdout + r.stderr
+
+
+class RealLokiClient(ServerTestCase):
+    """pino-loki, a Loki client used by Node services, pushes to Firebreak as it would to Loki."""
+
+    def run_client(self, records, token):
+        err = loki_client_ready()
+        self.assertIsNone(err, "cannot install the Loki client test tool: %s" % err)
+        data = "".join(json.dumps(r) + "\n" for r in records)
+        return subprocess.run(["node", os.path.join(LOKI_CLIENT, "push.mjs"), self.server.url + "/", token],
+                              input=data, capture_output=True, text=True, timeout=120)
+
+    def test_pino_loki_pushes_are_mined_by_service_label(self):
+        records = []
+        for i in range(40):
+            records.append({"level": "info", "service": "checkout",
+                            "msg": "cart %d checked out with %d items" % (1000 + i, i % 7 + 1)})
+        for i in range(12):
+            records.append({"level": "error", "service": "checkout", "meta": {"trace_id": "t%04d" % i},
+                            "msg": "payment gateway timeout after %d ms" % (3000 + i)})
+        for i in range(5):
+            records.append({"level": "warn", "service": "payments", "msg": "retrying charge %d" % i})
+        records.append({"level": "info", "service": "no-such-service", "msg": "dropped, unknown service"})
+        r = self.run_client(records, self.token)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "sent %d" % len(records))
+        self.assertNotIn("error", r.stderr.lower(), r.stderr)
+
+        st, got, _ = self.server.request("GET", "/api/v1/logs/templates?service=checkout&since=1h", token=self.token)
+        self.assertEqual(st, 200, got)
+        t = {x["template"]: x for x in got["templates"]}
+        self.assertEqual(set(t), {"cart <*> checked out with <*> items", "payment gateway timeout after <*> ms"}, t)
+        self.assertEqual(t["cart <*> checked out with <*> items"]["count"], 40)
+        timeout = t["payment gateway timeout after <*> ms"]
+        self.assertEqual((timeout["count"], timeout["error_lines"], timeout["error"]), (12, 12, True))
+        st, got, _ = self.server.request("GET", "/api/v1/logs/templates?service=payments&since=1h", token=self.token)
+        self.assertEqual([(x["template"], x["count"]) for x in got["templates"]], [("retrying charge <*>", 5)])
+        # Exemplars keep the structured metadata as labels.
+        st, pats, _ = self.server.request("GET", "/api/v1/logs/patterns?service=checkout&since=1h&errors=1",
+                                          token=self.token)
+        self.assertEqual(st, 200, pats)
+        ex = pats["patterns"][0]["exemplars"][0]
+        self.assertEqual(ex["labels"].get("service"), "checkout", ex)
+        self.assertTrue(ex["labels"].get("trace_id", "").startswith("t"), ex)
+
+    def test_a_bad_credential_is_refused_and_nothing_is_stored(self):
+        r = self.run_client([{"level": "error", "service": "checkout", "msg": "boom"}], "fbt_nope_nope")
+        self.assertIn("unknown token", r.stderr)
+        self.assertEqual(sum(log_counts(self.data).values()), 0)
+
+
 class LogsCli(ServerTestCase):
     def test_mine_prints_templates_and_writes_assignments(self):
         out_csv = os.path.join(self.tmp, "assign.csv")
@@ -319,6 +420,30 @@ class LogsCli(ServerTestCase):
         r = run_cli("logs", "mine", HDFS, "--format", "<Date> <Time")
         self.assertEqual(r.returncode, 1)
         self.assertIn("unterminated field", r.stderr)
+
+    def test_mine_endpoint_mines_posted_lines_and_stores_nothing(self):
+        with open(HDFS, encoding="utf-8") as f:
+            lines = [l.rstrip("\r\n") for l in f][:500]
+        st, got, _ = self.server.request("POST", "/api/v1/logs/mine",
+                                         {"lines": lines, "format": HDFS_FORMAT, "limit": 3}, token=self.token)
+        self.assertEqual(st, 200, got)
+        self.assertEqual(got["lines"], 500)
+        self.assertEqual(len(got["templates"]), 3)
+        self.assertGreater(got["templates_total"], 3)
+        counts = [t["count"] for t in got["templates"]]
+        self.assertEqual(counts, sorted(counts, reverse=True))
+        # The same lines through the CLI give the same top templates.
+        r = run_cli("logs", "mine", "-", "--format", HDFS_FORMAT, "--top", "3", "--json", input="\n".join(lines) + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([(t["template"], t["count"]) for t in json.loads(r.stdout)["templates"]],
+                         [(t["template"], t["count"]) for t in got["templates"]])
+        for body, fld in (({"lines": "one line"}, "lines"), ({"lines": [1]}, "lines"),
+                          ({"lines": [], "colour": 1}, "colour"), ({"lines": [], "format": "<Date"}, "format"),
+                          ({"lines": [], "limit": 0}, "limit")):
+            st, err, _ = self.server.request("POST", "/api/v1/logs/mine", body, token=self.token)
+            self.assertEqual(st, 400, (body, err))
+            self.assertEqual(err["error"]["field"], fld, err)
+        self.assertEqual(sum(log_counts(self.data).values()), 0, "mining posted lines stores nothing")
 
     def test_import_then_templates_and_patterns(self):
         env = {"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token}
