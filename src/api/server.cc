@@ -41,6 +41,7 @@ void Server::RegisterAll() {
   RegisterIncidentRoutes(*this);
   RegisterAuditRoutes(*this);
   RegisterLogRoutes(*this);
+  RegisterPagingRoutes(*this);
   RegisterGraphRoutes(*this);
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "store/log_repo.h"
+#include "store/paging_repos.h"
 #include "store/repos.h"
 #include "store/sqlite.h"
 
@@ -36,6 +37,9 @@ class Tx {
   MetaRepo meta() { return MetaRepo(*conn_); }
   ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
   LogRepo logs() { return LogRepo(*conn_); }
+  EscalationRepo escalations() { return EscalationRepo(*conn_); }
+  OutboxRepo outbox() { return OutboxRepo(*conn_); }
+  ActionLinkRepo action_links() { return ActionLinkRepo(*conn_); }
   // The connection, for repositories of other modules' tables (store/ only).
   Conn& conn() { return *conn_; }
 
