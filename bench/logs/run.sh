@@ -34,8 +34,8 @@ best() {  # best wall time in seconds of N runs of a command
   local best=""
   for _ in $(seq "$n"); do
     local t
-    t=$( { /usr/bin/time -f '%e %M' "$@" > /dev/null 2> /dev/null; } 2>&1 | tail -1 )
-    t=${t%% *}
+    /usr/bin/time -o "$out/time.txt" -f '%e' "$@" > /dev/null 2> /dev/null
+    t=$(tail -1 "$out/time.txt")
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$t; fi
   done
   echo "$best"
@@ -46,14 +46,17 @@ floor=$(best 3 wc -l "$big")
 # Mining, twice: wall seconds, CPU seconds (user + sys: what one core spent, which stays meaningful
 # on a shared, loaded machine) and max RSS (KB). The better run counts.
 mine_once() {
-  { /usr/bin/time -f '%e %U %S %M' "$bin" logs mine "$big" --no-progress --top 20 > "$out/templates.txt" 2> "$out/mine.err"; } 2>&1 | tail -1
+  /usr/bin/time -o "$out/time.txt" -f '%e %U %S %M' "$bin" logs mine "$big" --no-progress --top 20 \
+    > "$out/templates.txt" 2> "$out/mine.err"
+  tail -1 "$out/time.txt"
 }
 read -r w1 u1 s1 rss < <(mine_once)
 read -r w2 u2 s2 rss2 < <(mine_once)
 read -r mine cpu < <(awk -v a="$w1" -v b="$w2" -v c1="$u1" -v d1="$s1" -v c2="$u2" -v d2="$s2" \
   'BEGIN{ if (a<=b) print a, c1+d1; else print b, c2+d2 }')
 [ "$rss2" -gt "$rss" ] && rss=$rss2
-read -r wc_cpu < <( { /usr/bin/time -f '%U %S' wc -l "$big" > /dev/null; } 2>&1 | tail -1 | awk '{print $1+$2}')
+/usr/bin/time -o "$out/time.txt" -f '%U %S' wc -l "$big" > /dev/null
+wc_cpu=$(tail -1 "$out/time.txt" | awk '{print $1+$2}')
 
 awk -v bytes="$bytes" -v lines="$lines" -v floor="$floor" -v mine="$mine" -v cpu="$cpu" -v wccpu="$wc_cpu" -v rss="$rss" 'BEGIN {
   printf "input:  %.2f GB, %d lines (loghub-2k x %d)\n", bytes/1e9, lines, lines/20000

@@ -42,6 +42,8 @@ struct LogSettings {
   double surge_z = 4.0;
   double surge_ratio = 3.0;
   int surge_min_count = 5;
+};
+
 // Paging: how escalations and notifications behave (`settings.paging`).
 struct PagingSettings {
   // A page later than its deadline by more than this is marked late; the stale-escalation auditor

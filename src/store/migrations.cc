@@ -121,6 +121,7 @@ CREATE TABLE action_links (
   used_at     INTEGER NOT NULL,
   remote      TEXT NOT NULL DEFAULT ''
 );
+)sql"},
       {40, "log_patterns", R"sql(
 CREATE TABLE log_families (
   id      INTEGER PRIMARY KEY,
