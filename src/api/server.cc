@@ -41,6 +41,7 @@ void Server::RegisterAll() {
   RegisterIncidentRoutes(*this);
   RegisterAuditRoutes(*this);
   RegisterAlertRoutes(*this);
+  RegisterLogRoutes(*this);
   RegisterPagingRoutes(*this);
   RegisterGraphRoutes(*this);
   RegisterRunbookRoutes(*this);

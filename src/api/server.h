@@ -59,6 +59,7 @@ void RegisterSystemRoutes(Server& s);
 void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
 void RegisterAlertRoutes(Server& s);
+void RegisterLogRoutes(Server& s);
 void RegisterPagingRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
 void RegisterRunbookRoutes(Server& s);

@@ -57,6 +57,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
           return tx->incidents().List(f);
         });
   }
+  FB_TRY(a->OpenLogs());
   return a;
 }
 
@@ -282,6 +283,12 @@ void App::RefreshGauges() {
       metrics_.GetGauge("firebreak_incidents", "Incidents by state", {{"state", name}})
           .Set(it == counts->end() ? 0 : static_cast<double>(it->second));
     }
+  }
+  if (logs_) {
+    metrics_.GetGauge("firebreak_log_templates", "Log templates held in memory (all services)")
+        .Set(static_cast<double>(logs_->templates_in_memory()));
+    metrics_.GetGauge("firebreak_log_services", "Services with mined logs in memory")
+        .Set(static_cast<double>(logs_->services_in_memory()));
   }
   if (pager_) pager_->RefreshGauges();
   auto s = engine_->stats();

@@ -28,6 +28,9 @@
 #include "engine/alerts.h"
 #include "engine/engine.h"
 #include "engine/incidents.h"
+#include "logs/ingest.h"
+#include "logs/patterns.h"
+#include "logs/service.h"
 #include "model/actor.h"
 #include "notify/links.h"
 #include "paging/pager.h"
@@ -48,6 +51,33 @@ struct AppOptions {
   std::string synchronous = "full";
   // Test only: run on a manual clock starting here, moved with AdjustClock (`serve --clock manual`).
   std::optional<core::TimePoint> manual_clock_start;
+};
+
+// Who sends logs: a token's principal, or an integration key's (then lines default to its service).
+struct IngestIdentity {
+  model::Principal principal;
+  std::string default_service;
+};
+
+struct LogIngestReport {
+  size_t accepted = 0;
+  size_t dropped = 0;  // lines without a known service
+  size_t new_templates = 0;
+  std::vector<std::string> incidents_noted;  // incidents whose timeline got a log pattern entry
+};
+
+// An incident's log window: its services, from `incident_lookback` before it was declared until it
+// resolved (or now).
+struct LogWindow {
+  core::TimePoint from{}, to{};
+  std::vector<std::string> services;
+};
+
+struct LogTemplateFilter {
+  std::string service;       // "" = all services
+  core::TimePoint since{};   // last seen at or after
+  int limit = 100;
+  bool errors_only = false;
 };
 
 // A token as handed to its owner exactly once.
@@ -88,6 +118,25 @@ class App {
   void SetImpact(const model::Principal& who, std::string id, ImpactRequest req, Callback<model::Incident> cb);
   void AddServices(const model::Principal& who, std::string id, ServicesRequest req,
                    Callback<model::Incident> cb);
+
+  // ---- logs (app/logs.cc) ----------------------------------------------------------------------
+  // Resolves the credential of a log sender: "Bearer <token>", "Basic <base64 user:token>", or an
+  // integration key in either place (lines then default to the integration's service).
+  Result<IngestIdentity> AuthenticateIngest(std::string_view authorization) const;
+  // Mines and stores log lines (needs write). When an error pattern is new or surging on a service
+  // with an open incident, the incident's timeline says so (once per incident and pattern).
+  void IngestLogs(const model::Principal& who, std::vector<logs::LogEntry> entries, Callback<LogIngestReport> cb);
+  Result<std::vector<store::LogTemplateRecord>> LogTemplates(const model::Principal& who,
+                                                             const LogTemplateFilter& f) const;
+  // Patterns of services in a window: new, surging and error templates with rates and exemplars.
+  Result<std::vector<logs::Pattern>> LogPatterns(const model::Principal& who, logs::PatternQuery q) const;
+  // The log patterns of an incident: its services, from `incident_lookback` before it was declared
+  // until it resolved (or now). The input for runbook matching on log patterns.
+  Result<std::vector<logs::Pattern>> IncidentLogPatterns(const model::Principal& who, std::string_view incident_id,
+                                                         bool errors_only = false, size_t limit = 20) const;
+  Result<LogWindow> IncidentLogWindow(const model::Principal& who, std::string_view incident_id) const;
+  // A PatternQuery with the configured baseline and surge settings.
+  logs::PatternQuery DefaultPatternQuery() const;
 
   // ---- queries --------------------------------------------------------------------------------
   Result<std::vector<model::Incident>> ListIncidents(const model::Principal& who,
@@ -192,8 +241,12 @@ class App {
   mutable std::mutex integrations_mu_;
   mutable const config::Config* integrations_of_ = nullptr;
   mutable std::map<std::string, model::Integration> integrations_;
+  std::unique_ptr<logs::LogService> logs_;
+  std::unique_ptr<engine::IncidentObserver> log_observer_;
   std::unique_ptr<paging::Pager> pager_;  // after engine_: destroyed first
   core::Registry metrics_;
+  friend class LogIncidentObserver;
+  Status OpenLogs();
   std::vector<config::Diagnostic> warnings_;
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
   std::unique_ptr<Runbooks> runbooks_;      // after engine_: its worker stops first

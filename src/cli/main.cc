@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   firebreak::cli::AddIncidentCommands(app, run);
   firebreak::cli::AddAuditCommands(app, run);
   firebreak::cli::AddAlertCommands(app, run);
+  firebreak::cli::AddLogsCommands(app, run);
   firebreak::cli::AddOncallCommands(app, run);
   firebreak::cli::AddGraphCommands(app, run);
   firebreak::cli::AddRunbookCommands(app, run);

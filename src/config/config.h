@@ -16,6 +16,34 @@
 
 namespace firebreak::config {
 
+// Log pattern mining (logs/): how lines are parsed, attributed and judged.
+struct LogSettings {
+  // Header format applied to ingested lines: "auto" (JSON objects and logfmt are recognized, anything
+  // else is the message), or any logs::LineParser spec.
+  std::string format = "auto";
+  // Stream labels (Loki) or fields (JSON lines) naming the service, first match wins.
+  std::vector<std::string> service_labels = {"service", "service_name", "app", "job"};
+  // Miner: similarity threshold, distinct values before a word becomes a variable, templates kept
+  // in memory per service, extra RE2 masks.
+  double similarity = 0.7;
+  int min_distinct = 3;
+  int max_templates = 5000;
+  std::vector<std::string> masks;
+  // Redacted example lines kept per template.
+  int exemplars = 5;
+  // Per-minute counts older than this are deleted.
+  core::Millis retention{std::chrono::hours(24 * 7)};
+  // Rates are compared with this much history before a window.
+  core::Millis baseline{std::chrono::hours(1)};
+  // An incident's log window starts this long before it was declared.
+  core::Millis incident_lookback{std::chrono::minutes(30)};
+  // A template surges when its rate is at least `surge_ratio` times its baseline median, `surge_z`
+  // robust deviations (MAD) above it, and it has at least `surge_min_count` lines in the window.
+  double surge_z = 4.0;
+  double surge_ratio = 3.0;
+  int surge_min_count = 5;
+};
+
 // Paging: how escalations and notifications behave (`settings.paging`).
 struct PagingSettings {
   // A page later than its deadline by more than this is marked late; the stale-escalation auditor
@@ -82,6 +110,7 @@ struct Settings {
     std::string sandbox;  // working directory of steps; empty = <data>/sandbox
     int64_t max_output_bytes = 64 * 1024;  // per stream of a step
   } runbooks;
+  LogSettings logs;
 
   model::SeverityPolicy For(model::Severity s) const;
 };

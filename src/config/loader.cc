@@ -1185,6 +1185,45 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       }
     }
   }
+  if (auto l = r.Get("logs", false)) {
+    MapReader lr(ctx, l, "settings.logs");
+    if (lr.ok()) {
+      auto& ls = s.logs;
+      ls.format = lr.StrOr("format", ls.format);
+      if (lr.Get("service_labels", false)) ls.service_labels = lr.StrList("service_labels");
+      if (auto v = lr.Num("similarity")) {
+        if (!(*v > 0 && *v <= 1)) lr.Err(lr.Get("similarity", false), "invalid-value", "similarity must be in (0, 1]");
+        else ls.similarity = *v;
+      }
+      auto int_in = [&](const char* key, int& field, int64_t lo, int64_t hi) {
+        if (auto v = lr.Int(key)) {
+          if (*v < lo || *v > hi)
+            lr.Err(lr.Get(key, false), "invalid-value",
+                   std::string(key) + " must be " + std::to_string(lo) + ".." + std::to_string(hi));
+          else field = static_cast<int>(*v);
+        }
+      };
+      int_in("min_distinct", ls.min_distinct, 2, 1000);
+      int_in("max_templates", ls.max_templates, 10, 1000000);
+      int_in("exemplars", ls.exemplars, 0, 100);
+      int_in("surge_min_count", ls.surge_min_count, 1, 1000000);
+      ls.masks = lr.StrList("masks");
+      for (size_t i = 0; i < ls.masks.size(); ++i) {
+        RE2::Options ro;
+        ro.set_log_errors(false);
+        RE2 re(ls.masks[i], ro);
+        if (!re.ok()) lr.Err(lr.Get("masks", false), "invalid-regex", "masks[" + std::to_string(i) + "]: " + re.error());
+      }
+      if (auto v = lr.Duration("retention")) ls.retention = *v;
+      if (auto v = lr.Duration("baseline")) ls.baseline = *v;
+      if (auto v = lr.Duration("incident_lookback")) ls.incident_lookback = *v;
+      if (auto v = lr.Num("surge_z")) ls.surge_z = *v;
+      if (auto v = lr.Num("surge_ratio")) ls.surge_ratio = *v;
+      if (ls.baseline < std::chrono::minutes(5)) lr.Err(l, "invalid-value", "baseline must be at least 5m");
+      if (ls.retention < std::chrono::hours(1)) lr.Err(l, "invalid-value", "retention must be at least 1h");
+      lr.Finish();
+    }
+  }
   if (auto d = r.Get("defense", false)) {
     MapReader dr(ctx, d, "settings.defense");
     if (dr.ok()) {

@@ -187,6 +187,54 @@ CREATE TABLE circuit_breakers (
   doc     TEXT NOT NULL                -- recent failures, trip and reset details
 );
 )sql"},
+      {40, "log_patterns", R"sql(
+CREATE TABLE log_families (
+  id      INTEGER PRIMARY KEY,
+  service TEXT NOT NULL,
+  doc     TEXT NOT NULL,               -- the miner's family document (logs::Miner)
+  active  INTEGER NOT NULL DEFAULT 1   -- 0 once evicted from memory
+);
+CREATE INDEX log_families_service ON log_families(service, active);
+CREATE TABLE log_templates (
+  id         INTEGER PRIMARY KEY,
+  service    TEXT NOT NULL,
+  family_id  INTEGER NOT NULL,
+  text       TEXT NOT NULL,
+  alias_of   INTEGER,                  -- merged into that template (counts belong to it)
+  count      INTEGER NOT NULL,
+  errors     INTEGER NOT NULL,         -- error-level lines
+  first_seen INTEGER NOT NULL,         -- Unix ms
+  last_seen  INTEGER NOT NULL,
+  doc        TEXT NOT NULL,            -- the miner's template document
+  active     INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX log_templates_service ON log_templates(service, last_seen);
+CREATE INDEX log_templates_alias ON log_templates(alias_of) WHERE alias_of IS NOT NULL;
+CREATE TABLE log_counts (              -- lines per template and minute
+  template_id INTEGER NOT NULL,
+  minute      INTEGER NOT NULL,        -- Unix minutes
+  count       INTEGER NOT NULL,
+  errors      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (template_id, minute)
+) WITHOUT ROWID;
+CREATE INDEX log_counts_minute ON log_counts(minute);
+CREATE TABLE log_exemplars (           -- a few redacted lines per template
+  id          INTEGER PRIMARY KEY,
+  template_id INTEGER NOT NULL,
+  time        INTEGER NOT NULL,
+  level       TEXT NOT NULL DEFAULT '',
+  line        TEXT NOT NULL,
+  labels      TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX log_exemplars_template ON log_exemplars(template_id, id);
+CREATE TABLE log_incident_marks (      -- patterns already reported on an incident's timeline
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  template_id INTEGER NOT NULL,
+  kind        TEXT NOT NULL,           -- new | surge
+  time        INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, template_id)
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "store/alert_repos.h"
+#include "store/log_repo.h"
 #include "store/paging_repos.h"
 #include "store/repos.h"
 #include "store/runbook_repo.h"
@@ -39,6 +40,7 @@ class Tx {
   ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
   AlertRepo alerts() { return AlertRepo(*conn_); }
   SilenceRepo silences() { return SilenceRepo(*conn_); }
+  LogRepo logs() { return LogRepo(*conn_); }
   EscalationRepo escalations() { return EscalationRepo(*conn_); }
   OutboxRepo outbox() { return OutboxRepo(*conn_); }
   ActionLinkRepo action_links() { return ActionLinkRepo(*conn_); }
