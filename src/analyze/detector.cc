@@ -16,11 +16,31 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   a_smooth_ = RateForHalflife(opt_.smooth_halflife);
   a_slow_ = RateForHalflife(opt_.scale_halflife * 5);
   peak_decay_ = 1 - RateForHalflife(opt_.peak_halflife);
+  a_calib_ = RateForHalflife(opt_.calib_halflife);
   a_novelty_ = opt_.novelty_halflife > 0 ? RateForHalflife(opt_.novelty_halflife) : 0;
 }
 
 double AnomalyDetector::Calibrated(Calib& c, double stat) {
   const double x = std::log1p(stat);
+  if (opt_.calib_mode == 1) {
+    // How rare a statistic this large has been on this series (decaying histogram, lazy decay:
+    // new counts weigh more and more; renormalised before the weights overflow).
+    const int bin = std::min(kCalBins - 1, static_cast<int>(x * 10));
+    double tail = 0;
+    for (int b = bin; b < kCalBins; ++b) tail += c.h[b];
+    const double p = (tail + 0.5 * c.weight) / (c.total + c.weight);
+    double u = -std::log(p) + opt_.calib_excess * std::max(0.0, x - c.max_x);
+    c.h[bin] += static_cast<float>(c.weight);
+    c.total += c.weight;
+    c.max_x = std::max(c.max_x * (1 - a_calib_), x);
+    c.weight /= 1 - a_calib_;
+    if (c.weight > 1e20) {
+      for (auto& v : c.h) v = static_cast<float>(v / c.weight);
+      c.total /= c.weight;
+      c.weight = 1;
+    }
+    return u / opt_.calib_scale;
+  }
   const double u = x - opt_.relative * c.q;
   c.q += opt_.quantile_rate * (x > c.q ? opt_.quantile : -(1 - opt_.quantile));
   return u;
@@ -146,7 +166,7 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
 
   out.surprise = u;
   if (n_ <= opt_.warmup) return out;
-  const double like = u > 0 ? 1.0 - std::exp(-u) : 0.0;
+  const double like = u > 0 ? 1.0 - std::exp(-2 * u) : 0.0;
 
   // An excursion is a run of elevated evidence; within it only new peaks are reported at full
   // strength, so a sustained anomaly yields one detection (its first, strongest points).

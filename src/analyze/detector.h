@@ -42,6 +42,11 @@ struct DetectorOptions {
   double quantile_rate = 0.05;
   // Weight of the calibrated vs raw evidence (1 = only relative to the series' own history).
   double relative = 1.0;
+  // calib_mode 1: tail probability from a decaying histogram of the statistic.
+  int calib_mode = 0;
+  double calib_halflife = 2000;
+  double calib_excess = 2.0;
+  double calib_scale = 4.0;
   // Excursions end after `quiet_samples` samples below `quiet_level` (calibrated units).
   double quiet_level = 0.0;
   int quiet_samples = 10;
@@ -83,15 +88,18 @@ class AnomalyDetector {
     std::array<uint8_t, N> seen{};
   };
   // A statistic's running high quantile (log domain).
+  static constexpr int kCalBins = 64;
   struct Calib {
     double q = 0;
+    std::array<float, kCalBins> h{};
+    double total = 0, weight = 1, max_x = 0;
   };
   template <int N>
   bool SeasonalStep(Seasonal<N>& m, int bin, double v, double eps, double* stat, double* expected);
   double Calibrated(Calib& c, double stat);
 
   DetectorOptions opt_;
-  double a_level_, a_scale_, a_smooth_, a_slow_, a_novelty_, peak_decay_;
+  double a_level_, a_scale_, a_smooth_, a_slow_, a_novelty_, peak_decay_, a_calib_;
   int64_t n_ = 0;
   double level_ = 0, level_scale_ = 0, vol_short_ = 0, slow_mean_ = 0, spread_ = 0;
   Seasonal<kDayBins> daily_;

@@ -36,6 +36,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   FB_ASSIGN_OR_RETURN(a->store_, store::Store::OpenDir(opt.data_dir, so));
   a->engine_ = std::make_unique<engine::Engine>(*a->store_, *a->clock_, loaded.config);
   FB_TRY(a->engine_->LoadTimers());
+  a->analysis_ = std::make_unique<Analysis>(*a->engine_, *a->store_, *a->clock_, a->metrics_);
+  FB_TRY(a->analysis_->Install());
   return a;
 }
 
@@ -43,6 +45,8 @@ App::~App() { Stop(); }
 
 void App::Start() { engine_->Start(); }
 void App::Stop() {
+  // The analysis worker first: a running analysis still records its result through the engine.
+  if (analysis_) analysis_->Stop();
   if (engine_) engine_->Stop();
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/analysis.h"
 #include "app/requests.h"
 #include "audit/audit.h"
 #include "config/config.h"
@@ -87,6 +88,9 @@ class App {
   Result<std::vector<model::AuditEntry>> Audit(const model::Principal& who, const store::AuditFilter& f) const;
   Result<audit::VerifyResult> VerifyAudit(const model::Principal& who) const;
 
+  // ---- automated investigation (metrics, anomalies, changes, root-cause hypotheses) ----
+  Analysis& analysis() { return *analysis_; }
+
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
   store::Store& store() { return *store_; }
@@ -108,6 +112,7 @@ class App {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Engine> engine_;
   core::Registry metrics_;
+  std::unique_ptr<Analysis> analysis_;
   std::vector<config::Diagnostic> warnings_;
 };
 

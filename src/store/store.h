@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/metrics_repo.h"
 #include "store/repos.h"
 #include "store/sqlite.h"
 
@@ -34,6 +35,8 @@ class Tx {
   TimerRepo timers() { return TimerRepo(*conn_); }
   MetaRepo meta() { return MetaRepo(*conn_); }
   ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
+  MetricRepo metrics() { return MetricRepo(*conn_); }
+  AnalysisRepo analyses() { return AnalysisRepo(*conn_); }
   // The connection, for repositories of other modules' tables (store/ only).
   Conn& conn() { return *conn_; }
 
