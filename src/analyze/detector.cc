@@ -60,9 +60,14 @@ bool AnomalyDetector::SeasonalStep(Seasonal<N>& m, int bin, double v, double eps
   *stat = std::fabs(m.smooth) / (m.smooth_scale + eps);
   m.level += a_level_ * 0.25 * (v - m.profile[bin] - m.level);
   m.profile[bin] += static_cast<float>(opt_.season_rate * (v - m.level - m.profile[bin]));
-  m.scale += a_scale_ * (std::min(std::fabs(e), 6 * (m.scale + eps)) - m.scale);
+  // Early on, the scale estimates average what they have seen (bias-corrected EWMA) instead of
+  // starting from zero, which would make every early residual look huge.
+  ++m.updates;
+  const double as = std::max(a_scale_, 1.0 / static_cast<double>(m.updates));
+  const bool clip = m.updates > 10;
+  m.scale += as * ((clip ? std::min(std::fabs(e), 6 * (m.scale + eps)) : std::fabs(e)) - m.scale);
   m.smooth_scale +=
-      a_scale_ * (std::min(std::fabs(m.smooth), 6 * (m.smooth_scale + eps)) - m.smooth_scale);
+      as * ((clip ? std::min(std::fabs(m.smooth), 6 * (m.smooth_scale + eps)) : std::fabs(m.smooth)) - m.smooth_scale);
   if (m.seen[bin] < 255) ++m.seen[bin];
   return m.seen[bin] > opt_.season_min_seen;
 }
@@ -88,11 +93,13 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   vol_short_ += a_smooth_ * (std::fabs(e) - vol_short_);
   const double vol = vol_short_ / (level_scale_ + eps);
   level_ += a_level_ * e;
-  level_scale_ += a_scale_ * (std::min(std::fabs(e), 6 * (level_scale_ + eps)) - level_scale_);
+  const double as = std::max(a_scale_, 1.0 / static_cast<double>(n_ - 1));
+  level_scale_ += as * ((n_ > 11 ? std::min(std::fabs(e), 6 * (level_scale_ + eps)) : std::fabs(e)) - level_scale_);
 
   const double dev_slow = v - slow_mean_;
-  slow_mean_ += a_slow_ * dev_slow;
-  spread_ += a_slow_ * (std::fabs(dev_slow) - spread_);
+  const double aw = std::max(a_slow_, 1.0 / static_cast<double>(n_));
+  slow_mean_ += aw * dev_slow;
+  spread_ += aw * (std::fabs(dev_slow) - spread_);
 
   double u = opt_.w_spike * Calibrated(c_spike_, spike);
   if (opt_.w_vol > 0) u = std::max(u, opt_.w_vol * Calibrated(c_vol_, vol));

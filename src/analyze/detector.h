@@ -39,7 +39,7 @@ struct DetectorOptions {
   // Calibration: each statistic is compared with its running `quantile` (log domain, moving by
   // `quantile_rate` per sample).
   double quantile = 0.995;
-  double quantile_rate = 0.05;
+  double quantile_rate = 0.1;
   // Weight of the calibrated vs raw evidence (1 = only relative to the series' own history).
   double relative = 1.0;
   // calib_mode 1: tail probability from a decaying histogram of the statistic.
@@ -84,6 +84,7 @@ class AnomalyDetector {
   template <int N>
   struct Seasonal {
     double level = 0, scale = 0, smooth = 0, smooth_scale = 0;
+    int64_t updates = 0;
     std::array<float, N> profile{};
     std::array<uint8_t, N> seen{};
   };

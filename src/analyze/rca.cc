@@ -268,6 +268,9 @@ std::vector<RankedChange> RankChanges(const std::vector<model::ChangeEvent>& cha
       continue;
     }
     const double time_factor = std::exp(-std::max<int64_t>(0, r.before_onset_ms) / kTau);
+    const bool on_anomalous = std::any_of(anomalies.begin(), anomalies.end(),
+                                          [&](const SeriesAnomaly& a) { return a.service == c.service; });
+    const bool on_affected = std::find(affected.begin(), affected.end(), c.service) != affected.end();
     int best = -1;
     for (const auto& t : targets) {
       const int d = c.service == t ? 0 : graph.Distance(c.service, t);
@@ -284,9 +287,10 @@ std::vector<RankedChange> RankChanges(const std::vector<model::ChangeEvent>& cha
     r.score = time_factor * dist_factor * (r.anomaly_after ? 1.0 : 0.5);
     std::string when = r.before_onset_ms >= 0 ? core::FormatDuration(core::Millis(r.before_onset_ms)) + " before the onset"
                                               : "at the onset";
-    r.reason = when + (best == 0   ? ", on an affected service"
-                       : best > 0  ? ", " + std::to_string(best) + " hop(s) from an affected service"
-                                   : ", service not in the dependency graph") +
+    r.reason = when + (on_anomalous  ? ", on an anomalous service"
+                       : on_affected ? ", on an affected service"
+                       : best > 0    ? ", " + std::to_string(best) + " hop(s) from an affected or anomalous service"
+                                     : ", service not in the dependency graph") +
                (r.anomaly_after ? ", anomalies began on it right after" : "");
     out.push_back(std::move(r));
   }

@@ -1,6 +1,11 @@
 // Automated investigation: metric push (JSON, Prometheus text exposition, CSV), stored series,
 // anomalies, change events, root-cause analyses of incidents, resource trends, error patterns.
 #include <algorithm>
+#include <atomic>
+#include <optional>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "analyze/decode.h"
 #include "api/server.h"
@@ -203,8 +208,55 @@ void RegisterAnalyzeRoutes(Server& s) {
     co_return ex.Respond(res, [](const app::StoredAnalysis& a) { return json::value(app::ToJson(a)); });
   });
 
+  // The latest analysis. `?wait=30s` waits (long poll) for one when there is none yet or for a
+  // newer one than `?after=ID`.
   r.Add(http::verb::get, "/api/v1/incidents/{id}/hypotheses", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto a = app.analysis().LatestAnalysis(*ex.principal, ex.Param("id"));
+    int64_t wait_ms = 0, after = 0;
+    if (auto w = Query(ex, "wait"); !w.empty()) {
+      auto d = core::ParseDuration(w);
+      if (!d || d->count() < 0 || d->count() > 600'000) {
+        auto e = Error{ErrorCode::kInvalidArgument, "wait must be a duration up to 10m", "wait"};
+        co_return ex.Fail(e);
+      }
+      wait_ms = d->count();
+    }
+    if (auto a = Query(ex, "after"); !a.empty()) after = std::atoll(a.c_str());
+    const std::string id = ex.Param("id");
+    auto ready = [&](const Result<app::StoredAnalysis>& a) {
+      return !(!a && a.error().code == ErrorCode::kNotFound && a.error().message.rfind("no analysis", 0) == 0) &&
+             !(a && a->id <= after);
+    };
+    if (wait_ms > 0) {
+      // Resolves once: when an analysis of this incident is recorded, when the wait ends, or at
+      // once if there already is one. Subscribing before looking means none is missed.
+      struct WaitState {
+        std::atomic<bool> fired{false};
+        int sub = 0;
+        std::optional<asio::steady_timer> timer;
+      };
+      auto exec = co_await asio::this_coro::executor;
+      auto state = std::make_shared<WaitState>();
+      auto p = *ex.principal;
+      auto start = [&app, &ready, state, id, wait_ms, exec, p](auto cb) {
+        auto fire = [state, cb]() mutable {
+          if (!state->fired.exchange(true)) cb(Result<bool>(true));
+        };
+        state->sub = app.engine().Subscribe([fire, id](const engine::Change& c) mutable {
+          if (c.topic == "analysis" && c.id == id) fire();
+        });
+        state->timer.emplace(exec, std::chrono::milliseconds(wait_ms));
+        state->timer->async_wait([fire](boost::system::error_code) mutable { fire(); });
+        if (ready(app.analysis().LatestAnalysis(p, id))) fire();
+      };
+      auto done = co_await Await<bool>(std::move(start));
+      (void)done;
+      app.engine().Unsubscribe(state->sub);
+    }
+    auto a = app.analysis().LatestAnalysis(*ex.principal, id);
+    if (a && a->id <= after) {
+      auto e = Error{ErrorCode::kNotFound, "no analysis newer than " + std::to_string(after) + " yet", "after"};
+      co_return ex.Fail(e);
+    }
     co_return ex.Respond(a, [](const app::StoredAnalysis& x) { return json::value(app::ToJson(x)); });
   });
 

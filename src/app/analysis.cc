@@ -79,7 +79,7 @@ std::string TimelineText(const analyze::RcaResult& r, const std::string& trigger
     if (!h.metric.empty()) text += " " + h.metric;
     for (const auto& e : h.evidence)
       if (e.type == "change") {
-        text += ", after " + e.text.substr(0, e.text.find(':'));
+        text += ", after change #" + std::to_string(e.change_id);
         break;
       }
   }
