@@ -20,7 +20,7 @@ namespace firebreak::analyze {
 struct FetchRequest {
   std::vector<std::string> services;
   int64_t from = 0, to = 0;  // Unix ms
-  int64_t step_ms = 15'000;  // resolution hint
+  int64_t step_ms = 0;  // coarsest resolution wanted (0 = the source's own)
 };
 
 struct FetchResult {
