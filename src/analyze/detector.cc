@@ -131,8 +131,15 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   spread_ += aw * (std::fabs(dev_slow) - spread_);
 
   double u = 0;  // no evidence unless a sub-detector finds some
-  if (opt_.w_spike > 0) u = std::max(u, opt_.w_spike * Calibrated(q_spike_, spike));
-  if (opt_.w_vol > 0) u = std::max(u, opt_.w_vol * Calibrated(q_vol_, vol));
+  const char* source = "";
+  auto consider = [&](double c, const char* name) {
+    if (c > u) {
+      u = c;
+      source = name;
+    }
+  };
+  if (opt_.w_spike > 0) consider(opt_.w_spike * Calibrated(q_spike_, spike), "spike");
+  if (opt_.w_vol > 0) consider(opt_.w_vol * Calibrated(q_vol_, vol), "volatility");
 
   // Seasonal pattern breaks. Bins are keyed by wall time, so gaps and irregular sampling keep
   // the phase.
@@ -144,37 +151,43 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
     double stat = 0;
     if (opt_.daily && SeasonalStep(daily_, day_bin, v, eps, &stat)) {
       const double c = Calibrated(q_daily_, stat);
-      if (daily_.scale < opt_.season_useful * spread_) u = std::max(u, opt_.w_season * c);
+      if (daily_.scale < opt_.season_useful * spread_) consider(opt_.w_season * c, "daily");
     }
     if (opt_.weekly) {
       const int week_bin = static_cast<int>(((day % 7) + 7 + 3) % 7) * kDayBins + day_bin;
       if (SeasonalStep(weekly_, week_bin, v, eps, &stat)) {
         const double c = Calibrated(q_weekly_, stat);
-        if (weekly_.scale < opt_.season_useful * spread_) u = std::max(u, opt_.w_season * c);
+        if (weekly_.scale < opt_.season_useful * spread_) consider(opt_.w_season * c, "weekly");
       }
     }
   }
 
   if (a_novelty_ > 0) {
+    const bool extreme = v < lo_ || v > hi_;
     const double novelty = Novelty(v);
-    if (opt_.w_novelty > 0) u = std::max(u, opt_.w_novelty * Calibrated(q_novelty_, novelty));
+    if (opt_.w_novelty > 0)
+      consider(opt_.w_novelty * Calibrated(q_novelty_, novelty), extreme ? "new_extreme" : "rare_value");
   } else {
     lo_ = std::min(lo_, v);
     hi_ = std::max(hi_, v);
   }
 
   out.surprise = u;
+  out.source = source;
   if (n_ <= opt_.warmup) return out;
   const double like = u > 0 ? 1.0 - std::exp(-2 * u) : 0.0;
 
   // Excursions: a run of samples with evidence, ended by `quiet_samples` without.
+  // The onset is the excursion's first sample with at least half the change-point evidence: weak
+  // evidence before it is the noise floor the excursion happened to start on.
   if (u > 0) {
     quiet_ = 0;
     if (!in_excursion_) {
       in_excursion_ = true;
-      run_start_ = t;
+      run_start_ = 0;
       reported_ = false;
     }
+    if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
   } else if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) {
     in_excursion_ = false;
   }
@@ -185,10 +198,19 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   } else {
     out.score = like * opt_.damp;
   }
-  if (in_excursion_ && !reported_ && like >= opt_.change_threshold) {
-    reported_ = true;
-    out.change_point = true;
-    out.onset = run_start_;
+  if (in_excursion_ && like >= opt_.change_threshold) {
+    if (!reported_) {
+      reported_ = true;
+      reported_like_ = like;
+      out.change_point = true;
+      out.onset = run_start_;
+    } else if (like >= reported_like_ + 0.2) {
+      // Much stronger evidence inside an open excursion (a real shift right after a noisy stretch
+      // that already opened one): a new change point starting here.
+      reported_like_ = like;
+      out.change_point = true;
+      out.onset = t;
+    }
   }
   return out;
 }

@@ -15,7 +15,8 @@
 //  3. A sustained excursion is reported once: a sample scores in full only when it beats the
 //     (decaying) peak of recent scores, later samples of the same excursion are damped. The first
 //     sample of an excursion whose score crosses `change_threshold` opens a change point with the
-//     excursion's onset time.
+//     excursion's onset time (its first sample with half that evidence); much stronger evidence later
+//     in the same excursion opens another.
 #pragma once
 
 #include <array>
@@ -64,6 +65,9 @@ struct DetectorOutput {
   double deviation = 0;       // (value - expected) / residual scale
   bool change_point = false;  // a change point opened at this sample
   int64_t onset = 0;          // when change_point: the first sample of the excursion (Unix ms)
+  // Which sub-detector gave the evidence: "spike", "volatility", "daily", "weekly",
+  // "new_extreme", "rare_value" (empty when none).
+  const char* source = "";
 };
 
 class AnomalyDetector {
@@ -106,6 +110,7 @@ class AnomalyDetector {
   // Excursion state.
   bool in_excursion_ = false;
   bool reported_ = false;
+  double reported_like_ = 0;
   int quiet_ = 0;
   double peak_ = 0;
   int64_t run_start_ = 0;

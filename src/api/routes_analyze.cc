@@ -2,6 +2,7 @@
 // anomalies, change events, root-cause analyses of incidents, resource trends, error patterns.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <optional>
 
 #include <boost/asio/redirect_error.hpp>
@@ -30,12 +31,21 @@ Result<std::optional<int64_t>> When(const Exchange& ex, const std::string& key, 
 }
 
 json::object AnomaliesJson(const app::AnomalyReport& r) {
-  json::array an, miss;
+  json::array an, miss, cps;
   for (const auto& a : r.anomalies) an.push_back(analyze::ToJson(a));
+  for (const auto& c : r.change_points)
+    cps.push_back({{"service", c.service},
+                   {"metric", c.metric},
+                   {"series", c.series},
+                   {"onset", core::FormatRfc3339(core::FromUnixMillis(c.onset))},
+                   {"detected_at", core::FormatRfc3339(core::FromUnixMillis(c.time))},
+                   {"score", std::round(c.score * 1000) / 1000},
+                   {"source", c.source}});
   for (const auto& m : r.missing) miss.emplace_back(m);
   return {{"from", core::FormatRfc3339(core::FromUnixMillis(r.from))},
           {"to", core::FormatRfc3339(core::FromUnixMillis(r.to))},
           {"anomalies", an},
+          {"change_points", cps},
           {"missing", miss}};
 }
 

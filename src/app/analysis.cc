@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "analyze/detector.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -523,6 +524,17 @@ Result<AnomalyReport> Analysis::MetricAnomalies(const model::Principal& who, con
   analyze::RcaOptions opt;
   opt.lookback_ms = Ms(cfg->analyze.lookback);
   auto fetched = FetchAll(services, rep.from - opt.lookback_ms, rep.to);
+  // The streaming detector over baseline and window: change points that open in the window.
+  for (const auto& s : fetched.series) {
+    analyze::AnomalyDetector d;
+    for (const auto& x : s.samples) {
+      auto o = d.Update(x.t, x.v);
+      if (o.change_point && x.t >= rep.from && x.t <= rep.to)
+        rep.change_points.push_back({s.service, s.metric, s.Key(), o.onset, x.t, o.score, o.source});
+    }
+  }
+  std::sort(rep.change_points.begin(), rep.change_points.end(),
+            [](const ChangePoint& a, const ChangePoint& b) { return a.onset < b.onset; });
   analyze::RcaInput in;
   in.series = std::move(fetched.series);
   in.from = rep.from;
@@ -530,6 +542,11 @@ Result<AnomalyReport> Analysis::MetricAnomalies(const model::Principal& who, con
   in.graph = CatalogGraph();
   auto res = analyze::RankRootCauses(in, opt);
   rep.anomalies = std::move(res.anomalies);
+  // A change point counts only on a series the baseline comparison confirms: on a short history
+  // the streaming detector alone still opens change points on plain noise.
+  std::set<std::string> confirmed;
+  for (const auto& a : rep.anomalies) confirmed.insert(a.series);
+  std::erase_if(rep.change_points, [&](const ChangePoint& c) { return !confirmed.count(c.series); });
   rep.missing = std::move(fetched.missing);
   for (auto& m : res.missing)
     if (m.find("dependency graph") == std::string::npos) rep.missing.push_back(std::move(m));

@@ -64,10 +64,21 @@ struct PushResult {
   size_t samples = 0;
 };
 
-// Metric anomalies of services in a window (get_metric_anomalies).
+// A change point the streaming detector found in a series.
+struct ChangePoint {
+  std::string service, metric, series;
+  int64_t onset = 0;  // first sample of the excursion (Unix ms)
+  int64_t time = 0;   // when the detector opened it
+  double score = 0;
+  std::string source;  // which sub-detector (new_extreme, daily, ...)
+};
+
+// Metric anomalies of services in a window (get_metric_anomalies): robust deviations from the
+// baseline, and the streaming detector's change points.
 struct AnomalyReport {
   int64_t from = 0, to = 0;
   std::vector<analyze::SeriesAnomaly> anomalies;
+  std::vector<ChangePoint> change_points;
   std::vector<std::string> missing;
 };
 

@@ -2,6 +2,7 @@
 change events, automatic root-cause hypotheses on a new incident (timeline, audit, CLI), bad
 input refused with the line or field named and nothing stored, the offline CLI, and a degraded
 answer when Prometheus is unreachable or too slow."""
+import calendar
 import json
 import os
 import random
@@ -207,6 +208,11 @@ class Investigation(AnalyzeServer):
         st, an, _ = self.req("GET", "/api/v1/anomalies?from=15m")
         self.assertEqual(st, 200)
         self.assertEqual({x["service"] for x in an["anomalies"]}, {"payments", "checkout", "web"})
+        # The streaming detector opened change points where the degradation began, on those only.
+        cps = {c["service"]: c for c in an["change_points"]}
+        self.assertEqual(set(cps), {"payments", "checkout", "web"}, an["change_points"])
+        onset = time.strptime(cps["payments"]["onset"][:19], "%Y-%m-%dT%H:%M:%S")
+        self.assertLess(abs(calendar.timegm(onset) - (now - 6 * 60)), 61, cps)
         st, err, _ = self.req("GET", "/api/v1/incidents/INC-99/hypotheses")
         self.assertEqual(st, 404)
 
