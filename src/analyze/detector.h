@@ -42,7 +42,7 @@ struct DetectorOptions {
   // series' spread (i.e. while the profile explains the series).
   double season_useful = 0.8;
   // Novelty histogram half-life in samples (0 disables novelty).
-  double novelty_halflife = 100000;
+  double novelty_halflife = 20000;
   // Calibration: each statistic is compared with its running `quantile` (log domain, moving by
   // `quantile_rate`).
   double quantile = 0.995;
@@ -50,7 +50,7 @@ struct DetectorOptions {
   // Excursions end after `quiet_samples` samples without evidence.
   int quiet_samples = 10;
   // Half-life, in samples, of the peak a score must beat to count in full; damping otherwise.
-  double peak_halflife = 50;
+  double peak_halflife = 800;
   double damp = 0.05;
   // Score at which an excursion opens a change point.
   double change_threshold = 0.6;

@@ -30,53 +30,6 @@ Result<std::optional<int64_t>> When(const Exchange& ex, const std::string& key, 
   return std::optional<int64_t>(t);
 }
 
-json::object AnomaliesJson(const app::AnomalyReport& r) {
-  json::array an, miss, cps;
-  for (const auto& a : r.anomalies) an.push_back(analyze::ToJson(a));
-  for (const auto& c : r.change_points)
-    cps.push_back({{"service", c.service},
-                   {"metric", c.metric},
-                   {"series", c.series},
-                   {"onset", core::FormatRfc3339(core::FromUnixMillis(c.onset))},
-                   {"detected_at", core::FormatRfc3339(core::FromUnixMillis(c.time))},
-                   {"score", std::round(c.score * 1000) / 1000},
-                   {"source", c.source}});
-  for (const auto& m : r.missing) miss.emplace_back(m);
-  return {{"from", core::FormatRfc3339(core::FromUnixMillis(r.from))},
-          {"to", core::FormatRfc3339(core::FromUnixMillis(r.to))},
-          {"anomalies", an},
-          {"change_points", cps},
-          {"missing", miss}};
-}
-
-json::object TrendsJson(const app::TrendReport& r) {
-  json::array tr, miss;
-  for (const auto& t : r.trends) tr.push_back(analyze::ToJson(t));
-  for (const auto& m : r.missing) miss.emplace_back(m);
-  return {{"horizon_seconds", r.horizon_ms / 1000}, {"trends", tr}, {"missing", miss}};
-}
-
-json::object ChangesJson(const app::ChangeReport& r) {
-  json::array arr;
-  if (r.ranked_against_incident)
-    for (const auto& c : r.ranked) arr.push_back(analyze::ToJson(c));
-  else
-    for (const auto& c : r.changes) arr.push_back(model::ToJson(c));
-  return {{"ranked", r.ranked_against_incident}, {"changes", arr}};
-}
-
-json::object PatternsJson(const app::ErrorPatternReport& r) {
-  json::array arr, miss;
-  for (const auto& p : r.patterns)
-    arr.push_back({{"service", p.service},
-                   {"pattern", p.pattern},
-                   {"count", p.count},
-                   {"baseline_rate", p.baseline_rate},
-                   {"first_seen", p.first_seen ? core::FormatRfc3339(core::FromUnixMillis(p.first_seen)) : ""}});
-  for (const auto& m : r.missing) miss.emplace_back(m);
-  return {{"patterns", arr}, {"missing", miss}};
-}
-
 }  // namespace
 
 void RegisterAnalyzeRoutes(Server& s) {
@@ -165,7 +118,7 @@ void RegisterAnalyzeRoutes(Server& s) {
       an.Async<app::AnomalyReport>([&an, p, service, f, t] { return an.MetricAnomalies(p, service, f, t); }, std::move(cb));
     };
     auto res = co_await Await<app::AnomalyReport>(std::move(start));
-    co_return ex.Respond(res, AnomaliesJson);
+    co_return ex.Respond(res, [](const app::AnomalyReport& x) { return json::value(app::ToJson(x)); });
   });
 
   r.Add(http::verb::get, "/api/v1/trends", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
@@ -185,7 +138,7 @@ void RegisterAnalyzeRoutes(Server& s) {
       an.Async<app::TrendReport>([&an, p, service, horizon] { return an.ResourceTrends(p, service, horizon); }, std::move(cb));
     };
     auto res = co_await Await<app::TrendReport>(std::move(start));
-    co_return ex.Respond(res, TrendsJson);
+    co_return ex.Respond(res, [](const app::TrendReport& x) { return json::value(app::ToJson(x)); });
   });
 
   r.Add(http::verb::post, "/api/v1/changes", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
@@ -206,7 +159,7 @@ void RegisterAnalyzeRoutes(Server& s) {
     auto to = When(ex, "to", now);
     if (!to) co_return ex.Fail(to.error());
     auto rep = app.analysis().RecentChanges(*ex.principal, Query(ex, "service"), *from, *to, Query(ex, "incident"));
-    co_return ex.Respond(rep, ChangesJson);
+    co_return ex.Respond(rep, [](const app::ChangeReport& x) { return json::value(app::ToJson(x)); });
   });
 
   r.Add(http::verb::post, "/api/v1/incidents/{id}/analyze", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
@@ -277,7 +230,7 @@ void RegisterAnalyzeRoutes(Server& s) {
     auto to = When(ex, "to", now);
     if (!to) co_return ex.Fail(to.error());
     auto rep = app.analysis().ErrorPatterns(*ex.principal, Query(ex, "service"), *from, *to);
-    co_return ex.Respond(rep, PatternsJson);
+    co_return ex.Respond(rep, [](const app::ErrorPatternReport& x) { return json::value(app::ToJson(x)); });
   });
 }
 

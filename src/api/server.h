@@ -59,5 +59,6 @@ void RegisterSystemRoutes(Server& s);
 void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
 void RegisterAnalyzeRoutes(Server& s);
+void RegisterGraphRoutes(Server& s);
 
 }  // namespace firebreak::api

@@ -107,6 +107,12 @@ Result<model::ChangeEvent> DecodeChangeEvent(const boost::json::value& body);
 // ("15m", "2h").
 Result<int64_t> ParseWhen(std::string_view s, int64_t now_ms, const std::string& field);
 
+// JSON encoders shared by the HTTP API and the MCP tools (analysis_tools.cc).
+boost::json::object ToJson(const AnomalyReport& r);
+boost::json::object ToJson(const TrendReport& r);
+boost::json::object ToJson(const ChangeReport& r);
+boost::json::object ToJson(const ErrorPatternReport& r);
+
 class Analysis final : public engine::IncidentObserver {
  public:
   Analysis(engine::Engine& engine, store::Store& store, const core::Clock& clock, core::Registry& metrics);
@@ -143,6 +149,21 @@ class Analysis final : public engine::IncidentObserver {
   Result<std::vector<store::MetricSeriesRecord>> ListSeries(const model::Principal& who, const std::string& service) const;
   Result<std::vector<store::MetricPoint>> QuerySeries(const model::Principal& who, int64_t series_id, int64_t from,
                                                       int64_t to) const;
+
+  // ---- read-only tool calls (JSON arguments in, JSON out; MCP tools wrap these) ----
+  // Unknown arguments are errors naming the field; times are RFC 3339, Unix seconds or a duration
+  // ago ("15m"). get_metric_anomalies and get_resource_trends may wait on Prometheus: call them
+  // through Async from an I/O thread.
+  // {"incident"} -> the latest stored analysis (hypotheses with evidence, ranked changes, missing).
+  Result<boost::json::object> GetRootCauseHypotheses(const model::Principal& who, const boost::json::value& req) const;
+  // {"service"?, "from"?, "to"?} -> anomalies, change points, missing.
+  Result<boost::json::object> GetMetricAnomalies(const model::Principal& who, const boost::json::value& req);
+  // {"service"?, "from"?, "to"?, "incident"?} -> changes (ranked against the incident if given).
+  Result<boost::json::object> GetRecentChanges(const model::Principal& who, const boost::json::value& req);
+  // {"service", "from"?, "to"?} -> error log patterns (needs a LogPatternSource).
+  Result<boost::json::object> GetErrorPatterns(const model::Principal& who, const boost::json::value& req);
+  // {"service"?, "horizon"?} -> time-to-exhaustion forecasts under the horizon.
+  Result<boost::json::object> GetResourceTrends(const model::Principal& who, const boost::json::value& req);
 
   // Runs `fn` on the analysis worker and hands its result to `cb` there (for queries that may
   // wait on Prometheus: front ends must not block their I/O threads).
@@ -183,5 +204,18 @@ class Analysis final : public engine::IncidentObserver {
   bool stop_ = false;
   std::thread worker_;
 };
+
+// The read-only tools for an MCP server: name, description, JSON Schema of the arguments, and
+// whether the call may wait on Prometheus (run it off the I/O thread).
+struct AnalysisTool {
+  std::string name;
+  std::string description;
+  boost::json::object input_schema;
+  bool may_block = false;
+};
+const std::vector<AnalysisTool>& AnalysisTools();
+// Calls a tool of AnalysisTools() by name (not_found for an unknown name).
+Result<boost::json::object> CallAnalysisTool(Analysis& a, const model::Principal& who, std::string_view name,
+                                             const boost::json::value& args);
 
 }  // namespace firebreak::app

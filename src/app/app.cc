@@ -38,12 +38,27 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   FB_TRY(a->engine_->LoadTimers());
   a->analysis_ = std::make_unique<Analysis>(*a->engine_, *a->store_, *a->clock_, a->metrics_);
   FB_TRY(a->analysis_->Install());
+  {
+    App* self = a.get();
+    a->resilience_ = std::make_unique<Resilience>(
+        [self] { return self->engine_->config(); }, *a->clock_,
+        [self]() -> Result<std::vector<model::Incident>> {
+          FB_ASSIGN_OR_RETURN(auto tx, self->store_->BeginRead());
+          store::IncidentFilter f;
+          f.open_only = true;
+          f.limit = 1000;
+          return tx->incidents().List(f);
+        });
+  }
   return a;
 }
 
 App::~App() { Stop(); }
 
-void App::Start() { engine_->Start(); }
+void App::Start() {
+  engine_->Start();
+  resilience_->StartPrecompute();
+}
 void App::Stop() {
   // The analysis worker first: a running analysis still records its result through the engine.
   if (analysis_) analysis_->Stop();

@@ -15,6 +15,7 @@
 
 #include "app/analysis.h"
 #include "app/requests.h"
+#include "app/resilience.h"
 #include "audit/audit.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -90,6 +91,9 @@ class App {
 
   // ---- automated investigation (metrics, anomalies, changes, root-cause hypotheses) ----
   Analysis& analysis() { return *analysis_; }
+  // ---- resilience analytics (service graph, N-1/N-2, cascades, shedding, fallbacks) -------------
+  // Read-only queries over the current config's service graph (see app/resilience.h).
+  Resilience& resilience() { return *resilience_; }
 
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
@@ -114,6 +118,7 @@ class App {
   core::Registry metrics_;
   std::unique_ptr<Analysis> analysis_;
   std::vector<config::Diagnostic> warnings_;
+  std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
 };
 
 // Runs an async command and waits for its result (CLI, MCP stdio, tests). Must not be called on the

@@ -78,7 +78,7 @@ CREATE INDEX change_events_time ON change_events(time);
 CREATE INDEX change_events_service ON change_events(service, time);
 CREATE UNIQUE INDEX change_events_dedup ON change_events(dedup_key) WHERE dedup_key IS NOT NULL;
 )sql"},
-      {3, "metrics_and_analyses", R"sql(
+      {70, "metrics_and_analyses", R"sql(
 CREATE TABLE metric_series (
   id      INTEGER PRIMARY KEY,
   service TEXT NOT NULL,
