@@ -41,6 +41,7 @@ void Server::RegisterAll() {
   RegisterIncidentRoutes(*this);
   RegisterAuditRoutes(*this);
   RegisterAnalyzeRoutes(*this);
+  RegisterPagingRoutes(*this);
   RegisterGraphRoutes(*this);
 }
 

@@ -59,6 +59,7 @@ void RegisterSystemRoutes(Server& s);
 void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
 void RegisterAnalyzeRoutes(Server& s);
+void RegisterPagingRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
 
 }  // namespace firebreak::api

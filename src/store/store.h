@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "store/metrics_repo.h"
+#include "store/paging_repos.h"
 #include "store/repos.h"
 #include "store/sqlite.h"
 
@@ -37,6 +38,9 @@ class Tx {
   ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
   MetricRepo metrics() { return MetricRepo(*conn_); }
   AnalysisRepo analyses() { return AnalysisRepo(*conn_); }
+  EscalationRepo escalations() { return EscalationRepo(*conn_); }
+  OutboxRepo outbox() { return OutboxRepo(*conn_); }
+  ActionLinkRepo action_links() { return ActionLinkRepo(*conn_); }
   // The connection, for repositories of other modules' tables (store/ only).
   Conn& conn() { return *conn_; }
 
