@@ -550,7 +550,8 @@ TEST(PrometheusTest, UnreachableServerIsADegradedAnswer) {
   PrometheusOptions o;
   o.url = "http://127.0.0.1:1";  // nothing listens on port 1
   o.queries = {{"latency", "up"}, {"errors", "up"}};
-  PrometheusSource src(o);
+  core::RealClock clock;
+  PrometheusSource src(o, clock);
   FetchRequest req;
   req.services = {"a", "b"};
   req.from = kT0;

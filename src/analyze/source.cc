@@ -111,7 +111,7 @@ FetchResult PrometheusSource::Fetch(const FetchRequest& req) {
   }
   std::string base = opt_.url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = clock_.Steady();
   // Prometheus allows at most 11000 points per series: widen the step for long ranges.
   int64_t step = std::max<int64_t>(opt_.step_ms, req.step_ms);
   const int64_t span = std::max<int64_t>(0, req.to - req.from);
@@ -121,7 +121,7 @@ FetchResult PrometheusSource::Fetch(const FetchRequest& req) {
   bool unreachable = false;
   for (const auto& service : req.services) {
     for (const auto& [name, tmpl] : QueriesFor(service)) {
-      const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+      const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - start).count();
       if (unreachable || elapsed >= opt_.budget_ms) {
         ++skipped;
         continue;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analyze/series.h"
+#include "core/clock.h"
 #include "core/result.h"
 
 namespace firebreak::analyze {
@@ -62,7 +63,8 @@ struct PrometheusOptions {
 // named after the query; their labels (without __name__ and service) tell them apart.
 class PrometheusSource final : public MetricsSource {
  public:
-  explicit PrometheusSource(PrometheusOptions opt) : opt_(std::move(opt)) {}
+  // `clock` measures the per-fetch budget (its monotonic time).
+  PrometheusSource(PrometheusOptions opt, const core::Clock& clock) : opt_(std::move(opt)), clock_(clock) {}
   std::string Name() const override { return "prometheus"; }
   FetchResult Fetch(const FetchRequest& req) override;
   // The queries run for `service`: defaults overridden/extended by the service's own.
@@ -70,6 +72,7 @@ class PrometheusSource final : public MetricsSource {
 
  private:
   PrometheusOptions opt_;
+  const core::Clock& clock_;
 };
 
 // Parses a Prometheus query_range response into series for `service` named `metric`.

@@ -259,7 +259,7 @@ std::vector<std::unique_ptr<analyze::MetricsSource>> Analysis::Sources() const {
     o.service_queries = p.services;
     if (!p.bearer_token_env.empty())
       if (const char* tok = std::getenv(p.bearer_token_env.c_str())) o.bearer_token = tok;
-    out.push_back(std::make_unique<analyze::PrometheusSource>(std::move(o)));
+    out.push_back(std::make_unique<analyze::PrometheusSource>(std::move(o), clock_));
   }
   out.push_back(std::make_unique<StoreSource>(store_));
   return out;
