@@ -121,6 +121,7 @@ CREATE TABLE action_links (
   used_at     INTEGER NOT NULL,
   remote      TEXT NOT NULL DEFAULT ''
 );
+)sql"},
       {70, "metrics_and_analyses", R"sql(
 CREATE TABLE metric_series (
   id      INTEGER PRIMARY KEY,
