@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/alert_requests.h"
+#include "app/analysis.h"
 #include "app/requests.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -15,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   (void)core::ParseRfc3339(in);
   (void)core::ParseDuration(in);
+  (void)app::ParseWhen(in, 1'700'000'000'000, "from");
   auto v = core::ParseJson(in);
   if (!v) {
     if (v.error().message.empty()) __builtin_trap();
@@ -29,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(app::DecodeSeverity(*v));
   check(app::DecodeRole(*v));
   check(app::DecodeImpact(*v));
+  check(app::DecodeChangeEvent(*v));
   check(app::DecodeServices(*v));
   check(app::DecodeToken(*v));
   check(app::DecodeSilence(*v, core::FromUnixMillis(1'767'600'000'000)));

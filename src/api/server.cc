@@ -42,6 +42,7 @@ void Server::RegisterAll() {
   RegisterAuditRoutes(*this);
   RegisterAlertRoutes(*this);
   RegisterLogRoutes(*this);
+  RegisterAnalyzeRoutes(*this);
   RegisterPagingRoutes(*this);
   RegisterGraphRoutes(*this);
   RegisterRunbookRoutes(*this);

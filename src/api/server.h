@@ -60,6 +60,7 @@ void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
 void RegisterAlertRoutes(Server& s);
 void RegisterLogRoutes(Server& s);
+void RegisterAnalyzeRoutes(Server& s);
 void RegisterPagingRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
 void RegisterRunbookRoutes(Server& s);

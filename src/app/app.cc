@@ -45,6 +45,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   FB_TRY(a->engine_->LoadTimers());
   a->alerts_ = std::make_unique<engine::AlertPipeline>(*a->engine_);
   FB_TRY(a->alerts_->Load());
+  a->analysis_ = std::make_unique<Analysis>(*a->engine_, *a->store_, *a->clock_, a->metrics_);
+  FB_TRY(a->analysis_->Install());
   {
     App* self = a.get();
     a->resilience_ = std::make_unique<Resilience>(
@@ -71,6 +73,8 @@ void App::Start() {
 }
 void App::Stop() {
   if (runbooks_) runbooks_->Stop();
+  // The analysis worker first: a running analysis still records its result through the engine.
+  if (analysis_) analysis_->Stop();
   if (pager_) pager_->Stop();  // its last outcomes are recorded by the engine below
   if (engine_) engine_->Stop();
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/alert_requests.h"
+#include "app/analysis.h"
 #include "app/paging_requests.h"
 #include "app/requests.h"
 #include "app/resilience.h"
@@ -169,6 +170,8 @@ class App {
   Result<model::Silence> GetSilence(const model::Principal& who, std::string_view id) const;
   Result<std::vector<model::ChangeEvent>> ListChanges(const model::Principal& who, const ChangeFilter& f) const;
   engine::AlertPipeline& alerts() { return *alerts_; }
+  // ---- automated investigation (metrics, anomalies, changes, root-cause hypotheses) ----
+  Analysis& analysis() { return *analysis_; }
   // ---- on call, escalation and paging (app_paging.cc) -------------------------------------------
   // Who is on call: for a schedule, a service (its policy's tiers resolved to people), or every
   // schedule. The MCP tool get_oncall wraps this.
@@ -247,6 +250,7 @@ class App {
   core::Registry metrics_;
   friend class LogIncidentObserver;
   Status OpenLogs();
+  std::unique_ptr<Analysis> analysis_;
   std::vector<config::Diagnostic> warnings_;
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
   std::unique_ptr<Runbooks> runbooks_;      // after engine_: its worker stops first

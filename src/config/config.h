@@ -115,6 +115,40 @@ struct Settings {
   model::SeverityPolicy For(model::Severity s) const;
 };
 
+// Prometheus as a metrics source for analysis (`analyze.prometheus`).
+struct PrometheusSettings {
+  std::string url;  // empty = not used
+  core::Millis timeout{std::chrono::seconds(5)};  // per query
+  core::Millis budget{std::chrono::seconds(20)};  // all queries of one analysis
+  core::Millis step{std::chrono::seconds(15)};    // query_range resolution
+  std::string bearer_token_env;  // env var holding a bearer token
+  // Queries run for every service: name -> PromQL, `$service` replaced by the service id.
+  std::map<std::string, std::string> queries;
+  // Extra or overriding queries per service: service -> name -> PromQL.
+  std::map<std::string, std::map<std::string, std::string>> services;
+};
+
+// Automated investigation (`analyze:`): metrics retention, automatic root-cause analysis on
+// incidents, resource trends.
+struct AnalyzeSettings {
+  bool auto_analyze = true;  // analyse new incidents automatically
+  core::Millis delay{std::chrono::minutes(1)};         // after the incident opens
+  core::Millis rerun_every{std::chrono::minutes(10)};  // while it stays open (0 = never)
+  int max_runs = 3;
+  core::Millis lookback{std::chrono::hours(1)};        // baseline history before the window
+  core::Millis window_before{std::chrono::minutes(15)};  // window starts this long before opening
+  // Embedded metrics store.
+  core::Millis retention{std::chrono::hours(24 * 14)};
+  core::Millis raw_retention{std::chrono::hours(48)};
+  core::Millis rollup{std::chrono::minutes(5)};
+  // Resource trends: report resources forecast to run out within `trend_horizon`, fitted over
+  // the last `trend_window`; explicit limits per metric name.
+  core::Millis trend_horizon{std::chrono::hours(24)};
+  core::Millis trend_window{std::chrono::hours(6)};
+  std::map<std::string, double> trend_limits;
+  PrometheusSettings prometheus;
+};
+
 struct Config {
   std::string dir;
   std::vector<model::Service> services;
@@ -130,6 +164,7 @@ struct Config {
   std::vector<model::RedundancyGroup> redundancy_groups;
   std::vector<model::Scenario> scenarios;
   Settings settings;
+  AnalyzeSettings analyze;
 
   const model::Service* FindService(std::string_view id) const;
   const model::Team* FindTeam(std::string_view id) const;

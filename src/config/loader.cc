@@ -1240,6 +1240,90 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   r.Finish();
 }
 
+void DecodeAnalyze(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "analyze");
+  if (!r.ok()) return;
+  auto& a = cfg.analyze;
+  a.auto_analyze = r.Bool("auto").value_or(a.auto_analyze);
+  if (auto v = r.Duration("delay")) a.delay = *v;
+  if (auto v = r.Duration("rerun_every")) a.rerun_every = *v;
+  if (auto v = r.Int("max_runs")) {
+    if (*v < 1 || *v > 100) r.Err(r.Get("max_runs", false), "invalid-value", "max_runs must be 1..100");
+    else a.max_runs = static_cast<int>(*v);
+  }
+  if (auto v = r.Duration("lookback")) a.lookback = *v;
+  if (auto v = r.Duration("window_before")) a.window_before = *v;
+  if (a.lookback < std::chrono::minutes(5))
+    r.Err(r.Get("lookback", false), "invalid-value", "lookback must be at least 5m");
+  if (auto m = r.Get("metrics", false)) {
+    MapReader mr(ctx, m, "analyze.metrics");
+    if (mr.ok()) {
+      if (auto v = mr.Duration("retention")) a.retention = *v;
+      if (auto v = mr.Duration("raw_retention")) a.raw_retention = *v;
+      if (auto v = mr.Duration("rollup")) a.rollup = *v;
+      if (a.rollup < std::chrono::seconds(1) || a.raw_retention > a.retention ||
+          a.raw_retention < std::chrono::minutes(1))
+        mr.Err(m, "invalid-value", "need rollup >= 1s and 1m <= raw_retention <= retention");
+      mr.Finish();
+    }
+  }
+  if (auto t = r.Get("trends", false)) {
+    MapReader tr(ctx, t, "analyze.trends");
+    if (tr.ok()) {
+      if (auto v = tr.Duration("horizon")) a.trend_horizon = *v;
+      if (auto v = tr.Duration("window")) a.trend_window = *v;
+      if (auto l = tr.Get("limits", false)) {
+        if (!l.IsMap()) {
+          tr.Err(l, "invalid-type", "limits must be a mapping metric: number");
+        } else {
+          for (const auto& kv : l) {
+            try {
+              a.trend_limits[kv.first.Scalar()] = kv.second.as<double>();
+            } catch (const YAML::Exception&) {
+              tr.Err(kv.second, "invalid-type", "limit of '" + kv.first.Scalar() + "' must be a number");
+            }
+          }
+        }
+      }
+      tr.Finish();
+    }
+  }
+  if (auto p = r.Get("prometheus", false)) {
+    MapReader pr(ctx, p, "analyze.prometheus");
+    if (pr.ok()) {
+      auto& ps = a.prometheus;
+      ps.url = pr.StrOr("url", "");
+      if (!ps.url.empty() && ps.url.rfind("http://", 0) != 0 && ps.url.rfind("https://", 0) != 0)
+        pr.Err(pr.Get("url", false), "invalid-value", "url must start with http:// or https://");
+      if (auto v = pr.Duration("timeout")) ps.timeout = *v;
+      if (auto v = pr.Duration("budget")) ps.budget = *v;
+      if (auto v = pr.Duration("step")) ps.step = *v;
+      if (ps.step < core::Millis(100)) pr.Err(pr.Get("step", false), "invalid-value", "step must be at least 100ms");
+      ps.bearer_token_env = pr.StrOr("bearer_token_env", "");
+      ps.queries = pr.StrMap("queries");
+      if (auto sv = pr.Get("services", false)) {
+        if (!sv.IsMap()) {
+          pr.Err(sv, "invalid-type", "services must be a mapping service: {name: query}");
+        } else {
+          for (const auto& kv : sv) {
+            MapReader qr(ctx, kv.second, "analyze.prometheus.services." + kv.first.Scalar());
+            if (!qr.ok() || !kv.second.IsMap()) continue;
+            for (const auto& q : kv.second) {
+              if (!q.second.IsScalar()) {
+                qr.Err(q.second, "invalid-type", "query '" + q.first.Scalar() + "' must be a string");
+                continue;
+              }
+              ps.services[kv.first.Scalar()][q.first.Scalar()] = q.second.Scalar();
+            }
+          }
+        }
+      }
+      pr.Finish();
+    }
+  }
+  r.Finish();
+}
+
 // ---- link stage -----------------------------------------------------------------------------
 
 template <class V, class F>
@@ -1358,6 +1442,10 @@ void Link(Config& cfg, Diagnostics& d) {
         d.Error(rb.loc, "undefined-service", "in runbook '" + rb.id + "': service '" + s + "' is not defined");
   }
   need_policy(model::SourceLoc{cfg.dir, 0, 0}, "settings", cfg.settings.default_escalation_policy);
+  for (const auto& [svc, queries] : cfg.analyze.prometheus.services)
+    if (!cfg.FindService(svc))
+      d.Error(model::SourceLoc{cfg.dir, 0, 0}, "undefined-service",
+              "in analyze.prometheus.services: service '" + svc + "' is not defined");
 
   // Redundancy groups: members are defined services, each in at most one group.
   std::map<std::string, std::string> group_of;
@@ -1439,6 +1527,10 @@ void DecodeFile(Ctx& ctx, const YAML::Node& root, Config& cfg) {
     const std::string& key = kv.first.Scalar();
     if (key == "settings") {
       DecodeSettings(ctx, kv.second, cfg);
+      continue;
+    }
+    if (key == "analyze") {
+      DecodeAnalyze(ctx, kv.second, cfg);
       continue;
     }
     auto it = kSections.find(key);

@@ -235,6 +235,40 @@ CREATE TABLE log_incident_marks (      -- patterns already reported on an incide
   PRIMARY KEY (incident_id, template_id)
 ) WITHOUT ROWID;
 )sql"},
+      {70, "metrics_and_analyses", R"sql(
+CREATE TABLE metric_series (
+  id      INTEGER PRIMARY KEY,
+  service TEXT NOT NULL,
+  metric  TEXT NOT NULL,
+  labels  TEXT NOT NULL DEFAULT '{}',  -- canonical JSON object
+  UNIQUE (service, metric, labels)
+);
+CREATE TABLE metric_samples (
+  series_id INTEGER NOT NULL,
+  t         INTEGER NOT NULL,          -- Unix ms
+  v         REAL NOT NULL,
+  PRIMARY KEY (series_id, t)
+) WITHOUT ROWID;
+CREATE INDEX metric_samples_t ON metric_samples(t);
+CREATE TABLE metric_rollups (
+  series_id INTEGER NOT NULL,
+  t         INTEGER NOT NULL,          -- bucket start, Unix ms
+  count     INTEGER NOT NULL,
+  sum       REAL NOT NULL,
+  min       REAL NOT NULL,
+  max       REAL NOT NULL,
+  PRIMARY KEY (series_id, t)
+) WITHOUT ROWID;
+CREATE INDEX metric_rollups_t ON metric_rollups(t);
+CREATE TABLE analyses (
+  id          INTEGER PRIMARY KEY,
+  incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+  created_at  INTEGER NOT NULL,
+  trigger     TEXT NOT NULL,
+  doc         TEXT NOT NULL             -- the analysis as JSON
+);
+CREATE INDEX analyses_incident ON analyses(incident_id, id);
+)sql"},
   };
   return kMigrations;
 }

@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "store/alert_repos.h"
 #include "store/log_repo.h"
+#include "store/metrics_repo.h"
 #include "store/paging_repos.h"
 #include "store/repos.h"
 #include "store/runbook_repo.h"
@@ -41,6 +42,8 @@ class Tx {
   AlertRepo alerts() { return AlertRepo(*conn_); }
   SilenceRepo silences() { return SilenceRepo(*conn_); }
   LogRepo logs() { return LogRepo(*conn_); }
+  MetricRepo metrics() { return MetricRepo(*conn_); }
+  AnalysisRepo analyses() { return AnalysisRepo(*conn_); }
   EscalationRepo escalations() { return EscalationRepo(*conn_); }
   OutboxRepo outbox() { return OutboxRepo(*conn_); }
   ActionLinkRepo action_links() { return ActionLinkRepo(*conn_); }

@@ -1,0 +1,596 @@
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "analyze/decode.h"
+#include "analyze/detector.h"
+#include "analyze/nab.h"
+#include "analyze/offline.h"
+#include "analyze/rca.h"
+#include "analyze/series.h"
+#include "analyze/source.h"
+#include "analyze/trends.h"
+#include "core/time.h"
+#include "testing/testing.h"
+
+namespace firebreak::analyze {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
+constexpr int64_t kMin = 60'000;
+
+// ---- series and CSV --------------------------------------------------------------------------
+
+TEST(SeriesTest, ParsesTimestampForms) {
+  EXPECT_EQ(*ParseTimestamp("2014-04-01 00:00:00"), 1396310400000);
+  EXPECT_EQ(*ParseTimestamp("2014-04-01T00:00:00Z"), 1396310400000);
+  EXPECT_EQ(*ParseTimestamp("2014-04-01T02:00:00+02:00"), 1396310400000);
+  EXPECT_EQ(*ParseTimestamp("1396310400"), 1396310400000);
+  EXPECT_EQ(*ParseTimestamp("1396310400.5"), 1396310400500);
+  EXPECT_EQ(*ParseTimestamp("1396310400000"), 1396310400000);
+  EXPECT_FALSE(ParseTimestamp("yesterday"));
+  EXPECT_FALSE(ParseTimestamp(""));
+  EXPECT_FALSE(ParseTimestamp("2014-13-01 00:00:00"));
+}
+
+TEST(SeriesTest, CsvWithAndWithoutHeader) {
+  auto a = ParseSeriesCsv("timestamp,value\r\n2020-01-01 00:00:00,1.5\r\n2020-01-01 00:05:00,2\r\n");
+  ASSERT_TRUE(a) << a.error().ToString();
+  ASSERT_EQ(a->size(), 2u);
+  EXPECT_EQ((*a)[1].v, 2);
+  auto b = ParseSeriesCsv("1577836800,3\n1577836860,4\n");
+  ASSERT_TRUE(b);
+  EXPECT_EQ((*b)[0].t, 1577836800000);
+}
+
+TEST(SeriesTest, CsvErrorsNameTheLine) {
+  auto nan = ParseSeriesCsv("timestamp,value\n2020-01-01 00:00:00,1\n2020-01-01 00:01:00,NaN\n");
+  ASSERT_FALSE(nan);
+  EXPECT_THAT(nan.error().message, HasSubstr("line 3"));
+  EXPECT_THAT(nan.error().message, HasSubstr("not a finite number"));
+  auto back = ParseSeriesCsv("timestamp,value\n2020-01-01 00:01:00,1\n2020-01-01 00:00:00,2\n");
+  ASSERT_FALSE(back);
+  EXPECT_THAT(back.error().message, HasSubstr("line 3"));
+  EXPECT_THAT(back.error().message, HasSubstr("earlier"));
+  auto fields = ParseSeriesCsv("timestamp,value\n2020-01-01 00:00:00,1,2\n");
+  ASSERT_FALSE(fields);
+  EXPECT_THAT(fields.error().message, HasSubstr("line 2: expected 2 fields"));
+  auto quote = ParseSeriesCsv("timestamp,value\n\"2020-01-01 00:00:00,1\n");
+  ASSERT_FALSE(quote);
+  EXPECT_THAT(quote.error().message, HasSubstr("unterminated quote"));
+}
+
+TEST(SeriesTest, CsvToleratesRepeatsWhenAskedAndSaysSo) {
+  CsvOptions o;
+  o.require_increasing = false;
+  std::vector<std::string> warnings;
+  auto r = ParseSeriesCsv("timestamp,value\n2020-01-01 00:00:00,1\n2020-01-01 00:00:00,2\n", o, &warnings);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->size(), 2u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("line 3"));
+}
+
+RC_GTEST_PROP(SeriesProp, CsvRoundTripsFiniteValues, (std::vector<double> values)) {
+  std::string csv = "timestamp,value\n";
+  std::vector<double> kept;
+  int64_t t = kT0;
+  for (double v : values) {
+    if (!std::isfinite(v)) continue;
+    csv += std::to_string(t / 1000) + "," + FormatValue(v) + "\n";
+    kept.push_back(v);
+    t += 1000;
+  }
+  auto r = ParseSeriesCsv(csv);
+  RC_ASSERT(static_cast<bool>(r));
+  RC_ASSERT(r->size() == kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) RC_ASSERT((*r)[i].v == kept[i]);
+}
+
+TEST(SeriesTest, SignalKinds) {
+  EXPECT_EQ(GuessSignalKind("http_latency_p99"), SignalKind::kLatency);
+  EXPECT_EQ(GuessSignalKind("PodSuccessRate(%)"), SignalKind::kErrors);
+  EXPECT_EQ(GuessSignalKind("CpuUsageRate(%)"), SignalKind::kSaturation);
+  EXPECT_EQ(GuessSignalKind("PodWorkload(Ops)"), SignalKind::kTraffic);
+  EXPECT_EQ(BadDirection("availability_Average"), -1);
+  EXPECT_EQ(BadDirection("error_rate"), +1);
+  EXPECT_EQ(BadDirection("requests_Sum"), 0);
+}
+
+// ---- decoders --------------------------------------------------------------------------------
+
+TEST(DecodeTest, JsonSamplesAndSeries) {
+  auto b = DecodeMetricsJson(R"({"samples":[{"service":"checkout","metric":"latency_p99","time":"2023-11-14T22:13:20Z","value":0.2},
+      {"service":"checkout","metric":"latency_p99","time":1700000060,"value":"0.3"}],
+      "series":[{"service":"db","metric":"pool_used_percent","labels":{"pool":"main"},"samples":[[1700000000,40],[1700000060,41]]}]})");
+  ASSERT_TRUE(b) << b.error().ToString();
+  ASSERT_EQ(b->series.size(), 2u);
+  EXPECT_EQ(b->SampleCount(), 4u);
+  EXPECT_EQ(b->series[0].samples[1].t, 1700000060000);
+  EXPECT_EQ(b->series[1].labels.at("pool"), "main");
+}
+
+TEST(DecodeTest, JsonErrorsNameTheField) {
+  auto missing = DecodeMetricsJson(R"({"samples":[{"service":"a","metric":"m","value":1}]})");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field, "samples[0].time");
+  auto nan = DecodeMetricsJson(R"({"samples":[{"service":"a","metric":"m","time":1,"value":"NaN"}]})");
+  ASSERT_FALSE(nan);
+  EXPECT_EQ(nan.error().field, "samples[0].value");
+  auto unknown = DecodeMetricsJson(R"({"samples":[{"service":"a","metric":"m","time":1,"value":1,"colour":"red"}]})");
+  ASSERT_FALSE(unknown);
+  EXPECT_THAT(unknown.error().message, HasSubstr("colour"));
+  auto badname = DecodeMetricsJson(R"({"samples":[{"service":"a\u0001","metric":"m","time":1,"value":1}]})");
+  ASSERT_FALSE(badname);
+  EXPECT_FALSE(DecodeMetricsJson("[1,2]"));
+  EXPECT_FALSE(DecodeMetricsJson("{}"));
+}
+
+TEST(DecodeTest, ExpositionText) {
+  size_t skipped = 0;
+  auto b = DecodeExposition(
+      "# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\n"
+      "http_requests_total{service=\"checkout\",code=\"500\"} 12 1700000000000\n"
+      "latency_seconds{quantile=\"0.99\"} 0.25\n"
+      "queue_depth NaN\n",
+      "payments", kT0, {}, &skipped);
+  ASSERT_TRUE(b) << b.error().ToString();
+  ASSERT_EQ(b->series.size(), 2u);
+  EXPECT_EQ(skipped, 1u);
+  EXPECT_EQ(b->series[0].service, "checkout");
+  EXPECT_EQ(b->series[0].labels.at("code"), "500");
+  EXPECT_EQ(b->series[1].service, "payments");
+  EXPECT_EQ(b->series[1].samples[0].t, kT0);
+}
+
+TEST(DecodeTest, ExpositionErrorsNameTheLine) {
+  auto noservice = DecodeExposition("ok 1\n", "", kT0);
+  ASSERT_FALSE(noservice);
+  EXPECT_THAT(noservice.error().message, HasSubstr("line 1"));
+  auto badlabel = DecodeExposition("m{a=\"x} 1\n", "s", kT0);
+  ASSERT_FALSE(badlabel);
+  auto badvalue = DecodeExposition("\nm{a=\"x\"} one\n", "s", kT0);
+  ASSERT_FALSE(badvalue);
+  EXPECT_THAT(badvalue.error().message, HasSubstr("line 2"));
+}
+
+TEST(DecodeTest, CsvForms) {
+  auto wide = DecodeMetricsCsv("timestamp,cpu,mem\n1700000000,1,2\n1700000060,,3\n", "checkout");
+  ASSERT_TRUE(wide) << wide.error().ToString();
+  ASSERT_EQ(wide->series.size(), 2u);
+  EXPECT_EQ(wide->series[0].samples.size(), 1u);  // the empty cell is a missing sample
+  auto pair = DecodeMetricsCsv("1700000000,1\n1700000060,2\n", "checkout", "latency");
+  ASSERT_TRUE(pair);
+  EXPECT_EQ(pair->series[0].metric, "latency");
+  auto longf = DecodeMetricsCsv("timestamp,service,metric,value\n1700000000,a->b,lat,1\n1700000000,b,cpu,2\n", "");
+  ASSERT_TRUE(longf);
+  EXPECT_EQ(longf->series.size(), 2u);
+  auto other = DecodeMetricsCsv("timestamp,service,metric,value\n1700000000,b,cpu,2\n", "a");
+  ASSERT_FALSE(other);
+  EXPECT_THAT(other.error().message, HasSubstr("line 2"));
+  auto inf = DecodeMetricsCsv("timestamp,cpu\n1700000000,inf\n", "a");
+  ASSERT_FALSE(inf);
+  DecodeLimits skip;
+  skip.skip_non_finite = true;
+  size_t skipped = 0;
+  auto lenient = DecodeMetricsCsv("timestamp,cpu\n1700000000,inf\n1700000060,1\n", "a", "", skip, &skipped);
+  ASSERT_TRUE(lenient);
+  EXPECT_EQ(skipped, 1u);
+}
+
+// ---- detector --------------------------------------------------------------------------------
+
+TEST(DetectorTest, ScoresStayInRangeAndIgnoreNonFinite) {
+  AnomalyDetector d;
+  std::mt19937 rng(1);
+  std::normal_distribution<double> noise(0, 1);
+  for (int i = 0; i < 3000; ++i) {
+    auto o = d.Update(kT0 + i * kMin, 10 + noise(rng));
+    ASSERT_GE(o.score, 0);
+    ASSERT_LE(o.score, 1);
+  }
+  auto o = d.Update(kT0 + 3000 * kMin, std::nan(""));
+  EXPECT_EQ(o.score, 0);
+  o = d.Update(kT0 + 3001 * kMin, INFINITY);
+  EXPECT_EQ(o.score, 0);
+}
+
+TEST(DetectorTest, LevelShiftOpensOneChangePointWithItsOnset) {
+  AnomalyDetector d;
+  std::mt19937 rng(2);
+  std::normal_distribution<double> noise(0, 1);
+  double quiet_max = 0, shift_max = 0;
+  int changes = 0;
+  int64_t onset = 0;
+  for (int i = 0; i < 2400; ++i) {
+    const double v = (i >= 2000 ? 30 : 10) + noise(rng);
+    auto o = d.Update(kT0 + i * kMin, v);
+    if (i >= 500 && i < 2000) quiet_max = std::max(quiet_max, o.score);
+    if (i >= 2000) shift_max = std::max(shift_max, o.score);
+    if (o.change_point && i >= 2000) {
+      ++changes;
+      onset = o.onset;
+    }
+  }
+  EXPECT_GT(shift_max, quiet_max);
+  EXPECT_EQ(changes, 1);
+  EXPECT_GE(onset, kT0 + 2000 * kMin);
+  EXPECT_LE(onset, kT0 + 2002 * kMin);
+}
+
+TEST(DetectorTest, DailyPatternIsNotAnAnomalyButABrokenDayIs) {
+  // Hourly-scale daily wave sampled every 10 minutes for three weeks; day 18 stays flat.
+  AnomalyDetector d;
+  std::mt19937 rng(3);
+  std::normal_distribution<double> noise(0, 0.5);
+  double normal_max = 0, broken_max = 0;
+  const int per_day = 144;
+  for (int i = 0; i < per_day * 20; ++i) {
+    const int64_t t = kT0 + static_cast<int64_t>(i) * 10 * kMin;
+    const int day = i / per_day;
+    const double phase = 2 * M_PI * (i % per_day) / per_day;
+    double v = 50 + 30 * std::sin(phase) + noise(rng);
+    if (day == 18) v = 50 + noise(rng);
+    auto o = d.Update(t, v);
+    if (day >= 7 && day < 18) normal_max = std::max(normal_max, o.score);
+    if (day == 18) broken_max = std::max(broken_max, o.score);
+  }
+  EXPECT_GT(broken_max, normal_max);
+}
+
+TEST(DetectorTest, IsCausal) {
+  // Scores of a prefix do not depend on what follows.
+  std::vector<double> a(500), b;
+  std::mt19937 rng(4);
+  std::normal_distribution<double> noise(0, 1);
+  for (auto& v : a) v = noise(rng);
+  b = a;
+  for (int i = 300; i < 500; ++i) b[i] += 100;
+  AnomalyDetector da, db;
+  for (int i = 0; i < 300; ++i)
+    EXPECT_EQ(da.Update(kT0 + i * kMin, a[i]).score, db.Update(kT0 + i * kMin, b[i]).score);
+}
+
+TEST(DetectorTest, ConstantMemory) {
+  // The detector holds no containers that grow: its size is fixed at compile time.
+  static_assert(sizeof(AnomalyDetector) < 4096);
+  SUCCEED();
+}
+
+// ---- NAB scorer ------------------------------------------------------------------------------
+
+nab::Corpus OneFile(size_t n, std::vector<std::pair<size_t, size_t>> windows) {
+  nab::Corpus c;
+  nab::File f;
+  f.name = "x/f.csv";
+  for (size_t i = 0; i < n; ++i) f.samples.push_back({kT0 + static_cast<int64_t>(i) * kMin, 0});
+  f.windows = std::move(windows);
+  c.files.push_back(std::move(f));
+  return c;
+}
+
+TEST(NabTest, ScaledSigmoid) {
+  EXPECT_NEAR(nab::ScaledSigmoid(0), 0, 1e-12);
+  EXPECT_NEAR(nab::ScaledSigmoid(-1), 2 / (1 + std::exp(-5.0)) - 1, 1e-12);
+  EXPECT_EQ(nab::ScaledSigmoid(3.5), -1);
+  EXPECT_EQ(nab::ProbationRows(1000), 150u);
+  EXPECT_EQ(nab::ProbationRows(10000), 750u);
+}
+
+TEST(NabTest, PerfectNullAndLateDetections) {
+  auto c = OneFile(1000, {{500, 599}});
+  const auto& std_profile = nab::Profiles()[0];
+  std::vector<double> none(1000, 0);
+  auto null = nab::Score(c, {none}, std_profile);
+  ASSERT_TRUE(null);
+  EXPECT_NEAR(null->normalized, 0, 1e-9);
+  EXPECT_EQ(null->fn, 1);
+  std::vector<double> first = none;
+  first[500] = 1;  // at the window's first row: the full reward
+  auto perfect = nab::Score(c, {first}, std_profile);
+  EXPECT_NEAR(perfect->normalized, 100, 1e-9);
+  EXPECT_NEAR(perfect->threshold, 1, 1e-12);
+  std::vector<double> last = none;
+  last[599] = 1;  // at the last row: sigma(-1/100) / sigma(-1)
+  auto late = nab::Score(c, {last}, std_profile);
+  const double tp = nab::ScaledSigmoid(-1.0 / 100) / nab::ScaledSigmoid(-1);
+  EXPECT_NEAR(late->raw, tp, 1e-9);
+  EXPECT_NEAR(late->normalized, 100 * (tp + 1) / 2, 1e-9);
+}
+
+TEST(NabTest, FalsePositivesAndProbation) {
+  auto c = OneFile(1000, {{500, 599}});
+  const auto& p = nab::Profiles()[0];
+  std::vector<double> s(1000, 0);
+  s[500] = 1;
+  s[300] = 1;  // before the first window: -A_FP
+  s[100] = 1;  // in probation: ignored
+  s[599 + 99] = 1;  // one window width after: A_FP * sigma(99/99)
+  auto r = nab::Score(c, {s}, p);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->fp, 2);
+  EXPECT_NEAR(r->raw, 1 - p.a_fp + p.a_fp * nab::ScaledSigmoid(1.0), 1e-9);
+}
+
+TEST(NabTest, ThresholdIsChosenOverTheCorpus) {
+  // Two detections: a true one scored 0.6 and a false one scored 0.9. Including the FP costs
+  // 0.11, missing the window costs 2: the best threshold is 0.6.
+  auto c = OneFile(1000, {{500, 599}});
+  std::vector<double> s(1000, 0);
+  s[500] = 0.6;
+  s[300] = 0.9;
+  auto r = nab::Score(c, {s}, nab::Profiles()[0]);
+  EXPECT_NEAR(r->threshold, 0.6, 1e-12);
+  EXPECT_EQ(r->tp, 1);
+  EXPECT_EQ(r->fp, 1);
+}
+
+TEST(NabTest, CorpusScoreWithOneSettingForEveryFile) {
+  const std::string dir = testing::SharedDir() + "/data/nab";
+  auto corpus = nab::LoadCorpus(dir);
+  ASSERT_TRUE(corpus) << corpus.error().ToString();
+  ASSERT_GE(corpus->files.size(), 40u);
+  std::vector<std::vector<double>> scores;
+  for (const auto& f : corpus->files) {
+    AnomalyDetector d;  // default options, identical for every file
+    std::vector<double> s;
+    for (const auto& x : f.samples) s.push_back(d.Update(x.t, x.v).score);
+    scores.push_back(std::move(s));
+  }
+  std::printf("NAB (%zu files, %zu windows):\n", corpus->files.size(), corpus->WindowCount());
+  double standard = 0;
+  for (const auto& p : nab::Profiles()) {
+    auto r = nab::Score(*corpus, scores, p);
+    ASSERT_TRUE(r);
+    std::printf("  %-14s %6.2f (threshold %.4f, tp %d, fp %d, fn %d)\n", p.name.c_str(), r->normalized, r->threshold,
+                r->tp, r->fp, r->fn);
+    if (p.name == "standard") standard = r->normalized;
+  }
+  // What the detector achieves here (docs/BENCHMARKS.md), with a small margin.
+  EXPECT_GE(standard, 62.0);
+}
+
+// ---- root-cause ranking ----------------------------------------------------------------------
+
+Series Make(const std::string& service, const std::string& metric, int n, double base, double noise_sd,
+            int change_at, double changed, std::mt19937& rng) {
+  std::normal_distribution<double> noise(0, noise_sd);
+  Series s;
+  s.service = service;
+  s.metric = metric;
+  for (int i = 0; i < n; ++i) s.samples.push_back({kT0 + i * kMin, (i >= change_at ? changed : base) + noise(rng)});
+  return s;
+}
+
+TEST(RcaTest, DownstreamCauseBeatsItsVictims) {
+  // web -> checkout -> payments; payments' latency rises first, the callers follow.
+  std::mt19937 rng(5);
+  RcaInput in;
+  in.graph.AddEdge("web", "checkout");
+  in.graph.AddEdge("checkout", "payments");
+  in.series.push_back(Make("payments", "latency_p99", 90, 0.10, 0.005, 70, 0.9, rng));
+  in.series.push_back(Make("checkout", "latency_p99", 90, 0.20, 0.01, 71, 1.1, rng));
+  in.series.push_back(Make("web", "latency_p99", 90, 0.30, 0.01, 71, 1.2, rng));
+  in.series.push_back(Make("web", "requests_per_second", 90, 100, 5, 90, 100, rng));
+  in.from = kT0 + 65 * kMin;
+  in.to = kT0 + 89 * kMin;
+  in.affected = {"web"};
+  auto r = RankRootCauses(in);
+  ASSERT_FALSE(r.hypotheses.empty());
+  EXPECT_EQ(r.hypotheses[0].service, "payments");
+  EXPECT_EQ(r.hypotheses[0].metric, "latency_p99");
+  EXPECT_GT(r.hypotheses[0].confidence, r.hypotheses[1].confidence);
+  EXPECT_EQ(r.hypotheses[0].onset, kT0 + 70 * kMin);
+  bool has_path = false;
+  for (const auto& e : r.hypotheses[0].evidence)
+    if (e.type == "graph") has_path = e.path == std::vector<std::string>{"web", "checkout", "payments"};
+  EXPECT_TRUE(has_path);
+}
+
+TEST(RcaTest, ChangeOnTheServiceIsEvidenceAndRanksFirst) {
+  std::mt19937 rng(6);
+  RcaInput in;
+  in.graph.AddEdge("web", "checkout");
+  in.graph.AddEdge("web", "search");
+  in.series.push_back(Make("checkout", "error_rate", 90, 0.01, 0.002, 70, 0.2, rng));
+  in.series.push_back(Make("search", "latency_p99", 90, 0.1, 0.01, 90, 0.1, rng));
+  model::ChangeEvent deploy;
+  deploy.id = 7;
+  deploy.service = "checkout";
+  deploy.kind = "deploy";
+  deploy.summary = "v2.3";
+  deploy.time = core::FromUnixMillis(kT0 + 68 * kMin);
+  model::ChangeEvent old = deploy;
+  old.id = 8;
+  old.service = "search";
+  old.time = core::FromUnixMillis(kT0 - 5 * 3'600'000);
+  in.changes = {old, deploy};
+  in.from = kT0 + 65 * kMin;
+  in.to = kT0 + 89 * kMin;
+  in.affected = {"web"};
+  auto r = RankRootCauses(in);
+  ASSERT_FALSE(r.hypotheses.empty());
+  EXPECT_EQ(r.hypotheses[0].service, "checkout");
+  bool change = false;
+  for (const auto& e : r.hypotheses[0].evidence) change |= e.type == "change" && e.change_id == 7;
+  EXPECT_TRUE(change);
+  ASSERT_EQ(r.changes.size(), 2u);
+  EXPECT_EQ(r.changes[0].change.id, 7);
+  EXPECT_TRUE(r.changes[0].anomaly_after);
+  EXPECT_EQ(r.changes[1].score, 0);  // 5 h before the onset: outside the window
+}
+
+TEST(RcaTest, DegradedAnswerSaysWhatIsMissing) {
+  RcaInput in;
+  Series s;
+  s.service = "checkout";
+  s.metric = "latency";
+  s.samples = {{kT0, 1}, {kT0 + kMin, 1}};
+  in.series.push_back(s);
+  in.from = kT0 + kMin;
+  in.to = kT0 + 2 * kMin;
+  auto r = RankRootCauses(in);
+  ASSERT_FALSE(r.missing.empty());
+  std::string all;
+  for (const auto& m : r.missing) all += m + "\n";
+  EXPECT_THAT(all, HasSubstr("without enough history"));
+  EXPECT_THAT(all, HasSubstr("no dependency graph"));
+  RcaInput empty;
+  empty.from = kT0;
+  empty.to = kT0 + kMin;
+  auto e = RankRootCauses(empty);
+  EXPECT_TRUE(e.hypotheses.empty());
+  EXPECT_THAT(e.missing[0], HasSubstr("no metric series"));
+}
+
+TEST(RcaTest, NoisySeriesThatAlwaysWandersIsDiscounted) {
+  // A series that spikes as much every few minutes is no evidence when it spikes again.
+  std::mt19937 rng(7);
+  RcaInput in;
+  Series noisy;
+  noisy.service = "batch";
+  noisy.metric = "latency_p99";
+  for (int i = 0; i < 90; ++i) noisy.samples.push_back({kT0 + i * kMin, i % 5 == 0 ? 5.0 : 0.1});
+  in.series.push_back(noisy);
+  in.series.push_back(Make("db", "latency_p99", 90, 0.1, 0.005, 75, 0.6, rng));
+  in.from = kT0 + 70 * kMin;
+  in.to = kT0 + 89 * kMin;
+  auto r = RankRootCauses(in);
+  ASSERT_FALSE(r.hypotheses.empty());
+  EXPECT_EQ(r.hypotheses[0].service, "db");
+}
+
+TEST(RcaTest, EdgeSeriesAreAttributedToTheCallee) {
+  std::mt19937 rng(8);
+  RcaInput in;
+  in.graph.AddEdge("frontend", "cart");
+  in.series.push_back(Make("frontend->cart", "latency_p50", 90, 0.01, 0.001, 72, 0.5, rng));
+  in.series.push_back(Make("frontend", "cpu_usage_percent", 90, 20, 1, 90, 20, rng));
+  in.from = kT0 + 70 * kMin;
+  in.to = kT0 + 89 * kMin;
+  auto r = RankRootCauses(in);
+  ASSERT_FALSE(r.hypotheses.empty());
+  EXPECT_EQ(r.hypotheses[0].service, "cart");
+  EXPECT_EQ(r.hypotheses[0].evidence[0].type, "edge");
+}
+
+TEST(GraphTest, DistanceAndPath) {
+  Graph g;
+  g.AddEdge("a", "b");
+  g.AddEdge("b", "c");
+  g.AddEdge("d", "c");
+  EXPECT_EQ(g.Distance("a", "c"), 2);
+  EXPECT_EQ(g.Distance("a", "d"), 3);
+  EXPECT_EQ(g.Distance("a", "zz"), -1);
+  EXPECT_EQ(g.CallPath("a", "c"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(g.CallPath("c", "a").empty());
+}
+
+// ---- trends ----------------------------------------------------------------------------------
+
+TEST(TrendsTest, DiskFillingUpIsForecast) {
+  Series disk;
+  disk.service = "db";
+  disk.metric = "disk_used_percent";
+  for (int i = 0; i <= 60; ++i) disk.samples.push_back({kT0 + i * kMin, 80 + i * (10.0 / 60)});  // +10 %/h
+  Series flat = disk;
+  flat.metric = "memory_used_percent";
+  for (auto& x : flat.samples) x.v = 50;
+  TrendOptions o;
+  o.now = kT0 + 60 * kMin;
+  o.horizon_ms = 3 * 3'600'000;
+  auto f = ForecastExhaustion({disk, flat}, o);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].metric, "disk_used_percent");
+  EXPECT_NEAR(f[0].slope_per_hour, 10, 1e-6);
+  EXPECT_NEAR(static_cast<double>(f[0].eta_ms), 3'600'000, 1000);  // 90% -> 100% in one hour
+  o.horizon_ms = 30 * 60'000;
+  EXPECT_TRUE(ForecastExhaustion({disk}, o).empty());  // beyond the horizon
+}
+
+TEST(TrendsTest, ErrorBudgetRunsDownToZero) {
+  Series b;
+  b.service = "checkout";
+  b.metric = "error_budget_remaining";
+  for (int i = 0; i <= 30; ++i) b.samples.push_back({kT0 + i * kMin, 0.5 - i * 0.01});
+  TrendOptions o;
+  o.now = kT0 + 30 * kMin;
+  auto f = ForecastExhaustion({b}, o);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].limit, 0);
+  EXPECT_NEAR(static_cast<double>(f[0].eta_ms), 20 * kMin, 1000);
+}
+
+// ---- Prometheus responses and offline data ---------------------------------------------------
+
+TEST(PrometheusTest, ParsesMatrixAndRejectsErrors) {
+  auto ok = ParsePrometheusMatrix(
+      R"({"status":"success","data":{"resultType":"matrix","result":[
+        {"metric":{"__name__":"x","instance":"a","service":"checkout"},"values":[[1700000000,"1"],[1700000015.5,"NaN"],[1700000030,"2.5"]]}]}})",
+      "checkout", "latency");
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  ASSERT_EQ(ok->size(), 1u);
+  EXPECT_EQ((*ok)[0].labels.size(), 1u);
+  EXPECT_EQ((*ok)[0].samples.size(), 2u);  // NaN is no sample
+  auto err = ParsePrometheusMatrix(R"({"status":"error","errorType":"bad_data","error":"parse error at char 3"})", "s", "m");
+  ASSERT_FALSE(err);
+  EXPECT_THAT(err.error().message, HasSubstr("parse error"));
+  EXPECT_FALSE(ParsePrometheusMatrix("<html>", "s", "m"));
+  EXPECT_FALSE(ParsePrometheusMatrix(R"({"status":"success","data":{"resultType":"vector","result":[]}})", "s", "m"));
+  EXPECT_EQ(ExpandQuery("rate(x{service=\"$service\"}[1m])", "db"), "rate(x{service=\"db\"}[1m])");
+}
+
+TEST(PrometheusTest, UnreachableServerIsADegradedAnswer) {
+  PrometheusOptions o;
+  o.url = "http://127.0.0.1:1";  // nothing listens on port 1
+  o.queries = {{"latency", "up"}, {"errors", "up"}};
+  core::RealClock clock;
+  PrometheusSource src(o, clock);
+  FetchRequest req;
+  req.services = {"a", "b"};
+  req.from = kT0;
+  req.to = kT0 + 10 * kMin;
+  auto r = src.Fetch(req);
+  EXPECT_TRUE(r.series.empty());
+  ASSERT_EQ(r.missing.size(), 2u);
+  EXPECT_THAT(r.missing[0], HasSubstr("unreachable"));
+  EXPECT_THAT(r.missing[1], HasSubstr("3 queries not run"));
+}
+
+TEST(OfflineTest, LoadsLayoutsAndGraphs) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("m/checkout.csv"), "timestamp,latency_p99,cpu\n1700000000,0.1,10\n1700000060,0.2,NaN\n");
+  testing::WriteFile(dir.File("m/db/connections.csv"), "timestamp,value\n1700000000,5\n");
+  testing::WriteFile(dir.File("m/edges.csv"), "timestamp,service,metric,value\n1700000000,checkout->db,latency,0.01\n");
+  auto m = LoadMetricsDir(dir.File("m"));
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ(m->series.size(), 4u);
+  ASSERT_EQ(m->warnings.size(), 1u);
+  EXPECT_THAT(m->warnings[0], HasSubstr("1 NaN/Inf value(s) skipped"));
+  testing::WriteFile(dir.File("edges.csv"), "source,target,weight\nweb,checkout,1\ncheckout,db,1\n");
+  auto g = LoadGraphFile(dir.File("edges.csv"));
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->EdgeCount(), 2u);
+  testing::WriteFile(dir.File("matrix.csv"), ",a,b\na,0,1\nb,0,0\n");
+  auto mg = LoadGraphFile(dir.File("matrix.csv"));
+  ASSERT_TRUE(mg);
+  EXPECT_TRUE(mg->Callees("a").count("b"));
+  testing::WriteFile(dir.File("bad.csv"), ",a,b\na,0,x\n");
+  auto bad = LoadGraphFile(dir.File("bad.csv"));
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, HasSubstr("row 2"));
+  testing::WriteFile(dir.File("bad/x.csv"), "timestamp,value\n1700000060,1\n1700000000,2\n");
+  auto badm = LoadMetricsDir(dir.File("bad"));
+  ASSERT_FALSE(badm);
+  EXPECT_THAT(badm.error().message, HasSubstr("x.csv"));
+  EXPECT_THAT(badm.error().message, HasSubstr("line 3"));
+}
+
+}  // namespace
+}  // namespace firebreak::analyze
