@@ -59,5 +59,6 @@ void RegisterSystemRoutes(Server& s);
 void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
+void RegisterReportRoutes(Server& s);
 
 }  // namespace firebreak::api

@@ -36,6 +36,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   FB_ASSIGN_OR_RETURN(a->store_, store::Store::OpenDir(opt.data_dir, so));
   a->engine_ = std::make_unique<engine::Engine>(*a->store_, *a->clock_, loaded.config);
   FB_TRY(a->engine_->LoadTimers());
+  a->reports_ = std::make_unique<Reports>(*a->engine_, *a->store_, a->metrics_);
   {
     App* self = a.get();
     a->resilience_ = std::make_unique<Resilience>(
@@ -270,6 +271,7 @@ void App::RefreshGauges() {
           .Set(it == counts->end() ? 0 : static_cast<double>(it->second));
     }
   }
+  reports_->RefreshGauges();
   auto s = engine_->stats();
   metrics_.GetGauge("firebreak_engine_batches", "Transactions committed by the engine").Set(static_cast<double>(s.batches));
   metrics_.GetGauge("firebreak_engine_commands", "Commands run by the engine").Set(static_cast<double>(s.commands));

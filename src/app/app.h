@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/report.h"
 #include "app/requests.h"
 #include "app/resilience.h"
 #include "audit/audit.h"
@@ -92,6 +93,10 @@ class App {
   // Read-only queries over the current config's service graph (see app/resilience.h).
   Resilience& resilience() { return *resilience_; }
 
+  // ---- reports: status updates, response plans, postmortems, MTTx, action items ----------------
+  Reports& reports() { return *reports_; }
+  const Reports& reports() const { return *reports_; }
+
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
   store::Store& store() { return *store_; }
@@ -114,6 +119,7 @@ class App {
   std::unique_ptr<engine::Engine> engine_;
   core::Registry metrics_;
   std::vector<config::Diagnostic> warnings_;
+  std::unique_ptr<Reports> reports_;         // observes the engine; destroyed after it stopped
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
 };
 

@@ -78,6 +78,24 @@ CREATE INDEX change_events_time ON change_events(time);
 CREATE INDEX change_events_service ON change_events(service, time);
 CREATE UNIQUE INDEX change_events_dedup ON change_events(dedup_key) WHERE dedup_key IS NOT NULL;
 )sql"},
+      {60, "reports", R"sql(
+CREATE TABLE action_items (
+  id          INTEGER PRIMARY KEY,
+  incident_id TEXT NOT NULL,
+  owner       TEXT NOT NULL DEFAULT '',
+  status      TEXT NOT NULL,
+  due_at      INTEGER,
+  updated_at  INTEGER NOT NULL,
+  doc         TEXT NOT NULL            -- the whole item as JSON (report::ToJson)
+);
+CREATE INDEX action_items_incident ON action_items(incident_id);
+CREATE INDEX action_items_open_due ON action_items(status, due_at);
+CREATE TABLE postmortems (
+  incident_id TEXT PRIMARY KEY,
+  doc         TEXT NOT NULL,           -- editable postmortem fields as JSON (report::Postmortem)
+  updated_at  INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }
