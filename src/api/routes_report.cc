@@ -1,5 +1,6 @@
 // Reports: status updates, quick system status, live response plans, post-incident reports,
 // MTTx metrics and action items (app/report.h). Reads need `read`, posts and edits need `write`.
+#include <algorithm>
 #include <cstdlib>
 
 #include "api/server.h"

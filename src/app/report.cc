@@ -87,10 +87,6 @@ Result<json::object> Finish(json::object doc, const config::Config& cfg, report:
   return std::move(v.as_object());
 }
 
-std::string QueryOr(const std::map<std::string, std::string>& q, const std::string& k) {
-  auto it = q.find(k);
-  return it == q.end() ? "" : it->second;
-}
 
 }  // namespace
 
@@ -367,7 +363,7 @@ Result<json::object> Reports::SystemStatus(const model::Principal& who, const js
     incidents.push_back(json::object{{"id", inc.id}, {"title", inc.title}, {"severity", model::SeverityName(inc.severity)},
                                      {"state", model::StateName(inc.state)}, {"elapsed", upd.at("elapsed")},
                                      {"next_step", step}, {"sla_breached", x.ack_breached || x.resolve_breached}});
-    if (!next || model::WorseThan(inc.severity, next->first)) next = {inc.severity, inc.id + ": " + step};
+    if (!next || model::WorseThan(inc.severity, next->first)) next.emplace(inc.severity, inc.id + ": " + step);
   }
   // Utilization from the resilience view (worst of the two).
   json::object util{{"available", false}};

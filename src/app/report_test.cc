@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "app/app.h"
+#include "core/json.h"
 #include "core/time.h"
 #include "report/render.h"
 #include "testing/testing.h"
@@ -222,7 +224,7 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   const auto& d = *doc;
   EXPECT_EQ(d.at("schema"), "firebreak.postmortem.v1");
   const auto& s = d.at("summary").as_object();
-  EXPECT_EQ(s.at("id"), id);
+  EXPECT_EQ(s.at("id").as_string(), id);
   EXPECT_EQ(s.at("severity"), "SEV1");
   EXPECT_EQ(s.at("peak_severity"), "SEV1");
   EXPECT_EQ(s.at("priority"), "P1");
@@ -372,7 +374,7 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   app_->RefreshGauges();
   auto prom = app_->metrics().Render();
   EXPECT_THAT(prom, HasSubstr("firebreak_mttx_seconds{metric=\"mtta\",severity=\"SEV1\"} 420"));
-  EXPECT_THAT(prom, HasSubstr("firebreak_sla_breaches{sla=\"ack\",severity=\"SEV0\"} 1"));
+  EXPECT_THAT(prom, HasSubstr("firebreak_sla_breaches{severity=\"SEV0\",sla=\"ack\"} 1"));
 
   // Quick system status: INC-3 (SEV0) is the only open incident.
   auto st = app_->reports().SystemStatus(alice_, nullptr);
@@ -382,7 +384,7 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   EXPECT_EQ(st->at("open_by_severity").at("SEV0").as_int64(), 1);
   EXPECT_EQ(st->at("sla_breaching_incidents").as_int64(), 1);
   EXPECT_EQ(st->at("pending_decisions").at("unacknowledged_incidents").as_int64(), 0);
-  EXPECT_EQ(st->at("next_action"), inc3->id + ": Identify the root cause.");
+  EXPECT_EQ(std::string(st->at("next_action").as_string()), inc3->id + ": Identify the root cause.");
 
   // Two days later both of INC-1's items are overdue.
   At("2026-01-07T09:00:00Z");
@@ -439,10 +441,9 @@ TEST_F(ReportScenario, TemplatesAndCadenceFromConfig) {
   testing::TempDir cfgdir;
   for (const auto& e : std::filesystem::directory_iterator(testing::SourceDir() + "/examples/config"))
     std::filesystem::copy_file(e.path(), cfgdir.File(e.path().filename().string()));
-  std::string settings = testing::ReadFile(cfgdir.File("settings.yaml"));
-  if (!settings.empty() && settings.back() != '\n') settings += '\n';
-  settings += "  reports:\n    templates: templates\n    status_cadence: { SEV1: 5m }\n";
-  testing::WriteFile(cfgdir.File("settings.yaml"), settings);
+  testing::WriteFile(cfgdir.File("settings.yaml"),
+                     "settings:\n  default_escalation_policy: platform\n  reports:\n    templates: templates\n"
+                     "    status_cadence: { SEV1: 5m }\n");
   testing::WriteFile(cfgdir.File("templates/status_internal.txt.mustache"), "OURS {{incident_id}} {{phase}}\n");
   app_.reset();
   testing::TempDir data;
@@ -461,7 +462,7 @@ TEST_F(ReportScenario, TemplatesAndCadenceFromConfig) {
   At("2026-01-05T08:05:00Z");
   auto tl = Timeline(inc->id);
   ASSERT_EQ(tl.back().kind, "status_update");
-  EXPECT_EQ(tl.back().data.at("text"), "OURS " + inc->id + " investigating\n");
+  EXPECT_EQ(std::string(tl.back().data.at("text").as_string()), "OURS " + inc->id + " investigating\n");
 }
 
 }  // namespace
