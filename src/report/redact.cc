@@ -19,12 +19,17 @@ Result<Audience> ParseAudience(std::string_view s) {
 }
 
 struct Redactor::Patterns {
-  // (pattern, replacement) applied in order.
-  std::vector<std::pair<std::unique_ptr<RE2>, std::string>> list;
-  void Add(const char* re, const char* repl) {
+  struct Pattern {
+    std::unique_ptr<RE2> re;
+    std::string replacement;
+    char needs;  // a character the text must contain for the pattern to match ('\0': none)
+  };
+  // Applied in order.
+  std::vector<Pattern> list;
+  void Add(const char* re, const char* repl, char needs = '\0') {
     RE2::Options o;
     o.set_case_sensitive(false);
-    list.emplace_back(std::make_unique<RE2>(re, o), repl);
+    list.push_back({std::make_unique<RE2>(re, o), repl, needs});
   }
 };
 
@@ -77,11 +82,11 @@ Redactor::Redactor(const config::Config& cfg, Audience audience)
     }
   }
   // URLs with credentials, e-mail addresses, international phone numbers.
-  patterns_->Add(R"(([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@)", R"(\1[redacted]@)");
-  patterns_->Add(R"([a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,})", "[email]");
-  patterns_->Add(R"(\+\d[\d ().-]{6,}\d)", "[phone]");
+  patterns_->Add(R"(([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@)", R"(\1[redacted]@)", '/');
+  patterns_->Add(R"([a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,})", "[email]", '@');
+  patterns_->Add(R"(\+\d[\d ().-]{6,}\d)", "[phone]", '+');
   if (audience == Audience::kExternal) {
-    patterns_->Add(R"([a-z][a-z0-9+.-]*://\S+)", "[link]");
+    patterns_->Add(R"([a-z][a-z0-9+.-]*://\S+)", "[link]", '/');
     patterns_->Add(R"(\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b)", "[host]");
     patterns_->Add(R"(\b[0-9a-f]{1,4}(:[0-9a-f]{1,4}){7}\b)", "[host]");
     patterns_->Add(R"(\b([0-9a-f]{1,4}(:[0-9a-f]{1,4})*)?::([0-9a-f]{1,4}(:[0-9a-f]{1,4})*)?\b)", "[host]");
@@ -97,47 +102,63 @@ Redactor::Redactor(Redactor&&) noexcept = default;
 void Redactor::AddLiteral(std::string value, std::string replacement) {
   value = std::string(core::Trim(value));
   if (value.size() < 3) return;
-  for (auto& [v, r] : literals_)
-    if (core::ToLower(v) == core::ToLower(value)) return;
+  const std::string lower = core::ToLower(value);
+  for (const auto& v : lower_literals_)
+    if (v == lower) return;
   literals_.emplace_back(std::move(value), std::move(replacement));
   std::stable_sort(literals_.begin(), literals_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  lower_literals_.clear();
+  for (const auto& [v, r] : literals_) lower_literals_.push_back(core::ToLower(v));
 }
 
 std::string Redactor::Redact(std::string_view text) const {
   std::string out(text);
   // Literals: case-insensitive, on word boundaries when the literal starts/ends with a word char.
-  for (const auto& [lit, repl] : literals_) {
-    std::string lower = core::ToLower(out);
-    std::string needle = core::ToLower(lit);
+  // The lower-case copy is recomputed only after a replacement.
+  std::string lower = core::ToLower(out);
+  for (size_t li = 0; li < literals_.size(); ++li) {
+    const std::string& needle = lower_literals_[li];
+    const std::string& repl = literals_[li].second;
+    size_t at = lower.find(needle);
+    if (at == std::string::npos) continue;
     std::string next;
     size_t pos = 0;
     bool changed = false;
-    while (true) {
-      size_t at = lower.find(needle, pos);
-      if (at == std::string::npos) break;
+    while (at != std::string::npos) {
       size_t end = at + needle.size();
       bool left_ok = !IsWordChar(needle.front()) || at == 0 || !IsWordChar(lower[at - 1]);
       bool right_ok = !IsWordChar(needle.back()) || end == lower.size() || !IsWordChar(lower[end]);
-      if (!left_ok || !right_ok) {
-        next.append(out, pos, at + 1 - pos);
-        pos = at + 1;
-        continue;
+      if (left_ok && right_ok) {
+        next.append(out, pos, at - pos);
+        next += repl;
+        pos = end;
+        changed = true;
+        at = lower.find(needle, end);
+      } else {
+        at = lower.find(needle, at + 1);
       }
-      next.append(out, pos, at - pos);
-      next += repl;
-      pos = end;
-      changed = true;
     }
     if (changed) {
       next.append(out, pos, std::string::npos);
       out = std::move(next);
+      lower = core::ToLower(out);
     }
   }
+  // Patterns only run when the text holds a character they need (most strings hold none).
+  bool has_at = out.find('@') != std::string::npos, has_plus = out.find('+') != std::string::npos;
+  bool has_scheme = out.find("://") != std::string::npos;
+  bool has_dot_colon_dash = out.find_first_of(".:-") != std::string::npos;
+  if (!has_at && !has_plus && !has_scheme && !has_dot_colon_dash) return out;
   // Incident ids ("INC-12") look like numbered host names; shield them from the host patterns.
   static const RE2 kIncident(R"(\bINC-(\d+))");
   RE2::GlobalReplace(&out, kIncident, "INC\x01\\1");
-  for (const auto& [re, repl] : patterns_->list) RE2::GlobalReplace(&out, *re, repl);
+  for (const auto& p : patterns_->list) {
+    if (p.needs == '@' && !has_at) continue;
+    if (p.needs == '+' && !has_plus) continue;
+    if (p.needs == '/' && !has_scheme) continue;
+    RE2::GlobalReplace(&out, *p.re, p.replacement);
+  }
   static const RE2 kShielded("INC\x01");
   RE2::GlobalReplace(&out, kShielded, "INC-");
   return out;

@@ -40,6 +40,7 @@ class Redactor {
   struct Patterns;
   Audience audience_;
   std::vector<std::pair<std::string, std::string>> literals_;  // longest first
+  std::vector<std::string> lower_literals_;                     // literals_, lower-cased
   std::unique_ptr<Patterns> patterns_;
 };
 
