@@ -65,7 +65,8 @@ class ReportScenario : public ::testing::Test {
   // which are checked separately.
   std::vector<model::TimelineEntry> Timeline(const std::string& id) {
     std::vector<model::TimelineEntry> out;
-    for (auto& e : app_->Timeline(Person("alice"), id, 0, 1000).value())
+    auto all = app_->Timeline(Person("alice"), id, 0, 1000).value();
+    for (auto& e : all)
       if (!IsPaging(e.kind)) out.push_back(std::move(e));
     return out;
   }
@@ -268,7 +269,8 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   for (const auto& e : d.at("timeline").as_array()) {
     if (!IsPaging(e.at("kind").as_string())) kinds.emplace_back(e.at("kind").as_string());
   }
-  for (const auto& e : app_->Timeline(alice_, id, 0, 1000).value())
+  auto full = app_->Timeline(alice_, id, 0, 1000).value();
+  for (const auto& e : full)
     if (e.kind == "page") pages.emplace_back(core::FormatRfc3339(e.time), e.data.at("tier").as_int64());
   ASSERT_GE(pages.size(), 2u);
   EXPECT_EQ(pages[0], (std::pair<std::string, int64_t>{"2026-01-05T08:00:00Z", 1}));
@@ -292,7 +294,10 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   EXPECT_EQ(actions, (std::vector<std::string>{"severity", "escalation_requested", "acknowledged", "role", "status_update",
                                                "root_cause", "status_update", "mitigated", "status_update", "resolved",
                                                "closed"}));
-  EXPECT_EQ(d.at("actions_taken").as_array()[0].at("outcome"), "SEV1");
+  for (const auto& a : d.at("actions_taken").as_array())
+    if (a.at("kind") == "severity") {
+      EXPECT_EQ(a.at("outcome"), "SEV1");
+    }
 
   const auto& items = d.at("remediation_items").as_array();
   ASSERT_EQ(items.size(), 2u);
