@@ -14,7 +14,7 @@ CONFIG     ?= examples/config
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test bench fuzz fuzz-short asan clean deps deps-test deps-bench configure
+.PHONY: all build run test bench fuzz fuzz-short asan clean deps deps-test deps-bench configure test-lint-npm
 
 all: build
 
@@ -39,8 +39,14 @@ run: deps configure
 
 test: deps-test configure
 	cmake --build $(BUILD) -j $(JOBS)
+	@$(MAKE) --no-print-directory test-lint-npm
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 900
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+# markdownlint-cli (pinned in tests/lint/package-lock.json) for the report tests.
+test-lint-npm: tests/lint/node_modules/.package-lock.json
+tests/lint/node_modules/.package-lock.json: tests/lint/package-lock.json
+	cd tests/lint && npm ci --no-audit --no-fund --loglevel=error
 
 bench: deps-bench configure
 	cmake --build $(BUILD) -j $(JOBS)

@@ -46,6 +46,7 @@ void Server::RegisterAll() {
   RegisterPagingRoutes(*this);
   RegisterGraphRoutes(*this);
   RegisterRunbookRoutes(*this);
+  RegisterReportRoutes(*this);
 }
 
 namespace {

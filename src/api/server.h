@@ -64,5 +64,6 @@ void RegisterAnalyzeRoutes(Server& s);
 void RegisterPagingRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
 void RegisterRunbookRoutes(Server& s);
+void RegisterReportRoutes(Server& s);
 
 }  // namespace firebreak::api

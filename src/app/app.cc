@@ -47,6 +47,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   FB_TRY(a->alerts_->Load());
   a->analysis_ = std::make_unique<Analysis>(*a->engine_, *a->store_, *a->clock_, a->metrics_);
   FB_TRY(a->analysis_->Install());
+  a->reports_ = std::make_unique<Reports>(*a->engine_, *a->store_, a->metrics_);
   {
     App* self = a.get();
     a->resilience_ = std::make_unique<Resilience>(
@@ -295,6 +296,7 @@ void App::RefreshGauges() {
         .Set(static_cast<double>(logs_->services_in_memory()));
   }
   if (pager_) pager_->RefreshGauges();
+  reports_->RefreshGauges();
   auto s = engine_->stats();
   metrics_.GetGauge("firebreak_engine_batches", "Transactions committed by the engine").Set(static_cast<double>(s.batches));
   metrics_.GetGauge("firebreak_engine_commands", "Commands run by the engine").Set(static_cast<double>(s.commands));

@@ -18,6 +18,7 @@
 #include "app/alert_requests.h"
 #include "app/analysis.h"
 #include "app/paging_requests.h"
+#include "app/report.h"
 #include "app/requests.h"
 #include "app/resilience.h"
 #include "app/runbooks.h"
@@ -217,6 +218,9 @@ class App {
   // ---- runbooks (library, matching, dry-run, runs, approvals, circuit breakers) -----------------
   // JSON in/out for HTTP, MCP and the CLI (see app/runbooks.h). Agents may request, never approve.
   Runbooks& runbooks() { return *runbooks_; }
+  // ---- reports: status updates, response plans, postmortems, MTTx, action items ----------------
+  Reports& reports() { return *reports_; }
+  const Reports& reports() const { return *reports_; }
 
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
@@ -252,6 +256,7 @@ class App {
   Status OpenLogs();
   std::unique_ptr<Analysis> analysis_;
   std::vector<config::Diagnostic> warnings_;
+  std::unique_ptr<Reports> reports_;         // observes the engine; destroyed after it stopped
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
   std::unique_ptr<Runbooks> runbooks_;      // after engine_: its worker stops first
 };

@@ -45,5 +45,6 @@ void AddAnalyzeCommands(CLI::App& app, Runner& run);
 void AddOncallCommands(CLI::App& app, Runner& run);
 void AddGraphCommands(CLI::App& app, Runner& run);
 void AddRunbookCommands(CLI::App& app, Runner& run);
+void AddReportCommands(CLI::App& app, Runner& run);
 
 }  // namespace firebreak::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   firebreak::cli::AddOncallCommands(app, run);
   firebreak::cli::AddGraphCommands(app, run);
   firebreak::cli::AddRunbookCommands(app, run);
+  firebreak::cli::AddReportCommands(app, run);
   app.add_subcommand("version", "Print the version")->callback([&run] {
     run = [] {
       std::printf("firebreak %s\n", FIREBREAK_VERSION);

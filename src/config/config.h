@@ -71,6 +71,15 @@ struct PagingSettings {
   const std::vector<std::string>& ContactTypesFor(model::Severity s) const;
 };
 
+// Reports (`settings.reports`): template overrides and the status-update cadence.
+struct ReportSettings {
+  // Directory of `<name>.mustache` files replacing built-in templates (relative to the config dir).
+  std::string templates_dir;
+  // Interval between status updates per severity while an incident is open (0 = none); severities
+  // not listed use report::DefaultStatusCadence (SEV0/SEV1 15m, SEV2 30m, SEV3 1h, SEV4 none).
+  std::map<model::Severity, core::Millis> status_cadence;
+};
+
 struct Settings {
   // Public base URL used in links (acknowledge links, reports).
   std::string public_url = "http://127.0.0.1:8080";
@@ -111,6 +120,7 @@ struct Settings {
     int64_t max_output_bytes = 64 * 1024;  // per stream of a step
   } runbooks;
   LogSettings logs;
+  ReportSettings reports;
 
   model::SeverityPolicy For(model::Severity s) const;
 };

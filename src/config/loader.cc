@@ -1222,6 +1222,30 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       if (ls.baseline < std::chrono::minutes(5)) lr.Err(l, "invalid-value", "baseline must be at least 5m");
       if (ls.retention < std::chrono::hours(1)) lr.Err(l, "invalid-value", "retention must be at least 1h");
       lr.Finish();
+  if (auto rep = r.Get("reports", false)) {
+    MapReader rr(ctx, rep, "settings.reports");
+    if (rr.ok()) {
+      s.reports.templates_dir = rr.StrOr("templates", "");
+      if (auto cad = rr.Get("status_cadence", false)) {
+        if (!cad.IsMap()) {
+          rr.Err(cad, "invalid-type", "status_cadence must be a mapping SEVn: duration");
+        } else {
+          for (const auto& kv : cad) {
+            auto level = model::ParseSeverity(kv.first.IsScalar() ? kv.first.Scalar() : "");
+            if (!level) {
+              rr.Err(kv.first, "invalid-severity", level.error().message);
+              continue;
+            }
+            auto d = kv.second.IsScalar() ? core::ParseDuration(kv.second.Scalar()) : Result<core::Millis>(InvalidArgument("expected a duration"));
+            if (!d || d->count() < 0 || (d->count() > 0 && *d < std::chrono::minutes(1))) {
+              rr.Err(kv.second, "invalid-value", "status_cadence." + kv.first.Scalar() + " must be 0 or a duration of at least 1m");
+              continue;
+            }
+            s.reports.status_cadence[*level] = *d;
+          }
+        }
+      }
+      rr.Finish();
     }
   }
   if (auto d = r.Get("defense", false)) {
@@ -1618,6 +1642,9 @@ LoadResult LoadConfigDir(const std::string& dir) {
   if (out.config) {
     auto c = std::const_pointer_cast<Config>(out.config);
     c->dir = dir;
+    // Paths in settings are relative to the config directory.
+    auto& tdir = c->settings.reports.templates_dir;
+    if (!tdir.empty() && tdir.front() != '/') tdir = dir + "/" + tdir;
   }
   return out;
 }

@@ -207,6 +207,23 @@ TEST(ConfigLoader, PolicyLookupPrefersSeverityThenServiceThenTeam) {
 namespace firebreak::config {
 namespace {
 
+TEST(ConfigLoader, ReportSettingsCadenceAndTemplates) {
+  auto ok = LoadConfigFiles({{"a.yaml", std::string(kMinimal) +
+                                            "settings:\n  reports:\n    templates: tpl\n"
+                                            "    status_cadence: { SEV1: 5m, SEV4: 0 }\n"}});
+  ASSERT_TRUE(ok.config) << Errors(ok).front();
+  EXPECT_EQ(ok.config->settings.reports.templates_dir, "tpl");  // made absolute by LoadConfigDir
+  EXPECT_EQ(ok.config->settings.reports.status_cadence.at(model::Severity::kSev1), std::chrono::minutes(5));
+  EXPECT_EQ(ok.config->settings.reports.status_cadence.at(model::Severity::kSev4).count(), 0);
+  auto bad = LoadConfigFiles({{"a.yaml", std::string(kMinimal) +
+                                             "settings:\n  reports:\n    status_cadence: { SEV9: 5m, SEV1: 10s }\n"}});
+  ASSERT_FALSE(bad.config);
+  auto errors = Errors(bad);
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("a.yaml:")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("SEV9")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("status_cadence.SEV1 must be 0 or a duration of at least 1m")));
+}
+
 TEST(ConfigLoader, PagingSettingsChannelsAndTemplates) {
   std::string extra = R"(
 channels:

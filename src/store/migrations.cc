@@ -235,6 +235,24 @@ CREATE TABLE log_incident_marks (      -- patterns already reported on an incide
   PRIMARY KEY (incident_id, template_id)
 ) WITHOUT ROWID;
 )sql"},
+      {60, "reports", R"sql(
+CREATE TABLE action_items (
+  id          INTEGER PRIMARY KEY,
+  incident_id TEXT NOT NULL,
+  owner       TEXT NOT NULL DEFAULT '',
+  status      TEXT NOT NULL,
+  due_at      INTEGER,
+  updated_at  INTEGER NOT NULL,
+  doc         TEXT NOT NULL            -- the whole item as JSON (report::ToJson)
+);
+CREATE INDEX action_items_incident ON action_items(incident_id);
+CREATE INDEX action_items_open_due ON action_items(status, due_at);
+CREATE TABLE postmortems (
+  incident_id TEXT PRIMARY KEY,
+  doc         TEXT NOT NULL,           -- editable postmortem fields as JSON (report::Postmortem)
+  updated_at  INTEGER NOT NULL
+);
+)sql"},
       {70, "metrics_and_analyses", R"sql(
 CREATE TABLE metric_series (
   id      INTEGER PRIMARY KEY,
