@@ -38,5 +38,6 @@ void AddValidateCommand(CLI::App& app, Runner& run);
 void AddTokenCommands(CLI::App& app, Runner& run);
 void AddIncidentCommands(CLI::App& app, Runner& run);
 void AddAuditCommands(CLI::App& app, Runner& run);
+void AddMcpCommand(CLI::App& app, Runner& run);
 
 }  // namespace firebreak::cli

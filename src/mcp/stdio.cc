@@ -1,0 +1,140 @@
+#include "mcp/stdio.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+
+#include <spdlog/spdlog.h>
+
+namespace firebreak::mcp {
+
+namespace {
+
+class LineWriter {
+ public:
+  explicit LineWriter(int fd) : fd_(fd) {}
+  void Write(const json::value& msg) {
+    std::string line = Serialize(msg);
+    line += '\n';
+    std::lock_guard lk(mu_);
+    size_t off = 0;
+    while (off < line.size()) {
+      ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // the client is gone; nothing else to do with this message
+      off += static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  int fd_;
+  std::mutex mu_;
+};
+
+// Counts requests that have not finished, so that EOF can wait for them.
+struct Running {
+  std::mutex mu;
+  std::condition_variable cv;
+  int n = 0;
+};
+
+class StdoutOutlet final : public Outlet {
+ public:
+  StdoutOutlet(LineWriter& w, std::shared_ptr<Running> running) : w_(w), running_(std::move(running)) {}
+  void Send(const json::value& msg) override { w_.Write(msg); }
+  void Finish(std::optional<json::value> response) override {
+    if (response) w_.Write(*response);
+    if (running_) {
+      std::lock_guard lk(running_->mu);
+      --running_->n;
+      running_->cv.notify_all();
+    }
+  }
+
+ private:
+  LineWriter& w_;
+  std::shared_ptr<Running> running_;
+};
+
+}  // namespace
+
+void ServeStdio(Server& server, const std::function<Result<model::Principal>()>& authenticate,
+                const StdioOptions& opt) {
+  LineWriter writer(opt.out_fd);
+  auto running = std::make_shared<Running>();
+  auto session = server.DetachedSession("stdio");
+  session->SetStandalone(std::make_shared<StdoutOutlet>(writer, nullptr));
+
+  auto fail = [&](const DecodeFailure& f) { writer.Write(EncodeError(f.id, f.code(), f.message)); };
+  auto process = [&](std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+    Decoded d = Decode(line, opt.max_line);
+    if (!d.message) {
+      fail(*d.failure);
+      return;
+    }
+    Message& m = *d.message;
+    model::Principal who;
+    if (m.kind == Message::Kind::kRequest) {
+      auto p = authenticate();
+      if (!p) {
+        writer.Write(EncodeError(m.id, p.error()));
+        return;
+      }
+      who = *p;
+      std::lock_guard lk(running->mu);
+      ++running->n;
+    }
+    server.Handle(session, std::move(m), who, std::make_shared<StdoutOutlet>(writer, running));
+  };
+
+  std::string buf;
+  std::string line;
+  bool discarding = false;  // inside a line longer than the limit
+  buf.resize(64 * 1024);
+  while (true) {
+    ssize_t n = ::read(opt.in_fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    while (!chunk.empty()) {
+      size_t nl = chunk.find('\n');
+      std::string_view part = chunk.substr(0, nl);
+      if (!discarding) {
+        if (line.size() + part.size() > opt.max_line) {
+          discarding = true;
+          line.clear();
+        } else {
+          line.append(part);
+        }
+      }
+      if (nl == std::string_view::npos) break;
+      chunk.remove_prefix(nl + 1);
+      if (discarding) {
+        discarding = false;
+        fail(DecodeFailure{RpcFailure::kInvalidRequest,
+                           "message exceeds the limit of " + std::to_string(opt.max_line) + " bytes", nullptr});
+      } else {
+        process(line);
+      }
+      line.clear();
+    }
+  }
+  if (discarding) {
+    fail(DecodeFailure{RpcFailure::kInvalidRequest,
+                       "message exceeds the limit of " + std::to_string(opt.max_line) + " bytes", nullptr});
+  } else if (!line.empty()) {
+    process(line);
+  }
+  // EOF: nobody can answer our questions any more; let running requests finish and respond.
+  server.EndInput(*session);
+  {
+    std::unique_lock lk(running->mu);
+    running->cv.wait(lk, [&] { return running->n <= 0; });
+  }
+  server.Close(*session);
+}
+
+}  // namespace firebreak::mcp
