@@ -1,6 +1,7 @@
 #include "mcp/jsonrpc.h"
 
 #include "core/json.h"
+#include "core/strings.h"
 
 namespace firebreak::mcp {
 
@@ -119,6 +120,10 @@ Decoded Decode(std::string_view text, size_t max_bytes) {
                               "message of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
                                   std::to_string(max_bytes) + " bytes",
                               nullptr};
+    return d;
+  }
+  if (!core::IsValidUtf8(text)) {
+    d.failure = DecodeFailure{RpcFailure::kParseError, "parse error: the message is not valid UTF-8", nullptr};
     return d;
   }
   auto v = core::ParseJson(text, 64);
