@@ -552,10 +552,19 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
   std::string args_text = core::ToJson(args);
   details["arguments"] = args_text.size() > 1000 ? json::value(core::Truncate(args_text, 1000)) : json::value(args);
   if (err) details["error"] = ErrorCodeName(err->code);
-  auto audit = app::Wait<bool>([&](auto cb) {
-    app_.RecordAudit(p, "mcp.tool_call", "tool:" + tool->name, std::move(details), std::move(cb));
-  });
-  if (!audit) spdlog::error("mcp: could not audit a call of {}: {}", tool->name, audit.error().ToString());
+  if (tool->annotations.read_only) {
+    // A read's record joins the engine's next group commit without holding up the answer (a crash in
+    // that window can lose the record of a read, never of a write).
+    std::string name = tool->name;
+    app_.RecordAudit(p, "mcp.tool_call", "tool:" + tool->name, std::move(details), [name](Result<bool> r) {
+      if (!r) spdlog::error("mcp: could not audit a call of {}: {}", name, r.error().ToString());
+    });
+  } else {
+    auto audit = app::Wait<bool>([&](auto cb) {
+      app_.RecordAudit(p, "mcp.tool_call", "tool:" + tool->name, std::move(details), std::move(cb));
+    });
+    if (!audit) spdlog::error("mcp: could not audit a call of {}: {}", tool->name, audit.error().ToString());
+  }
 
   json::object result;
   if (err) {
