@@ -127,18 +127,21 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
       }
     }
   }
-  if (have) co_await ex.Write(res);
+  // Count the request before the response leaves, so a client that reads /metrics right after its
+  // answer sees it counted.
+  int status = have ? res.result_int() : ex.status();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto& m = app.metrics();
   m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
                {{"method", std::string(http::to_string(ex.req().method()))},
                 {"route", ex.route},
-                {"status", std::to_string(ex.status())}})
+                {"status", std::to_string(status)}})
       .Inc();
   if (!ex.streaming())
     m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request latency by route",
                    core::Registry::LatencyBuckets(), {{"route", ex.route}})
         .Observe(secs);
+  if (have) co_await ex.Write(res);
 }
 
 static asio::awaitable<void> Session(Server& server, tcp::socket socket, ServerOptions opt) {

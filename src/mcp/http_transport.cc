@@ -202,7 +202,8 @@ struct Routes {
       co_return res;
     }
     headers.emplace_back("X-Accel-Buffering", "no");
-    bool ok = co_await ex.StartStream(200, "text/event-stream", headers);
+    const std::string sse_type = "text/event-stream";
+    bool ok = co_await ex.StartStream(200, sse_type, headers);
     std::string ev = SseEvent(first.json);
     if (ok) ok = co_await ex.WriteChunk(ev);
     while (ok) {
@@ -235,7 +236,8 @@ struct Routes {
       co_return RpcFail(ex, ErrorCode::kAlreadyExists, RpcFailure::kBadTransport,
                         "Conflict: this session already has a GET stream open");
     std::vector<std::pair<std::string, std::string>> headers{{"X-Accel-Buffering", "no"}};
-    bool ok = co_await ex.StartStream(200, "text/event-stream", headers);
+    const std::string sse_type = "text/event-stream";
+    bool ok = co_await ex.StartStream(200, sse_type, headers);
     std::weak_ptr<ChannelOutlet> wout = out;
     asio::co_spawn(exec, KeepAliveLoop(wout), asio::detached);
     std::string ev = ": stream open\n\n";
