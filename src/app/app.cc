@@ -364,10 +364,10 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& dat
     if (command == "mcp") {
       std::string url;
       if (auto* u = owner.if_contains("url"); u && u->is_string()) url = std::string(u->get_string());
+      std::string base = url.empty() ? std::string("http://HOST:PORT") : url;
       msg += "; one process owns a data directory, so connect your MCP client to the running server's "
-             "Streamable HTTP endpoint instead: " +
-             (url.empty() ? std::string("http://HOST:PORT/mcp") : url + "/mcp") +
-             " (or stop the server first)";
+             "Streamable HTTP endpoint instead: " + base + "/mcp, or keep stdio with `firebreak mcp --server " +
+             base + "` (a bridge to it)";
     }
     return FailedPrecondition(msg, "data");
   }

@@ -8,6 +8,7 @@
 #include "app/app.h"
 #include "cli/cli.h"
 #include "core/json.h"
+#include "mcp/bridge.h"
 #include "mcp/server.h"
 #include "mcp/stdio.h"
 
@@ -17,6 +18,7 @@ namespace {
 struct McpOptions {
   std::string config = "examples/config";
   std::string data = "var";
+  std::string server;
   bool list_tools = false;
   bool markdown = false;
 };
@@ -42,6 +44,14 @@ int ServeMcp(const McpOptions& o) {
                             "firebreak mcp needs a token in FIREBREAK_TOKEN (create one with `firebreak token create "
                             "--data DIR --person ID --scopes read` or read,write)",
                             "FIREBREAK_TOKEN"});
+  if (!o.server.empty()) {
+    // A running server owns the data directory: forward to its /mcp endpoint.
+    mcp::BridgeOptions bo;
+    bo.url = o.server;
+    bo.token = token;
+    auto st = mcp::RunBridge(bo);
+    return st ? 0 : PrintError(st.error());
+  }
   auto lock = app::DataDirLock::Acquire(o.data, "mcp");
   if (!lock) return PrintError(lock.error());
   app::AppOptions ao;
@@ -72,6 +82,9 @@ void AddMcpCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--config", o->config, "Configuration directory")->capture_default_str();
   cmd->add_option("--data", o->data, "Data directory (SQLite store); must not be in use by `firebreak serve`")
       ->capture_default_str();
+  cmd->add_option("--server", o->server,
+                  "Bridge stdio to a running server's Streamable HTTP endpoint (e.g. http://127.0.0.1:8080) "
+                  "instead of opening the data directory");
   cmd->add_flag("--list-tools", o->list_tools, "Print the tools (JSON, as tools/list shows them) and exit");
   cmd->add_flag("--markdown", o->markdown, "With --list-tools: print the README's Markdown table");
   cmd->callback([o, &run] {

@@ -11,27 +11,6 @@ namespace firebreak::mcp {
 
 namespace {
 
-class LineWriter {
- public:
-  explicit LineWriter(int fd) : fd_(fd) {}
-  void Write(const json::value& msg) {
-    std::string line = Serialize(msg);
-    line += '\n';
-    std::lock_guard lk(mu_);
-    size_t off = 0;
-    while (off < line.size()) {
-      ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // the client is gone; nothing else to do with this message
-      off += static_cast<size_t>(n);
-    }
-  }
-
- private:
-  int fd_;
-  std::mutex mu_;
-};
-
 // Counts requests that have not finished, so that EOF can wait for them.
 struct Running {
   std::mutex mu;
@@ -59,6 +38,62 @@ class StdoutOutlet final : public Outlet {
 
 }  // namespace
 
+void LineWriter::WriteLine(std::string line) {
+  line += '\n';
+  std::lock_guard lk(mu_);
+  size_t off = 0;
+  while (off < line.size()) {
+    ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the client is gone; nothing else to do with this message
+    off += static_cast<size_t>(n);
+  }
+}
+
+void ReadLines(int fd, size_t max, const std::function<void(std::string_view)>& on_line,
+               const std::function<void()>& on_too_long) {
+  auto emit = [&](std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+    on_line(line);
+  };
+  std::string buf(64 * 1024, '\0');
+  std::string line;
+  bool discarding = false;  // inside a line longer than the limit
+  while (true) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    while (!chunk.empty()) {
+      size_t nl = chunk.find('\n');
+      std::string_view part = chunk.substr(0, nl);
+      if (!discarding) {
+        if (line.size() + part.size() > max) {
+          discarding = true;
+          line.clear();
+        } else {
+          line.append(part);
+        }
+      }
+      if (nl == std::string_view::npos) break;
+      chunk.remove_prefix(nl + 1);
+      if (discarding) {
+        discarding = false;
+        on_too_long();
+      } else {
+        emit(line);
+      }
+      line.clear();
+    }
+  }
+  if (discarding) {
+    on_too_long();
+  } else if (!line.empty()) {
+    emit(line);
+  }
+}
+
 void ServeStdio(Server& server, const std::function<Result<model::Principal>()>& authenticate,
                 const StdioOptions& opt) {
   LineWriter writer(opt.out_fd);
@@ -68,8 +103,6 @@ void ServeStdio(Server& server, const std::function<Result<model::Principal>()>&
 
   auto fail = [&](const DecodeFailure& f) { writer.Write(EncodeError(f.id, f.code(), f.message)); };
   auto process = [&](std::string_view line) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     Decoded d = Decode(line, opt.max_line);
     if (!d.message) {
       fail(*d.failure);
@@ -90,44 +123,11 @@ void ServeStdio(Server& server, const std::function<Result<model::Principal>()>&
     server.Handle(session, std::move(m), who, std::make_shared<StdoutOutlet>(writer, running));
   };
 
-  std::string buf;
-  std::string line;
-  bool discarding = false;  // inside a line longer than the limit
-  buf.resize(64 * 1024);
-  while (true) {
-    ssize_t n = ::read(opt.in_fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    std::string_view chunk(buf.data(), static_cast<size_t>(n));
-    while (!chunk.empty()) {
-      size_t nl = chunk.find('\n');
-      std::string_view part = chunk.substr(0, nl);
-      if (!discarding) {
-        if (line.size() + part.size() > opt.max_line) {
-          discarding = true;
-          line.clear();
-        } else {
-          line.append(part);
-        }
-      }
-      if (nl == std::string_view::npos) break;
-      chunk.remove_prefix(nl + 1);
-      if (discarding) {
-        discarding = false;
-        fail(DecodeFailure{RpcFailure::kInvalidRequest,
-                           "message exceeds the limit of " + std::to_string(opt.max_line) + " bytes", nullptr});
-      } else {
-        process(line);
-      }
-      line.clear();
-    }
-  }
-  if (discarding) {
+  auto too_long = [&] {
     fail(DecodeFailure{RpcFailure::kInvalidRequest,
                        "message exceeds the limit of " + std::to_string(opt.max_line) + " bytes", nullptr});
-  } else if (!line.empty()) {
-    process(line);
-  }
+  };
+  ReadLines(opt.in_fd, opt.max_line, process, too_long);
   // EOF: nobody can answer our questions any more; let running requests finish and respond.
   server.EndInput(*session);
   {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 
 #include "mcp/server.h"
 
@@ -15,6 +16,24 @@ struct StdioOptions {
   int out_fd = 1;
   size_t max_line = kMaxMessageBytes;
 };
+
+// Writes whole lines (one message each) to a file descriptor; thread-safe.
+class LineWriter {
+ public:
+  explicit LineWriter(int fd) : fd_(fd) {}
+  void Write(const json::value& msg) { WriteLine(Serialize(msg)); }
+  // `line` must not contain a newline.
+  void WriteLine(std::string line);
+
+ private:
+  int fd_;
+  std::mutex mu_;
+};
+
+// Reads newline-delimited messages from `fd` until EOF. Calls on_line for each line (without the
+// newline or a trailing CR) and on_too_long for each line longer than `max` (whose bytes are skipped).
+void ReadLines(int fd, size_t max, const std::function<void(std::string_view)>& on_line,
+               const std::function<void()>& on_too_long);
 
 // Serves one session until the input ends (EOF), waits for running requests to respond, and
 // returns. `authenticate` is asked for the principal before each request (a revoked token stops

@@ -127,44 +127,76 @@ def node_available():
     return os.path.exists(os.path.join(NODE_MODULES, "@modelcontextprotocol", "sdk"))
 
 
+def run_sdk_scenario(test, data_dir, token, mcp_args=None):
+    """Runs tests/mcp/sdk_stdio_client.mjs; returns its summary after checking it."""
+    if not node_available():
+        test.fail("MCP SDK not installed: run `make test` (or `npm ci` in tests/)")
+    env = dict(os.environ, FIREBREAK_BIN=BIN if os.path.isabs(BIN) else os.path.abspath(BIN),
+               FB_CONFIG=EXAMPLE_CONFIG, FB_DATA=data_dir, FB_TOKEN=token)
+    if mcp_args:
+        env["FB_MCP_ARGS"] = json.dumps(mcp_args)
+    r = subprocess.run(["node", os.path.join(SRC, "tests", "mcp", "sdk_stdio_client.mjs")],
+                       capture_output=True, text=True, env=env, cwd=os.path.join(SRC, "tests"), timeout=120)
+    test.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr[-3000:])
+    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    test.assertEqual(summary["server"]["name"], "firebreak")
+    for t in ("get_system_status", "list_incidents", "get_incident", "get_timeline", "list_services",
+              "get_blast_radius", "get_audit_log", "create_incident", "acknowledge_incident",
+              "resolve_incident", "add_note", "set_severity", "assign_role", "escalate_incident"):
+        test.assertIn(t, summary["tools"])
+    test.assertEqual(summary["update_uri"], "incident://%s/timeline" % summary["incident"])
+    test.assertEqual(summary["timeline_kinds_after"], ["declared", "note"])
+    test.assertIn("(field: severity)", summary["input_error"])
+    test.assertEqual(summary["unknown_tool_code"], -32602)
+    test.assertEqual(summary["prompt_messages"], 3)
+    return summary
+
+
+def agent_audit(data_dir):
+    import sqlite3
+    con = sqlite3.connect("file:%s/firebreak.db?mode=ro" % data_dir, uri=True)
+    rows = con.execute("SELECT actor, action, details FROM audit WHERE action LIKE 'mcp.%' OR "
+                       "action LIKE 'incident.%' ORDER BY seq").fetchall()
+    con.close()
+    return rows
+
+
 class StdioWithOfficialSdk(ServerTestCase):
     start_server = False
 
     def test_sdk_client_lists_declares_reads_and_gets_subscription_update(self):
-        if not node_available():
-            self.fail("MCP SDK not installed: run `make test` (or `npm ci` in tests/)")
         token = create_token(self.data, "read,write", person="alice", config=EXAMPLE_CONFIG)
-        env = dict(os.environ, FIREBREAK_BIN=os.path.abspath(BIN) if not os.path.isabs(BIN) else BIN,
-                   FB_CONFIG=EXAMPLE_CONFIG, FB_DATA=self.data, FB_TOKEN=token)
-        r = subprocess.run(["node", os.path.join(SRC, "tests", "mcp", "sdk_stdio_client.mjs")],
-                           capture_output=True, text=True, env=env, cwd=os.path.join(SRC, "tests"), timeout=120)
-        self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr[-3000:])
-        summary = json.loads(r.stdout.strip().splitlines()[-1])
-        self.assertEqual(summary["server"]["name"], "firebreak")
-        for t in ("get_system_status", "list_incidents", "get_incident", "get_timeline", "list_services",
-                  "get_blast_radius", "get_audit_log", "create_incident", "acknowledge_incident",
-                  "resolve_incident", "add_note", "set_severity", "assign_role", "escalate_incident"):
-            self.assertIn(t, summary["tools"])
-        self.assertEqual(summary["update_uri"], "incident://%s/timeline" % summary["incident"])
-        self.assertEqual(summary["timeline_kinds_after"], ["declared", "note"])
-        self.assertIn("(field: severity)", summary["input_error"])
-        self.assertEqual(summary["unknown_tool_code"], -32602)
-        self.assertEqual(summary["prompt_messages"], 3)
+        run_sdk_scenario(self, self.data, token)
         # Every tool call was audited as the agent, with the token and person behind it.
         r = run_cli("audit", "verify", "--data", self.data)
         self.assertEqual(r.returncode, 0, r.stderr)
-        import sqlite3
-        con = sqlite3.connect("file:%s/firebreak.db?mode=ro" % self.data, uri=True)
-        rows = con.execute("SELECT actor, action, details FROM audit WHERE action LIKE 'mcp.%' OR "
-                           "action LIKE 'incident.%' ORDER BY seq").fetchall()
-        con.close()
-        actors = {a for a, _, _ in rows}
-        self.assertEqual(actors, {"agent:sdk-e2e"})
+        rows = agent_audit(self.data)
+        self.assertEqual({a for a, _, _ in rows}, {"agent:sdk-e2e"})
         calls = [json.loads(d) for _, a, d in rows if a == "mcp.tool_call"]
         self.assertEqual([c["tool"] for c in calls], ["create_incident", "add_note", "set_severity"])
         self.assertTrue(all(c["person"] == "alice" and c["token"].startswith("t_") for c in calls))
         self.assertEqual([c["ok"] for c in calls], [True, True, False])
         self.assertIn("incident.declare", [a for _, a, _ in rows])
+
+
+class StdioBridgeToServer(ServerTestCase):
+    def test_sdk_scenario_through_the_stdio_bridge_while_the_server_owns_the_data(self):
+        token = create_token(self.data, "read,write", person="dave", config=EXAMPLE_CONFIG)
+        run_sdk_scenario(self, self.data, token, ["mcp", "--server", self.server.url])
+        rows = agent_audit(self.data)
+        self.assertEqual({a for a, _, _ in rows}, {"agent:sdk-e2e"})
+        calls = [json.loads(d) for _, a, d in rows if a == "mcp.tool_call"]
+        self.assertEqual([c["person"] for c in calls], ["dave"] * 3)
+
+    def test_bridge_answers_even_when_the_server_refuses(self):
+        p = subprocess.run([BIN, "mcp", "--server", self.server.url],
+                           input=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT}) + "\n",
+                           capture_output=True, text=True, env=dict(os.environ, FIREBREAK_TOKEN="fbt_bad_token"),
+                           cwd=SRC, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout.splitlines()[0])
+        self.assertEqual(out["id"], 1)
+        self.assertIn("token", out["error"]["message"])
 
 
 class StdioProtocol(ServerTestCase):
@@ -389,6 +421,7 @@ class DataDirOwnership(ServerTestCase):
         err = r.stderr.decode()
         self.assertIn("firebreak serve", err)
         self.assertIn(self.server.url + "/mcp", err)
+        self.assertIn("firebreak mcp --server " + self.server.url, err)
         r = run_cli("audit", "verify", "--data", self.data)
         self.assertEqual(r.returncode, 0, r.stderr)
         # A second server on the same data dir is refused too.

@@ -11,7 +11,8 @@ import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/typ
 const env = process.env;
 const transport = new StdioClientTransport({
   command: env.FIREBREAK_BIN,
-  args: ["mcp", "--config", env.FB_CONFIG, "--data", env.FB_DATA],
+  // FB_MCP_ARGS (JSON) replaces the arguments, e.g. to run the stdio bridge to a server.
+  args: env.FB_MCP_ARGS ? JSON.parse(env.FB_MCP_ARGS) : ["mcp", "--config", env.FB_CONFIG, "--data", env.FB_DATA],
   env: { FIREBREAK_TOKEN: env.FB_TOKEN, PATH: env.PATH },
   stderr: "inherit",
 });
