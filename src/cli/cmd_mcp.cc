@@ -1,9 +1,9 @@
 // firebreak mcp: the MCP server over stdio (for AI agents that launch Firebreak as a subprocess),
 // and --list-tools to print the tool registry (the README table is generated from it).
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <cstdlib>
-
-#include <spdlog/spdlog.h>
 
 #include "app/app.h"
 #include "cli/cli.h"
@@ -40,10 +40,11 @@ int ServeMcp(const McpOptions& o) {
   const char* env = std::getenv("FIREBREAK_TOKEN");
   std::string token = env ? env : "";
   if (token.empty())
-    return PrintError(Error{ErrorCode::kUnauthenticated,
-                            "firebreak mcp needs a token in FIREBREAK_TOKEN (create one with `firebreak token create "
-                            "--data DIR --person ID --scopes read` or read,write)",
-                            "FIREBREAK_TOKEN"});
+    return PrintError(Error{
+        ErrorCode::kUnauthenticated,
+        "firebreak mcp needs a token in FIREBREAK_TOKEN (create one with `firebreak token create "
+        "--data DIR --person ID --scopes read` or read,write)",
+        "FIREBREAK_TOKEN"});
   if (!o.server.empty()) {
     // A running server owns the data directory: forward to its /mcp endpoint.
     mcp::BridgeOptions bo;
@@ -77,19 +78,21 @@ int ServeMcp(const McpOptions& o) {
 
 void AddMcpCommand(CLI::App& app, Runner& run) {
   auto o = std::make_shared<McpOptions>();
-  auto* cmd = app.add_subcommand(
-      "mcp", "Serve MCP (Model Context Protocol) over stdio for an AI agent; the token comes from FIREBREAK_TOKEN");
+  auto* cmd = app.add_subcommand("mcp",
+                                 "Serve MCP (Model Context Protocol) over stdio for an AI agent; "
+                                 "the token comes from FIREBREAK_TOKEN");
   cmd->add_option("--config", o->config, "Configuration directory")->capture_default_str();
-  cmd->add_option("--data", o->data, "Data directory (SQLite store); must not be in use by `firebreak serve`")
+  cmd->add_option("--data", o->data,
+                  "Data directory (SQLite store); must not be in use by `firebreak serve`")
       ->capture_default_str();
-  cmd->add_option("--server", o->server,
-                  "Bridge stdio to a running server's Streamable HTTP endpoint (e.g. http://127.0.0.1:8080) "
-                  "instead of opening the data directory");
-  cmd->add_flag("--list-tools", o->list_tools, "Print the tools (JSON, as tools/list shows them) and exit");
+  cmd->add_option(
+      "--server", o->server,
+      "Bridge stdio to a running server's Streamable HTTP endpoint (e.g. http://127.0.0.1:8080) "
+      "instead of opening the data directory");
+  cmd->add_flag("--list-tools", o->list_tools,
+                "Print the tools (JSON, as tools/list shows them) and exit");
   cmd->add_flag("--markdown", o->markdown, "With --list-tools: print the README's Markdown table");
-  cmd->callback([o, &run] {
-    run = [o] { return o->list_tools ? ListTools(*o) : ServeMcp(*o); };
-  });
+  cmd->callback([o, &run] { run = [o] { return o->list_tools ? ListTools(*o) : ServeMcp(*o); }; });
 }
 
 }  // namespace firebreak::cli

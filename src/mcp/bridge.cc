@@ -1,17 +1,16 @@
 #include "mcp/bridge.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <thread>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
+#include <condition_variable>
+#include <thread>
 
 #include "core/json.h"
 #include "core/strings.h"
@@ -29,12 +28,17 @@ namespace {
 class Bridge {
  public:
   Bridge(const BridgeOptions& opt, std::string host, std::string port, std::string target)
-      : opt_(opt), host_(std::move(host)), port_(std::move(port)), target_(std::move(target)), out_(opt.out_fd) {}
+      : opt_(opt),
+        host_(std::move(host)),
+        port_(std::move(port)),
+        target_(std::move(target)),
+        out_(opt.out_fd) {}
 
   void Run() {
     auto on_line = [this](std::string_view line) { OnLine(std::string(line)); };
     auto too_long = [this] {
-      out_.Write(EncodeError(nullptr, JsonRpcCodeFor(RpcFailure::kInvalidRequest), "message exceeds the size limit"));
+      out_.Write(EncodeError(nullptr, JsonRpcCodeFor(RpcFailure::kInvalidRequest),
+                             "message exceeds the size limit"));
     };
     ReadLines(opt_.in_fd, kMaxMessageBytes, on_line, too_long);
     {
@@ -64,7 +68,8 @@ class Bridge {
       out_.Write(EncodeError(d.failure->id, d.failure->code(), d.failure->message));
       return;
     }
-    json::value id = d.message->kind == Message::Kind::kNotification ? json::value(nullptr) : d.message->id;
+    json::value id =
+        d.message->kind == Message::Kind::kNotification ? json::value(nullptr) : d.message->id;
     if (d.message->kind == Message::Kind::kRequest && d.message->method == "initialize") {
       // Synchronously: every later message needs the session id, and the GET stream must be open
       // before anything can change.
@@ -121,7 +126,8 @@ class Bridge {
       req.set(http::field::host, host_ + ":" + port_);
       req.set(http::field::user_agent, "firebreak-mcp-bridge");
       req.set(http::field::authorization, "Bearer " + opt_.token);
-      req.set(http::field::accept, is_get ? "text/event-stream" : "application/json, text/event-stream");
+      req.set(http::field::accept,
+              is_get ? "text/event-stream" : "application/json, text/event-stream");
       if (std::string sid = Session(); !sid.empty()) {
         req.set("Mcp-Session-Id", sid);
         req.set("MCP-Protocol-Version", version_);
@@ -142,7 +148,8 @@ class Bridge {
         std::lock_guard lk(mu_);
         session_ = std::string(it->value());
       }
-      bool sse = core::ToLower(std::string(res[http::field::content_type])).rfind("text/event-stream", 0) == 0;
+      bool sse = core::ToLower(std::string(res[http::field::content_type]))
+                     .rfind("text/event-stream", 0) == 0;
       int status = res.result_int();
       signal_ready();
       std::string pending;  // SSE: the current event's text; JSON: the whole body
@@ -168,7 +175,8 @@ class Bridge {
       }
       if (sse || is_get || verb == http::verb::delete_) return;
       if (status == 202 || core::Trim(pending).empty()) {
-        if (!id.is_null()) Fail(id, "the server sent no response (HTTP " + std::to_string(status) + ")");
+        if (!id.is_null())
+          Fail(id, "the server sent no response (HTTP " + std::to_string(status) + ")");
         return;
       }
       auto v = core::ParseJson(pending);

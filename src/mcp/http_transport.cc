@@ -1,11 +1,12 @@
 #include "mcp/http_transport.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/strings.h"
 
@@ -62,8 +63,10 @@ bool NameAllowed(std::string_view host, const std::vector<std::string>& extra) {
   return false;
 }
 
-Response RpcFail(const Exchange& ex, ErrorCode status, RpcFailure failure, const std::string& message) {
-  Response res = ex.Json(HttpStatusFor(status), EncodeError(nullptr, JsonRpcCodeFor(failure), message));
+Response RpcFail(const Exchange& ex, ErrorCode status, RpcFailure failure,
+                 const std::string& message) {
+  Response res =
+      ex.Json(HttpStatusFor(status), EncodeError(nullptr, JsonRpcCodeFor(failure), message));
   if (status == ErrorCode::kUnauthenticated) res.set(api::http::field::www_authenticate, "Bearer");
   return res;
 }
@@ -73,11 +76,13 @@ std::optional<Response> CheckOrigin(const Exchange& ex, const HttpOptions& opt) 
   std::string host = ex.Header("Host");
   if (!HostAllowed(host, opt.allowed_hosts))
     return RpcFail(ex, ErrorCode::kPermissionDenied, RpcFailure::kBadTransport,
-                   "Forbidden: Host '" + core::Truncate(host, 100) + "' is not allowed (DNS rebinding protection)");
+                   "Forbidden: Host '" + core::Truncate(host, 100) +
+                       "' is not allowed (DNS rebinding protection)");
   std::string origin = ex.Header("Origin");
   if (!OriginAllowed(origin, opt.allowed_hosts))
     return RpcFail(ex, ErrorCode::kPermissionDenied, RpcFailure::kBadTransport,
-                   "Forbidden: Origin '" + core::Truncate(origin, 100) + "' is not allowed (DNS rebinding protection)");
+                   "Forbidden: Origin '" + core::Truncate(origin, 100) +
+                       "' is not allowed (DNS rebinding protection)");
   return std::nullopt;
 }
 
@@ -123,13 +128,15 @@ struct Routes {
                                              std::optional<Response>& refusal) {
     std::string sid = ex.Header("Mcp-Session-Id");
     if (sid.empty()) {
-      refusal = RpcFail(ex, ErrorCode::kInvalidArgument, RpcFailure::kBadTransport,
-                        "Bad Request: the Mcp-Session-Id header is required (send initialize first)");
+      refusal =
+          RpcFail(ex, ErrorCode::kInvalidArgument, RpcFailure::kBadTransport,
+                  "Bad Request: the Mcp-Session-Id header is required (send initialize first)");
       return nullptr;
     }
     auto s = mcp.FindSession(sid);
     if (!s || s->bound_token() != who.token_id) {
-      refusal = RpcFail(ex, ErrorCode::kNotFound, RpcFailure::kSessionNotFound, "Session not found");
+      refusal =
+          RpcFail(ex, ErrorCode::kNotFound, RpcFailure::kSessionNotFound, "Session not found");
       return nullptr;
     }
     std::string pv = ex.Header("MCP-Protocol-Version");
@@ -149,11 +156,15 @@ struct Routes {
       co_return RpcFail(ex, ErrorCode::kInvalidArgument, RpcFailure::kBadTransport,
                         "Unsupported Media Type: Content-Type must be application/json");
     std::string accept = ex.Header("Accept");
-    if (!accept.empty() && (!Accepts(accept, "application/json") || !Accepts(accept, "text/event-stream")))
-      co_return RpcFail(ex, ErrorCode::kInvalidArgument, RpcFailure::kBadTransport,
-                        "Not Acceptable: the client must accept both application/json and text/event-stream");
+    if (!accept.empty() &&
+        (!Accepts(accept, "application/json") || !Accepts(accept, "text/event-stream")))
+      co_return RpcFail(
+          ex, ErrorCode::kInvalidArgument, RpcFailure::kBadTransport,
+          "Not Acceptable: the client must accept both application/json and text/event-stream");
     auto who = Authenticate(app, ex, opt);
-    if (!who) co_return RpcFail(ex, ErrorCode::kUnauthenticated, RpcFailure::kBadTransport, who.error().message);
+    if (!who)
+      co_return RpcFail(ex, ErrorCode::kUnauthenticated, RpcFailure::kBadTransport,
+                        who.error().message);
     Decoded d = Decode(ex.req().body());
     if (!d.message) {
       // The HTTP status says the message was refused; the body is the JSON-RPC error.
@@ -166,7 +177,8 @@ struct Routes {
     if (m.kind == Message::Kind::kRequest && m.method == "initialize") {
       s = mcp.NewSession();
       if (!s)
-        co_return RpcFail(ex, ErrorCode::kUnavailable, RpcFailure::kBadTransport, "Service Unavailable: shutting down");
+        co_return RpcFail(ex, ErrorCode::kUnavailable, RpcFailure::kBadTransport,
+                          "Service Unavailable: shutting down");
       s->BindToken(who->token_id);
       created = true;
     } else {
@@ -186,7 +198,8 @@ struct Routes {
     mcp.Handle(s, std::move(m), *who, out);
     std::vector<std::pair<std::string, std::string>> headers;
     auto [ec, first] = co_await ch->async_receive(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return RpcFail(ex, ErrorCode::kInternal, RpcFailure::kBadTransport, "internal error");
+    if (ec)
+      co_return RpcFail(ex, ErrorCode::kInternal, RpcFailure::kBadTransport, "internal error");
     if (created) {
       if (s->initialized()) {
         headers.emplace_back("Mcp-Session-Id", s->id());
@@ -224,7 +237,9 @@ struct Routes {
       co_return RpcFail(ex, ErrorCode::kInvalidArgument, RpcFailure::kBadTransport,
                         "Not Acceptable: the client must accept text/event-stream");
     auto who = Authenticate(app, ex, opt);
-    if (!who) co_return RpcFail(ex, ErrorCode::kUnauthenticated, RpcFailure::kBadTransport, who.error().message);
+    if (!who)
+      co_return RpcFail(ex, ErrorCode::kUnauthenticated, RpcFailure::kBadTransport,
+                        who.error().message);
     std::optional<Response> refusal;
     auto found = SessionOf(ex, *who, refusal);
     if (refusal) co_return std::move(*refusal);
@@ -256,7 +271,9 @@ struct Routes {
   asio::awaitable<Response> Delete(Exchange& ex) {
     if (auto r = CheckOrigin(ex, opt)) co_return std::move(*r);
     auto who = Authenticate(app, ex, opt);
-    if (!who) co_return RpcFail(ex, ErrorCode::kUnauthenticated, RpcFailure::kBadTransport, who.error().message);
+    if (!who)
+      co_return RpcFail(ex, ErrorCode::kUnauthenticated, RpcFailure::kBadTransport,
+                        who.error().message);
     std::optional<Response> refusal;
     auto found = SessionOf(ex, *who, refusal);
     if (refusal) co_return std::move(*refusal);

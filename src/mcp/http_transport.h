@@ -32,7 +32,8 @@ void RegisterHttpRoutes(api::Server& http, Server& mcp, HttpOptions opt);
 
 // True if the Host header value (host[:port]) names an allowed host.
 bool HostAllowed(std::string_view host_header, const std::vector<std::string>& extra);
-// True if the Origin header value is absent-equivalent ("") or an http(s) origin of an allowed host.
+// True if the Origin header value is absent-equivalent ("") or an http(s) origin of an allowed
+// host.
 bool OriginAllowed(std::string_view origin, const std::vector<std::string>& extra);
 
 }  // namespace firebreak::mcp

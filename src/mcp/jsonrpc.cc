@@ -33,7 +33,8 @@ Decoded DecodeValue(const json::value& v) {
 
   for (const auto& kv : o) {
     auto k = kv.key();
-    if (k != "jsonrpc" && k != "id" && k != "method" && k != "params" && k != "result" && k != "error") {
+    if (k != "jsonrpc" && k != "id" && k != "method" && k != "params" && k != "result" &&
+        k != "error") {
       d.failure = Invalid("unknown member '" + std::string(k.substr(0, 64)) + "'", id);
       return d;
     }
@@ -44,7 +45,8 @@ Decoded DecodeValue(const json::value& v) {
     return d;
   }
   if (idv && !IsValidId(*idv)) {
-    d.failure = Invalid(idv->is_null() ? "member 'id' must not be null" : "member 'id' must be a string or an integer");
+    d.failure = Invalid(idv->is_null() ? "member 'id' must not be null"
+                                       : "member 'id' must be a string or an integer");
     return d;
   }
   const json::value* method = o.if_contains("method");
@@ -84,7 +86,8 @@ Decoded DecodeValue(const json::value& v) {
     return d;
   }
   if (!idv) {
-    d.failure = Invalid(result || error ? "a response needs the 'id' of its request" : "member 'method' is missing");
+    d.failure = Invalid(result || error ? "a response needs the 'id' of its request"
+                                        : "member 'method' is missing");
     return d;
   }
   if ((result != nullptr) == (error != nullptr)) {
@@ -116,19 +119,22 @@ Decoded DecodeValue(const json::value& v) {
 Decoded Decode(std::string_view text, size_t max_bytes) {
   Decoded d;
   if (text.size() > max_bytes) {
-    d.failure = DecodeFailure{RpcFailure::kInvalidRequest,
-                              "message of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
-                                  std::to_string(max_bytes) + " bytes",
-                              nullptr};
+    d.failure =
+        DecodeFailure{RpcFailure::kInvalidRequest,
+                      "message of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
+                          std::to_string(max_bytes) + " bytes",
+                      nullptr};
     return d;
   }
   if (!core::IsValidUtf8(text)) {
-    d.failure = DecodeFailure{RpcFailure::kParseError, "parse error: the message is not valid UTF-8", nullptr};
+    d.failure = DecodeFailure{RpcFailure::kParseError,
+                              "parse error: the message is not valid UTF-8", nullptr};
     return d;
   }
   auto v = core::ParseJson(text, 64);
   if (!v) {
-    d.failure = DecodeFailure{RpcFailure::kParseError, "parse error: " + v.error().message, nullptr};
+    d.failure =
+        DecodeFailure{RpcFailure::kParseError, "parse error: " + v.error().message, nullptr};
     return d;
   }
   return DecodeValue(*v);
@@ -138,7 +144,8 @@ json::object EncodeResult(const json::value& id, json::value result) {
   return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
 }
 
-json::object EncodeError(const json::value& id, int code, std::string_view message, const json::value& data) {
+json::object EncodeError(const json::value& id, int code, std::string_view message,
+                         const json::value& data) {
   json::object err{{"code", code}, {"message", message}};
   if (!data.is_null()) err["data"] = data;
   return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}};
@@ -151,7 +158,8 @@ json::object EncodeError(const json::value& id, const Error& e) {
 }
 
 json::object EncodeRequest(const json::value& id, std::string_view method, json::object params) {
-  return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+  return json::object{
+      {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
 }
 
 json::object EncodeNotification(std::string_view method, json::object params) {

@@ -5,11 +5,10 @@
 // write what Encode*() produce (compact, one line, never an embedded newline).
 #pragma once
 
+#include <boost/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "core/result.h"
 
@@ -23,9 +22,9 @@ inline constexpr size_t kMaxMessageBytes = 4u << 20;
 struct Message {
   enum class Kind { kRequest, kNotification, kResponse };
   Kind kind = Kind::kRequest;
-  json::value id;      // requests and responses: a string or an integer, never null
-  std::string method;  // requests and notifications
-  json::object params; // requests and notifications; empty when absent
+  json::value id;       // requests and responses: a string or an integer, never null
+  std::string method;   // requests and notifications
+  json::object params;  // requests and notifications; empty when absent
   // Responses: exactly one of these.
   std::optional<json::value> result;
   std::optional<json::object> error;

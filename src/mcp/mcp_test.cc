@@ -55,7 +55,8 @@ TEST(JsonRpc, RejectsMalformedMessagesWithTheRightCodeAndId) {
       {R"({"jsonrpc":"2.0","id":3,"method":7})", -32600, 3, "method"},
       {R"({"jsonrpc":"2.0","id":4,"method":"x","params":[1,2]})", -32600, 4, "params"},
       {R"({"jsonrpc":"2.0","id":5,"method":"x","extra":1})", -32600, 5, "extra"},
-      {R"({"jsonrpc":"2.0","id":6,"result":1,"error":{"code":1,"message":"m"}})", -32600, 6, "exactly one"},
+      {R"({"jsonrpc":"2.0","id":6,"result":1,"error":{"code":1,"message":"m"}})", -32600, 6,
+       "exactly one"},
       {R"({"jsonrpc":"2.0","result":1})", -32600, nullptr, "id"},
       {R"({"jsonrpc":"2.0","id":8,"error":"bad"})", -32600, 8, "error"},
       {R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", -32600, nullptr, "batch"},
@@ -66,7 +67,8 @@ TEST(JsonRpc, RejectsMalformedMessagesWithTheRightCodeAndId) {
     ASSERT_FALSE(d.message) << c.text;
     EXPECT_EQ(d.failure->code(), c.code) << c.text;
     EXPECT_EQ(d.failure->id, c.id) << c.text;
-    EXPECT_NE(d.failure->message.find(c.mentions), std::string::npos) << c.text << " -> " << d.failure->message;
+    EXPECT_NE(d.failure->message.find(c.mentions), std::string::npos)
+        << c.text << " -> " << d.failure->message;
   }
   auto big = Decode(std::string(100, ' '), 10);
   ASSERT_TRUE(big.failure);
@@ -74,7 +76,8 @@ TEST(JsonRpc, RejectsMalformedMessagesWithTheRightCodeAndId) {
 }
 
 TEST(JsonRpc, EncodesOnOneLine) {
-  auto e = EncodeError(json::value(1), Error{ErrorCode::kInvalidArgument, "bad\nthing", "severity"});
+  auto e =
+      EncodeError(json::value(1), Error{ErrorCode::kInvalidArgument, "bad\nthing", "severity"});
   std::string s = Serialize(e);
   EXPECT_EQ(s.find('\n'), std::string::npos);
   EXPECT_EQ(e.at("error").at("code"), json::value(-32602));
@@ -92,7 +95,8 @@ TEST(Schema, ValidatesAndNamesTheField) {
                    {"roles", Map("roles", json::object{{"type", "string"}})}},
                   {"id"});
   auto check = [&](const char* text) { return Validate(s, *core::ParseJson(text)); };
-  EXPECT_TRUE(check(R"({"id":"INC-1","severity":"SEV1","limit":3,"services":["db"],"roles":{"a":"b"}})"));
+  EXPECT_TRUE(
+      check(R"({"id":"INC-1","severity":"SEV1","limit":3,"services":["db"],"roles":{"a":"b"}})"));
   struct Case {
     const char* text;
     const char* field;
@@ -117,7 +121,8 @@ TEST(Schema, ValidatesAndNamesTheField) {
 }
 
 TEST(Schema, FollowsLocalRefs) {
-  auto s = *core::ParseJson(R"({"type":"object","$defs":{"a":{"type":"object","properties":{"city":{"type":"string"}}}},
+  auto s = *core::ParseJson(
+      R"({"type":"object","$defs":{"a":{"type":"object","properties":{"city":{"type":"string"}}}},
                                 "properties":{"address":{"$ref":"#/$defs/a"}},"additionalProperties":false})");
   EXPECT_TRUE(schema::Validate(s.get_object(), *core::ParseJson(R"({"address":{"city":"Oslo"}})")));
   auto st = schema::Validate(s.get_object(), *core::ParseJson(R"({"address":{"city":3}})"));
@@ -147,9 +152,10 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
     auto j = ToolJson(t);
     EXPECT_EQ(j.at("annotations").at("readOnlyHint"), json::value(t.annotations.read_only));
   }
-  for (const char* n : {"get_system_status", "list_incidents", "get_incident", "get_timeline", "list_services",
-                        "get_blast_radius", "get_audit_log", "create_incident", "acknowledge_incident",
-                        "resolve_incident", "add_note", "set_severity", "assign_role", "escalate_incident"})
+  for (const char* n :
+       {"get_system_status", "list_incidents", "get_incident", "get_timeline", "list_services",
+        "get_blast_radius", "get_audit_log", "create_incident", "acknowledge_incident",
+        "resolve_incident", "add_note", "set_severity", "assign_role", "escalate_incident"})
     EXPECT_TRUE(names.count(n)) << n;
   // Fixtures only when asked.
   EXPECT_EQ(reg.FindTool("test_simple_text"), nullptr);
@@ -225,7 +231,8 @@ class DispatcherTest : public ::testing::Test {
   }
   // Sends one request and returns the final message (nullopt if none).
   std::optional<json::value> Call(const std::string& method, json::object params,
-                                  const model::Principal* who = nullptr, std::shared_ptr<Recorder> rec = nullptr) {
+                                  const model::Principal* who = nullptr,
+                                  std::shared_ptr<Recorder> rec = nullptr) {
     if (!rec) rec = std::make_shared<Recorder>();
     Message m;
     m.kind = Message::Kind::kRequest;
@@ -243,13 +250,16 @@ class DispatcherTest : public ::testing::Test {
     server_->Handle(session_, std::move(m), writer_, nullptr);
   }
   json::value Initialize(json::object caps = {}, std::string version = "2025-11-25") {
-    auto r = Call("initialize", json::object{{"protocolVersion", version},
-                                             {"capabilities", caps},
-                                             {"clientInfo", json::object{{"name", "unit agent!"}, {"version", "1"}}}});
+    auto r =
+        Call("initialize",
+             json::object{{"protocolVersion", version},
+                          {"capabilities", caps},
+                          {"clientInfo", json::object{{"name", "unit agent!"}, {"version", "1"}}}});
     Notify("notifications/initialized", {});
     return r->at("result");
   }
-  json::value Tool(const std::string& name, json::object args, const model::Principal* who = nullptr) {
+  json::value Tool(const std::string& name, json::object args,
+                   const model::Principal* who = nullptr) {
     auto r = Call("tools/call", json::object{{"name", name}, {"arguments", std::move(args)}}, who);
     EXPECT_TRUE(r && r->as_object().contains("result")) << (r ? core::ToJson(*r) : "no response");
     return r->at("result");
@@ -268,17 +278,22 @@ class DispatcherTest : public ::testing::Test {
 TEST_F(DispatcherTest, NegotiatesVersionsAndGuardsTheLifecycle) {
   auto early = Call("tools/list", {});
   EXPECT_EQ(early->at("error").at("code"), json::value(-32600));
-  EXPECT_EQ(Call("ping", {})->at("result"), json::value(json::object{}));  // ping is allowed any time
+  EXPECT_EQ(Call("ping", {})->at("result"),
+            json::value(json::object{}));  // ping is allowed any time
   auto res = Initialize({}, "2025-06-18");
   EXPECT_EQ(res.at("protocolVersion"), json::value("2025-06-18"));
   EXPECT_TRUE(res.at("capabilities").at("resources").at("subscribe").as_bool());
   auto again = Call("initialize", json::object{{"protocolVersion", "2025-11-25"}});
   EXPECT_EQ(again->at("error").at("code"), json::value(-32600));
   EXPECT_EQ(Call("nope/nope", {})->at("error").at("code"), json::value(-32601));
-  EXPECT_EQ(Call("logging/setLevel", json::object{{"level", "loud"}})->at("error").at("code"), json::value(-32602));
-  EXPECT_EQ(Call("logging/setLevel", json::object{{"level", "debug"}})->at("result"), json::value(json::object{}));
-  EXPECT_EQ(Call("tools/list", json::object{{"cursor", "garbage"}})->at("error").at("code"), json::value(-32602));
-  EXPECT_EQ(Call("tools/call", json::object{{"name", "nope"}})->at("error").at("code"), json::value(-32602));
+  EXPECT_EQ(Call("logging/setLevel", json::object{{"level", "loud"}})->at("error").at("code"),
+            json::value(-32602));
+  EXPECT_EQ(Call("logging/setLevel", json::object{{"level", "debug"}})->at("result"),
+            json::value(json::object{}));
+  EXPECT_EQ(Call("tools/list", json::object{{"cursor", "garbage"}})->at("error").at("code"),
+            json::value(-32602));
+  EXPECT_EQ(Call("tools/call", json::object{{"name", "nope"}})->at("error").at("code"),
+            json::value(-32602));
 }
 
 TEST_F(DispatcherTest, UnknownVersionGetsOurLatest) {
@@ -306,7 +321,8 @@ const std::map<std::string, std::string> kToolCases = {
 
 TEST_F(DispatcherTest, EveryToolsStructuredOutputMatchesItsOutputSchema) {
   Initialize();
-  auto first = Tool("create_incident", json::object{{"title", "Checkout 500s"}, {"severity", "SEV2"},
+  auto first = Tool("create_incident", json::object{{"title", "Checkout 500s"},
+                                                    {"severity", "SEV2"},
                                                     {"services", json::array{"checkout"}}});
   ASSERT_FALSE(first.as_object().contains("isError")) << core::ToJson(first);
   // Run in declaration order, with resolve last (it ends the incident).
@@ -331,7 +347,8 @@ TEST_F(DispatcherTest, EveryToolsStructuredOutputMatchesItsOutputSchema) {
 TEST_F(DispatcherTest, ReadOnlyTokenSeesAndCallsNoWriteToolAndEveryCallIsAuditedAsTheAgent) {
   Initialize();
   auto list = Call("tools/list", {}, &reader_)->at("result").at("tools").as_array();
-  for (const auto& t : list) EXPECT_TRUE(t.at("annotations").at("readOnlyHint").as_bool()) << core::ToJson(t);
+  for (const auto& t : list)
+    EXPECT_TRUE(t.at("annotations").at("readOnlyHint").as_bool()) << core::ToJson(t);
   auto r = Tool("create_incident", json::object{{"title", "x"}, {"severity", "SEV1"}}, &reader_);
   EXPECT_TRUE(r.at("isError").as_bool());
   EXPECT_NE(r.at("content").at(0).at("text").as_string().find("'write' scope"), std::string::npos);
@@ -348,7 +365,9 @@ TEST_F(DispatcherTest, ReadOnlyTokenSeesAndCallsNoWriteToolAndEveryCallIsAudited
 
 TEST_F(DispatcherTest, InputErrorsAreToolResultsNamingTheField) {
   Initialize();
-  auto r = Tool("create_incident", json::object{{"title", "x"}, {"severity", "SEV1"}, {"services", json::array{"nope"}}});
+  auto r =
+      Tool("create_incident",
+           json::object{{"title", "x"}, {"severity", "SEV1"}, {"services", json::array{"nope"}}});
   EXPECT_TRUE(r.at("isError").as_bool());
   EXPECT_NE(r.at("content").at(0).at("text").as_string().find("services[0]"), std::string::npos);
   r = Tool("get_incident", json::object{{"id", "INC-42"}});
@@ -364,14 +383,16 @@ TEST_F(DispatcherTest, ElicitationRoundTripAndCancellation) {
   m.kind = Message::Kind::kRequest;
   m.id = json::value("call-1");
   m.method = "tools/call";
-  m.params = json::object{{"name", "test_elicitation"}, {"arguments", json::object{{"message", "who?"}}}};
+  m.params =
+      json::object{{"name", "test_elicitation"}, {"arguments", json::object{{"message", "who?"}}}};
   server_->Handle(session_, m, writer_, rec);
   auto ask = rec->WaitSent(1);
   EXPECT_EQ(ask.at("method"), json::value("elicitation/create"));
   Message answer;
   answer.kind = Message::Kind::kResponse;
   answer.id = ask.at("id");
-  answer.result = json::object{{"action", "accept"}, {"content", json::object{{"username", "ann"}}}};
+  answer.result =
+      json::object{{"action", "accept"}, {"content", json::object{{"username", "ann"}}}};
   server_->Handle(session_, answer, writer_, nullptr);
   auto done = rec->Wait();
   ASSERT_TRUE(done);
@@ -382,7 +403,8 @@ TEST_F(DispatcherTest, ElicitationRoundTripAndCancellation) {
   m.id = json::value("call-2");
   server_->Handle(session_, m, writer_, rec2);
   rec2->WaitSent(1);
-  Notify("notifications/cancelled", json::object{{"requestId", "call-2"}, {"reason", "user gave up"}});
+  Notify("notifications/cancelled",
+         json::object{{"requestId", "call-2"}, {"reason", "user gave up"}});
   EXPECT_FALSE(rec2->Wait().has_value());
 }
 
@@ -393,9 +415,11 @@ TEST_F(DispatcherTest, SubscribersHearAboutCommittedTimelineChanges) {
   std::string uri = "incident://" + id + "/timeline";
   auto missing = Call("resources/subscribe", json::object{{"uri", "incident://INC-99/timeline"}});
   EXPECT_EQ(missing->at("error").at("code"), json::value(-32002));
-  EXPECT_EQ(Call("resources/subscribe", json::object{{"uri", uri}})->at("result"), json::value(json::object{}));
+  EXPECT_EQ(Call("resources/subscribe", json::object{{"uri", uri}})->at("result"),
+            json::value(json::object{}));
   auto p = writer_;
-  auto noted = app::Wait<model::Incident>([&](auto cb) { app_->Note(p, id, app::NoteRequest{"from the CLI"}, cb); });
+  auto noted = app::Wait<model::Incident>(
+      [&](auto cb) { app_->Note(p, id, app::NoteRequest{"from the CLI"}, cb); });
   ASSERT_TRUE(noted);
   auto n = standalone_->WaitSent(1);
   EXPECT_EQ(n.at("method"), json::value("notifications/resources/updated"));

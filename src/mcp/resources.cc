@@ -28,7 +28,8 @@ void AddIncidentResources(Registry& r) {
       .uri_template = "incident://{id}",
       .name = "incident",
       .title = "Incident",
-      .description = "An incident as JSON (the same document as get_incident). Open incidents are listed.",
+      .description =
+          "An incident as JSON (the same document as get_incident). Open incidents are listed.",
       .mime_type = "application/json",
       .subscribable = true,
       .scope = model::kScopeRead,
@@ -37,7 +38,8 @@ void AddIncidentResources(Registry& r) {
                  const std::string& uri) -> Result<ResourceContents> {
         auto inc = ctx.app().GetIncident(ctx.principal(), vars.at("id"));
         if (!inc) {
-          if (inc.error().code == ErrorCode::kNotFound) return NotFound("Resource not found: " + uri, "uri");
+          if (inc.error().code == ErrorCode::kNotFound)
+            return NotFound("Resource not found: " + uri, "uri");
           return Unexpected(inc.error());
         }
         return ResourceContents{uri, "application/json", core::ToJson(model::ToJson(*inc)), ""};
@@ -48,7 +50,8 @@ void AddIncidentResources(Registry& r) {
       .uri_template = "incident://{id}/timeline",
       .name = "incident-timeline",
       .title = "Incident timeline",
-      .description = "An incident's timeline as JSON {incident_id, entries}, oldest first (up to 1000 entries; "
+      .description = "An incident's timeline as JSON {incident_id, entries}, oldest first (up to "
+                     "1000 entries; "
                      "get_timeline pages). Subscribe to follow a live incident.",
       .mime_type = "application/json",
       .subscribable = true,
@@ -58,7 +61,8 @@ void AddIncidentResources(Registry& r) {
                  const std::string& uri) -> Result<ResourceContents> {
         auto entries = ctx.app().Timeline(ctx.principal(), vars.at("id"), 0, 1000);
         if (!entries) {
-          if (entries.error().code == ErrorCode::kNotFound) return NotFound("Resource not found: " + uri, "uri");
+          if (entries.error().code == ErrorCode::kNotFound)
+            return NotFound("Resource not found: " + uri, "uri");
           return Unexpected(entries.error());
         }
         json::array arr;

@@ -20,12 +20,19 @@ json::object Enum(std::string description, const std::vector<std::string>& value
 }
 
 json::object Int(std::string description, int64_t minimum, int64_t maximum) {
-  return json::object{{"type", "integer"}, {"description", description}, {"minimum", minimum}, {"maximum", maximum}};
+  return json::object{{"type", "integer"},
+                      {"description", description},
+                      {"minimum", minimum},
+                      {"maximum", maximum}};
 }
 
-json::object Num(std::string description) { return json::object{{"type", "number"}, {"description", description}}; }
+json::object Num(std::string description) {
+  return json::object{{"type", "number"}, {"description", description}};
+}
 
-json::object Bool(std::string description) { return json::object{{"type", "boolean"}, {"description", description}}; }
+json::object Bool(std::string description) {
+  return json::object{{"type", "boolean"}, {"description", description}};
+}
 
 json::object StrArray(std::string description, size_t max_items, size_t max_length) {
   return json::object{{"type", "array"},
@@ -38,8 +45,8 @@ json::object Array(std::string description, json::object items) {
   return json::object{{"type", "array"}, {"description", description}, {"items", std::move(items)}};
 }
 
-json::object Object(std::vector<std::pair<std::string, json::object>> properties, std::vector<std::string> required,
-                    bool open) {
+json::object Object(std::vector<std::pair<std::string, json::object>> properties,
+                    std::vector<std::string> required, bool open) {
   json::object props;
   for (auto& [k, v] : properties) props[k] = std::move(v);
   json::object o{{"type", "object"}, {"properties", std::move(props)}};
@@ -53,7 +60,9 @@ json::object Object(std::vector<std::pair<std::string, json::object>> properties
 }
 
 json::object Map(std::string description, json::object values) {
-  return json::object{{"type", "object"}, {"description", description}, {"additionalProperties", std::move(values)}};
+  return json::object{{"type", "object"},
+                      {"description", description},
+                      {"additionalProperties", std::move(values)}};
 }
 
 json::object Describe(json::object s, std::string description) {
@@ -96,7 +105,9 @@ class Validator {
       } else {
         one(*t);
       }
-      if (!ok) return InvalidArgument(Name(path) + " must be " + Article(names) + ", got " + KindOf(v), path);
+      if (!ok)
+        return InvalidArgument(Name(path) + " must be " + Article(names) + ", got " + KindOf(v),
+                               path);
     }
     if (auto* e = s.if_contains("enum"); e && e->is_array()) {
       bool found = false;
@@ -105,18 +116,22 @@ class Validator {
         if (x == v) found = true;
         allowed.push_back(x.is_string() ? std::string(x.get_string()) : core::ToJson(x));
       }
-      if (!found) return InvalidArgument(Name(path) + " must be one of " + core::Join(allowed, ", "), path);
+      if (!found)
+        return InvalidArgument(Name(path) + " must be one of " + core::Join(allowed, ", "), path);
     }
     if (auto* c = s.if_contains("const"); c && *c != v)
       return InvalidArgument(Name(path) + " must be " + core::ToJson(*c), path);
     if (v.is_string()) {
       std::string_view str = v.get_string();
       size_t chars = CountChars(str);
-      if (auto* m = s.if_contains("maxLength"); m && m->is_number() && chars > m->to_number<double>())
-        return InvalidArgument(Name(path) + " is too long (" + std::to_string(chars) + " characters, max " +
-                                   std::to_string(static_cast<int64_t>(m->to_number<double>())) + ")",
-                               path);
-      if (auto* m = s.if_contains("minLength"); m && m->is_number() && chars < m->to_number<double>())
+      if (auto* m = s.if_contains("maxLength");
+          m && m->is_number() && chars > m->to_number<double>())
+        return InvalidArgument(
+            Name(path) + " is too long (" + std::to_string(chars) + " characters, max " +
+                std::to_string(static_cast<int64_t>(m->to_number<double>())) + ")",
+            path);
+      if (auto* m = s.if_contains("minLength");
+          m && m->is_number() && chars < m->to_number<double>())
         return InvalidArgument(Name(path) + " must not be empty", path);
     }
     if (v.is_number()) {
@@ -128,12 +143,15 @@ class Validator {
     }
     if (v.is_array()) {
       const auto& a = v.get_array();
-      if (auto* m = s.if_contains("maxItems"); m && m->is_number() && a.size() > m->to_number<double>())
-        return InvalidArgument(Name(path) + " has too many items (" + std::to_string(a.size()) + ", max " +
-                                   core::ToJson(*m) + ")",
+      if (auto* m = s.if_contains("maxItems");
+          m && m->is_number() && a.size() > m->to_number<double>())
+        return InvalidArgument(Name(path) + " has too many items (" + std::to_string(a.size()) +
+                                   ", max " + core::ToJson(*m) + ")",
                                path);
-      if (auto* m = s.if_contains("minItems"); m && m->is_number() && a.size() < m->to_number<double>())
-        return InvalidArgument(Name(path) + " needs at least " + core::ToJson(*m) + " item(s)", path);
+      if (auto* m = s.if_contains("minItems");
+          m && m->is_number() && a.size() < m->to_number<double>())
+        return InvalidArgument(Name(path) + " needs at least " + core::ToJson(*m) + " item(s)",
+                               path);
       if (auto* items = s.if_contains("items"); items && items->is_object()) {
         for (size_t i = 0; i < a.size(); ++i)
           FB_TRY(Check(items->get_object(), a[i], path + "[" + std::to_string(i) + "]", depth + 1));
@@ -146,7 +164,8 @@ class Validator {
       if (auto* r = s.if_contains("required"); r && r->is_array()) {
         for (const auto& k : r->get_array()) {
           if (k.is_string() && !o.contains(k.get_string()))
-            return InvalidArgument(Name(Join(path, k.get_string())) + " is required", Join(path, k.get_string()));
+            return InvalidArgument(Name(Join(path, k.get_string())) + " is required",
+                                   Join(path, k.get_string()));
         }
       }
       const json::value* additional = s.if_contains("additionalProperties");
@@ -163,11 +182,14 @@ class Validator {
           if (props) {
             std::vector<std::string> names;
             for (const auto& p : *props) names.emplace_back(p.key());
-            known = names.empty() ? " (it takes no arguments)" : " (known: " + core::Join(names, ", ") + ")";
+            known = names.empty() ? " (it takes no arguments)"
+                                  : " (known: " + core::Join(names, ", ") + ")";
           }
-          return InvalidArgument("unknown property '" + core::Truncate(kv.key(), 64) + "'" + known, child);
+          return InvalidArgument("unknown property '" + core::Truncate(kv.key(), 64) + "'" + known,
+                                 child);
         }
-        if (additional && additional->is_object()) FB_TRY(Check(additional->get_object(), kv.value(), child, depth + 1));
+        if (additional && additional->is_object())
+          FB_TRY(Check(additional->get_object(), kv.value(), child, depth + 1));
       }
     }
     return Ok();
@@ -183,7 +205,8 @@ class Validator {
     const json::object* obj = &root_;
     for (const auto& part : core::Split(r.substr(2), '/', true)) {
       cur = obj->if_contains(part);
-      if (!cur || !cur->is_object()) return InvalidArgument("schema: unresolved $ref " + std::string(r));
+      if (!cur || !cur->is_object())
+        return InvalidArgument("schema: unresolved $ref " + std::string(r));
       obj = &cur->get_object();
     }
     return obj;
@@ -208,14 +231,21 @@ class Validator {
   }
   static std::string KindOf(const json::value& v) {
     switch (v.kind()) {
-      case json::kind::null: return "null";
-      case json::kind::bool_: return "a boolean";
+      case json::kind::null:
+        return "null";
+      case json::kind::bool_:
+        return "a boolean";
       case json::kind::int64:
-      case json::kind::uint64: return "an integer";
-      case json::kind::double_: return "a number";
-      case json::kind::string: return "a string";
-      case json::kind::array: return "an array";
-      case json::kind::object: return "an object";
+      case json::kind::uint64:
+        return "an integer";
+      case json::kind::double_:
+        return "a number";
+      case json::kind::string:
+        return "a string";
+      case json::kind::array:
+        return "an array";
+      case json::kind::object:
+        return "an object";
     }
     return "a value";
   }
@@ -233,7 +263,9 @@ class Validator {
   static std::string Join(const std::string& path, std::string_view key) {
     return path.empty() ? std::string(key) : path + "." + std::string(key);
   }
-  std::string Name(const std::string& path) const { return path.empty() ? root_name_ : "'" + path + "'"; }
+  std::string Name(const std::string& path) const {
+    return path.empty() ? root_name_ : "'" + path + "'";
+  }
 
  public:
   std::string root_name_ = "arguments";

@@ -4,11 +4,10 @@
 // arguments are validated with the same schema that tools/list publishes: one declaration.
 #pragma once
 
+#include <boost/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "core/result.h"
 
@@ -35,6 +34,7 @@ json::object Nullable(json::object s);
 
 // Validates `v` against `schema`. The error is InvalidArgument with `field` set to the path of the
 // offending value ("services[2]", "roles.scribe"); `root` names the value itself in messages.
-Status Validate(const json::object& schema, const json::value& v, const std::string& root = "arguments");
+Status Validate(const json::object& schema, const json::value& v,
+                const std::string& root = "arguments");
 
 }  // namespace firebreak::mcp::schema

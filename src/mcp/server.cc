@@ -1,7 +1,8 @@
 #include "mcp/server.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
 
 #include "core/crypto.h"
 #include "core/json.h"
@@ -24,8 +25,8 @@ bool IsSupportedVersion(std::string_view v) {
 }
 
 namespace {
-constexpr std::array<std::string_view, 8> kLevelNames = {"debug",    "info",  "notice", "warning",
-                                                         "error",    "critical", "alert", "emergency"};
+constexpr std::array<std::string_view, 8> kLevelNames = {
+    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
 }
 
 Result<LogLevel> ParseLogLevel(std::string_view s) {
@@ -113,10 +114,12 @@ void Context::Log(LogLevel level, const json::value& data, const std::string& lo
 }
 
 Result<json::value> Context::RequestClient(const std::string& method, json::object params,
-                                           std::string_view capability, std::chrono::seconds timeout) {
+                                           std::string_view capability,
+                                           std::chrono::seconds timeout) {
   auto caps = session_->client().capabilities;
   if (!caps.contains(capability))
-    return FailedPrecondition("the client did not declare the '" + std::string(capability) + "' capability");
+    return FailedPrecondition("the client did not declare the '" + std::string(capability) +
+                              "' capability");
   std::string id = server_.NextRequestId(*session_);
   auto p = std::make_shared<std::promise<Result<json::value>>>();
   auto fut = p->get_future();
@@ -140,7 +143,8 @@ Result<json::value> Context::RequestClient(const std::string& method, json::obje
     }
   }
   forget();
-  return MakeError(ErrorCode::kDeadlineExceeded, "the client did not answer " + method + " in time");
+  return MakeError(ErrorCode::kDeadlineExceeded,
+                   "the client did not answer " + method + " in time");
 }
 
 // ---- Registry -----------------------------------------------------------------------------------
@@ -164,7 +168,8 @@ const Prompt* Registry::FindPrompt(std::string_view name) const {
 namespace {
 // Matches "incident://{id}/timeline" against a URI; a placeholder is one or more characters other
 // than '/', '?' and '#'.
-bool MatchTemplate(std::string_view tpl, std::string_view uri, std::map<std::string, std::string>& vars) {
+bool MatchTemplate(std::string_view tpl, std::string_view uri,
+                   std::map<std::string, std::string>& vars) {
   size_t ti = 0, ui = 0;
   while (ti < tpl.size()) {
     if (tpl[ti] == '{') {
@@ -174,7 +179,9 @@ bool MatchTemplate(std::string_view tpl, std::string_view uri, std::map<std::str
       ti = close + 1;
       char stop = ti < tpl.size() ? tpl[ti] : '\0';
       size_t start = ui;
-      while (ui < uri.size() && uri[ui] != stop && uri[ui] != '/' && uri[ui] != '?' && uri[ui] != '#') ++ui;
+      while (ui < uri.size() && uri[ui] != stop && uri[ui] != '/' && uri[ui] != '?' &&
+             uri[ui] != '#')
+        ++ui;
       if (ui == start || ui - start > 200) return false;
       vars[name] = std::string(uri.substr(start, ui - start));
     } else {
@@ -196,7 +203,8 @@ std::string FillTemplate(std::string_view tpl, const std::string& value) {
 bool IsTemplate(const std::string& uri) { return uri.find('{') != std::string::npos; }
 }  // namespace
 
-const Resource* Registry::MatchResource(const std::string& uri, std::map<std::string, std::string>& vars) const {
+const Resource* Registry::MatchResource(const std::string& uri,
+                                        std::map<std::string, std::string>& vars) const {
   for (const auto& r : resources_) {
     vars.clear();
     if (MatchTemplate(r.uri_template, uri, vars)) return &r;
@@ -217,7 +225,8 @@ Registry BuildRegistry(bool fixtures) {
 
 json::object ToolJson(const Tool& t, bool modern) {
   json::object o{{"name", t.name}, {"description", t.description}, {"inputSchema", t.input_schema}};
-  json::object ann{{"readOnlyHint", t.annotations.read_only}, {"openWorldHint", t.annotations.open_world}};
+  json::object ann{{"readOnlyHint", t.annotations.read_only},
+                   {"openWorldHint", t.annotations.open_world}};
   if (!t.annotations.read_only) {
     ann["destructiveHint"] = t.annotations.destructive;
     ann["idempotentHint"] = t.annotations.idempotent;
@@ -254,7 +263,8 @@ std::string ToolsMarkdown(const Registry& r) {
     if (auto dot = desc.find(". "); dot != std::string::npos) desc = desc.substr(0, dot + 1);
     for (auto& c : desc)
       if (c == '\n' || c == '|') c = ' ';
-    out += "| `" + t.name + "` | " + kind + " | `" + std::string(model::ScopeName(t.scope)) + "` | " + desc + " |\n";
+    out += "| `" + t.name + "` | " + kind + " | `" + std::string(model::ScopeName(t.scope)) +
+           "` | " + desc + " |\n";
   }
   return out;
 }
@@ -262,7 +272,10 @@ std::string ToolsMarkdown(const Registry& r) {
 // ---- Server -------------------------------------------------------------------------------------
 
 Server::Server(app::App& app, ServerOptions opt)
-    : app_(app), opt_(opt), registry_(BuildRegistry(opt.fixtures)), pool_(std::max(1, opt.workers)) {
+    : app_(app),
+      opt_(opt),
+      registry_(BuildRegistry(opt.fixtures)),
+      pool_(std::max(1, opt.workers)) {
   RegisterMethods();
 }
 
@@ -293,9 +306,11 @@ Result<size_t> DecodeCursor(const json::object& params) {
 // Puts items [offset, offset+page) of `all` under `key`, with nextCursor when more remain.
 json::object Page(std::vector<json::object> all, size_t offset, const char* key) {
   json::array page;
-  for (size_t i = offset; i < all.size() && i < offset + kPageSize; ++i) page.push_back(std::move(all[i]));
+  for (size_t i = offset; i < all.size() && i < offset + kPageSize; ++i)
+    page.push_back(std::move(all[i]));
   json::object out{{key, std::move(page)}};
-  if (offset + kPageSize < all.size()) out["nextCursor"] = "o:" + std::to_string(offset + kPageSize);
+  if (offset + kPageSize < all.size())
+    out["nextCursor"] = "o:" + std::to_string(offset + kPageSize);
   return out;
 }
 
@@ -304,11 +319,14 @@ std::string KeyOf(const json::value& id) { return Serialize(id); }
 
 void Server::RegisterMethods() {
   auto bind = [this](auto fn) {
-    return [this, fn](Context& c, const json::object& p) -> Result<json::value> { return (this->*fn)(c, p); };
+    return [this, fn](Context& c, const json::object& p) -> Result<json::value> {
+      return (this->*fn)(c, p);
+    };
   };
   methods_["initialize"] = Method{bind(&Server::Initialize), true, false};
-  methods_["ping"] = Method{[](Context&, const json::object&) -> Result<json::value> { return json::object{}; }, true,
-                            false};
+  methods_["ping"] =
+      Method{[](Context&, const json::object&) -> Result<json::value> { return json::object{}; },
+             true, false};
   methods_["logging/setLevel"] = Method{bind(&Server::SetLevel), true, true};
   methods_["tools/list"] = Method{bind(&Server::ToolsList), true, true};
   methods_["tools/call"] = Method{bind(&Server::ToolsCall), false, true};
@@ -316,9 +334,11 @@ void Server::RegisterMethods() {
   methods_["resources/templates/list"] = Method{bind(&Server::ResourceTemplatesList), true, true};
   methods_["resources/read"] = Method{bind(&Server::ResourcesRead), false, true};
   methods_["resources/subscribe"] =
-      Method{[this](Context& c, const json::object& p) { return ResourcesSubscribe(c, p, true); }, false, true};
+      Method{[this](Context& c, const json::object& p) { return ResourcesSubscribe(c, p, true); },
+             false, true};
   methods_["resources/unsubscribe"] =
-      Method{[this](Context& c, const json::object& p) { return ResourcesSubscribe(c, p, false); }, true, true};
+      Method{[this](Context& c, const json::object& p) { return ResourcesSubscribe(c, p, false); },
+             true, true};
   methods_["prompts/list"] = Method{bind(&Server::PromptsList), true, true};
   methods_["prompts/get"] = Method{bind(&Server::PromptsGet), false, true};
   methods_["completion/complete"] = Method{bind(&Server::Complete), false, true};
@@ -345,9 +365,11 @@ void Server::Handle(const std::shared_ptr<Session>& s, Message m, const model::P
       p->set_value(*m.result);
     } else {
       const auto& e = *m.error;
-      std::string msg = e.at("message").is_string() ? std::string(e.at("message").get_string()) : "";
-      p->set_value(MakeError(ErrorCode::kFailedPrecondition,
-                             "the client answered with error " + core::ToJson(e.at("code")) + ": " + msg));
+      std::string msg =
+          e.at("message").is_string() ? std::string(e.at("message").get_string()) : "";
+      p->set_value(
+          MakeError(ErrorCode::kFailedPrecondition,
+                    "the client answered with error " + core::ToJson(e.at("code")) + ": " + msg));
     }
     return;
   }
@@ -399,16 +421,18 @@ void Server::Handle(const std::shared_ptr<Session>& s, Message m, const model::P
     RunRequest(s, std::move(m), who, std::move(out), std::move(cancelled));
     return;
   }
-  boost::asio::post(pool_, [this, s, m = std::move(m), who, out = std::move(out), cancelled]() mutable {
+  boost::asio::post(pool_, [this, s, m = std::move(m), who, out = std::move(out),
+                            cancelled]() mutable {
     RunRequest(std::move(s), std::move(m), std::move(who), std::move(out), std::move(cancelled));
   });
 }
 
-void Server::RunRequest(std::shared_ptr<Session> s, Message m, model::Principal who, std::shared_ptr<Outlet> out,
-                        std::shared_ptr<std::atomic<bool>> cancelled) {
+void Server::RunRequest(std::shared_ptr<Session> s, Message m, model::Principal who,
+                        std::shared_ptr<Outlet> out, std::shared_ptr<std::atomic<bool>> cancelled) {
   json::value progress_token = nullptr;
   if (const json::value* meta = m.params.if_contains("_meta"); meta && meta->is_object()) {
-    if (const json::value* t = meta->get_object().if_contains("progressToken"); t && (t->is_string() || t->is_int64()))
+    if (const json::value* t = meta->get_object().if_contains("progressToken");
+        t && (t->is_string() || t->is_int64()))
       progress_token = *t;
   }
   Context ctx(*this, s, std::move(who), out, m.id, progress_token, cancelled);
@@ -474,16 +498,20 @@ Result<json::value> Server::Initialize(Context& ctx, const json::object& params)
   json::object server_info{{"name", "firebreak"}, {"version", FIREBREAK_VERSION}};
   if (version != "2025-03-26") {
     server_info["title"] = "Firebreak";
-    server_info["description"] = "Self-hosted incident response: incidents, timelines, audit, services";
+    server_info["description"] =
+        "Self-hosted incident response: incidents, timelines, audit, services";
   }
   return json::object{
       {"protocolVersion", version},
       {"capabilities", std::move(capabilities)},
       {"serverInfo", std::move(server_info)},
       {"instructions",
-       "Firebreak runs incident response. Start with get_system_status, then list_incidents / get_incident / "
-       "get_timeline. Write tools (create_incident, acknowledge_incident, add_note, ...) need a token with the "
-       "'write' scope and are audited as agent:<your client name>. Nothing here approves risky actions: "
+       "Firebreak runs incident response. Start with get_system_status, then list_incidents / "
+       "get_incident / "
+       "get_timeline. Write tools (create_incident, acknowledge_incident, add_note, ...) need a "
+       "token with the "
+       "'write' scope and are audited as agent:<your client name>. Nothing here approves risky "
+       "actions: "
        "approvals are made by people in Firebreak."},
   };
 }
@@ -527,8 +555,9 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
   ToolResult res;
   if (!ctx.principal().Has(tool->scope)) {
     err = Error{ErrorCode::kPermissionDenied,
-                "tool " + tool->name + " needs a token with the '" + std::string(model::ScopeName(tool->scope)) +
-                    "' scope; this one has '" + model::ScopesToString(ctx.principal().scopes) + "'",
+                "tool " + tool->name + " needs a token with the '" +
+                    std::string(model::ScopeName(tool->scope)) + "' scope; this one has '" +
+                    model::ScopesToString(ctx.principal().scopes) + "'",
                 ""};
   } else if (auto st = schema::Validate(tool->input_schema, args); !st) {
     err = st.error();
@@ -546,24 +575,32 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
     }
   }
 
-  // Audit every call, reads included, as agent:<client>; the token and person say who stands behind it.
+  // Audit every call, reads included, as agent:<client>; the token and person say who stands behind
+  // it.
   const auto& p = ctx.principal();
-  json::object details{{"tool", tool->name}, {"token", p.token_id}, {"person", p.person}, {"ok", !err && !res.is_error}};
+  json::object details{{"tool", tool->name},
+                       {"token", p.token_id},
+                       {"person", p.person},
+                       {"ok", !err && !res.is_error}};
   std::string args_text = core::ToJson(args);
-  details["arguments"] = args_text.size() > 1000 ? json::value(core::Truncate(args_text, 1000)) : json::value(args);
+  details["arguments"] =
+      args_text.size() > 1000 ? json::value(core::Truncate(args_text, 1000)) : json::value(args);
   if (err) details["error"] = ErrorCodeName(err->code);
   if (tool->annotations.read_only) {
-    // A read's record joins the engine's next group commit without holding up the answer (a crash in
-    // that window can lose the record of a read, never of a write).
+    // A read's record joins the engine's next group commit without holding up the answer (a crash
+    // in that window can lose the record of a read, never of a write).
     std::string name = tool->name;
-    app_.RecordAudit(p, "mcp.tool_call", "tool:" + tool->name, std::move(details), [name](Result<bool> r) {
-      if (!r) spdlog::error("mcp: could not audit a call of {}: {}", name, r.error().ToString());
-    });
+    app_.RecordAudit(
+        p, "mcp.tool_call", "tool:" + tool->name, std::move(details), [name](Result<bool> r) {
+          if (!r)
+            spdlog::error("mcp: could not audit a call of {}: {}", name, r.error().ToString());
+        });
   } else {
     auto audit = app::Wait<bool>([&](auto cb) {
       app_.RecordAudit(p, "mcp.tool_call", "tool:" + tool->name, std::move(details), std::move(cb));
     });
-    if (!audit) spdlog::error("mcp: could not audit a call of {}: {}", tool->name, audit.error().ToString());
+    if (!audit)
+      spdlog::error("mcp: could not audit a call of {}: {}", tool->name, audit.error().ToString());
   }
 
   json::object result;
@@ -577,7 +614,8 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
   if (res.content.empty())
     res.content.push_back(json::object{{"type", "text"}, {"text", core::ToJson(res.structured)}});
   result["content"] = std::move(res.content);
-  if (ctx.modern() && (tool->output_schema || !res.structured.empty())) result["structuredContent"] = res.structured;
+  if (ctx.modern() && (tool->output_schema || !res.structured.empty()))
+    result["structuredContent"] = res.structured;
   if (res.is_error) result["isError"] = true;
   return result;
 }
@@ -620,7 +658,8 @@ Result<std::string> UriParam(const json::object& params) {
   ObjectReader r(params, "params");
   auto uri = r.String("uri", true);
   FB_TRY(r.status());
-  if (uri->empty() || uri->size() > 1000) return InvalidArgument("uri must be 1..1000 characters", "uri");
+  if (uri->empty() || uri->size() > 1000)
+    return InvalidArgument("uri must be 1..1000 characters", "uri");
   return *uri;
 }
 }  // namespace
@@ -632,7 +671,8 @@ Result<json::value> Server::ResourcesRead(Context& ctx, const json::object& para
   if (!r) return NotFound("Resource not found: " + core::Truncate(uri, 200), "uri");
   FB_TRY(model::RequireScope(ctx.principal(), r->scope));
   FB_ASSIGN_OR_RETURN(ResourceContents c, r->read(ctx, vars, uri));
-  json::object item{{"uri", c.uri.empty() ? uri : c.uri}, {"mimeType", c.mime_type.empty() ? r->mime_type : c.mime_type}};
+  json::object item{{"uri", c.uri.empty() ? uri : c.uri},
+                    {"mimeType", c.mime_type.empty() ? r->mime_type : c.mime_type}};
   if (!c.blob.empty()) {
     item["blob"] = c.blob;
   } else {
@@ -653,12 +693,14 @@ Result<json::value> Server::ResourcesSubscribe(Context& ctx, const json::object&
   const Resource* r = registry_.MatchResource(uri, vars);
   if (!r) return NotFound("Resource not found: " + core::Truncate(uri, 200), "uri");
   FB_TRY(model::RequireScope(ctx.principal(), r->scope));
-  if (!r->subscribable) return InvalidArgument("resource " + core::Truncate(uri, 200) + " does not change", "uri");
+  if (!r->subscribable)
+    return InvalidArgument("resource " + core::Truncate(uri, 200) + " does not change", "uri");
   // Subscribing to something that does not exist is an error, not a silent no-op.
   FB_TRY(r->read(ctx, vars, uri));
   {
     std::lock_guard lk(s.mu_);
-    if (s.subscriptions_.size() >= 1000) return MakeError(ErrorCode::kResourceExhausted, "too many subscriptions");
+    if (s.subscriptions_.size() >= 1000)
+      return MakeError(ErrorCode::kResourceExhausted, "too many subscriptions");
     s.subscriptions_.insert(uri);
   }
   EnsureEngineSubscription(s);
@@ -689,7 +731,8 @@ void Server::EnsureEngineSubscription(Session& s) {
   if (drop) app_.engine().Unsubscribe(id);
 }
 
-void Server::OnChange(const std::weak_ptr<Session>& ws, const std::string& topic, const std::string& id) {
+void Server::OnChange(const std::weak_ptr<Session>& ws, const std::string& topic,
+                      const std::string& id) {
   auto s = ws.lock();
   if (!s) return;
   for (const auto& r : registry_.resources()) {
@@ -701,7 +744,8 @@ void Server::OnChange(const std::weak_ptr<Session>& ws, const std::string& topic
       if (!s->subscriptions_.count(uri)) continue;
       out = s->standalone_;
     }
-    if (out) out->Send(EncodeNotification("notifications/resources/updated", json::object{{"uri", uri}}));
+    if (out)
+      out->Send(EncodeNotification("notifications/resources/updated", json::object{{"uri", uri}}));
   }
 }
 
@@ -715,7 +759,8 @@ Result<json::value> Server::PromptsList(Context& ctx, const json::object& params
     if (!p.title.empty() && ctx.modern()) o["title"] = p.title;
     json::array args;
     for (const auto& a : p.arguments)
-      args.push_back(json::object{{"name", a.name}, {"description", a.description}, {"required", a.required}});
+      args.push_back(
+          json::object{{"name", a.name}, {"description", a.description}, {"required", a.required}});
     o["arguments"] = std::move(args);
     all.push_back(std::move(o));
   }
@@ -733,12 +778,16 @@ Result<json::value> Server::PromptsGet(Context& ctx, const json::object& params)
   for (const auto& [k, v] : a) {
     bool known = false;
     for (const auto& pa : p->arguments) known = known || pa.name == k;
-    if (!known) return InvalidArgument("prompt " + p->name + " has no argument '" + core::Truncate(k, 64) + "'", "arguments." + k);
+    if (!known)
+      return InvalidArgument(
+          "prompt " + p->name + " has no argument '" + core::Truncate(k, 64) + "'",
+          "arguments." + k);
     if (v.size() > 10000) return InvalidArgument("argument is too long", "arguments." + k);
   }
   for (const auto& pa : p->arguments)
     if (pa.required && (!a.count(pa.name) || a[pa.name].empty()))
-      return InvalidArgument("prompt " + p->name + " needs the argument '" + pa.name + "'", "arguments." + pa.name);
+      return InvalidArgument("prompt " + p->name + " needs the argument '" + pa.name + "'",
+                             "arguments." + pa.name);
   FB_ASSIGN_OR_RETURN(json::object out, p->get(ctx, a));
   return out;
 }
@@ -801,7 +850,8 @@ std::shared_ptr<Session> Server::NewSession() {
     if (sessions_.size() >= opt_.max_sessions) {
       auto oldest = sessions_.end();
       for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
-        if (oldest == sessions_.end() || it->second->last_used() < oldest->second->last_used()) oldest = it;
+        if (oldest == sessions_.end() || it->second->last_used() < oldest->second->last_used())
+          oldest = it;
       if (oldest != sessions_.end()) {
         evicted.push_back(oldest->second);
         sessions_.erase(oldest);

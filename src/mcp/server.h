@@ -17,6 +17,8 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -27,9 +29,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <boost/asio/thread_pool.hpp>
-#include <boost/json.hpp>
 
 #include "app/app.h"
 #include "core/result.h"
@@ -103,8 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::set<std::string> subscriptions_;
   int engine_sub_ = 0;
   std::shared_ptr<Outlet> standalone_;
-  std::map<std::string, std::shared_ptr<std::promise<Result<json::value>>>> pending_;  // our requests
-  std::map<std::string, std::shared_ptr<std::atomic<bool>>> inflight_;               // their requests
+  std::map<std::string, std::shared_ptr<std::promise<Result<json::value>>>>
+      pending_;                                                         // our requests
+  std::map<std::string, std::shared_ptr<std::atomic<bool>>> inflight_;  // their requests
   uint64_t next_request_ = 1;
   core::SteadyTime last_used_{};
 };
@@ -112,8 +112,9 @@ class Session : public std::enable_shared_from_this<Session> {
 // What a method or tool handler sees while it runs.
 class Context {
  public:
-  Context(Server& server, std::shared_ptr<Session> s, model::Principal token_principal, std::shared_ptr<Outlet> out,
-          json::value request_id, json::value progress_token, std::shared_ptr<std::atomic<bool>> cancelled);
+  Context(Server& server, std::shared_ptr<Session> s, model::Principal token_principal,
+          std::shared_ptr<Outlet> out, json::value request_id, json::value progress_token,
+          std::shared_ptr<std::atomic<bool>> cancelled);
 
   app::App& app();
   Server& server() { return server_; }
@@ -122,16 +123,20 @@ class Context {
   const model::Principal& principal() const { return principal_; }
   const model::Principal& token_principal() const { return token_principal_; }
   bool cancelled() const { return cancelled_ && cancelled_->load(); }
-  // Whether the negotiated revision has structured tool output, titles and elicitation (>= 2025-06-18).
+  // Whether the negotiated revision has structured tool output, titles and elicitation (>=
+  // 2025-06-18).
   bool modern() const;
 
   // notifications/progress, if the request asked for it (progress must increase).
-  void Progress(double progress, std::optional<double> total = std::nullopt, const std::string& message = {});
+  void Progress(double progress, std::optional<double> total = std::nullopt,
+                const std::string& message = {});
   // notifications/message on this request's stream, if `level` passes the session's level.
   void Log(LogLevel level, const json::value& data, const std::string& logger = "firebreak");
-  // Sends `method` to the client and waits for its result (elicitation/create, sampling/createMessage).
-  // FailedPrecondition when the client did not declare `capability`; DeadlineExceeded after `timeout`.
-  Result<json::value> RequestClient(const std::string& method, json::object params, std::string_view capability,
+  // Sends `method` to the client and waits for its result (elicitation/create,
+  // sampling/createMessage). FailedPrecondition when the client did not declare `capability`;
+  // DeadlineExceeded after `timeout`.
+  Result<json::value> RequestClient(const std::string& method, json::object params,
+                                    std::string_view capability,
                                     std::chrono::seconds timeout = std::chrono::seconds(300));
 
  private:
@@ -212,7 +217,9 @@ struct Prompt {
   std::vector<PromptArgument> arguments;
   std::function<Result<json::object>(Context&, const std::map<std::string, std::string>& args)> get;
   // Suggestions for an argument's value (completion/complete).
-  std::function<std::vector<std::string>(Context&, const std::string& arg, const std::string& prefix)> complete;
+  std::function<std::vector<std::string>(Context&, const std::string& arg,
+                                         const std::string& prefix)>
+      complete;
   bool fixture = false;
 };
 
@@ -227,7 +234,8 @@ class Registry {
   const Tool* FindTool(std::string_view name) const;
   const Prompt* FindPrompt(std::string_view name) const;
   // The resource family whose template matches `uri`, with its placeholders filled.
-  const Resource* MatchResource(const std::string& uri, std::map<std::string, std::string>& vars) const;
+  const Resource* MatchResource(const std::string& uri,
+                                std::map<std::string, std::string>& vars) const;
 
  private:
   std::vector<Tool> tools_;
@@ -235,10 +243,11 @@ class Registry {
   std::vector<Prompt> prompts_;
 };
 
-// The registry of every capability (tools_*.cc, resources.cc, prompts.cc); with `fixtures`, also the
-// conformance-suite fixtures (fixtures.cc).
+// The registry of every capability (tools_*.cc, resources.cc, prompts.cc); with `fixtures`, also
+// the conformance-suite fixtures (fixtures.cc).
 Registry BuildRegistry(bool fixtures);
-// Capability files: each adds its tools/resources/prompts. To add a tool, add a block to one of these.
+// Capability files: each adds its tools/resources/prompts. To add a tool, add a block to one of
+// these.
 void AddSystemTools(Registry& r);
 void AddIncidentTools(Registry& r);
 void AddIncidentResources(Registry& r);
@@ -280,7 +289,8 @@ class Server {
   // Handles one decoded message of session `s`, sent by `who` (the token's principal). A request is
   // answered through out->Finish (after any related messages through out->Send); for notifications
   // and responses `out` is not used and Handle returns at once.
-  void Handle(const std::shared_ptr<Session>& s, Message m, const model::Principal& who, std::shared_ptr<Outlet> out);
+  void Handle(const std::shared_ptr<Session>& s, Message m, const model::Principal& who,
+              std::shared_ptr<Outlet> out);
 
   // HTTP session table.
   std::shared_ptr<Session> NewSession();
@@ -304,12 +314,12 @@ class Server {
  private:
   struct Method {
     std::function<Result<json::value>(Context&, const json::object& params)> run;
-    bool inline_ = false;        // answered on the caller's thread (quick, no store access)
-    bool needs_init = true;      // refused before initialize
+    bool inline_ = false;    // answered on the caller's thread (quick, no store access)
+    bool needs_init = true;  // refused before initialize
   };
   void RegisterMethods();
-  void RunRequest(std::shared_ptr<Session> s, Message m, model::Principal who, std::shared_ptr<Outlet> out,
-                  std::shared_ptr<std::atomic<bool>> cancelled);
+  void RunRequest(std::shared_ptr<Session> s, Message m, model::Principal who,
+                  std::shared_ptr<Outlet> out, std::shared_ptr<std::atomic<bool>> cancelled);
   void OnChange(const std::weak_ptr<Session>& ws, const std::string& topic, const std::string& id);
   void EnsureEngineSubscription(Session& s);
 

@@ -1,11 +1,10 @@
 #include "mcp/stdio.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
-
-#include <spdlog/spdlog.h>
 
 namespace firebreak::mcp {
 
@@ -20,7 +19,8 @@ struct Running {
 
 class StdoutOutlet final : public Outlet {
  public:
-  StdoutOutlet(LineWriter& w, std::shared_ptr<Running> running) : w_(w), running_(std::move(running)) {}
+  StdoutOutlet(LineWriter& w, std::shared_ptr<Running> running)
+      : w_(w), running_(std::move(running)) {}
   void Send(const json::value& msg) override { w_.Write(msg); }
   void Finish(std::optional<json::value> response) override {
     if (response) w_.Write(*response);
@@ -125,7 +125,8 @@ void ServeStdio(Server& server, const std::function<Result<model::Principal>()>&
 
   auto too_long = [&] {
     fail(DecodeFailure{RpcFailure::kInvalidRequest,
-                       "message exceeds the limit of " + std::to_string(opt.max_line) + " bytes", nullptr});
+                       "message exceeds the limit of " + std::to_string(opt.max_line) + " bytes",
+                       nullptr});
   };
   ReadLines(opt.in_fd, opt.max_line, process, too_long);
   // EOF: nobody can answer our questions any more; let running requests finish and respond.

@@ -31,7 +31,8 @@ class LineWriter {
 };
 
 // Reads newline-delimited messages from `fd` until EOF. Calls on_line for each line (without the
-// newline or a trailing CR) and on_too_long for each line longer than `max` (whose bytes are skipped).
+// newline or a trailing CR) and on_too_long for each line longer than `max` (whose bytes are
+// skipped).
 void ReadLines(int fd, size_t max, const std::function<void(std::string_view)>& on_line,
                const std::function<void()>& on_too_long);
 

@@ -35,21 +35,26 @@ ToolResult Structured(json::object o) {
 json::object IncidentSummary(const model::Incident& i) {
   auto full = model::ToJson(i);
   json::object o;
-  for (const char* k : {"id", "title", "state", "severity", "priority", "defense_level", "services", "created_at",
-                        "updated_at"})
+  for (const char* k : {"id", "title", "state", "severity", "priority", "defense_level", "services",
+                        "created_at", "updated_at"})
     o[k] = full[k];
   return o;
 }
 
 namespace {
-json::object StrList(std::string d) { return Array(std::move(d), json::object{{"type", "string"}}); }
-json::object Time(std::string d) { return Nullable(json::object{{"type", "string"}, {"description", d}}); }
+json::object StrList(std::string d) {
+  return Array(std::move(d), json::object{{"type", "string"}});
+}
+json::object Time(std::string d) {
+  return Nullable(json::object{{"type", "string"}, {"description", d}});
+}
 }  // namespace
 
 json::object IncidentSummarySchema() {
   return Object({{"id", Str("Incident id, e.g. INC-12")},
                  {"title", Str("Title")},
-                 {"state", Enum("Lifecycle state", {"triggered", "acknowledged", "mitigated", "resolved", "closed"})},
+                 {"state", Enum("Lifecycle state",
+                                {"triggered", "acknowledged", "mitigated", "resolved", "closed"})},
                  {"severity", Enum("Severity", {"SEV0", "SEV1", "SEV2", "SEV3", "SEV4"})},
                  {"priority", Str("P-level (P1..P4)")},
                  {"defense_level", Str("Defense level of this severity")},
@@ -60,26 +65,28 @@ json::object IncidentSummarySchema() {
 }
 
 json::object IncidentSchema() {
-  return Object({{"id", Str("Incident id, e.g. INC-12")},
-                 {"number", Int("Incident number", 1, INT64_MAX)},
-                 {"title", Str("Title")},
-                 {"state", Enum("Lifecycle state", {"triggered", "acknowledged", "mitigated", "resolved", "closed"})},
-                 {"severity", Enum("Severity", {"SEV0", "SEV1", "SEV2", "SEV3", "SEV4"})},
-                 {"priority", Str("P-level")},
-                 {"defense_level", Str("Defense level of this severity")},
-                 {"services", StrList("Affected services")},
-                 {"blast_radius", StrList("Services that depend on the affected ones")},
-                 {"impact", Str("Customer impact summary")},
-                 {"roles", Map("War-room roles: role -> person id", json::object{{"type", "string"}})},
-                 {"flags", StrList("data_loss, security")},
-                 {"created_at", Str("RFC 3339 UTC")},
-                 {"updated_at", Str("RFC 3339 UTC")},
-                 {"acknowledged_at", Time("RFC 3339 UTC or null")},
-                 {"mitigated_at", Time("RFC 3339 UTC or null")},
-                 {"resolved_at", Time("RFC 3339 UTC or null")},
-                 {"closed_at", Time("RFC 3339 UTC or null")},
-                 {"created_by", Str("Actor")}},
-                {"id", "title", "state", "severity", "services"}, true);
+  return Object(
+      {{"id", Str("Incident id, e.g. INC-12")},
+       {"number", Int("Incident number", 1, INT64_MAX)},
+       {"title", Str("Title")},
+       {"state",
+        Enum("Lifecycle state", {"triggered", "acknowledged", "mitigated", "resolved", "closed"})},
+       {"severity", Enum("Severity", {"SEV0", "SEV1", "SEV2", "SEV3", "SEV4"})},
+       {"priority", Str("P-level")},
+       {"defense_level", Str("Defense level of this severity")},
+       {"services", StrList("Affected services")},
+       {"blast_radius", StrList("Services that depend on the affected ones")},
+       {"impact", Str("Customer impact summary")},
+       {"roles", Map("War-room roles: role -> person id", json::object{{"type", "string"}})},
+       {"flags", StrList("data_loss, security")},
+       {"created_at", Str("RFC 3339 UTC")},
+       {"updated_at", Str("RFC 3339 UTC")},
+       {"acknowledged_at", Time("RFC 3339 UTC or null")},
+       {"mitigated_at", Time("RFC 3339 UTC or null")},
+       {"resolved_at", Time("RFC 3339 UTC or null")},
+       {"closed_at", Time("RFC 3339 UTC or null")},
+       {"created_by", Str("Actor")}},
+      {"id", "title", "state", "severity", "services"}, true);
 }
 
 json::object TimelineEntrySchema() {

@@ -20,8 +20,9 @@ json::object Body(const json::object& args) {
 }
 
 ToolResult IncidentResult(Context& ctx, const model::Incident& inc, const std::string& what) {
-  ctx.Log(LogLevel::kInfo, json::value(inc.id + " " + what + " (" + std::string(model::StateName(inc.state)) + ", " +
-                                       std::string(model::SeverityName(inc.severity)) + ")"));
+  ctx.Log(LogLevel::kInfo,
+          json::value(inc.id + " " + what + " (" + std::string(model::StateName(inc.state)) + ", " +
+                      std::string(model::SeverityName(inc.severity)) + ")"));
   return Structured(model::ToJson(inc));
 }
 
@@ -36,20 +37,22 @@ void AddIncidentTools(Registry& r) {
   r.Add(Tool{
       .name = "list_incidents",
       .title = "List incidents",
-      .description =
-          "Lists incidents, newest first, as short summaries (open ones by default). Filter by state, service or "
-          "severity; page with `cursor` (the previous result's next_cursor).",
-      .input_schema = Object({{"state", Enum("Which incidents: open (triggered, acknowledged or mitigated; the "
-                                             "default), any, or one state",
-                                             {"open", "any", "triggered", "acknowledged", "mitigated", "resolved",
-                                              "closed"})},
-                              {"service", Str("Only incidents affecting this service id", 100)},
-                              {"severity", SeverityArg("Only incidents of this severity")},
-                              {"limit", Int("Page size (default 20)", 1, 100)},
-                              {"cursor", Str("next_cursor of the previous page", 40)}}),
-      .output_schema = Object({{"incidents", Array("Newest first", IncidentSummarySchema())},
-                               {"next_cursor", Str("Pass as `cursor` for the next page; absent on the last page")}},
-                              {"incidents"}),
+      .description = "Lists incidents, newest first, as short summaries (open ones by default). "
+                     "Filter by state, service or "
+                     "severity; page with `cursor` (the previous result's next_cursor).",
+      .input_schema = Object(
+          {{"state",
+            Enum("Which incidents: open (triggered, acknowledged or mitigated; the "
+                 "default), any, or one state",
+                 {"open", "any", "triggered", "acknowledged", "mitigated", "resolved", "closed"})},
+           {"service", Str("Only incidents affecting this service id", 100)},
+           {"severity", SeverityArg("Only incidents of this severity")},
+           {"limit", Int("Page size (default 20)", 1, 100)},
+           {"cursor", Str("next_cursor of the previous page", 40)}}),
+      .output_schema = Object(
+          {{"incidents", Array("Newest first", IncidentSummarySchema())},
+           {"next_cursor", Str("Pass as `cursor` for the next page; absent on the last page")}},
+          {"incidents"}),
       .annotations = {},
       .scope = model::kScopeRead,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
@@ -61,13 +64,16 @@ void AddIncidentTools(Registry& r) {
         int64_t limit = IntArg(args, "limit", 20);
         q["limit"] = std::to_string(limit);
         if (auto c = StrArg(args, "cursor"); !c.empty()) {
-          if (c.rfind("before:", 0) != 0) return InvalidArgument("invalid cursor (pass next_cursor unchanged)", "cursor");
+          if (c.rfind("before:", 0) != 0)
+            return InvalidArgument("invalid cursor (pass next_cursor unchanged)", "cursor");
           q["before"] = c.substr(7);
         }
         auto f = app::DecodeIncidentFilter(q);
         if (!f) {
           Error e = f.error();
-          if (e.field == "before") e = Error{ErrorCode::kInvalidArgument, "invalid cursor (pass next_cursor unchanged)", "cursor"};
+          if (e.field == "before")
+            e = Error{ErrorCode::kInvalidArgument, "invalid cursor (pass next_cursor unchanged)",
+                      "cursor"};
           return Unexpected(e);
         }
         FB_ASSIGN_OR_RETURN(auto list, ctx.app().ListIncidents(ctx.principal(), *f));
@@ -83,8 +89,9 @@ void AddIncidentTools(Registry& r) {
   r.Add(Tool{
       .name = "get_incident",
       .title = "Get an incident",
-      .description = "Returns one incident in full: state, severity, affected services, blast radius, impact, "
-                     "war-room roles, flags and the times of each lifecycle step.",
+      .description =
+          "Returns one incident in full: state, severity, affected services, blast radius, impact, "
+          "war-room roles, flags and the times of each lifecycle step.",
       .input_schema = Object({{"id", IncidentIdArg()}}, {"id"}),
       .output_schema = IncidentSchema(),
       .annotations = {},
@@ -98,27 +105,33 @@ void AddIncidentTools(Registry& r) {
   r.Add(Tool{
       .name = "get_timeline",
       .title = "Get an incident's timeline",
-      .description = "Returns an incident's timeline, oldest first: declaration, acknowledgements, notes, severity "
-                     "and role changes, pages, with time and actor. Page with `after` (the previous next_after).",
-      .input_schema = Object({{"id", IncidentIdArg()},
-                              {"after", Int("Only entries with a larger id (default 0)", 0, INT64_MAX)},
-                              {"limit", Int("Page size (default 50)", 1, 200)}},
-                             {"id"}),
-      .output_schema = Object({{"incident_id", Str("Incident id")},
-                               {"entries", Array("Oldest first", TimelineEntrySchema())},
-                               {"next_after", Int("Pass as `after` for the next page; absent on the last page", 0,
-                                                  INT64_MAX)}},
-                              {"incident_id", "entries"}),
+      .description = "Returns an incident's timeline, oldest first: declaration, acknowledgements, "
+                     "notes, severity "
+                     "and role changes, pages, with time and actor. Page with `after` (the "
+                     "previous next_after).",
+      .input_schema =
+          Object({{"id", IncidentIdArg()},
+                  {"after", Int("Only entries with a larger id (default 0)", 0, INT64_MAX)},
+                  {"limit", Int("Page size (default 50)", 1, 200)}},
+                 {"id"}),
+      .output_schema = Object(
+          {{"incident_id", Str("Incident id")},
+           {"entries", Array("Oldest first", TimelineEntrySchema())},
+           {"next_after",
+            Int("Pass as `after` for the next page; absent on the last page", 0, INT64_MAX)}},
+          {"incident_id", "entries"}),
       .annotations = {},
       .scope = model::kScopeRead,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         std::string id = StrArg(args, "id");
         int limit = static_cast<int>(IntArg(args, "limit", 50));
-        FB_ASSIGN_OR_RETURN(auto entries, ctx.app().Timeline(ctx.principal(), id, IntArg(args, "after", 0), limit));
+        FB_ASSIGN_OR_RETURN(
+            auto entries, ctx.app().Timeline(ctx.principal(), id, IntArg(args, "after", 0), limit));
         json::array arr;
         for (const auto& e : entries) arr.push_back(model::ToJson(e));
         json::object out{{"incident_id", id}, {"entries", std::move(arr)}};
-        if (static_cast<int>(entries.size()) == limit && !entries.empty()) out["next_after"] = entries.back().id;
+        if (static_cast<int>(entries.size()) == limit && !entries.empty())
+          out["next_after"] = entries.back().id;
         return Structured(std::move(out));
       },
   });
@@ -127,7 +140,8 @@ void AddIncidentTools(Registry& r) {
   r.Add(Tool{
       .name = "create_incident",
       .title = "Declare an incident",
-      .description = "Declares a new incident (state triggered). The blast radius is computed from the service "
+      .description = "Declares a new incident (state triggered). The blast radius is computed from "
+                     "the service "
                      "dependency graph; declaring may page the on-call of the affected services.",
       .input_schema = Object({{"title", Str("What is wrong, in one line", 300, 1)},
                               {"severity", SeverityArg("SEV0 (worst) .. SEV4")},
@@ -141,18 +155,20 @@ void AddIncidentTools(Registry& r) {
         FB_ASSIGN_OR_RETURN(auto spec, app::DecodeDeclare(args));
         auto p = ctx.principal();
         auto& a = ctx.app();
-        FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.Declare(p, std::move(spec), std::move(cb)); }));
+        FB_ASSIGN_OR_RETURN(
+            auto inc, RunCommand([&](auto cb) { a.Declare(p, std::move(spec), std::move(cb)); }));
         return IncidentResult(ctx, inc, "declared");
       },
   });
 
-  auto transition = [&r](std::string name, std::string title, std::string description, model::Transition t,
-                         Annotations ann, const char* verb) {
+  auto transition = [&r](std::string name, std::string title, std::string description,
+                         model::Transition t, Annotations ann, const char* verb) {
     r.Add(Tool{
         .name = std::move(name),
         .title = std::move(title),
         .description = std::move(description),
-        .input_schema = Object({{"id", IncidentIdArg()}, {"note", Str("Recorded on the timeline", 2000)}}, {"id"}),
+        .input_schema = Object(
+            {{"id", IncidentIdArg()}, {"note", Str("Recorded on the timeline", 2000)}}, {"id"}),
         .output_schema = IncidentSchema(),
         .annotations = ann,
         .scope = model::kScopeWrite,
@@ -161,25 +177,30 @@ void AddIncidentTools(Registry& r) {
           auto p = ctx.principal();
           auto& a = ctx.app();
           std::string id = StrArg(args, "id");
-          FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.Transition(p, id, t, req, std::move(cb)); }));
+          FB_ASSIGN_OR_RETURN(
+              auto inc, RunCommand([&](auto cb) { a.Transition(p, id, t, req, std::move(cb)); }));
           return IncidentResult(ctx, inc, verb);
         },
     });
   };
   transition("acknowledge_incident", "Acknowledge an incident",
-             "Acknowledges a triggered incident: someone is on it, so escalation to the next tier stops. Fails "
+             "Acknowledges a triggered incident: someone is on it, so escalation to the next tier "
+             "stops. Fails "
              "(isError) if the incident is not triggered.",
              model::Transition::kAcknowledge, Write(false, true, false), "acknowledged");
   transition("resolve_incident", "Resolve an incident",
-             "Resolves an open incident (the service is healthy again). Give the resolution as `note`. Fails "
+             "Resolves an open incident (the service is healthy again). Give the resolution as "
+             "`note`. Fails "
              "(isError) if the incident is already resolved or closed.",
              model::Transition::kResolve, Write(true, true, false), "resolved");
 
   r.Add(Tool{
       .name = "add_note",
       .title = "Add a note to an incident",
-      .description = "Appends a note to an incident's timeline (findings, hypotheses, actions taken).",
-      .input_schema = Object({{"id", IncidentIdArg()}, {"text", Str("The note", 20000, 1)}}, {"id", "text"}),
+      .description =
+          "Appends a note to an incident's timeline (findings, hypotheses, actions taken).",
+      .input_schema =
+          Object({{"id", IncidentIdArg()}, {"text", Str("The note", 20000, 1)}}, {"id", "text"}),
       .output_schema = IncidentSchema(),
       .annotations = Write(false, false, false),
       .scope = model::kScopeWrite,
@@ -188,7 +209,8 @@ void AddIncidentTools(Registry& r) {
         auto p = ctx.principal();
         auto& a = ctx.app();
         std::string id = StrArg(args, "id");
-        FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.Note(p, id, req, std::move(cb)); }));
+        FB_ASSIGN_OR_RETURN(auto inc,
+                            RunCommand([&](auto cb) { a.Note(p, id, req, std::move(cb)); }));
         return IncidentResult(ctx, inc, "noted");
       },
   });
@@ -196,7 +218,8 @@ void AddIncidentTools(Registry& r) {
   r.Add(Tool{
       .name = "set_severity",
       .title = "Change an incident's severity",
-      .description = "Raises or lowers an open incident's severity. Lowering needs a `reason`. Raising may page "
+      .description = "Raises or lowers an open incident's severity. Lowering needs a `reason`. "
+                     "Raising may page "
                      "more people.",
       .input_schema = Object({{"id", IncidentIdArg()},
                               {"severity", SeverityArg("The new severity")},
@@ -210,7 +233,8 @@ void AddIncidentTools(Registry& r) {
         auto p = ctx.principal();
         auto& a = ctx.app();
         std::string id = StrArg(args, "id");
-        FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.ChangeSeverity(p, id, req, std::move(cb)); }));
+        FB_ASSIGN_OR_RETURN(
+            auto inc, RunCommand([&](auto cb) { a.ChangeSeverity(p, id, req, std::move(cb)); }));
         return IncidentResult(ctx, inc, "severity set");
       },
   });
@@ -218,11 +242,12 @@ void AddIncidentTools(Registry& r) {
   r.Add(Tool{
       .name = "assign_role",
       .title = "Assign a war-room role",
-      .description = "Assigns a person (an id from the configuration) to an incident role, replacing whoever held "
+      .description = "Assigns a person (an id from the configuration) to an incident role, "
+                     "replacing whoever held "
                      "it; an empty person clears the role.",
       .input_schema = Object({{"id", IncidentIdArg()},
-                              {"role", Enum("The role", {"incident_commander", "tech_lead", "communications_lead",
-                                                         "scribe"})},
+                              {"role", Enum("The role", {"incident_commander", "tech_lead",
+                                                         "communications_lead", "scribe"})},
                               {"person", Str("Person id, or empty to clear", 100)}},
                              {"id", "role", "person"}),
       .output_schema = IncidentSchema(),
@@ -233,7 +258,8 @@ void AddIncidentTools(Registry& r) {
         auto p = ctx.principal();
         auto& a = ctx.app();
         std::string id = StrArg(args, "id");
-        FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.AssignRole(p, id, req, std::move(cb)); }));
+        FB_ASSIGN_OR_RETURN(auto inc,
+                            RunCommand([&](auto cb) { a.AssignRole(p, id, req, std::move(cb)); }));
         return IncidentResult(ctx, inc, "role assigned");
       },
   });
@@ -241,9 +267,12 @@ void AddIncidentTools(Registry& r) {
   r.Add(Tool{
       .name = "escalate_incident",
       .title = "Escalate an incident now",
-      .description = "Asks for the next escalation tier to be paged now instead of waiting for its timer, with a "
+      .description = "Asks for the next escalation tier to be paged now instead of waiting for its "
+                     "timer, with a "
                      "reason recorded on the timeline. Only for open incidents.",
-      .input_schema = Object({{"id", IncidentIdArg()}, {"reason", Str("Why escalate now", 2000, 1)}}, {"id", "reason"}),
+      .input_schema =
+          Object({{"id", IncidentIdArg()}, {"reason", Str("Why escalate now", 2000, 1)}},
+                 {"id", "reason"}),
       .output_schema = IncidentSchema(),
       .annotations = Write(false, false, true),
       .scope = model::kScopeWrite,
@@ -252,7 +281,8 @@ void AddIncidentTools(Registry& r) {
         auto p = ctx.principal();
         auto& a = ctx.app();
         std::string id = StrArg(args, "id");
-        FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.Escalate(p, id, req, std::move(cb)); }));
+        FB_ASSIGN_OR_RETURN(auto inc,
+                            RunCommand([&](auto cb) { a.Escalate(p, id, req, std::move(cb)); }));
         return IncidentResult(ctx, inc, "escalation requested");
       },
   });

@@ -12,23 +12,25 @@ void AddSystemTools(Registry& r) {
   r.Add(Tool{
       .name = "get_system_status",
       .title = "System status",
-      .description = "The quick status: the defense level (GREEN..BLACK, the worst of the open incidents' levels) "
-                     "with the reasons, open incidents by severity, and the worst open incidents. Start here.",
+      .description =
+          "The quick status: the defense level (GREEN..BLACK, the worst of the open incidents' "
+          "levels) "
+          "with the reasons, open incidents by severity, and the worst open incidents. Start here.",
       .input_schema = Object({}),
-      .output_schema =
-          Object({{"defense_level", Enum("GREEN, YELLOW, ORANGE, RED or BLACK", {"GREEN", "YELLOW", "ORANGE", "RED",
-                                                                                  "BLACK"})},
-                  {"reasons", Array("Why the level is what it is", json::object{{"type", "string"}})},
-                  {"open_incidents", Object({{"SEV0", Int("", 0, INT64_MAX)},
-                                             {"SEV1", Int("", 0, INT64_MAX)},
-                                             {"SEV2", Int("", 0, INT64_MAX)},
-                                             {"SEV3", Int("", 0, INT64_MAX)},
-                                             {"SEV4", Int("", 0, INT64_MAX)},
-                                             {"total", Int("", 0, INT64_MAX)}},
-                                            {"total"})},
-                  {"worst_open", Array("Up to 5 open incidents, worst first", IncidentSummarySchema())},
-                  {"generated_at", Str("RFC 3339 UTC")}},
-                 {"defense_level", "reasons", "open_incidents", "worst_open", "generated_at"}),
+      .output_schema = Object(
+          {{"defense_level", Enum("GREEN, YELLOW, ORANGE, RED or BLACK",
+                                  {"GREEN", "YELLOW", "ORANGE", "RED", "BLACK"})},
+           {"reasons", Array("Why the level is what it is", json::object{{"type", "string"}})},
+           {"open_incidents", Object({{"SEV0", Int("", 0, INT64_MAX)},
+                                      {"SEV1", Int("", 0, INT64_MAX)},
+                                      {"SEV2", Int("", 0, INT64_MAX)},
+                                      {"SEV3", Int("", 0, INT64_MAX)},
+                                      {"SEV4", Int("", 0, INT64_MAX)},
+                                      {"total", Int("", 0, INT64_MAX)}},
+                                     {"total"})},
+           {"worst_open", Array("Up to 5 open incidents, worst first", IncidentSummarySchema())},
+           {"generated_at", Str("RFC 3339 UTC")}},
+          {"defense_level", "reasons", "open_incidents", "worst_open", "generated_at"}),
       .annotations = {},
       .scope = model::kScopeRead,
       .run = [](Context& ctx, const json::object&) -> Result<ToolResult> {
@@ -54,25 +56,27 @@ void AddSystemTools(Registry& r) {
   r.Add(Tool{
       .name = "list_services",
       .title = "List services",
-      .description = "Lists the services in the catalog with owner team, tier (0 most critical), whether they face "
+      .description = "Lists the services in the catalog with owner team, tier (0 most critical), "
+                     "whether they face "
                      "customers, and what they depend on. Filter by team; page with `cursor`.",
       .input_schema = Object({{"team", Str("Only services of this team id", 100)},
                               {"limit", Int("Page size (default 100)", 1, 200)},
                               {"cursor", Str("next_cursor of the previous page", 40)}}),
-      .output_schema =
-          Object({{"services",
-                   Array("Catalog order",
-                         Object({{"id", Str("Service id")},
-                                 {"name", Str("Display name")},
-                                 {"team", Str("Owning team id")},
-                                 {"tier", Int("0 (most critical) .. 4", 0, 4)},
-                                 {"customer_facing", Bool("Serves customers directly")},
-                                 {"depends_on", Array("Services it calls", Object({{"service", Str("Service id")},
-                                                                                   {"kind", Enum("", {"hard", "soft"})}},
-                                                                                  {"service", "kind"}))}},
-                                {"id", "name", "tier", "customer_facing", "depends_on"}, true))},
-                  {"next_cursor", Str("Pass as `cursor` for the next page")}},
-                 {"services"}),
+      .output_schema = Object(
+          {{"services",
+            Array("Catalog order",
+                  Object({{"id", Str("Service id")},
+                          {"name", Str("Display name")},
+                          {"team", Str("Owning team id")},
+                          {"tier", Int("0 (most critical) .. 4", 0, 4)},
+                          {"customer_facing", Bool("Serves customers directly")},
+                          {"depends_on",
+                           Array("Services it calls", Object({{"service", Str("Service id")},
+                                                              {"kind", Enum("", {"hard", "soft"})}},
+                                                             {"service", "kind"}))}},
+                         {"id", "name", "tier", "customer_facing", "depends_on"}, true))},
+           {"next_cursor", Str("Pass as `cursor` for the next page")}},
+          {"services"}),
       .annotations = {},
       .scope = model::kScopeRead,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
@@ -98,8 +102,9 @@ void AddSystemTools(Registry& r) {
           }
           json::array deps;
           for (const auto& d : s.dependencies)
-            deps.push_back(json::object{{"service", d.service},
-                                        {"kind", d.kind == model::DependencyKind::kHard ? "hard" : "soft"}});
+            deps.push_back(
+                json::object{{"service", d.service},
+                             {"kind", d.kind == model::DependencyKind::kHard ? "hard" : "soft"}});
           arr.push_back(json::object{{"id", s.id},
                                      {"name", s.name.empty() ? s.id : s.name},
                                      {"team", s.team},
@@ -116,23 +121,27 @@ void AddSystemTools(Registry& r) {
   r.Add(Tool{
       .name = "get_blast_radius",
       .title = "Blast radius",
-      .description = "What else breaks if these services fail: every service that depends on them (transitively, "
-                     "from the dependency graph) and which of all those face customers. Give `services` or an "
-                     "`incident_id` (its affected services).",
+      .description =
+          "What else breaks if these services fail: every service that depends on them "
+          "(transitively, "
+          "from the dependency graph) and which of all those face customers. Give `services` or an "
+          "`incident_id` (its affected services).",
       .input_schema = Object({{"services", StrArray("Failed service ids", 50, 100)},
                               {"incident_id", Str("Use this incident's affected services", 64)}}),
-      .output_schema = Object({{"services", Array("The failed services", json::object{{"type", "string"}})},
-                               {"dependents", Array("Services that depend on them", json::object{{"type", "string"}})},
-                               {"customer_facing", Array("Customer-facing services among both",
-                                                         json::object{{"type", "string"}})}},
-                              {"services", "dependents", "customer_facing"}),
+      .output_schema = Object(
+          {{"services", Array("The failed services", json::object{{"type", "string"}})},
+           {"dependents", Array("Services that depend on them", json::object{{"type", "string"}})},
+           {"customer_facing",
+            Array("Customer-facing services among both", json::object{{"type", "string"}})}},
+          {"services", "dependents", "customer_facing"}),
       .annotations = {},
       .scope = model::kScopeRead,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         auto services = StrListArg(args, "services");
         std::string incident = StrArg(args, "incident_id");
         if (services.empty() == incident.empty())
-          return InvalidArgument("give either services or incident_id", services.empty() ? "services" : "incident_id");
+          return InvalidArgument("give either services or incident_id",
+                                 services.empty() ? "services" : "incident_id");
         if (!incident.empty()) {
           FB_ASSIGN_OR_RETURN(auto inc, ctx.app().GetIncident(ctx.principal(), incident));
           services = inc.services;
@@ -152,17 +161,20 @@ void AddSystemTools(Registry& r) {
   r.Add(Tool{
       .name = "get_audit_log",
       .title = "Read the audit log",
-      .description = "Reads the tamper-evident audit log, oldest first: who did what to which object, agents "
-                     "included. Filter by actor (e.g. agent:claude), action prefix (e.g. incident.) or target "
-                     "(e.g. incident:INC-3); page with `after` (the previous next_after).",
-      .input_schema = Object({{"actor", Str("Exact actor, e.g. person:alice or agent:claude", 200)},
-                              {"action", Str("Action prefix, e.g. incident. or mcp.", 100)},
-                              {"target", Str("Exact target, e.g. incident:INC-3", 200)},
-                              {"after", Int("Only entries with a larger seq (default 0)", 0, INT64_MAX)},
-                              {"limit", Int("Page size (default 50)", 1, 200)}}),
-      .output_schema = Object({{"entries", Array("Oldest first", AuditEntrySchema())},
-                               {"next_after", Int("Pass as `after` for the next page", 0, INT64_MAX)}},
-                              {"entries"}),
+      .description =
+          "Reads the tamper-evident audit log, oldest first: who did what to which object, agents "
+          "included. Filter by actor (e.g. agent:claude), action prefix (e.g. incident.) or target "
+          "(e.g. incident:INC-3); page with `after` (the previous next_after).",
+      .input_schema =
+          Object({{"actor", Str("Exact actor, e.g. person:alice or agent:claude", 200)},
+                  {"action", Str("Action prefix, e.g. incident. or mcp.", 100)},
+                  {"target", Str("Exact target, e.g. incident:INC-3", 200)},
+                  {"after", Int("Only entries with a larger seq (default 0)", 0, INT64_MAX)},
+                  {"limit", Int("Page size (default 50)", 1, 200)}}),
+      .output_schema =
+          Object({{"entries", Array("Oldest first", AuditEntrySchema())},
+                  {"next_after", Int("Pass as `after` for the next page", 0, INT64_MAX)}},
+                 {"entries"}),
       .annotations = {},
       .scope = model::kScopeRead,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
@@ -181,7 +193,8 @@ void AddSystemTools(Registry& r) {
           arr.push_back(std::move(o));
         }
         json::object out{{"entries", std::move(arr)}};
-        if (static_cast<int64_t>(list.size()) == limit && !list.empty()) out["next_after"] = list.back().seq;
+        if (static_cast<int64_t>(list.size()) == limit && !list.empty())
+          out["next_after"] = list.back().seq;
         return Structured(std::move(out));
       },
   });
