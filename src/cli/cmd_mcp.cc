@@ -2,6 +2,7 @@
 // and --list-tools to print the tool registry (the README table is generated from it).
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -45,6 +46,8 @@ int ServeMcp(const McpOptions& o) {
         "firebreak mcp needs a token in FIREBREAK_TOKEN (create one with `firebreak token create "
         "--data DIR --person ID --scopes read` or read,write)",
         "FIREBREAK_TOKEN"});
+  // A client that goes away must not kill us mid-write: writes then fail and we stop at EOF.
+  std::signal(SIGPIPE, SIG_IGN);
   if (!o.server.empty()) {
     // A running server owns the data directory: forward to its /mcp endpoint.
     mcp::BridgeOptions bo;
