@@ -14,6 +14,11 @@ using namespace firebreak;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const mcp::Registry registry = mcp::BuildRegistry(true);
   std::string_view in(reinterpret_cast<const char*>(data), size);
+  if (auto batch = mcp::DecodeBatch(in)) {
+    if (batch->empty()) __builtin_trap();
+    for (const auto& e : *batch)
+      if (!e.message && (!e.failure || e.failure->message.empty())) __builtin_trap();
+  }
   mcp::Decoded d = mcp::Decode(in);
   if (!d.message) {
     if (!d.failure || d.failure->message.empty()) __builtin_trap();

@@ -165,6 +165,35 @@ struct Routes {
     if (!who)
       co_return RpcFail(ex, ErrorCode::kUnauthenticated, RpcFailure::kBadTransport,
                         who.error().message);
+    if (auto batch = DecodeBatch(ex.req().body())) {
+      if (batch->size() == 1 && !(*batch)[0].message) {
+        const auto& f = *(*batch)[0].failure;
+        co_return ex.Json(HttpStatusFor(ErrorCode::kInvalidArgument),
+                          EncodeError(f.id, f.code(), f.message));
+      }
+      std::optional<Response> refusal;
+      auto found = SessionOf(ex, *who, refusal);
+      if (refusal) co_return std::move(*refusal);
+      auto s = *found;
+      if (s->version() != "2025-03-26")
+        co_return ex.Json(
+            HttpStatusFor(ErrorCode::kInvalidArgument),
+            EncodeError(nullptr, JsonRpcCodeFor(RpcFailure::kInvalidRequest),
+                        "batches (JSON arrays) are only accepted in 2025-03-26 sessions"));
+      auto exec = co_await asio::this_coro::executor;
+      auto ch = std::make_shared<Channel>(exec, 256);
+      auto out = std::make_shared<ChannelOutlet>(ch);
+      auto done = [out](json::array responses) {
+        if (responses.empty()) {
+          out->Finish(std::nullopt);
+        } else {
+          out->Finish(json::value(std::move(responses)));
+        }
+      };
+      mcp.HandleBatch(s, std::move(*batch), *who, out, done);
+      std::vector<std::pair<std::string, std::string>> no_headers;
+      co_return co_await Stream(ex, ch, no_headers);
+    }
     Decoded d = Decode(ex.req().body());
     if (!d.message) {
       // The HTTP status says the message was refused; the body is the JSON-RPC error.
@@ -197,16 +226,24 @@ struct Routes {
     auto out = std::make_shared<ChannelOutlet>(ch);
     mcp.Handle(s, std::move(m), *who, out);
     std::vector<std::pair<std::string, std::string>> headers;
-    auto [ec, first] = co_await ch->async_receive(asio::as_tuple(asio::use_awaitable));
-    if (ec)
-      co_return RpcFail(ex, ErrorCode::kInternal, RpcFailure::kBadTransport, "internal error");
     if (created) {
+      // initialize runs inline: its answer is already in the channel.
       if (s->initialized()) {
         headers.emplace_back("Mcp-Session-Id", s->id());
       } else {
         mcp.CloseSession(s->id());
       }
     }
+    co_return co_await Stream(ex, ch, headers);
+  }
+
+  // Answers with what the channel delivers: JSON when the first item is the final one, else an
+  // SSE stream of every item up to the final one.
+  asio::awaitable<Response> Stream(Exchange& ex, std::shared_ptr<Channel> ch,
+                                   std::vector<std::pair<std::string, std::string>> headers) {
+    auto [ec, first] = co_await ch->async_receive(asio::as_tuple(asio::use_awaitable));
+    if (ec)
+      co_return RpcFail(ex, ErrorCode::kInternal, RpcFailure::kBadTransport, "internal error");
     if (first.final) {
       // Nothing was said before the response: a plain JSON answer.
       Response res = first.json.empty() ? ex.Text(202, "", "text/plain")

@@ -140,6 +140,31 @@ Decoded Decode(std::string_view text, size_t max_bytes) {
   return DecodeValue(*v);
 }
 
+std::optional<std::vector<Decoded>> DecodeBatch(std::string_view text, size_t max_bytes) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] != '[') return std::nullopt;
+  std::vector<Decoded> out;
+  Decoded whole =
+      Decode(text, max_bytes);  // size, UTF-8 and JSON checks; an array fails as "batch"
+  if (whole.failure && whole.failure->failure == RpcFailure::kParseError) {
+    out.push_back(std::move(whole));
+    return out;
+  }
+  if (whole.failure && whole.failure->message.find("exceeds") != std::string::npos) {
+    out.push_back(std::move(whole));
+    return out;
+  }
+  auto v = core::ParseJson(text, 64);
+  if (!v || !v->is_array() || v->get_array().empty()) {
+    Decoded d;
+    d.failure = Invalid("an empty batch");
+    out.push_back(std::move(d));
+    return out;
+  }
+  for (const auto& e : v->get_array()) out.push_back(DecodeValue(e));
+  return out;
+}
+
 json::object EncodeResult(const json::value& id, json::value result) {
   return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -48,6 +49,11 @@ struct Decoded {
 // wrong "jsonrpc", a null/float/boolean/object id, a non-string method, params that are not an
 // object, a response with both or neither of result and error, and unknown top-level members.
 Decoded Decode(std::string_view text, size_t max_bytes = kMaxMessageBytes);
+// A batch (JSON array; revision 2025-03-26 only): each element decoded like a single message.
+// nullopt when `text` is not an array (use Decode). Unparsable text or an empty array gives one
+// failure.
+std::optional<std::vector<Decoded>> DecodeBatch(std::string_view text,
+                                                size_t max_bytes = kMaxMessageBytes);
 // Decodes an already parsed value (the same checks, minus the text ones).
 Decoded DecodeValue(const json::value& v);
 

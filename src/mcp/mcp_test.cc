@@ -75,6 +75,22 @@ TEST(JsonRpc, RejectsMalformedMessagesWithTheRightCodeAndId) {
   EXPECT_NE(big.failure->message.find("exceeds"), std::string::npos);
 }
 
+TEST(JsonRpc, DecodesBatchesElementByElement) {
+  EXPECT_FALSE(DecodeBatch(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"));
+  auto b = DecodeBatch(R"( [{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2},7])");
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->size(), 3u);
+  EXPECT_TRUE((*b)[0].message);
+  EXPECT_EQ((*b)[1].failure->id, json::value(2));
+  EXPECT_EQ((*b)[2].failure->code(), -32600);
+  auto empty = DecodeBatch("[]");
+  ASSERT_TRUE(empty && empty->size() == 1);
+  EXPECT_EQ((*empty)[0].failure->code(), -32600);
+  auto broken = DecodeBatch("[{");
+  ASSERT_TRUE(broken && broken->size() == 1);
+  EXPECT_EQ((*broken)[0].failure->code(), -32700);
+}
+
 TEST(JsonRpc, EncodesOnOneLine) {
   auto e =
       EncodeError(json::value(1), Error{ErrorCode::kInvalidArgument, "bad\nthing", "severity"});

@@ -427,6 +427,69 @@ void Server::Handle(const std::shared_ptr<Session>& s, Message m, const model::P
   });
 }
 
+namespace {
+// Collects the responses of one batch.
+struct BatchState {
+  std::mutex mu;
+  json::array responses;
+  size_t remaining = 0;
+  std::function<void(json::array)> done;
+
+  void Add(std::optional<json::value> response) {
+    std::function<void(json::array)> fire;
+    json::array all;
+    {
+      std::lock_guard lk(mu);
+      if (response) responses.push_back(std::move(*response));
+      if (--remaining != 0) return;
+      fire = std::move(done);
+      all = std::move(responses);
+    }
+    fire(std::move(all));
+  }
+};
+
+class BatchOutlet final : public Outlet {
+ public:
+  BatchOutlet(std::shared_ptr<BatchState> st, std::shared_ptr<Outlet> related)
+      : st_(std::move(st)), related_(std::move(related)) {}
+  void Send(const json::value& msg) override { related_->Send(msg); }
+  void Finish(std::optional<json::value> response) override { st_->Add(std::move(response)); }
+
+ private:
+  std::shared_ptr<BatchState> st_;
+  std::shared_ptr<Outlet> related_;
+};
+}  // namespace
+
+void Server::HandleBatch(const std::shared_ptr<Session>& s, std::vector<Decoded> batch,
+                         const model::Principal& who, std::shared_ptr<Outlet> related,
+                         std::function<void(json::array)> done) {
+  auto st = std::make_shared<BatchState>();
+  st->done = std::move(done);
+  size_t answers = 0;
+  for (const auto& d : batch)
+    if (!d.message || d.message->kind == Message::Kind::kRequest) ++answers;
+  if (answers == 0) {
+    for (auto& d : batch) Handle(s, std::move(*d.message), who, nullptr);
+    st->done(json::array{});
+    return;
+  }
+  st->remaining = answers;
+  for (auto& d : batch) {
+    if (!d.message) {
+      st->Add(EncodeError(d.failure->id, d.failure->code(), d.failure->message));
+    } else if (d.message->kind == Message::Kind::kRequest && d.message->method == "initialize") {
+      st->Add(EncodeError(d.message->id, JsonRpcCodeFor(RpcFailure::kInvalidRequest),
+                          "initialize must not be part of a batch"));
+    } else if (d.message->kind == Message::Kind::kRequest) {
+      Handle(s, std::move(*d.message), who, std::make_shared<BatchOutlet>(st, related));
+    } else {
+      Handle(s, std::move(*d.message), who, nullptr);
+    }
+  }
+}
+
 void Server::RunRequest(std::shared_ptr<Session> s, Message m, model::Principal who,
                         std::shared_ptr<Outlet> out, std::shared_ptr<std::atomic<bool>> cancelled) {
   json::value progress_token = nullptr;

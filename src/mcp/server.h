@@ -292,6 +292,13 @@ class Server {
   void Handle(const std::shared_ptr<Session>& s, Message m, const model::Principal& who,
               std::shared_ptr<Outlet> out);
 
+  // Runs a batch (only in sessions that negotiated 2025-03-26; the transport checks). Related
+  // messages go to `related` as they come; `done` gets the array of responses (requests and
+  // invalid elements) once all finished, or an empty array when the batch had no request.
+  void HandleBatch(const std::shared_ptr<Session>& s, std::vector<Decoded> batch,
+                   const model::Principal& who, std::shared_ptr<Outlet> related,
+                   std::function<void(json::array)> done);
+
   // HTTP session table.
   std::shared_ptr<Session> NewSession();
   std::shared_ptr<Session> FindSession(const std::string& id);

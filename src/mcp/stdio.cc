@@ -103,6 +103,30 @@ void ServeStdio(Server& server, const std::function<Result<model::Principal>()>&
 
   auto fail = [&](const DecodeFailure& f) { writer.Write(EncodeError(f.id, f.code(), f.message)); };
   auto process = [&](std::string_view line) {
+    if (auto batch = DecodeBatch(line, opt.max_line)) {
+      if (batch->size() == 1 && !(*batch)[0].message) return fail(*(*batch)[0].failure);
+      if (session->version() != "2025-03-26")
+        return fail(DecodeFailure{
+            RpcFailure::kInvalidRequest,
+            "batches (JSON arrays) are only accepted in 2025-03-26 sessions: send one "
+            "message at a time",
+            nullptr});
+      auto p = authenticate();
+      if (!p) return fail(DecodeFailure{RpcFailure::kInvalidRequest, p.error().message, nullptr});
+      {
+        std::lock_guard lk(running->mu);
+        ++running->n;
+      }
+      auto done = [&writer, running](json::array responses) {
+        if (!responses.empty()) writer.Write(responses);
+        std::lock_guard lk(running->mu);
+        --running->n;
+        running->cv.notify_all();
+      };
+      server.HandleBatch(session, std::move(*batch), *p,
+                         std::make_shared<StdoutOutlet>(writer, nullptr), done);
+      return;
+    }
     Decoded d = Decode(line, opt.max_line);
     if (!d.message) {
       fail(*d.failure);

@@ -273,11 +273,23 @@ class StdioProtocol(ServerTestCase):
     def test_version_negotiation_and_missing_token(self):
         lines = [json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
                              "params": dict(INIT, protocolVersion="2025-03-26")}) + "\n",
-                 '{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n']
+                 '{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n',
+                 # 2025-03-26 has batches: one array of responses (notifications get none).
+                 '[{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},'
+                 '{"jsonrpc":"1.0","id":4},{"jsonrpc":"2.0","id":5,"method":"tools/call",'
+                 '"params":{"name":"get_system_status","arguments":{}}}]\n']
         code, out, err = self.run_mcp(lines)
         self.assertEqual(out[0]["result"]["protocolVersion"], "2025-03-26")
         # 2025-03-26 has no titles or output schemas.
         self.assertNotIn("outputSchema", out[1]["result"]["tools"][0])
+        batch = out[2]
+        self.assertIsInstance(batch, list)
+        by_id = {m["id"]: m for m in batch}
+        self.assertEqual(set(by_id), {3, 4, 5})
+        self.assertEqual(by_id[3]["result"], {})
+        self.assertEqual(by_id[4]["error"]["code"], -32600)
+        self.assertNotIn("structuredContent", by_id[5]["result"])
+        self.assertIn("defense_level", by_id[5]["result"]["content"][0]["text"])
         code, out, err = self.run_mcp([json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
                                                    "params": dict(INIT, protocolVersion="1999-01-01")}) + "\n"])
         self.assertEqual(out[0]["result"]["protocolVersion"], "2025-11-25")
@@ -320,6 +332,21 @@ class HttpTransport(ServerTestCase):
         self.assertEqual(conn.getresponse().status, 200)
         st, _, _, _ = c.request("ping")
         self.assertEqual(st, 404)
+
+    def test_batches_only_in_2025_03_26_sessions(self):
+        batch = json.dumps([{"jsonrpc": "2.0", "id": 10, "method": "ping"},
+                            {"jsonrpc": "2.0", "id": 11, "method": "tools/list"}])
+        modern = McpHttp(self.server.url, self.token)
+        modern.initialize()
+        st, _, msgs = modern.post_raw(batch)
+        self.assertEqual((st, msgs[0]["error"]["code"]), (400, -32600))
+        old = McpHttp(self.server.url, self.token)
+        st, hdrs, _, resp = old.request("initialize", dict(INIT, protocolVersion="2025-03-26"))
+        self.assertEqual(resp["result"]["protocolVersion"], "2025-03-26")
+        old.session = hdrs["mcp-session-id"]
+        st, _, msgs = old.post_raw(batch, headers={"MCP-Protocol-Version": "2025-03-26"})
+        self.assertEqual(st, 200)
+        self.assertEqual(sorted(m["id"] for m in msgs[0]), [10, 11])
 
     def test_no_token_is_refused_outside_test_mode(self):
         c = McpHttp(self.server.url)
