@@ -127,10 +127,9 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
       }
     }
   }
-  // Count the request before the response leaves, so a client that reads /metrics right after its
-  // answer sees it counted.
-  int status = have ? res.result_int() : ex.status();
+  // Count the request before answering, so a client that reads /metrics right after sees it.
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int status = have ? res.result_int() : ex.status();
   auto& m = app.metrics();
   m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
                {{"method", std::string(http::to_string(ex.req().method()))},
@@ -138,7 +137,7 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
                 {"status", std::to_string(status)}})
       .Inc();
   if (!ex.streaming())
-    m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request latency by route",
+    m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request handling latency by route",
                    core::Registry::LatencyBuckets(), {{"route", ex.route}})
         .Observe(secs);
   if (have) co_await ex.Write(res);

@@ -27,9 +27,15 @@ std::chrono::nanoseconds ManualClock::RealWaitFor(TimePoint t) const {
   if (t <= now_) return std::chrono::nanoseconds::zero();
   return std::chrono::hours(1);
 }
-void ManualClock::OnAdvance(std::function<void()> fn) const {
+int ManualClock::OnAdvance(std::function<void()> fn) const {
   std::lock_guard lock(mu_);
-  listeners_.push_back(std::move(fn));
+  int id = next_listener_++;
+  listeners_[id] = std::move(fn);
+  return id;
+}
+void ManualClock::RemoveOnAdvance(int handle) const {
+  std::lock_guard lock(mu_);
+  listeners_.erase(handle);
 }
 void ManualClock::Advance(Millis d) {
   {
@@ -53,7 +59,7 @@ void ManualClock::Notify() {
   std::vector<std::function<void()>> ls;
   {
     std::lock_guard lock(mu_);
-    ls = listeners_;
+    for (const auto& [id, fn] : listeners_) ls.push_back(fn);
   }
   for (auto& fn : ls) fn();
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -26,8 +27,10 @@ class Clock {
   // How long a thread that waits for wall time `t` should block before checking again. A manual clock
   // never moves on its own, so it answers a long wait and wakes waiters through OnAdvance instead.
   virtual std::chrono::nanoseconds RealWaitFor(TimePoint t) const = 0;
-  // Registers `fn` to run after the clock jumps (manual clocks only; real clocks ignore it).
-  virtual void OnAdvance(std::function<void()> fn) const {}
+  // Registers `fn` to run after the clock jumps (manual clocks only; real clocks ignore it) and
+  // returns a handle for RemoveOnAdvance. Whoever registers must remove before it dies.
+  virtual int OnAdvance(std::function<void()> fn) const { return 0; }
+  virtual void RemoveOnAdvance(int handle) const {}
 };
 
 // Reads the system clocks.
@@ -45,7 +48,8 @@ class ManualClock final : public Clock {
   TimePoint Now() const override;
   SteadyTime Steady() const override;
   std::chrono::nanoseconds RealWaitFor(TimePoint t) const override;
-  void OnAdvance(std::function<void()> fn) const override;
+  int OnAdvance(std::function<void()> fn) const override;
+  void RemoveOnAdvance(int handle) const override;
 
   // Moves wall and steady time forward by `d` (must be >= 0) and notifies listeners.
   void Advance(Millis d);
@@ -57,7 +61,8 @@ class ManualClock final : public Clock {
   mutable std::mutex mu_;
   TimePoint now_;
   SteadyTime steady_;
-  mutable std::vector<std::function<void()>> listeners_;
+  mutable std::map<int, std::function<void()>> listeners_;
+  mutable int next_listener_ = 1;
 };
 
 }  // namespace firebreak::core

@@ -33,6 +33,12 @@ TEST(ManualClock, MovesOnlyWhenAdvancedAndNotifies) {
   EXPECT_EQ(ToUnixMillis(c.Now()), 7000);
   EXPECT_EQ(woken, 1);
   EXPECT_EQ(c.RealWaitFor(c.Now()), std::chrono::nanoseconds(0));
+  int second = c.OnAdvance([&] { woken += 10; });
+  c.Advance(Millis(1));
+  EXPECT_EQ(woken, 12);
+  c.RemoveOnAdvance(second);
+  c.Advance(Millis(1));
+  EXPECT_EQ(woken, 13);
 }
 
 TEST(Crypto, Sha256AndHmacMatchKnownVectors) {

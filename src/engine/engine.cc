@@ -68,10 +68,13 @@ Status Tx::CancelTimer(const std::string& kind, const std::string& key) {
 Engine::Engine(store::Store& store, const core::Clock& clock, std::shared_ptr<const config::Config> config,
                EngineOptions opt)
     : store_(store), clock_(clock), opt_(opt), config_(std::move(config)) {
-  clock_.OnAdvance([this] { Wake(); });
+  clock_listener_ = clock_.OnAdvance([this] { Wake(); });
 }
 
-Engine::~Engine() { Stop(); }
+Engine::~Engine() {
+  clock_.RemoveOnAdvance(clock_listener_);
+  Stop();
+}
 
 Status Engine::LoadTimers() {
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());

@@ -190,6 +190,7 @@ class Engine {
 
   store::Store& store_;
   const core::Clock& clock_;
+  int clock_listener_ = 0;
   EngineOptions opt_;
   mutable std::mutex config_mu_;
   std::shared_ptr<const config::Config> config_;

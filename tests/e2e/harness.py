@@ -83,6 +83,12 @@ class Server:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
         self.url = None
+        self._close_log()
+
+    def _close_log(self):
+        log = getattr(self, "log", None)
+        if log and not log.closed:
+            log.close()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -92,7 +98,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
         self.url = None
+        self._close_log()
 
     def request(self, method, path, body=None, token=None, raw=None, headers=None, timeout=30):
         """Returns (status, parsed JSON or text, response headers)."""
