@@ -58,5 +58,6 @@ class Server {
 void RegisterSystemRoutes(Server& s);
 void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
+void RegisterGraphRoutes(Server& s);
 
 }  // namespace firebreak::api

@@ -47,12 +47,27 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   FB_ASSIGN_OR_RETURN(a->store_, store::Store::OpenDir(opt.data_dir, so));
   a->engine_ = std::make_unique<engine::Engine>(*a->store_, *a->clock_, loaded.config);
   FB_TRY(a->engine_->LoadTimers());
+  {
+    App* self = a.get();
+    a->resilience_ = std::make_unique<Resilience>(
+        [self] { return self->engine_->config(); }, *a->clock_,
+        [self]() -> Result<std::vector<model::Incident>> {
+          FB_ASSIGN_OR_RETURN(auto tx, self->store_->BeginRead());
+          store::IncidentFilter f;
+          f.open_only = true;
+          f.limit = 1000;
+          return tx->incidents().List(f);
+        });
+  }
   return a;
 }
 
 App::~App() { Stop(); }
 
-void App::Start() { engine_->Start(); }
+void App::Start() {
+  engine_->Start();
+  resilience_->StartPrecompute();
+}
 void App::Stop() {
   if (engine_) engine_->Stop();
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/requests.h"
+#include "app/resilience.h"
 #include "audit/audit.h"
 #include "config/config.h"
 #include "config/diagnostics.h"
@@ -117,6 +118,10 @@ class App {
   // InvalidArgument naming services[i] for an unknown service.
   Result<BlastRadius> ComputeBlastRadius(const model::Principal& who, std::vector<std::string> services) const;
 
+  // ---- resilience analytics (service graph, N-1/N-2, cascades, shedding, fallbacks) -------------
+  // Read-only queries over the current config's service graph (see app/resilience.h).
+  Resilience& resilience() { return *resilience_; }
+
   // ---- plumbing -------------------------------------------------------------------------------
   engine::Engine& engine() { return *engine_; }
   store::Store& store() { return *store_; }
@@ -139,6 +144,7 @@ class App {
   std::unique_ptr<engine::Engine> engine_;
   core::Registry metrics_;
   std::vector<config::Diagnostic> warnings_;
+  std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
 };
 
 // The principal an AI agent acts as: the token's person and scopes, with the audit actor

@@ -39,5 +39,6 @@ void AddTokenCommands(CLI::App& app, Runner& run);
 void AddIncidentCommands(CLI::App& app, Runner& run);
 void AddAuditCommands(CLI::App& app, Runner& run);
 void AddMcpCommand(CLI::App& app, Runner& run);
+void AddGraphCommands(CLI::App& app, Runner& run);
 
 }  // namespace firebreak::cli

@@ -33,6 +33,8 @@ void Config::Index() {
   Build(integrations, integrations_, [](const auto& x) { return x.key; });
   Build(channels, channels_, [](const auto& x) { return x.id; });
   Build(runbooks, runbooks_, [](const auto& x) { return x.id; });
+  Build(redundancy_groups, groups_, [](const auto& x) { return x.id; });
+  Build(scenarios, scenarios_, [](const auto& x) { return x.id; });
 }
 
 const model::Service* Config::FindService(std::string_view id) const { return Lookup(services, services_, id); }
@@ -43,6 +45,10 @@ const model::EscalationPolicy* Config::FindPolicy(std::string_view id) const { r
 const model::Integration* Config::FindIntegration(std::string_view key) const { return Lookup(integrations, integrations_, key); }
 const model::Channel* Config::FindChannel(std::string_view id) const { return Lookup(channels, channels_, id); }
 const model::Runbook* Config::FindRunbook(std::string_view id) const { return Lookup(runbooks, runbooks_, id); }
+const model::RedundancyGroup* Config::FindGroup(std::string_view id) const {
+  return Lookup(redundancy_groups, groups_, id);
+}
+const model::Scenario* Config::FindScenario(std::string_view id) const { return Lookup(scenarios, scenarios_, id); }
 
 const model::EscalationPolicy* Config::PolicyFor(std::string_view service, model::Severity sev) const {
   const auto* s = FindService(service);

@@ -48,6 +48,8 @@ struct Config {
   std::vector<model::Integration> integrations;
   std::vector<model::Channel> channels;
   std::vector<model::Runbook> runbooks;
+  std::vector<model::RedundancyGroup> redundancy_groups;
+  std::vector<model::Scenario> scenarios;
   Settings settings;
 
   const model::Service* FindService(std::string_view id) const;
@@ -58,10 +60,13 @@ struct Config {
   const model::Integration* FindIntegration(std::string_view key) const;
   const model::Channel* FindChannel(std::string_view id) const;
   const model::Runbook* FindRunbook(std::string_view id) const;
+  const model::RedundancyGroup* FindGroup(std::string_view id) const;
+  const model::Scenario* FindScenario(std::string_view id) const;
   // The policy for a service and severity: per-severity override, else the service's, else the
   // owning team's, else the default. Null if none.
   const model::EscalationPolicy* PolicyFor(std::string_view service, model::Severity sev) const;
-  // Services that (transitively) depend on any service of `failed` (not including them).
+  // Services that (transitively) depend on any service of `failed` (not including them), hard and
+  // soft alike. The incident blast radius uses graph::BlastRadius, which tells them apart.
   std::vector<std::string> Dependents(const std::vector<std::string>& failed) const;
 
   // Rebuilds the lookup indexes; call after changing the vectors.
@@ -69,7 +74,7 @@ struct Config {
 
  private:
   std::map<std::string, size_t, std::less<>> services_, teams_, people_, schedules_, policies_,
-      integrations_, channels_, runbooks_;
+      integrations_, channels_, runbooks_, groups_, scenarios_;
 };
 
 }  // namespace firebreak::config

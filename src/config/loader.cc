@@ -1,6 +1,7 @@
 #include "config/loader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -326,6 +327,14 @@ void DecodeService(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       if (kind == "soft") dep.kind = model::DependencyKind::kSoft;
       else if (kind != "hard")
         dr.Err(dr.Get("kind", false), "invalid-value", "kind must be 'hard' or 'soft'");
+      if (auto w = dr.Num("weight")) {
+        if (!(*w > 0) || !std::isfinite(*w)) dr.Err(dr.Get("weight", false), "invalid-value", "weight must be a positive number");
+        else dep.weight = *w;
+      }
+      if (auto rps = dr.Num("rps")) {
+        if (!(*rps >= 0) || !std::isfinite(*rps)) dr.Err(dr.Get("rps", false), "invalid-value", "rps must not be negative");
+        else dep.rps = *rps;
+      }
       dr.Finish();
     }
     if (!dep.service.empty()) s.dependencies.push_back(dep);
@@ -337,8 +346,22 @@ void DecodeService(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       s.capacity.replicas = static_cast<int>(cr.Int("replicas").value_or(0));
       s.capacity.zones = cr.StrList("zones");
       s.capacity.load_rps = cr.Num("load_rps").value_or(0);
-      if (s.capacity.rps_per_replica < 0 || s.capacity.replicas < 0 || s.capacity.load_rps < 0)
+      if (!(s.capacity.rps_per_replica >= 0) || s.capacity.replicas < 0 || !(s.capacity.load_rps >= 0) ||
+          !std::isfinite(s.capacity.rps_per_replica) || !std::isfinite(s.capacity.load_rps))
         cr.Err(c, "invalid-value", "capacity values must not be negative");
+      if (s.capacity.replicas > 1'000'000) cr.Err(cr.Get("replicas", false), "invalid-value", "replicas must be at most 1000000");
+      if (auto cc = cr.Int("concurrency")) {
+        if (*cc < 1 || *cc > 100'000) cr.Err(cr.Get("concurrency", false), "invalid-value", "concurrency must be 1..100000");
+        else s.capacity.concurrency = static_cast<int>(*cc);
+      }
+      if (auto mu = cr.Num("max_utilization")) {
+        if (!(*mu > 0 && *mu <= 10)) cr.Err(cr.Get("max_utilization", false), "invalid-value", "max_utilization must be in (0, 10]");
+        else s.capacity.max_utilization = *mu;
+      }
+      s.capacity.sheddable = cr.Bool("sheddable").value_or(true);
+      std::set<std::string> zs;
+      for (const auto& z : s.capacity.zones)
+        if (!zs.insert(z).second) cr.Err(cr.Get("zones", false), "duplicate-zone", "zone '" + z + "' is listed twice");
       cr.Finish();
     }
   }
@@ -796,6 +819,69 @@ void DecodeRunbook(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   cfg.runbooks.push_back(std::move(rb));
 }
 
+void DecodeRedundancyGroup(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "redundancy group");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("redundancy group", *id));
+  rr.Get("id", false);
+  model::RedundancyGroup g;
+  g.loc = rr.Loc();
+  g.id = *id;
+  g.name = rr.StrOr("name", g.id);
+  g.kind = rr.StrOr("kind", "active_active");
+  if (g.kind != "active_active" && g.kind != "failover")
+    rr.Err(rr.Get("kind", false), "invalid-value", "kind must be 'active_active' or 'failover'");
+  if (auto m = rr.Get("members", true)) {
+    if (!m.IsSequence()) {
+      rr.Err(m, "invalid-type", "field 'members' must be a list of service ids");
+    } else {
+      for (const auto& e : m) {
+        if (!e.IsScalar()) {
+          rr.Err(e, "invalid-type", "entries of 'members' must be service ids");
+          continue;
+        }
+        g.members.push_back(model::GroupMember{e.Scalar(), LocOf(ctx.file, e)});
+      }
+    }
+  }
+  if (auto mh = rr.Int("min_healthy")) {
+    if (*mh < 1 || *mh > static_cast<int64_t>(std::max<size_t>(g.members.size(), 1)))
+      rr.Err(rr.Get("min_healthy", false), "invalid-value",
+             "min_healthy must be between 1 and the number of members (" + std::to_string(g.members.size()) + ")");
+    else g.min_healthy = static_cast<int>(*mh);
+  }
+  if (g.members.size() < 2 && rr.Get("members", false))
+    rr.Err(rr.Get("members", false), "invalid-value", "a redundancy group needs at least two members");
+  rr.Finish();
+  cfg.redundancy_groups.push_back(std::move(g));
+}
+
+void DecodeScenario(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "scenario");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("scenario", *id));
+  rr.Get("id", false);
+  model::Scenario sc;
+  sc.loc = rr.Loc();
+  sc.id = *id;
+  sc.name = rr.StrOr("name", sc.id);
+  sc.description = rr.StrOr("description", "");
+  sc.services = rr.StrList("services");
+  sc.zones = rr.StrList("zones");
+  if (auto lf = rr.Num("load_factor")) {
+    if (!(*lf > 0 && *lf <= 100)) rr.Err(rr.Get("load_factor", false), "invalid-value", "load_factor must be in (0, 100]");
+    else sc.load_factor = *lf;
+  }
+  if (sc.services.empty() && sc.zones.empty() && sc.load_factor == 1.0)
+    rr.Err(n, "invalid-value", "a scenario loses services or zones, or changes the load (load_factor)");
+  rr.Finish();
+  cfg.scenarios.push_back(std::move(sc));
+}
+
 void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   MapReader r(ctx, n, "settings");
   if (!r.ok()) return;
@@ -871,6 +957,8 @@ void Link(Config& cfg, Diagnostics& d) {
   CheckDuplicates(d, cfg.channels, "channel", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.runbooks, "runbook", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.severity_rules, "severity rule", [](auto& x) { return x.name; });
+  CheckDuplicates(d, cfg.redundancy_groups, "redundancy group", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.scenarios, "scenario", [](auto& x) { return x.id; });
   cfg.Index();
 
   auto need_person = [&](const model::SourceLoc& loc, const std::string& where, const std::string& id) {
@@ -887,7 +975,10 @@ void Link(Config& cfg, Diagnostics& d) {
       d.Error(s.loc, "undefined-team", "in " + where + ": team '" + s.team + "' is not defined");
     need_policy(s.loc, where, s.escalation_policy);
     for (const auto& [sev, pol] : s.escalation_by_severity) need_policy(s.loc, where, pol);
+    std::set<std::string> dep_seen;
     for (const auto& dep : s.dependencies) {
+      if (!dep_seen.insert(dep.service).second)
+        d.Error(dep.loc, "duplicate-dependency", "in " + where + ": dependency '" + dep.service + "' is listed twice");
       if (!cfg.FindService(dep.service))
         d.Error(dep.loc, "undefined-service",
                 "in " + where + ": dependency '" + dep.service + "' is not a defined service");
@@ -934,6 +1025,39 @@ void Link(Config& cfg, Diagnostics& d) {
   }
   need_policy(model::SourceLoc{cfg.dir, 0, 0}, "settings", cfg.settings.default_escalation_policy);
 
+  // Redundancy groups: members are defined services, each in at most one group.
+  std::map<std::string, std::string> group_of;
+  for (const auto& g : cfg.redundancy_groups) {
+    std::set<std::string> seen;
+    for (const auto& m : g.members) {
+      std::string where = "redundancy group '" + g.id + "'";
+      if (!cfg.FindService(m.service)) {
+        d.Error(m.loc, "undefined-service", "in " + where + ": member '" + m.service + "' is not a defined service");
+        continue;
+      }
+      if (!seen.insert(m.service).second) {
+        d.Error(m.loc, "duplicate-member", "in " + where + ": service '" + m.service + "' is listed twice");
+        continue;
+      }
+      auto [it, fresh] = group_of.emplace(m.service, g.id);
+      if (!fresh)
+        d.Error(m.loc, "multiple-groups",
+                "in " + where + ": service '" + m.service + "' is already in redundancy group '" + it->second + "'");
+    }
+  }
+  // Scenarios name defined services and zones some service runs in.
+  std::set<std::string> zones;
+  for (const auto& s : cfg.services) zones.insert(s.capacity.zones.begin(), s.capacity.zones.end());
+  for (const auto& sc : cfg.scenarios) {
+    std::string where = "scenario '" + sc.id + "'";
+    for (const auto& s : sc.services)
+      if (!cfg.FindService(s))
+        d.Error(sc.loc, "undefined-service", "in " + where + ": service '" + s + "' is not defined");
+    for (const auto& z : sc.zones)
+      if (!zones.count(z))
+        d.Error(sc.loc, "undefined-zone", "in " + where + ": no service runs in zone '" + z + "'");
+  }
+
   // Dependency cycles are legal but usually a mistake: warn once per cycle found.
   std::map<std::string, int> color;
   std::vector<std::string> stack;
@@ -967,7 +1091,8 @@ void DecodeFile(Ctx& ctx, const YAML::Node& root, Config& cfg) {
       {"teams", DecodeTeam},               {"schedules", DecodeSchedule},
       {"escalation_policies", DecodePolicy}, {"severity_rules", DecodeSeverityRule},
       {"integrations", DecodeIntegration}, {"channels", DecodeChannel},
-      {"runbooks", DecodeRunbook}};
+      {"runbooks", DecodeRunbook},         {"redundancy_groups", DecodeRedundancyGroup},
+      {"scenarios", DecodeScenario}};
   if (!root || root.IsNull()) return;  // empty file
   if (!root.IsMap()) {
     ctx.diags.Error(LocOf(ctx.file, root), "invalid-type",

@@ -133,6 +133,65 @@ TEST(ConfigLoader, WarnsAboutDependencyCycles) {
   EXPECT_TRUE(warned);
 }
 
+TEST(ConfigLoader, RedundancyGroupsAndScenariosAreValidatedWithLocations) {
+  const char* yaml = R"(services:
+  - { id: a, capacity: { zones: [z1] } }
+  - { id: b }
+  - { id: c, dependencies: [a, a, { service: b, weight: 0 }] }
+redundancy_groups:
+  - id: g1
+    members: [a, b]
+  - id: g2
+    kind: hot-standby
+    members: [b, ghost]
+    min_healthy: 3
+  - id: g3
+    members: [c]
+scenarios:
+  - { id: s1, services: [a], zones: [z9] }
+  - { id: s2 }
+)";
+  auto r = LoadConfigFiles({{"g.yaml", yaml}});
+  EXPECT_FALSE(r.config);
+  EXPECT_THAT(Errors(r), ::testing::ElementsAre(
+      "g.yaml:4:32: error[duplicate-dependency]: in service 'c': dependency 'a' is listed twice",
+      "g.yaml:4:57: error[invalid-value]: in dependency of service 'c': weight must be a positive number",
+      "g.yaml:9:11: error[invalid-value]: in redundancy group 'g2': kind must be 'active_active' or 'failover'",
+      "g.yaml:10:15: error[multiple-groups]: in redundancy group 'g2': service 'b' is already in redundancy group 'g1'",
+      "g.yaml:10:18: error[undefined-service]: in redundancy group 'g2': member 'ghost' is not a defined service",
+      "g.yaml:11:18: error[invalid-value]: in redundancy group 'g2': min_healthy must be between 1 and the number of members (2)",
+      "g.yaml:13:14: error[invalid-value]: in redundancy group 'g3': a redundancy group needs at least two members",
+      "g.yaml:15:5: error[undefined-zone]: in scenario 's1': no service runs in zone 'z9'",
+      "g.yaml:16:5: error[invalid-value]: in scenario 's2': a scenario loses services or zones, or changes the load (load_factor)"));
+}
+
+TEST(ConfigLoader, CapacityFieldsAndDependencyExtras) {
+  const char* yaml = R"(services:
+  - id: web
+    dependencies: [{ service: api, weight: 2.5, rps: 120 }]
+    capacity: { rps_per_replica: 100, replicas: 3, concurrency: 8, max_utilization: 0.95, sheddable: false, zones: [a, b] }
+  - { id: api }
+  - { id: api2 }
+redundancy_groups:
+  - { id: apis, kind: failover, members: [api, api2] }
+scenarios:
+  - { id: peak, load_factor: 1.5, zones: [a] }
+)";
+  auto r = LoadConfigFiles({{"c.yaml", yaml}});
+  ASSERT_TRUE(r.config) << Errors(r).front();
+  const auto* web = r.config->FindService("web");
+  EXPECT_DOUBLE_EQ(web->dependencies[0].weight, 2.5);
+  EXPECT_DOUBLE_EQ(*web->dependencies[0].rps, 120);
+  EXPECT_EQ(web->capacity.concurrency, 8);
+  EXPECT_DOUBLE_EQ(web->capacity.max_utilization, 0.95);
+  EXPECT_FALSE(web->capacity.sheddable);
+  const auto* g = r.config->FindGroup("apis");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->kind, "failover");
+  EXPECT_EQ(g->members.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.config->FindScenario("peak")->load_factor, 1.5);
+}
+
 TEST(ConfigLoader, PolicyLookupPrefersSeverityThenServiceThenTeam) {
   auto r = LoadConfigDir(testing::SourceDir() + "/examples/config");
   ASSERT_TRUE(r.config);

@@ -5,6 +5,7 @@
 
 #include "core/strings.h"
 #include "core/time.h"
+#include "graph/impact.h"
 
 namespace firebreak::engine {
 
@@ -78,7 +79,7 @@ Result<model::Incident> Declare(Tx& tx, const model::Principal& who, const Decla
   inc.severity = spec.severity;
   inc.services = spec.services;
   SortUnique(inc.services);
-  inc.blast_radius = tx.config().Dependents(inc.services);
+  inc.blast_radius = graph::IncidentBlastRadius(tx.config(), inc.services);
   inc.impact = spec.impact;
   inc.roles = spec.roles;
   inc.flags = spec.flags;
@@ -273,7 +274,7 @@ Result<model::Incident> AddServices(Tx& tx, const model::Principal& who, std::st
   if (added.empty()) return inc;
   inc.services.insert(inc.services.end(), added.begin(), added.end());
   SortUnique(inc.services);
-  inc.blast_radius = tx.config().Dependents(inc.services);
+  inc.blast_radius = graph::IncidentBlastRadius(tx.config(), inc.services);
   FB_TRY(Save(tx, inc));
   boost::json::array arr;
   for (const auto& s : added) arr.emplace_back(s);

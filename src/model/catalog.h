@@ -26,14 +26,25 @@ enum class DependencyKind { kHard, kSoft };
 struct Dependency {
   std::string service;
   DependencyKind kind = DependencyKind::kHard;
+  // Length of this edge for weighted centrality (shortest paths); > 0. A busy edge can be given a
+  // smaller weight ("closer").
+  double weight = 1.0;
+  // Requests/s the caller sends to the dependency at its current load. Unset: the dependency's
+  // load is attributed to its callers in proportion to their loads (graph/load model).
+  std::optional<double> rps;
   SourceLoc loc;
 };
 
 struct Capacity {
   double rps_per_replica = 0;  // requests/s one replica serves at 100% utilization
   int replicas = 0;
-  std::vector<std::string> zones;
+  std::vector<std::string> zones;  // replicas are spread evenly over these
   double load_rps = 0;  // current or expected load
+  int concurrency = 1;  // requests one replica works on at once (M/M/c: servers per replica)
+  // Utilization past which the service stops keeping up and fails (cascade simulation).
+  double max_utilization = 1.0;
+  // Whether a load-shedding plan may shed this service's traffic.
+  bool sheddable = true;
 };
 
 struct Service {
@@ -48,6 +59,32 @@ struct Service {
   std::map<std::string, std::string> escalation_by_severity;  // "SEV0" -> policy id
   std::map<std::string, std::string> labels;
   Capacity capacity;
+  SourceLoc loc;
+};
+
+// Services that stand in for one another: a failover pair (primary, standby...) or an
+// active-active set. A dependency on a member is served while at least `min_healthy` members are up.
+struct GroupMember {
+  std::string service;
+  SourceLoc loc;
+};
+struct RedundancyGroup {
+  std::string id;
+  std::string name;
+  std::string kind = "active_active";  // active_active | failover (first member is the primary)
+  std::vector<GroupMember> members;
+  int min_healthy = 1;
+  SourceLoc loc;
+};
+
+// A named what-if (services and zones lost, load multiplied) for precomputed fallback plans.
+struct Scenario {
+  std::string id;
+  std::string name;
+  std::string description;
+  std::vector<std::string> services;  // lost services
+  std::vector<std::string> zones;     // lost zones
+  double load_factor = 1.0;           // every service's load multiplied by this
   SourceLoc loc;
 };
 

@@ -45,7 +45,7 @@ struct Incident {
   IncidentState state = IncidentState::kTriggered;
   Severity severity = Severity::kSev3;
   std::vector<std::string> services;      // affected services, sorted, unique
-  std::vector<std::string> blast_radius;  // services that depend on the affected ones
+  std::vector<std::string> blast_radius;  // services failed or degraded by the affected ones (graph/)
   std::string impact;                     // customer impact summary
   std::map<std::string, std::string> roles;  // role -> person id
   std::vector<std::string> flags;            // e.g. "data_loss", "security"
