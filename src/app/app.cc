@@ -243,6 +243,11 @@ model::Principal AgentPrincipal(const model::Principal& token_principal, std::st
   if (name.empty()) name = "unknown";
   model::Principal p = token_principal;
   p.actor = model::Actor::Agent(name);
+  // Agents never approve and never administer, whatever token they were given: `admin` implies
+  // every scope, so it becomes read+write, and `approve` is dropped. Approval stays with people.
+  model::Scopes s = p.scopes;
+  if (s & model::kScopeAdmin) s |= model::kScopeRead | model::kScopeWrite;
+  p.scopes = s & ~(model::kScopeAdmin | model::kScopeApprove);
   return p;
 }
 

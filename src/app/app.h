@@ -150,7 +150,8 @@ class App {
 // The principal an AI agent acts as: the token's person and scopes, with the audit actor
 // `agent:<client_name>` (the MCP client's self-reported name, reduced to [A-Za-z0-9._-], at most 64
 // characters, "unknown" if empty). The token still decides what the agent may do; four-eyes checks
-// still see the person behind the token.
+// still see the person behind the token. An agent never holds `approve` or `admin` (admin becomes
+// read+write): approving a risky action is a person's act.
 model::Principal AgentPrincipal(const model::Principal& token_principal, std::string_view client_name);
 
 // Exclusive ownership of a data directory by one long-running process (`serve` or `mcp`), which

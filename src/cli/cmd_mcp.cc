@@ -20,6 +20,7 @@ struct McpOptions {
   std::string config = "examples/config";
   std::string data = "var";
   std::string server;
+  std::string agent_tier = "medium";
   bool list_tools = false;
   bool markdown = false;
 };
@@ -48,7 +49,10 @@ int ServeMcp(const McpOptions& o) {
         "FIREBREAK_TOKEN"});
   // A client that goes away must not kill us mid-write: writes then fail and we stop at EOF.
   std::signal(SIGPIPE, SIG_IGN);
+  auto tier = mcp::ParseAgentTier(o.agent_tier);
+  if (!tier) return PrintError(tier.error());
   if (!o.server.empty()) {
+    // The server's own --mcp-agent-tier applies to bridged sessions.
     // A running server owns the data directory: forward to its /mcp endpoint.
     mcp::BridgeOptions bo;
     bo.url = o.server;
@@ -69,7 +73,9 @@ int ServeMcp(const McpOptions& o) {
   if (auto p = a.Authenticate(token); !p) return PrintError(p.error());
   a.Start();
   {
-    mcp::Server server(a);
+    mcp::ServerOptions mo;
+    mo.agent_tier = *tier;
+    mcp::Server server(a, mo);
     spdlog::info("mcp: serving on stdio (config {}, data {})", o.config, o.data);
     mcp::ServeStdio(server, [&a, &token] { return a.Authenticate(token); });
     server.Shutdown();
@@ -92,6 +98,10 @@ void AddMcpCommand(CLI::App& app, Runner& run) {
       "--server", o->server,
       "Bridge stdio to a running server's Streamable HTTP endpoint (e.g. http://127.0.0.1:8080) "
       "instead of opening the data directory");
+  cmd->add_option("--agent-tier", o->agent_tier,
+                  "Riskiest tools the agent may execute: low or medium (calls of riskier tools are "
+                  "recorded as proposals for a person; HIGH-risk actions always need approval)")
+      ->capture_default_str();
   cmd->add_flag("--list-tools", o->list_tools,
                 "Print the tools (JSON, as tools/list shows them) and exit");
   cmd->add_flag("--markdown", o->markdown, "With --list-tools: print the README's Markdown table");

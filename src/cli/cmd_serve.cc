@@ -24,6 +24,7 @@ struct ServeOptions {
   std::string sync = "full";
   int threads = 4;
   bool mcp_test_fixtures = false;
+  std::string mcp_agent_tier = "medium";
 };
 
 bool IsLoopback(const std::string& host) {
@@ -66,6 +67,8 @@ int Serve(const ServeOptions& o) {
                             "--mcp-test-fixtures accepts unauthenticated MCP requests and is only allowed on a "
                             "loopback address (e.g. --listen 127.0.0.1:0), not on " + listen->first,
                             "listen"});
+  auto agent_tier = mcp::ParseAgentTier(o.mcp_agent_tier);
+  if (!agent_tier) return PrintError(agent_tier.error());
   // One process owns a data directory (its engine holds timers and caches in memory).
   auto lock = app::DataDirLock::Acquire(o.data, "serve");
   if (!lock) return PrintError(lock.error());
@@ -89,6 +92,7 @@ int Serve(const ServeOptions& o) {
   server.RegisterAll();
   mcp::ServerOptions mo;
   mo.fixtures = o.mcp_test_fixtures;
+  mo.agent_tier = *agent_tier;
   mcp::Server mcp_server(**app, mo);
   mcp::HttpOptions ho;
   ho.allow_anonymous = o.mcp_test_fixtures;
@@ -140,6 +144,10 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--port-file", o->port_file, "Write the bound port to this file once listening");
   cmd->add_option("--threads", o->threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--sync", o->sync, "SQLite durability: full (fsync each commit) or normal")->capture_default_str();
+  cmd->add_option("--mcp-agent-tier", o->mcp_agent_tier,
+                  "Riskiest tools an MCP agent may execute: low or medium (riskier calls are recorded as proposals "
+                  "for a person; HIGH-risk actions always need approval)")
+      ->capture_default_str();
   cmd->add_flag("--mcp-test-fixtures", o->mcp_test_fixtures,
                 "Register the MCP conformance-suite fixtures and accept MCP requests without a token (tests only; "
                 "loopback only)");

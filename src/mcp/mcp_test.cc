@@ -167,11 +167,26 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
     EXPECT_EQ(t.name.find("approv"), std::string::npos);
     auto j = ToolJson(t);
     EXPECT_EQ(j.at("annotations").at("readOnlyHint"), json::value(t.annotations.read_only));
+    // Reads risk nothing; no tool an agent can call executes a HIGH-risk action.
+    if (t.annotations.read_only) {
+      EXPECT_EQ(t.risk, model::RiskTier::kLow);
+    }
+    EXPECT_NE(t.risk, model::RiskTier::kHigh);
+    EXPECT_EQ(j.at("_meta").at("io.firebreak/risk"), json::value(model::RiskTierName(t.risk)));
+  }
+  // One row per capability, each contributing something.
+  for (const auto& c : Capabilities()) {
+    Registry one;
+    c.add(one);
+    EXPECT_FALSE(one.tools().empty() && one.resources().empty() && one.prompts().empty()) << c.name;
   }
   for (const char* n :
        {"get_system_status", "list_incidents", "get_incident", "get_timeline", "list_services",
         "get_blast_radius", "get_audit_log", "create_incident", "acknowledge_incident",
-        "resolve_incident", "add_note", "set_severity", "assign_role", "escalate_incident"})
+        "resolve_incident", "add_note", "set_severity", "assign_role", "escalate_incident",
+        "propose_action", "calculate_blast_radius", "analyze_hub_centrality",
+        "run_contingency_analysis", "simulate_cascade", "simulate_load_shedding",
+        "check_utilization_threshold", "get_defense_level", "get_static_fallbacks"})
     EXPECT_TRUE(names.count(n)) << n;
   // Fixtures only when asked.
   EXPECT_EQ(reg.FindTool("test_simple_text"), nullptr);
@@ -225,7 +240,9 @@ class DispatcherTest : public ::testing::Test {
     o.config_dir = testing::SourceDir() + "/examples/config";
     o.data_dir = dir_.path();
     o.clock = &clock_;
-    app_ = std::move(*app::App::Open(o));
+    auto opened = app::App::Open(o);
+    ASSERT_TRUE(opened) << opened.error().ToString();
+    app_ = std::move(*opened);
     app_->Start();
     ServerOptions so;
     so.fixtures = true;
@@ -241,6 +258,7 @@ class DispatcherTest : public ::testing::Test {
     reader_.scopes = model::kScopeRead;
   }
   void TearDown() override {
+    if (!server_) return;
     server_->Close(*session_);
     server_->Shutdown();
     app_->Stop();
@@ -279,6 +297,16 @@ class DispatcherTest : public ::testing::Test {
     auto r = Call("tools/call", json::object{{"name", name}, {"arguments", std::move(args)}}, who);
     EXPECT_TRUE(r && r->as_object().contains("result")) << (r ? core::ToJson(*r) : "no response");
     return r->at("result");
+  }
+
+  // Replaces the server (same app) with one built from `so`, and opens a new session.
+  void Restart(ServerOptions so) {
+    server_->Close(*session_);
+    server_->Shutdown();
+    server_ = std::make_unique<Server>(*app_, so);
+    session_ = server_->DetachedSession("test2");
+    standalone_ = std::make_shared<Recorder>();
+    session_->SetStandalone(standalone_);
   }
 
   testing::TempDir dir_;
@@ -333,6 +361,17 @@ const std::map<std::string, std::string> kToolCases = {
     {"assign_role", R"({"id":"INC-1","role":"incident_commander","person":"bob"})"},
     {"escalate_incident", R"({"id":"INC-1","reason":"no progress"})"},
     {"resolve_incident", R"({"id":"INC-1","note":"fixed"})"},
+    {"propose_action",
+     R"({"id":"INC-1","action":"fail payments over to eu-west-1b","tool":"simulate_load_shedding",
+         "arguments":{"zones":["eu-west-1a"]},"rationale":"1a is down","risk":"HIGH"})"},
+    {"calculate_blast_radius", R"({"services":["db"]})"},
+    {"analyze_hub_centrality", R"({"limit":3})"},
+    {"run_contingency_analysis", R"({"depth":1,"limit":5})"},
+    {"simulate_cascade", R"({"zones":["eu-west-1a"],"load_factor":1.2})"},
+    {"simulate_load_shedding", R"({"zones":["eu-west-1a"]})"},
+    {"check_utilization_threshold", R"({"services":["checkout"]})"},
+    {"get_defense_level", "{}"},
+    {"get_static_fallbacks", R"({"kind":"zone"})"},
 };
 
 TEST_F(DispatcherTest, EveryToolsStructuredOutputMatchesItsOutputSchema) {
@@ -377,6 +416,99 @@ TEST_F(DispatcherTest, ReadOnlyTokenSeesAndCallsNoWriteToolAndEveryCallIsAudited
   EXPECT_EQ(entries[0].details.at("person"), json::value("alice"));
   EXPECT_EQ(entries[0].details.at("error"), json::value("permission_denied"));
   EXPECT_TRUE(app_->ListIncidents(writer_, {})->empty());
+}
+
+TEST_F(DispatcherTest, AboveItsTierAnAgentProposesAndNothingIsExecuted) {
+  ServerOptions so;
+  so.agent_tier = model::RiskTier::kLow;
+  Restart(so);
+  Initialize();
+  // Creating is MEDIUM: refused as a proposal; nothing is declared.
+  auto created = Tool("create_incident", json::object{{"title", "x"}, {"severity", "SEV1"}});
+  EXPECT_TRUE(created.at("isError").as_bool());
+  EXPECT_FALSE(created.as_object().contains("structuredContent"));
+  EXPECT_NE(created.at("content").at(0).at("text").as_string().find("Not executed"),
+            std::string::npos);
+  EXPECT_TRUE(app_->ListIncidents(writer_, {})->empty());
+
+  // A person declares; the agent may note (LOW) but only propose a severity change (MEDIUM).
+  auto p = writer_;
+  engine::DeclareSpec spec;
+  spec.title = "DB slow";
+  spec.severity = model::Severity::kSev3;
+  auto inc = app::Wait<model::Incident>([&](auto cb) { app_->Declare(p, spec, cb); });
+  ASSERT_TRUE(inc) << inc.error().ToString();
+  EXPECT_FALSE(Tool("add_note", json::object{{"id", inc->id}, {"text", "p99 2s"}})
+                   .as_object()
+                   .contains("isError"));
+  auto sev = Tool("set_severity", json::object{{"id", inc->id}, {"severity", "SEV1"}});
+  EXPECT_TRUE(sev.at("isError").as_bool());
+  const auto& prop = sev.at("_meta").at("io.firebreak/proposal");
+  EXPECT_EQ(prop.at("tool"), json::value("set_severity"));
+  EXPECT_EQ(prop.at("risk"), json::value("MEDIUM"));
+  EXPECT_EQ(prop.at("incident_id"), json::value(inc->id));
+  EXPECT_EQ(app_->GetIncident(writer_, inc->id)->severity, model::Severity::kSev3);
+  auto tl = *app_->Timeline(writer_, inc->id);
+  EXPECT_NE(tl.back().text.find("Proposal from agent:unit_agent_"), std::string::npos)
+      << tl.back().text;
+  EXPECT_NE(tl.back().text.find("set_severity"), std::string::npos);
+  EXPECT_EQ(tl.back().actor, "agent:unit_agent_");
+
+  // Audited twice: the call (outcome proposed) and the proposal itself.
+  store::AuditFilter f;
+  f.action_prefix = "mcp.proposal";
+  auto props = *app_->Audit(writer_, f);
+  ASSERT_EQ(props.size(), 2u);  // create_incident (audit only) and set_severity
+  EXPECT_EQ(props[1].target, "incident:" + inc->id);
+  f.action_prefix = "mcp.tool_call";
+  f.target = "tool:set_severity";
+  auto calls = *app_->Audit(writer_, f);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].details.at("outcome"), json::value("proposed"));
+  EXPECT_EQ(calls[0].details.at("ok"), json::value(false));
+
+  // tools/list tells the agent which tools only propose.
+  auto list = Call("tools/list", {})->at("result").at("tools").as_array();
+  for (const auto& t : list) {
+    const auto& meta = t.at("_meta");
+    bool executes = meta.at("io.firebreak/executes").as_bool();
+    EXPECT_EQ(executes, meta.at("io.firebreak/risk") == json::value("LOW")) << core::ToJson(t);
+    EXPECT_EQ(!executes, t.at("description").as_string().find("proposal") != std::string::npos);
+  }
+}
+
+TEST_F(DispatcherTest, ProposeActionRecordsOnTheTimelineAndExecutesNothing) {
+  Initialize();
+  auto inc = Tool("create_incident", json::object{{"title", "Zone down"}, {"severity", "SEV1"}});
+  std::string id(inc.at("structuredContent").at("id").as_string());
+  auto r = Tool("propose_action", json::object{{"id", id},
+                                               {"action", "shed recommendations traffic"},
+                                               {"rationale", "checkout at 96%"}});
+  ASSERT_FALSE(r.as_object().contains("isError")) << core::ToJson(r);
+  EXPECT_EQ(r.at("structuredContent").at("executed"), json::value(false));
+  EXPECT_EQ(r.at("structuredContent").at("risk"), json::value("HIGH"));
+  auto tl = *app_->Timeline(writer_, id);
+  EXPECT_NE(tl.back().text.find("shed recommendations traffic"), std::string::npos);
+  EXPECT_NE(tl.back().text.find("Why: checkout at 96%"), std::string::npos);
+  auto missing = Tool("propose_action", json::object{{"id", "INC-77"}, {"action", "x"}});
+  EXPECT_TRUE(missing.at("isError").as_bool());
+}
+
+TEST(AgentTier, AgentsNeverHoldApproveOrAdminAndTiersStopBelowHigh) {
+  model::Principal admin;
+  admin.actor = model::Actor::Person("alice");
+  admin.person = "alice";
+  admin.scopes = model::kScopeAdmin | model::kScopeApprove;
+  auto agent = app::AgentPrincipal(admin, "claude");
+  EXPECT_FALSE(agent.Has(model::kScopeApprove));
+  EXPECT_FALSE(agent.Has(model::kScopeAdmin));
+  EXPECT_TRUE(agent.Has(model::kScopeWrite));
+  EXPECT_TRUE(agent.Has(model::kScopeRead));
+  EXPECT_EQ(agent.person, "alice");
+  EXPECT_EQ(*ParseAgentTier("low"), model::RiskTier::kLow);
+  EXPECT_EQ(*ParseAgentTier("MEDIUM"), model::RiskTier::kMedium);
+  EXPECT_FALSE(ParseAgentTier("high"));
+  EXPECT_FALSE(ParseAgentTier("x"));
 }
 
 TEST_F(DispatcherTest, InputErrorsAreToolResultsNamingTheField) {

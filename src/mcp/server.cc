@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "core/strings.h"
 #include "mcp/schema.h"
+#include "mcp/tools_common.h"
 
 namespace firebreak::mcp {
 
@@ -213,18 +214,25 @@ const Resource* Registry::MatchResource(const std::string& uri,
   return nullptr;
 }
 
-Registry BuildRegistry(bool fixtures) {
-  Registry r;
-  AddSystemTools(r);
-  AddIncidentTools(r);
-  AddIncidentResources(r);
-  AddPrompts(r);
-  if (fixtures) AddConformanceFixtures(r);
-  return r;
+Result<model::RiskTier> ParseAgentTier(std::string_view s) {
+  std::string u = core::ToLower(s);
+  if (u == "low") return model::RiskTier::kLow;
+  if (u == "medium") return model::RiskTier::kMedium;
+  if (u == "high")
+    return InvalidArgument("agents never execute HIGH-risk actions (they need a person's approval)",
+                           "agent_tier");
+  return InvalidArgument("agent tier must be LOW or MEDIUM, not '" + core::Truncate(s, 40) + "'",
+                         "agent_tier");
 }
 
-json::object ToolJson(const Tool& t, bool modern) {
-  json::object o{{"name", t.name}, {"description", t.description}, {"inputSchema", t.input_schema}};
+json::object ToolJson(const Tool& t, bool modern, std::optional<model::RiskTier> agent_tier) {
+  std::string description = t.description;
+  bool proposes = agent_tier && t.risk > *agent_tier;
+  if (proposes)
+    description += " [" + std::string(model::RiskTierName(t.risk)) +
+                   " risk, above this agent's tier: calling it records a proposal for a person "
+                   "instead of executing it.]";
+  json::object o{{"name", t.name}, {"description", description}, {"inputSchema", t.input_schema}};
   json::object ann{{"readOnlyHint", t.annotations.read_only},
                    {"openWorldHint", t.annotations.open_world}};
   if (!t.annotations.read_only) {
@@ -241,13 +249,17 @@ json::object ToolJson(const Tool& t, bool modern) {
   o["annotations"] = std::move(ann);
   if (!t.fixture) {
     // Our own metadata (reverse-DNS prefix, as the spec asks).
-    o["_meta"] = json::object{{"io.firebreak/scope", model::ScopeName(t.scope)}};
+    json::object meta{{"io.firebreak/scope", model::ScopeName(t.scope)},
+                      {"io.firebreak/risk", model::RiskTierName(t.risk)}};
+    if (agent_tier) meta["io.firebreak/executes"] = !proposes;
+    o["_meta"] = std::move(meta);
   }
   return o;
 }
 
 std::string ToolsMarkdown(const Registry& r) {
-  std::string out = "| tool | kind | needs scope | what it does |\n|---|---|---|---|\n";
+  std::string out =
+      "| tool | kind | needs scope | risk | what it does |\n|---|---|---|---|---|\n";
   for (const auto& t : r.tools()) {
     if (t.fixture) continue;
     std::string kind;
@@ -264,7 +276,7 @@ std::string ToolsMarkdown(const Registry& r) {
     for (auto& c : desc)
       if (c == '\n' || c == '|') c = ' ';
     out += "| `" + t.name + "` | " + kind + " | `" + std::string(model::ScopeName(t.scope)) +
-           "` | " + desc + " |\n";
+           "` | " + std::string(model::RiskTierName(t.risk)) + " | " + desc + " |\n";
   }
   return out;
 }
@@ -597,7 +609,7 @@ Result<json::value> Server::ToolsList(Context& ctx, const json::object& params) 
   for (const auto& t : registry_.tools()) {
     // Tools the token may not call are not offered (write tools are off for read-only tokens).
     if (!ctx.principal().Has(t.scope)) continue;
-    all.push_back(ToolJson(t, ctx.modern()));
+    all.push_back(ToolJson(t, ctx.modern(), opt_.agent_tier));
   }
   return Page(std::move(all), offset, "tools");
 }
@@ -616,6 +628,7 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
 
   std::optional<Error> err;
   ToolResult res;
+  std::optional<json::object> proposal;  // set when the call was recorded instead of executed
   if (!ctx.principal().Has(tool->scope)) {
     err = Error{ErrorCode::kPermissionDenied,
                 "tool " + tool->name + " needs a token with the '" +
@@ -624,6 +637,20 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
                 ""};
   } else if (auto st = schema::Validate(tool->input_schema, args); !st) {
     err = st.error();
+  } else if (tool->risk > opt_.agent_tier) {
+    // Agents may propose anything; they execute only up to their tier.
+    internal::Proposal pr;
+    pr.incident_id = internal::StrArg(args, "incident_id", internal::StrArg(args, "id"));
+    pr.tool = tool->name;
+    pr.arguments = args;
+    pr.risk = tool->risk;
+    pr.not_executed = "agents here execute up to " +
+                      std::string(model::RiskTierName(opt_.agent_tier)) + " risk";
+    auto prop = internal::RecordProposal(ctx, pr);
+    if (prop)
+      proposal = std::move(*prop);
+    else
+      err = prop.error();
   } else {
     auto out = tool->run(ctx, args);
     if (!out) {
@@ -644,12 +671,13 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
   json::object details{{"tool", tool->name},
                        {"token", p.token_id},
                        {"person", p.person},
-                       {"ok", !err && !res.is_error}};
+                       {"ok", !err && !res.is_error && !proposal}};
+  if (proposal) details["outcome"] = "proposed";
   std::string args_text = core::ToJson(args);
   details["arguments"] =
       args_text.size() > 1000 ? json::value(core::Truncate(args_text, 1000)) : json::value(args);
   if (err) details["error"] = ErrorCodeName(err->code);
-  if (tool->annotations.read_only) {
+  if (tool->annotations.read_only && !proposal) {
     // A read's record joins the engine's next group commit without holding up the answer (a crash
     // in that window can lose the record of a read, never of a write).
     std::string name = tool->name;
@@ -672,6 +700,24 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
     json::array content{json::object{{"type", "text"}, {"text", err->ToString()}}};
     result["content"] = std::move(content);
     result["isError"] = true;
+    return result;
+  }
+  if (proposal) {
+    // Not executed: a tool error the model reads (no structuredContent, so the output schema does
+    // not apply), with the proposal in our _meta.
+    std::string text = "Not executed: " + tool->name + " is a " +
+                       std::string(model::RiskTierName(tool->risk)) +
+                       "-risk action and agents here execute up to " +
+                       std::string(model::RiskTierName(opt_.agent_tier)) +
+                       ". It was recorded as a proposal for a person to review" +
+                       (proposal->contains("incident_id")
+                            ? " on " + std::string(proposal->at("incident_id").as_string()) +
+                                  "'s timeline"
+                            : std::string(" in the audit log")) +
+                       "; tell the humans why it is needed.";
+    result["content"] = json::array{json::object{{"type", "text"}, {"text", text}}};
+    result["isError"] = true;
+    result["_meta"] = json::object{{"io.firebreak/proposal", std::move(*proposal)}};
     return result;
   }
   if (res.content.empty())

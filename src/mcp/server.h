@@ -34,6 +34,7 @@
 #include "core/result.h"
 #include "mcp/jsonrpc.h"
 #include "model/actor.h"
+#include "model/catalog.h"
 
 namespace firebreak::mcp {
 
@@ -174,6 +175,10 @@ struct Tool {
   std::optional<json::object> output_schema;
   Annotations annotations;
   model::Scope scope = model::kScopeRead;  // what the token must have to see and call it
+  // What executing it risks (DESIGN.md §3 tiers). An agent executes a tool only up to the server's
+  // agent tier (ServerOptions::agent_tier); above it the call is recorded as a proposal for a
+  // person (on the incident's timeline when the arguments name one, and in the audit log).
+  model::RiskTier risk = model::RiskTier::kLow;
   std::function<Result<ToolResult>(Context&, const json::object& args)> run;
   bool fixture = false;  // a conformance fixture: registered only under --mcp-test-fixtures
 };
@@ -243,19 +248,30 @@ class Registry {
   std::vector<Prompt> prompts_;
 };
 
-// The registry of every capability (tools_*.cc, resources.cc, prompts.cc); with `fixtures`, also
-// the conformance-suite fixtures (fixtures.cc).
+// The registry of every capability (kCapabilities in registry.cc); with `fixtures`, also the
+// conformance-suite fixtures (fixtures.cc).
 Registry BuildRegistry(bool fixtures);
-// Capability files: each adds its tools/resources/prompts. To add a tool, add a block to one of
-// these.
+// Capability files: one per capability (`tools_<capability>.cc`), each adding its tools (and
+// resources/prompts) to the registry. Adding a capability = one file with one of these functions,
+// one line in kCapabilities (registry.cc), one line in src/mcp/CMakeLists.txt.
 void AddSystemTools(Registry& r);
 void AddIncidentTools(Registry& r);
+void AddResilienceTools(Registry& r);
 void AddIncidentResources(Registry& r);
 void AddPrompts(Registry& r);
 void AddConformanceFixtures(Registry& r);
 
-// A tool as tools/list shows it (`modern` = revision >= 2025-06-18: title and outputSchema).
-json::object ToolJson(const Tool& t, bool modern = true);
+struct Capability {
+  const char* name;  // "incidents", "resilience", ...
+  void (*add)(Registry&);
+};
+// Every capability the server offers, in tools/list order.
+const std::vector<Capability>& Capabilities();
+
+// A tool as tools/list shows it (`modern` = revision >= 2025-06-18: title and outputSchema). With
+// `agent_tier`, a tool above it says that calling it records a proposal instead.
+json::object ToolJson(const Tool& t, bool modern = true,
+                      std::optional<model::RiskTier> agent_tier = std::nullopt);
 // The README table of tools (Markdown), generated from the registry.
 std::string ToolsMarkdown(const Registry& r);
 
@@ -273,7 +289,13 @@ struct ServerOptions {
   std::chrono::seconds session_idle{std::chrono::hours(1)};
   // Largest tool result (serialized structuredContent); larger ones ask the model to narrow.
   size_t max_result_bytes = 256 * 1024;
+  // The riskiest tools an agent may execute (LOW or MEDIUM; HIGH is never executed by an agent).
+  // Calls of riskier tools are recorded as proposals for a person and not executed.
+  model::RiskTier agent_tier = model::RiskTier::kMedium;
 };
+
+// "low"/"LOW" or "medium"/"MEDIUM"; HIGH is refused (HIGH actions always need a person).
+Result<model::RiskTier> ParseAgentTier(std::string_view s);
 
 class Server {
  public:

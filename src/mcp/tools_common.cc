@@ -1,5 +1,8 @@
 #include "mcp/tools_common.h"
 
+#include "core/json.h"
+#include "core/strings.h"
+
 namespace firebreak::mcp::internal {
 
 using namespace schema;
@@ -113,6 +116,47 @@ json::object IncidentIdArg() { return Str("Incident id, e.g. INC-12", 64, 1); }
 
 json::object SeverityArg(std::string description) {
   return Enum(std::move(description), {"SEV0", "SEV1", "SEV2", "SEV3", "SEV4"});
+}
+
+}  // namespace firebreak::mcp::internal
+
+namespace firebreak::mcp::internal {
+
+Result<json::object> RecordProposal(Context& ctx, const Proposal& pr) {
+  const model::Principal p = ctx.principal();
+  json::object out{{"proposed_by", p.actor.ToString()}, {"risk", model::RiskTierName(pr.risk)}};
+  std::string what = pr.action;
+  if (!pr.tool.empty()) {
+    out["tool"] = pr.tool;
+    out["arguments"] = pr.arguments;
+    std::string call = pr.tool + " " + core::Truncate(core::ToJson(pr.arguments), 2000);
+    what = what.empty() ? call : what + " (" + call + ")";
+  }
+  if (!pr.action.empty()) out["action"] = pr.action;
+  if (!pr.incident_id.empty()) {
+    app::NoteRequest note;
+    note.text = "Proposal from " + p.actor.ToString() + " (" +
+                std::string(model::RiskTierName(pr.risk)) + " risk, not executed" +
+                (pr.not_executed.empty() ? "" : ": " + pr.not_executed) + "): " + what;
+    if (!pr.rationale.empty()) note.text += "\nWhy: " + core::Truncate(pr.rationale, 4000);
+    auto& a = ctx.app();
+    std::string id = pr.incident_id;
+    FB_ASSIGN_OR_RETURN(auto inc,
+                        RunCommand([&](auto cb) { a.Note(p, id, note, std::move(cb)); }));
+    out["incident_id"] = inc.id;
+  }
+  json::object details{{"proposal", core::Truncate(what, 2000)},
+                       {"risk", model::RiskTierName(pr.risk)}};
+  if (!pr.not_executed.empty()) details["not_executed"] = pr.not_executed;
+  if (!pr.rationale.empty()) details["rationale"] = core::Truncate(pr.rationale, 1000);
+  std::string target = pr.incident_id.empty() ? "tool:" + pr.tool : "incident:" + pr.incident_id;
+  auto& a = ctx.app();
+  FB_ASSIGN_OR_RETURN(auto recorded, app::Wait<bool>([&](auto cb) {
+                        a.RecordAudit(p, "mcp.proposal", target, std::move(details),
+                                      std::move(cb));
+                      }));
+  (void)recorded;
+  return out;
 }
 
 }  // namespace firebreak::mcp::internal

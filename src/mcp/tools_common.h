@@ -31,6 +31,21 @@ json::object IncidentSummarySchema();
 json::object IncidentSchema();
 json::object TimelineEntrySchema();
 json::object AuditEntrySchema();
+// A proposal: something an agent asks a person to do (it is not executed).
+struct Proposal {
+  std::string incident_id;  // where to record it on the timeline ("" = audit log only)
+  std::string action;       // free text ("" = the tool call is the action)
+  std::string tool;         // a Firebreak tool that would do it ("" = none)
+  json::object arguments;   // that tool's arguments
+  std::string rationale;
+  model::RiskTier risk = model::RiskTier::kHigh;
+  std::string not_executed;  // why it was not executed ("" = a plain proposal)
+};
+// Records `p` as the agent's: a timeline note on the incident (if any; NotFound if it does not
+// exist) and an `mcp.proposal` audit entry. Returns {"proposed_by", "risk", "incident_id"?, "tool"?,
+// "arguments"?, "action"?}.
+Result<json::object> RecordProposal(Context& ctx, const Proposal& p);
+
 // Common argument schemas.
 json::object IncidentIdArg();
 json::object SeverityArg(std::string description);

@@ -2,6 +2,7 @@
 // acknowledge_incident, resolve_incident, add_note, set_severity, assign_role, escalate_incident).
 // Writes decode their arguments with the same app/ decoders the HTTP API uses and run the same app
 // commands; the engine checks the scope again below this layer.
+#include "core/json.h"
 #include "core/strings.h"
 #include "mcp/tools_common.h"
 
@@ -151,6 +152,7 @@ void AddIncidentTools(Registry& r) {
       .output_schema = IncidentSchema(),
       .annotations = Write(false, false, true),
       .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kMedium,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto spec, app::DecodeDeclare(args));
         auto p = ctx.principal();
@@ -162,7 +164,8 @@ void AddIncidentTools(Registry& r) {
   });
 
   auto transition = [&r](std::string name, std::string title, std::string description,
-                         model::Transition t, Annotations ann, const char* verb) {
+                         model::Transition t, Annotations ann, model::RiskTier risk,
+                         const char* verb) {
     r.Add(Tool{
         .name = std::move(name),
         .title = std::move(title),
@@ -172,6 +175,7 @@ void AddIncidentTools(Registry& r) {
         .output_schema = IncidentSchema(),
         .annotations = ann,
         .scope = model::kScopeWrite,
+        .risk = risk,
         .run = [t, verb](Context& ctx, const json::object& args) -> Result<ToolResult> {
           FB_ASSIGN_OR_RETURN(auto req, app::DecodeTransition(Body(args)));
           auto p = ctx.principal();
@@ -187,12 +191,14 @@ void AddIncidentTools(Registry& r) {
              "Acknowledges a triggered incident: someone is on it, so escalation to the next tier "
              "stops. Fails "
              "(isError) if the incident is not triggered.",
-             model::Transition::kAcknowledge, Write(false, true, false), "acknowledged");
+             model::Transition::kAcknowledge, Write(false, true, false), model::RiskTier::kLow,
+             "acknowledged");
   transition("resolve_incident", "Resolve an incident",
              "Resolves an open incident (the service is healthy again). Give the resolution as "
              "`note`. Fails "
              "(isError) if the incident is already resolved or closed.",
-             model::Transition::kResolve, Write(true, true, false), "resolved");
+             model::Transition::kResolve, Write(true, true, false), model::RiskTier::kMedium,
+             "resolved");
 
   r.Add(Tool{
       .name = "add_note",
@@ -204,6 +210,7 @@ void AddIncidentTools(Registry& r) {
       .output_schema = IncidentSchema(),
       .annotations = Write(false, false, false),
       .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kLow,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto req, app::DecodeNote(Body(args)));
         auto p = ctx.principal();
@@ -228,6 +235,7 @@ void AddIncidentTools(Registry& r) {
       .output_schema = IncidentSchema(),
       .annotations = Write(true, true, true),
       .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kMedium,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto req, app::DecodeSeverity(Body(args)));
         auto p = ctx.principal();
@@ -253,6 +261,7 @@ void AddIncidentTools(Registry& r) {
       .output_schema = IncidentSchema(),
       .annotations = Write(true, true, false),
       .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kLow,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto req, app::DecodeRole(Body(args)));
         auto p = ctx.principal();
@@ -276,6 +285,7 @@ void AddIncidentTools(Registry& r) {
       .output_schema = IncidentSchema(),
       .annotations = Write(false, false, true),
       .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kMedium,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto req, app::DecodeEscalate(Body(args)));
         auto p = ctx.principal();
@@ -284,6 +294,56 @@ void AddIncidentTools(Registry& r) {
         FB_ASSIGN_OR_RETURN(auto inc,
                             RunCommand([&](auto cb) { a.Escalate(p, id, req, std::move(cb)); }));
         return IncidentResult(ctx, inc, "escalation requested");
+      },
+  });
+
+  r.Add(Tool{
+      .name = "propose_action",
+      .title = "Propose an action to the responders",
+      .description =
+          "Records a proposed action on an incident's timeline for a person to review and carry "
+          "out (nothing is executed): anything from \"fail over payments to eu-west-1b\" to a "
+          "tool call beyond your tier. Name the tool and arguments when there is one, and say why.",
+      .input_schema = Object(
+          {{"id", IncidentIdArg()},
+           {"action", Str("What should be done, in one or two sentences", 2000, 1)},
+           {"rationale", Str("Why: the evidence that supports it", 4000)},
+           {"tool", Str("The Firebreak tool that would do it, if any", 128)},
+           {"arguments", json::object{{"type", "object"},
+                                      {"description", "That tool's arguments, if any"}}},
+           {"risk", Enum("Your estimate of its risk tier (default HIGH)",
+                         {"LOW", "MEDIUM", "HIGH"})}},
+          {"id", "action"}),
+      .output_schema = Object(
+          {{"incident_id", Str("The incident the proposal was recorded on")},
+           {"proposed_by", Str("agent:<client name>")},
+           {"action", Str("The proposed action")},
+           {"risk", Enum("Risk tier", {"LOW", "MEDIUM", "HIGH"})},
+           {"executed", json::object{{"type", "boolean"},
+                                     {"description", "Always false: a person decides"}}}},
+          {"incident_id", "proposed_by", "action", "risk", "executed"}),
+      .annotations = Write(false, false, false),
+      .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kLow,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        std::string risk = StrArg(args, "risk", "HIGH");
+        Proposal pr;
+        pr.incident_id = StrArg(args, "id");
+        pr.action = StrArg(args, "action");
+        pr.tool = StrArg(args, "tool");
+        if (auto* a = args.if_contains("arguments"); a && a->is_object())
+          pr.arguments = a->get_object();
+        pr.rationale = StrArg(args, "rationale");
+        pr.risk = risk == "LOW"      ? model::RiskTier::kLow
+                  : risk == "MEDIUM" ? model::RiskTier::kMedium
+                                     : model::RiskTier::kHigh;
+        model::RiskTier tier = pr.risk;
+        FB_ASSIGN_OR_RETURN(auto rec, RecordProposal(ctx, pr));
+        return Structured(json::object{{"incident_id", rec.at("incident_id")},
+                                       {"proposed_by", rec.at("proposed_by")},
+                                       {"action", StrArg(args, "action")},
+                                       {"risk", model::RiskTierName(tier)},
+                                       {"executed", false}});
       },
   });
 }

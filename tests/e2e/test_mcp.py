@@ -149,6 +149,8 @@ def run_sdk_scenario(test, data_dir, token, mcp_args=None):
     test.assertIn("(field: severity)", summary["input_error"])
     test.assertEqual(summary["unknown_tool_code"], -32602)
     test.assertEqual(summary["prompt_messages"], 3)
+    test.assertTrue(summary["proposal_note"].startswith("Proposal from agent:sdk-e2e (HIGH risk, not executed)"),
+                    summary["proposal_note"])
     return summary
 
 
@@ -173,10 +175,12 @@ class StdioWithOfficialSdk(ServerTestCase):
         rows = agent_audit(self.data)
         self.assertEqual({a for a, _, _ in rows}, {"agent:sdk-e2e"})
         calls = [json.loads(d) for _, a, d in rows if a == "mcp.tool_call"]
-        self.assertEqual([c["tool"] for c in calls], ["create_incident", "add_note", "set_severity"])
+        self.assertEqual([c["tool"] for c in calls], ["create_incident", "add_note", "simulate_load_shedding",
+                                                      "propose_action", "set_severity"])
         self.assertTrue(all(c["person"] == "alice" and c["token"].startswith("t_") for c in calls))
-        self.assertEqual([c["ok"] for c in calls], [True, True, False])
+        self.assertEqual([c["ok"] for c in calls], [True, True, True, True, False])
         self.assertIn("incident.declare", [a for _, a, _ in rows])
+        self.assertEqual(len([a for _, a, _ in rows if a == "mcp.proposal"]), 1)
 
 
 class StdioBridgeToServer(ServerTestCase):
@@ -186,7 +190,7 @@ class StdioBridgeToServer(ServerTestCase):
         rows = agent_audit(self.data)
         self.assertEqual({a for a, _, _ in rows}, {"agent:sdk-e2e"})
         calls = [json.loads(d) for _, a, d in rows if a == "mcp.tool_call"]
-        self.assertEqual([c["person"] for c in calls], ["dave"] * 3)
+        self.assertEqual([c["person"] for c in calls], ["dave"] * 5)
 
     def test_bridge_answers_even_when_the_server_refuses(self):
         p = subprocess.run([BIN, "mcp", "--server", self.server.url],
@@ -436,6 +440,35 @@ class HttpTransport(ServerTestCase):
         status = c.call("get_system_status")["result"]["structuredContent"]
         self.assertEqual(status["defense_level"], "RED")
         self.assertEqual(status["open_incidents"]["SEV1"], 1)
+
+
+class AgentTierOverHttp(ServerTestCase):
+    extra_args = ("--mcp-agent-tier", "low")
+
+    def test_a_low_tier_agent_proposes_medium_actions_and_a_person_sees_them(self):
+        agent = McpHttp(self.server.url, self.token)  # even an admin token: the tier still applies
+        agent.initialize("tier-agent")
+        st, inc = self.server.request("POST", "/api/v1/incidents", {"title": "DB slow", "severity": "SEV3"},
+                                      token=self.token)[:2]
+        self.assertEqual(st, 201)
+        resp = agent.call("resolve_incident", {"id": inc["id"], "note": "looks fine"})
+        self.assertTrue(resp["result"]["isError"])
+        self.assertIn("Not executed", resp["result"]["content"][0]["text"])
+        self.assertEqual(resp["result"]["_meta"]["io.firebreak/proposal"]["risk"], "MEDIUM")
+        _, now = self.server.request("GET", "/api/v1/incidents/" + inc["id"], token=self.token)[:2]
+        self.assertEqual(now["state"], "triggered")
+        _, tl = self.server.request("GET", "/api/v1/incidents/%s/timeline" % inc["id"], token=self.token)[:2]
+        self.assertEqual(tl["entries"][-1]["actor"], "agent:tier-agent")
+        self.assertIn("resolve_incident", tl["entries"][-1]["text"])
+        # LOW tools still execute.
+        resp = agent.call("add_note", {"id": inc["id"], "text": "replica lag 30s"})
+        self.assertNotIn("isError", resp["result"])
+
+    def test_high_is_not_an_agent_tier(self):
+        r = run_cli("serve", "--config", EXAMPLE_CONFIG, "--data", self.data + "-2", "--listen", "127.0.0.1:0",
+                    "--mcp-agent-tier", "high")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("approval", r.stderr)
 
 
 class DataDirOwnership(ServerTestCase):

@@ -71,7 +71,27 @@ const after = JSON.parse((await client.readResource({ uri })).contents[0].text);
 summary.timeline_kinds_after = after.entries.map((e) => e.kind);
 assert.equal(after.entries.at(-1).text, "p99 3s since 09:40");
 
-// 5. Input errors are tool results the model can correct; unknown tools are protocol errors.
+// 5. Risk tiers: a HIGH action (executing a load-shedding plan) can only be proposed. The proposal
+//    lands on the timeline for a person; nothing is executed and nothing here can approve it.
+const sim = await client.callTool({ name: "simulate_load_shedding", arguments: { zones: ["eu-west-1a"] } });
+assert.ok(!sim.isError, JSON.stringify(sim));
+const proposed = await client.callTool({
+  name: "propose_action",
+  arguments: {
+    id: inc.id,
+    action: "execute the load-shedding plan for the loss of eu-west-1a",
+    tool: "simulate_load_shedding",
+    arguments: { zones: ["eu-west-1a"] },
+    rationale: "checkout over its ORANGE threshold",
+  },
+});
+assert.ok(!proposed.isError, JSON.stringify(proposed));
+assert.equal(proposed.structuredContent.executed, false);
+assert.equal(proposed.structuredContent.risk, "HIGH");
+const withProposal = JSON.parse((await client.readResource({ uri })).contents[0].text);
+summary.proposal_note = withProposal.entries.at(-1).text.split("\n")[0];
+
+// 6. Input errors are tool results the model can correct; unknown tools are protocol errors.
 const bad = await client.callTool({ name: "set_severity", arguments: { id: inc.id, severity: "SEV9" } });
 assert.equal(bad.isError, true);
 summary.input_error = bad.content[0].text;
@@ -83,7 +103,7 @@ try {
 }
 summary.unknown_tool_code = unknown;
 
-// 6. Prompts.
+// 7. Prompts.
 const prompt = await client.getPrompt({ name: "postmortem", arguments: { incident_id: inc.id } });
 summary.prompt_messages = prompt.messages.length;
 
