@@ -620,7 +620,19 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
   const json::value* args_v = r.Raw("arguments");
   FB_TRY(r.status());
   const Tool* tool = registry_.FindTool(*name);
-  if (!tool) return InvalidArgument("Unknown tool: " + core::Truncate(*name, 128), "name");
+  if (!tool) {
+    // Audited too (an agent probing for tools it was not given is worth seeing), then a protocol
+    // error as the spec asks.
+    const auto& p = ctx.principal();
+    std::string shown = core::Truncate(*name, 128);
+    json::object details{{"tool", shown},         {"token", p.token_id}, {"person", p.person},
+                         {"ok", false},           {"error", "unknown_tool"}};
+    auto audit = app::Wait<bool>([&](auto cb) {
+      app_.RecordAudit(p, "mcp.tool_call", "tool:" + shown, std::move(details), std::move(cb));
+    });
+    if (!audit) spdlog::error("mcp: could not audit a call: {}", audit.error().ToString());
+    return InvalidArgument("Unknown tool: " + shown, "name");
+  }
   static const json::object kNoArgs;
   if (args_v && !args_v->is_null() && !args_v->is_object())
     return InvalidArgument("arguments must be an object", "arguments");

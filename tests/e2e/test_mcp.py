@@ -176,9 +176,10 @@ class StdioWithOfficialSdk(ServerTestCase):
         self.assertEqual({a for a, _, _ in rows}, {"agent:sdk-e2e"})
         calls = [json.loads(d) for _, a, d in rows if a == "mcp.tool_call"]
         self.assertEqual([c["tool"] for c in calls], ["create_incident", "add_note", "simulate_load_shedding",
-                                                      "propose_action", "set_severity"])
+                                                      "propose_action", "set_severity", "approve_runbook"])
         self.assertTrue(all(c["person"] == "alice" and c["token"].startswith("t_") for c in calls))
-        self.assertEqual([c["ok"] for c in calls], [True, True, True, True, False])
+        self.assertEqual([c["ok"] for c in calls], [True, True, True, True, False, False])
+        self.assertEqual(calls[-1]["error"], "unknown_tool")
         self.assertIn("incident.declare", [a for _, a, _ in rows])
         self.assertEqual(len([a for _, a, _ in rows if a == "mcp.proposal"]), 1)
 
@@ -190,7 +191,7 @@ class StdioBridgeToServer(ServerTestCase):
         rows = agent_audit(self.data)
         self.assertEqual({a for a, _, _ in rows}, {"agent:sdk-e2e"})
         calls = [json.loads(d) for _, a, d in rows if a == "mcp.tool_call"]
-        self.assertEqual([c["person"] for c in calls], ["dave"] * 5)
+        self.assertEqual([c["person"] for c in calls], ["dave"] * 6)
 
     def test_bridge_answers_even_when_the_server_refuses(self):
         p = subprocess.run([BIN, "mcp", "--server", self.server.url],
