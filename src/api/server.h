@@ -58,6 +58,7 @@ class Server {
 void RegisterSystemRoutes(Server& s);
 void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
+void RegisterPagingRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
 
 }  // namespace firebreak::api

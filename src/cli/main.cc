@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   firebreak::cli::AddIncidentCommands(app, run);
   firebreak::cli::AddAuditCommands(app, run);
   firebreak::cli::AddMcpCommand(app, run);
+  firebreak::cli::AddOncallCommands(app, run);
   firebreak::cli::AddGraphCommands(app, run);
   app.add_subcommand("version", "Print the version")->callback([&run] {
     run = [] {

@@ -186,7 +186,8 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
         "resolve_incident", "add_note", "set_severity", "assign_role", "escalate_incident",
         "propose_action", "calculate_blast_radius", "analyze_hub_centrality",
         "run_contingency_analysis", "simulate_cascade", "simulate_load_shedding",
-        "check_utilization_threshold", "get_defense_level", "get_static_fallbacks"})
+        "check_utilization_threshold", "get_defense_level", "get_static_fallbacks", "get_oncall",
+        "get_roster", "get_escalation"})
     EXPECT_TRUE(names.count(n)) << n;
   // Fixtures only when asked.
   EXPECT_EQ(reg.FindTool("test_simple_text"), nullptr);
@@ -372,6 +373,9 @@ const std::map<std::string, std::string> kToolCases = {
     {"check_utilization_threshold", R"({"services":["checkout"]})"},
     {"get_defense_level", "{}"},
     {"get_static_fallbacks", R"({"kind":"zone"})"},
+    {"get_oncall", R"({"service":"checkout"})"},
+    {"get_roster", R"({"schedule":"primary","days":2})"},
+    {"get_escalation", R"({"id":"INC-1"})"},
 };
 
 TEST_F(DispatcherTest, EveryToolsStructuredOutputMatchesItsOutputSchema) {

@@ -16,6 +16,7 @@ const std::vector<Capability>& Capabilities() {
       {"system", AddSystemTools},              // status, services, blast radius, audit log
       {"incidents", AddIncidentTools},         // incident lifecycle, timeline, proposals
       {"resilience", AddResilienceTools},      // service graph analytics (app::Resilience)
+      {"oncall", AddOncallTools},              // who is on call, rosters, escalation state
       {"incident-resources", AddIncidentResources},
       {"prompts", AddPrompts},
   };

@@ -257,6 +257,7 @@ Registry BuildRegistry(bool fixtures);
 void AddSystemTools(Registry& r);
 void AddIncidentTools(Registry& r);
 void AddResilienceTools(Registry& r);
+void AddOncallTools(Registry& r);
 void AddIncidentResources(Registry& r);
 void AddPrompts(Registry& r);
 void AddConformanceFixtures(Registry& r);
