@@ -14,7 +14,7 @@ CONFIG     ?= examples/config
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test bench fuzz fuzz-short asan clean deps deps-test deps-bench configure test-lint-npm
+.PHONY: all build run test bench fuzz fuzz-short asan clean deps deps-test deps-bench configure test-lint-npm test-npm
 
 all: build
 
@@ -22,6 +22,12 @@ deps:
 	@scripts/install-deps.sh build
 deps-test:
 	@scripts/install-deps.sh test
+	@$(MAKE) --no-print-directory test-npm
+
+# npm test tools pinned in tests/package-lock.json (MCP conformance suite, MCP SDK client).
+test-npm: tests/node_modules/.package-lock.json
+tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
 deps-bench:
 	@scripts/install-deps.sh bench
 

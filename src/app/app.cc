@@ -1,6 +1,17 @@
 #include "app/app.h"
 
+#include <fcntl.h>
+#include <cstring>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "config/loader.h"
+#include "core/json.h"
 #include "core/crypto.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -222,6 +233,43 @@ void App::AddServices(const model::Principal& who, std::string id, ServicesReque
       std::move(cb));
 }
 
+void App::Escalate(const model::Principal& who, std::string id, EscalateRequest req, Callback<model::Incident> cb) {
+  Run([who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
+        return engine::RequestEscalation(tx, who, id, req.reason);
+      },
+      std::move(cb));
+}
+
+void App::RecordAudit(const model::Principal& who, std::string action, std::string target,
+                      boost::json::object details, Callback<bool> cb) {
+  engine_->Submit<bool>(
+      [actor = who.actor, action = std::move(action), target = std::move(target),
+       details = std::move(details)](engine::Tx& tx) mutable -> Result<bool> {
+        FB_TRY(tx.Audit(actor, action, target, std::move(details)));
+        return true;
+      },
+      std::move(cb));
+}
+
+model::Principal AgentPrincipal(const model::Principal& token_principal, std::string_view client_name) {
+  std::string name;
+  for (char c : client_name) {
+    if (name.size() >= 64) break;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-';
+    name += ok ? c : '_';
+  }
+  if (name.empty()) name = "unknown";
+  model::Principal p = token_principal;
+  p.actor = model::Actor::Agent(name);
+  // Agents never approve and never administer, whatever token they were given: `admin` implies
+  // every scope, so it becomes read+write, and `approve` is dropped. Approval stays with people.
+  model::Scopes s = p.scopes;
+  if (s & model::kScopeAdmin) s |= model::kScopeRead | model::kScopeWrite;
+  p.scopes = s & ~(model::kScopeAdmin | model::kScopeApprove);
+  return p;
+}
+
 // ---- queries ----------------------------------------------------------------------------------
 
 Result<std::vector<model::Incident>> App::ListIncidents(const model::Principal& who,
@@ -254,6 +302,63 @@ Result<std::vector<model::AuditEntry>> App::Audit(const model::Principal& who, c
   return tx->audit().List(f);
 }
 
+Result<SystemStatus> App::GetSystemStatus(const model::Principal& who) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  SystemStatus st;
+  st.at = clock_->Now();
+  for (auto sev : model::kAllSeverities) st.open_by_severity[sev] = 0;
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  FB_ASSIGN_OR_RETURN(auto counts, tx->incidents().CountOpenBySeverity());
+  for (const auto& [name, n] : counts) {
+    auto sev = model::ParseSeverity(name);
+    if (!sev) continue;
+    st.open_by_severity[*sev] = n;
+    st.open_total += n;
+  }
+  for (auto sev : model::kAllSeverities) {
+    int64_t n = st.open_by_severity[sev];
+    if (n == 0) continue;
+    auto level = model::DefenseLevelOf(sev);
+    if (level > st.defense_level || st.reasons.empty()) {
+      if (level > st.defense_level) st.defense_level = level;
+      st.reasons.push_back(std::to_string(n) + " open " + std::string(model::SeverityName(sev)) + " incident" +
+                           (n == 1 ? "" : "s") + " (" + std::string(model::DefenseLevelName(level)) + ")");
+    }
+  }
+  if (st.reasons.empty()) st.reasons.push_back("no open incidents");
+  // The worst open incidents: one query per severity, worst first, until five are found.
+  for (auto sev : model::kAllSeverities) {
+    if (st.worst_open.size() >= 5 || st.open_by_severity[sev] == 0) continue;
+    store::IncidentFilter f;
+    f.open_only = true;
+    f.severity = sev;
+    f.limit = static_cast<int>(5 - st.worst_open.size());
+    FB_ASSIGN_OR_RETURN(auto list, tx->incidents().List(f));
+    for (auto& i : list) st.worst_open.push_back(std::move(i));
+  }
+  return st;
+}
+
+Result<BlastRadius> App::ComputeBlastRadius(const model::Principal& who, std::vector<std::string> services) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  for (size_t i = 0; i < services.size(); ++i) {
+    if (!cfg->FindService(services[i]))
+      return InvalidArgument("unknown service '" + core::Truncate(services[i], 64) + "'",
+                             "services[" + std::to_string(i) + "]");
+  }
+  std::sort(services.begin(), services.end());
+  services.erase(std::unique(services.begin(), services.end()), services.end());
+  BlastRadius b;
+  b.dependents = cfg->Dependents(services);
+  b.services = std::move(services);
+  for (const auto* list : {&b.services, &b.dependents})
+    for (const auto& id : *list)
+      if (const auto* svc = cfg->FindService(id); svc && svc->customer_facing) b.customer_facing.push_back(id);
+  std::sort(b.customer_facing.begin(), b.customer_facing.end());
+  return b;
+}
+
 namespace {
 Result<audit::VerifyResult> VerifyStore(store::Store& s) {
   FB_ASSIGN_OR_RETURN(auto tx, s.BeginRead());
@@ -274,6 +379,75 @@ Result<audit::VerifyResult> VerifyAuditDir(const std::string& data_dir) {
   so.read_only = true;
   FB_ASSIGN_OR_RETURN(auto s, store::Store::OpenDir(data_dir, so));
   return VerifyStore(*s);
+}
+
+// ---- data directory ownership ----------------------------------------------------------------
+
+Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& data_dir, const std::string& command) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Unavailable("cannot create data directory " + data_dir + ": " + ec.message());
+  std::string path = data_dir + "/firebreak.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err != EWOULDBLOCK) return Unavailable("cannot lock " + path + ": " + std::strerror(err));
+    auto owner = ReadOwner(data_dir);
+    std::string who = "another firebreak process";
+    if (auto* c = owner.if_contains("command"); c && c->is_string())
+      who = "`firebreak " + std::string(c->get_string()) + "`";
+    if (auto* p = owner.if_contains("pid"); p && p->is_int64()) who += " (pid " + std::to_string(p->get_int64()) + ")";
+    std::string msg = "data directory " + data_dir + " is in use by " + who;
+    if (command == "mcp") {
+      std::string url;
+      if (auto* u = owner.if_contains("url"); u && u->is_string()) url = std::string(u->get_string());
+      std::string base = url.empty() ? std::string("http://HOST:PORT") : url;
+      msg += "; one process owns a data directory, so connect your MCP client to the running server's "
+             "Streamable HTTP endpoint instead: " + base + "/mcp, or keep stdio with `firebreak mcp --server " +
+             base + "` (a bridge to it)";
+    }
+    return FailedPrecondition(msg, "data");
+  }
+  std::unique_ptr<DataDirLock> l(new DataDirLock());
+  l->fd_ = fd;
+  l->command_ = command;
+  l->Write();
+  return l;
+}
+
+DataDirLock::~DataDirLock() {
+  if (fd_ >= 0) {
+    if (::ftruncate(fd_, 0) != 0) {
+      // Best effort: a stale owner record is harmless once the lock is released.
+    }
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+}
+
+void DataDirLock::SetUrl(const std::string& url) {
+  url_ = url;
+  Write();
+}
+
+void DataDirLock::Write() {
+  boost::json::object o{{"pid", static_cast<int64_t>(::getpid())}, {"command", command_}};
+  if (!url_.empty()) o["url"] = url_;
+  std::string text = core::ToJson(o) + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    // The owner record only improves the message other processes print; the lock is what counts.
+  }
+}
+
+boost::json::object DataDirLock::ReadOwner(const std::string& data_dir) {
+  std::ifstream in(data_dir + "/firebreak.lock");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto v = core::ParseJson(ss.str());
+  if (!v || !v->is_object()) return {};
+  return v->get_object();
 }
 
 void App::RefreshGauges() {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <future>
 #include <map>
 #include <memory>
@@ -80,6 +81,21 @@ struct LogTemplateFilter {
   core::TimePoint since{};   // last seen at or after
   int limit = 100;
   bool errors_only = false;
+// The quick status of the whole system (what exists so far; other capabilities add to it).
+struct SystemStatus {
+  model::DefenseLevel defense_level = model::DefenseLevel::kGreen;
+  std::vector<std::string> reasons;                   // why the level is what it is
+  std::map<model::Severity, int64_t> open_by_severity;  // every severity present, zeros included
+  int64_t open_total = 0;
+  std::vector<model::Incident> worst_open;  // up to 5 open incidents, worst severity first
+  core::TimePoint at{};
+};
+
+// What depends on a set of services (from the configured dependency graph).
+struct BlastRadius {
+  std::vector<std::string> services;            // the failed ones, as given (sorted, unique)
+  std::vector<std::string> dependents;          // transitively depending on them
+  std::vector<std::string> customer_facing;     // of services + dependents, the customer-facing ones
 };
 
 // A token as handed to its owner exactly once.
@@ -120,6 +136,14 @@ class App {
   void SetImpact(const model::Principal& who, std::string id, ImpactRequest req, Callback<model::Incident> cb);
   void AddServices(const model::Principal& who, std::string id, ServicesRequest req,
                    Callback<model::Incident> cb);
+  // Asks the escalation engine to page the next tier now (engine::RequestEscalation).
+  void Escalate(const model::Principal& who, std::string id, EscalateRequest req, Callback<model::Incident> cb);
+
+  // ---- audit of front-end events ----------------------------------------------------------------
+  // Appends one audit entry that is not a side product of a state change (e.g. an MCP tool call,
+  // reads included). Durable when `cb` runs.
+  void RecordAudit(const model::Principal& who, std::string action, std::string target,
+                   boost::json::object details, Callback<bool> cb);
 
   // ---- logs (app/logs.cc) ----------------------------------------------------------------------
   // Resolves the credential of a log sender: "Bearer <token>", "Basic <base64 user:token>", or an
@@ -148,6 +172,10 @@ class App {
                                                      int64_t after = 0, int limit = 1000) const;
   Result<std::vector<model::AuditEntry>> Audit(const model::Principal& who, const store::AuditFilter& f) const;
   Result<audit::VerifyResult> VerifyAudit(const model::Principal& who) const;
+  // Defense level (worst of the open incidents' levels), open incidents by severity, the worst ones.
+  Result<SystemStatus> GetSystemStatus(const model::Principal& who) const;
+  // InvalidArgument naming services[i] for an unknown service.
+  Result<BlastRadius> ComputeBlastRadius(const model::Principal& who, std::vector<std::string> services) const;
 
   // ---- alerts, silences, change events (app/alerts.cc) -----------------------------------------
   // The integration an ingest request's key names. Unknown keys are Unauthenticated (field
@@ -259,6 +287,36 @@ class App {
   std::unique_ptr<Reports> reports_;         // observes the engine; destroyed after it stopped
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
   std::unique_ptr<Runbooks> runbooks_;      // after engine_: its worker stops first
+};
+
+// The principal an AI agent acts as: the token's person and scopes, with the audit actor
+// `agent:<client_name>` (the MCP client's self-reported name, reduced to [A-Za-z0-9._-], at most 64
+// characters, "unknown" if empty). The token still decides what the agent may do; four-eyes checks
+// still see the person behind the token. An agent never holds `approve` or `admin` (admin becomes
+// read+write): approving a risky action is a person's act.
+model::Principal AgentPrincipal(const model::Principal& token_principal, std::string_view client_name);
+
+// Exclusive ownership of a data directory by one long-running process (`serve` or `mcp`), which
+// holds the only in-memory engine state (timers, caches) for it. An advisory lock (flock) on
+// <data>/firebreak.lock, released when the process exits, even by a crash. Offline tools
+// (`token create`, `audit verify`) do not take it.
+class DataDirLock {
+ public:
+  // Takes the lock for `command` ("serve" or "mcp"). FailedPrecondition naming the owner (its pid,
+  // command and URL) when another process holds it.
+  static Result<std::unique_ptr<DataDirLock>> Acquire(const std::string& data_dir, const std::string& command);
+  ~DataDirLock();
+  // Records where the owner can be reached (serve: its URL), for the message other processes get.
+  void SetUrl(const std::string& url);
+  // What the lock file says about the current owner: {"pid","command","url"} (empty if none).
+  static boost::json::object ReadOwner(const std::string& data_dir);
+
+ private:
+  DataDirLock() = default;
+  void Write();
+  int fd_ = -1;
+  std::string command_;
+  std::string url_;
 };
 
 // Runs an async command and waits for its result (CLI, MCP stdio, tests). Must not be called on the

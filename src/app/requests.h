@@ -50,6 +50,11 @@ struct ServicesRequest {
 };
 Result<ServicesRequest> DecodeServices(const boost::json::value& body);
 
+struct EscalateRequest {
+  std::string reason;
+};
+Result<EscalateRequest> DecodeEscalate(const boost::json::value& body);
+
 struct TokenRequest {
   std::string person;
   std::string scopes;

@@ -41,6 +41,7 @@ void AddAuditCommands(CLI::App& app, Runner& run);
 void AddAlertCommands(CLI::App& app, Runner& run);
 void AddLogsCommands(CLI::App& app, Runner& run);
 void AddAnalyzeCommands(CLI::App& app, Runner& run);
+void AddMcpCommand(CLI::App& app, Runner& run);
 // oncall now|shifts, and incident escalate|flag|pages (after AddIncidentCommands).
 void AddOncallCommands(CLI::App& app, Runner& run);
 void AddGraphCommands(CLI::App& app, Runner& run);

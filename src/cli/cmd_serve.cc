@@ -10,6 +10,8 @@
 #include "api/server.h"
 #include "app/app.h"
 #include "cli/cli.h"
+#include "mcp/http_transport.h"
+#include "mcp/server.h"
 #include "core/time.h"
 
 namespace firebreak::cli {
@@ -22,12 +24,23 @@ struct ServeOptions {
   std::string port_file;
   std::string sync = "full";
   int threads = 4;
+  bool mcp_test_fixtures = false;
+  std::string mcp_agent_tier = "medium";
   std::string clock = "real";  // real | manual[=RFC3339]
   std::string public_url;
 };
 
 bool IsLoopbackHost(const std::string& h) {
   return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0;
+}
+bool IsLoopback(const std::string& host) { return IsLoopbackHost(host); }
+
+std::string HostOfUrl(const std::string& url) {
+  auto p = url.find("://");
+  std::string rest = p == std::string::npos ? url : url.substr(p + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') return rest.substr(0, rest.find(']') + 1);
+  return rest.substr(0, rest.find(':'));
 }
 
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& s) {
@@ -52,6 +65,16 @@ int Serve(const ServeOptions& o) {
   auto listen = ParseListen(o.listen);
   if (!listen) return PrintError(listen.error());
   if (o.sync != "full" && o.sync != "normal") return PrintError(Error{ErrorCode::kInvalidArgument, "--sync must be full or normal", "sync"});
+  if (o.mcp_test_fixtures && !IsLoopback(listen->first))
+    return PrintError(Error{ErrorCode::kInvalidArgument,
+                            "--mcp-test-fixtures accepts unauthenticated MCP requests and is only allowed on a "
+                            "loopback address (e.g. --listen 127.0.0.1:0), not on " + listen->first,
+                            "listen"});
+  auto agent_tier = mcp::ParseAgentTier(o.mcp_agent_tier);
+  if (!agent_tier) return PrintError(agent_tier.error());
+  // One process owns a data directory (its engine holds timers and caches in memory).
+  auto lock = app::DataDirLock::Acquire(o.data, "serve");
+  if (!lock) return PrintError(lock.error());
   app::AppOptions ao;
   ao.config_dir = o.config;
   ao.data_dir = o.data;
@@ -85,8 +108,18 @@ int Serve(const ServeOptions& o) {
   so.max_body_bytes = (*app)->config()->settings.max_body_bytes;
   api::Server server(**app, so);
   server.RegisterAll();
+  mcp::ServerOptions mo;
+  mo.fixtures = o.mcp_test_fixtures;
+  mo.agent_tier = *agent_tier;
+  mcp::Server mcp_server(**app, mo);
+  mcp::HttpOptions ho;
+  ho.allow_anonymous = o.mcp_test_fixtures;
+  ho.allowed_hosts.push_back(HostOfUrl((*app)->config()->settings.public_url));
+  if (so.host != "0.0.0.0" && so.host != "::") ho.allowed_hosts.push_back(so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host);
+  mcp::RegisterHttpRoutes(server, mcp_server, ho);
   auto port = server.Listen();
   if (!port) return PrintError(port.error());
+  if (o.mcp_test_fixtures) spdlog::warn("MCP test fixtures are on: unauthenticated MCP requests run as a read-only agent");
 
   std::string host = so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host;
   std::string url = "http://" + host + ":" + std::to_string(*port);
@@ -103,6 +136,7 @@ int Serve(const ServeOptions& o) {
   std::printf("Firebreak %s serving %s (config %s, data %s)\n", FIREBREAK_VERSION, url.c_str(), o.config.c_str(),
               o.data.c_str());
   std::fflush(stdout);
+  (*lock)->SetUrl(url);
   if (!o.port_file.empty()) {
     std::string tmp = o.port_file + ".tmp";
     std::ofstream(tmp) << *port << "\n";
@@ -117,6 +151,7 @@ int Serve(const ServeOptions& o) {
     }
   });
   server.Run();
+  mcp_server.Shutdown();
   (*app)->Stop();
   spdlog::info("stopped");
   return 0;
@@ -132,6 +167,13 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--port-file", o->port_file, "Write the bound port to this file once listening");
   cmd->add_option("--threads", o->threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--sync", o->sync, "SQLite durability: full (fsync each commit) or normal")->capture_default_str();
+  cmd->add_option("--mcp-agent-tier", o->mcp_agent_tier,
+                  "Riskiest tools an MCP agent may execute: low or medium (riskier calls are recorded as proposals "
+                  "for a person; HIGH-risk actions always need approval)")
+      ->capture_default_str();
+  cmd->add_flag("--mcp-test-fixtures", o->mcp_test_fixtures,
+                "Register the MCP conformance-suite fixtures and accept MCP requests without a token (tests only; "
+                "loopback only)");
   cmd->add_option("--public-url", o->public_url, "Base URL for links in notifications (default: settings.public_url, "
                                                  "else the bound address)");
   cmd->add_option("--clock", o->clock,

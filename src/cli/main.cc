@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   firebreak::cli::AddAlertCommands(app, run);
   firebreak::cli::AddLogsCommands(app, run);
   firebreak::cli::AddAnalyzeCommands(app, run);
+  firebreak::cli::AddMcpCommand(app, run);
   firebreak::cli::AddOncallCommands(app, run);
   firebreak::cli::AddGraphCommands(app, run);
   firebreak::cli::AddRunbookCommands(app, run);

@@ -66,4 +66,15 @@ int JsonRpcCodeFor(ErrorCode code) {
   return -32603;
 }
 
+int JsonRpcCodeFor(RpcFailure failure) {
+  switch (failure) {
+    case RpcFailure::kParseError: return -32700;
+    case RpcFailure::kInvalidRequest: return -32600;
+    case RpcFailure::kMethodNotFound: return -32601;
+    case RpcFailure::kBadTransport: return -32000;
+    case RpcFailure::kSessionNotFound: return -32001;
+  }
+  return -32603;
+}
+
 }  // namespace firebreak

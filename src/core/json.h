@@ -33,6 +33,8 @@ class ObjectReader {
  public:
   // `path` names this object in errors ("" for the root, "payload" for a nested one).
   ObjectReader(const json::value& v, std::string path);
+  // Reads an object directly (without this overload, an object would bind to a temporary value).
+  ObjectReader(const json::object& o, std::string path) : obj_(&o), path_(std::move(path)) {}
 
   bool ok() const { return !error_.has_value(); }
   // The first problem, or Ok.

@@ -47,6 +47,15 @@ std::string_view ErrorCodeName(ErrorCode code);
 int HttpStatusFor(ErrorCode code);
 // The one mapping from error codes to JSON-RPC error codes (MCP).
 int JsonRpcCodeFor(ErrorCode code);
+// JSON-RPC failures of the protocol itself, which have no ErrorCode (MCP transports).
+enum class RpcFailure {
+  kParseError,       // not JSON, or not UTF-8 (-32700)
+  kInvalidRequest,   // JSON, but not a valid JSON-RPC 2.0 message (-32600)
+  kMethodNotFound,   // unknown method (-32601)
+  kBadTransport,     // an HTTP-level refusal: bad session header, version, media type (-32000)
+  kSessionNotFound,  // unknown or terminated MCP session (-32001)
+};
+int JsonRpcCodeFor(RpcFailure failure);
 
 inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message, std::string field = {}) {
   return tl::unexpected<Error>(Error{code, std::move(message), std::move(field)});
