@@ -22,6 +22,7 @@ deps:
 	@scripts/install-deps.sh build
 deps-test:
 	@scripts/install-deps.sh test
+	@scripts/install-npm-tools.sh
 deps-bench:
 	@scripts/install-deps.sh bench
 

@@ -41,6 +41,7 @@ void Server::RegisterAll() {
   RegisterIncidentRoutes(*this);
   RegisterAuditRoutes(*this);
   RegisterGraphRoutes(*this);
+  RegisterWebRoutes(*this);
 }
 
 namespace {

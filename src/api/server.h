@@ -59,5 +59,7 @@ void RegisterSystemRoutes(Server& s);
 void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
+// Web console assets, live stream, public status page (routes_web.cc).
+void RegisterWebRoutes(Server& s);
 
 }  // namespace firebreak::api
