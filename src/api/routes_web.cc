@@ -13,6 +13,7 @@
 #include "api/stream_hub.h"
 #include "app/console.h"
 #include "core/crypto.h"
+#include "core/strings.h"
 
 namespace firebreak::api {
 

@@ -62,7 +62,7 @@ export class FirebreakServer {
   async restart() { await this.stop(); await this.start(); }
 
   token(person, scopes) {
-    return execFileSync(BIN, ['token', 'create', '--data', this.data, '--person', person, '--scopes', scopes], { cwd: SRC }).toString().trim();
+    return execFileSync(BIN, ['token', 'create', '--data', this.data, '--config', this.config, '--person', person, '--scopes', scopes], { cwd: SRC }).toString().trim();
   }
 
   async api(method, path, body, token = this.adminToken) {

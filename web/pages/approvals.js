@@ -8,7 +8,8 @@ import { fill, itemsOf } from '../lib/optional.js';
 export async function render(page) {
   const { main } = page;
   const list = h('div', { id: 'approvals' });
-  mount(main, h('h1', null, 'Approvals'), list);
+  const done = h('div', { id: 'approvals-msg', 'aria-live': 'polite' });
+  mount(main, h('h1', null, 'Approvals'), done, list);
   async function load() {
     await fill(list, async () => {
       const res = await get('/api/v1/approvals?state=pending');
@@ -24,8 +25,8 @@ export async function render(page) {
       mount(msg);
       try {
         await post(`/api/v1/approvals/${encodeURIComponent(a.id)}/${verb}`, { reason: reason.value });
-        mount(msg, note('ok', verb === 'approve' ? 'Approved.' : 'Rejected.'));
-        setTimeout(load, 800);
+        mount(done, note('ok', `${verb === 'approve' ? 'Approved' : 'Rejected'} ${a.id}.`));
+        load();
       } catch (e) {
         mount(msg, note('error', e.message));
       }

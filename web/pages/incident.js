@@ -38,7 +38,7 @@ export async function render(page, id) {
 
   const act = async (fn) => {
     mount(msg);
-    try { await fn(); mount(msg, note('ok', 'Done.')); } catch (e) { mount(msg, note('error', e.message)); }
+    try { await fn(); if (!msg.childNodes.length) mount(msg, note('ok', 'Done.')); } catch (e) { mount(msg, note('error', e.message)); }
     refresh();
   };
 
@@ -134,13 +134,20 @@ export async function render(page, id) {
     await fill(rbs, async () => {
       const res = await get('/api/v1/runbooks');
       const all = itemsOf(res, 'runbooks');
-      const mine = all.filter((r) => !r.services || !r.services.length || r.services.some((sv) => (inc.services || []).includes(sv)));
+      const scope = (r) => (r.when && r.when.services) || r.services || [];
+      const mine = all.filter((r) => !scope(r).length || scope(r).some((sv) => (inc.services || []).includes(sv)));
       if (!mine.length) return h('p', { class: 'muted' }, 'No runbook matches this incident.');
       return h('ul', { class: 'runbooks' }, mine.map((r) => {
         const rid = r.id || r.name;
-        const run = (dry) => act(() => post(`${base}/runbook-runs`, { runbook: rid, params: {}, dry_run: dry }));
+        // Parameters of type service default to the incident's first affected service.
+        const params = {};
+        for (const p of r.params || []) if (p.type === 'service' && (inc.services || []).length) params[p.name] = inc.services[0];
+        const run = (dry) => act(async () => {
+          const res = await post(`${base}/runbook-runs`, { runbook: rid, params, dry_run: dry });
+          if (res && res.status === 'pending_approval') mount(msg, note('info', `Waiting for approval (${res.id}).`));
+        });
         return h('li', { 'data-runbook': rid },
-          h('strong', null, r.name || rid), r.risk || r.tier ? [' ', badge('risk', r.risk || r.tier)] : '', ' ',
+          h('strong', null, r.title || r.name || rid), r.risk || r.tier ? [' ', badge('risk', r.risk || r.tier)] : '', ' ',
           r.description ? h('span', { class: 'muted' }, r.description) : '', ' ',
           h('button', { type: 'button', class: 'small', onclick: () => run(true) }, 'Dry run'), ' ',
           h('button', { type: 'button', class: 'small', 'data-run': rid, onclick: () => run(false) }, 'Run'));

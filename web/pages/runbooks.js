@@ -10,8 +10,8 @@ export async function render(page) {
     const items = itemsOf(await get('/api/v1/runbooks'), 'runbooks');
     if (!items.length) return h('p', { class: 'empty' }, 'No runbooks configured.');
     return items.map((r) => h('article', { class: 'card', 'data-runbook': r.id || r.name },
-      h('h2', null, plain(r.name || r.id), ' ', r.risk || r.tier ? badge('risk', r.risk || r.tier) : ''),
-      fields([['Description', r.description], ['Services', r.services], ['Matches', r.match || r.matches],
+      h('h2', null, plain(r.title || r.name || r.id), ' ', r.risk || r.tier ? badge('risk', r.risk || r.tier) : ''),
+      fields([['Description', r.description], ['Services', (r.when && r.when.services) || r.services], ['Matches', r.match || r.matches],
         ['Steps', Array.isArray(r.steps) ? r.steps.map((x) => plain(x.name || x.action || x)).join(' → ') : r.steps]])));
   });
 }
