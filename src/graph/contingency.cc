@@ -36,18 +36,17 @@ void AddToFailureSet(ElementRef e, FailureSet& f) {
 
 namespace {
 
-// What Summarize reads per failed service, packed (the Node structs are large).
+// What Summarize reads per failed service, packed together (the Node structs are large).
 struct Facts {
   explicit Facts(const Graph& g) {
-    for (const auto& v : g.nodes()) {
-      tier.push_back(v.tier);
-      cf.push_back(v.customer_facing ? 1 : 0);
-      load.push_back(v.load_rps);
-    }
+    for (const auto& v : g.nodes()) fact.push_back({v.load_rps, v.tier, v.customer_facing});
   }
-  std::vector<int> tier;
-  std::vector<char> cf;
-  std::vector<double> load;
+  struct Fact {
+    double load;
+    int tier;
+    bool cf;
+  };
+  std::vector<Fact> fact;
 };
 
 // Fills the outcome fields shared by singles and pairs from a finished propagation.
@@ -55,16 +54,19 @@ template <class Out>
 void Summarize(const Facts& f, const Propagator& p, Out& out) {
   out.failed_cf.clear();
   out.failed_total = static_cast<int>(p.failed_list().size());
-  out.worst_tier = -1;
-  out.cf_load_lost = 0;
+  int worst = -1;
+  double lost = 0;
   for (int v : p.failed_list()) {
-    if (out.worst_tier < 0 || f.tier[v] < out.worst_tier) out.worst_tier = f.tier[v];
-    if (f.cf[v]) {
+    const auto& x = f.fact[v];
+    if (worst < 0 || x.tier < worst) worst = x.tier;
+    if (x.cf) {
       out.failed_cf.push_back(v);
-      out.cf_load_lost += f.load[v];
+      lost += x.load;
     }
   }
-  std::sort(out.failed_cf.begin(), out.failed_cf.end());
+  out.worst_tier = worst;
+  out.cf_load_lost = lost;
+  if (out.failed_cf.size() > 1) std::sort(out.failed_cf.begin(), out.failed_cf.end());
 }
 
 int TierKey(int t) { return t < 0 ? 1000 : t; }
@@ -157,7 +159,9 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
   std::sort(fatal.begin(), fatal.end(), [&](int a, int b) { return single_less(singles[a], singles[b]); });
   if (opt.limit && fatal.size() > opt.limit) fatal.resize(opt.limit);
   rep.fatal_singles.reserve(fatal.size());
-  for (int i : fatal) rep.fatal_singles.push_back(singles[i]);
+  // N-2 and the cascade pass still read the singles; otherwise they can be moved out.
+  const bool keep_singles = opt.pairs || opt.cascade;
+  for (int i : fatal) rep.fatal_singles.push_back(keep_singles ? singles[i] : std::move(singles[i]));
   rep.cascade = opt.cascade;
   if (opt.cascade) {
     for (size_t i = 0; i < E; ++i) {

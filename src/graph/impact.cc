@@ -111,8 +111,21 @@ void Propagator::Seed(const FailureSet& f) {
 void Propagator::Settle() {
   while (head_ < queue_.size()) {
     const int d = queue_[head_++];
-    for (int k = hard_off_[d], end = hard_off_[d + 1]; k < end; ++k)
-      if (!failed_[hard_callers_[k]]) Fail(hard_callers_[k], Cause::kHardDependency, d);
+    for (int k = hard_off_[d], end = hard_off_[d + 1]; k < end; ++k) {
+      const int c = hard_callers_[k];
+      if (failed_[c]) continue;
+      if (group_[c] < 0) {
+        // Fast path of Fail() for a service outside any redundancy group (most of them).
+        failed_[c] = 1;
+        unavail_[c] = 1;
+        cause_[c] = Cause::kHardDependency;
+        via_[c] = d;
+        failed_list_.push_back(c);
+        queue_.push_back(c);
+      } else {
+        Fail(c, Cause::kHardDependency, d);
+      }
+    }
   }
 }
 
