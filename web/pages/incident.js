@@ -35,6 +35,7 @@ export async function render(page, id) {
   const hyp = h('div', { id: 'hypotheses' });
   const rbs = h('div', { id: 'runbooks' });
   const esc = h('div', { id: 'escalation' });
+  const alerts = h('div', { id: 'alerts' });
 
   const act = async (fn) => {
     mount(msg);
@@ -74,6 +75,7 @@ export async function render(page, id) {
       h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, impactForm, noteForm, updForm),
       svcs),
     h('section', { class: 'card' }, h('h2', null, 'Timeline'), axis, list),
+    h('section', { class: 'card' }, h('h2', null, 'Alerts and why each joined'), alerts),
     h('section', { class: 'card' }, h('h2', null, 'Root-cause hypotheses'), hyp),
     h('section', { class: 'card' }, h('h2', null, 'Runbooks'), rbs),
     h('section', { class: 'card' }, h('h2', null, 'Escalation'), esc, reportLinks));
@@ -162,6 +164,17 @@ export async function render(page, id) {
     });
   }
 
+  async function loadAlerts() {
+    await fill(alerts, async () => {
+      const items = itemsOf(await get(`${base}/alerts`), 'alerts');
+      if (!items.length) return h('p', { class: 'muted' }, 'No alerts joined this incident.');
+      return h('ul', { class: 'alerts' }, items.map((a) => h('li', null,
+        h('strong', null, plain(a.summary || a.name || a.fingerprint || a.id)), ' ',
+        a.status ? badge('state', a.status) : '', ' ',
+        h('span', { class: 'muted' }, plain(a.reason || a.join_reason || a.why || '')))));
+    });
+  }
+
   async function refresh() {
     try {
       inc = await get(base);
@@ -184,5 +197,5 @@ export async function render(page, id) {
   });
   page.cleanup(() => clearTimeout(timer));
   drawSummary();
-  await Promise.all([loadTimeline(), loadHypotheses(), loadRunbooks(), loadEscalation()]);
+  await Promise.all([loadTimeline(), loadAlerts(), loadHypotheses(), loadRunbooks(), loadEscalation()]);
 }
