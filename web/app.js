@@ -78,7 +78,7 @@ async function render() {
     return;
   }
   mount(document.getElementById('top'), header());
-  defenseBanner();
+  if (!bannerShown) { bannerShown = true; defenseBanner(); }
   const onChange = (fn) => { ctx.cleanup.push(ctx.stream.on(fn)); };
   const page = { main, params: r.params, parts: r.parts, onChange, cleanup: (fn) => ctx.cleanup.push(fn) };
   try {
@@ -102,6 +102,7 @@ async function render() {
 }
 
 let bannerTimer = null;
+let bannerShown = false;
 function debounceBanner() {
   clearTimeout(bannerTimer);
   bannerTimer = setTimeout(defenseBanner, 300);
@@ -110,6 +111,7 @@ function debounceBanner() {
 async function start() {
   if (ctx.stream) { ctx.stream.stop(); ctx.stream = null; }
   ctx.me = null;
+  bannerShown = false;
   if (token()) {
     try {
       ctx.me = await get('/api/v1/whoami');

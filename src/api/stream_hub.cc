@@ -40,20 +40,7 @@ std::optional<std::vector<StreamHub::Event>> StreamHub::Since(uint64_t after) co
   return out;
 }
 
-std::optional<uint64_t> StreamHub::ParseId(std::string_view id) const {
-  auto dot = id.rfind('.');
-  if (dot == std::string_view::npos || id.substr(0, dot) != epoch_) return std::nullopt;
-  auto digits = id.substr(dot + 1);
-  if (digits.empty() || digits.size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  for (char ch : digits) {
-    if (ch < '0' || ch > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(ch - '0');
-  }
-  std::lock_guard lk(mu_);
-  if (v > seq_) return std::nullopt;
-  return v;
-}
+std::optional<uint64_t> StreamHub::ParseId(std::string_view id) const { return ParseEventId(id, epoch_, last_seq()); }
 
 int StreamHub::Watch(std::function<void()> wake) {
   std::lock_guard lk(mu_);

@@ -18,11 +18,28 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/engine.h"
 
 namespace firebreak::api {
+
+// Parses an SSE event id "<epoch>.<seq>" (from the client's Last-Event-ID): seq if the epoch is
+// `epoch` and seq <= max_seq. Inline so the fuzz target needs no HTTP code.
+inline std::optional<uint64_t> ParseEventId(std::string_view id, std::string_view epoch, uint64_t max_seq) {
+  auto dot = id.rfind('.');
+  if (dot == std::string_view::npos || id.substr(0, dot) != epoch) return std::nullopt;
+  auto digits = id.substr(dot + 1);
+  if (digits.empty() || digits.size() > 19) return std::nullopt;
+  uint64_t v = 0;
+  for (char ch : digits) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  if (v > max_seq) return std::nullopt;
+  return v;
+}
 
 class StreamHub {
  public:

@@ -15,6 +15,20 @@ function setQuery(params) {
   location.hash = `#/incidents${q ? `?${q}` : ''}`;
 }
 
+// The catalog's services, fetched once per page load (the config changes rarely).
+let services = null;
+async function serviceList() {
+  if (!services) {
+    try {
+      const g = await get('/api/v1/graph');
+      services = (g.services || []).map((sv) => [sv.id, sv.name || sv.id]);
+    } catch {
+      return [];  // the filter still works without the list
+    }
+  }
+  return services;
+}
+
 export async function render(page) {
   const { main, params } = page;
   const state = params.state || 'open';
@@ -33,11 +47,7 @@ export async function render(page) {
     s.addEventListener('change', () => setQuery({ ...filters, [name]: s.value === 'all' && name === 'state' ? 'all' : s.value }));
     return h('label', null, `${label} `, s);
   };
-  let serviceOptions = [['', 'any']];
-  try {
-    const g = await get('/api/v1/graph');
-    serviceOptions = serviceOptions.concat((g.services || []).map((sv) => [sv.id, sv.name || sv.id]));
-  } catch { /* the filter still works with no list */ }
+  const serviceOptions = [['', 'any'], ...(await serviceList())];
   const filterBar = h('form', { class: 'filters', id: 'filters', onsubmit: (e) => e.preventDefault() },
     sel('state', 'State', STATES.map((x) => [x, x]), state),
     sel('severity', 'Severity', [['', 'any'], ...SEVERITIES.map((x) => [x, x])], filters.severity),
