@@ -40,6 +40,7 @@ void Server::RegisterAll() {
   RegisterSystemRoutes(*this);
   RegisterIncidentRoutes(*this);
   RegisterAuditRoutes(*this);
+  RegisterPagingRoutes(*this);
   RegisterGraphRoutes(*this);
   RegisterWebRoutes(*this);
 }

@@ -58,6 +58,7 @@ class Server {
 void RegisterSystemRoutes(Server& s);
 void RegisterIncidentRoutes(Server& s);
 void RegisterAuditRoutes(Server& s);
+void RegisterPagingRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
 // Web console assets, live stream, public status page (routes_web.cc).
 void RegisterWebRoutes(Server& s);

@@ -11,6 +11,9 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   std::unique_ptr<App> a(new App());
   if (opt.clock) {
     a->clock_ = opt.clock;
+  } else if (opt.manual_clock_start) {
+    a->manual_clock_ = std::make_unique<core::ManualClock>(*opt.manual_clock_start);
+    a->clock_ = a->manual_clock_.get();
   } else {
     a->real_clock_ = std::make_unique<core::RealClock>();
     a->clock_ = a->real_clock_.get();
@@ -35,6 +38,9 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   so.synchronous = opt.synchronous;
   FB_ASSIGN_OR_RETURN(a->store_, store::Store::OpenDir(opt.data_dir, so));
   a->engine_ = std::make_unique<engine::Engine>(*a->store_, *a->clock_, loaded.config);
+  paging::PagerOptions po;
+  po.data_dir = opt.data_dir;
+  FB_ASSIGN_OR_RETURN(a->pager_, paging::Pager::Create(*a->engine_, a->metrics_, po));
   FB_TRY(a->engine_->LoadTimers());
   {
     App* self = a.get();
@@ -55,9 +61,11 @@ App::~App() { Stop(); }
 
 void App::Start() {
   engine_->Start();
+  if (pager_) pager_->Start();
   resilience_->StartPrecompute();
 }
 void App::Stop() {
+  if (pager_) pager_->Stop();  // its last outcomes are recorded by the engine below
   if (engine_) engine_->Stop();
 }
 
@@ -270,6 +278,7 @@ void App::RefreshGauges() {
           .Set(it == counts->end() ? 0 : static_cast<double>(it->second));
     }
   }
+  if (pager_) pager_->RefreshGauges();
   auto s = engine_->stats();
   metrics_.GetGauge("firebreak_engine_batches", "Transactions committed by the engine").Set(static_cast<double>(s.batches));
   metrics_.GetGauge("firebreak_engine_commands", "Commands run by the engine").Set(static_cast<double>(s.commands));

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/paging_requests.h"
 #include "app/requests.h"
 #include "app/resilience.h"
 #include "audit/audit.h"
@@ -23,6 +24,8 @@
 #include "engine/engine.h"
 #include "engine/incidents.h"
 #include "model/actor.h"
+#include "notify/links.h"
+#include "paging/pager.h"
 #include "store/store.h"
 
 namespace firebreak::app {
@@ -38,6 +41,8 @@ struct AppOptions {
   const core::Clock* clock = nullptr;
   // SQLite synchronous mode: "full" (fsync per commit) or "normal".
   std::string synchronous = "full";
+  // Test only: run on a manual clock starting here, moved with AdjustClock (`serve --clock manual`).
+  std::optional<core::TimePoint> manual_clock_start;
 };
 
 // A token as handed to its owner exactly once.
@@ -88,6 +93,40 @@ class App {
   Result<std::vector<model::AuditEntry>> Audit(const model::Principal& who, const store::AuditFilter& f) const;
   Result<audit::VerifyResult> VerifyAudit(const model::Principal& who) const;
 
+  // ---- on call, escalation and paging (app_paging.cc) -------------------------------------------
+  // Who is on call: for a schedule, a service (its policy's tiers resolved to people), or every
+  // schedule. The MCP tool get_oncall wraps this.
+  Result<boost::json::object> OnCall(const model::Principal& who, const OncallQuery& q) const;
+  // The final schedule's shifts over a range (default: the next 7 days).
+  Result<boost::json::object> Shifts(const model::Principal& who, const ShiftsQuery& q) const;
+  // The roster of a schedule or a team over the next N days (or a range): every schedule's shifts,
+  // gaps, coverage and rotation members, and per-person on-call totals. Built for responder-
+  // resilience analytics (N-1 roster coverage, bus factor); an MCP tool can return it as is.
+  Result<boost::json::object> Roster(const model::Principal& who, const RosterQuery& q) const;
+  // An incident's escalation: policy snapshot, status, next step, page history ({"escalation": null}
+  // when no policy applied).
+  Result<boost::json::object> GetEscalation(const model::Principal& who, std::string_view id) const;
+  // An incident's notifications (outbox rows; webhook URLs reduced to their origin).
+  Result<boost::json::object> ListNotifications(const model::Principal& who, std::string_view id) const;
+  // Escalates to the next tier now (the MCP tool escalate_incident wraps this).
+  void Escalate(const model::Principal& who, std::string id, EscalateRequest req, Callback<model::Incident> cb);
+  // Flags data loss or a security risk (escalates at once).
+  void Flag(const model::Principal& who, std::string id, FlagRequest req, Callback<model::Incident> cb);
+  // A signed one-click link: verified (not used) with the incident it names.
+  struct LinkInfo {
+    notify::LinkClaims claims;
+    model::Incident incident;
+  };
+  Result<LinkInfo> CheckLink(std::string_view token) const;
+  // Uses a signed link (single use, audited) from `remote`.
+  void UseLink(std::string token, std::string remote, Callback<model::Incident> cb);
+  // Test only: whether the server runs on a manual clock, and moving it (admin scope). `cb` gets the
+  // new time once every timer due by then has fired and committed (and the timers those armed, if
+  // due too), so a caller that reads right after sees the escalation steps of the elapsed time.
+  bool manual_clock() const { return manual_clock_ != nullptr; }
+  void AdjustClock(const model::Principal& who, const ClockRequest& req, Callback<core::TimePoint> cb);
+  paging::Pager& pager() { return *pager_; }
+
   // ---- resilience analytics (service graph, N-1/N-2, cascades, shedding, fallbacks) -------------
   // Read-only queries over the current config's service graph (see app/resilience.h).
   Resilience& resilience() { return *resilience_; }
@@ -109,9 +148,11 @@ class App {
   void Run(F fn, Callback<model::Incident> cb);
 
   std::unique_ptr<core::RealClock> real_clock_;
+  std::unique_ptr<core::ManualClock> manual_clock_;
   const core::Clock* clock_ = nullptr;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<paging::Pager> pager_;  // after engine_: destroyed first
   core::Registry metrics_;
   std::vector<config::Diagnostic> warnings_;
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first

@@ -38,6 +38,8 @@ void AddValidateCommand(CLI::App& app, Runner& run);
 void AddTokenCommands(CLI::App& app, Runner& run);
 void AddIncidentCommands(CLI::App& app, Runner& run);
 void AddAuditCommands(CLI::App& app, Runner& run);
+// oncall now|shifts, and incident escalate|flag|pages (after AddIncidentCommands).
+void AddOncallCommands(CLI::App& app, Runner& run);
 void AddGraphCommands(CLI::App& app, Runner& run);
 
 }  // namespace firebreak::cli

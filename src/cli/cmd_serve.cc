@@ -10,6 +10,7 @@
 #include "api/server.h"
 #include "app/app.h"
 #include "cli/cli.h"
+#include "core/time.h"
 
 namespace firebreak::cli {
 
@@ -21,7 +22,13 @@ struct ServeOptions {
   std::string port_file;
   std::string sync = "full";
   int threads = 4;
+  std::string clock = "real";  // real | manual[=RFC3339]
+  std::string public_url;
 };
+
+bool IsLoopbackHost(const std::string& h) {
+  return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0;
+}
 
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& s) {
   auto colon = s.rfind(':');
@@ -49,6 +56,21 @@ int Serve(const ServeOptions& o) {
   ao.config_dir = o.config;
   ao.data_dir = o.data;
   ao.synchronous = o.sync;
+  if (o.clock.rfind("manual", 0) == 0) {
+    // Test only: time moves when POST /api/v1/admin/clock says so. Never on a reachable address.
+    if (!IsLoopbackHost(listen->first))
+      return PrintError(Error{ErrorCode::kInvalidArgument, "--clock manual is only allowed on a loopback address", "clock"});
+    core::TimePoint start = core::RealClock().Now();
+    if (o.clock.size() > 6) {
+      if (o.clock[6] != '=') return PrintError(Error{ErrorCode::kInvalidArgument, "--clock must be real or manual[=RFC3339]", "clock"});
+      auto t = core::ParseRfc3339(o.clock.substr(7));
+      if (!t) return PrintError(Error{ErrorCode::kInvalidArgument, "--clock manual=TIME: " + t.error().message, "clock"});
+      start = *t;
+    }
+    ao.manual_clock_start = start;
+  } else if (o.clock != "real") {
+    return PrintError(Error{ErrorCode::kInvalidArgument, "--clock must be real or manual[=RFC3339]", "clock"});
+  }
   auto app = app::App::Open(ao);
   if (!app) return PrintError(app.error());
   for (const auto& w : (*app)->config_warnings()) spdlog::warn("config: {}", w.ToString());
@@ -68,6 +90,11 @@ int Serve(const ServeOptions& o) {
 
   std::string host = so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host;
   std::string url = "http://" + host + ":" + std::to_string(*port);
+  // Links in notifications point at --public-url, else settings.public_url, else this address.
+  if (!o.public_url.empty()) (*app)->pager().SetPublicUrl(o.public_url);
+  else if (!(*app)->config()->settings.public_url_set) (*app)->pager().SetPublicUrl(url);
+  if ((*app)->manual_clock())
+    spdlog::warn("serving on a MANUAL clock (test mode): time only moves through POST /api/v1/admin/clock");
   if (*token) {
     std::printf("Admin token (shown once; keep it): %s\n", (*token)->token.c_str());
     std::printf("Try: curl -H 'Authorization: Bearer %s' %s/api/v1/incidents\n", (*token)->token.c_str(), url.c_str());
@@ -105,6 +132,11 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--port-file", o->port_file, "Write the bound port to this file once listening");
   cmd->add_option("--threads", o->threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--sync", o->sync, "SQLite durability: full (fsync each commit) or normal")->capture_default_str();
+  cmd->add_option("--public-url", o->public_url, "Base URL for links in notifications (default: settings.public_url, "
+                                                 "else the bound address)");
+  cmd->add_option("--clock", o->clock,
+                  "TEST ONLY: 'manual[=RFC3339]' runs on a clock moved by POST /api/v1/admin/clock (loopback only)")
+      ->capture_default_str();
   cmd->callback([o, &run] { run = [o] { return Serve(*o); }; });
 }
 

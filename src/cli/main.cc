@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   firebreak::cli::AddTokenCommands(app, run);
   firebreak::cli::AddIncidentCommands(app, run);
   firebreak::cli::AddAuditCommands(app, run);
+  firebreak::cli::AddOncallCommands(app, run);
   firebreak::cli::AddGraphCommands(app, run);
   app.add_subcommand("version", "Print the version")->callback([&run] {
     run = [] {

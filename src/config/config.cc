@@ -11,6 +11,17 @@ model::SeverityPolicy Settings::For(model::Severity s) const {
   return it != severities.end() ? it->second : model::DefaultSeverityPolicy(s);
 }
 
+const std::vector<std::string>& PagingSettings::ContactTypesFor(model::Severity s) const {
+  static const std::vector<std::string> kAll;
+  static const std::vector<std::string> kChatAndEmail = {"slack", "email"};
+  static const std::vector<std::string> kEmail = {"email"};
+  auto it = contact_types.find(s);
+  if (it != contact_types.end()) return it->second;
+  if (s == model::Severity::kSev3) return kChatAndEmail;
+  if (s == model::Severity::kSev4) return kEmail;
+  return kAll;
+}
+
 namespace {
 template <class V, class M, class F>
 void Build(const V& items, M& index, F key) {

@@ -16,9 +16,39 @@
 
 namespace firebreak::config {
 
+// Paging: how escalations and notifications behave (`settings.paging`).
+struct PagingSettings {
+  // A page later than its deadline by more than this is marked late; the stale-escalation auditor
+  // flags pending steps overdue by more than this.
+  core::Millis late_margin{std::chrono::seconds(5)};
+  // Contact types used to page a person, per severity ("all" = every contact method). A dead-lettered
+  // notification falls back to the person's next contact method whatever its type.
+  std::map<model::Severity, std::vector<std::string>> contact_types;
+  // Delivery retries: exponential backoff from retry_initial (doubling, equal jitter) up to
+  // retry_max; dead letter after max_attempts attempts or give_up_after since it was queued.
+  core::Millis retry_initial{std::chrono::seconds(2)};
+  core::Millis retry_max{std::chrono::minutes(5)};
+  int max_attempts = 12;
+  core::Millis give_up_after{std::chrono::minutes(30)};
+  // Per-destination rate limit (token bucket): sustained rate and burst.
+  double rate_per_minute = 60;
+  int burst = 20;
+  // Lifetime of signed acknowledge/resolve links.
+  core::Millis link_ttl{std::chrono::hours(24)};
+  // Delivery threads and the time limit of one attempt.
+  int workers = 4;
+  core::Millis send_timeout{std::chrono::seconds(10)};
+
+  // Contact types for `s` (empty = all).
+  const std::vector<std::string>& ContactTypesFor(model::Severity s) const;
+};
+
 struct Settings {
   // Public base URL used in links (acknowledge links, reports).
   std::string public_url = "http://127.0.0.1:8080";
+  // Whether the config set public_url (if not, a server may use the address it is bound to).
+  bool public_url_set = false;
+  PagingSettings paging;
   // Ack and resolve SLAs per severity (defaults: DESIGN.md §3).
   std::map<model::Severity, model::SeverityPolicy> severities;
   // Alerts of one service (or adjacent services) within this window join one incident.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <date/tz.h>
+#include <kainjow/mustache.hpp>
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -392,6 +393,8 @@ void DecodePerson(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     model::ContactMethod m;
     m.type = cr.Str("type", true).value_or("");
     m.address = cr.Str("address", true).value_or("");
+    m.channel = cr.StrOr("channel", "");
+    if (m.address.size() > 2048) cr.Err(cr.Get("address", false), "invalid-value", "address is too long");
     static const std::set<std::string> kTypes = {"email", "phone", "sms", "slack", "webhook", "command"};
     if (!m.type.empty() && !kTypes.count(m.type))
       cr.Err(cr.Get("type", false), "invalid-value",
@@ -537,6 +540,10 @@ void DecodePolicy(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     if (*rep < 0 || *rep > 100) rr.Err(rr.Get("repeat", false), "invalid-value", "repeat must be 0..100");
     else p.repeat = static_cast<int>(*rep);
   }
+  if (auto ra = rr.Duration("repeat_after")) {
+    if (ra->count() <= 0) rr.Err(rr.Get("repeat_after", false), "invalid-value", "repeat_after must be positive");
+    else p.repeat_after = *ra;
+  }
   core::Millis last{-1};
   rr.ForEach("tiers", [&](const YAML::Node& tn, size_t i) {
     MapReader tr(ctx, tn, "tier " + std::to_string(i + 1) + " of policy '" + p.id + "'");
@@ -566,6 +573,10 @@ void DecodePolicy(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     tr.Finish();
     p.tiers.push_back(std::move(t));
   }, true);
+  if (p.repeat_after.count() > 0 && !p.tiers.empty() && p.repeat_after <= p.tiers.back().delay)
+    rr.Err(rr.Get("repeat_after", false), "invalid-value",
+           "repeat_after must be longer than the last tier's 'after' (" + core::FormatDuration(p.tiers.back().delay) +
+               ")");
   rr.Finish();
   cfg.policies.push_back(std::move(p));
 }
@@ -625,6 +636,47 @@ void DecodeIntegration(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   cfg.integrations.push_back(std::move(in));
 }
 
+bool IsContactType(const std::string& t) {
+  static const std::set<std::string> kTypes = {"email", "phone", "sms", "slack", "webhook", "command"};
+  return kTypes.count(t) > 0;
+}
+
+// Checks a channel's URL scheme and type-specific options.
+void CheckChannelOptions(Ctx& ctx, MapReader& rr, const model::Channel& c) {
+  auto opt = [&](const char* k) -> std::string {
+    auto it = c.options.find(k);
+    return it != c.options.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
+  };
+  auto starts = [](const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; };
+  if ((c.type == "webhook" || c.type == "slack") && !c.url.empty() && !starts(c.url, "http://") &&
+      !starts(c.url, "https://"))
+    rr.Err(rr.Get("url", false), "invalid-value", "url must start with http:// or https://");
+  if (c.type == "email") {
+    if (!c.url.empty() && !starts(c.url, "smtp://") && !starts(c.url, "smtps://"))
+      rr.Err(rr.Get("url", false), "invalid-value", "email url must be smtp://host:port or smtps://host:port");
+    if (opt("from").empty()) rr.Err(rr.Get("options", false), "missing-field", "email channels need options.from");
+    auto tls = opt("starttls");
+    if (!tls.empty() && tls != "required" && tls != "try" && tls != "off")
+      rr.Err(rr.Get("options", false), "invalid-value", "options.starttls must be required, try or off");
+  }
+  if (auto t = opt("timeout"); !t.empty()) {
+    auto d = core::ParseDuration(t);
+    if (!d || d->count() <= 0 || *d > std::chrono::minutes(5))
+      rr.Err(rr.Get("options", false), "invalid-value", "options.timeout must be a duration up to 5m");
+  }
+  static const std::map<std::string, std::set<std::string>> kKnown = {
+      {"webhook", {"timeout"}},
+      {"slack", {"timeout"}},
+      {"email", {"from", "username", "starttls", "ca_file", "tls_verify", "timeout"}},
+      {"command", {"timeout"}}};
+  if (auto it = kKnown.find(c.type); it != kKnown.end()) {
+    for (const auto& kv : c.options)
+      if (!it->second.count(std::string(kv.key())))
+        ctx.diags.Warning(rr.LocOfKey("options"), "unknown-key",
+                          rr.Prefix() + "unknown option '" + std::string(kv.key()) + "' (ignored)");
+  }
+}
+
 void DecodeChannel(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   MapReader r(ctx, n, "channel");
   if (!r.ok()) return;
@@ -656,6 +708,35 @@ void DecodeChannel(Ctx& ctx, const YAML::Node& n, Config& cfg) {
         if (kv.first.IsScalar() && kv.second.IsScalar()) c.options[kv.first.Scalar()] = kv.second.Scalar();
     } else {
       rr.Err(o, "invalid-type", "options must be a mapping");
+    }
+  }
+  CheckChannelOptions(ctx, rr, c);
+  c.events = rr.StrList("events");
+  static const std::set<std::string> kEvents = {"opened", "page", "acknowledged", "resolved", "reopened",
+                                                "notification_failed", "escalation_stale"};
+  for (const auto& e : c.events)
+    if (!kEvents.count(e))
+      rr.Err(rr.Get("events", false), "invalid-value",
+             "unknown event '" + e + "' (opened, page, acknowledged, resolved, reopened, notification_failed, "
+                                     "escalation_stale)");
+  c.contact_types = rr.StrList("contact_types");
+  for (const auto& t : c.contact_types)
+    if (!IsContactType(t))
+      rr.Err(rr.Get("contact_types", false), "invalid-value", "unknown contact type '" + t + "'");
+  if (auto t = rr.Get("template", false)) {
+    MapReader tr(ctx, t, "template of channel '" + c.id + "'");
+    if (tr.ok()) {
+      c.template_subject = tr.StrOr("subject", "");
+      c.template_text = tr.StrOr("text", "");
+      for (const char* key : {"subject", "text"}) {
+        const std::string& src = std::string(key) == "subject" ? c.template_subject : c.template_text;
+        if (src.empty()) continue;
+        kainjow::mustache::mustache m(src);
+        if (!m.is_valid())
+          tr.Err(tr.Get(key, false), "invalid-template", std::string(key) + ": " + m.error_message());
+        if (src.size() > 64 * 1024) tr.Err(tr.Get(key, false), "invalid-template", "template is too long");
+      }
+      tr.Finish();
     }
   }
   rr.Finish();
@@ -819,6 +900,72 @@ void DecodeRunbook(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   cfg.runbooks.push_back(std::move(rb));
 }
 
+void DecodePaging(Ctx& ctx, const YAML::Node& n, PagingSettings& p) {
+  MapReader r(ctx, n, "settings.paging");
+  if (!r.ok()) return;
+  auto positive = [&](const char* key, core::Millis& out, core::Millis max) {
+    if (auto v = r.Duration(key)) {
+      if (v->count() <= 0 || *v > max)
+        r.Err(r.Get(key, false), "invalid-value", std::string(key) + " must be positive and at most " + core::FormatDuration(max));
+      else out = *v;
+    }
+  };
+  positive("late_margin", p.late_margin, std::chrono::hours(1));
+  positive("retry_initial", p.retry_initial, std::chrono::hours(1));
+  positive("retry_max", p.retry_max, std::chrono::hours(24));
+  positive("give_up_after", p.give_up_after, std::chrono::hours(24 * 7));
+  positive("link_ttl", p.link_ttl, std::chrono::hours(24 * 30));
+  positive("send_timeout", p.send_timeout, std::chrono::minutes(5));
+  if (p.retry_max < p.retry_initial)
+    r.Err(r.Get("retry_max", false), "invalid-value", "retry_max must not be below retry_initial");
+  if (auto v = r.Int("max_attempts")) {
+    if (*v < 1 || *v > 1000) r.Err(r.Get("max_attempts", false), "invalid-value", "max_attempts must be 1..1000");
+    else p.max_attempts = static_cast<int>(*v);
+  }
+  if (auto v = r.Int("workers")) {
+    if (*v < 1 || *v > 64) r.Err(r.Get("workers", false), "invalid-value", "workers must be 1..64");
+    else p.workers = static_cast<int>(*v);
+  }
+  if (auto v = r.Num("rate_per_minute")) {
+    if (*v <= 0 || *v > 1e6) r.Err(r.Get("rate_per_minute", false), "invalid-value", "rate_per_minute must be positive");
+    else p.rate_per_minute = *v;
+  }
+  if (auto v = r.Int("burst")) {
+    if (*v < 1 || *v > 100000) r.Err(r.Get("burst", false), "invalid-value", "burst must be 1..100000");
+    else p.burst = static_cast<int>(*v);
+  }
+  if (auto cs = r.Get("contact_types", false)) {
+    if (!cs.IsMap()) {
+      r.Err(cs, "invalid-type", "contact_types must be a mapping SEVn: all | [types]");
+    } else {
+      for (const auto& kv : cs) {
+        auto level = model::ParseSeverity(kv.first.IsScalar() ? kv.first.Scalar() : "");
+        if (!level) {
+          r.Err(kv.first, "invalid-severity", level.error().message);
+          continue;
+        }
+        std::vector<std::string> types;
+        if (kv.second.IsScalar() && kv.second.Scalar() == "all") {
+          // empty = every contact method
+        } else if (kv.second.IsSequence()) {
+          for (const auto& t : kv.second) {
+            if (!t.IsScalar() || !IsContactType(t.Scalar())) {
+              r.Err(t, "invalid-value", "contact types are email, phone, sms, slack, webhook, command (or 'all')");
+              continue;
+            }
+            types.push_back(t.Scalar());
+          }
+          if (types.empty()) r.Err(kv.second, "invalid-value", "name at least one contact type (or 'all')");
+        } else {
+          r.Err(kv.second, "invalid-type", "expected 'all' or a list of contact types");
+        }
+        p.contact_types[*level] = std::move(types);
+      }
+    }
+  }
+  r.Finish();
+}
+
 void DecodeRedundancyGroup(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   MapReader r(ctx, n, "redundancy group");
   if (!r.ok()) return;
@@ -886,7 +1033,14 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   MapReader r(ctx, n, "settings");
   if (!r.ok()) return;
   auto& s = cfg.settings;
-  s.public_url = r.StrOr("public_url", s.public_url);
+  if (auto u = r.Str("public_url")) {
+    s.public_url = *u;
+    s.public_url_set = true;
+    while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
+    if (s.public_url.rfind("http://", 0) != 0 && s.public_url.rfind("https://", 0) != 0)
+      r.Err(r.Get("public_url", false), "invalid-value", "public_url must start with http:// or https://");
+  }
+  if (auto pg = r.Get("paging", false)) DecodePaging(ctx, pg, s.paging);
   if (auto v = r.Duration("correlation_window")) s.correlation_window = *v;
   s.auto_resolve_state = r.StrOr("auto_resolve", s.auto_resolve_state);
   if (s.auto_resolve_state != "mitigated" && s.auto_resolve_state != "resolved")
@@ -1011,6 +1165,27 @@ void Link(Config& cfg, Diagnostics& d) {
         if (x.type == "team" && !cfg.FindTeam(x.id))
           d.Error(x.loc, "undefined-team", "in " + where + ": team '" + x.id + "' is not defined");
       }
+    }
+  }
+  for (const auto& p : cfg.people) {
+    for (const auto& c : p.contacts) {
+      if (!c.channel.empty()) {
+        const auto* ch = cfg.FindChannel(c.channel);
+        if (!ch) {
+          d.Error(p.loc, "undefined-channel",
+                  "in person '" + p.id + "': contact channel '" + c.channel + "' is not defined");
+        }
+        continue;
+      }
+      bool any = false;
+      for (const auto& ch : cfg.channels) {
+        auto types = model::ContactTypesOf(ch);
+        if (std::find(types.begin(), types.end(), c.type) != types.end()) any = true;
+      }
+      if (!any && !cfg.channels.empty())
+        d.Warning(p.loc, "undeliverable-contact",
+                  "in person '" + p.id + "': no channel delivers '" + c.type +
+                      "' contacts; pages fall back to the next contact method");
     }
   }
   for (const auto& in : cfg.integrations) {

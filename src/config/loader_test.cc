@@ -203,3 +203,88 @@ TEST(ConfigLoader, PolicyLookupPrefersSeverityThenServiceThenTeam) {
 
 }  // namespace
 }  // namespace firebreak::config
+
+namespace firebreak::config {
+namespace {
+
+TEST(ConfigLoader, PagingSettingsChannelsAndTemplates) {
+  std::string extra = R"(
+channels:
+  - id: chat
+    type: slack
+    url: https://hooks.example.com/T/B
+    events: [opened, page]
+    template: { text: "{{incident.id}} {{#page}}tier {{tier}}{{/page}}" }
+  - id: mail
+    type: email
+    url: smtp://127.0.0.1:2525
+    options: { from: "fb@example.com", starttls: required }
+settings:
+  paging:
+    late_margin: 2s
+    retry_initial: 500ms
+    retry_max: 1m
+    max_attempts: 5
+    contact_types: { SEV0: all, SEV3: [slack] }
+)";
+  auto r = LoadConfigFiles({{"a.yaml", kMinimal}, {"b.yaml", extra}});
+  ASSERT_TRUE(r.config) << ::testing::PrintToString(Errors(r));
+  const auto& p = r.config->settings.paging;
+  EXPECT_EQ(p.late_margin, std::chrono::seconds(2));
+  EXPECT_EQ(p.retry_initial, std::chrono::milliseconds(500));
+  EXPECT_EQ(p.max_attempts, 5);
+  EXPECT_TRUE(p.ContactTypesFor(model::Severity::kSev0).empty());
+  EXPECT_EQ(p.ContactTypesFor(model::Severity::kSev3), std::vector<std::string>{"slack"});
+  EXPECT_EQ(p.ContactTypesFor(model::Severity::kSev4), std::vector<std::string>{"email"});  // default
+  const auto* chat = r.config->FindChannel("chat");
+  ASSERT_TRUE(chat);
+  EXPECT_EQ(chat->events, (std::vector<std::string>{"opened", "page"}));
+  EXPECT_EQ(model::ContactTypesOf(*chat), std::vector<std::string>{"slack"});
+  EXPECT_FALSE(r.config->settings.public_url_set);
+}
+
+TEST(ConfigLoader, PagingMistakesAreAllReportedWithLocations) {
+  std::string bad = R"(
+people:
+  - id: carol
+    contacts: [{ type: sms, address: "+1", channel: nowhere }]
+channels:
+  - id: chat
+    type: slack
+    url: ftp://x
+    events: [exploded]
+    template:
+      text: "{{#page}}unclosed"
+  - id: mail
+    type: email
+    url: smtp://127.0.0.1:25
+escalation_policies:
+  - id: short
+    repeat: 1
+    repeat_after: 10m
+    tiers:
+      - { after: 0m, targets: [{ person: carol }] }
+      - { after: 15m, targets: [{ person: carol }] }
+settings:
+  paging:
+    contact_types: { SEV1: [pigeon] }
+    retry_max: 0s
+)";
+  auto r = LoadConfigFiles({{"bad.yaml", bad}});
+  EXPECT_FALSE(r.config);
+  auto errs = Errors(r);
+  auto has = [&](const std::string& needle) {
+    return std::any_of(errs.begin(), errs.end(), [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("error[undefined-channel]: in person 'carol': contact channel 'nowhere'"));
+  EXPECT_TRUE(has("url must start with http:// or https://"));
+  EXPECT_TRUE(has("unknown event 'exploded'"));
+  EXPECT_TRUE(has("bad.yaml:11:13: error[invalid-template]"));
+  EXPECT_TRUE(has("email channels need options.from"));
+  EXPECT_TRUE(has("repeat_after must be longer than the last tier's 'after' (15m)"));
+  EXPECT_TRUE(has("contact types are email, phone, sms, slack, webhook, command"));
+  EXPECT_TRUE(has("retry_max must be positive"));
+}
+
+}  // namespace
+}  // namespace firebreak::config

@@ -247,6 +247,7 @@ bool Engine::RunBatch(std::vector<Work> batch) {
     auto [st, etx] = run_one([&](Tx& tx) -> Status {
       FB_ASSIGN_OR_RETURN(auto rec, tx.store().timers().Get(id));
       if (!rec) return Ok();  // cancelled meanwhile
+      if (rec->due > now) return Ok();  // re-armed later by a command of this batch (which re-queues it)
       FB_TRY(tx.store().timers().Delete(id));
       auto h = timer_handlers_.find(rec->kind);
       if (h == timer_handlers_.end()) {

@@ -22,4 +22,10 @@ RiskTier Runbook::MaxRisk() const {
   return r;
 }
 
+std::vector<std::string> ContactTypesOf(const Channel& c) {
+  if (!c.contact_types.empty()) return c.contact_types;
+  if (c.type == "command") return {"sms", "phone", "command"};
+  return {c.type};
+}
+
 }  // namespace firebreak::model

@@ -89,8 +89,9 @@ struct Scenario {
 };
 
 struct ContactMethod {
-  std::string type;  // email, phone, sms, slack, webhook
+  std::string type;  // email, phone, sms, slack, webhook, command
   std::string address;
+  std::string channel;  // optional: the channel that delivers it (default: the first that accepts the type)
 };
 
 struct Person {
@@ -161,6 +162,8 @@ struct EscalationPolicy {
   std::string id;
   std::string name;
   int repeat = 0;  // extra cycles through all tiers when nobody acknowledges
+  // Time from the start of one cycle to the start of the next; 0 = last tier's delay + 15 minutes.
+  core::Millis repeat_after{0};
   std::vector<EscalationTier> tiers;
   SourceLoc loc;
 };
@@ -193,8 +196,19 @@ struct Channel {
   std::vector<std::string> argv;
   std::vector<Severity> severities;  // empty = all
   boost::json::object options;
+  // Incident events this channel receives as a broadcast (not addressed to a person): opened, page,
+  // acknowledged, resolved, reopened, notification_failed, escalation_stale. Empty = none.
+  std::vector<std::string> events;
+  // Person contact types it delivers (default by type: email -> email, slack -> slack, webhook ->
+  // webhook, command -> sms, phone, command).
+  std::vector<std::string> contact_types;
+  // Mustache templates overriding the built-in ones ("" = built-in).
+  std::string template_subject;
+  std::string template_text;
   SourceLoc loc;
 };
+// The contact types a channel delivers (its `contact_types`, else the default for its type).
+std::vector<std::string> ContactTypesOf(const Channel& c);
 
 enum class RiskTier { kLow = 0, kMedium = 1, kHigh = 2 };
 std::string_view RiskTierName(RiskTier t);  // "LOW", "MEDIUM", "HIGH"

@@ -78,6 +78,50 @@ CREATE INDEX change_events_time ON change_events(time);
 CREATE INDEX change_events_service ON change_events(service, time);
 CREATE UNIQUE INDEX change_events_dedup ON change_events(dedup_key) WHERE dedup_key IS NOT NULL;
 )sql"},
+      {20, "paging", R"sql(
+CREATE TABLE escalations (
+  incident_id TEXT PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,
+  status      TEXT NOT NULL,            -- active | acknowledged | stopped
+  policy      TEXT NOT NULL,
+  next_due    INTEGER,                  -- next step (Unix ms), NULL when none
+  updated_at  INTEGER NOT NULL,
+  doc         TEXT NOT NULL             -- escalate::ToJson(State): policy snapshot, progress, pages
+);
+CREATE INDEX escalations_due ON escalations(next_due) WHERE next_due IS NOT NULL;
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  incident_id     TEXT NOT NULL,
+  kind            TEXT NOT NULL,        -- page | broadcast
+  event           TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  channel_type    TEXT NOT NULL,
+  destination     TEXT NOT NULL,
+  person          TEXT NOT NULL DEFAULT '',
+  contact_index   INTEGER NOT NULL DEFAULT -1,
+  page_n          INTEGER NOT NULL DEFAULT 0,
+  context         TEXT NOT NULL,        -- rendered at delivery
+  state           TEXT NOT NULL,        -- pending | delivered | dead | cancelled
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  event_at        INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  delivered_at    INTEGER,
+  last_error      TEXT NOT NULL DEFAULT '',
+  receipt         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_pending ON outbox(next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX outbox_incident ON outbox(incident_id, id);
+CREATE TABLE action_links (
+  nonce       TEXT PRIMARY KEY,
+  incident_id TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  person      TEXT NOT NULL,
+  used_at     INTEGER NOT NULL,
+  remote      TEXT NOT NULL DEFAULT ''
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/paging_repos.h"
 #include "store/repos.h"
 #include "store/sqlite.h"
 
@@ -34,6 +35,9 @@ class Tx {
   TimerRepo timers() { return TimerRepo(*conn_); }
   MetaRepo meta() { return MetaRepo(*conn_); }
   ChangeEventRepo changes() { return ChangeEventRepo(*conn_); }
+  EscalationRepo escalations() { return EscalationRepo(*conn_); }
+  OutboxRepo outbox() { return OutboxRepo(*conn_); }
+  ActionLinkRepo action_links() { return ActionLinkRepo(*conn_); }
   // The connection, for repositories of other modules' tables (store/ only).
   Conn& conn() { return *conn_; }
 

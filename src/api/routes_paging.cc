@@ -1,0 +1,175 @@
+// On call, escalation and paging: who is on call, shifts, an incident's escalation and
+// notifications, manual escalation and flags, signed one-click links, and (test only) the manual
+// clock.
+#include "api/server.h"
+#include "core/strings.h"
+#include "core/time.h"
+
+namespace firebreak::api {
+
+namespace {
+
+json::value IncidentJson(const model::Incident& i) { return model::ToJson(i); }
+
+std::string Html(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+bool WantsJson(const Exchange& ex) { return ex.Header("Accept").find("application/json") != std::string::npos; }
+
+// A tiny self-contained page (no scripts, no external resources).
+Response Page(Exchange& ex, int status, const std::string& title, const std::string& body_html) {
+  ex.extra_headers.emplace_back("Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+  ex.extra_headers.emplace_back("Cache-Control", "no-store");
+  std::string page =
+      "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+      "content=\"width=device-width\"><title>" +
+      Html(title) +
+      "</title><style>body{font-family:sans-serif;max-width:36em;margin:3em auto;padding:0 1em}"
+      "button{font-size:1.2em;padding:.5em 1.5em}</style></head><body>" +
+      body_html + "</body></html>\n";
+  return ex.Text(status, std::move(page), "text/html; charset=utf-8");
+}
+
+Response LinkError(Exchange& ex, const Error& e) {
+  if (WantsJson(ex)) return ex.Fail(e);
+  return Page(ex, HttpStatusFor(e.code), "Firebreak", "<h1>This link cannot be used</h1><p>" + Html(e.message) + "</p>");
+}
+
+bool IsLoopback(const std::string& addr) {
+  return addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
+}
+
+}  // namespace
+
+void RegisterPagingRoutes(Server& s) {
+  auto& app = s.app();
+  auto& r = s.router();
+
+  r.Add(http::verb::get, "/api/v1/oncall", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto q = app::DecodeOncallQuery(ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto res = app.OnCall(*ex.principal, *q);
+    co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+  });
+
+  r.Add(http::verb::get, "/api/v1/oncall/shifts", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto q = app::DecodeShiftsQuery(ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto res = app.Shifts(*ex.principal, *q);
+    co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+  });
+
+  r.Add(http::verb::get, "/api/v1/oncall/roster", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto q = app::DecodeRosterQuery(ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto res = app.Roster(*ex.principal, *q);
+    co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+  });
+
+  r.Add(http::verb::get, "/api/v1/incidents/{id}/escalation", Auth::kRead,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto res = app.GetEscalation(*ex.principal, ex.Param("id"));
+          co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+        });
+
+  r.Add(http::verb::get, "/api/v1/incidents/{id}/notifications", Auth::kRead,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto res = app.ListNotifications(*ex.principal, ex.Param("id"));
+          co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+        });
+
+  r.Add(http::verb::post, "/api/v1/incidents/{id}/escalate", Auth::kWrite,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto body = ex.JsonBody();
+          if (!body) co_return ex.Fail(body.error());
+          auto req = app::DecodeEscalate(*body);
+          if (!req) co_return ex.Fail(req.error());
+          auto p = *ex.principal;
+          auto start = [&app, p, id = ex.Param("id"), req = *req](auto cb) mutable {
+            app.Escalate(p, id, req, std::move(cb));
+          };
+          auto res = co_await Await<model::Incident>(std::move(start));
+          co_return ex.Respond(res, IncidentJson);
+        });
+
+  r.Add(http::verb::post, "/api/v1/incidents/{id}/flag", Auth::kWrite,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto body = ex.JsonBody();
+          if (!body) co_return ex.Fail(body.error());
+          auto req = app::DecodeFlag(*body);
+          if (!req) co_return ex.Fail(req.error());
+          auto p = *ex.principal;
+          auto start = [&app, p, id = ex.Param("id"), req = *req](auto cb) mutable {
+            app.Flag(p, id, req, std::move(cb));
+          };
+          auto res = co_await Await<model::Incident>(std::move(start));
+          co_return ex.Respond(res, IncidentJson);
+        });
+
+  // Signed one-click links. GET shows what the link does with one button; POST does it. (Mail
+  // scanners fetch links: a GET must never change anything.)
+  r.Add(http::verb::get, "/a/{token}", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto info = app.CheckLink(ex.Param("token"));
+    if (!info) co_return LinkError(ex, info.error());
+    const auto& c = info->claims;
+    const auto& inc = info->incident;
+    if (WantsJson(ex)) {
+      json::object o{{"incident", model::ToJson(inc)},
+                     {"action", c.action},
+                     {"person", c.person},
+                     {"expires_at", core::FormatRfc3339(c.expires)}};
+      co_return ex.Json(200, o);
+    }
+    std::string verb = c.action == "acknowledge" ? "Acknowledge" : "Resolve";
+    std::string html = "<h1>" + Html(verb + " " + inc.id) + "</h1><p><b>[" +
+                       Html(std::string(model::SeverityName(inc.severity))) + "]</b> " + Html(inc.title) +
+                       "</p><p>State: " + Html(std::string(model::StateName(inc.state))) +
+                       (c.person.empty() ? "" : " &middot; as " + Html(c.person)) + "</p><form method=\"post\"><button>" +
+                       Html(verb) + "</button></form><p><small>This link works once and expires " +
+                       Html(core::FormatRfc3339(c.expires)) + ".</small></p>";
+    co_return Page(ex, 200, verb + " " + inc.id, html);
+  });
+
+  r.Add(http::verb::post, "/a/{token}", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto start = [&app, token = ex.Param("token"), remote = ex.remote](auto cb) mutable {
+      app.UseLink(token, remote, std::move(cb));
+    };
+    auto res = co_await Await<model::Incident>(std::move(start));
+    if (!res) co_return LinkError(ex, res.error());
+    if (WantsJson(ex)) co_return ex.Json(200, model::ToJson(*res));
+    std::string html = "<h1>" + Html(res->id) + " is " + Html(std::string(model::StateName(res->state))) + "</h1><p>" +
+                       Html(res->title) + "</p><p>Recorded in the incident's timeline and audit log.</p>";
+    co_return Page(ex, 200, res->id, html);
+  });
+
+  // Test only: moves the manual clock of a server started with --clock manual, from loopback.
+  r.Add(http::verb::post, "/api/v1/admin/clock", Auth::kAdmin, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    if (!IsLoopback(ex.remote))
+      co_return ex.Fail(Error{ErrorCode::kPermissionDenied, "the clock can only be moved from loopback", ""});
+    auto body = ex.JsonBody();
+    if (!body) co_return ex.Fail(body.error());
+    auto req = app::DecodeClock(*body);
+    if (!req) co_return ex.Fail(req.error());
+    auto p = *ex.principal;
+    auto start = [&app, p, req = *req](auto cb) mutable { app.AdjustClock(p, req, std::move(cb)); };
+    auto now = co_await Await<core::TimePoint>(std::move(start));
+    if (!now) co_return ex.Fail(now.error());
+    json::object o{{"now", core::FormatRfc3339(*now)}};
+    co_return ex.Json(200, o);
+  });
+}
+
+}  // namespace firebreak::api

@@ -1,0 +1,152 @@
+// App commands and queries for on-call schedules, escalations, notifications and signed links.
+#include "app/app.h"
+#include "core/strings.h"
+#include "core/time.h"
+#include "escalate/escalation.h"
+#include "paging/oncall_query.h"
+
+namespace firebreak::app {
+
+namespace json = boost::json;
+
+namespace {
+
+// Webhook URLs can carry secrets (Slack's do): show only where they point.
+std::string RedactDestination(const std::string& d) {
+  auto scheme = d.find("://");
+  if (scheme == std::string::npos) return d;
+  auto path = d.find('/', scheme + 3);
+  return path == std::string::npos ? d : d.substr(0, path) + "/…";
+}
+
+json::value OptTime(const std::optional<core::TimePoint>& t) {
+  return t ? json::value(core::FormatRfc3339(*t)) : json::value(nullptr);
+}
+
+template <class F>
+void Submit(engine::Engine& e, F fn, Callback<model::Incident> cb) {
+  e.Submit<model::Incident>(std::function<Result<model::Incident>(engine::Tx&)>(std::move(fn)), std::move(cb));
+}
+
+}  // namespace
+
+Result<json::object> App::OnCall(const model::Principal& who, const OncallQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  core::TimePoint at = q.at.value_or(clock_->Now());
+  if (!q.service.empty()) return paging::OnCallForService(*cfg, q.service, q.severity, at);
+  return paging::OnCallForSchedules(*cfg, q.schedule, at);
+}
+
+Result<json::object> App::Shifts(const model::Principal& who, const ShiftsQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  core::TimePoint from = q.from.value_or(clock_->Now());
+  core::TimePoint to = q.to.value_or(from + std::chrono::hours(24) * q.days);
+  return paging::ShiftsJson(*cfg, q.schedule, from, to);
+}
+
+Result<json::object> App::Roster(const model::Principal& who, const RosterQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  core::TimePoint from = q.from.value_or(clock_->Now());
+  core::TimePoint to = q.to.value_or(from + std::chrono::hours(24) * q.days);
+  return paging::RosterJson(*cfg, q.schedule, q.team, from, to);
+}
+
+Result<json::object> App::GetEscalation(const model::Principal& who, std::string_view id) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  FB_ASSIGN_OR_RETURN(auto s, pager_->Escalation(id));
+  json::object out{{"incident_id", std::string(id)}};
+  out["escalation"] = s ? json::value(escalate::ToJson(*s)) : json::value(nullptr);
+  return out;
+}
+
+Result<json::object> App::ListNotifications(const model::Principal& who, std::string_view id) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  FB_ASSIGN_OR_RETURN(auto rows, pager_->Notifications(id));
+  json::array arr;
+  for (const auto& r : rows) {
+    arr.push_back(json::object{{"id", r.id},
+                               {"idempotency_key", r.key},
+                               {"kind", r.kind},
+                               {"event", r.event},
+                               {"page", r.page_n},
+                               {"person", r.person},
+                               {"channel", r.channel},
+                               {"channel_type", r.channel_type},
+                               {"destination", RedactDestination(r.destination)},
+                               {"state", r.state},
+                               {"attempts", r.attempts},
+                               {"created_at", core::FormatRfc3339(r.created_at)},
+                               {"next_attempt_at", r.state == "pending" ? json::value(core::FormatRfc3339(r.next_attempt_at))
+                                                                        : json::value(nullptr)},
+                               {"delivered_at", OptTime(r.delivered_at)},
+                               {"last_error", r.last_error},
+                               {"receipt", r.receipt}});
+  }
+  return json::object{{"incident_id", std::string(id)}, {"notifications", arr}};
+}
+
+void App::Escalate(const model::Principal& who, std::string id, EscalateRequest req, Callback<model::Incident> cb) {
+  Submit(*engine_, [who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
+        return engine::RequestEscalation(tx, who, id, req.reason, false);
+      },
+      std::move(cb));
+}
+
+void App::Flag(const model::Principal& who, std::string id, FlagRequest req, Callback<model::Incident> cb) {
+  Submit(*engine_, [who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
+        return engine::FlagIncident(tx, who, id, req.flag, req.reason);
+      },
+      std::move(cb));
+}
+
+Result<App::LinkInfo> App::CheckLink(std::string_view token) const {
+  FB_ASSIGN_OR_RETURN(auto claims, pager_->CheckLink(token));
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  FB_ASSIGN_OR_RETURN(auto inc, tx->incidents().Get(claims.incident));
+  if (!inc) return NotFound("incident '" + core::Truncate(claims.incident, 64) + "' not found", "id");
+  return LinkInfo{std::move(claims), std::move(*inc)};
+}
+
+void App::UseLink(std::string token, std::string remote, Callback<model::Incident> cb) {
+  paging::Pager* p = pager_.get();
+  Submit(*engine_, [p, token = std::move(token), remote = std::move(remote)](engine::Tx& tx) {
+        return p->UseLink(tx, token, remote);
+      },
+      std::move(cb));
+}
+
+namespace {
+
+// Runs no-op commands until one finds no timer due at the current time: due timers run in the batch
+// of the first one, and a timer they arm that is already due runs in the next.
+void Settle(engine::Engine& e, const core::Clock& clock, int rounds, Callback<core::TimePoint> cb) {
+  e.Submit<bool>([](engine::Tx&) -> Result<bool> { return true; },
+                 [&e, &clock, rounds, cb = std::move(cb)](Result<bool> r) mutable {
+                   // On the engine thread, after the batch committed and re-armed its timers.
+                   if (!r) return cb(Unexpected(r.error()));
+                   auto next = e.NextTimer();
+                   if (next && *next <= clock.Now() && rounds > 0) return Settle(e, clock, rounds - 1, std::move(cb));
+                   cb(clock.Now());
+                 });
+}
+
+}  // namespace
+
+void App::AdjustClock(const model::Principal& who, const ClockRequest& req, Callback<core::TimePoint> cb) {
+  if (auto st = model::RequireScope(who, model::kScopeAdmin); !st) return cb(Unexpected(st.error()));
+  if (!manual_clock_)
+    return cb(FailedPrecondition("the clock can only be moved on a server started with --clock manual", "clock"));
+  if (req.set) {
+    if (*req.set < manual_clock_->Now()) return cb(InvalidArgument("the clock only moves forward", "set"));
+    manual_clock_->Set(*req.set);
+  } else if (req.advance) {
+    manual_clock_->Advance(*req.advance);
+  }
+  if (!engine_->started()) return cb(manual_clock_->Now());
+  Settle(*engine_, *manual_clock_, 1000, std::move(cb));
+}
+
+}  // namespace firebreak::app

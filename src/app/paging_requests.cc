@@ -1,0 +1,169 @@
+#include "app/paging_requests.h"
+
+#include "core/json.h"
+#include "core/strings.h"
+#include "core/time.h"
+
+namespace firebreak::app {
+
+using core::ObjectReader;
+
+namespace {
+
+Result<std::optional<core::TimePoint>> TimeParam(const std::map<std::string, std::string>& q, const char* key) {
+  auto it = q.find(key);
+  if (it == q.end() || it->second.empty()) return std::optional<core::TimePoint>();
+  auto t = core::ParseRfc3339(it->second);
+  if (!t) return InvalidArgument(std::string(key) + ": " + t.error().message, key);
+  return std::optional<core::TimePoint>(*t);
+}
+
+std::string Param(const std::map<std::string, std::string>& q, const char* key) {
+  auto it = q.find(key);
+  return it == q.end() ? "" : it->second;
+}
+
+Status CheckId(const std::string& s, const char* field) {
+  if (s.size() > 128) return InvalidArgument(std::string(field) + " is too long", field);
+  return Ok();
+}
+
+}  // namespace
+
+Result<OncallQuery> DecodeOncallQuery(const std::map<std::string, std::string>& q) {
+  for (const auto& [k, v] : q)
+    if (k != "schedule" && k != "service" && k != "severity" && k != "at")
+      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (schedule, service, severity, at)", k);
+  OncallQuery o;
+  o.schedule = Param(q, "schedule");
+  o.service = Param(q, "service");
+  FB_TRY(CheckId(o.schedule, "schedule"));
+  FB_TRY(CheckId(o.service, "service"));
+  if (!o.schedule.empty() && !o.service.empty())
+    return InvalidArgument("ask for a schedule or a service, not both", "service");
+  if (auto s = Param(q, "severity"); !s.empty()) {
+    auto sev = model::ParseSeverity(s);
+    if (!sev) return InvalidArgument(sev.error().message, "severity");
+    o.severity = *sev;
+  }
+  FB_ASSIGN_OR_RETURN(o.at, TimeParam(q, "at"));
+  return o;
+}
+
+Result<OncallQuery> DecodeOncallArgs(const boost::json::value& body) {
+  std::map<std::string, std::string> q;
+  if (!body.is_null()) {
+    ObjectReader r(body, "");
+    r.RejectUnknown({"schedule", "service", "severity", "at"});
+    for (const char* k : {"schedule", "service", "severity", "at"})
+      if (auto v = r.String(k)) q[k] = *v;
+    FB_TRY(r.status());
+  }
+  return DecodeOncallQuery(q);
+}
+
+Result<ShiftsQuery> DecodeShiftsQuery(const std::map<std::string, std::string>& q) {
+  for (const auto& [k, v] : q)
+    if (k != "schedule" && k != "from" && k != "to" && k != "days")
+      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (schedule, from, to, days)", k);
+  ShiftsQuery s;
+  s.schedule = Param(q, "schedule");
+  if (s.schedule.empty()) return InvalidArgument("schedule is required", "schedule");
+  FB_TRY(CheckId(s.schedule, "schedule"));
+  FB_ASSIGN_OR_RETURN(s.from, TimeParam(q, "from"));
+  FB_ASSIGN_OR_RETURN(s.to, TimeParam(q, "to"));
+  if (auto d = Param(q, "days"); !d.empty()) {
+    if (d.size() > 2 || d.find_first_not_of("0123456789") != std::string::npos || std::stoi(d) < 1 || std::stoi(d) > 93)
+      return InvalidArgument("days must be 1..93", "days");
+    if (s.to) return InvalidArgument("give to or days, not both", "days");
+    s.days = std::stoi(d);
+  }
+  return s;
+}
+
+Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& q) {
+  for (const auto& [k, v] : q)
+    if (k != "schedule" && k != "team" && k != "from" && k != "to" && k != "days")
+      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (schedule, team, from, to, days)", k);
+  RosterQuery r;
+  r.schedule = Param(q, "schedule");
+  r.team = Param(q, "team");
+  FB_TRY(CheckId(r.schedule, "schedule"));
+  FB_TRY(CheckId(r.team, "team"));
+  if (r.schedule.empty() && r.team.empty()) return InvalidArgument("give a schedule or a team", "schedule");
+  if (!r.schedule.empty() && !r.team.empty()) return InvalidArgument("give a schedule or a team, not both", "team");
+  FB_ASSIGN_OR_RETURN(r.from, TimeParam(q, "from"));
+  FB_ASSIGN_OR_RETURN(r.to, TimeParam(q, "to"));
+  if (auto d = Param(q, "days"); !d.empty()) {
+    if (d.size() > 2 || d.find_first_not_of("0123456789") != std::string::npos || std::stoi(d) < 1 || std::stoi(d) > 93)
+      return InvalidArgument("days must be 1..93", "days");
+    if (r.to) return InvalidArgument("give to or days, not both", "days");
+    r.days = std::stoi(d);
+  }
+  return r;
+}
+
+Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body) {
+  std::map<std::string, std::string> q;
+  if (!body.is_null()) {
+    ObjectReader r(body, "");
+    r.RejectUnknown({"schedule", "team", "from", "to", "days"});
+    for (const char* k : {"schedule", "team", "from", "to"})
+      if (auto v = r.String(k)) q[k] = *v;
+    FB_TRY(r.status());
+    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
+    const auto& o = body.get_object();
+    if (auto it = o.find("days"); it != o.end()) {
+      if (!it->value().is_int64() && !it->value().is_uint64())
+        return InvalidArgument("days must be an integer 1..93", "days");
+      auto d = it->value().to_number<int64_t>();
+      if (d < 1 || d > 93) return InvalidArgument("days must be 1..93", "days");
+      q["days"] = std::to_string(d);
+    }
+  }
+  return DecodeRosterQuery(q);
+}
+
+Result<EscalateRequest> DecodeEscalate(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"reason"});
+  EscalateRequest e;
+  e.reason = r.String("reason", true).value_or("");
+  FB_TRY(r.status());
+  return e;
+}
+
+Result<FlagRequest> DecodeFlag(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"flag", "reason"});
+  FlagRequest f;
+  f.flag = r.String("flag", true).value_or("");
+  f.reason = r.String("reason", true).value_or("");
+  FB_TRY(r.status());
+  if (f.flag != "data_loss" && f.flag != "security")
+    return InvalidArgument("flag must be data_loss or security", "flag");
+  return f;
+}
+
+Result<ClockRequest> DecodeClock(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"advance", "set"});
+  auto adv = r.String("advance");
+  auto set = r.String("set");
+  FB_TRY(r.status());
+  if (adv.has_value() == set.has_value()) return InvalidArgument("give exactly one of advance or set", "advance");
+  ClockRequest c;
+  if (adv) {
+    auto d = core::ParseDuration(*adv);
+    if (!d) return InvalidArgument("advance: " + d.error().message, "advance");
+    if (d->count() < 0) return InvalidArgument("advance must not be negative", "advance");
+    c.advance = *d;
+  } else {
+    auto t = core::ParseRfc3339(*set);
+    if (!t) return InvalidArgument("set: " + t.error().message, "set");
+    c.set = *t;
+  }
+  return c;
+}
+
+}  // namespace firebreak::app

@@ -1,0 +1,272 @@
+// firebreak oncall now|shifts|roster, and the paging commands of `firebreak incident`: escalate, flag, pages.
+#include <cstdio>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "cli/cli.h"
+#include "core/strings.h"
+
+namespace firebreak::cli {
+
+namespace {
+
+namespace json = boost::json;
+
+std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
+
+std::string S(const json::value& v, std::string_view k) {
+  if (!v.is_object()) return "";
+  const auto& o = v.get_object();
+  auto it = o.find(k);
+  if (it == o.end()) return "";
+  if (it->value().is_string()) return std::string(it->value().get_string());
+  if (it->value().is_int64()) return std::to_string(it->value().get_int64());
+  if (it->value().is_bool()) return it->value().get_bool() ? "true" : "false";
+  return "";
+}
+
+struct Opts {
+  ClientOptions client;
+  std::string schedule, service, severity, at, from, to, id, reason, flag, team;
+  int days = 7;
+};
+
+void PrintSchedules(const json::value& v) {
+  std::printf("%-14s %-24s %-22s %s\n", "SCHEDULE", "ON CALL", "UNTIL", "LAYER");
+  for (const auto& s : v.at("schedules").as_array()) {
+    const auto& on = s.at("on_call");
+    if (on.is_null()) {
+      std::printf("%-14s %-24s %-22s %s\n", S(s, "id").c_str(), "(nobody)", "", "");
+      continue;
+    }
+    std::string who = S(on, "person") + " (" + S(on, "name") + ")";
+    std::string layer = S(on, "layer") + (S(on, "override") == "true" ? " for " + S(on, "replaces") : "");
+    std::printf("%-14s %-24s %-22s %s\n", S(s, "id").c_str(), core::Truncate(who, 24).c_str(), S(on, "end").c_str(),
+                layer.c_str());
+  }
+}
+
+void PrintService(const json::value& v) {
+  const auto& pol = v.at("policy");
+  std::printf("%s %s at %s: ", S(v, "service").c_str(), S(v, "severity").c_str(), S(v, "at").c_str());
+  if (pol.is_null()) {
+    std::printf("no escalation policy applies; nobody would be paged\n");
+    return;
+  }
+  std::printf("policy %s (%s)\n", S(pol, "id").c_str(), S(pol, "name").c_str());
+  std::printf("%-5s %-7s %s\n", "TIER", "AFTER", "PEOPLE");
+  for (const auto& t : v.at("tiers").as_array()) {
+    std::vector<std::string> people;
+    for (const auto& p : t.at("people").as_array()) people.push_back(S(p, "person") + " (" + S(p, "via") + ")");
+    for (const auto& n : t.at("notes").as_array())
+      if (n.is_string()) people.push_back("[" + std::string(n.get_string()) + "]");
+    std::printf("%-5s %-7s %s\n", S(t, "tier").c_str(), S(t, "after").c_str(),
+                people.empty() ? "(nobody)" : core::Join(people, ", ").c_str());
+  }
+}
+
+void PrintShifts(const json::value& v) {
+  std::printf("%s (%s) %s .. %s\n", S(v, "schedule").c_str(), S(v, "timezone").c_str(), S(v, "from").c_str(),
+              S(v, "to").c_str());
+  std::printf("%-22s %-22s %-10s %s\n", "START", "END", "PERSON", "LAYER");
+  for (const auto& s : v.at("shifts").as_array())
+    std::printf("%-22s %-22s %-10s %s\n", S(s, "start").c_str(), S(s, "end").c_str(), S(s, "person").c_str(),
+                (S(s, "layer") + (S(s, "override") == "true" ? " (replaces " + S(s, "replaces") + ")" : "")).c_str());
+  for (const auto& g : v.at("gaps").as_array())
+    std::printf("gap: nobody on call %s .. %s\n", S(g, "start").c_str(), S(g, "end").c_str());
+}
+
+void PrintRoster(const json::value& v) {
+  const auto& t = v.at("team");
+  if (!t.is_null()) std::printf("team %s (%s)\n", S(t, "id").c_str(), S(t, "name").c_str());
+  std::printf("%s .. %s\n", S(v, "from").c_str(), S(v, "to").c_str());
+  for (const auto& s : v.at("schedules").as_array()) {
+    double total = static_cast<double>(s.at("total_seconds").to_number<int64_t>());
+    double covered = static_cast<double>(s.at("covered_seconds").to_number<int64_t>());
+    std::printf("\nschedule %s (%s): %.1f%% covered, %zu shifts, %zu gaps\n", S(s, "id").c_str(),
+                S(s, "timezone").c_str(), total > 0 ? 100.0 * covered / total : 0.0, s.at("shifts").as_array().size(),
+                s.at("gaps").as_array().size());
+    for (const auto& sh : s.at("shifts").as_array())
+      std::printf("  %-22s %-22s %s%s\n", S(sh, "start").c_str(), S(sh, "end").c_str(), S(sh, "person").c_str(),
+                  S(sh, "override") == "true" ? " (override)" : "");
+    for (const auto& g : s.at("gaps").as_array())
+      std::printf("  gap: nobody on call %s .. %s\n", S(g, "start").c_str(), S(g, "end").c_str());
+  }
+  std::printf("\n%-12s %-24s %-8s %-7s %s\n", "PERSON", "NAME", "HOURS", "SHIFTS", "SCHEDULES");
+  for (const auto& p : v.at("people").as_array()) {
+    std::vector<std::string> sc;
+    for (const auto& x : p.at("schedules").as_array())
+      if (x.is_string()) sc.emplace_back(x.get_string());
+    std::printf("%-12s %-24s %-8.1f %-7s %s\n", S(p, "person").c_str(), core::Truncate(S(p, "name"), 24).c_str(),
+                static_cast<double>(p.at("on_call_seconds").to_number<int64_t>()) / 3600.0, S(p, "shifts").c_str(),
+                core::Join(sc, ",").c_str());
+  }
+}
+
+void PrintPages(const json::value& esc, const json::value& notes) {
+  const auto& e = esc.at("escalation");
+  if (e.is_null()) {
+    std::printf("No escalation (no policy applied to this incident).\n");
+  } else {
+    std::printf("Escalation: policy %s, %s", S(e.at("policy"), "id").c_str(), S(e, "status").c_str());
+    if (!S(e, "next_due").empty()) std::printf(", next step %s", S(e, "next_due").c_str());
+    std::printf(", %s page(s)\n", S(e, "pages").c_str());
+    for (const auto& h : e.at("history").as_array()) {
+      std::vector<std::string> ppl;
+      for (const auto& p : h.at("people").as_array())
+        if (p.is_string()) ppl.emplace_back(p.get_string());
+      std::printf("  #%-3s tier %-2s %-22s %-20s %s%s\n", S(h, "n").c_str(), S(h, "tier").c_str(), S(h, "time").c_str(),
+                  core::Truncate(core::Join(ppl, ","), 20).c_str(), S(h, "reason").c_str(),
+                  S(h, "late") == "true" ? " (LATE)" : "");
+    }
+  }
+  std::printf("\n%-5s %-30s %-16s %-8s %-10s %-4s %s\n", "ID", "KEY", "CHANNEL", "PERSON", "STATE", "TRY", "RESULT");
+  for (const auto& n : notes.at("notifications").as_array()) {
+    std::string result = S(n, "state") == "delivered" ? S(n, "receipt") : S(n, "last_error");
+    std::printf("%-5s %-30s %-16s %-8s %-10s %-4s %s\n", S(n, "id").c_str(),
+                core::Truncate(S(n, "idempotency_key"), 30).c_str(), S(n, "channel").c_str(), S(n, "person").c_str(),
+                S(n, "state").c_str(), S(n, "attempts").c_str(), core::Truncate(result, 60).c_str());
+  }
+}
+
+int Show(const Result<json::value>& r, const Opts& o, void (*print)(const json::value&)) {
+  if (!r) return PrintError(r.error());
+  if (o.client.json) PrintJson(*r);
+  else print(*r);
+  return 0;
+}
+
+}  // namespace
+
+void AddOncallCommands(CLI::App& app, Runner& run) {
+  auto* oc = app.add_subcommand("oncall", "Who is on call (schedules, services) and shifts");
+  oc->require_subcommand(1);
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = oc->add_subcommand("now", "Who is on call now (or --at a time): every schedule, one, or a service");
+    AddClientOptions(c, o->client);
+    c->add_option("--schedule", o->schedule, "One schedule");
+    c->add_option("--service", o->service, "A service: who its escalation policy would page, tier by tier");
+    c->add_option("--severity", o->severity, "Severity for --service (selects per-severity policies)")
+        ->default_val("SEV1");
+    c->add_option("--at", o->at, "RFC 3339 time (default: now)");
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = "?";
+        if (!o->schedule.empty()) q += "schedule=" + Enc(o->schedule) + "&";
+        if (!o->service.empty()) q += "service=" + Enc(o->service) + "&severity=" + Enc(o->severity) + "&";
+        if (!o->at.empty()) q += "at=" + Enc(o->at) + "&";
+        q.pop_back();
+        auto r = CallServer(o->client, "GET", "/api/v1/oncall" + q);
+        return Show(r, *o, o->service.empty() ? PrintSchedules : PrintService);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = oc->add_subcommand("shifts", "The final schedule's shifts over a range");
+    AddClientOptions(c, o->client);
+    c->add_option("--schedule", o->schedule, "Schedule id")->required();
+    c->add_option("--from", o->from, "RFC 3339 start (default: now)");
+    c->add_option("--to", o->to, "RFC 3339 end (default: --days after the start)");
+    c->add_option("--days", o->days, "Length when --to is not given")->capture_default_str()->check(CLI::Range(1, 93));
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = "?schedule=" + Enc(o->schedule);
+        if (!o->from.empty()) q += "&from=" + Enc(o->from);
+        if (!o->to.empty()) q += "&to=" + Enc(o->to);
+        else q += "&days=" + std::to_string(o->days);
+        auto r = CallServer(o->client, "GET", "/api/v1/oncall/shifts" + q);
+        return Show(r, *o, PrintShifts);
+      };
+    });
+  }
+
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = oc->add_subcommand("roster", "A schedule's or a team's shifts over the next days, with per-person totals");
+    AddClientOptions(c, o->client);
+    c->add_option("--schedule", o->schedule, "Schedule id");
+    c->add_option("--team", o->team, "Team id (the schedules its policies and its services' policies page)");
+    c->add_option("--from", o->from, "RFC 3339 start (default: now)");
+    c->add_option("--to", o->to, "RFC 3339 end (default: --days after the start)");
+    c->add_option("--days", o->days, "Length when --to is not given")->capture_default_str()->check(CLI::Range(1, 93));
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = o->team.empty() ? "?schedule=" + Enc(o->schedule) : "?team=" + Enc(o->team);
+        if (!o->team.empty() && !o->schedule.empty()) q += "&schedule=" + Enc(o->schedule);
+        if (!o->from.empty()) q += "&from=" + Enc(o->from);
+        if (!o->to.empty()) q += "&to=" + Enc(o->to);
+        else q += "&days=" + std::to_string(o->days);
+        auto r = CallServer(o->client, "GET", "/api/v1/oncall/roster" + q);
+        return Show(r, *o, PrintRoster);
+      };
+    });
+  }
+
+  // Paging commands join the `incident` family.
+  CLI::App* inc = nullptr;
+  try {
+    inc = app.get_subcommand("incident");
+  } catch (const CLI::OptionNotFound&) {
+    inc = app.add_subcommand("incident", "Work with incidents on a running server");
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("escalate", "Escalate to the next tier now (pages it at once)");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("--reason", o->reason, "Why (recorded in the timeline)")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        auto r = CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/escalate",
+                            json::object{{"reason", o->reason}});
+        if (!r) return PrintError(r.error());
+        if (o->client.json) PrintJson(*r);
+        else std::printf("%s escalated: %s\n", S(*r, "id").c_str(), o->reason.c_str());
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("flag", "Flag data loss or a security risk (escalates at once)");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("flag", o->flag, "data_loss | security")->required()->check(CLI::IsMember({"data_loss", "security"}));
+    c->add_option("--reason", o->reason, "What is at risk")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        auto r = CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/flag",
+                            json::object{{"flag", o->flag}, {"reason", o->reason}});
+        if (!r) return PrintError(r.error());
+        if (o->client.json) PrintJson(*r);
+        else std::printf("%s flagged %s\n", S(*r, "id").c_str(), o->flag.c_str());
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("pages", "An incident's escalation and notifications (who was paged, delivery)");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        auto e = CallServer(o->client, "GET", "/api/v1/incidents/" + Enc(o->id) + "/escalation");
+        if (!e) return PrintError(e.error());
+        auto n = CallServer(o->client, "GET", "/api/v1/incidents/" + Enc(o->id) + "/notifications");
+        if (!n) return PrintError(n.error());
+        if (o->client.json) {
+          PrintJson(json::object{{"escalation", e->at("escalation")}, {"notifications", n->at("notifications")}});
+          return 0;
+        }
+        PrintPages(*e, *n);
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace firebreak::cli

@@ -1,0 +1,407 @@
+#include "escalate/escalation.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/json.h"
+#include "core/time.h"
+
+namespace firebreak::escalate {
+
+namespace {
+
+constexpr size_t kMaxHistory = 500;
+constexpr const char* kReopened = "incident reopened";
+
+int TierCount(const State& s) { return static_cast<int>(s.policy.tiers.size()); }
+
+// Sets tier_due for the state's position (next tier, or the next cycle, or nothing).
+void Arm(State& s) {
+  if (s.status != Status::kActive || TierCount(s) == 0) {
+    s.tier_due.reset();
+    return;
+  }
+  if (s.next_tier < TierCount(s)) {
+    s.tier_due = s.cycle_start + s.policy.tiers[static_cast<size_t>(s.next_tier)].delay;
+    s.exhausted = false;
+  } else if (s.cycle < s.policy.repeat) {
+    s.tier_due = s.cycle_start + CycleLength(s.policy);
+    s.exhausted = false;
+  } else {
+    s.tier_due.reset();
+    s.exhausted = true;
+  }
+}
+
+std::string TimerReason(const State& s, int tier) {
+  std::string r;
+  if (s.cycle == 0 && tier == 0) {
+    r = s.status_reason.empty() ? "incident opened" : s.status_reason;
+  } else {
+    r = "not acknowledged " + core::FormatDuration(s.policy.tiers[static_cast<size_t>(tier)].delay) + " after " +
+        (s.cycle == 0 ? std::string("the incident opened") : "repeat " + std::to_string(s.cycle) + " began");
+  }
+  if (s.cycle > 0) r = "repeat " + std::to_string(s.cycle) + " of " + std::to_string(s.policy.repeat) + ": " + r;
+  return r;
+}
+
+}  // namespace
+
+PolicySnapshot Snapshot(const model::EscalationPolicy& p) {
+  PolicySnapshot s;
+  s.id = p.id;
+  s.name = p.name;
+  s.repeat = p.repeat;
+  s.repeat_after = p.repeat_after;
+  s.tiers = p.tiers;
+  return s;
+}
+
+core::Millis CycleLength(const PolicySnapshot& p) {
+  if (p.repeat_after.count() > 0) return p.repeat_after;
+  core::Millis last = p.tiers.empty() ? core::Millis(0) : p.tiers.back().delay;
+  return last + std::chrono::minutes(15);
+}
+
+std::string_view StatusName(Status s) {
+  switch (s) {
+    case Status::kActive: return "active";
+    case Status::kAcknowledged: return "acknowledged";
+    case Status::kStopped: return "stopped";
+  }
+  return "stopped";
+}
+
+State Start(std::string incident_id, PolicySnapshot policy, model::Severity sev, core::Millis ack_sla,
+            core::TimePoint now) {
+  State s;
+  s.incident_id = std::move(incident_id);
+  s.policy = std::move(policy);
+  s.severity = sev;
+  s.ack_sla = ack_sla;
+  s.started_at = now;
+  s.cycle_start = now;
+  if (ack_sla.count() > 0) s.sla_due = now + ack_sla;
+  Arm(s);
+  return s;
+}
+
+std::optional<core::TimePoint> NextDue(const State& s) {
+  if (s.status != Status::kActive) return std::nullopt;
+  if (s.tier_due && s.sla_due) return std::min(*s.tier_due, *s.sla_due);
+  return s.tier_due ? s.tier_due : s.sla_due;
+}
+
+std::vector<Page> Due(State& s, core::TimePoint now) {
+  std::vector<Page> pages;
+  if (s.status != Status::kActive) return pages;
+  std::set<int> paged;  // tiers paged in this call (catching up pages each tier once)
+  for (int guard = 0; s.tier_due && *s.tier_due <= now && guard < 100000; ++guard) {
+    core::TimePoint due = *s.tier_due;
+    if (s.next_tier >= TierCount(s)) {  // the next cycle begins
+      ++s.cycle;
+      s.cycle_start = due;
+      s.next_tier = 0;
+      s.highest = -1;
+      Arm(s);
+      continue;
+    }
+    int tier = s.next_tier;
+    if (!paged.count(tier)) {
+      Page p;
+      p.tier = tier;
+      p.cycle = s.cycle;
+      p.trigger = s.cycle == 0 && tier == 0 ? (s.status_reason == kReopened ? "reopened" : "opened")
+                                            : (s.cycle > 0 && tier == 0 ? "repeat" : "timer");
+      p.reason = TimerReason(s, tier);
+      p.due = due;
+      p.lateness = now - due;
+      pages.push_back(std::move(p));
+      paged.insert(tier);
+    }
+    s.highest = tier;
+    s.reached = std::max(s.reached, tier);
+    ++s.next_tier;
+    Arm(s);
+  }
+  if (s.sla_due && *s.sla_due <= now) {
+    core::TimePoint due = *s.sla_due;
+    std::string reason = "ack SLA of " + std::string(model::SeverityName(s.severity)) + " (" +
+                         core::FormatDuration(s.ack_sla) + ") passed without acknowledgement";
+    for (int tier = 0; tier <= s.reached && tier < TierCount(s); ++tier) {
+      if (paged.count(tier)) continue;
+      Page p;
+      p.tier = tier;
+      p.cycle = s.cycle;
+      p.trigger = "ack_sla";
+      p.reason = reason;
+      p.due = due;
+      p.lateness = now - due;
+      pages.push_back(std::move(p));
+    }
+    if (s.ack_sla.count() > 0) {
+      auto periods = (now - s.started_at) / s.ack_sla + 1;
+      s.sla_due = s.started_at + s.ack_sla * periods;
+    } else {
+      s.sla_due.reset();
+    }
+  }
+  return pages;
+}
+
+std::vector<Page> EscalateNow(State& s, core::TimePoint now, std::string trigger, std::string reason) {
+  std::vector<Page> pages;
+  if (TierCount(s) == 0 || s.status == Status::kStopped) return pages;
+  int target = s.next_tier >= TierCount(s) ? TierCount(s) : s.highest + 1;
+  bool top_again = target >= TierCount(s);
+  if (top_again) {
+    target = TierCount(s) - 1;
+    reason += " (no higher tier: paging the top tier again)";
+  }
+  auto page = [&](int tier) {
+    Page p;
+    p.tier = tier;
+    p.cycle = s.cycle;
+    p.trigger = trigger;
+    p.reason = reason;
+    p.due = now;
+    pages.push_back(std::move(p));
+    s.highest = std::max(s.highest, tier);
+    s.reached = std::max(s.reached, tier);
+  };
+  page(target);
+  if (!top_again) {
+    // The following tiers keep their spacing from this page; tiers with the same delay as the
+    // target are part of the same step and go out with it.
+    const auto delay = s.policy.tiers[static_cast<size_t>(target)].delay;
+    s.cycle_start = std::min(s.cycle_start, now - delay);
+    s.next_tier = target + 1;
+    while (s.next_tier < TierCount(s) && s.policy.tiers[static_cast<size_t>(s.next_tier)].delay <= delay) {
+      page(s.next_tier);
+      ++s.next_tier;
+    }
+    Arm(s);
+  }
+  return pages;
+}
+
+void Acknowledge(State& s, std::string why) {
+  s.status = Status::kAcknowledged;
+  s.status_reason = std::move(why);
+  s.tier_due.reset();
+  s.sla_due.reset();
+}
+
+void Stop(State& s, std::string why) {
+  s.status = Status::kStopped;
+  s.status_reason = std::move(why);
+  s.tier_due.reset();
+  s.sla_due.reset();
+}
+
+void Reopen(State& s, core::TimePoint now) {
+  s.status = Status::kActive;
+  s.status_reason = kReopened;
+  s.started_at = now;
+  s.cycle_start = now;
+  s.cycle = 0;
+  s.next_tier = 0;
+  s.highest = -1;
+  s.reached = -1;
+  s.sla_due.reset();
+  if (s.ack_sla.count() > 0) s.sla_due = now + s.ack_sla;
+  Arm(s);
+}
+
+void SetSeverity(State& s, model::Severity sev, core::Millis ack_sla, core::TimePoint now) {
+  s.severity = sev;
+  s.ack_sla = ack_sla;
+  if (s.status != Status::kActive) return;
+  if (ack_sla.count() <= 0) {
+    s.sla_due.reset();
+    return;
+  }
+  auto periods = now < s.started_at ? 1 : (now - s.started_at) / ack_sla + 1;
+  s.sla_due = s.started_at + ack_sla * periods;
+}
+
+void SwitchPolicy(State& s, PolicySnapshot p) {
+  s.policy = std::move(p);
+  int n = TierCount(s);
+  s.highest = std::min(s.highest, n - 1);
+  s.reached = std::min(s.reached, n - 1);
+  s.next_tier = std::min(s.highest + 1, n);
+  Arm(s);
+}
+
+const PageRecord& Record(State& s, const Page& p, std::vector<std::string> people, core::TimePoint now,
+                         core::Millis late_margin) {
+  PageRecord r;
+  r.n = ++s.pages;
+  r.time = now;
+  r.due = p.due;
+  r.tier = p.tier;
+  r.cycle = p.cycle;
+  r.trigger = p.trigger;
+  r.reason = p.reason;
+  r.people = std::move(people);
+  r.lateness = p.lateness;
+  r.late = p.lateness > late_margin;
+  s.history.push_back(std::move(r));
+  if (s.history.size() > kMaxHistory) s.history.erase(s.history.begin());
+  return s.history.back();
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+namespace {
+
+namespace json = boost::json;
+
+json::value Time(const std::optional<core::TimePoint>& t) {
+  if (!t) return nullptr;
+  return json::value(core::FormatRfc3339(*t));
+}
+
+Result<core::TimePoint> ReadTime(core::ObjectReader& r, std::string_view key) {
+  auto s = r.String(key, true);
+  if (!s) return InvalidArgument("missing " + std::string(key), std::string(key));
+  return core::ParseRfc3339(*s);
+}
+
+Result<std::optional<core::TimePoint>> ReadOptTime(core::ObjectReader& r, std::string_view key) {
+  auto s = r.String(key, false);
+  if (!s) return std::optional<core::TimePoint>();
+  FB_ASSIGN_OR_RETURN(auto t, core::ParseRfc3339(*s));
+  return std::optional<core::TimePoint>(t);
+}
+
+}  // namespace
+
+json::object ToJson(const PolicySnapshot& p) {
+  json::array tiers;
+  for (const auto& t : p.tiers) {
+    json::array targets;
+    for (const auto& x : t.targets) targets.push_back(json::object{{"type", x.type}, {"id", x.id}});
+    tiers.push_back(json::object{{"after_ms", t.delay.count()}, {"after", core::FormatDuration(t.delay)},
+                                 {"targets", targets}});
+  }
+  return json::object{{"id", p.id},
+                      {"name", p.name},
+                      {"repeat", p.repeat},
+                      {"repeat_after_ms", p.repeat_after.count()},
+                      {"cycle", core::FormatDuration(CycleLength(p))},
+                      {"tiers", tiers}};
+}
+
+json::object ToJson(const State& s) {
+  json::array hist;
+  for (const auto& r : s.history) {
+    json::array people;
+    for (const auto& p : r.people) people.emplace_back(p);
+    hist.push_back(json::object{{"n", r.n},
+                                {"time", core::FormatRfc3339(r.time)},
+                                {"due", core::FormatRfc3339(r.due)},
+                                {"tier", r.tier + 1},
+                                {"cycle", r.cycle},
+                                {"trigger", r.trigger},
+                                {"reason", r.reason},
+                                {"people", people},
+                                {"lateness_ms", r.lateness.count()},
+                                {"late", r.late}});
+  }
+  json::object o{{"incident_id", s.incident_id},
+                 {"policy", ToJson(s.policy)},
+                 {"severity", model::SeverityName(s.severity)},
+                 {"status", StatusName(s.status)},
+                 {"status_reason", s.status_reason},
+                 {"started_at", core::FormatRfc3339(s.started_at)},
+                 {"cycle_start", core::FormatRfc3339(s.cycle_start)},
+                 {"cycle", s.cycle},
+                 {"next_tier", s.next_tier},
+                 {"highest", s.highest},
+                 {"reached", s.reached},
+                 {"tier_due", Time(s.tier_due)},
+                 {"sla_due", Time(s.sla_due)},
+                 {"next_due", Time(NextDue(s))},
+                 {"ack_sla_ms", s.ack_sla.count()},
+                 {"exhausted", s.exhausted},
+                 {"pages", s.pages},
+                 {"history", hist}};
+  return o;
+}
+
+Result<State> StateFromJson(const json::value& v) {
+  core::ObjectReader r(v, "");
+  State s;
+  s.incident_id = r.String("incident_id", true).value_or("");
+  (void)r.Object("policy", true);
+  if (!r.ok()) return Unexpected(r.status().error());
+  {
+    core::ObjectReader pr(*r.Raw("policy"), "policy");  // (the reader keeps a pointer: pass the stored value)
+    s.policy.id = pr.String("id", true).value_or("");
+    s.policy.name = pr.String("name").value_or("");
+    s.policy.repeat = static_cast<int>(pr.Int("repeat").value_or(0));
+    s.policy.repeat_after = core::Millis(pr.Int("repeat_after_ms").value_or(0));
+    const json::array* tiers = pr.Array("tiers", true);
+    if (!pr.ok()) return Unexpected(pr.status().error());
+    for (const auto& tv : *tiers) {
+      core::ObjectReader tr(tv, "policy.tiers");
+      model::EscalationTier t;
+      t.delay = core::Millis(tr.Int("after_ms", true).value_or(0));
+      const json::array* targets = tr.Array("targets", true);
+      if (!tr.ok()) return Unexpected(tr.status().error());
+      for (const auto& xv : *targets) {
+        core::ObjectReader xr(xv, "policy.tiers.targets");
+        model::EscalationTarget x;
+        x.type = xr.String("type", true).value_or("");
+        x.id = xr.String("id", true).value_or("");
+        if (!xr.ok()) return Unexpected(xr.status().error());
+        t.targets.push_back(std::move(x));
+      }
+      s.policy.tiers.push_back(std::move(t));
+    }
+  }
+  FB_ASSIGN_OR_RETURN(s.severity, model::ParseSeverity(r.String("severity", true).value_or("")));
+  auto st = r.String("status", true).value_or("");
+  if (st == "active") s.status = Status::kActive;
+  else if (st == "acknowledged") s.status = Status::kAcknowledged;
+  else if (st == "stopped") s.status = Status::kStopped;
+  else return InvalidArgument("unknown escalation status '" + st + "'", "status");
+  s.status_reason = r.String("status_reason").value_or("");
+  FB_ASSIGN_OR_RETURN(s.started_at, ReadTime(r, "started_at"));
+  FB_ASSIGN_OR_RETURN(s.cycle_start, ReadTime(r, "cycle_start"));
+  s.cycle = static_cast<int>(r.Int("cycle").value_or(0));
+  s.next_tier = static_cast<int>(r.Int("next_tier").value_or(0));
+  s.highest = static_cast<int>(r.Int("highest").value_or(-1));
+  s.reached = static_cast<int>(r.Int("reached").value_or(-1));
+  FB_ASSIGN_OR_RETURN(s.tier_due, ReadOptTime(r, "tier_due"));
+  FB_ASSIGN_OR_RETURN(s.sla_due, ReadOptTime(r, "sla_due"));
+  s.ack_sla = core::Millis(r.Int("ack_sla_ms").value_or(0));
+  s.exhausted = r.Bool("exhausted").value_or(false);
+  s.pages = r.Int("pages").value_or(0);
+  if (const json::array* hist = r.Array("history")) {
+    for (const auto& hv : *hist) {
+      core::ObjectReader hr(hv, "history");
+      PageRecord p;
+      p.n = hr.Int("n").value_or(0);
+      FB_ASSIGN_OR_RETURN(p.time, ReadTime(hr, "time"));
+      FB_ASSIGN_OR_RETURN(p.due, ReadTime(hr, "due"));
+      p.tier = static_cast<int>(hr.Int("tier").value_or(1)) - 1;
+      p.cycle = static_cast<int>(hr.Int("cycle").value_or(0));
+      p.trigger = hr.String("trigger").value_or("");
+      p.reason = hr.String("reason").value_or("");
+      p.people = hr.StringArray("people").value_or(std::vector<std::string>{});
+      p.lateness = core::Millis(hr.Int("lateness_ms").value_or(0));
+      p.late = hr.Bool("late").value_or(false);
+      s.history.push_back(std::move(p));
+    }
+  }
+  if (!r.ok()) return Unexpected(r.status().error());
+  int n = static_cast<int>(s.policy.tiers.size());
+  if (s.next_tier < 0 || s.next_tier > n || s.highest < -1 || s.highest >= n || s.reached >= n || s.cycle < 0)
+    return InvalidArgument("escalation state is inconsistent with its policy", "next_tier");
+  return s;
+}
+
+}  // namespace firebreak::escalate

@@ -1,0 +1,129 @@
+// Escalation: the timer-driven state machine that decides which tier of a policy to page, and when.
+//
+// Pure logic over plain values: no store, no clock, no I/O. The caller (paging/) keeps one State per
+// open incident, feeds it the current time and the incident's events, sends the Pages it returns,
+// and arms a durable timer for NextDue().
+//
+// Semantics:
+// - A policy is snapshotted when the incident opens; later config edits never reach a live
+//   escalation (only a severity raise that selects a different per-severity policy switches it).
+// - Tier delays are measured from the start of a cycle (the incident opening, for the first one).
+//   After the last tier, the whole policy runs again `repeat` times, each cycle `repeat_after` after
+//   the previous one started.
+// - While unacknowledged, every tier reached so far is paged again whenever the severity's ack SLA
+//   passes (every ack_sla since the incident opened).
+// - EscalateNow pages the next tier at once (severity raised, service joined, remediation failed,
+//   data loss or security flagged, explicit request); the following tiers keep their configured
+//   spacing from it, so escalation never becomes slower. With no higher tier, the top tier is paged
+//   again. It pages even when the incident is acknowledged (someone asked for help), but timers only
+//   run while it is unacknowledged.
+// - Acknowledging (or mitigating, resolving, closing) stops all timers; reopening starts over.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "model/catalog.h"
+#include "model/severity.h"
+
+namespace firebreak::escalate {
+
+// The policy as it was when the escalation started.
+struct PolicySnapshot {
+  std::string id;
+  std::string name;
+  int repeat = 0;
+  core::Millis repeat_after{0};  // cycle length; 0 = last tier's delay + 15 minutes
+  std::vector<model::EscalationTier> tiers;
+};
+PolicySnapshot Snapshot(const model::EscalationPolicy& p);
+// The cycle length a snapshot runs with.
+core::Millis CycleLength(const PolicySnapshot& p);
+
+enum class Status { kActive, kAcknowledged, kStopped };
+std::string_view StatusName(Status s);
+
+// A tier to page now.
+struct Page {
+  int tier = 0;   // 0-based index into the snapshot's tiers
+  int cycle = 0;  // 0-based
+  // What caused it: opened, timer, repeat, ack_sla, severity, service, flag, remediation, request,
+  // reopened, empty_tier, policy.
+  std::string trigger;
+  std::string reason;  // one line for the timeline
+  core::TimePoint due{};
+  core::Millis lateness{0};  // how long after `due` it is being paged
+};
+
+// One page as it happened (kept in the state for the API).
+struct PageRecord {
+  int64_t n = 0;  // 1, 2, ... within the incident
+  core::TimePoint time{};
+  core::TimePoint due{};
+  int tier = 0;
+  int cycle = 0;
+  std::string trigger;
+  std::string reason;
+  std::vector<std::string> people;
+  core::Millis lateness{0};
+  bool late = false;
+};
+
+struct State {
+  std::string incident_id;
+  PolicySnapshot policy;
+  model::Severity severity = model::Severity::kSev3;
+  Status status = Status::kActive;
+  std::string status_reason;
+  core::TimePoint started_at{};   // opened (or last reopened)
+  core::TimePoint cycle_start{};  // start of the current cycle
+  int cycle = 0;
+  int next_tier = 0;  // the next tier the timer pages; == tiers.size() while waiting for the next cycle
+  int highest = -1;   // highest tier paged in the current cycle
+  int reached = -1;   // highest tier paged since the start
+  std::optional<core::TimePoint> tier_due;
+  std::optional<core::TimePoint> sla_due;
+  core::Millis ack_sla{0};
+  bool exhausted = false;  // every tier of every cycle paged
+  std::vector<PageRecord> history;
+  int64_t pages = 0;  // pages recorded so far (numbers PageRecord::n)
+};
+
+// Starts an escalation at `now` (the incident opened). Call Due(now) next to get the first pages.
+State Start(std::string incident_id, PolicySnapshot policy, model::Severity sev, core::Millis ack_sla,
+            core::TimePoint now);
+
+// The next moment something is due (a tier or an ack-SLA re-page), if any.
+std::optional<core::TimePoint> NextDue(const State& s);
+
+// Everything due at `now`: tiers whose delay passed (catching up after downtime: each tier at most
+// once per call) and ack-SLA re-pages of every tier reached so far.
+std::vector<Page> Due(State& s, core::TimePoint now);
+
+// Pages the next tier immediately (see the header comment).
+std::vector<Page> EscalateNow(State& s, core::TimePoint now, std::string trigger, std::string reason);
+
+// Stops timers: acknowledged (Status::kAcknowledged) or mitigated/resolved/closed (kStopped).
+void Acknowledge(State& s, std::string why);
+void Stop(State& s, std::string why);
+// Starts over at the first tier (the incident was reopened); call Due(now) next.
+void Reopen(State& s, core::TimePoint now);
+// A new severity (and its ack SLA): the SLA schedule follows it.
+void SetSeverity(State& s, model::Severity sev, core::Millis ack_sla, core::TimePoint now);
+// Replaces the policy (a raised severity selected another one), keeping the progress made.
+void SwitchPolicy(State& s, PolicySnapshot p);
+
+// Records a page that was sent to `people` (late = lateness above `late_margin`).
+const PageRecord& Record(State& s, const Page& p, std::vector<std::string> people, core::TimePoint now,
+                         core::Millis late_margin);
+
+boost::json::object ToJson(const State& s);
+Result<State> StateFromJson(const boost::json::value& v);
+boost::json::object ToJson(const PolicySnapshot& p);
+
+}  // namespace firebreak::escalate

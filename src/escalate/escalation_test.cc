@@ -1,0 +1,176 @@
+#include "escalate/escalation.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+
+#include "core/time.h"
+
+namespace firebreak::escalate {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const core::TimePoint T0 = core::FromUnixMillis(1'767'600'000'000);  // 2026-01-05T08:00:00Z
+
+PolicySnapshot Policy(std::vector<core::Millis> delays, int repeat = 0) {
+  PolicySnapshot p;
+  p.id = "p";
+  p.repeat = repeat;
+  for (size_t i = 0; i < delays.size(); ++i) {
+    model::EscalationTier t;
+    t.delay = delays[i];
+    t.targets.push_back({"person", "person" + std::to_string(i), {}});
+    p.tiers.push_back(t);
+  }
+  return p;
+}
+
+std::vector<int> Tiers(const std::vector<Page>& pages) {
+  std::vector<int> out;
+  for (const auto& p : pages) out.push_back(p.tier);
+  return out;
+}
+
+TEST(Escalation, TiersArePagedAtTheirDelaysAndRepeat) {
+  auto s = Start("INC-1", Policy({minutes(0), minutes(15)}, 1), model::Severity::kSev2, minutes(0), T0);
+  auto first = Due(s, T0);
+  EXPECT_EQ(Tiers(first), std::vector<int>{0});
+  EXPECT_EQ(first[0].trigger, "opened");
+  EXPECT_EQ(NextDue(s), T0 + minutes(15));
+  EXPECT_TRUE(Due(s, T0 + minutes(15) - seconds(1)).empty());
+  auto second = Due(s, T0 + minutes(15));
+  EXPECT_EQ(Tiers(second), std::vector<int>{1});
+  EXPECT_EQ(second[0].lateness, core::Millis(0));
+  // One repeat: the cycle is the last delay + 15 minutes, so tier 1 again at 30m, tier 2 at 45m.
+  EXPECT_EQ(NextDue(s), T0 + minutes(30));
+  auto again = Due(s, T0 + minutes(30));
+  ASSERT_EQ(Tiers(again), std::vector<int>{0});
+  EXPECT_EQ(again[0].cycle, 1);
+  EXPECT_EQ(again[0].trigger, "repeat");
+  EXPECT_EQ(Tiers(Due(s, T0 + minutes(45))), std::vector<int>{1});
+  EXPECT_TRUE(s.exhausted);
+  EXPECT_EQ(NextDue(s), std::nullopt);
+}
+
+TEST(Escalation, CatchingUpAfterDowntimePagesEachTierOnceWithItsLateness) {
+  auto s = Start("INC-1", Policy({minutes(0), minutes(15), minutes(30)}, 2), model::Severity::kSev2, minutes(0), T0);
+  auto pages = Due(s, T0 + minutes(100));
+  EXPECT_EQ(Tiers(pages), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(pages[0].lateness, minutes(100));
+  EXPECT_EQ(pages[1].lateness, minutes(85));
+  // Cycles that passed while down are not replayed page by page; the state moves to the present.
+  EXPECT_GT(*NextDue(s), T0 + minutes(100));
+}
+
+TEST(Escalation, AckSlaRepagesEveryTierReachedSoFar) {
+  auto s = Start("INC-1", Policy({minutes(0), minutes(8), minutes(60)}), model::Severity::kSev1, minutes(10), T0);
+  (void)Due(s, T0);
+  (void)Due(s, T0 + minutes(8));
+  EXPECT_EQ(NextDue(s), T0 + minutes(10));
+  auto re = Due(s, T0 + minutes(10));
+  EXPECT_EQ(Tiers(re), (std::vector<int>{0, 1}));
+  EXPECT_EQ(re[0].trigger, "ack_sla");
+  EXPECT_NE(re[0].reason.find("SEV1 (10m)"), std::string::npos);
+  EXPECT_EQ(NextDue(s), T0 + minutes(20));
+  // A raised severity tightens the SLA: SEV0's 5 minutes counted from the opening.
+  SetSeverity(s, model::Severity::kSev0, minutes(5), T0 + minutes(11));
+  EXPECT_EQ(NextDue(s), T0 + minutes(15));
+}
+
+TEST(Escalation, EscalateNowPagesTheNextTierAndKeepsTheSpacing) {
+  auto s = Start("INC-1", Policy({minutes(0), minutes(15), minutes(30)}), model::Severity::kSev2, minutes(0), T0);
+  (void)Due(s, T0);
+  auto now = T0 + minutes(2);
+  auto pages = EscalateNow(s, now, "severity", "severity raised");
+  EXPECT_EQ(Tiers(pages), std::vector<int>{1});
+  EXPECT_EQ(pages[0].trigger, "severity");
+  EXPECT_EQ(NextDue(s), now + minutes(15));  // tier 3 follows 15 minutes after tier 2
+  pages = EscalateNow(s, now + minutes(1), "request", "asked");
+  EXPECT_EQ(Tiers(pages), std::vector<int>{2});
+  pages = EscalateNow(s, now + minutes(2), "flag", "data loss");
+  EXPECT_EQ(Tiers(pages), std::vector<int>{2});  // top tier again
+  EXPECT_NE(pages[0].reason.find("top tier"), std::string::npos);
+}
+
+TEST(Escalation, AcknowledgeStopsTimersButExplicitEscalationStillPages) {
+  auto s = Start("INC-1", Policy({minutes(0), minutes(15)}), model::Severity::kSev1, minutes(10), T0);
+  (void)Due(s, T0);
+  Acknowledge(s, "acknowledged by person:alice");
+  EXPECT_EQ(NextDue(s), std::nullopt);
+  EXPECT_TRUE(Due(s, T0 + hours(5)).empty());
+  EXPECT_EQ(Tiers(EscalateNow(s, T0 + minutes(3), "request", "need help")), std::vector<int>{1});
+  EXPECT_EQ(NextDue(s), std::nullopt);
+  Stop(s, "resolved");
+  EXPECT_TRUE(EscalateNow(s, T0 + minutes(4), "request", "x").empty());
+  Reopen(s, T0 + hours(1));
+  EXPECT_EQ(Tiers(Due(s, T0 + hours(1))), std::vector<int>{0});
+  EXPECT_EQ(s.history.size(), 0u);  // Record() is the caller's job
+}
+
+TEST(Escalation, SwitchingPolicyKeepsProgress) {
+  auto s = Start("INC-1", Policy({minutes(0), minutes(15)}), model::Severity::kSev2, minutes(0), T0);
+  (void)Due(s, T0);
+  SwitchPolicy(s, Policy({minutes(0), minutes(15), minutes(30), minutes(60)}));
+  EXPECT_EQ(Tiers(EscalateNow(s, T0 + minutes(1), "severity", "raised to SEV0")), std::vector<int>{1});
+  EXPECT_EQ(NextDue(s), T0 + minutes(16));
+}
+
+TEST(Escalation, StateSurvivesJson) {
+  auto s = Start("INC-9", Policy({minutes(0), minutes(15)}, 2), model::Severity::kSev1, minutes(10), T0);
+  for (const auto& p : Due(s, T0)) Record(s, p, {"alice"}, T0 + seconds(1), seconds(5));
+  auto back = StateFromJson(ToJson(s));
+  ASSERT_TRUE(back) << back.error().ToString();
+  EXPECT_EQ(ToJson(*back), ToJson(s));
+  EXPECT_EQ(back->history.at(0).people, std::vector<std::string>{"alice"});
+  EXPECT_FALSE(StateFromJson(boost::json::object{{"incident_id", "x"}}));
+}
+
+// Random policies and event sequences: the machine never goes backwards in time, pages only valid
+// tiers, and a timer armed for NextDue() always finds something due.
+TEST(EscalationProperties, InvariantsHoldOverRandomHistories) {
+  EXPECT_TRUE(rc::check([](void) {
+    int ntiers = *rc::gen::inRange(1, 6);
+    std::vector<core::Millis> delays;
+    core::Millis d{0};
+    for (int i = 0; i < ntiers; ++i) {
+      delays.push_back(d);
+      d += minutes(*rc::gen::inRange(0, 40));
+    }
+    auto s = Start("INC-1", Policy(delays, *rc::gen::inRange(0, 3)), model::Severity::kSev2,
+                   minutes(*rc::gen::element(0, 5, 30)), T0);
+    core::TimePoint now = T0;
+    (void)Due(s, now);
+    int steps = *rc::gen::inRange(1, 40);
+    for (int i = 0; i < steps; ++i) {
+      int what = *rc::gen::inRange(0, 10);
+      if (what < 6) {
+        auto next = NextDue(s);
+        if (next) {
+          RC_ASSERT(*next > now);
+          now = *next;
+          auto pages = Due(s, now);
+          RC_ASSERT(!pages.empty() || s.tier_due != next);  // a due tier always pages or moves cycle
+        } else {
+          now += minutes(*rc::gen::inRange(1, 90));
+        }
+      } else if (what < 8) {
+        now += minutes(*rc::gen::inRange(0, 20));
+        auto due = Due(s, now);
+        auto pages = EscalateNow(s, now, "request", "r");
+        if (s.status != Status::kStopped) RC_ASSERT(pages.size() >= 1u);
+      } else if (what == 8) {
+        Acknowledge(s, "ack");
+      } else {
+        Reopen(s, now);
+        (void)Due(s, now);
+      }
+      RC_ASSERT(s.highest < ntiers && s.reached < ntiers && s.next_tier <= ntiers);
+      if (auto n = NextDue(s)) RC_ASSERT(*n > now);
+    }
+  }));
+}
+
+}  // namespace
+}  // namespace firebreak::escalate

@@ -1,0 +1,253 @@
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+
+#include "core/crypto.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "notify/links.h"
+#include "notify/message.h"
+#include "notify/retry.h"
+#include "notify/senders.h"
+#include "testing/testing.h"
+
+namespace firebreak::notify {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const core::TimePoint T0 = core::FromUnixMillis(1'767'600'000'000);
+
+// ---- links ------------------------------------------------------------------------------------
+
+LinkClaims Claims() { return LinkClaims{"INC-7", "acknowledge", "alice", T0 + hours(24), "INC-7.p1.alice.0.ack"}; }
+
+TEST(Links, RoundTripAndRefusals) {
+  auto tok = SignLink("secret", Claims());
+  auto c = VerifyLink("secret", tok, T0);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->incident, "INC-7");
+  EXPECT_EQ(c->action, "acknowledge");
+  EXPECT_EQ(c->person, "alice");
+  EXPECT_EQ(c->expires, T0 + hours(24));
+  // Another server's secret, a flipped character, expiry, garbage.
+  EXPECT_EQ(VerifyLink("other", tok, T0).error().code, ErrorCode::kPermissionDenied);
+  std::string bad = tok;
+  bad[3] = bad[3] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(VerifyLink("secret", bad, T0).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(VerifyLink("secret", tok, T0 + hours(24)).error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(VerifyLink("secret", "nope", T0).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(VerifyLink("secret", std::string(5000, 'a'), T0).error().code, ErrorCode::kInvalidArgument);
+  // A correctly signed token with an unknown action is still refused.
+  auto odd = Claims();
+  odd.action = "delete";
+  EXPECT_EQ(VerifyLink("secret", SignLink("secret", odd), T0).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Links, PropertiesRoundTripAndNeverCrashOnGarbage) {
+  EXPECT_TRUE(rc::check([](const std::string& incident, const std::string& nonce, const std::string& junk) {
+    LinkClaims c{"INC-" + incident.substr(0, 20), "resolve", "", T0 + hours(1), "n" + nonce.substr(0, 40)};
+    bool safe = c.incident.find('\n') == std::string::npos && c.nonce.find('\n') == std::string::npos;
+    auto back = VerifyLink("k", SignLink("k", c), T0);
+    if (safe) {
+      RC_ASSERT(back.has_value());
+      RC_ASSERT(back->incident == c.incident && back->nonce == c.nonce);
+    }
+    (void)VerifyLink("k", junk, T0);
+    RC_ASSERT(Base64UrlDecode(Base64UrlEncode(junk)).value() == junk);
+  }));
+}
+
+// ---- retry and rate limit ---------------------------------------------------------------------
+
+TEST(Retry, BackoffDoublesWithinJitterBoundsUpToTheCap) {
+  RetryPolicy p;
+  p.initial = seconds(1);
+  p.max = seconds(60);
+  EXPECT_TRUE(rc::check([&](uint64_t r, uint8_t attempt) {
+    int n = 1 + attempt % 20;
+    int64_t d = std::min<int64_t>(60000, 1000LL << std::min(n - 1, 20));
+    auto b = Backoff(p, n, r);
+    RC_ASSERT(b.count() >= d / 2);
+    RC_ASSERT(b.count() <= d);
+  }));
+  EXPECT_EQ(Backoff(p, 1, 0), milliseconds(500));
+  EXPECT_EQ(Backoff(p, 3, 0), milliseconds(2000));
+  EXPECT_EQ(Backoff(p, 30, 30000), seconds(60));
+  EXPECT_FALSE(ShouldGiveUp(p, 11, minutes(29)));
+  EXPECT_TRUE(ShouldGiveUp(p, 12, minutes(1)));
+  EXPECT_TRUE(ShouldGiveUp(p, 1, minutes(30)));
+}
+
+TEST(Retry, RateLimiterAllowsABurstThenTheSustainedRate) {
+  RateLimiter rl(60, 3);  // one per second after three
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(rl.Take("a", T0), milliseconds(0));
+  EXPECT_EQ(rl.Take("a", T0), milliseconds(1000));
+  EXPECT_EQ(rl.Take("b", T0), milliseconds(0));  // per destination
+  EXPECT_EQ(rl.Take("a", T0 + milliseconds(999)), milliseconds(1));
+  EXPECT_EQ(rl.Take("a", T0 + milliseconds(1000)), milliseconds(0));
+}
+
+// ---- messages ---------------------------------------------------------------------------------
+
+boost::json::object PageContext() {
+  return boost::json::object{
+      {"event", "page"},
+      {"incident", boost::json::object{{"id", "INC-3"},
+                                       {"title", "Checkout <500s> & timeouts"},
+                                       {"severity", "SEV1"},
+                                       {"state", "triggered"},
+                                       {"services", boost::json::array{"checkout", "payments"}},
+                                       {"impact", ""}}},
+      {"page", boost::json::object{{"tier", 1}, {"cycle", 0}, {"reason", "not acknowledged 15m after"}, {"late", true}}},
+      {"recipient", boost::json::object{{"person", "bob"}, {"name", "Bob"}, {"address", "@bob"}}}};
+}
+
+Links SomeLinks() { return Links{"http://x/a/ack", "http://x/a/res", "http://x/api/v1/incidents/INC-3"}; }
+
+TEST(Message, DefaultTextCarriesWhatAResponderNeeds) {
+  model::Channel ch;
+  ch.type = "email";
+  auto m = Render(ch, PageContext(), SomeLinks(), "INC-3.p2.bob.0");
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ(m->subject, "Page: [SEV1] INC-3 Checkout <500s> & timeouts");
+  EXPECT_NE(m->text.find("Tier 2 (late): not acknowledged 15m after"), std::string::npos) << m->text;
+  EXPECT_NE(m->text.find("Services: checkout, payments"), std::string::npos);
+  EXPECT_NE(m->text.find("Acknowledge: http://x/a/ack"), std::string::npos);
+  EXPECT_NE(m->text.find("Resolve: http://x/a/res"), std::string::npos);
+  EXPECT_EQ(m->text.find("Impact:"), std::string::npos);  // empty values are absent
+  EXPECT_EQ(m->webhook.at("idempotency_key").as_string(), "INC-3.p2.bob.0");
+  EXPECT_EQ(m->webhook.at("incident").at("id").as_string(), "INC-3");
+  EXPECT_EQ(m->webhook.at("links").at("acknowledge").as_string(), "http://x/a/ack");
+}
+
+TEST(Message, SlackPayloadEscapesAndCarriesButtons) {
+  model::Channel ch;
+  ch.type = "slack";
+  auto m = Render(ch, PageContext(), SomeLinks(), "k");
+  ASSERT_TRUE(m);
+  std::string text(m->slack.at("text").as_string());
+  EXPECT_NE(text.find("&lt;500s&gt; &amp; timeouts"), std::string::npos) << text;
+  EXPECT_EQ(text.rfind("@bob ", 0), 0u);
+  const auto& blocks = m->slack.at("blocks").as_array();
+  bool ack = false;
+  for (const auto& b : blocks)
+    if (b.at("type") == "actions")
+      for (const auto& e : b.at("elements").as_array())
+        if (e.at("url") == "http://x/a/ack") ack = true;
+  EXPECT_TRUE(ack);
+}
+
+TEST(Message, ChannelTemplatesOverrideTheDefaults) {
+  model::Channel ch;
+  ch.type = "command";
+  ch.template_text = "{{incident.id}} {{incident.severity}} ack={{links.acknowledge}}{{#page}} t{{tier}}{{/page}}";
+  ch.template_subject = "S {{event}}\nsecond line";
+  auto m = Render(ch, PageContext(), SomeLinks(), "k");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->text, "INC-3 SEV1 ack=http://x/a/ack t2");
+  EXPECT_EQ(m->subject, "S page second line");
+  ch.template_text = "{{#unclosed}}";
+  EXPECT_FALSE(Render(ch, PageContext(), SomeLinks(), "k"));
+}
+
+// ---- email and webhook encoding ---------------------------------------------------------------
+
+TEST(Email, MessageHasIdempotentIdAndEncodesNonAscii) {
+  model::Channel ch;
+  ch.type = "email";
+  Delivery d;
+  d.channel = &ch;
+  d.key = "INC-3.p2.bob.0";
+  d.incident_id = "INC-3";
+  d.event = "page";
+  d.now = T0;
+  d.message.subject = "Page: Zahlungsausfall für Käufer";
+  d.message.text = "line one\nKäufer betroffen\n";
+  std::string m = BuildEmail(d, "Firebreak <fb@example.com>", "bob@example.com");
+  EXPECT_NE(m.find("Message-ID: <INC-3.p2.bob.0@firebreak>\r\n"), std::string::npos);
+  EXPECT_NE(m.find("Subject: =?UTF-8?B?"), std::string::npos);
+  EXPECT_NE(m.find("Content-Transfer-Encoding: base64"), std::string::npos);
+  EXPECT_NE(m.find("Date: Mon, 05 Jan 2026 08:00:00 +0000\r\n"), std::string::npos);
+  EXPECT_EQ(MailboxAddress("Firebreak <fb@example.com>"), "fb@example.com");
+  EXPECT_EQ(MailboxAddress("bob@example.com"), "bob@example.com");
+  EXPECT_EQ(MailboxAddress("bob@example.com\r\nBcc: x@y"), "");
+  EXPECT_EQ(MailboxAddress("@bob"), "");
+}
+
+TEST(Webhook, SignatureIsHmacOfTimestampAndBody) {
+  EXPECT_EQ(WebhookSignature("s3cret", 1767600000, "{\"a\":1}"),
+            "t=1767600000,v1=" + core::HmacSha256Hex("s3cret", "1767600000.{\"a\":1}"));
+}
+
+TEST(Webhook, MissingSecretIsAPermanentFailureNotAnUnsignedSend) {
+  model::Channel ch;
+  ch.type = "webhook";
+  ch.secret_env = "FB_TEST_UNSET_SECRET";
+  Delivery d;
+  d.channel = &ch;
+  d.destination = "http://127.0.0.1:9/never";
+  auto o = Send(d);
+  EXPECT_EQ(o.kind, Outcome::Kind::kPermanent);
+  EXPECT_NE(o.detail.find("FB_TEST_UNSET_SECRET"), std::string::npos);
+}
+
+TEST(Webhook, RefusedConnectionIsRetried) {
+  model::Channel ch;
+  ch.type = "webhook";
+  Delivery d;
+  d.channel = &ch;
+  d.destination = "http://127.0.0.1:9/closed";  // the discard port: nothing listens on loopback
+  d.timeout = seconds(2);
+  EXPECT_EQ(Send(d).kind, Outcome::Kind::kRetry);
+}
+
+// ---- command channel (real subprocesses) ------------------------------------------------------
+
+Delivery CommandDelivery(model::Channel& ch, const testing::TempDir& dir) {
+  Delivery d;
+  d.channel = &ch;
+  d.destination = "+33600000001";
+  d.key = "INC-1.p1.alice.2";
+  d.event = "page";
+  d.incident_id = "INC-1";
+  d.severity = "SEV1";
+  d.message.text = "PAGE INC-1\nsecond line\n";
+  d.data_dir = dir.path();
+  d.timeout = milliseconds(500);
+  return d;
+}
+
+TEST(Command, GetsTheMessageOnStdinAndItsAddressInTheEnvironment) {
+  testing::TempDir dir;
+  model::Channel ch;
+  ch.type = "command";
+  ch.argv = {"/bin/sh", "-c", "cat > \"$FIREBREAK_DATA_DIR/$FIREBREAK_IDEMPOTENCY_KEY\"; echo sent to $FIREBREAK_TO"};
+  auto o = Send(CommandDelivery(ch, dir));
+  EXPECT_EQ(o.kind, Outcome::Kind::kDelivered) << o.detail;
+  EXPECT_EQ(o.detail, "exit 0: sent to +33600000001");
+  EXPECT_EQ(testing::ReadFile(dir.File("INC-1.p1.alice.2")), "PAGE INC-1\nsecond line\n");
+}
+
+TEST(Command, ExitCodesAndTimeLimitDecideRetryOrDeadLetter) {
+  testing::TempDir dir;
+  model::Channel ch;
+  ch.type = "command";
+  ch.argv = {"/bin/sh", "-c", "cat >/dev/null; exit 65"};
+  EXPECT_EQ(Send(CommandDelivery(ch, dir)).kind, Outcome::Kind::kPermanent);
+  ch.argv = {"/bin/sh", "-c", "cat >/dev/null; echo gateway down >&2; exit 1"};
+  auto o = Send(CommandDelivery(ch, dir));
+  EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(o.detail, "exit 1: gateway down");
+  ch.argv = {"/usr/bin/tail", "-f", "/dev/null"};  // never finishes
+  o = Send(CommandDelivery(ch, dir));
+  EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
+  EXPECT_NE(o.detail.find("did not finish"), std::string::npos);
+  ch.argv = {"/nonexistent/gateway"};
+  EXPECT_EQ(Send(CommandDelivery(ch, dir)).kind, Outcome::Kind::kPermanent);
+}
+
+}  // namespace
+}  // namespace firebreak::notify

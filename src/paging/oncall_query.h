@@ -1,0 +1,60 @@
+// Who is on call: escalation targets resolved to people at a moment, per schedule or per service.
+// Shared by the escalation (whom to page) and the API / CLI / MCP queries (who would be paged).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "model/catalog.h"
+#include "oncall/schedule.h"
+
+namespace firebreak::paging {
+
+// A person reached through a target.
+struct Recipient {
+  std::string person;
+  std::string via;  // "person:dave", "schedule:primary", "team:platform"
+};
+
+// Resolves targets at `t`: a person is themself, a schedule is whoever is on call in it (nobody in a
+// gap), a team is its lead and members. People appear once, in target order. `notes` receives one
+// line per target that yielded nobody.
+std::vector<Recipient> ResolveTargets(const config::Config& cfg, const std::vector<model::EscalationTarget>& targets,
+                                      core::TimePoint t, std::vector<std::string>* notes = nullptr);
+
+// The policy that pages for an incident on `services` at `sev`: the most critical service (lowest
+// tier, then id) that has one, else the default policy. Null if none.
+const model::EscalationPolicy* PolicyForServices(const config::Config& cfg, const std::vector<std::string>& services,
+                                                 model::Severity sev);
+
+// {"at", "schedules": [{"id","name","timezone","on_call": {"person","name","start","end","layer","override"} | null}]}
+// for one schedule (NotFound if unknown) or all when `schedule` is empty.
+Result<boost::json::object> OnCallForSchedules(const config::Config& cfg, const std::string& schedule,
+                                               core::TimePoint at);
+
+// {"service","severity","at","policy":{id,name},"tiers":[{"tier","after","targets":[...],"people":[{person,name,via}]}]}
+Result<boost::json::object> OnCallForService(const config::Config& cfg, const std::string& service,
+                                             model::Severity sev, core::TimePoint at);
+
+// {"schedule","from","to","shifts":[...],"gaps":[{start,end}]}; the range is at most 93 days.
+Result<boost::json::object> ShiftsJson(const config::Config& cfg, const std::string& schedule, core::TimePoint from,
+                                       core::TimePoint to);
+
+// The roster of a schedule or a team over [from, to) (at most 93 days), for resilience analytics
+// (N-1 coverage, bus factor) and for planning. Exactly one of `schedule` and `team` is set. A team's
+// schedules are those its escalation policy and its services' policies (any severity) page.
+// {"from","to","team":{"id","name","lead","members"}|null,
+//  "schedules":[{"id","name","timezone","via":[policy ids],"members":[rotation members, layer order],
+//                "shifts":[{person,name,start,end,layer,override,replaces?}],"gaps":[{start,end}],
+//                "covered_seconds","total_seconds"}],
+//  "people":[{"person","name","in_team","on_call_seconds","shifts","schedules":[ids]}]}  (most on call first)
+Result<boost::json::object> RosterJson(const config::Config& cfg, const std::string& schedule, const std::string& team,
+                                       core::TimePoint from, core::TimePoint to);
+
+}  // namespace firebreak::paging

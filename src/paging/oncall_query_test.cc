@@ -1,0 +1,137 @@
+// Who-is-on-call queries over a loaded config: the roster of a schedule or a team (the call
+// resilience analytics build on): which schedules a team's policies reach, shifts with overrides,
+// gaps and coverage, and per-person totals including team members who hold no shift.
+#include "paging/oncall_query.h"
+
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+#include "core/time.h"
+
+namespace firebreak::paging {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kConfig = R"yaml(
+people:
+  - {id: alice, name: Alice}
+  - {id: bob, name: Bob}
+  - {id: carol, name: Carol}
+  - {id: dave, name: Dave}
+  - {id: erin, name: Erin}
+teams:
+  - {id: ops, name: Ops, members: [alice, bob, erin], lead: dave, escalation_policy: ops-default}
+  - {id: idle, name: Idle, members: [carol]}
+schedules:
+  - id: primary
+    timezone: UTC
+    layers: [{rotation: weekly, start: "2026-01-05", handoff: "00:00", members: [alice, bob]}]
+    overrides: [{person: carol, start: "2026-01-07T00:00:00Z", end: "2026-01-07T12:00:00Z", replaces: alice}]
+  - id: daytime
+    timezone: UTC
+    layers:
+      - rotation: daily
+        start: "2026-01-05"
+        handoff: "09:00"
+        members: [erin]
+        restrictions: [{start: "09:00", end: "17:00"}]
+  - id: unrelated
+    timezone: UTC
+    layers: [{rotation: weekly, start: "2026-01-05", handoff: "00:00", members: [carol]}]
+services:
+  - {id: api, team: ops, escalation_policy: ops-default, escalation_by_severity: {SEV0: ops-major}}
+  - {id: other, team: idle}
+escalation_policies:
+  - id: ops-default
+    tiers:
+      - {after: 0m, targets: [{schedule: primary}]}
+      - {after: 15m, targets: [{team: ops}]}
+  - id: ops-major
+    tiers:
+      - {after: 0m, targets: [{schedule: primary}, {schedule: daytime}]}
+)yaml";
+
+class RosterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = config::LoadConfigFiles({{"test.yaml", kConfig}});
+    std::string errs;
+    for (const auto& d : loaded.diagnostics.all()) errs += d.ToString() + "\n";
+    ASSERT_TRUE(loaded.config) << errs;
+    cfg_ = loaded.config;
+  }
+  static core::TimePoint T(const char* s) { return *core::ParseRfc3339(s); }
+  std::shared_ptr<const config::Config> cfg_;
+};
+
+const json::object* Find(const json::array& a, std::string_view key, std::string_view id) {
+  for (const auto& v : a)
+    if (v.as_object().at(key).as_string() == id) return &v.as_object();
+  return nullptr;
+}
+
+TEST_F(RosterTest, TeamRosterCoversTheSchedulesItsPoliciesPage) {
+  auto r = RosterJson(*cfg_, "", "ops", T("2026-01-05T00:00:00Z"), T("2026-01-19T00:00:00Z"));
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& scheds = r->at("schedules").as_array();
+  ASSERT_EQ(scheds.size(), 2u);  // primary (both policies) and daytime (SEV0 policy); not 'unrelated'
+  const auto* primary = Find(scheds, "id", "primary");
+  const auto* daytime = Find(scheds, "id", "daytime");
+  ASSERT_TRUE(primary && daytime);
+  EXPECT_EQ(json::serialize(primary->at("via")), R"(["ops-default","ops-major"])");
+  EXPECT_EQ(json::serialize(daytime->at("via")), R"(["ops-major"])");
+  EXPECT_EQ(json::serialize(primary->at("members")), R"(["alice","bob"])");
+
+  // primary: alice's week, split by carol's override, then bob's week; fully covered.
+  std::vector<std::string> who;
+  for (const auto& s : primary->at("shifts").as_array())
+    who.push_back(std::string(s.at("person").as_string()) + "@" + std::string(s.at("start").as_string()));
+  EXPECT_EQ(who, (std::vector<std::string>{"alice@2026-01-05T00:00:00Z", "carol@2026-01-07T00:00:00Z",
+                                           "alice@2026-01-07T12:00:00Z", "bob@2026-01-12T00:00:00Z"}));
+  EXPECT_EQ(primary->at("covered_seconds").as_int64(), 14 * 86400);
+  EXPECT_EQ(primary->at("total_seconds").as_int64(), 14 * 86400);
+  EXPECT_TRUE(primary->at("gaps").as_array().empty());
+
+  // daytime: 8 hours a day, the rest are gaps.
+  EXPECT_EQ(daytime->at("covered_seconds").as_int64(), 14 * 8 * 3600);
+  EXPECT_EQ(daytime->at("gaps").as_array().size(), 15u);
+
+  // People: totals across schedules, most on call first; dave (lead, no shift) is listed with 0.
+  const auto& people = r->at("people").as_array();
+  ASSERT_EQ(people.size(), 5u);
+  std::vector<std::string> totals;
+  for (const auto& p : people)
+    totals.push_back(std::string(p.at("person").as_string()) + ":" +
+                     std::to_string(p.at("on_call_seconds").as_int64() / 3600) + "h:" +
+                     (p.at("in_team").as_bool() ? "team" : "outside"));
+  EXPECT_EQ(totals, (std::vector<std::string>{"bob:168h:team", "alice:156h:team", "erin:112h:team",
+                                              "carol:12h:outside", "dave:0h:team"}));
+  EXPECT_EQ(r->at("team").at("lead").as_string(), "dave");
+}
+
+TEST_F(RosterTest, ScheduleRosterAndATeamWithoutSchedules) {
+  auto r = RosterJson(*cfg_, "unrelated", "", T("2026-01-05T00:00:00Z"), T("2026-01-06T00:00:00Z"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->at("team").is_null());
+  ASSERT_EQ(r->at("schedules").as_array().size(), 1u);
+  EXPECT_EQ(r->at("people").as_array().size(), 1u);
+  // A team whose policies reach no schedule: no schedules, its members still listed with zero time.
+  auto idle = RosterJson(*cfg_, "", "idle", T("2026-01-05T00:00:00Z"), T("2026-01-06T00:00:00Z"));
+  ASSERT_TRUE(idle);
+  EXPECT_TRUE(idle->at("schedules").as_array().empty());
+  ASSERT_EQ(idle->at("people").as_array().size(), 1u);
+  EXPECT_EQ(idle->at("people").as_array()[0].at("on_call_seconds").as_int64(), 0);
+}
+
+TEST_F(RosterTest, RefusalsNameTheField) {
+  auto from = T("2026-01-05T00:00:00Z");
+  EXPECT_EQ(RosterJson(*cfg_, "", "nope", from, from + std::chrono::hours(1)).error().field, "team");
+  EXPECT_EQ(RosterJson(*cfg_, "nope", "", from, from + std::chrono::hours(1)).error().field, "schedule");
+  EXPECT_EQ(RosterJson(*cfg_, "", "", from, from + std::chrono::hours(1)).error().field, "schedule");
+  EXPECT_EQ(RosterJson(*cfg_, "primary", "", from, from).error().field, "to");
+  EXPECT_EQ(RosterJson(*cfg_, "primary", "", from, from + std::chrono::hours(24 * 94)).error().field, "to");
+}
+
+}  // namespace
+}  // namespace firebreak::paging

@@ -1,0 +1,729 @@
+#include "paging/pager.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "core/crypto.h"
+#include "core/json.h"
+#include "core/strings.h"
+#include "core/time.h"
+#include "engine/incidents.h"
+#include "paging/oncall_query.h"
+
+namespace firebreak::paging {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kTimerKind = "escalation";
+
+model::Actor EscalateActor() { return model::Actor::System("escalate"); }
+model::Actor NotifyActor() { return model::Actor::System("notify"); }
+
+std::vector<double> LatenessBuckets() {
+  return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+}
+
+json::object IncidentContext(const model::Incident& inc) {
+  json::array svcs, blast, flags;
+  for (const auto& s : inc.services) svcs.emplace_back(s);
+  for (const auto& s : inc.blast_radius) blast.emplace_back(s);
+  for (const auto& s : inc.flags) flags.emplace_back(s);
+  return json::object{{"id", inc.id},
+                      {"title", inc.title},
+                      {"severity", model::SeverityName(inc.severity)},
+                      {"priority", model::PriorityName(inc.severity)},
+                      {"state", model::StateName(inc.state)},
+                      {"services", svcs},
+                      {"blast_radius", blast},
+                      {"impact", inc.impact},
+                      {"flags", flags},
+                      {"created_at", core::FormatRfc3339(inc.created_at)},
+                      {"source", inc.source}};
+}
+
+json::object PageContext(const escalate::PageRecord& r) {
+  return json::object{{"n", r.n},          {"tier", r.tier},       {"cycle", r.cycle}, {"trigger", r.trigger},
+                      {"reason", r.reason}, {"late", r.late}, {"lateness_ms", r.lateness.count()}};
+}
+
+bool AllowsSeverity(const model::Channel& ch, model::Severity sev) {
+  return ch.severities.empty() || std::find(ch.severities.begin(), ch.severities.end(), sev) != ch.severities.end();
+}
+
+// The channel that delivers a contact method at a severity, or null.
+const model::Channel* ChannelFor(const config::Config& cfg, const model::ContactMethod& c, model::Severity sev) {
+  if (!c.channel.empty()) {
+    const auto* ch = cfg.FindChannel(c.channel);
+    return ch && AllowsSeverity(*ch, sev) ? ch : nullptr;
+  }
+  for (const auto& ch : cfg.channels) {
+    auto types = model::ContactTypesOf(ch);
+    if (std::find(types.begin(), types.end(), c.type) != types.end() && AllowsSeverity(ch, sev)) return &ch;
+  }
+  return nullptr;
+}
+
+std::string Tier1(int tier) { return std::to_string(tier + 1); }
+
+std::string JoinPeople(const std::vector<std::string>& people) {
+  return people.empty() ? std::string("nobody") : core::Join(people, ", ");
+}
+
+bool TimerDriven(const std::string& trigger) {
+  return trigger == "timer" || trigger == "repeat" || trigger == "ack_sla";
+}
+
+}  // namespace
+
+// ---- secret -----------------------------------------------------------------------------------
+
+Result<std::string> LoadOrCreateSecret(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  const std::string path = data_dir + "/link.key";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    std::string key = core::RandomHex(32) + "\n";
+    bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) {
+      ::unlink(path.c_str());
+      return Unavailable("cannot write " + path + ": " + std::strerror(errno));
+    }
+  } else if (errno != EEXIST) {
+    return Unavailable("cannot create " + path + ": " + std::strerror(errno));
+  }
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string key(core::Trim(ss.str()));
+  if (key.size() < 32) return FailedPrecondition(path + " does not hold a link secret (expected 64 hex characters)", "data");
+  return key;
+}
+
+// ---- construction -----------------------------------------------------------------------------
+
+Pager::Pager(engine::Engine& engine, core::Registry& metrics, PagerOptions opt, std::string secret)
+    : engine_(engine),
+      store_(engine.store()),
+      clock_(engine.clock()),
+      metrics_(metrics),
+      opt_(std::move(opt)),
+      secret_(std::move(secret)) {}
+
+Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Registry& metrics, PagerOptions opt) {
+  FB_ASSIGN_OR_RETURN(auto secret, LoadOrCreateSecret(opt.data_dir));
+  std::unique_ptr<Pager> p(new Pager(engine, metrics, std::move(opt), std::move(secret)));
+  p->public_url_ = p->opt_.public_url;
+  engine.AddObserver(p.get());
+  Pager* self = p.get();
+  engine.RegisterTimerHandler(kTimerKind, [self](engine::Tx& tx, const store::TimerRecord& rec, core::Millis) {
+    return self->OnTimer(tx, rec);
+  });
+  p->wake_handle_->pager = self;
+  p->advance_handle_ = engine.clock().OnAdvance([h = p->wake_handle_] {
+    std::lock_guard lock(h->mu);
+    if (h->pager) h->pager->Wake();
+  });
+  // Families exist from the start so /metrics shows them before the first page.
+  metrics.GetHistogram("firebreak_escalation_step_lateness_seconds",
+                       "How late timer-driven escalation steps fired after their deadline", LatenessBuckets());
+  metrics.GetCounter("firebreak_escalation_late_steps_total", "Escalation steps later than the late margin");
+  metrics.GetCounter("firebreak_escalation_stale_total", "Overdue escalation steps flagged by the auditor");
+  metrics.GetGauge("firebreak_escalation_stale_steps", "Escalation steps overdue by more than the late margin");
+  return p;
+}
+
+Pager::~Pager() {
+  clock_.RemoveOnAdvance(advance_handle_);
+  {
+    // A listener already running (the clock calls them outside its lock) sees null.
+    std::lock_guard lock(wake_handle_->mu);
+    wake_handle_->pager = nullptr;
+  }
+  Stop();
+}
+
+void Pager::SetPublicUrl(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  std::lock_guard lock(url_mu_);
+  public_url_ = std::move(url);
+}
+
+std::string Pager::PublicUrl() const {
+  {
+    std::lock_guard lock(url_mu_);
+    if (!public_url_.empty()) return public_url_;
+  }
+  return engine_.config()->settings.public_url;
+}
+
+// ---- state ------------------------------------------------------------------------------------
+
+Result<std::optional<escalate::State>> Pager::Load(engine::Tx& tx, std::string_view id) {
+  FB_ASSIGN_OR_RETURN(auto row, tx.store().escalations().Get(id));
+  if (!row) return std::optional<escalate::State>();
+  FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(row->doc));
+  FB_ASSIGN_OR_RETURN(auto s, escalate::StateFromJson(v));
+  return std::optional<escalate::State>(std::move(s));
+}
+
+Status Pager::Save(engine::Tx& tx, const escalate::State& s) {
+  store::EscalationRow row;
+  row.incident_id = s.incident_id;
+  row.status = std::string(escalate::StatusName(s.status));
+  row.policy = s.policy.id;
+  row.next_due = escalate::NextDue(s);
+  row.updated_at = tx.now();
+  row.doc = core::ToJson(escalate::ToJson(s));
+  FB_TRY(tx.store().escalations().Put(row));
+  if (row.next_due) {
+    FB_TRY(tx.ArmTimer(kTimerKind, s.incident_id, *row.next_due,
+                       json::object{{"due", core::FormatRfc3339(*row.next_due)}}));
+  } else {
+    FB_TRY(tx.CancelTimer(kTimerKind, s.incident_id));
+  }
+  tx.Publish(engine::Change{"escalation", s.incident_id, escalate::ToJson(s)});
+  return Ok();
+}
+
+Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why) {
+  const auto& cfg = tx.config();
+  const auto* policy = PolicyForServices(cfg, inc.services, inc.severity);
+  if (!policy) {
+    metrics_.GetCounter("firebreak_escalation_unpaged_total", "Incidents opened without an escalation policy").Inc();
+    return tx.Timeline(inc.id, EscalateActor(), "escalation",
+                       "No escalation policy applies (services: " +
+                           (inc.services.empty() ? std::string("none") : core::Join(inc.services, ", ")) +
+                           ", no default_escalation_policy): nobody will be paged",
+                       {{"policy", nullptr}})
+        .map([](auto&&) {});
+  }
+  auto snap = escalate::Snapshot(*policy);
+  auto s = escalate::Start(inc.id, snap, inc.severity, cfg.settings.For(inc.severity).ack_sla, tx.now());
+  if (!why.empty()) s.status_reason = why;
+  FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation",
+                     "Escalation started with policy '" + policy->id + "' (" + std::to_string(policy->tiers.size()) +
+                         " tiers, repeat " + std::to_string(policy->repeat) + ", ack SLA " +
+                         core::FormatDuration(s.ack_sla) + ")",
+                     {{"policy", escalate::ToJson(snap)}}));
+  auto pages = escalate::Due(s, tx.now());
+  FB_TRY(SendPages(tx, s, inc, std::move(pages)));
+  return Save(tx, s);
+}
+
+// ---- pages ------------------------------------------------------------------------------------
+
+Status Pager::SendPages(engine::Tx& tx, escalate::State& s, const model::Incident& inc,
+                        std::vector<escalate::Page> pages) {
+  // A tier that reaches nobody escalates to the next one at once (bounded by the number of tiers).
+  size_t budget = s.policy.tiers.size() * 2 + 2;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    bool nobody = false;
+    FB_TRY(PageTier(tx, s, inc, pages[i], &nobody));
+    if (nobody && pages[i].trigger != "ack_sla" && budget > 0) {
+      --budget;
+      bool last = pages[i].tier + 1 >= static_cast<int>(s.policy.tiers.size());
+      if (!last) {
+        auto more = escalate::EscalateNow(s, tx.now(), "empty_tier",
+                                          "tier " + Tier1(pages[i].tier) + " had nobody to page");
+        pages.insert(pages.end(), more.begin(), more.end());
+      }
+    }
+  }
+  return Ok();
+}
+
+Status Pager::PageTier(engine::Tx& tx, escalate::State& s, const model::Incident& inc, const escalate::Page& p,
+                       bool* nobody) {
+  const auto& cfg = tx.config();
+  std::vector<std::string> notes;
+  const auto& tier = s.policy.tiers.at(static_cast<size_t>(p.tier));
+  auto recipients = ResolveTargets(cfg, tier.targets, tx.now(), &notes);
+  std::vector<std::string> people;
+  for (const auto& r : recipients) people.push_back(r.person);
+  const auto& margin = cfg.settings.paging.late_margin;
+  const auto rec = escalate::Record(s, p, people, tx.now(), margin);
+  *nobody = recipients.empty();
+
+  std::string text = recipients.empty() ? "Tier " + Tier1(p.tier) + " has nobody to page"
+                                        : "Paging tier " + Tier1(p.tier) + ": " + JoinPeople(people);
+  text += " — " + p.reason;
+  if (rec.late)
+    text += " (late by " + core::FormatDuration(p.lateness) + "; due " + core::FormatRfc3339(p.due) + ")";
+  if (!notes.empty()) text += " [" + core::Join(notes, "; ") + "]";
+  json::array ppl, nts;
+  for (const auto& r : recipients) ppl.push_back(json::object{{"person", r.person}, {"via", r.via}});
+  for (const auto& n : notes) nts.emplace_back(n);
+  FB_TRY(tx.Timeline(inc.id, EscalateActor(), "page", text,
+                     {{"n", rec.n},
+                      {"tier", p.tier + 1},
+                      {"cycle", p.cycle},
+                      {"trigger", p.trigger},
+                      {"reason", p.reason},
+                      {"people", ppl},
+                      {"notes", nts},
+                      {"due", core::FormatRfc3339(p.due)},
+                      {"late", rec.late},
+                      {"lateness_ms", p.lateness.count()}}));
+  metrics_.GetCounter("firebreak_escalation_pages_total", "Escalation pages by trigger", {{"trigger", p.trigger}}).Inc();
+  if (TimerDriven(p.trigger))
+    metrics_
+        .GetHistogram("firebreak_escalation_step_lateness_seconds",
+                      "How late timer-driven escalation steps fired after their deadline", LatenessBuckets())
+        .Observe(std::chrono::duration<double>(p.lateness).count());
+  if (rec.late) {
+    metrics_.GetCounter("firebreak_escalation_late_steps_total", "Escalation steps later than the late margin").Inc();
+    spdlog::warn("escalation: {} tier {} paged {} late", inc.id, p.tier + 1, core::FormatDuration(p.lateness));
+  }
+  for (const auto& r : recipients) FB_TRY(PagePerson(tx, inc, rec, r.person, r.via));
+  return Broadcast(tx, inc, "page", text, &rec);
+}
+
+Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escalate::PageRecord& rec,
+                         const std::string& person_id, const std::string& via) {
+  const auto& cfg = tx.config();
+  const auto* person = cfg.FindPerson(person_id);
+  if (!person) return Ok();
+  const auto& types = cfg.settings.paging.ContactTypesFor(inc.severity);
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < person->contacts.size(); ++i) {
+    const auto& c = person->contacts[i];
+    if (!types.empty() && std::find(types.begin(), types.end(), c.type) == types.end()) continue;
+    if (ChannelFor(cfg, c, inc.severity)) chosen.push_back(i);
+  }
+  if (chosen.empty()) {
+    // Nothing of the severity's kinds: the first method that can be delivered at all.
+    for (size_t i = 0; i < person->contacts.size() && chosen.empty(); ++i)
+      if (ChannelFor(cfg, person->contacts[i], inc.severity)) chosen.push_back(i);
+  }
+  if (chosen.empty()) {
+    FB_TRY(tx.Timeline(inc.id, NotifyActor(), "notification_failed",
+                       person_id + " has no contact method any configured channel delivers; page " +
+                           std::to_string(rec.n) + " cannot reach them",
+                       {{"person", person_id}, {"page", rec.n}}));
+    metrics_.GetCounter("firebreak_pages_unreachable_total", "Pages that could reach nobody").Inc();
+    return Ok();
+  }
+  for (size_t i : chosen) {
+    const auto& c = person->contacts[i];
+    const auto* ch = ChannelFor(cfg, c, inc.severity);
+    store::OutboxRow row;
+    row.key = inc.id + ".p" + std::to_string(rec.n) + "." + person_id + "." + std::to_string(i);
+    row.incident_id = inc.id;
+    row.kind = "page";
+    row.event = "page";
+    row.channel = ch->id;
+    row.channel_type = ch->type;
+    row.destination = c.address;
+    row.person = person_id;
+    row.contact_index = static_cast<int>(i);
+    row.page_n = rec.n;
+    row.event_at = rec.due > tx.now() ? tx.now() : rec.due;
+    json::object ctx{{"event", "page"},
+                     {"incident", IncidentContext(inc)},
+                     {"page", PageContext(rec)},
+                     {"recipient", json::object{{"person", person_id},
+                                                {"name", person->name},
+                                                {"contact_type", c.type},
+                                                {"address", c.address},
+                                                {"via", via}}}};
+    row.context = core::ToJson(ctx);
+    FB_TRY(Enqueue(tx, std::move(row)));
+  }
+  return Ok();
+}
+
+Status Pager::Broadcast(engine::Tx& tx, const model::Incident& inc, const std::string& event, const std::string& note,
+                        const escalate::PageRecord* rec, const std::string& except_channel) {
+  const auto& cfg = tx.config();
+  for (const auto& ch : cfg.channels) {
+    if (ch.id == except_channel) continue;
+    if (std::find(ch.events.begin(), ch.events.end(), event) == ch.events.end()) continue;
+    if (!AllowsSeverity(ch, inc.severity)) continue;
+    json::object ctx{{"event", event}, {"incident", IncidentContext(inc)}, {"note", note}};
+    if (rec) ctx["page"] = PageContext(*rec);
+    std::vector<std::string> dests = ch.type == "email" ? ch.to : std::vector<std::string>{""};
+    for (size_t i = 0; i < dests.size(); ++i) {
+      store::OutboxRow row;
+      row.key = inc.id + "." + event + "." + ch.id + "." + core::RandomHex(6) + (i ? "." + std::to_string(i) : "");
+      row.incident_id = inc.id;
+      row.kind = "broadcast";
+      row.event = event;
+      row.channel = ch.id;
+      row.channel_type = ch.type;
+      row.destination = dests[i];
+      row.page_n = rec ? rec->n : 0;
+      row.event_at = tx.now();
+      row.context = core::ToJson(ctx);
+      FB_TRY(Enqueue(tx, std::move(row)));
+    }
+  }
+  return Ok();
+}
+
+Status Pager::Enqueue(engine::Tx& tx, store::OutboxRow row) {
+  row.state = "pending";
+  row.created_at = tx.now();
+  row.updated_at = tx.now();
+  row.next_attempt_at = tx.now();
+  if (row.event_at == core::TimePoint{}) row.event_at = tx.now();
+  FB_ASSIGN_OR_RETURN(row.id, tx.store().outbox().Insert(row));
+  tx.OnCommit([this, row = std::move(row)]() mutable { Push(std::move(row)); });
+  return Ok();
+}
+
+// ---- events -----------------------------------------------------------------------------------
+
+Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
+  using K = engine::IncidentEvent::Kind;
+  if (!ev.after) return Ok();
+  const model::Incident& inc = *ev.after;
+  switch (ev.kind) {
+    case K::kOpened:
+      FB_TRY(StartEscalation(tx, inc, ""));
+      return Broadcast(tx, inc, "opened", inc.impact, nullptr);
+    case K::kTransitioned: {
+      if (!ev.transition) return Ok();
+      if (*ev.transition == model::Transition::kReopen) {
+        FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
+        if (!s) {
+          FB_TRY(StartEscalation(tx, inc, "incident reopened"));
+        } else {
+          escalate::Reopen(*s, tx.now());
+          escalate::SetSeverity(*s, inc.severity, tx.config().settings.For(inc.severity).ack_sla, tx.now());
+          FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation",
+                             "Escalation restarted from tier 1 (incident reopened by " + ev.actor.ToString() + ")"));
+          auto pages = escalate::Due(*s, tx.now());
+          FB_TRY(SendPages(tx, *s, inc, std::move(pages)));
+          FB_TRY(Save(tx, *s));
+        }
+        return Broadcast(tx, inc, "reopened", ev.reason, nullptr);
+      }
+      return StopEscalation(tx, inc, *ev.transition, ev.actor);
+    }
+    case K::kSeverityChanged: {
+      if (!ev.before || !model::IsOpen(inc.state)) return Ok();
+      FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
+      bool raised = model::WorseThan(inc.severity, ev.before->severity);
+      if (!s) return raised ? StartEscalation(tx, inc, "severity raised") : Ok();
+      const auto& cfg = tx.config();
+      escalate::SetSeverity(*s, inc.severity, cfg.settings.For(inc.severity).ack_sla, tx.now());
+      if (!raised) return Save(tx, *s);
+      const auto* p = PolicyForServices(cfg, inc.services, inc.severity);
+      if (p && p->id != s->policy.id) {
+        FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation",
+                           "Escalation policy switched from '" + s->policy.id + "' to '" + p->id + "' for " +
+                               std::string(model::SeverityName(inc.severity))));
+        escalate::SwitchPolicy(*s, escalate::Snapshot(*p));
+      }
+      std::string reason = "severity raised from " + std::string(model::SeverityName(ev.before->severity)) + " to " +
+                           std::string(model::SeverityName(inc.severity));
+      auto pages = escalate::EscalateNow(*s, tx.now(), "severity", reason);
+      FB_TRY(SendPages(tx, *s, inc, std::move(pages)));
+      return Save(tx, *s);
+    }
+    case K::kServicesAdded: {
+      std::vector<std::string> added;
+      for (const auto& svc : inc.services)
+        if (!ev.before || std::find(ev.before->services.begin(), ev.before->services.end(), svc) ==
+                              ev.before->services.end())
+          added.push_back(svc);
+      if (added.empty()) return Ok();
+      return Trigger(tx, inc, "service",
+                     (added.size() == 1 ? "service " : "services ") + core::Join(added, ", ") +
+                         (added.size() == 1 ? " joined" : " joined") + " the incident");
+    }
+    case K::kFlagged:
+      return Trigger(tx, inc, "flag",
+                     (ev.reason == "data_loss" ? std::string("data loss risk") : std::string("security risk")) +
+                         " flagged");
+    case K::kRemediationFailed:
+      return Trigger(tx, inc, "remediation", "remediation failed: " + ev.reason);
+    case K::kEscalationRequested:
+      return Trigger(tx, inc, "request", "escalation requested by " + ev.actor.ToString() + ": " + ev.reason);
+    case K::kUpdated:
+      return Ok();
+  }
+  return Ok();
+}
+
+Status Pager::Trigger(engine::Tx& tx, const model::Incident& inc, const std::string& trigger,
+                      const std::string& reason) {
+  if (!model::IsOpen(inc.state)) return Ok();
+  FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
+  if (!s) return StartEscalation(tx, inc, reason);
+  auto pages = escalate::EscalateNow(*s, tx.now(), trigger, reason);
+  if (pages.empty()) return Ok();
+  FB_TRY(SendPages(tx, *s, inc, std::move(pages)));
+  return Save(tx, *s);
+}
+
+Status Pager::StopEscalation(engine::Tx& tx, const model::Incident& inc, model::Transition t,
+                             const model::Actor& actor) {
+  FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
+  std::string verb(model::StateName(inc.state));
+  FB_ASSIGN_OR_RETURN(int64_t cancelled, tx.store().outbox().CancelPendingPages(inc.id, tx.now()));
+  if (s) {
+    bool was_active = s->status == escalate::Status::kActive;
+    std::string why = verb + " by " + actor.ToString();
+    if (t == model::Transition::kAcknowledge) escalate::Acknowledge(*s, why);
+    else escalate::Stop(*s, why);
+    FB_TRY(Save(tx, *s));
+    if (was_active || cancelled > 0) {
+      std::string text = "Escalation stopped: " + why;
+      if (cancelled > 0) text += "; " + std::to_string(cancelled) + " queued page notification(s) cancelled";
+      FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation", text, {{"cancelled", cancelled}}));
+    }
+  }
+  if (cancelled > 0)
+    metrics_.GetCounter("firebreak_notifications_total", "Notifications by channel type and result",
+                        {{"channel_type", "any"}, {"result", "cancelled"}})
+        .Inc(static_cast<double>(cancelled));
+  if (t == model::Transition::kAcknowledge) return Broadcast(tx, inc, "acknowledged", "by " + actor.ToString(), nullptr);
+  if (t == model::Transition::kResolve) return Broadcast(tx, inc, "resolved", inc.resolution_note, nullptr);
+  return Ok();
+}
+
+Status Pager::OnTimer(engine::Tx& tx, const store::TimerRecord& rec) {
+  FB_ASSIGN_OR_RETURN(auto s, Load(tx, rec.key));
+  if (!s) return Ok();
+  FB_ASSIGN_OR_RETURN(auto inc, tx.store().incidents().Get(rec.key));
+  if (!inc) return Ok();
+  if (!model::IsOpen(inc->state)) {
+    escalate::Stop(*s, std::string(model::StateName(inc->state)));
+    return Save(tx, *s);
+  }
+  auto pages = escalate::Due(*s, tx.now());
+  FB_TRY(SendPages(tx, *s, *inc, std::move(pages)));
+  return Save(tx, *s);
+}
+
+// ---- delivery outcomes ------------------------------------------------------------------------
+
+Status Pager::Record(engine::Tx& tx, int64_t id, const notify::Outcome& out) {
+  FB_ASSIGN_OR_RETURN(auto found, tx.store().outbox().Get(id));
+  if (!found) return Ok();
+  store::OutboxRow row = std::move(*found);
+  if (row.state == "delivered" || row.state == "dead") return Ok();
+  const auto& ps = tx.config().settings.paging;
+  const core::TimePoint now = tx.now();
+  ++row.attempts;
+  row.updated_at = now;
+  const std::string to = row.person.empty() ? std::string() : " to " + row.person;
+  const std::string via = " via " + row.channel_type + " (" + row.channel + ")";
+  const std::string what = row.kind == "page" ? "Page " + std::to_string(row.page_n) : "Notification (" + row.event + ")";
+  json::object data{{"notification", row.id},  {"key", row.key},          {"channel", row.channel},
+                    {"person", row.person},    {"attempts", row.attempts}, {"event", row.event}};
+  auto count = [&](const char* result) {
+    metrics_.GetCounter("firebreak_notifications_total", "Notifications by channel type and result",
+                        {{"channel_type", row.channel_type}, {"result", result}})
+        .Inc();
+  };
+  if (out.ok()) {
+    row.state = "delivered";
+    row.delivered_at = now;
+    row.receipt = out.detail;
+    auto latency = now - row.event_at;
+    data["receipt"] = out.detail;
+    data["latency_ms"] = latency.count();
+    FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification",
+                       what + " delivered" + to + via + ": " + out.detail +
+                           (row.attempts > 1 ? " (attempt " + std::to_string(row.attempts) + ")" : ""),
+                       data));
+    count("delivered");
+    if (row.kind == "page")
+      metrics_
+          .GetHistogram("firebreak_alert_to_notification_seconds",
+                        "From an incident's page becoming due (its alert, for the first tier) to its delivery",
+                        core::Registry::LatencyBuckets(), {{"channel_type", row.channel_type}})
+          .Observe(std::chrono::duration<double>(latency).count());
+  } else if (row.state == "cancelled") {
+    row.last_error = out.detail;
+  } else if (out.kind == notify::Outcome::Kind::kPermanent ||
+             notify::ShouldGiveUp({ps.retry_initial, ps.retry_max, ps.max_attempts, ps.give_up_after}, row.attempts,
+                                  now - row.created_at)) {
+    row.state = "dead";
+    row.last_error = out.detail;
+    data["error"] = out.detail;
+    FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification_failed",
+                       what + to + via + " failed after " + std::to_string(row.attempts) + " attempt(s) and was " +
+                           "dead-lettered: " + out.detail,
+                       data));
+    count("dead");
+    spdlog::error("notify: {} {} dead-lettered: {}", row.incident_id, row.key, out.detail);
+    FB_TRY(tx.store().outbox().UpdateDelivery(row));
+    return DeadLetter(tx, row);
+  } else {
+    row.last_error = out.detail;
+    notify::RetryPolicy rp{ps.retry_initial, ps.retry_max, ps.max_attempts, ps.give_up_after};
+    auto delay = notify::Backoff(rp, row.attempts, core::RandomU64());
+    if (out.retry_after && *out.retry_after > delay) delay = *out.retry_after;
+    row.next_attempt_at = now + delay;
+    if (row.attempts == 1) {
+      data["error"] = out.detail;
+      FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification_retry",
+                         what + to + via + " not delivered yet (" + out.detail + "); retrying with backoff", data));
+    }
+    count("retry");
+  }
+  return tx.store().outbox().UpdateDelivery(row);
+}
+
+Status Pager::DeadLetter(engine::Tx& tx, const store::OutboxRow& row) {
+  const auto& cfg = tx.config();
+  FB_ASSIGN_OR_RETURN(auto incopt, tx.store().incidents().Get(row.incident_id));
+  if (!incopt) return Ok();
+  const model::Incident& inc = *incopt;
+  // The failure is itself announced on every channel that asks for it (except the failing one).
+  if (row.event != "notification_failed") {
+    std::string note = "Notification " + row.key + " to " + (row.person.empty() ? row.channel : row.person) +
+                       " via " + row.channel + " failed: " + row.last_error;
+    FB_TRY(Broadcast(tx, inc, "notification_failed", note, nullptr, row.channel));
+  }
+  if (row.kind != "page" || row.person.empty() || !model::IsOpen(inc.state)) return Ok();
+  FB_ASSIGN_OR_RETURN(auto siblings, tx.store().outbox().ForPage(row.incident_id, row.page_n, row.person));
+  std::set<int> tried;
+  bool reached = false;
+  for (const auto& r : siblings) {
+    tried.insert(r.contact_index);
+    if (r.state == "pending" || r.state == "delivered") reached = true;
+  }
+  if (reached) return Ok();  // another contact method of this page is under way or arrived
+  const auto* person = cfg.FindPerson(row.person);
+  if (person) {
+    for (size_t i = 0; i < person->contacts.size(); ++i) {
+      if (tried.count(static_cast<int>(i))) continue;
+      const auto& c = person->contacts[i];
+      const auto* ch = ChannelFor(cfg, c, inc.severity);
+      if (!ch) continue;
+      store::OutboxRow next = row;
+      next.id = 0;
+      next.key = row.incident_id + ".p" + std::to_string(row.page_n) + "." + row.person + "." + std::to_string(i);
+      next.channel = ch->id;
+      next.channel_type = ch->type;
+      next.destination = c.address;
+      next.contact_index = static_cast<int>(i);
+      next.attempts = 0;
+      next.delivered_at.reset();
+      next.last_error.clear();
+      next.receipt.clear();
+      FB_ASSIGN_OR_RETURN(auto ctxv, core::ParseJson(row.context));
+      if (ctxv.is_object()) {
+        auto& o = ctxv.get_object();
+        if (auto it = o.find("recipient"); it != o.end() && it->value().is_object()) {
+          it->value().get_object()["contact_type"] = c.type;
+          it->value().get_object()["address"] = c.address;
+        }
+      }
+      next.context = core::ToJson(ctxv);
+      FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification",
+                         "Falling back to " + row.person + "'s next contact method: " + c.type + " via " + ch->id,
+                         {{"person", row.person}, {"contact_type", c.type}, {"channel", ch->id}}));
+      return Enqueue(tx, std::move(next));
+    }
+  }
+  metrics_.GetCounter("firebreak_pages_unreachable_total", "Pages that could reach nobody").Inc();
+  return Trigger(tx, inc, "unreachable",
+                 row.person + " could not be reached on any contact method (page " + std::to_string(row.page_n) + ")");
+}
+
+Status Pager::FlagStale(engine::Tx& tx, const std::string& incident_id, core::TimePoint due) {
+  FB_ASSIGN_OR_RETURN(auto row, tx.store().escalations().Get(incident_id));
+  if (!row || !row->next_due || *row->next_due != due) return Ok();  // fired meanwhile
+  const auto& margin = tx.config().settings.paging.late_margin;
+  if (tx.now() - due <= margin) return Ok();
+  FB_ASSIGN_OR_RETURN(auto inc, tx.store().incidents().Get(incident_id));
+  if (!inc) return Ok();
+  std::string text = "Escalation step overdue: due " + core::FormatRfc3339(due) + ", still not fired " +
+                     core::FormatDuration(tx.now() - due) + " later (margin " + core::FormatDuration(margin) + ")";
+  FB_TRY(tx.Timeline(incident_id, model::Actor::System("auditor"), "escalation_stale", text,
+                     {{"due", core::FormatRfc3339(due)}, {"overdue_ms", (tx.now() - due).count()}}));
+  return Broadcast(tx, *inc, "escalation_stale", text, nullptr);
+}
+
+// ---- links ------------------------------------------------------------------------------------
+
+std::string Pager::LinkUrl(const notify::LinkClaims& c) const {
+  return PublicUrl() + "/a/" + notify::SignLink(secret_, c);
+}
+
+Result<notify::LinkClaims> Pager::CheckLink(std::string_view token) const {
+  FB_ASSIGN_OR_RETURN(auto c, notify::VerifyLink(secret_, token, clock_.Now()));
+  FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  FB_ASSIGN_OR_RETURN(auto used, tx->action_links().UsedAt(c.nonce));
+  if (used) return AlreadyExists("this link was already used at " + core::FormatRfc3339(*used), "token");
+  return c;
+}
+
+Result<model::Incident> Pager::UseLink(engine::Tx& tx, std::string_view token, const std::string& remote) {
+  FB_ASSIGN_OR_RETURN(auto c, notify::VerifyLink(secret_, token, tx.now()));
+  FB_TRY(tx.store().action_links().Use(c.nonce, c.incident, c.action, c.person, tx.now(), core::Truncate(remote, 64)));
+  model::Principal who;
+  if (!c.person.empty() && tx.config().FindPerson(c.person)) {
+    who.actor = model::Actor::Person(c.person);
+    who.person = c.person;
+  } else {
+    who.actor = model::Actor::System("signed-link");
+  }
+  who.scopes = model::kScopeWrite;
+  auto t = c.action == "acknowledge" ? model::Transition::kAcknowledge : model::Transition::kResolve;
+  FB_ASSIGN_OR_RETURN(auto inc, engine::ApplyTransition(tx, who, c.incident, t, "via a signed link"));
+  FB_TRY(tx.Audit(who.actor, "link.use", "incident:" + c.incident,
+                  {{"action", c.action}, {"nonce", c.nonce}, {"remote", remote}}));
+  return inc;
+}
+
+// ---- queries ----------------------------------------------------------------------------------
+
+Result<std::optional<escalate::State>> Pager::Escalation(std::string_view incident_id) const {
+  FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  FB_ASSIGN_OR_RETURN(auto inc, tx->incidents().Get(incident_id));
+  if (!inc) return NotFound("incident '" + core::Truncate(incident_id, 64) + "' not found", "id");
+  FB_ASSIGN_OR_RETURN(auto row, tx->escalations().Get(incident_id));
+  if (!row) return std::optional<escalate::State>();
+  FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(row->doc));
+  FB_ASSIGN_OR_RETURN(auto s, escalate::StateFromJson(v));
+  return std::optional<escalate::State>(std::move(s));
+}
+
+Result<std::vector<store::OutboxRow>> Pager::Notifications(std::string_view incident_id) const {
+  FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  FB_ASSIGN_OR_RETURN(auto inc, tx->incidents().Get(incident_id));
+  if (!inc) return NotFound("incident '" + core::Truncate(incident_id, 64) + "' not found", "id");
+  return tx->outbox().ForIncident(incident_id, 5000);
+}
+
+void Pager::RefreshGauges() {
+  auto tx = store_.BeginRead();
+  if (!tx) return;
+  if (auto c = (*tx)->outbox().CountByState()) {
+    for (const char* st : {"pending", "delivered", "dead", "cancelled"}) {
+      auto it = c->find(st);
+      metrics_.GetGauge("firebreak_outbox_notifications", "Outbox notifications by state", {{"state", st}})
+          .Set(it == c->end() ? 0 : static_cast<double>(it->second));
+    }
+  }
+  if (auto c = (*tx)->escalations().CountByStatus()) {
+    for (const char* st : {"active", "acknowledged", "stopped"}) {
+      auto it = c->find(st);
+      metrics_.GetGauge("firebreak_escalations", "Escalations by status", {{"status", st}})
+          .Set(it == c->end() ? 0 : static_cast<double>(it->second));
+    }
+  }
+}
+
+}  // namespace firebreak::paging

@@ -1,0 +1,492 @@
+// The pager through the real engine and a real SQLite store, with a manual clock (no sleeps): tier
+// timing to the second, repeats, the ack SLA, acknowledgement stopping everything, each immediate
+// trigger, policy snapshots, restarts with missed deadlines, delivery with retries, dead letters and
+// fallbacks (real subprocesses as command channels), signed links and the stale-step auditor.
+#include "paging/pager.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "config/loader.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "engine/incidents.h"
+#include "testing/testing.h"
+
+namespace firebreak::paging {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr const char* kConfig = R"yaml(
+people:
+  - id: alice
+    contacts: [{type: sms, address: alice-sms}, {type: email, address: alice@example.com}]
+  - id: bob
+    contacts: [{type: sms, address: bob-sms}]
+  - id: carol
+    contacts: [{type: sms, address: carol-sms}]
+  - id: dave
+    contacts: [{type: sms, address: dave-sms}]
+  - id: frank
+    contacts: [{type: sms, address: frank-sms, channel: broken}, {type: email, address: frank@example.com}]
+schedules:
+  - id: primary
+    timezone: UTC
+    layers: [{rotation: weekly, start: "2026-01-05", handoff: "00:00", members: [alice]}]
+  - id: weekends
+    timezone: UTC
+    layers:
+      - rotation: weekly
+        start: "2026-01-05"
+        handoff: "00:00"
+        members: [dave]
+        restrictions: [{days: [weekends]}]
+services:
+  - {id: api, tier: 1, escalation_policy: three-tier, escalation_by_severity: {SEV0: major}}
+  - {id: db, tier: 0, escalation_policy: three-tier}
+  - {id: web, tier: 2, escalation_policy: gap-first}
+  - {id: edge, tier: 2, escalation_policy: unreachable}
+  - {id: lonely, tier: 3}
+escalation_policies:
+  - id: three-tier
+    repeat: 1
+    repeat_after: 30m
+    tiers:
+      - {after: 0m, targets: [{schedule: primary}]}
+      - {after: 5m, targets: [{person: bob}]}
+      - {after: 20m, targets: [{person: carol}]}
+  - id: major
+    tiers:
+      - {after: 0m, targets: [{schedule: primary}]}
+      - {after: 1m, targets: [{person: dave}]}
+      - {after: 2m, targets: [{person: carol}]}
+  - id: gap-first
+    tiers:
+      - {after: 0m, targets: [{schedule: weekends}]}
+      - {after: 10m, targets: [{person: bob}]}
+  - id: unreachable
+    tiers:
+      - {after: 0m, targets: [{person: frank}]}
+      - {after: 30m, targets: [{person: carol}]}
+channels:
+  - id: sms
+    type: command
+    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
+  - id: mail
+    type: command
+    contact_types: [email]
+    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
+  - id: broken
+    type: command
+    contact_types: []
+    argv: [/bin/sh, -c, 'cat >/dev/null; echo gateway down; exit 1']
+settings:
+  severities:
+    SEV0: {ack_sla: 5m, resolve_sla: 30m}
+    SEV1: {ack_sla: 10m, resolve_sla: 1h}
+    SEV2: {ack_sla: 2h, resolve_sla: 4h}
+  paging:
+    late_margin: 5s
+    retry_initial: 1s
+    retry_max: 4s
+    max_attempts: 3
+    contact_types: {SEV0: all, SEV1: [sms], SEV2: [sms], SEV3: [sms], SEV4: [sms]}
+)yaml";
+
+std::shared_ptr<const config::Config> LoadYaml(const std::string& yaml) {
+  auto loaded = config::LoadConfigFiles({{"test.yaml", yaml}});
+  std::string errs;
+  for (const auto& d : loaded.diagnostics.all()) errs += d.ToString() + "\n";
+  EXPECT_TRUE(loaded.config) << errs;
+  return loaded.config;
+}
+
+class PagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = LoadYaml(kConfig);
+    Open();
+  }
+  void TearDown() override { Close(); }
+  void Open() {
+    store_ = std::move(*store::Store::OpenDir(dir_.path()));
+    engine_ = std::make_unique<engine::Engine>(*store_, *clock_, config_);
+    auto p = Pager::Create(*engine_, metrics_, PagerOptions{dir_.path(), "http://fb.test"});
+    ASSERT_TRUE(p) << p.error().ToString();
+    pager_ = std::move(*p);
+    ASSERT_TRUE(engine_->LoadTimers());
+  }
+  // Drops everything without any orderly shutdown work (as after kill -9: the store is all that is left).
+  void Close() {
+    pager_.reset();
+    engine_.reset();
+    store_.reset();
+  }
+
+  model::Principal Alice() {
+    model::Principal p;
+    p.actor = model::Actor::Person("alice");
+    p.person = "alice";
+    p.scopes = model::kScopeRead | model::kScopeWrite;
+    return p;
+  }
+  std::string Declare(std::string service = "api", model::Severity sev = model::Severity::kSev2) {
+    engine::DeclareSpec spec;
+    spec.title = "API errors";
+    spec.severity = sev;
+    spec.services = {service};
+    auto who = Alice();
+    auto inc = engine_->Call<model::Incident>([=](engine::Tx& tx) { return engine::Declare(tx, who, spec); });
+    EXPECT_TRUE(inc) << inc.error().ToString();
+    return inc ? inc->id : "";
+  }
+  template <class F>
+  void Do(F f) {
+    auto r = engine_->Call<model::Incident>(std::function<Result<model::Incident>(engine::Tx&)>(f));
+    ASSERT_TRUE(r) << r.error().ToString();
+  }
+  void Advance(core::Millis d) {
+    clock_->Advance(d);
+    engine_->RunUntilIdle();
+  }
+  // "person#page" for every page notification (one per person and page, whatever the channel).
+  std::vector<std::string> Pages(const std::string& id) {
+    std::vector<std::string> out;
+    auto rows = *pager_->Notifications(id);
+    for (const auto& r : rows) {
+      if (r.kind != "page") continue;
+      std::string s = r.person + "#" + std::to_string(r.page_n);
+      if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+    }
+    return out;
+  }
+  std::vector<model::TimelineEntry> Timeline(const std::string& id, const std::string& kind) {
+    auto tx = *store_->BeginRead();
+    std::vector<model::TimelineEntry> out;
+    auto all = *tx->timeline().List(id);
+    for (auto& e : all)
+      if (e.kind == kind) out.push_back(e);
+    return out;
+  }
+  escalate::State State(const std::string& id) { return **pager_->Escalation(id); }
+
+  testing::TempDir dir_;
+  // Monday 2026-01-05T08:00:00Z. A pointer so a "restart" can come back with a later clock (the
+  // engine's clock listener must not outlive it).
+  std::unique_ptr<core::ManualClock> clock_ =
+      std::make_unique<core::ManualClock>(core::FromUnixMillis(1'767'600'000'000));
+  core::Registry metrics_;
+  std::shared_ptr<const config::Config> config_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<Pager> pager_;
+};
+
+TEST_F(PagerTest, TiersFireToTheSecondAndTheWholePolicyRepeats) {
+  auto id = Declare();
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1"));
+  Advance(minutes(4) + seconds(59));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1"));
+  Advance(seconds(1));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2"));
+  auto pages = Timeline(id, "page");
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[1].time, clock_->Now());
+  EXPECT_EQ(pages[1].data.at("lateness_ms").as_int64(), 0);
+  EXPECT_EQ(pages[1].data.at("late").as_bool(), false);
+  Advance(minutes(15) - seconds(1));
+  EXPECT_EQ(Pages(id).size(), 2u);
+  Advance(seconds(1));  // 20m
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2", "carol#3"));
+  // One repeat, 30 minutes after the start: tier 1 again at 30m, tier 2 at 35m, tier 3 at 50m.
+  Advance(minutes(10) - seconds(1));
+  EXPECT_EQ(Pages(id).size(), 3u);
+  Advance(seconds(1));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2", "carol#3", "alice#4"));
+  Advance(minutes(20));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2", "carol#3", "alice#4", "bob#5", "carol#6"));
+  EXPECT_TRUE(State(id).exhausted);
+  EXPECT_EQ(Timeline(id, "page")[3].data.at("trigger").as_string(), "repeat");
+}
+
+TEST_F(PagerTest, AckSlaRepagesWhoeverWasPaged) {
+  auto id = Declare("api", model::Severity::kSev1);  // ack SLA 10m
+  Advance(minutes(5));                                  // bob
+  Advance(minutes(5));                                  // 10m: SLA passed
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2", "alice#3", "bob#4"));
+  auto pages = Timeline(id, "page");
+  EXPECT_THAT(pages[2].text, HasSubstr("ack SLA of SEV1 (10m) passed"));
+  EXPECT_EQ(pages[2].data.at("trigger").as_string(), "ack_sla");
+}
+
+TEST_F(PagerTest, AcknowledgingStopsTimersAndCancelsQueuedPages) {
+  auto id = Declare();
+  auto before = *pager_->Notifications(id);
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(before[0].state, "pending");
+  Advance(minutes(2));
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  auto after = *pager_->Notifications(id);
+  for (const auto& r : after) EXPECT_EQ(r.state, "cancelled") << r.key;
+  EXPECT_EQ(State(id).status, escalate::Status::kAcknowledged);
+  Advance(hours(3));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1"));
+  EXPECT_EQ(pager_->DeliverDue(), 0);
+  {
+    auto tx = *store_->BeginRead();
+    EXPECT_FALSE(*tx->timers().Find("escalation", id));
+  }
+  auto stops = Timeline(id, "escalation");
+  EXPECT_THAT(stops.back().text, HasSubstr("Escalation stopped: acknowledged by person:alice"));
+  EXPECT_THAT(stops.back().text, HasSubstr("queued page notification(s) cancelled"));
+}
+
+TEST_F(PagerTest, EachImmediateTriggerPagesTheNextTierWithItsReason) {
+  struct Case {
+    const char* name;
+    std::function<Result<model::Incident>(engine::Tx&, const model::Principal&, const std::string&)> act;
+    const char* reason;
+  };
+  std::vector<Case> cases = {
+      {"severity",
+       [](engine::Tx& tx, const model::Principal& w, const std::string& id) {
+         return engine::SetSeverity(tx, w, id, model::Severity::kSev1, "");
+       },
+       "severity raised from SEV2 to SEV1"},
+      {"service",
+       [](engine::Tx& tx, const model::Principal& w, const std::string& id) {
+         return engine::AddServices(tx, w, id, {"db"}, "db errors too");
+       },
+       "service db joined the incident"},
+      {"data_loss",
+       [](engine::Tx& tx, const model::Principal& w, const std::string& id) {
+         return engine::FlagIncident(tx, w, id, "data_loss", "orders table truncated");
+       },
+       "data loss risk flagged"},
+      {"security",
+       [](engine::Tx& tx, const model::Principal& w, const std::string& id) {
+         return engine::FlagIncident(tx, w, id, "security", "leaked key");
+       },
+       "security risk flagged"},
+      {"remediation",
+       [](engine::Tx& tx, const model::Principal& w, const std::string& id) {
+         return engine::RequestEscalation(tx, w, id, "restart-service failed verification", true);
+       },
+       "remediation failed: restart-service failed verification"},
+      {"request",
+       [](engine::Tx& tx, const model::Principal& w, const std::string& id) {
+         return engine::RequestEscalation(tx, w, id, "need a DBA", false);
+       },
+       "escalation requested by person:alice: need a DBA"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto id = Declare();
+    Advance(minutes(1));
+    auto who = Alice();
+    Do([&](engine::Tx& tx) { return c.act(tx, who, id); });
+    EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2"));
+    auto pages = Timeline(id, "page");
+    ASSERT_EQ(pages.size(), 2u);
+    EXPECT_THAT(pages[1].text, HasSubstr(c.reason));
+    EXPECT_EQ(pages[1].time, clock_->Now());
+    // The next tier keeps its spacing (15 minutes after tier 2) from the immediate page.
+    EXPECT_EQ(State(id).tier_due, clock_->Now() + minutes(15));
+  }
+}
+
+TEST_F(PagerTest, RaisingToASeverityWithItsOwnPolicySwitchesToIt) {
+  auto id = Declare();
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::SetSeverity(tx, who, id, model::Severity::kSev0, ""); });
+  EXPECT_EQ(State(id).policy.id, "major");
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "dave#2"));
+  Advance(minutes(1));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "dave#2", "carol#3"));
+  EXPECT_THAT(Timeline(id, "escalation").back().text, HasSubstr("switched from 'three-tier' to 'major'"));
+}
+
+TEST_F(PagerTest, EditingThePolicyNeverReachesALiveEscalation) {
+  auto id = Declare();
+  std::string edited = kConfig;
+  auto pos = edited.find("{after: 5m, targets: [{person: bob}]}");
+  edited.replace(pos, std::string("{after: 5m, targets: [{person: bob}]}").size(), "{after: 1m, targets: [{person: dave}]}");
+  engine_->SetConfig(LoadYaml(edited));
+  Advance(minutes(1));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1"));
+  Advance(minutes(4));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2"));
+  // A new incident uses the edited policy.
+  auto id2 = Declare();
+  Advance(minutes(1));
+  EXPECT_THAT(Pages(id2), ElementsAre("alice#1", "dave#2"));
+}
+
+TEST_F(PagerTest, DeadlinesMissedWhileDownFireOnceAtRestartMarkedLate) {
+  auto id = Declare();
+  auto id2 = Declare("db");
+  auto later = clock_->Now() + minutes(22);  // tiers at 5m and 20m are missed while down
+  Close();                                   // kill -9: nothing runs
+  clock_ = std::make_unique<core::ManualClock>(later);
+  Open();
+  engine_->RunUntilIdle();
+  for (const auto& x : {id, id2}) {
+    EXPECT_THAT(Pages(x), ElementsAre("alice#1", "bob#2", "carol#3"));
+    auto pages = Timeline(x, "page");
+    ASSERT_EQ(pages.size(), 3u);
+    EXPECT_TRUE(pages[1].data.at("late").as_bool());
+    EXPECT_EQ(pages[1].data.at("lateness_ms").as_int64(), std::chrono::milliseconds(minutes(17)).count());
+    EXPECT_THAT(pages[1].text, HasSubstr("(late by 17m"));
+    EXPECT_EQ(pages[2].data.at("lateness_ms").as_int64(), std::chrono::milliseconds(minutes(2)).count());
+  }
+  Advance(minutes(1));
+  EXPECT_EQ(Pages(id).size(), 3u);  // nothing fires twice
+  EXPECT_GE(metrics_.GetCounter("firebreak_escalation_late_steps_total", "").value(), 4);
+}
+
+TEST_F(PagerTest, AScheduleGapEscalatesToTheNextTierAtOnce) {
+  auto id = Declare("web");  // Monday: the weekends schedule has nobody
+  EXPECT_THAT(Pages(id), ElementsAre("bob#2"));
+  auto pages = Timeline(id, "page");
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_THAT(pages[0].text, HasSubstr("nobody is on call in schedule 'weekends'"));
+  EXPECT_THAT(pages[1].text, HasSubstr("tier 1 had nobody to page"));
+}
+
+TEST_F(PagerTest, AnIncidentNoPolicyCoversSaysSoInItsTimeline) {
+  auto id = Declare("lonely");
+  EXPECT_TRUE(Pages(id).empty());
+  EXPECT_THAT(Timeline(id, "escalation").at(0).text, HasSubstr("nobody will be paged"));
+  EXPECT_FALSE(*pager_->Escalation(id));
+}
+
+TEST_F(PagerTest, DeliveryWritesReceiptsAndTheMessageCarriesSignedLinks) {
+  auto id = Declare();
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  auto rows = *pager_->Notifications(id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].state, "delivered");
+  EXPECT_EQ(rows[0].channel, "sms");
+  EXPECT_EQ(rows[0].destination, "alice-sms");
+  EXPECT_EQ(rows[0].receipt, "exit 0");
+  auto receipts = Timeline(id, "notification");
+  ASSERT_EQ(receipts.size(), 1u);
+  EXPECT_THAT(receipts[0].text, HasSubstr("Page 1 delivered to alice via command (sms): exit 0"));
+  std::string msg = testing::ReadFile(dir_.File("out." + rows[0].key));
+  EXPECT_THAT(msg, HasSubstr("Page: [SEV2] " + id + " API errors"));
+  auto at = msg.find("Acknowledge: http://fb.test/a/");
+  ASSERT_NE(at, std::string::npos) << msg;
+  std::string token = msg.substr(at + 30, msg.find('\n', at) - at - 30);
+  // The link acknowledges as alice, once.
+  ASSERT_TRUE(pager_->CheckLink(token));
+  Do([&](engine::Tx& tx) { return pager_->UseLink(tx, token, "127.0.0.1"); });
+  auto inc = [&] {
+    auto tx = *store_->BeginRead();
+    return **tx->incidents().Get(id);
+  }();
+  EXPECT_EQ(inc.state, model::IncidentState::kAcknowledged);
+  EXPECT_EQ(inc.acknowledged_by, "person:alice");
+  auto again = engine_->Call<model::Incident>([&](engine::Tx& tx) { return pager_->UseLink(tx, token, ""); });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(pager_->CheckLink(token).error().code, ErrorCode::kAlreadyExists);
+  {
+    auto tx = *store_->BeginRead();
+    store::AuditFilter f;
+    f.action_prefix = "link.use";
+    auto audit = *tx->audit().List(f);
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0].actor, "person:alice");
+  }
+  // An expired link is refused (and stays unused).
+  clock_->Advance(hours(25));
+  auto at2 = msg.find("Resolve: http://fb.test/a/");
+  std::string resolve = msg.substr(at2 + 26, msg.find('\n', at2) - at2 - 26);
+  EXPECT_EQ(pager_->CheckLink(resolve).error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(PagerTest, FailuresRetryWithBackoffThenDeadLetterAndFallBackThenEscalate) {
+  auto id = Declare("edge");  // frank: sms through the broken gateway, then email
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  auto rows = *pager_->Notifications(id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].state, "pending");
+  EXPECT_EQ(rows[0].attempts, 1);
+  EXPECT_EQ(rows[0].last_error, "exit 1: gateway down");
+  auto wait = rows[0].next_attempt_at - clock_->Now();
+  EXPECT_GE(wait, std::chrono::milliseconds(500));
+  EXPECT_LE(wait, seconds(1));
+  EXPECT_EQ(pager_->DeliverDue(), 0);  // not before its time
+  Advance(seconds(1));
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  Advance(seconds(2));
+  EXPECT_EQ(pager_->DeliverDue(), 1);  // third attempt: dead letter, fallback to email
+  rows = *pager_->Notifications(id);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].state, "dead");
+  EXPECT_EQ(rows[0].attempts, 3);
+  EXPECT_EQ(rows[1].channel, "mail");
+  EXPECT_EQ(rows[1].destination, "frank@example.com");
+  auto failed = Timeline(id, "notification_failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_THAT(failed[0].text, HasSubstr("dead-lettered: exit 1: gateway down"));
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  EXPECT_EQ((*pager_->Notifications(id))[1].state, "delivered");
+  EXPECT_EQ(testing::ReadFile(dir_.File("out." + (*pager_->Notifications(id))[1].key)).empty(), false);
+}
+
+TEST_F(PagerTest, SomeoneUnreachableOnEveryMethodEscalatesToTheNextTier) {
+  // Only the broken gateway: frank cannot be reached at all.
+  std::string cfg = kConfig;
+  auto pos = cfg.find(", {type: email, address: frank@example.com}");
+  cfg.erase(pos, std::string(", {type: email, address: frank@example.com}").size());
+  engine_->SetConfig(LoadYaml(cfg));
+  auto id = Declare("edge");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(pager_->DeliverDue(), 1);
+    Advance(seconds(4));
+  }
+  EXPECT_THAT(Pages(id), ElementsAre("frank#1", "carol#2"));
+  EXPECT_THAT(Timeline(id, "page").back().text, HasSubstr("frank could not be reached on any contact method"));
+}
+
+TEST_F(PagerTest, TheAuditorFlagsAStepTheEngineDidNotFire) {
+  auto id = Declare();
+  clock_->Advance(minutes(5) + seconds(30));  // tier 2 was due at 5m; the engine has not run
+  EXPECT_EQ(pager_->AuditOnce(), 1);
+  engine_->RunUntilIdle();
+  auto stale = Timeline(id, "escalation_stale");
+  ASSERT_EQ(stale.size(), 1u);
+  EXPECT_THAT(stale[0].text, HasSubstr("still not fired 30s later (margin 5s)"));
+  auto pages = Timeline(id, "page");
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_TRUE(pages[1].data.at("late").as_bool());
+  EXPECT_EQ(pager_->AuditOnce(), 0);
+  EXPECT_EQ(metrics_.GetGauge("firebreak_escalation_stale_steps", "").value(), 0);
+}
+
+TEST_F(PagerTest, SevZeroPagesEveryContactMethodAndReopenStartsOver) {
+  auto id = Declare("db", model::Severity::kSev0);
+  auto rows = *pager_->Notifications(id);
+  ASSERT_EQ(rows.size(), 2u);  // alice by sms and by email
+  EXPECT_EQ(rows[0].channel, "sms");
+  EXPECT_EQ(rows[1].channel, "mail");
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kResolve, "fixed"); });
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kReopen, "back"); });
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2"));
+  EXPECT_EQ(State(id).status, escalate::Status::kActive);
+  Advance(minutes(5));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2", "bob#3", "alice#4"));  // tier 2 + SEV0 SLA re-page
+}
+
+}  // namespace
+}  // namespace firebreak::paging

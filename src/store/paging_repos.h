@@ -1,0 +1,102 @@
+// Repositories of the paging tables: escalation state per incident, the notification outbox, and
+// the record of used one-click action links. Documents are opaque JSON here (escalate/ and paging/
+// define them); the columns are what queries need.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/sqlite.h"
+
+namespace firebreak::store {
+
+struct EscalationRow {
+  std::string incident_id;
+  std::string status;  // active | acknowledged | stopped
+  std::string policy;
+  std::optional<core::TimePoint> next_due;
+  core::TimePoint updated_at{};
+  std::string doc;  // JSON
+};
+
+class EscalationRepo {
+ public:
+  explicit EscalationRepo(Conn& c) : c_(c) {}
+  // Inserts or replaces the row of its incident.
+  Status Put(const EscalationRow& r);
+  Result<std::optional<EscalationRow>> Get(std::string_view incident_id);
+  // Escalations whose next step was due before `before`, oldest first.
+  Result<std::vector<EscalationRow>> Overdue(core::TimePoint before, int limit);
+  Result<std::map<std::string, int64_t>> CountByStatus();
+
+ private:
+  Conn& c_;
+};
+
+// One notification: a message to one destination over one channel, delivered at least once.
+struct OutboxRow {
+  int64_t id = 0;
+  std::string key;  // idempotency key (unique)
+  std::string incident_id;
+  std::string kind;   // page (to a person) | broadcast (to a channel)
+  std::string event;  // page, opened, acknowledged, resolved, reopened, notification_failed, ...
+  std::string channel;
+  std::string channel_type;
+  std::string destination;
+  std::string person;
+  int contact_index = -1;  // which of the person's contact methods
+  int64_t page_n = 0;      // the escalation page it belongs to
+  std::string context;     // JSON rendered at delivery
+  std::string state = "pending";  // pending | delivered | dead | cancelled
+  int attempts = 0;
+  core::TimePoint next_attempt_at{};
+  core::TimePoint event_at{};  // when what it reports became due (latency SLI)
+  core::TimePoint created_at{};
+  core::TimePoint updated_at{};
+  std::optional<core::TimePoint> delivered_at;
+  std::string last_error;
+  std::string receipt;
+};
+
+class OutboxRepo {
+ public:
+  explicit OutboxRepo(Conn& c) : c_(c) {}
+  // Stores `r` (its key must be new) and returns its id.
+  Result<int64_t> Insert(const OutboxRow& r);
+  Result<std::optional<OutboxRow>> Get(int64_t id);
+  // Pending rows due at `now`, earliest first.
+  Result<std::vector<OutboxRow>> Due(core::TimePoint now, int limit);
+  // Earliest next attempt of a pending row that is later than `after`.
+  Result<std::optional<core::TimePoint>> NextPendingAfter(core::TimePoint after);
+  // An incident's notifications, oldest first.
+  Result<std::vector<OutboxRow>> ForIncident(std::string_view incident_id, int limit);
+  // Rows of one page to one person (every contact method tried).
+  Result<std::vector<OutboxRow>> ForPage(std::string_view incident_id, int64_t page_n, std::string_view person);
+  // Marks an incident's pending page notifications cancelled; returns how many.
+  Result<int64_t> CancelPendingPages(std::string_view incident_id, core::TimePoint at);
+  // Writes the delivery fields (state, attempts, times, error, receipt) of `r`.
+  Status UpdateDelivery(const OutboxRow& r);
+  Result<std::map<std::string, int64_t>> CountByState();
+
+ private:
+  Conn& c_;
+};
+
+class ActionLinkRepo {
+ public:
+  explicit ActionLinkRepo(Conn& c) : c_(c) {}
+  // Records that link `nonce` was used; AlreadyExists if it was used before.
+  Status Use(std::string_view nonce, std::string_view incident_id, std::string_view action, std::string_view person,
+             core::TimePoint at, std::string_view remote);
+  // When the link was used, if it was.
+  Result<std::optional<core::TimePoint>> UsedAt(std::string_view nonce);
+
+ private:
+  Conn& c_;
+};
+
+}  // namespace firebreak::store

@@ -1,0 +1,522 @@
+"""Paging end to end: the real binary pages real receivers on loopback — an HTTP receiver for the
+generic webhook, the Slack-compatible webhook and an SMS gateway (a command channel that posts to
+it), and a real SMTP server (Debian's aiosmtpd, STARTTLS required) for email. The server runs on a
+manual clock (`serve --clock manual=...`), so escalation timing is exact and nothing sleeps.
+
+Checks message content, HMAC signatures, the one-click acknowledge link, tier timing to the second,
+the CLI, and two faults: receivers down for a while (every notification arrives, none twice per
+idempotency key) and SIGKILL with escalations and deliveries pending (each step fires once after
+restart, late ones marked late, nothing lost).
+"""
+import collections
+import email
+import email.policy
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import unittest
+import urllib.parse
+
+from aiosmtpd.controller import Controller
+
+from harness import EXAMPLE_CONFIG, Server, ServerTestCase, run_cli
+
+T0 = "2026-01-05T08:00:00Z"  # Monday 09:00 in Paris: alice's first primary week starts
+SECRET = "e2e-webhook-secret"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Receiver:
+    """An HTTP receiver on loopback that records every request. Modes: up (200), fail (503), drop
+    (closes the connection without answering). stop()/start() make it refuse connections."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.cond = threading.Condition()
+        self.requests = []  # (path, headers, body bytes, status answered)
+        self.mode = "up"
+        self.httpd = None
+
+    def start(self):
+        recv = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                mode = recv.mode
+                status = {"up": 200, "fail": 503}.get(mode, 0)
+                with recv.cond:
+                    recv.requests.append((self.path, dict(self.headers), body, status))
+                    recv.cond.notify_all()
+                if mode == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *a):
+                pass
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.httpd:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def wait(self, pred, timeout=60, what="condition"):
+        with self.cond:
+            if not self.cond.wait_for(lambda: pred(self.requests), timeout=timeout):
+                raise AssertionError("receiver: timed out waiting for %s; got %s" % (
+                    what, [(p, h.get("Idempotency-Key"), s) for p, h, _, s in self.requests]))
+
+    def delivered(self, path_prefix=""):
+        """idempotency key -> number of times it was answered 200."""
+        with self.cond:
+            c = collections.Counter(h.get("Idempotency-Key") for p, h, _, s in self.requests
+                                    if s == 200 and p.startswith(path_prefix))
+        return c
+
+    def bodies(self, path_prefix):
+        with self.cond:
+            return [(h, b) for p, h, b, s in self.requests if s == 200 and p.startswith(path_prefix)]
+
+
+class SmtpSink:
+    """Debian's aiosmtpd on loopback, STARTTLS required, recording every message."""
+
+    class Handler:
+        def __init__(self, sink):
+            self.sink = sink
+
+        async def handle_DATA(self, server, session, envelope):
+            with self.sink.cond:
+                self.sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content,
+                                           session.ssl is not None))
+                self.sink.cond.notify_all()
+            return "250 OK"
+
+    def __init__(self, tmp):
+        self.cert = os.path.join(tmp, "smtp-cert.pem")
+        key = os.path.join(tmp, "smtp-key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+                        self.cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(self.cert, key)
+        self.cond = threading.Condition()
+        self.messages = []
+        self.port = free_port()
+        self.controller = Controller(SmtpSink.Handler(self), hostname="127.0.0.1", port=self.port,
+                                     tls_context=ctx, require_starttls=True)
+        self.controller.start()
+
+    def stop(self):
+        self.controller.stop()
+
+    def wait(self, pred, timeout=60, what="messages"):
+        with self.cond:
+            if not self.cond.wait_for(lambda: pred(self.messages), timeout=timeout):
+                raise AssertionError("smtp: timed out waiting for %s; got %d" % (what, len(self.messages)))
+
+    def parsed(self):
+        with self.cond:
+            return [(f, r, email.message_from_bytes(c, policy=email.policy.default), tls)
+                    for f, r, c, tls in self.messages]
+
+
+def write_config(tmp, recv, smtp):
+    cfg = os.path.join(tmp, "config")
+    shutil.copytree(EXAMPLE_CONFIG, cfg)
+    with open(os.path.join(cfg, "channels.yaml"), "w") as f:
+        f.write("""
+channels:
+  - id: ops-webhook
+    type: webhook
+    url: %(hook)s
+    secret_env: FIREBREAK_WEBHOOK_SECRET
+    events: [opened, page, acknowledged, resolved, notification_failed]
+  - id: ops-chat
+    type: slack
+    url: %(slack)s
+  - id: ops-email
+    type: email
+    url: smtp://127.0.0.1:%(smtp)d
+    options: { from: "Firebreak <firebreak@example.com>", starttls: required, ca_file: "%(ca)s" }
+  - id: sms-gateway
+    type: command
+    argv: [/bin/sh, -c, 'exec curl -sf --data-binary @- -H "X-To: $FIREBREAK_TO" -H "Idempotency-Key: $FIREBREAK_IDEMPOTENCY_KEY" %(sms)s']
+""" % {"hook": recv.url("/hooks/firebreak"), "slack": recv.url("/slack/T000/B000"), "smtp": smtp.port,
+       "ca": smtp.cert, "sms": recv.url("/sms")})
+    with open(os.path.join(cfg, "settings.yaml"), "w") as f:
+        f.write("""
+settings:
+  default_escalation_policy: platform
+  paging:
+    retry_initial: 200ms
+    retry_max: 1s
+    max_attempts: 1000
+    give_up_after: 24h
+    rate_per_minute: 60000
+    burst: 10000
+    contact_types: { SEV0: all, SEV1: all, SEV2: [slack, email, sms], SEV3: [slack, email], SEV4: [email] }
+""")
+    return cfg
+
+
+class PagingTestCase(ServerTestCase):
+    start_server = False
+
+    def setUp(self):
+        super().setUp()
+        self.recv = Receiver().start()
+        self.smtp = SmtpSink(self.tmp)
+        self.config = write_config(self.tmp, self.recv, self.smtp)
+
+    def tearDown(self):
+        super().tearDown()
+        self.recv.stop()
+        self.smtp.stop()
+
+    def serve(self, at=T0):
+        s = Server(self.data, config_dir=self.config, extra_args=["--clock", "manual=" + at],
+                   env={"FIREBREAK_WEBHOOK_SECRET": SECRET}).start()
+        self.servers.append(s)
+        if s.admin_token:
+            self.token = s.admin_token
+        return s
+
+    def advance(self, s, d):
+        st, body, _ = s.request("POST", "/api/v1/admin/clock", {"advance": d}, token=self.token)
+        self.assertEqual(st, 200, body)
+        return body["now"]
+
+    def declare(self, s, title="Checkout returns 500s", sev="SEV2", services=("checkout",)):
+        st, inc, _ = s.request("POST", "/api/v1/incidents", {"title": title, "severity": sev,
+                                                             "services": list(services)}, token=self.token)
+        self.assertEqual(st, 201, inc)
+        return inc["id"]
+
+    def notifications(self, s, iid):
+        st, body, _ = s.request("GET", "/api/v1/incidents/%s/notifications" % iid, token=self.token)
+        self.assertEqual(st, 200, body)
+        return body["notifications"]
+
+    def escalation(self, s, iid):
+        st, body, _ = s.request("GET", "/api/v1/incidents/%s/escalation" % iid, token=self.token)
+        self.assertEqual(st, 200, body)
+        return body["escalation"]
+
+    def eventually(self, check, timeout=60, what="state"):
+        """Re-checks `check()` (an API read) whenever a receiver sees traffic, at least every 50 ms:
+        outcomes are recorded just after the receiver answers."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if check():
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out waiting for " + what)
+            with self.recv.cond:
+                self.recv.cond.wait(timeout=0.05)
+
+    def timeline(self, s, iid, kind=None):
+        st, body, _ = s.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=self.token)
+        self.assertEqual(st, 200, body)
+        return [e for e in body["entries"] if kind is None or e["kind"] == kind]
+
+
+class RealReceivers(PagingTestCase):
+    def test_content_signatures_and_one_click_acknowledge(self):
+        s = self.serve()
+        iid = self.declare(s)
+        # SEV2 pages alice (primary) by chat, email and SMS; the ops webhook gets "opened" and "page".
+        self.recv.wait(lambda rs: sum(1 for p, *_ in rs if p.startswith("/hooks/")) >= 2, what="webhooks")
+        self.recv.wait(lambda rs: any(p.startswith("/slack/") for p, *_ in rs), what="slack")
+        self.recv.wait(lambda rs: any(p == "/sms" for p, *_ in rs), what="sms")
+        self.smtp.wait(lambda ms: len(ms) >= 1)
+
+        # Generic webhook: HMAC over "<timestamp>.<body>" with the channel secret; idempotency key.
+        hooks = self.recv.bodies("/hooks/")
+        events = sorted(json.loads(b)["event"] for _, b in hooks)
+        self.assertEqual(events, ["opened", "page"])
+        for h, body in hooks:
+            sig = dict(kv.split("=", 1) for kv in h["X-Firebreak-Signature"].split(","))
+            want = hmac.new(SECRET.encode(), (sig["t"] + ".").encode() + body, hashlib.sha256).hexdigest()
+            self.assertTrue(hmac.compare_digest(sig["v1"], want), "webhook signature must verify")
+            doc = json.loads(body)
+            self.assertEqual(h["Idempotency-Key"], doc["idempotency_key"])
+            self.assertEqual(doc["incident"]["id"], iid)
+            self.assertEqual(doc["incident"]["severity"], "SEV2")
+            self.assertEqual(doc["incident"]["services"], ["checkout"])
+            self.assertTrue(doc["links"]["incident"].endswith("/api/v1/incidents/" + iid))
+        page = [json.loads(b) for _, b in hooks if json.loads(b)["event"] == "page"][0]
+        self.assertEqual(page["page"]["tier"], 1)
+        self.assertIn("alice", page["text"])
+        self.assertIn("/a/", page["links"]["acknowledge"])
+
+        # Slack-compatible: blocks with an Acknowledge button and a mention of the person.
+        (h, body), = self.recv.bodies("/slack/")
+        slack = json.loads(body)
+        self.assertTrue(slack["text"].startswith("@alice "), slack["text"])
+        buttons = [e for b in slack["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        self.assertEqual([b["text"]["text"] for b in buttons], ["Acknowledge", "Resolve", "Open"])
+        self.assertIn(iid, slack["blocks"][0]["text"]["text"])
+
+        # SMS gateway (a command channel): the text on stdin, the number in the environment.
+        (h, body), = self.recv.bodies("/sms")
+        self.assertEqual(h["X-To"], "+33600000001")
+        self.assertIn("[SEV2] %s Checkout returns 500s" % iid, body.decode())
+
+        # Email over SMTP with STARTTLS: subject, Message-ID from the idempotency key, links.
+        (mail_from, rcpts, msg, tls), = self.smtp.parsed()
+        self.assertTrue(tls, "STARTTLS was required")
+        self.assertEqual(mail_from, "firebreak@example.com")
+        self.assertEqual(rcpts, ["alice@example.com"])
+        self.assertEqual(msg["Subject"], "Page: [SEV2] %s Checkout returns 500s" % iid)
+        self.assertEqual(msg["Message-ID"], "<%s.p1.alice.0@firebreak>" % iid)
+        text = msg.get_content()
+        self.assertIn("Tier 1: incident opened", text)
+        ack = [l.split(": ", 1)[1] for l in text.splitlines() if l.startswith("Acknowledge: ")][0]
+
+        # Receipts in the timeline, and the outbox through the API.
+        notes = self.notifications(s, iid)
+        kinds = {n["channel"] for n in notes}
+        self.assertEqual(kinds, {"ops-webhook", "ops-chat", "ops-email", "sms-gateway"})
+
+        # One-click acknowledge: GET shows a confirmation (changes nothing), POST acknowledges as alice.
+        path = urllib.parse.urlparse(ack).path
+        st, page_html, hdrs = s.request("GET", path, headers={"Accept": "text/html"})
+        self.assertEqual(st, 200)
+        self.assertIn("Acknowledge %s" % iid, page_html)
+        self.assertIn('<form method="post">', page_html)
+        st, inc, _ = s.request("GET", "/api/v1/incidents/" + iid, token=self.token)
+        self.assertEqual(inc["state"], "triggered")
+        st, done, _ = s.request("POST", path, headers={"Accept": "application/json"}, raw=b"")
+        self.assertEqual(st, 200, done)
+        self.assertEqual(done["state"], "acknowledged")
+        self.assertEqual(done["acknowledged_by"], "person:alice")
+        st, again, _ = s.request("POST", path, headers={"Accept": "application/json"}, raw=b"")
+        self.assertEqual(st, 409, again)
+        self.assertIn("already used", again["error"]["message"])
+        st, tampered, _ = s.request("POST", path[:-1] + ("0" if path[-1] != "0" else "1"),
+                                    headers={"Accept": "application/json"}, raw=b"")
+        self.assertEqual(st, 403, tampered)
+        st, audit, _ = s.request("GET", "/api/v1/audit?action=link.use", token=self.token)
+        self.assertEqual([e["actor"] for e in audit["entries"]], ["person:alice"])
+
+        # Acknowledged: the 15-minute tier never pages; the ops webhook hears about the ack.
+        self.advance(s, "20m")
+        esc = self.escalation(s, iid)
+        self.assertEqual(esc["status"], "acknowledged")
+        self.assertEqual(len(esc["history"]), 1)
+        self.recv.wait(lambda rs: any(p.startswith("/hooks/") and json.loads(b)["event"] == "acknowledged"
+                                      for p, h, b, st in rs), what="ack webhook")
+
+    def test_tier_timing_to_the_second_and_the_cli(self):
+        s = self.serve()
+        iid = self.declare(s, sev="SEV3")  # SEV3 pages by chat and email
+        self.recv.wait(lambda rs: any(b"@alice" in b for p, h, b, st in rs if p.startswith("/slack/")))
+        self.advance(s, "14m59s")
+        self.assertEqual(len(self.escalation(s, iid)["history"]), 1)
+        self.advance(s, "1s")
+        self.recv.wait(lambda rs: any(b"@carol" in b for p, h, b, st in rs if p.startswith("/slack/")),
+                       what="tier 2 chat page")
+        pages = self.timeline(s, iid, "page")
+        self.assertEqual([p["time"] for p in pages], ["2026-01-05T08:00:00Z", "2026-01-05T08:15:00Z"])
+        self.assertEqual(pages[1]["data"]["people"], [{"person": "carol", "via": "person:carol"}])
+        self.assertFalse(pages[1]["data"]["late"])
+
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        r = run_cli("oncall", "now", "--json", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        now = {x["id"]: x["on_call"]["person"] for x in json.loads(r.stdout)["schedules"]}
+        self.assertEqual(now, {"primary": "alice", "secondary": "carol"})
+        r = run_cli("oncall", "now", "--service", "checkout", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("policy payments", r.stdout)
+        r = run_cli("oncall", "shifts", "--schedule", "primary", "--from", T0, "--days", "14", "--json", env=env)
+        shifts = json.loads(r.stdout)["shifts"]
+        self.assertEqual([(x["person"], x["start"]) for x in shifts],
+                         [("alice", "2026-01-05T08:00:00Z"), ("bob", "2026-01-12T08:00:00Z")])
+        # The team roster (what resilience analytics build on): the schedules the team's policies
+        # page, with per-person totals; carol's business-hours layer wins on weekdays in secondary.
+        st, roster, _ = s.request("GET", "/api/v1/oncall/roster?team=platform&days=14&from=" + T0, token=self.token)
+        self.assertEqual(st, 200, roster)
+        self.assertEqual([(x["id"], x["via"], x["covered_seconds"] == x["total_seconds"])
+                          for x in roster["schedules"]],
+                         [("primary", ["platform"], True), ("secondary", ["platform"], True)])
+        self.assertEqual([(p["person"], p["on_call_seconds"] // 3600, p["in_team"]) for p in roster["people"]],
+                         [("alice", 296, True), ("bob", 296, True), ("carol", 80, False), ("dave", 0, True)])
+        r = run_cli("oncall", "roster", "--team", "platform", "--from", T0, "--days", "14", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("schedule secondary (Europe/Paris): 100.0% covered", r.stdout)
+        self.assertRegex(r.stdout, r"carol\s+Carol Nguyen\s+80\.0\s+10\s+secondary")
+
+        r = run_cli("incident", "escalate", iid, "--reason", "need the DBA", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        pages = self.timeline(s, iid, "page")
+        self.assertEqual(len(pages), 3)
+        self.assertIn("escalation requested by token:", pages[2]["text"])
+        r = run_cli("incident", "pages", iid, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("policy payments", r.stdout)
+        r = run_cli("incident", "escalate", "INC-999", "--reason", "x", env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not found", r.stderr)
+
+        st, m, _ = s.request("GET", "/metrics")
+        self.assertIn("firebreak_escalation_step_lateness_seconds_count", m)
+        self.assertIn('firebreak_alert_to_notification_seconds_count{channel_type="slack"}', m)
+
+    def test_refusals(self):
+        s = self.serve()
+        st, body, _ = s.request("GET", "/api/v1/oncall?schedule=nope", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (404, "schedule"))
+        st, body, _ = s.request("GET", "/api/v1/oncall/shifts?schedule=primary&from=2026-01-01T00:00:00Z"
+                                       "&to=2026-12-01T00:00:00Z", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (400, "to"))
+        st, body, _ = s.request("GET", "/api/v1/oncall/roster?team=nope", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (404, "team"))
+        st, body, _ = s.request("GET", "/api/v1/oncall/roster?team=platform&schedule=primary", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (400, "team"))
+        st, body, _ = s.request("GET", "/api/v1/oncall/roster?team=platform&days=94", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (400, "days"))
+        st, body, _ = s.request("POST", "/api/v1/incidents/INC-1/escalate", {}, token=self.token)
+        self.assertEqual(st, 400)
+        st, body, _ = s.request("POST", "/api/v1/admin/clock", {"advance": "-5m"}, token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (400, "advance"))
+        st, body, _ = s.request("GET", "/a/not-a-token", headers={"Accept": "application/json"})
+        self.assertEqual(st, 400)
+        # Manual clocks only on loopback.
+        r = run_cli("serve", "--config", self.config, "--data", self.data + "x", "--listen", "0.0.0.0:0",
+                    "--clock", "manual")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("loopback", r.stderr)
+
+
+class Faults(PagingTestCase):
+    def test_receivers_down_for_a_while_then_back(self):
+        s = self.serve()
+        self.recv.mode = "fail"
+        ids = [self.declare(s, title="Outage %d" % i, sev="SEV2") for i in range(3)]
+        http_keys = set()
+        for iid in ids:
+            for n in self.notifications(s, iid):
+                if n["channel"] in ("ops-webhook", "ops-chat", "sms-gateway"):
+                    http_keys.add(n["idempotency_key"])
+        self.assertEqual(len(http_keys), 3 * 4)  # per incident: opened + page webhooks, chat, SMS
+        # Every one was tried and refused with 503...
+        self.recv.wait(lambda rs: {h.get("Idempotency-Key") for p, h, b, st in rs} >= http_keys, what="first tries")
+        # ...then the receiver is gone altogether (connections refused) for a few retry rounds...
+        self.recv.stop()
+        for _ in range(3):
+            self.advance(s, "1s")
+        # ...then drops connections without answering...
+        self.recv.mode = "drop"
+        self.recv.start()
+        before = len(self.recv.requests)
+        self.advance(s, "1s")
+        self.recv.wait(lambda rs: len(rs) > before, what="retries while dropping")
+        # ...and comes back.
+        self.recv.mode = "up"
+        rounds = 30  # a retry that failed just before the switch waits for the next clock step
+        while set(self.recv.delivered()) < http_keys and rounds:
+            rounds -= 1
+            self.advance(s, "1s")
+            try:
+                self.recv.wait(lambda rs: self.recv_delivered_unlocked(rs) >= http_keys, timeout=3,
+                               what="all notifications")
+            except AssertionError:
+                pass
+        delivered = self.recv.delivered()
+        self.assertEqual(set(delivered), http_keys, "every notification arrived")
+        self.assertEqual(max(delivered.values()), 1, "none twice per idempotency key")
+        def all_recorded():
+            rows = [n for iid in ids for n in self.notifications(s, iid) if n["idempotency_key"] in http_keys]
+            return all(n["state"] == "delivered" for n in rows)
+        self.eventually(all_recorded, what="delivery receipts")
+        for iid in ids:
+            for n in self.notifications(s, iid):
+                if n["idempotency_key"] in http_keys:
+                    self.assertEqual(n["state"], "delivered", n)
+                    self.assertGreaterEqual(n["attempts"], 2, n)
+            retries = self.timeline(s, iid, "notification_retry")
+            self.assertTrue(retries, "first failures are in the timeline")
+        # Email was up the whole time: each message once.
+        self.smtp.wait(lambda ms: len(ms) >= 3)
+        ids_seen = collections.Counter(m["Message-ID"] for _, _, m, _ in self.smtp.parsed())
+        self.assertEqual(max(ids_seen.values()), 1)
+
+    @staticmethod
+    def recv_delivered_unlocked(rs):
+        return {h.get("Idempotency-Key") for p, h, b, st in rs if st == 200}
+
+    def test_sigkill_with_escalations_pending(self):
+        s = self.serve()
+        self.recv.mode = "fail"  # deliveries stay queued in the outbox
+        ids = [self.declare(s, title="Payments down %d" % i, sev="SEV3") for i in range(3)]
+        self.recv.wait(lambda rs: len(rs) >= 3, what="first attempts")
+        queued = {n["idempotency_key"] for iid in ids for n in self.notifications(s, iid)
+                  if n["channel"] != "ops-email"}
+        s.kill9()
+
+        # Restart 20 minutes later: every 15-minute tier was missed while down.
+        self.recv.mode = "up"
+        s2 = self.serve(at="2026-01-05T08:20:00Z")
+        self.recv.wait(lambda rs: sum(1 for p, h, b, st in rs if p.startswith("/slack/") and b"@carol" in b
+                                      and st == 200) >= 3, what="tier 2 pages after the restart")
+        for iid in ids:
+            esc = self.escalation(s2, iid)
+            self.assertEqual([(h["tier"], h["late"]) for h in esc["history"]], [(1, False), (2, True)], esc)
+            self.assertEqual(esc["history"][1]["lateness_ms"], 5 * 60 * 1000)
+            pages = self.timeline(s2, iid, "page")
+            self.assertEqual(len(pages), 2)
+            self.assertIn("late by 5m", pages[1]["text"])
+        # Nothing queued before the kill is lost; tier 2's pages go out too.
+        after = {n["idempotency_key"] for iid in ids for n in self.notifications(s2, iid)
+                 if n["channel"] != "ops-email"}
+        self.assertTrue(queued < after)
+        self.recv.wait(lambda rs: self.recv_delivered_unlocked(rs) >= after, what="every queued notification")
+        # Each step fired once: nothing is paged again until the policy repeats (30m after opening:
+        # the last tier's 15m + 15m), and then the repeat fires once, on time.
+        self.advance(s2, "9m59s")
+        for iid in ids:
+            self.assertEqual(len([h for h in self.escalation(s2, iid)["history"] if h["trigger"] != "ack_sla"]), 2)
+        self.advance(s2, "1s")
+        for iid in ids:
+            hist = [h for h in self.escalation(s2, iid)["history"] if h["trigger"] != "ack_sla"]
+            self.assertEqual([(h["tier"], h["trigger"], h["late"]) for h in hist],
+                             [(1, "opened", False), (2, "timer", True), (1, "repeat", False)], hist)
+
+
+if __name__ == "__main__":
+    unittest.main()
