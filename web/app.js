@@ -79,7 +79,8 @@ async function render() {
   }
   mount(document.getElementById('top'), header());
   if (!bannerShown) { bannerShown = true; defenseBanner(); }
-  const onChange = (fn) => { ctx.cleanup.push(ctx.stream.on(fn)); };
+  // start() re-renders once the stream exists; a hashchange during sign-in renders without it.
+  const onChange = (fn) => { if (ctx.stream) ctx.cleanup.push(ctx.stream.on(fn)); };
   const page = { main, params: r.params, parts: r.parts, onChange, cleanup: (fn) => ctx.cleanup.push(fn) };
   try {
     switch (r.parts[0] || 'incidents') {
