@@ -14,6 +14,9 @@ CONFIG     ?= examples/config
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
+# ccache (when installed) shares hits between clones and worktrees: paths under the repo are made relative.
+export CCACHE_BASEDIR ?= $(CURDIR)
+
 .PHONY: all build run test bench fuzz fuzz-short asan clean deps deps-test deps-bench configure test-lint-npm test-npm
 
 all: build
@@ -23,6 +26,7 @@ deps:
 deps-test:
 	@scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory test-npm
+	@scripts/install-npm-tools.sh
 
 # npm test tools pinned in tests/package-lock.json (MCP conformance suite, MCP SDK client).
 test-npm: tests/node_modules/.package-lock.json

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "api/server.h"
+#include "app/console.h"
 #include "core/json.h"
 #include "core/strings.h"
 
@@ -56,6 +57,17 @@ void RegisterReportRoutes(Server& s) {
   r.Add(http::verb::post, "/api/v1/incidents/{id}/status-updates", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto body = ex.JsonBody();
     if (!body) co_return ex.Fail(body.error());
+    if (body->is_object() && body->as_object().contains("text")) {
+      // A person's own external update for the public status page (app/console.h).
+      auto req = app::DecodeStatusUpdate(*body);
+      if (!req) co_return ex.Fail(req.error());
+      auto p = *ex.principal;
+      auto start = [&app, p, id = ex.Param("id"), req = std::move(*req)](auto cb) mutable {
+        app::PostStatusUpdate(app, p, id, std::move(req), std::move(cb));
+      };
+      auto res = co_await Await<model::TimelineEntry>(std::move(start));
+      co_return ex.Respond(res, [](const model::TimelineEntry& e) { return json::value(model::ToJson(e)); }, 201);
+    }
     std::string audience = "internal";
     if (body->is_object()) {
       core::ObjectReader rd(*body, "");

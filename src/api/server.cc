@@ -47,6 +47,7 @@ void Server::RegisterAll() {
   RegisterGraphRoutes(*this);
   RegisterRunbookRoutes(*this);
   RegisterReportRoutes(*this);
+  RegisterWebRoutes(*this);
 }
 
 namespace {

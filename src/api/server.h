@@ -65,5 +65,7 @@ void RegisterPagingRoutes(Server& s);
 void RegisterGraphRoutes(Server& s);
 void RegisterRunbookRoutes(Server& s);
 void RegisterReportRoutes(Server& s);
+// Web console assets, live stream, public status page (routes_web.cc).
+void RegisterWebRoutes(Server& s);
 
 }  // namespace firebreak::api

@@ -505,7 +505,10 @@ Result<json::object> Reports::PostUpdate(engine::Tx& tx, const model::Actor& act
   FB_TRY(tx.Timeline(inc.id, actor, "status_update",
                      std::string(automatic ? "Scheduled " : "") + std::string(report::AudienceName(audience)) +
                          " status update posted: " + first,
-                     {{"audience", report::AudienceName(audience)}, {"automatic", automatic}, {"text", text}}));
+                     {{"audience", report::AudienceName(audience)},
+                      {"visibility", report::AudienceName(audience)},  // the public status page shows "external"
+                      {"automatic", automatic},
+                      {"text", text}}));
   FB_TRY(tx.Audit(actor, "incident.status_update", "incident:" + inc.id,
                   {{"audience", report::AudienceName(audience)}, {"automatic", automatic}}));
   tx.Publish(engine::Change{"status_update", inc.id, fin});

@@ -1,0 +1,201 @@
+// One incident: summary and impact, state and severity actions, roles, notes, external status
+// updates, the timeline on a time axis, affected services and blast radius, root-cause hypotheses,
+// matched runbooks (dry run / run), escalation, and links to the reports. Updates live.
+import { h, mount, note, badge, fmtTime, fields, plain } from '../lib/dom.js';
+import { get, post, download } from '../lib/api.js';
+import { fill, itemsOf } from '../lib/optional.js';
+import { timelineSvg, timelineList } from './timeline.js';
+
+const ACTIONS = {
+  triggered: ['acknowledge', 'mitigate', 'resolve'],
+  acknowledged: ['mitigate', 'resolve'],
+  mitigated: ['resolve'],
+  resolved: ['reopen'],
+  closed: [],
+};
+const ROLES = ['incident_commander', 'tech_lead', 'communications_lead', 'scribe'];
+const SEVERITIES = ['SEV0', 'SEV1', 'SEV2', 'SEV3', 'SEV4'];
+
+export async function render(page, id) {
+  const { main } = page;
+  const base = `/api/v1/incidents/${encodeURIComponent(id)}`;
+  let inc;
+  try {
+    inc = await get(base);
+  } catch (e) {
+    mount(main, h('p', null, h('a', { href: '#/incidents' }, '← Incidents')), note('error', e.message));
+    return;
+  }
+  const summary = h('section', { id: 'summary', class: 'card' });
+  const msg = h('div', { id: 'action-msg' });
+  const actions = h('div', { class: 'actions', id: 'actions' });
+  const svcs = h('section', { id: 'services', class: 'card' });
+  const axis = h('div', { id: 'timeline-axis' });
+  const list = h('div');
+  const hyp = h('div', { id: 'hypotheses' });
+  const rbs = h('div', { id: 'runbooks' });
+  const esc = h('div', { id: 'escalation' });
+  const alerts = h('div', { id: 'alerts' });
+
+  const act = async (fn) => {
+    mount(msg);
+    try { await fn(); if (!msg.childNodes.length) mount(msg, note('ok', 'Done.')); } catch (e) { mount(msg, note('error', e.message)); }
+    refresh();
+  };
+
+  // Forms (built once, so typing is not lost when live updates redraw the rest).
+  const transitionNote = h('input', { id: 'transition-note', placeholder: 'note (optional)', 'aria-label': 'Note for the state change' });
+  const sevSel = h('select', { id: 'severity-select', 'aria-label': 'New severity' }, SEVERITIES.map((sv) => h('option', { value: sv }, sv)));
+  const sevReason = h('input', { id: 'severity-reason', placeholder: 'reason', 'aria-label': 'Reason for the severity change' });
+  const sevForm = h('form', { class: 'inline', id: 'severity-form' }, h('label', null, 'Severity ', sevSel), sevReason, h('button', { type: 'submit' }, 'Change severity'));
+  sevForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`${base}/severity`, { severity: sevSel.value, reason: sevReason.value })); });
+  const roleSel = h('select', { id: 'role-select', 'aria-label': 'Role' }, ROLES.map((r) => h('option', { value: r }, r.replace(/_/g, ' '))));
+  const rolePerson = h('input', { id: 'role-person', placeholder: 'person id', 'aria-label': 'Person' });
+  const roleForm = h('form', { class: 'inline', id: 'role-form' }, roleSel, rolePerson, h('button', { type: 'submit' }, 'Assign'));
+  roleForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`${base}/roles`, { role: roleSel.value, person: rolePerson.value })); });
+  const noteText = h('textarea', { id: 'note-text', rows: 2, 'aria-label': 'Note' });
+  const noteForm = h('form', { id: 'note-form' }, h('label', { for: 'note-text' }, 'Internal note'), noteText, h('button', { type: 'submit' }, 'Add note'));
+  noteForm.addEventListener('submit', (e) => { e.preventDefault(); act(async () => { await post(`${base}/notes`, { text: noteText.value }); noteText.value = ''; }); });
+  const updStatus = h('select', { id: 'update-status', 'aria-label': 'Public status' }, ['investigating', 'identified', 'monitoring', 'resolved'].map((x) => h('option', { value: x }, x)));
+  const updText = h('textarea', { id: 'update-text', rows: 2, 'aria-label': 'Public update text' });
+  const updForm = h('form', { id: 'update-form' }, h('label', { for: 'update-text' }, 'Public status update (shown on /status)'), updStatus, updText, h('button', { type: 'submit' }, 'Publish update'));
+  updForm.addEventListener('submit', (e) => { e.preventDefault(); act(async () => { await post(`${base}/status-updates`, { status: updStatus.value, text: updText.value }); updText.value = ''; }); });
+  const impactText = h('input', { id: 'impact-text', placeholder: 'customer impact', 'aria-label': 'Impact' });
+  const impactForm = h('form', { class: 'inline', id: 'impact-form' }, impactText, h('button', { type: 'submit' }, 'Set impact'));
+  impactForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`${base}/impact`, { impact: impactText.value })); });
+
+  const reportLinks = h('p', { class: 'reports' }, 'Report: ', ['md', 'json', 'html'].map((f) =>
+    h('button', { type: 'button', class: 'link', onclick: () => download(`${base}/report?format=${f}`, `${id}.${f}`).catch((e) => mount(msg, note('error', e.unavailable ? 'Reports are not available on this server.' : e.message))) }, f)),
+  ' · ', h('a', { href: `#/reports?incident=${encodeURIComponent(id)}` }, 'view'));
+
+  mount(main,
+    h('p', null, h('a', { href: '#/incidents' }, '← Incidents')),
+    summary, msg, actions,
+    h('div', { class: 'grid' },
+      h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, impactForm, noteForm, updForm),
+      svcs),
+    h('section', { class: 'card' }, h('h2', null, 'Timeline'), axis, list),
+    h('section', { class: 'card' }, h('h2', null, 'Alerts and why each joined'), alerts),
+    h('section', { class: 'card' }, h('h2', null, 'Root-cause hypotheses'), hyp),
+    h('section', { class: 'card' }, h('h2', null, 'Runbooks'), rbs),
+    h('section', { class: 'card' }, h('h2', null, 'Escalation'), esc, reportLinks));
+
+  function drawSummary() {
+    mount(summary,
+      h('h1', { id: 'incident-title' }, h('span', { class: 'muted' }, `${inc.id} `), h('span', { class: 'title' }, inc.title)),
+      h('p', null, badge('sev', inc.severity), ' ', badge('state', inc.state), ' ', h('span', { class: 'muted' }, `opened ${fmtTime(inc.created_at)}`)),
+      fields([
+        ['Impact', inc.impact],
+        ['Roles', Object.entries(inc.roles || {}).map(([r, p]) => `${r.replace(/_/g, ' ')}: ${p}`).join('; ')],
+        ['Flags', inc.flags],
+        ['Alerts', inc.alert_count ? String(inc.alert_count) : ''],
+        ['Acknowledged', inc.acknowledged_at ? `${fmtTime(inc.acknowledged_at)} by ${inc.acknowledged_by}` : ''],
+        ['Resolved', inc.resolved_at ? `${fmtTime(inc.resolved_at)} by ${inc.resolved_by}` : ''],
+        ['Source', inc.source],
+      ]));
+    mount(actions, (ACTIONS[inc.state] || []).map((a) => h('button', {
+      type: 'button', id: `act-${a}`, 'data-action': a,
+      onclick: () => act(() => post(`${base}/${a}`, transitionNote.value ? { note: transitionNote.value } : {})),
+    }, a[0].toUpperCase() + a.slice(1))), (ACTIONS[inc.state] || []).length ? transitionNote : null);
+    sevSel.value = inc.severity;
+    mount(svcs, h('h2', null, 'Affected services'),
+      h('ul', { class: 'services' }, (inc.services || []).map((sv) => h('li', null, h('a', { href: `#/services?fail=${encodeURIComponent(sv)}` }, sv)))),
+      h('h3', null, 'Blast radius'),
+      (inc.blast_radius || []).length
+        ? h('ul', { class: 'blast', id: 'blast-radius' }, inc.blast_radius.map((sv) => h('li', null, sv)))
+        : h('p', { class: 'muted' }, 'Nothing beyond the affected services.'),
+      (inc.services || []).length ? h('p', null, h('a', { href: `#/services?fail=${encodeURIComponent(inc.services.join(','))}` }, 'Show on the dependency graph')) : null);
+  }
+
+  let entries = [];
+  async function loadTimeline() {
+    const t = await get(`${base}/timeline?limit=5000`);
+    entries = t.entries || [];
+    mount(axis, timelineSvg(inc, entries));
+    mount(list, timelineList(entries));
+  }
+
+  async function loadHypotheses() {
+    await fill(hyp, async () => {
+      let a;
+      try { a = await get(`${base}/hypotheses`); } catch (e) {
+        if (e.status === 404 && !e.unavailable) return h('p', { class: 'muted' }, 'No analysis yet.');
+        throw e;
+      }
+      const hs = itemsOf(a, 'hypotheses', 'ranked');
+      if (!hs.length) return h('p', { class: 'muted' }, 'No hypotheses.');
+      return h('ol', { class: 'hypotheses' }, hs.map((x) => h('li', null,
+        h('strong', null, plain(x.service || x.title || x.cause || x.kind || 'hypothesis')),
+        x.confidence !== undefined ? ` — confidence ${Math.round(Number(x.confidence) * 100)}%` : '',
+        x.summary || x.explanation ? h('p', null, plain(x.summary || x.explanation)) : null,
+        itemsOf(x, 'evidence').length ? h('ul', { class: 'evidence' }, itemsOf(x, 'evidence').map((ev) => h('li', null, plain(typeof ev === 'object' ? (ev.summary || ev.text || ev) : ev)))) : null)));
+    });
+  }
+
+  async function loadRunbooks() {
+    await fill(rbs, async () => {
+      const res = await get('/api/v1/runbooks');
+      const all = itemsOf(res, 'runbooks');
+      const scope = (r) => (r.when && r.when.services) || r.services || [];
+      const mine = all.filter((r) => !scope(r).length || scope(r).some((sv) => (inc.services || []).includes(sv)));
+      if (!mine.length) return h('p', { class: 'muted' }, 'No runbook matches this incident.');
+      return h('ul', { class: 'runbooks' }, mine.map((r) => {
+        const rid = r.id || r.name;
+        // Parameters of type service default to the incident's first affected service.
+        const params = {};
+        for (const p of r.params || []) if (p.type === 'service' && (inc.services || []).length) params[p.name] = inc.services[0];
+        const run = (dry) => act(async () => {
+          const res = await post(`${base}/runbook-runs`, { runbook: rid, params, dry_run: dry });
+          if (res && res.status === 'pending_approval') mount(msg, note('info', `Waiting for approval (${res.id}).`));
+        });
+        return h('li', { 'data-runbook': rid },
+          h('strong', null, r.title || r.name || rid), r.risk || r.tier ? [' ', badge('risk', r.risk || r.tier)] : '', ' ',
+          r.description ? h('span', { class: 'muted' }, r.description) : '', ' ',
+          h('button', { type: 'button', class: 'small', onclick: () => run(true) }, 'Dry run'), ' ',
+          h('button', { type: 'button', class: 'small', 'data-run': rid, onclick: () => run(false) }, 'Run'));
+      }));
+    });
+  }
+
+  async function loadEscalation() {
+    await fill(esc, async () => {
+      const e = await get(`${base}/escalation`);
+      return fields(Object.entries(e).filter(([k]) => k !== 'incident_id').map(([k, v]) => [k.replace(/_/g, ' '), plain(v)]));
+    });
+  }
+
+  async function loadAlerts() {
+    await fill(alerts, async () => {
+      const items = itemsOf(await get(`${base}/alerts`), 'alerts');
+      if (!items.length) return h('p', { class: 'muted' }, 'No alerts joined this incident.');
+      return h('ul', { class: 'alerts' }, items.map((a) => h('li', null,
+        h('strong', null, plain(a.summary || a.name || a.fingerprint || a.id)), ' ',
+        a.status ? badge('state', a.status) : '', ' ',
+        h('span', { class: 'muted' }, plain(a.reason || a.join_reason || a.why || '')))));
+    });
+  }
+
+  async function refresh() {
+    try {
+      inc = await get(base);
+      drawSummary();
+      await loadTimeline();
+    } catch (e) {
+      mount(msg, note('error', e.message));
+    }
+  }
+
+  let timer = null;
+  page.onChange((event, payload) => {
+    if (event === 'reset' || (payload && payload.id === inc.id)) {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        refresh();
+        if (event === 'analysis' || event === 'reset') loadHypotheses();
+      }, 100);
+    }
+  });
+  page.cleanup(() => clearTimeout(timer));
+  drawSummary();
+  await Promise.all([loadTimeline(), loadAlerts(), loadHypotheses(), loadRunbooks(), loadEscalation()]);
+}
