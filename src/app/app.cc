@@ -233,13 +233,6 @@ void App::AddServices(const model::Principal& who, std::string id, ServicesReque
       std::move(cb));
 }
 
-void App::Escalate(const model::Principal& who, std::string id, EscalateRequest req, Callback<model::Incident> cb) {
-  Run([who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
-        return engine::RequestEscalation(tx, who, id, req.reason);
-      },
-      std::move(cb));
-}
-
 void App::RecordAudit(const model::Principal& who, std::string action, std::string target,
                       boost::json::object details, Callback<bool> cb) {
   engine_->Submit<bool>(

@@ -81,6 +81,8 @@ struct LogTemplateFilter {
   core::TimePoint since{};   // last seen at or after
   int limit = 100;
   bool errors_only = false;
+};
+
 // The quick status of the whole system (what exists so far; other capabilities add to it).
 struct SystemStatus {
   model::DefenseLevel defense_level = model::DefenseLevel::kGreen;
@@ -136,8 +138,6 @@ class App {
   void SetImpact(const model::Principal& who, std::string id, ImpactRequest req, Callback<model::Incident> cb);
   void AddServices(const model::Principal& who, std::string id, ServicesRequest req,
                    Callback<model::Incident> cb);
-  // Asks the escalation engine to page the next tier now (engine::RequestEscalation).
-  void Escalate(const model::Principal& who, std::string id, EscalateRequest req, Callback<model::Incident> cb);
 
   // ---- audit of front-end events ----------------------------------------------------------------
   // Appends one audit entry that is not a side product of a state change (e.g. an MCP tool call,

@@ -88,15 +88,6 @@ Result<ServicesRequest> DecodeServices(const boost::json::value& body) {
   return q;
 }
 
-Result<EscalateRequest> DecodeEscalate(const boost::json::value& body) {
-  ObjectReader r(body, "");
-  r.RejectUnknown({"reason"});
-  EscalateRequest q;
-  q.reason = r.String("reason", true).value_or("");
-  FB_TRY(r.status());
-  return q;
-}
-
 Result<TokenRequest> DecodeToken(const boost::json::value& body) {
   ObjectReader r(body, "");
   r.RejectUnknown({"person", "scopes", "name"});

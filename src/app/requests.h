@@ -50,10 +50,6 @@ struct ServicesRequest {
 };
 Result<ServicesRequest> DecodeServices(const boost::json::value& body);
 
-struct EscalateRequest {
-  std::string reason;
-};
-Result<EscalateRequest> DecodeEscalate(const boost::json::value& body);
 
 struct TokenRequest {
   std::string person;

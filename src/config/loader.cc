@@ -1222,6 +1222,8 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       if (ls.baseline < std::chrono::minutes(5)) lr.Err(l, "invalid-value", "baseline must be at least 5m");
       if (ls.retention < std::chrono::hours(1)) lr.Err(l, "invalid-value", "retention must be at least 1h");
       lr.Finish();
+    }
+  }
   if (auto rep = r.Get("reports", false)) {
     MapReader rr(ctx, rep, "settings.reports");
     if (rr.ok()) {
