@@ -11,21 +11,6 @@ namespace {
 
 json::value IncidentJson(const model::Incident& i) { return model::ToJson(i); }
 
-std::string Html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 bool WantsJson(const Exchange& ex) { return ex.Header("Accept").find("application/json") != std::string::npos; }
 
 // A tiny self-contained page (no scripts, no external resources).
@@ -36,7 +21,7 @@ Response Page(Exchange& ex, int status, const std::string& title, const std::str
   std::string page =
       "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
       "content=\"width=device-width\"><title>" +
-      Html(title) +
+      core::HtmlEscape(title) +
       "</title><style>body{font-family:sans-serif;max-width:36em;margin:3em auto;padding:0 1em}"
       "button{font-size:1.2em;padding:.5em 1.5em}</style></head><body>" +
       body_html + "</body></html>\n";
@@ -45,7 +30,7 @@ Response Page(Exchange& ex, int status, const std::string& title, const std::str
 
 Response LinkError(Exchange& ex, const Error& e) {
   if (WantsJson(ex)) return ex.Fail(e);
-  return Page(ex, HttpStatusFor(e.code), "Firebreak", "<h1>This link cannot be used</h1><p>" + Html(e.message) + "</p>");
+  return Page(ex, HttpStatusFor(e.code), "Firebreak", "<h1>This link cannot be used</h1><p>" + core::HtmlEscape(e.message) + "</p>");
 }
 
 bool IsLoopback(const std::string& addr) {
@@ -141,12 +126,12 @@ void RegisterPagingRoutes(Server& s) {
       co_return ex.Json(200, o);
     }
     std::string verb = c.action == "acknowledge" ? "Acknowledge" : "Resolve";
-    std::string html = "<h1>" + Html(verb + " " + inc.id) + "</h1><p><b>[" +
-                       Html(std::string(model::SeverityName(inc.severity))) + "]</b> " + Html(inc.title) +
-                       "</p><p>State: " + Html(std::string(model::StateName(inc.state))) +
-                       (c.person.empty() ? "" : " &middot; as " + Html(c.person)) + "</p><form method=\"post\"><button>" +
-                       Html(verb) + "</button></form><p><small>This link works once and expires " +
-                       Html(core::FormatRfc3339(c.expires)) + ".</small></p>";
+    std::string html = "<h1>" + core::HtmlEscape(verb + " " + inc.id) + "</h1><p><b>[" +
+                       core::HtmlEscape(std::string(model::SeverityName(inc.severity))) + "]</b> " + core::HtmlEscape(inc.title) +
+                       "</p><p>State: " + core::HtmlEscape(std::string(model::StateName(inc.state))) +
+                       (c.person.empty() ? "" : " &middot; as " + core::HtmlEscape(c.person)) + "</p><form method=\"post\"><button>" +
+                       core::HtmlEscape(verb) + "</button></form><p><small>This link works once and expires " +
+                       core::HtmlEscape(core::FormatRfc3339(c.expires)) + ".</small></p>";
     co_return Page(ex, 200, verb + " " + inc.id, html);
   });
 
@@ -157,8 +142,8 @@ void RegisterPagingRoutes(Server& s) {
     auto res = co_await Await<model::Incident>(std::move(start));
     if (!res) co_return LinkError(ex, res.error());
     if (WantsJson(ex)) co_return ex.Json(200, model::ToJson(*res));
-    std::string html = "<h1>" + Html(res->id) + " is " + Html(std::string(model::StateName(res->state))) + "</h1><p>" +
-                       Html(res->title) + "</p><p>Recorded in the incident's timeline and audit log.</p>";
+    std::string html = "<h1>" + core::HtmlEscape(res->id) + " is " + core::HtmlEscape(std::string(model::StateName(res->state))) + "</h1><p>" +
+                       core::HtmlEscape(res->title) + "</p><p>Recorded in the incident's timeline and audit log.</p>";
     co_return Page(ex, 200, res->id, html);
   });
 

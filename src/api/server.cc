@@ -86,7 +86,7 @@ Status ParseTarget(std::string_view target, Exchange& ex) {
 // Routes one request, authenticates it, runs its handler and writes the response.
 static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const ServerOptions& opt) {
   auto& app = server.app();
-  auto start = std::chrono::steady_clock::now();
+  const core::SteadyTime start = app.clock().Steady();
   ex.extra_headers = {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}};
   Response res;
   bool have = false;
@@ -136,7 +136,7 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
     }
   }
   // Count the request before answering, so a client that reads /metrics right after sees it.
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double secs = std::chrono::duration<double>(app.clock().Steady() - start).count();
   int status = have ? res.result_int() : ex.status();
   auto& m = app.metrics();
   m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",

@@ -1,5 +1,7 @@
 #include "app/paging_requests.h"
 
+#include <initializer_list>
+
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -28,12 +30,44 @@ Status CheckId(const std::string& s, const char* field) {
   return Ok();
 }
 
+// Refuses query parameters outside `allowed`, naming the allowed ones.
+Status OnlyParams(const std::map<std::string, std::string>& q, std::initializer_list<const char*> allowed) {
+  for (const auto& [k, v] : q) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || k == a;
+    if (ok) continue;
+    std::string list;
+    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (" + list + ")", k);
+  }
+  return Ok();
+}
+
+// `days` (1..93) as a query parameter, if given.
+Result<std::optional<int>> DaysParam(const std::map<std::string, std::string>& q) {
+  auto d = Param(q, "days");
+  if (d.empty()) return std::optional<int>();
+  if (d.size() > 2 || d.find_first_not_of("0123456789") != std::string::npos || std::stoi(d) < 1 || std::stoi(d) > 93)
+    return InvalidArgument("days must be 1..93", "days");
+  return std::optional<int>(std::stoi(d));
+}
+
+// Copies an integer `days` (1..93) from tool arguments into query form.
+Status DaysArg(const boost::json::object& o, std::map<std::string, std::string>& q) {
+  auto it = o.find("days");
+  if (it == o.end()) return Ok();
+  if (!it->value().is_int64() && !it->value().is_uint64())
+    return InvalidArgument("days must be an integer 1..93", "days");
+  auto d = it->value().to_number<int64_t>();
+  if (d < 1 || d > 93) return InvalidArgument("days must be 1..93", "days");
+  q["days"] = std::to_string(d);
+  return Ok();
+}
+
 }  // namespace
 
 Result<OncallQuery> DecodeOncallQuery(const std::map<std::string, std::string>& q) {
-  for (const auto& [k, v] : q)
-    if (k != "schedule" && k != "service" && k != "severity" && k != "at")
-      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (schedule, service, severity, at)", k);
+  FB_TRY(OnlyParams(q, {"schedule", "service", "severity", "at"}));
   OncallQuery o;
   o.schedule = Param(q, "schedule");
   o.service = Param(q, "service");
@@ -63,28 +97,23 @@ Result<OncallQuery> DecodeOncallArgs(const boost::json::value& body) {
 }
 
 Result<ShiftsQuery> DecodeShiftsQuery(const std::map<std::string, std::string>& q) {
-  for (const auto& [k, v] : q)
-    if (k != "schedule" && k != "from" && k != "to" && k != "days")
-      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (schedule, from, to, days)", k);
+  FB_TRY(OnlyParams(q, {"schedule", "from", "to", "days"}));
   ShiftsQuery s;
   s.schedule = Param(q, "schedule");
   if (s.schedule.empty()) return InvalidArgument("schedule is required", "schedule");
   FB_TRY(CheckId(s.schedule, "schedule"));
   FB_ASSIGN_OR_RETURN(s.from, TimeParam(q, "from"));
   FB_ASSIGN_OR_RETURN(s.to, TimeParam(q, "to"));
-  if (auto d = Param(q, "days"); !d.empty()) {
-    if (d.size() > 2 || d.find_first_not_of("0123456789") != std::string::npos || std::stoi(d) < 1 || std::stoi(d) > 93)
-      return InvalidArgument("days must be 1..93", "days");
+  FB_ASSIGN_OR_RETURN(auto days, DaysParam(q));
+  if (days) {
     if (s.to) return InvalidArgument("give to or days, not both", "days");
-    s.days = std::stoi(d);
+    s.days = *days;
   }
   return s;
 }
 
 Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& q) {
-  for (const auto& [k, v] : q)
-    if (k != "schedule" && k != "team" && k != "from" && k != "to" && k != "days")
-      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (schedule, team, from, to, days)", k);
+  FB_TRY(OnlyParams(q, {"schedule", "team", "from", "to", "days"}));
   RosterQuery r;
   r.schedule = Param(q, "schedule");
   r.team = Param(q, "team");
@@ -94,26 +123,20 @@ Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& 
   if (!r.schedule.empty() && !r.team.empty()) return InvalidArgument("give a schedule or a team, not both", "team");
   FB_ASSIGN_OR_RETURN(r.from, TimeParam(q, "from"));
   FB_ASSIGN_OR_RETURN(r.to, TimeParam(q, "to"));
-  if (auto d = Param(q, "days"); !d.empty()) {
-    if (d.size() > 2 || d.find_first_not_of("0123456789") != std::string::npos || std::stoi(d) < 1 || std::stoi(d) > 93)
-      return InvalidArgument("days must be 1..93", "days");
+  FB_ASSIGN_OR_RETURN(auto days, DaysParam(q));
+  if (days) {
     if (r.to) return InvalidArgument("give to or days, not both", "days");
-    r.days = std::stoi(d);
+    r.days = *days;
   }
   return r;
 }
 
 Result<ResponderQuery> DecodeResponderQuery(const std::map<std::string, std::string>& q) {
-  for (const auto& [k, v] : q)
-    if (k != "from" && k != "days")
-      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (from, days)", k);
+  FB_TRY(OnlyParams(q, {"from", "days"}));
   ResponderQuery r;
   FB_ASSIGN_OR_RETURN(r.from, TimeParam(q, "from"));
-  if (auto d = Param(q, "days"); !d.empty()) {
-    if (d.size() > 2 || d.find_first_not_of("0123456789") != std::string::npos || std::stoi(d) < 1 || std::stoi(d) > 93)
-      return InvalidArgument("days must be 1..93", "days");
-    r.days = std::stoi(d);
-  }
+  FB_ASSIGN_OR_RETURN(auto days, DaysParam(q));
+  if (days) r.days = *days;
   return r;
 }
 
@@ -125,14 +148,7 @@ Result<ResponderQuery> DecodeResponderArgs(const boost::json::value& body) {
     r.RejectUnknown({"from", "days"});
     if (auto v = r.String("from")) q["from"] = *v;
     FB_TRY(r.status());
-    const auto& o = body.get_object();
-    if (auto it = o.find("days"); it != o.end()) {
-      if (!it->value().is_int64() && !it->value().is_uint64())
-        return InvalidArgument("days must be an integer 1..93", "days");
-      auto d = it->value().to_number<int64_t>();
-      if (d < 1 || d > 93) return InvalidArgument("days must be 1..93", "days");
-      q["days"] = std::to_string(d);
-    }
+    FB_TRY(DaysArg(body.get_object(), q));
   }
   return DecodeResponderQuery(q);
 }
@@ -146,14 +162,7 @@ Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body) {
       if (auto v = r.String(k)) q[k] = *v;
     FB_TRY(r.status());
     if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
-    const auto& o = body.get_object();
-    if (auto it = o.find("days"); it != o.end()) {
-      if (!it->value().is_int64() && !it->value().is_uint64())
-        return InvalidArgument("days must be an integer 1..93", "days");
-      auto d = it->value().to_number<int64_t>();
-      if (d < 1 || d > 93) return InvalidArgument("days must be 1..93", "days");
-      q["days"] = std::to_string(d);
-    }
+    FB_TRY(DaysArg(body.get_object(), q));
   }
   return DecodeRosterQuery(q);
 }

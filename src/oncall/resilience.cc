@@ -165,10 +165,15 @@ Result<ResilienceReport> AnalyzeResilience(const Roster& roster, const model::Re
   }
 
   // ---- fatigue ----
-  for (auto& [person, shifts] : by_person) {
+  // Each person's on-call time across schedules, once: the weekly-hours and night-page rules read it.
+  std::map<std::string, std::vector<Interval>> on_call_of;
+  for (const auto& [person, shifts] : by_person) {
     std::vector<Interval> spans;
     for (const auto& s : shifts) spans.push_back(s.span);
-    const auto on_call = Union(spans);
+    on_call_of[person] = Union(std::move(spans));
+  }
+  for (auto& [person, shifts] : by_person) {
+    const auto& on_call = on_call_of[person];
     if (rules.max_oncall_per_week > Millis(0)) {
       // The most on-call time in any 7 days starts at the start of some stretch.
       Millis worst{0};
@@ -209,6 +214,8 @@ Result<ResilienceReport> AnalyzeResilience(const Roster& roster, const model::Re
   }
   if (rules.rest_after_night_page > Millis(0)) {
     for (const auto& pg : pages) {
+      auto it = on_call_of.find(pg.person);
+      if (it == on_call_of.end()) continue;  // not on call in the window: nothing needs cover
       std::string tz = "UTC";
       for (const auto& p : people)
         if (p.id == pg.person && !p.timezone.empty()) tz = p.timezone;
@@ -224,13 +231,9 @@ Result<ResilienceReport> AnalyzeResilience(const Roster& roster, const model::Re
       if (!night) continue;
       const Interval rest{std::max(pg.at, from), std::min(pg.at + rules.rest_after_night_page, to)};
       if (rest.end <= rest.start) continue;
-      auto it = by_person.find(pg.person);
-      if (it == by_person.end()) continue;
-      std::vector<Interval> spans;
-      for (const auto& s : it->second) spans.push_back(s.span);
       Millis need{0};
       Interval first{};
-      for (const auto& x : Union(spans)) {
+      for (const auto& x : it->second) {
         const Millis o = Overlap(x, rest);
         if (o <= Millis(0)) continue;
         if (need == Millis(0)) first = {std::max(x.start, rest.start), std::min(x.end, rest.end)};
