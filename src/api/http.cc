@@ -1,5 +1,7 @@
 #include "api/http.h"
 
+#include <stdexcept>
+
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -102,6 +104,16 @@ asio::awaitable<void> Exchange::EndStream() {
 
 void Router::Add(http::verb method, std::string pattern, Auth auth, Handler handler) {
   Route r{method, pattern, auth, std::move(handler), core::Split(pattern, '/', true)};
+  // Two handlers for one method and path (parameter names aside) are a wiring mistake: the second
+  // would never run. Refuse at startup rather than serve one silently.
+  auto shape = [](const std::vector<std::string>& segs) {
+    std::string out;
+    for (const auto& s : segs) out += "/" + (!s.empty() && s.front() == '{' ? std::string("{}") : s);
+    return out;
+  };
+  for (const auto& other : routes_)
+    if (other.method == method && shape(other.segments) == shape(r.segments))
+      throw std::logic_error("route registered twice: " + std::string(http::to_string(method)) + " " + pattern);
   routes_.push_back(std::move(r));
 }
 

@@ -224,16 +224,7 @@ void RegisterAlertRoutes(Server& s) {
           co_return ex.Json(200, out);
         });
 
-  r.Add(http::verb::get, "/api/v1/changes", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto f = app::DecodeChangeFilter(ex.query, app.clock().Now());
-    if (!f) co_return ex.Fail(f.error());
-    auto list = app.ListChanges(*ex.principal, *f);
-    if (!list) co_return ex.Fail(list.error());
-    json::array arr;
-    for (const auto& c : *list) arr.push_back(model::ToJson(c));
-    json::object out{{"changes", arr}};
-    co_return ex.Json(200, out);
-  });
+  // GET /api/v1/changes lives with the analysis routes (a list, or ranked against an incident).
 
   // ---- silences ----
   r.Add(http::verb::get, "/api/v1/silences", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {

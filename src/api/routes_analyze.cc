@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "analyze/decode.h"
+#include "app/alert_requests.h"
 #include "api/server.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -152,7 +153,23 @@ void RegisterAnalyzeRoutes(Server& s) {
     co_return ex.Respond(res, [](const model::ChangeEvent& e) { return json::value(model::ToJson(e)); }, 201);
   });
 
+  // Without ?incident: the change list (?since|from, ?until|to, ?service, ?limit), oldest first.
+  // With ?incident=ID: the window's changes ranked against that incident.
   r.Add(http::verb::get, "/api/v1/changes", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    if (Query(ex, "incident").empty()) {
+      std::map<std::string, std::string> q;
+      for (const auto& [k, v] : ex.query) {
+        if (k == "incident") continue;
+        q[k == "from" ? "since" : k == "to" ? "until" : k] = v;
+      }
+      auto f = app::DecodeChangeFilter(q, app.clock().Now());
+      if (!f) co_return ex.Fail(f.error());
+      auto list = app.ListChanges(*ex.principal, *f);
+      if (!list) co_return ex.Fail(list.error());
+      json::array arr;
+      for (const auto& c : *list) arr.push_back(model::ToJson(c));
+      co_return ex.Json(200, json::object{{"ranked", false}, {"changes", std::move(arr)}});
+    }
     const int64_t now = core::ToUnixMillis(app.clock().Now());
     auto from = When(ex, "from", now);
     if (!from) co_return ex.Fail(from.error());

@@ -30,22 +30,7 @@ void RegisterSystemRoutes(Server& s) {
     co_return ex.Json(200, o);
   });
 
-  r.Add(http::verb::get, "/api/v1/status", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto st = app.GetSystemStatus(*ex.principal);
-    if (!st) co_return ex.Fail(st.error());
-    json::object open{{"total", st->open_total}};
-    for (const auto& [sev, n] : st->open_by_severity) open[model::SeverityName(sev)] = n;
-    json::array reasons;
-    for (const auto& s : st->reasons) reasons.emplace_back(s);
-    json::array worst;
-    for (const auto& i : st->worst_open) worst.push_back(model::ToJson(i));
-    json::object o{{"defense_level", model::DefenseLevelName(st->defense_level)},
-                   {"reasons", reasons},
-                   {"open_incidents", open},
-                   {"worst_open", worst},
-                   {"generated_at", core::FormatRfc3339(st->at)}};
-    co_return ex.Json(200, o);
-  });
+  // GET /api/v1/status (the quick system status) is served by the report routes.
 
   r.Add(http::verb::post, "/api/v1/tokens", Auth::kAdmin, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto body = ex.JsonBody();

@@ -1,5 +1,7 @@
 #include "app/report.h"
 
+#include "store/runbook_repo.h"
+
 #include <algorithm>
 #include <set>
 
@@ -390,6 +392,13 @@ Result<json::object> Reports::SystemStatus(const model::Principal& who, const js
   af.open_only = true;
   af.due_before = core::ToUnixMillis(now);
   FB_ASSIGN_OR_RETURN(auto overdue, store::ActionItemRepo(tx->conn()).List(af));
+  // Runbook approvals waiting for a second person (expired ones are no longer decisions).
+  FB_ASSIGN_OR_RETURN(auto approvals, store::RunbookRepo(tx->conn()).ListApprovals("pending"));
+  json::array waiting;
+  for (const auto& a : approvals) {
+    if (a.expires_at <= now) continue;
+    waiting.push_back(json::object{{"id", a.id}, {"run_id", a.run_id}, {"expires_at", core::FormatRfc3339(a.expires_at)}});
+  }
   json::object doc{
       {"schema", "firebreak.system_status.v1"},
       {"generated_at", core::FormatRfc3339(now)},
@@ -401,7 +410,7 @@ Result<json::object> Reports::SystemStatus(const model::Principal& who, const js
       {"open_by_severity", by_sev},
       {"incidents", incidents},
       {"pending_decisions", json::object{{"unacknowledged_incidents", unacked}, {"overdue_action_items", static_cast<int64_t>(overdue.size())},
-                                         {"approvals", nullptr}, {"approvals_note", "no approval records in the store (runbook approvals not installed)"}}},
+                                         {"approvals", static_cast<int64_t>(waiting.size())}, {"approvals_waiting", waiting}}},
       {"sla_breaching_incidents", breaching},
       {"active_alerts", active_alerts},
       {"next_action", next ? json::value(next->second) : json::value("No open incidents: nothing to do.")}};

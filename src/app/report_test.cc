@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "app/app.h"
@@ -36,7 +37,15 @@ class ReportScenario : public ::testing::Test {
  protected:
   void SetUp() override {
     AppOptions o;
-    o.config_dir = testing::SourceDir() + "/examples/config";
+    // The example company with automatic root-cause analysis off: its timeline entries come from a
+    // worker thread at times this replay does not control (the analysis tests cover them).
+    namespace fs = std::filesystem;
+    o.config_dir = dir_.path() + "/config";
+    fs::copy(testing::SourceDir() + "/examples/config", o.config_dir, fs::copy_options::recursive);
+    {
+      std::ofstream f(o.config_dir + "/analyze.yaml");
+      f << "analyze:\n  auto: false\n";
+    }
     o.data_dir = dir_.path();
     o.clock = &clock_;
     auto a = App::Open(o);
@@ -177,7 +186,12 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
     EXPECT_EQ(plan->at("roles").as_array()[1].at("person"), "unassigned");
     std::set<std::string> runbooks;
     for (const auto& c : plan->at("checklist").as_array()) runbooks.insert(std::string(c.at("runbook").as_string()));
-    EXPECT_EQ(runbooks, (std::set<std::string>{"collect-diagnostics", "restart-service"}));
+    // The runbook matcher's ranking for checkout at SEV1: collect-diagnostics lists the service and
+    // the severity (12); seven more list the service (10), ties by id; the best three are the checklist.
+    EXPECT_EQ(runbooks, (std::set<std::string>{"collect-diagnostics", "force-restart", "rate-limit-change"}));
+    EXPECT_EQ(plan->at("checklist").as_array()[0].at("runbook"), "collect-diagnostics");
+    EXPECT_EQ(plan->at("more_runbooks"), json::parse(R"(["reset-connection-pool","restart-service","rollback-deployment",
+                                                       "scale-service","traffic-failover"])"));
     size_t ours = 0;
     for (const auto& e : plan->at("timeline").as_array()) ours += !IsPaging(e.at("kind").as_string());
     EXPECT_EQ(ours, 9u);
@@ -187,7 +201,8 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
     auto md = app_->reports().RenderResponsePlan(alice_, id, "md");
     ASSERT_TRUE(md) << md.error().message;
     EXPECT_THAT(md->body, HasSubstr("| incident\\_commander | Alice Moreau (alice) |"));
-    EXPECT_THAT(md->body, HasSubstr("- [ ] restart-service: restart (HIGH, verify step defined)"));
+    EXPECT_THAT(md->body, HasSubstr("- [ ] collect-diagnostics: diagnose (LOW, verify by hand)"));
+    EXPECT_THAT(md->body, HasSubstr("Other matching runbooks: reset-connection-pool, restart-service, "));
   }
 
   // 08:30 mitigated; 08:40 the next scheduled update (the 08:25 update restarted the cadence);

@@ -67,9 +67,13 @@ Result<RequestBody> DecodeRequest(const json::value& body) {
   return b;
 }
 
+// A decision's text: "reason" (rejections) or "note" (approvals, manual steps); either name is
+// accepted so one form can send both decisions.
 std::string ReasonOf(const json::value& body, bool required) {
   if (!body.is_object()) return "";
-  return Str(body.get_object(), required ? "reason" : "note");
+  const auto& o = body.get_object();
+  std::string first = Str(o, required ? "reason" : "note");
+  return first.empty() ? Str(o, required ? "note" : "reason") : first;
 }
 
 // Everything a request resolves to, computed the same way for dry-runs and real requests.
@@ -93,7 +97,15 @@ Result<Resolved> Resolve(const config::Config& cfg, store::Tx& st, const Request
     if (!inc) return NotFound("incident " + core::Truncate(b.incident, 64) + " not found", "incident");
     r.incident = std::move(*inc);
   }
-  FB_ASSIGN_OR_RETURN(r.params, runbook::BindParams(*r.rb, cfg, b.params, b.labels));
+  // A service-typed parameter left out takes the request's `service`, else the incident's service
+  // when it has exactly one (never a guess between several: restarting the wrong thing is the risk).
+  runbook::Params given = b.params;
+  std::string implied = b.service;
+  if (implied.empty() && r.incident && r.incident->services.size() == 1) implied = r.incident->services[0];
+  if (!implied.empty())
+    for (const auto& p : r.rb->params)
+      if (p.type == "service" && !given.count(p.name) && !b.labels.count(p.name)) given[p.name] = implied;
+  FB_ASSIGN_OR_RETURN(r.params, runbook::BindParams(*r.rb, cfg, given, b.labels));
   FB_ASSIGN_OR_RETURN(r.plan, runbook::RenderPlan(*r.rb, r.params));
   r.service = b.service;
   if (r.service.empty())

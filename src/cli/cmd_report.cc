@@ -97,10 +97,10 @@ int StatusText(const json::object& s) {
   std::printf("Coverage:      %lld of %lld services have an escalation policy\n",
               static_cast<long long>(cov.at("with_escalation_policy").as_int64()), static_cast<long long>(cov.at("services").as_int64()));
   const auto& pd = s.at("pending_decisions").as_object();
-  std::printf("Pending:       %lld unacknowledged incident(s), %lld overdue action item(s); approvals: %s\n",
+  std::printf("Pending:       %lld unacknowledged incident(s), %lld overdue action item(s), %lld approval(s) waiting\n",
               static_cast<long long>(pd.at("unacknowledged_incidents").as_int64()),
               static_cast<long long>(pd.at("overdue_action_items").as_int64()),
-              pd.at("approvals").is_null() ? Str(pd, "approvals_note").c_str() : core::ToJson(pd.at("approvals")).c_str());
+              static_cast<long long>(pd.at("approvals").as_int64()));
   std::printf("Active alerts: %lld; SLA-breaching incidents: %lld\n", static_cast<long long>(s.at("active_alerts").as_int64()),
               static_cast<long long>(s.at("sla_breaching_incidents").as_int64()));
   for (const auto& i : s.at("incidents").as_array()) {

@@ -1,5 +1,7 @@
 #include "report/build.h"
 
+#include "runbook/runbook.h"
+
 #include <algorithm>
 #include <set>
 
@@ -434,12 +436,18 @@ json::object BuildResponsePlan(const Record& r, const config::Config& cfg, core:
       done_steps.insert(DataString(e.data, "runbook") + "/" + DataString(e.data, "step"));
   }
   json::array checklist;
-  for (const auto& rb : cfg.runbooks) {
-    bool svc_match = rb.services.empty();
-    for (const auto& s : rb.services)
-      if (std::find(inc.services.begin(), inc.services.end(), s) != inc.services.end()) svc_match = true;
-    bool sev_match = rb.severities.empty() || std::find(rb.severities.begin(), rb.severities.end(), inc.severity) != rb.severities.end();
-    if (!svc_match || !sev_match) continue;
+  // The same ranking the runbook library uses (services, alert labels, severity), best first.
+  runbook::MatchInput match;
+  match.services = inc.services;
+  match.severity = inc.severity;
+  // The checklist holds the best three; the others are named so a responder can open them.
+  constexpr size_t kChecklistRunbooks = 3;
+  auto matches = runbook::Match(cfg, match);
+  json::array more_runbooks;
+  for (size_t i = kChecklistRunbooks; i < matches.size(); ++i) more_runbooks.push_back(json::value(matches[i].runbook->id));
+  if (matches.size() > kChecklistRunbooks) matches.resize(kChecklistRunbooks);
+  for (const auto& m : matches) {
+    const auto& rb = *m.runbook;
     for (const auto& st : rb.steps) {
       bool verify = !st.verify.empty();
       checklist.push_back(json::object{{"runbook", rb.id},
@@ -453,6 +461,15 @@ json::object BuildResponsePlan(const Record& r, const config::Config& cfg, core:
     }
   }
   doc["checklist"] = std::move(checklist);
+  // Rendered as one optional line: [] or [{"ids": "a, b"}].
+  json::array more;
+  if (!more_runbooks.empty()) {
+    std::string ids;
+    for (const auto& v : more_runbooks) ids += (ids.empty() ? "" : ", ") + std::string(v.as_string());
+    more.push_back(json::object{{"ids", ids}});
+  }
+  doc["more_runbooks"] = std::move(more_runbooks);
+  doc["more_runbooks_line"] = std::move(more);
 
   // Follow-up.
   std::string owner = "unassigned";

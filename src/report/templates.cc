@@ -309,6 +309,10 @@ Channels: {{#channels}}{{id}} ({{type}}); {{/channels}}{{^channels}}none configu
 {{^checklist}}
 No matching runbook.
 {{/checklist}}
+{{#more_runbooks_line}}
+
+Other matching runbooks: {{ids}}.
+{{/more_runbooks_line}}
 
 ## Post-incident follow-up
 

@@ -157,6 +157,8 @@ CREATE TABLE action_links (
   person      TEXT NOT NULL,
   used_at     INTEGER NOT NULL,
   remote      TEXT NOT NULL DEFAULT ''
+);
+)sql"},
       {30, "runbooks", R"sql(
 CREATE TABLE runbook_runs (
   id          TEXT PRIMARY KEY,        -- "RUN-<seq>"

@@ -108,7 +108,8 @@ int64_t Conn::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 int Conn::Changes() const { return sqlite3_changes(db_); }
 
 Error Conn::MakeError(int rc, std::string_view what) const {
-  std::string msg = std::string(sqlite3_errmsg(db_)) + " (in: " + std::string(what.substr(0, 120)) + ")";
+  std::string msg = std::string(sqlite3_errmsg(db_)) + " (in: " + std::string(what.substr(0, 120)) + "; code " +
+                    std::to_string(rc) + ")";
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:

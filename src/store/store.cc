@@ -69,6 +69,7 @@ Result<std::unique_ptr<Store>> Store::OpenFile(const std::string& path, const St
     if (!st) return NotFound("not a Firebreak database: " + path);
     FB_ASSIGN_OR_RETURN(bool row, st->Step());
     if (row) s->schema_version_ = static_cast<int>(st->Int(0));
+    s->writer_->ResetAll();
   }
   return s;
 }
@@ -82,6 +83,10 @@ Status Store::Migrate() {
   FB_ASSIGN_OR_RETURN(auto st, writer_->Prepare("SELECT COALESCE(MAX(version),0) FROM schema_migrations"));
   FB_ASSIGN_OR_RETURN(bool row, st.Step());
   int current = row ? static_cast<int>(st.Int(0)) : 0;
+  // Finish the read: a statement left mid-result keeps this connection's read snapshot open, and
+  // SQLite then fails the next BEGIN IMMEDIATE at once (no busy wait) whenever another process
+  // (the server, when an offline command opens its data) has written since.
+  writer_->ResetAll();
   const auto& all = Migrations();
   if (!all.empty() && current > all.back().version)
     return FailedPrecondition("database schema version " + std::to_string(current) +

@@ -35,6 +35,23 @@ TEST(Store, MigratesOnceAndReopensAtTheSameVersion) {
   EXPECT_EQ((*s)->schema_version(), v);
 }
 
+// An offline command (token create, audit) opens the data while the server runs: the server's
+// commits after that open must not make the command's first write fail with "database is locked".
+TEST(Store, ASecondOpenerCanWriteAfterTheFirstCommits) {
+  testing::TempDir dir;
+  auto server = *Store::OpenDir(dir.path());
+  auto offline = *Store::OpenDir(dir.path());
+  {
+    auto tx = *server->BeginWrite();
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(1, model::IncidentState::kTriggered, {"db"})));
+    ASSERT_TRUE(tx->Commit());
+  }
+  auto tx = offline->BeginWrite();
+  ASSERT_TRUE(tx) << tx.error().ToString();
+  ASSERT_TRUE((*tx)->incidents().Insert(MakeIncident(2, model::IncidentState::kTriggered, {"web"})));
+  ASSERT_TRUE((*tx)->Commit());
+}
+
 TEST(Store, IncidentsPersistAndFilter) {
   testing::TempDir dir;
   auto s = *Store::OpenDir(dir.path());

@@ -152,7 +152,9 @@ class RealAlertmanager(ServerTestCase):
         done = wait_for(mitigated, 60, "the incident to be mitigated")
         self.assertEqual(done["open_alerts"], 0)
         st, tl, _ = self.server.request("GET", "/api/v1/incidents/%s/timeline" % inc["id"], token=self.token)
-        self.assertIn("all 2 alerts resolved", tl["entries"][-1]["text"])
+        change = [e for e in tl["entries"] if e["kind"] == "mitigated"]
+        self.assertEqual(len(change), 1, tl)
+        self.assertIn("all 2 alerts resolved", change[0]["text"])
         self.assertEqual(len(self.incidents()), 1, "repeated notifications do not open more incidents")
 
 

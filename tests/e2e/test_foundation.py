@@ -42,8 +42,12 @@ class Lifecycle(ServerTestCase):
         self.assertEqual(got["state"], "resolved")
         self.assertEqual(got["resolution_note"], "rolled back")
         st, tl, _ = s2.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=t)
-        self.assertEqual([e["kind"] for e in lifecycle(tl["entries"])], ["declared", "acknowledged", "resolved"])
-        self.assertTrue(all(e["actor"].startswith("token:") for e in lifecycle(tl["entries"])))
+        entries = lifecycle(tl["entries"])
+        # Resolving schedules the postmortem review (an action item written by the system).
+        self.assertEqual([e["kind"] for e in entries], ["declared", "acknowledged", "resolved", "action_item"])
+        self.assertTrue(all(e["actor"].startswith("token:") for e in entries[:3]))
+        self.assertEqual(entries[3]["actor"], "system:report")
+        self.assertIn("Postmortem review scheduled", entries[3]["text"])
         st, v, _ = s2.request("GET", "/api/v1/audit/verify", token=t)
         self.assertEqual((st, v["ok"]), (200, True))
         self.assertGreaterEqual(v["checked"], 4)  # token creation + 3 incident actions

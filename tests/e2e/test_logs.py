@@ -283,10 +283,13 @@ class DeploymentScenario(ServerTestCase):
         self.assertGreaterEqual(gw["peak_per_min"], 25)
         orders = by_text["order <*> placed by user <*> total <*> EUR"]
         self.assertFalse(orders["new"] or orders["surging"] or orders["error"])
-        # Runbook matching on log patterns: the coupon runbook matches the new template on checkout;
+        # Runbook matching on log patterns: the coupon runbook matches the new template on checkout,
+        # and so does the example library's rollback-deployment (it lists "NullPointerException");
         # the payments runbook names the same text but another service.
-        self.assertEqual([r["runbook"] for r in got["runbooks"]], ["coupon-rollback"], got["runbooks"])
-        self.assertEqual(got["runbooks"][0]["matches"][0]["template_id"], npe["template_id"])
+        runbooks = {r["runbook"]: r for r in got["runbooks"]}
+        self.assertEqual(set(runbooks), {"coupon-rollback", "rollback-deployment"}, got["runbooks"])
+        self.assertEqual(runbooks["coupon-rollback"]["matches"][0]["template_id"], npe["template_id"])
+        self.assertEqual(runbooks["rollback-deployment"]["matches"][0]["log_pattern"], "NullPointerException")
         self.assertEqual(got["services"], ["checkout"])
         self.assertEqual(got["from"], iso(parse_iso(inc["created_at"]) - 30 * 60))  # incident_lookback
         # Errors first, the anomalous ones ahead of the steady ones.

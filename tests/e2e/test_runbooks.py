@@ -235,6 +235,10 @@ class Tiers(RunbookCase):
         st, lst, _ = self.req("GET", "/api/v1/approvals", token=self.carol)
         self.assertEqual([a["id"] for a in lst["approvals"]], [apr_id])
         apr = lst["approvals"][0]
+        # The quick system status counts it as a decision waiting for someone.
+        st, status, _ = self.req("GET", "/api/v1/status", token=self.carol)
+        self.assertEqual(status["pending_decisions"]["approvals"], 1)
+        self.assertEqual([a["id"] for a in status["pending_decisions"]["approvals_waiting"]], [apr_id])
         self.assertEqual(apr["rationale"], "OOM loop")
         self.assertIn("web", apr["blast_radius"]["services"])
         self.assertTrue(any("restart" in a for a in apr["action"]))
@@ -254,6 +258,7 @@ class Tiers(RunbookCase):
         self.assertEqual(self.req("GET", "/api/v1/runs/" + run["id"])[1]["state"], "pending_approval")
 
         st, apr, _ = self.req("POST", "/api/v1/approvals/%s/approve" % apr_id, {"note": "go"}, self.bob)
+        self.assertEqual(self.req("GET", "/api/v1/status", token=self.carol)[1]["pending_decisions"]["approvals"], 0)
         self.assertEqual((st, apr["state"], apr["decided_by"]), (200, "approved", "person:bob"))
         run = self.settle(run["id"])
         self.assertEqual(run["state"], "succeeded", run)
@@ -418,6 +423,21 @@ class Safety(RunbookCase):
         self.assertIn('"dry_run": true', r.stdout)
         self.assertEqual(self.tree(), before)
         self.assertEqual(db_counts(self.data, ("runbook_runs", "approvals", "audit", "timeline", "timers")), counts)
+
+    def test_service_parameter_comes_from_a_single_service_incident_only(self):
+        one = self.declare("catalog")
+        st, plan, _ = self.req("POST", "/api/v1/runbooks/dry-run", {"runbook": "restart-service", "incident": one})
+        self.assertEqual(st, 200, plan)
+        self.assertEqual(plan["params"]["service"], "catalog")
+        self.assertEqual(plan["steps"][1]["spec"]["argv"], ["../runbooks/restart.sh", "catalog"])
+        # An incident on two services does not pick one: the caller must say which.
+        st, two, _ = self.req("POST", "/api/v1/incidents", {"title": "t", "severity": "SEV2", "services": ["web", "catalog"]})
+        self.assertEqual(st, 201, two)
+        st, err, _ = self.req("POST", "/api/v1/runbooks/dry-run", {"runbook": "restart-service", "incident": two["id"]})
+        self.assertEqual((st, err["error"]["field"]), (400, "params.service"))
+        st, plan, _ = self.req("POST", "/api/v1/runbooks/dry-run",
+                               {"runbook": "restart-service", "incident": two["id"], "service": "web"})
+        self.assertEqual((st, plan["params"]["service"]), (200, "web"))
 
     def test_alert_labels_are_inert_arguments(self):
         canary = os.path.join(self.tmp, "PWNED")

@@ -89,7 +89,8 @@ assert.ok(!proposed.isError, JSON.stringify(proposed));
 assert.equal(proposed.structuredContent.executed, false);
 assert.equal(proposed.structuredContent.risk, "HIGH");
 const withProposal = JSON.parse((await client.readResource({ uri })).contents[0].text);
-summary.proposal_note = withProposal.entries.at(-1).text.split("\n")[0];
+// The newest note (paging records its own entries on the same timeline).
+summary.proposal_note = withProposal.entries.filter((e) => e.kind === "note").at(-1).text.split("\n")[0];
 
 // 6. Input errors are tool results the model can correct; unknown tools are protocol errors.
 const bad = await client.callTool({ name: "set_severity", arguments: { id: inc.id, severity: "SEV9" } });

@@ -32,13 +32,14 @@ export async function render(page) {
       }
     };
     return h('article', { class: 'card approval', 'data-approval': a.id },
-      h('h2', null, plain(a.action || a.runbook || a.title || a.id)),
+      h('h2', null, plain(a.title || a.runbook || a.id)),
       fields([
-        ['Incident', a.incident_id ? h('a', { href: `#/incidents/${encodeURIComponent(a.incident_id)}` }, a.incident_id) : ''],
-        ['Runbook', a.runbook], ['Risk', a.risk || a.tier], ['Requested by', a.requested_by || a.requester],
-        ['Requested at', a.requested_at ? fmtTime(a.requested_at) : ''],
-        ['Rationale', a.rationale], ['Impact', a.impact], ['Blast radius', a.blast_radius],
-        ['Rollback plan', a.rollback_plan || a.rollback], ['Expires', a.expires_at ? fmtTime(a.expires_at) : ''],
+        ['Incident', a.incident ? h('a', { href: `#/incidents/${encodeURIComponent(a.incident)}` }, a.incident) : ''],
+        ['Runbook', a.runbook], ['Service', a.service], ['Steps', plain(a.action)], ['Why approval', a.reason],
+        ['Requested by', a.requested_by], ['Requested at', a.created_at ? fmtTime(a.created_at) : ''],
+        ['Rationale', a.rationale], ['Expected impact', a.expected_impact],
+        ['Blast radius', plain((a.blast_radius || {}).services)],
+        ['Rollback plan', plain(a.rollback_plan)], ['Expires', a.expires_at ? fmtTime(a.expires_at) : ''],
       ]),
       h('div', { class: 'inline' }, reason,
         h('button', { type: 'button', 'data-decide': 'approve', onclick: () => decide('approve') }, 'Approve'),

@@ -132,28 +132,43 @@ export async function render(page, id) {
     });
   }
 
+  // Matched runbooks, best first, as the server ranks them for this incident; dry run shows the
+  // rendered plan, run requests it (HIGH steps wait in the approvals queue).
   async function loadRunbooks() {
     await fill(rbs, async () => {
-      const res = await get('/api/v1/runbooks');
-      const all = itemsOf(res, 'runbooks');
-      const scope = (r) => (r.when && r.when.services) || r.services || [];
-      const mine = all.filter((r) => !scope(r).length || scope(r).some((sv) => (inc.services || []).includes(sv)));
-      if (!mine.length) return h('p', { class: 'muted' }, 'No runbook matches this incident.');
-      return h('ul', { class: 'runbooks' }, mine.map((r) => {
-        const rid = r.id || r.name;
-        // Parameters of type service default to the incident's first affected service.
-        const params = {};
-        for (const p of r.params || []) if (p.type === 'service' && (inc.services || []).length) params[p.name] = inc.services[0];
-        const run = (dry) => act(async () => {
-          const res = await post(`${base}/runbook-runs`, { runbook: rid, params, dry_run: dry });
-          if (res && res.status === 'pending_approval') mount(msg, note('info', `Waiting for approval (${res.id}).`));
+      const res = await post('/api/v1/runbooks/match', { incident: id, limit: 8 });
+      const matches = itemsOf(res, 'matches');
+      if (!matches.length) return h('p', { class: 'muted' }, 'No runbook matches this incident.');
+      const service = (inc.services || [])[0] || '';
+      const plan = h('div', { id: 'runbook-plan' });
+      // A run that needs approval carries the requester's rationale, expected impact and rollback plan.
+      const rationale = h('input', { id: 'rb-rationale', placeholder: 'Why run it (needed for approval)', 'aria-label': 'Rationale' });
+      const impact = h('input', { id: 'rb-impact', placeholder: 'Expected impact', 'aria-label': 'Expected impact' });
+      const rollback = h('input', { id: 'rb-rollback', placeholder: 'Rollback plan (when no step declares one)', 'aria-label': 'Rollback plan' });
+      const items = matches.map((m) => {
+        const rid = m.runbook;
+        const body = { runbook: rid, incident: id, service };
+        const dry = () => act(async () => {
+          const d = await post('/api/v1/runbooks/dry-run', body);
+          mount(plan, h('article', { class: 'card', 'data-plan': rid },
+            h('h3', null, `Dry run of ${rid}`, d.needs_approval ? [' ', badge('risk', 'HIGH')] : ''),
+            d.needs_approval ? h('p', { class: 'muted' }, plain(d.approval_reason)) : null,
+            h('ol', null, itemsOf(d, 'steps').map((st) => h('li', null, plain(st.describe || st.name || st.id),
+              st.risk ? [' ', badge('risk', st.risk)] : ''))),
+            fields([['Rollback plan', plain(d.rollback_plan)], ['Blast radius', plain((d.blast_radius || {}).services)]])));
+        });
+        const run = () => act(async () => {
+          const r = await post('/api/v1/runs', { ...body, rationale: rationale.value, expected_impact: impact.value, rollback_plan: rollback.value });
+          if (r && r.state === 'pending_approval') mount(msg, note('info', `Waiting for approval (${r.approval}).`));
+          else if (r) mount(msg, note('ok', `Run ${r.id} ${r.state}.`));
         });
         return h('li', { 'data-runbook': rid },
-          h('strong', null, r.title || r.name || rid), r.risk || r.tier ? [' ', badge('risk', r.risk || r.tier)] : '', ' ',
-          r.description ? h('span', { class: 'muted' }, r.description) : '', ' ',
-          h('button', { type: 'button', class: 'small', onclick: () => run(true) }, 'Dry run'), ' ',
-          h('button', { type: 'button', class: 'small', 'data-run': rid, onclick: () => run(false) }, 'Run'));
-      }));
+          h('strong', null, plain(m.title || rid)), m.risk ? [' ', badge('risk', m.risk)] : '', ' ',
+          h('span', { class: 'muted' }, plain(m.reasons)), ' ',
+          h('button', { type: 'button', class: 'small', 'data-dry-run': rid, onclick: dry }, 'Dry run'), ' ',
+          h('button', { type: 'button', class: 'small', 'data-run': rid, onclick: run }, 'Run'));
+      });
+      return [h('div', { class: 'inline' }, rationale, impact, rollback), h('ul', { class: 'runbooks' }, items), plan];
     });
   }
 
