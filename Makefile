@@ -1,6 +1,7 @@
 # Firebreak — the whole developer interface. See README.md.
 #   make run     install what is missing, build, serve examples/config on 127.0.0.1:8080
-#   make test    install what is missing, build (warnings are errors), run every test
+#   make test    install what is missing, build (warnings are errors), run every test (unit, e2e,
+#                browser, and each fuzz target replaying its corpus plus mutations)
 #   make bench   build and run the benchmarks (see docs/BENCHMARKS.md)
 #   make fuzz    build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make build   build only (binary at build/firebreak)
@@ -51,7 +52,6 @@ test: deps-test configure
 	cmake --build $(BUILD) -j $(JOBS)
 	@$(MAKE) --no-print-directory test-lint-npm
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 900
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
 # markdownlint-cli (pinned in tests/lint/package-lock.json) for the report tests.
 test-lint-npm: tests/lint/node_modules/.package-lock.json
@@ -59,7 +59,7 @@ tests/lint/node_modules/.package-lock.json: tests/lint/package-lock.json
 	cd tests/lint && npm ci --no-audit --no-fund --loglevel=error
 
 bench: deps-bench configure
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake --build $(BUILD) -j $(JOBS) --target all fb_benches
 	bench/run-all.sh $(BUILD)
 
 build-fuzz/build.ninja:

@@ -155,38 +155,7 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
       };
     });
   }
-
-  // ---- change events ----
-  auto* changes = app.add_subcommand("changes", "Look at recorded changes (deploys, config, flags)");
-  changes->require_subcommand(1);
-  {
-    auto o = std::make_shared<Opts>();
-    auto* c = changes->add_subcommand("list", "List changes, oldest first");
-    AddClientOptions(c, o->client);
-    c->add_option("--since", o->since, "RFC 3339 time or a duration ago, e.g. 6h (default 24h)");
-    c->add_option("--service", o->service, "Only changes of this service");
-    c->add_option("--limit", o->limit, "Most changes to show")->capture_default_str();
-    c->callback([o, &run] {
-      run = [o] {
-        std::string q = "?limit=" + std::to_string(o->limit);
-        if (!o->since.empty()) q += "&since=" + Enc(o->since);
-        if (!o->service.empty()) q += "&service=" + Enc(o->service);
-        auto r = CallServer(o->client, "GET", "/api/v1/changes" + q);
-        if (!r) return PrintError(r.error());
-        if (o->client.json) {
-          PrintJson(*r);
-          return 0;
-        }
-        std::printf("%-6s %-20s %-12s %-12s %s\n", "ID", "TIME", "SERVICE", "KIND", "SUMMARY");
-        for (const auto& v : r->get_object().at("changes").get_array()) {
-          const auto& ch = v.get_object();
-          std::printf("%-6s %-20s %-12s %-12s %s\n", Str(ch, "id").c_str(), Str(ch, "time").c_str(),
-                      Str(ch, "service").c_str(), Str(ch, "kind").c_str(), Str(ch, "summary").c_str());
-        }
-        return 0;
-      };
-    });
-  }
+  // Change events: `firebreak changes record|list` (cmd_analyze.cc).
 }
 
 }  // namespace firebreak::cli

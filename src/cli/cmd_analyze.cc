@@ -431,7 +431,7 @@ void AddAnalyzeCommands(CLI::App& app, Runner& run) {
   }
 
   // ---- change ----
-  auto* change = app.add_subcommand("change", "Change events (deploys, config changes, feature flags)");
+  auto* change = app.add_subcommand("changes", "Change events (deploys, config changes, feature flags): record, list");
   change->require_subcommand(1);
   {
     struct O {
@@ -475,20 +475,28 @@ void AddAnalyzeCommands(CLI::App& app, Runner& run) {
     struct O {
       ClientOptions client;
       std::string service, from, to, incident;
+      int limit = 100;
     };
     auto o = std::make_shared<O>();
-    auto* c = change->add_subcommand("list", "Recent changes (ranked against an incident with --incident)");
+    auto* c = change->add_subcommand("list", "Recorded changes, oldest first (ranked against an incident with --incident)");
     AddClientOptions(c, o->client);
     c->add_option("--service", o->service, "Only this service");
-    c->add_option("--from", o->from, "Window start (default: 24h ago)");
-    c->add_option("--to", o->to, "Window end (default: now)");
-    c->add_option("--incident", o->incident, "Rank against this incident");
+    c->add_option("--since,--from", o->from, "Window start: RFC 3339 or a duration ago, e.g. 6h (default: 24h ago)");
+    c->add_option("--until,--to", o->to, "Window end (default: now)");
+    c->add_option("--limit", o->limit, "Most changes to show")->capture_default_str();
+    c->add_option("--incident", o->incident, "Rank the incident's window's changes against it");
     c->callback([o, &run] {
       run = [o] {
         std::string q = "?service=" + Enc(o->service);
-        if (!o->from.empty()) q += "&from=" + Enc(o->from);
-        if (!o->to.empty()) q += "&to=" + Enc(o->to);
-        if (!o->incident.empty()) q += "&incident=" + Enc(o->incident);
+        if (!o->incident.empty()) {
+          q += "&incident=" + Enc(o->incident);
+          if (!o->from.empty()) q += "&from=" + Enc(o->from);
+          if (!o->to.empty()) q += "&to=" + Enc(o->to);
+        } else {
+          q += "&limit=" + std::to_string(o->limit);
+          if (!o->from.empty()) q += "&since=" + Enc(o->from);
+          if (!o->to.empty()) q += "&until=" + Enc(o->to);
+        }
         auto r = CallServer(o->client, "GET", "/api/v1/changes" + q);
         if (!r) return PrintError(r.error());
         if (o->client.json) {

@@ -152,11 +152,11 @@ class Investigation(AnalyzeServer):
         ]}
         st, r, _ = self.req("POST", "/api/v1/metrics", body)
         self.assertEqual(st, 200, r)
-        p = self.cli("change", "record", "--service", "payments", "--kind", "deploy", "--summary", "payments v2.3",
+        p = self.cli("changes", "record", "--service", "payments", "--kind", "deploy", "--summary", "payments v2.3",
                      "--time", str(now - 7 * 60), "--label", "version=2.3", "--json")
         self.assertEqual(p.returncode, 0, p.stderr)
         change = json.loads(p.stdout)
-        p = self.cli("change", "record", "--service", "auth", "--summary", "auth config", "--kind", "config",
+        p = self.cli("changes", "record", "--service", "auth", "--summary", "auth config", "--kind", "config",
                      "--time", str(now - 90 * 60))
         self.assertEqual(p.returncode, 0, p.stderr)
 

@@ -75,7 +75,9 @@ class PagerDutyEvents(ServerTestCase):
         inc = self.incident(iid)
         self.assertEqual((inc["state"], inc["open_alerts"], inc["alert_count"]), ("mitigated", 0, 3))
         st, tl, _ = self.server.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=self.token)
-        self.assertIn("all 3 alerts resolved", tl["entries"][-1]["text"])
+        mitigated = [e for e in tl["entries"] if e["kind"] == "mitigated"]
+        self.assertEqual(len(mitigated), 1, tl)
+        self.assertIn("all 3 alerts resolved", mitigated[0]["text"])
         # Resolving again is a no-op; a new trigger with the old key is a new episode that reopens it.
         st, body = self.pd({"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": "p99-checkout"})
         self.assertEqual(body["result"], "ignored")

@@ -69,7 +69,7 @@ assert.ok(!noted.isError, JSON.stringify(noted));
 summary.update_uri = await updated;
 const after = JSON.parse((await client.readResource({ uri })).contents[0].text);
 summary.timeline_kinds_after = after.entries.map((e) => e.kind);
-assert.equal(after.entries.at(-1).text, "p99 3s since 09:40");
+assert.equal(after.entries.filter((e) => e.kind === "note").at(-1).text, "p99 3s since 09:40");
 
 // 5. Risk tiers: a HIGH action (executing a load-shedding plan) can only be proposed. The proposal
 //    lands on the timeline for a person; nothing is executed and nothing here can approve it.
