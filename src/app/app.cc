@@ -59,6 +59,12 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   a->analysis_ = std::make_unique<Analysis>(*a->engine_, *a->store_, *a->clock_, a->metrics_);
   FB_TRY(a->analysis_->Install());
   a->reports_ = std::make_unique<Reports>(*a->engine_, *a->store_, a->metrics_);
+  if (a->pager_) {
+    paging::Pager* pager = a->pager_.get();
+    a->reports_->SetAnnouncer([pager](engine::Tx& tx, const model::Incident& inc, bool external, const std::string& text) {
+      return pager->AnnounceStatusUpdate(tx, inc, external, text);
+    });
+  }
   {
     App* self = a.get();
     a->resilience_ = std::make_unique<Resilience>(

@@ -80,7 +80,7 @@ Result<StatusUpdateRequest> DecodeStatusUpdate(const json::value& body) {
 void PostStatusUpdate(App& app, const model::Principal& who, std::string incident_id, StatusUpdateRequest req,
                       Callback<model::TimelineEntry> cb) {
   app.engine().Submit<model::TimelineEntry>(
-      [who, id = std::move(incident_id), req = std::move(req)](engine::Tx& tx) -> Result<model::TimelineEntry> {
+      [&app, who, id = std::move(incident_id), req = std::move(req)](engine::Tx& tx) -> Result<model::TimelineEntry> {
         FB_TRY(model::RequireScope(who, model::kScopeWrite));
         FB_ASSIGN_OR_RETURN(auto inc, tx.store().incidents().Get(id));
         if (!inc) return NotFound("incident '" + core::Truncate(id, 64) + "' not found", "id");
@@ -89,6 +89,8 @@ void PostStatusUpdate(App& app, const model::Principal& who, std::string inciden
         FB_ASSIGN_OR_RETURN(auto entry, tx.Timeline(inc->id, who.actor, std::string(kStatusUpdateKind), req.text, data));
         json::object details{{"status", req.status}, {"text", req.text}};
         FB_TRY(tx.Audit(who.actor, "incident.status_update", "incident:" + inc->id, details));
+        if (const auto& announce = app.reports().announcer())
+          FB_TRY(announce(tx, *inc, true, req.title.empty() ? req.text : req.title + "\n" + req.text));
         return entry;
       },
       std::move(cb));

@@ -521,6 +521,7 @@ Result<json::object> Reports::PostUpdate(engine::Tx& tx, const model::Actor& act
   FB_TRY(tx.Audit(actor, "incident.status_update", "incident:" + inc.id,
                   {{"audience", report::AudienceName(audience)}, {"automatic", automatic}}));
   tx.Publish(engine::Change{"status_update", inc.id, fin});
+  if (announce_) FB_TRY(announce_(tx, inc, audience == report::Audience::kExternal, text));
   if (cadence.count() > 0 && model::IsOpen(inc.state)) FB_TRY(tx.ArmTimer(kTimerKind, inc.id, tx.now() + cadence));
   return fin;
 }

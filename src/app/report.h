@@ -68,6 +68,12 @@ class Reports : public engine::IncidentObserver {
   static constexpr const char* kTimerKind = "report.status_update";
   Reports(engine::Engine& engine, store::Store& store, core::Registry& metrics);
 
+  // Where posted status updates go besides the timeline (the paging module's channels): called
+  // inside the posting command with the incident, whether the update is external, and its text.
+  using Announcer = std::function<Status(engine::Tx&, const model::Incident&, bool, const std::string&)>;
+  void SetAnnouncer(Announcer a) { announce_ = std::move(a); }
+  const Announcer& announcer() const { return announce_; }
+
   // ---- queries (read snapshot) ----------------------------------------------------------------
   Result<boost::json::object> StatusUpdate(const model::Principal& who, std::string_view id,
                                            report::Audience audience) const;
@@ -108,6 +114,7 @@ class Reports : public engine::IncidentObserver {
   Status OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) override;
 
  private:
+  Announcer announce_;
   Result<report::Record> Load(store::Tx& tx, std::string_view id) const;
   core::Millis Cadence(const config::Config& cfg, model::Severity s) const;
   Status OnTimer(engine::Tx& tx, const store::TimerRecord& t, core::Millis lateness);

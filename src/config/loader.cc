@@ -747,7 +747,8 @@ void DecodeChannel(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   CheckChannelOptions(ctx, rr, c);
   c.events = rr.StrList("events");
   static const std::set<std::string> kEvents = {"opened", "page", "acknowledged", "resolved", "reopened",
-                                                "notification_failed", "escalation_stale"};
+                                                "notification_failed", "escalation_stale", "status_update",
+                                                "status_update_external"};
   for (const auto& e : c.events)
     if (!kEvents.count(e))
       rr.Err(rr.Get("events", false), "invalid-value",

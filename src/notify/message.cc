@@ -32,6 +32,8 @@ std::string EventLabel(std::string_view e) {
   if (e == "reopened") return "Reopened";
   if (e == "notification_failed") return "Notification failed";
   if (e == "escalation_stale") return "Escalation overdue";
+  if (e == "status_update") return "Status update";
+  if (e == "status_update_external") return "Public status update";
   return std::string(e);
 }
 

@@ -375,6 +375,11 @@ Status Pager::Broadcast(engine::Tx& tx, const model::Incident& inc, const std::s
   return Ok();
 }
 
+Status Pager::AnnounceStatusUpdate(engine::Tx& tx, const model::Incident& inc, bool external,
+                                   const std::string& text) {
+  return Broadcast(tx, inc, external ? "status_update_external" : "status_update", text, nullptr);
+}
+
 Status Pager::Enqueue(engine::Tx& tx, store::OutboxRow row) {
   row.state = "pending";
   row.created_at = tx.now();

@@ -95,6 +95,11 @@ class Pager final : public engine::IncidentObserver {
   // Gauges for /metrics (outbox by state, escalations by status).
   void RefreshGauges();
 
+  // Sends a posted status update to the channels subscribed to its event — "status_update"
+  // (internal) or "status_update_external" (the customer-facing text) — inside the command that
+  // records it, so the notice is queued durably with the timeline entry.
+  Status AnnounceStatusUpdate(engine::Tx& tx, const model::Incident& inc, bool external, const std::string& text);
+
  private:
   Pager(engine::Engine& engine, core::Registry& metrics, PagerOptions opt, std::string secret);
 

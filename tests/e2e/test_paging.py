@@ -175,8 +175,14 @@ channels:
   - id: sms-gateway
     type: command
     argv: [/bin/sh, -c, 'exec curl -sf --data-binary @- -H "X-To: $FIREBREAK_TO" -H "Idempotency-Key: $FIREBREAK_IDEMPOTENCY_KEY" %(sms)s']
+  - id: status-hook
+    type: webhook
+    url: %(status)s
+    secret_env: FIREBREAK_WEBHOOK_SECRET
+    severities: [SEV1]
+    events: [status_update, status_update_external]
 """ % {"hook": recv.url("/hooks/firebreak"), "slack": recv.url("/slack/T000/B000"), "smtp": smtp.port,
-       "ca": smtp.cert, "sms": recv.url("/sms")})
+       "ca": smtp.cert, "sms": recv.url("/sms"), "status": recv.url("/status-updates")})
     with open(os.path.join(cfg, "settings.yaml"), "w") as f:
         f.write("""
 settings:
@@ -396,6 +402,33 @@ class RealReceivers(PagingTestCase):
         st, m, _ = s.request("GET", "/metrics")
         self.assertIn("firebreak_escalation_step_lateness_seconds_count", m)
         self.assertIn('firebreak_alert_to_notification_seconds_count{channel_type="slack"}', m)
+
+    def test_status_updates_go_to_the_subscribed_channel(self):
+        s = self.serve()
+        iid = self.declare(s, title="Card payments failing", sev="SEV1")
+        # On demand: the internal update (generated from the record) and a person's external one.
+        st, upd, _ = s.request("POST", "/api/v1/incidents/%s/status-updates" % iid, {"audience": "internal"},
+                               token=self.token)
+        self.assertEqual(st, 201, upd)
+        st, ext, _ = s.request("POST", "/api/v1/incidents/%s/status-updates" % iid,
+                               {"text": "Card payments fail for some customers; we are on it.", "status": "investigating"},
+                               token=self.token)
+        self.assertEqual(st, 201, ext)
+        self.recv.wait(lambda rs: sum(1 for p, *_ in rs if p == "/status-updates") >= 2, what="status webhooks")
+        got = [json.loads(b) for _, b in self.recv.bodies("/status-updates")]
+        events = sorted(g["event"] for g in got)
+        self.assertEqual(events, ["status_update", "status_update_external"])
+        internal = [g for g in got if g["event"] == "status_update"][0]
+        self.assertEqual(internal["incident"]["id"], iid)
+        self.assertEqual(internal["note"], upd["text"])
+        external = [g for g in got if g["event"] == "status_update_external"][0]
+        self.assertIn("Card payments fail for some customers", external["note"])
+        # The scheduled update (SEV1 cadence 15 min after the last one) goes out the same way.
+        self.advance(s, "15m")
+        self.recv.wait(lambda rs: sum(1 for p, *_ in rs if p == "/status-updates") >= 3, what="scheduled update")
+        self.eventually(lambda: sum(1 for n in self.notifications(s, iid)
+                                    if n["channel"] == "status-hook" and n["state"] == "delivered") == 3,
+                        what="three status updates recorded as delivered")
 
     def test_refusals(self):
         s = self.serve()
