@@ -1,4 +1,5 @@
-// Scenario test of reports: a full incident replayed through the lifecycle operations with a manual
+// Scenario test of reports: a full incident (declared, an alert joins, escalated to tier 2,
+// acknowledged, notes, a HIGH runbook run approved by a second person, resolved) replayed with a manual
 // clock; every report section and every MTTx figure is checked against values worked out by hand
 // below (times are minutes after 08:00 on 2026-01-05).
 #include "app/report.h"
@@ -11,6 +12,8 @@
 #include <set>
 
 #include "app/app.h"
+#include "app/runbooks.h"
+#include "engine/alerts.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "report/render.h"
@@ -108,6 +111,25 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   ASSERT_TRUE(timer());
   EXPECT_EQ(timer()->due, T("2026-01-05T08:30:00Z"));
 
+  // 08:01 a monitoring alert on checkout joins the open incident (same service).
+  At("2026-01-05T08:01:00Z");
+  {
+    auto in = app_->FindIntegration("example-checkout-key", "routing_key");
+    ASSERT_TRUE(in);
+    auto req = std::make_shared<engine::IngestRequest>();
+    req->integration = *in;
+    req->source = "pagerduty";
+    model::AlertEvent ev;
+    ev.dedup_key = "checkout-5xx";
+    ev.summary = "checkout 5xx above 5%";
+    ev.service_hint = "checkout";
+    ev.labels["severity"] = "warning";
+    req->events.push_back(ev);
+    auto res = Run<engine::IngestResult>([&](auto cb) { app_->IngestAlerts(req, cb); });
+    ASSERT_TRUE(res) << res.error().message;
+    EXPECT_EQ(res->outcomes.at(0).incident_id, id);
+  }
+
   // 08:03 raised to SEV1 (cadence 15 min from now).
   At("2026-01-05T08:03:00Z");
   ASSERT_TRUE(Run<model::Incident>([&](auto cb) { app_->ChangeSeverity(bob_, id, {model::Severity::kSev1, "error rate 40%"}, cb); }));
@@ -194,7 +216,7 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
                                                        "scale-service","traffic-failover"])"));
     size_t ours = 0;
     for (const auto& e : plan->at("timeline").as_array()) ours += !IsPaging(e.at("kind").as_string());
-    EXPECT_EQ(ours, 9u);
+    EXPECT_EQ(ours, 10u);  // nine of ours and the alert
     EXPECT_EQ(plan->at("next_step"), "Mitigate the impact.");
     EXPECT_EQ(plan->at("follow_up").at("owner"), "Alice Moreau (alice)");
     EXPECT_THAT(std::string(plan->at("drafts").at("external_text").as_string()), HasSubstr("Status: identified."));
@@ -204,6 +226,25 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
     EXPECT_THAT(md->body, HasSubstr("- [ ] collect-diagnostics: diagnose (LOW, verify by hand)"));
     EXPECT_THAT(md->body, HasSubstr("Other matching runbooks: reset-connection-pool, restart-service, "));
   }
+
+  // 08:27 alice asks to restart checkout (HIGH: waits for approval); 08:28 bob approves it (the
+  // remediation milestone: the change is allowed to run). The executor is not started here, so
+  // the run stays queued: this test checks the record, the runbook tests check execution.
+  At("2026-01-05T08:27:00Z");
+  auto run = Run<json::value>([&](auto cb) {
+    app_->runbooks().RequestRun(alice_, json::parse(R"({"runbook":"restart-service","incident":")" + id +
+                                                     R"(","rationale":"pool stuck","expected_impact":"one pod at a time",
+                                                        "rollback_plan":"none: a restart is its own recovery"})"),
+                                cb);
+  });
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->at("state"), "pending_approval");
+  std::string approval(run->at("approval").as_string());
+  At("2026-01-05T08:28:00Z");
+  model::Principal approver = bob_;
+  approver.scopes |= model::kScopeApprove;
+  auto approved = Run<json::value>([&](auto cb) { app_->runbooks().Approve(approver, approval, json::parse(R"({"note":"go"})"), cb); });
+  ASSERT_TRUE(approved) << approved.error().message;
 
   // 08:30 mitigated; 08:40 the next scheduled update (the 08:25 update restarted the cadence);
   // 08:45 resolved (review scheduled, timer gone).
@@ -269,7 +310,7 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   std::map<std::string, std::string> want = {
       {"first_anomaly", "2026-01-05T07:56:00Z"}, {"detected", "2026-01-05T08:00:00Z"},
       {"acknowledged", "2026-01-05T08:07:00Z"},  {"investigating", "2026-01-05T08:10:00Z"},
-      {"root_cause", "2026-01-05T08:20:00Z"},    {"remediation", "not recorded"},
+      {"root_cause", "2026-01-05T08:20:00Z"},    {"remediation", "2026-01-05T08:28:00Z"},
       {"recovered", "2026-01-05T08:30:00Z"},     {"resolved", "2026-01-05T08:45:00Z"},
       {"closed", "2026-01-05T09:05:00Z"}};
   std::map<std::string, std::string> got;
@@ -291,8 +332,9 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   EXPECT_EQ(pages[0], (std::pair<std::string, int64_t>{"2026-01-05T08:00:00Z", 1}));
   EXPECT_EQ(pages[1], (std::pair<std::string, int64_t>{"2026-01-05T08:03:00Z", 2}));  // escalated to tier 2
   EXPECT_EQ(d.at("metrics").at("escalation_tier").as_int64(), 2);
-  EXPECT_EQ(kinds, (std::vector<std::string>{"declared", "severity", "escalation_requested", "acknowledged", "role", "note",
-                                             "status_update", "root_cause", "status_update", "mitigated", "status_update",
+  EXPECT_EQ(kinds, (std::vector<std::string>{"declared", "alert", "severity", "escalation_requested", "acknowledged", "role",
+                                             "note", "status_update", "root_cause", "status_update", "runbook_requested",
+                                             "approval_requested", "approval_approved", "mitigated", "status_update",
                                              "resolved", "action_item", "action_item", "postmortem",
                                              "postmortem_published", "closed"}));
 
@@ -307,8 +349,8 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   for (const auto& a : d.at("actions_taken").as_array())
     if (!IsPaging(a.at("kind").as_string())) actions.emplace_back(a.at("kind").as_string());
   EXPECT_EQ(actions, (std::vector<std::string>{"severity", "escalation_requested", "acknowledged", "role", "status_update",
-                                               "root_cause", "status_update", "mitigated", "status_update", "resolved",
-                                               "closed"}));
+                                               "root_cause", "status_update", "runbook_requested", "approval_requested",
+                                               "approval_approved", "mitigated", "status_update", "resolved", "closed"}));
   for (const auto& a : d.at("actions_taken").as_array())
     if (a.at("kind") == "severity") {
       EXPECT_EQ(a.at("outcome"), "SEV1");
@@ -355,7 +397,8 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   ASSERT_TRUE(md) << md.error().message;
   EXPECT_THAT(md->body, HasSubstr("| MTTA | detection to first acknowledgement | 7m |"));
   EXPECT_THAT(md->body, HasSubstr("| MTTI | acknowledgement to root cause identified | 13m |"));
-  EXPECT_THAT(md->body, HasSubstr("| Remediation initiated | not recorded |"));
+  EXPECT_THAT(md->body,
+              HasSubstr("| Remediation initiated | 2026-01-05T08:28:00Z | person:bob | timeline#18 (approval\\_approved) |"));
   EXPECT_THAT(md->body, HasSubstr("| P1 | Alert on pool saturation | Carol Nguyen (carol) | 2026-01-06T12:00:00Z | open |"));
   EXPECT_THAT(md->body, Not(HasSubstr("bob@example.com")));
   auto html = app_->reports().Report(alice_, id, "html");

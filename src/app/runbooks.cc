@@ -592,7 +592,12 @@ void Runbooks::RequestRun(const Principal& who, json::value body, JsonCallback c
         run.doc["state"] = run.state;
         run.doc["updated_at"] = Now(tx);
         FB_TRY(tx.store().runbooks().PutRun(run, seq));
-        json::object details{{"service", run.service}, {"params", params}, {"automatic", !needs_approval}};
+        // Read-only runbooks (diagnostics and checks) investigate; the others remediate (reports use it).
+        bool read_only = std::all_of(r.rb->steps.begin(), r.rb->steps.end(), [](const model::RunbookStep& s) {
+          return s.category == "diagnostic" || s.kind == "check";
+        });
+        json::object details{{"service", run.service}, {"params", params}, {"automatic", !needs_approval},
+                             {"read_only", read_only}};
         FB_TRY(Record(tx, run, who.actor, "runbook.run.requested", "runbook_requested",
                       "Runbook " + run.runbook + " requested (" + run.id + ")" +
                           (needs_approval ? ": waiting for approval" : ": runs automatically"),
@@ -886,7 +891,7 @@ void Runbooks::Process(const std::string& run_id) {
       FB_TRY(SaveRun(tx, run, "running"));
       FB_TRY(Record(tx, run, kSystemActor, "runbook.step.started", "runbook_step",
                     "Step " + step_id + " of " + run.id + " started: " + red->Redact(runbook::Describe(step)),
-                    json::object{{"step", step_id}, {"risk", Str(step, "risk")},
+                    json::object{{"step", step_id}, {"risk", Str(step, "risk")}, {"category", Str(step, "category")},
                                  {"on_behalf_of", Str(run.doc, "requested_by")},
                                  {"approved_by", Str(run.doc, "approved_by")}}));
       return true;

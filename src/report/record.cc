@@ -167,10 +167,14 @@ Milestones ExtractMilestones(const Record& r) {
     }
     if (!m.investigating.at && (e.kind == "note" || e.kind == "analysis" || IsRunbookKind(e.kind)))
       m.investigating = {e.time, Src(e), e.actor};
+    // Remediation is initiated when a change is set in motion: a runbook that changes something
+    // starts (requested to run automatically) or is approved to run, or a person records one.
     const bool remediation =
-        e.kind == "remediation" ||
-        (IsRunbookKind(e.kind) && !DataFlag(e.data, "dry_run") && DataString(e.data, "category") != "diagnostic" &&
-         e.kind != "runbook_approval_requested");
+        e.kind == "remediation" || e.kind == "approval_approved" ||
+        (e.kind == "runbook_step" && !DataString(e.data, "category").empty() &&
+         DataString(e.data, "category") != "diagnostic") ||
+        (e.kind == "runbook_requested" && DataFlag(e.data, "automatic") && !DataFlag(e.data, "read_only") &&
+         !DataFlag(e.data, "dry_run"));
     if (!m.remediation.at && remediation) m.remediation = {e.time, Src(e), e.actor};
   }
   if (r.postmortem.first_anomaly_at) {
