@@ -411,7 +411,11 @@ class HttpTransport(ServerTestCase):
         admin = McpHttp(self.server.url, self.token)
         admin.initialize()
         _, _, _, tl = admin.request("tools/list")
-        self.assertFalse([t["name"] for t in tl["result"]["tools"] if "approv" in t["name"]])
+        tools = tl["result"]["tools"]
+        self.assertFalse([t["name"] for t in tools if re.search(r"(^|_)(approve|reject|decide)(_|$)", t["name"])])
+        # The only approval tool reads one (an agent polls the approval of a run it requested).
+        self.assertEqual([(t["name"], t["annotations"]["readOnlyHint"]) for t in tools if "approv" in t["name"]],
+                         [("get_approval", True)])
         _, _, _, resp = admin.request("approvals/approve", {"id": "x"})
         self.assertEqual(resp["error"]["code"], -32601)
 
