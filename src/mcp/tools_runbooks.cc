@@ -146,7 +146,9 @@ void AddRunbookTools(Registry& r) {
            {"approval_id", Nullable(Str("Approval id (get_approval) or null"))},
            {"approval_reason", Str("Why it needs approval (\"\" if it does not)")},
            {"run", RunSchema()}}),
-      .annotations = {false, false, false, true},
+      // Destructive: the runbooks it may run automatically change running systems (caches,
+      // breakers, config with a rollback).
+      .annotations = {false, true, false, true},
       .scope = model::kScopeWrite,
       .risk = model::RiskTier::kMedium,
       .call_risk = RequestRisk,
