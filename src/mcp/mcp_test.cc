@@ -152,6 +152,7 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
   auto reg = BuildRegistry(false);
   std::set<std::string> names;
   const std::regex valid_name("[A-Za-z0-9_.-]{1,128}");
+  const std::regex decides("(^|_)(approve|reject|decide)(_|$)");
   for (const auto& t : reg.tools()) {
     SCOPED_TRACE(t.name);
     EXPECT_TRUE(std::regex_match(t.name, valid_name));
@@ -164,7 +165,7 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
     // Read-only tools need read; anything that changes state needs write.
     EXPECT_EQ(t.annotations.read_only, t.scope == model::kScopeRead);
     EXPECT_NE(t.scope, model::kScopeApprove) << "no MCP tool approves anything";
-    EXPECT_EQ(t.name.find("approv"), std::string::npos);
+    EXPECT_FALSE(std::regex_search(t.name, decides)) << "no tool approves or rejects";
     auto j = ToolJson(t);
     EXPECT_EQ(j.at("annotations").at("readOnlyHint"), json::value(t.annotations.read_only));
     // Reads risk nothing; no tool an agent can call executes a HIGH-risk action.
@@ -187,7 +188,12 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
         "propose_action", "calculate_blast_radius", "analyze_hub_centrality",
         "run_contingency_analysis", "simulate_cascade", "simulate_load_shedding",
         "check_utilization_threshold", "get_defense_level", "get_static_fallbacks", "get_oncall",
-        "get_roster", "get_escalation"})
+        "get_roster", "get_escalation", "find_runbooks", "get_runbook", "request_runbook_run",
+        "get_approval", "get_runbook_run", "post_status_update", "get_response_plan",
+        "get_postmortem", "get_mttx", "get_root_cause_hypotheses", "get_metric_anomalies",
+        "get_recent_changes", "get_resource_trends", "get_log_patterns",
+        "get_incident_log_patterns", "list_log_templates", "mine_log_lines", "list_alerts",
+        "get_incident_alerts", "list_silences", "create_silence", "expire_silence"})
     EXPECT_TRUE(names.count(n)) << n;
   // Fixtures only when asked.
   EXPECT_EQ(reg.FindTool("test_simple_text"), nullptr);
@@ -376,6 +382,31 @@ const std::map<std::string, std::string> kToolCases = {
     {"get_oncall", R"({"service":"checkout"})"},
     {"get_roster", R"({"schedule":"primary","days":2})"},
     {"get_escalation", R"({"id":"INC-1"})"},
+    {"find_runbooks", R"({"incident_id":"INC-1","limit":3})"},
+    {"get_runbook", R"({"id":"restart-service"})"},
+    {"request_runbook_run",
+     R"({"runbook":"restart-service","incident_id":"INC-1","rationale":"OutOfMemory in checkout",
+         "expected_impact":"one pod at a time","rollback_plan":"none needed"})"},
+    {"get_approval", R"({"id":"APR-1"})"},
+    {"get_runbook_run", R"({"id":"RUN-1"})"},
+    {"post_status_update", R"({"incident_id":"INC-1","audience":"external"})"},
+    {"get_response_plan", R"({"incident_id":"INC-1"})"},
+    {"get_postmortem", R"({"incident_id":"INC-1"})"},
+    {"get_mttx", R"({"by":"severity"})"},
+    {"get_root_cause_hypotheses", R"({"incident":"INC-1"})"},
+    {"get_metric_anomalies", R"({"service":"checkout","from":"1h"})"},
+    {"get_recent_changes", R"({"incident":"INC-1"})"},
+    {"get_resource_trends", R"({"service":"checkout","horizon":"24h"})"},
+    {"get_log_patterns", R"({"services":["checkout"],"since":"2h"})"},
+    {"get_incident_log_patterns", R"({"incident_id":"INC-1"})"},
+    {"list_log_templates", R"({"limit":5})"},
+    {"mine_log_lines",
+     R"({"lines":["user 17 logged in","user 4 logged in","disk /dev/sda1 full"],"limit":5})"},
+    {"list_alerts", R"({"status":"open","limit":5})"},
+    {"get_incident_alerts", R"({"incident_id":"INC-1","limit":10})"},
+    {"list_silences", R"({"state":"all"})"},
+    {"create_silence", R"({"matchers":["service=checkout"],"duration":"1h","comment":"deploy"})"},
+    {"expire_silence", R"({"id":"SIL-1"})"},
 };
 
 TEST_F(DispatcherTest, EveryToolsStructuredOutputMatchesItsOutputSchema) {
@@ -384,6 +415,11 @@ TEST_F(DispatcherTest, EveryToolsStructuredOutputMatchesItsOutputSchema) {
                                                     {"severity", "SEV2"},
                                                     {"services", json::array{"checkout"}}});
   ASSERT_FALSE(first.as_object().contains("isError")) << core::ToJson(first);
+  // get_root_cause_hypotheses reads the latest analysis: run one (no metrics: an empty ranking).
+  auto analysed = app::Wait<app::StoredAnalysis>([&](auto cb) {
+    app_->analysis().AnalyzeIncident(writer_, "INC-1", "manual", std::move(cb));
+  });
+  ASSERT_TRUE(analysed) << analysed.error().ToString();
   // Run in declaration order, with resolve last (it ends the incident).
   std::vector<const mcp::Tool*> order;
   for (const auto& t : server_->registry().tools())
@@ -480,8 +516,16 @@ TEST_F(DispatcherTest, AboveItsTierAnAgentProposesAndNothingIsExecuted) {
   for (const auto& t : list) {
     const auto& meta = t.at("_meta");
     bool executes = meta.at("io.firebreak/executes").as_bool();
-    EXPECT_EQ(executes, meta.at("io.firebreak/risk") == json::value("LOW")) << core::ToJson(t);
-    EXPECT_EQ(!executes, t.at("description").as_string().find("proposal") != std::string::npos);
+    bool low = meta.at("io.firebreak/risk") == json::value("LOW");
+    bool mentions = t.at("description").as_string().find("proposal") != std::string::npos;
+    if (meta.as_object().contains("io.firebreak/risk_depends_on_arguments")) {
+      // request_runbook_run: executes within the tier, proposes above it, and says so.
+      EXPECT_TRUE(executes);
+      EXPECT_EQ(mentions, !low) << core::ToJson(t);
+      continue;
+    }
+    EXPECT_EQ(executes, low) << core::ToJson(t);
+    EXPECT_EQ(!executes, mentions);
   }
 }
 
@@ -603,6 +647,257 @@ TEST_F(DispatcherTest, PromptsNeedTheirArguments) {
   EXPECT_EQ(r->at("error").at("code"), json::value(-32602));
   auto ir = Call("prompts/get", json::object{{"name", "incident-response"}});
   EXPECT_NE(core::ToJson(ir->at("result")).find("Lessons learned"), std::string::npos);
+}
+
+
+// ---- runbooks, reports, alerts ------------------------------------------------------------------
+
+TEST_F(DispatcherTest, FindRunbooksRanksTheRunbooksOfTheIncidentsService) {
+  Initialize();
+  auto inc = Tool("create_incident", json::object{{"title", "Checkout OOM"},
+                                                  {"severity", "SEV2"},
+                                                  {"services", json::array{"checkout"}}});
+  std::string id(inc.at("structuredContent").at("id").as_string());
+  auto found = Tool("find_runbooks", json::object{{"incident_id", id}});
+  ASSERT_FALSE(found.as_object().contains("isError")) << core::ToJson(found);
+  const auto& out = found.at("structuredContent");
+  EXPECT_EQ(out.at("incident"), json::value(id));
+  std::vector<std::string> ids;
+  double last = 1e300;
+  for (const auto& m : out.at("matches").as_array()) {
+    ids.emplace_back(m.at("runbook").as_string());
+    double score = m.at("score").to_number<double>();
+    EXPECT_LE(score, last) << "best first";
+    last = score;
+    EXPECT_FALSE(m.at("reasons").as_array().empty());
+  }
+  auto has = [&](const char* rb) { return std::find(ids.begin(), ids.end(), rb) != ids.end(); };
+  EXPECT_TRUE(has("collect-diagnostics")) << core::ToJson(out);  // checkout, SEV2
+  EXPECT_TRUE(has("restart-service")) << core::ToJson(out);      // checkout
+  EXPECT_FALSE(has("database-failover")) << core::ToJson(out);   // db only
+  // A database incident ranks differently.
+  auto db = Tool("find_runbooks",
+                 json::object{{"services", json::array{"db"}},
+                              {"labels", json::object{{"alertname", "PostgresPrimaryDown"}}}});
+  EXPECT_EQ(db.at("structuredContent").at("matches").at(0).at("runbook"),
+            json::value("database-failover"))
+      << core::ToJson(db);
+  auto missing = Tool("find_runbooks", json::object{{"incident_id", "INC-404"}});
+  EXPECT_TRUE(missing.at("isError").as_bool());
+}
+
+TEST_F(DispatcherTest, AHighRunbookRequestReturnsAPendingApprovalAndNothingRuns) {
+  Initialize();
+  auto inc = Tool("create_incident", json::object{{"title", "Checkout OOM"},
+                                                  {"severity", "SEV2"},
+                                                  {"services", json::array{"checkout"}}});
+  std::string id(inc.at("structuredContent").at("id").as_string());
+  json::object req{{"runbook", "restart-service"},
+                   {"incident_id", id},
+                   {"rationale", "OutOfMemory since 09:40"},
+                   {"expected_impact", "pods restart one at a time"},
+                   {"rollback_plan", "nothing to undo"}};
+  // Without a rationale the app refuses, naming the field.
+  json::object bare{{"runbook", "restart-service"}, {"incident_id", id}};
+  auto refused = Tool("request_runbook_run", bare);
+  EXPECT_TRUE(refused.at("isError").as_bool());
+  EXPECT_NE(refused.at("content").at(0).at("text").as_string().find("rationale"),
+            std::string::npos);
+
+  auto r = Tool("request_runbook_run", req);
+  ASSERT_FALSE(r.as_object().contains("isError")) << core::ToJson(r);
+  const auto& out = r.at("structuredContent");
+  EXPECT_EQ(out.at("state"), json::value("pending_approval"));
+  EXPECT_EQ(out.at("needs_approval"), json::value(true));
+  ASSERT_TRUE(out.at("approval_id").is_string());
+  std::string run_id(out.at("run_id").as_string());
+  std::string approval_id(out.at("approval_id").as_string());
+  EXPECT_EQ(out.at("run").at("requested_by"), json::value("agent:unit_agent_"));
+
+  auto approval = Tool("get_approval", json::object{{"id", approval_id}});
+  EXPECT_EQ(approval.at("structuredContent").at("state"), json::value("pending"));
+  EXPECT_EQ(approval.at("structuredContent").at("run"), json::value(run_id));
+  EXPECT_EQ(approval.at("structuredContent").at("rationale"), json::value("OutOfMemory since 09:40"));
+
+  // Nothing runs: the worker has nothing to do and every step is still pending.
+  app_->runbooks().WaitIdle();
+  auto run = Tool("get_runbook_run", json::object{{"id", run_id}}).at("structuredContent");
+  EXPECT_EQ(run.at("state"), json::value("pending_approval"));
+  ASSERT_FALSE(run.at("steps").as_array().empty());
+  for (const auto& st : run.at("steps").as_array())
+    EXPECT_EQ(st.at("state"), json::value("pending")) << core::ToJson(st);
+  // The request is on the incident's timeline, as the agent's.
+  bool requested = false;
+  auto entries = *app_->Timeline(writer_, id);
+  for (const auto& e : entries)
+    if (e.kind == "approval_requested") {
+      requested = true;
+      EXPECT_EQ(e.actor, "agent:unit_agent_");
+    }
+  EXPECT_TRUE(requested);
+}
+
+TEST_F(DispatcherTest, NoMcpPathApprovesARun) {
+  Initialize();
+  auto inc = Tool("create_incident", json::object{{"title", "Checkout OOM"},
+                                                  {"severity", "SEV2"},
+                                                  {"services", json::array{"checkout"}}});
+  std::string id(inc.at("structuredContent").at("id").as_string());
+  auto r = Tool("request_runbook_run", json::object{{"runbook", "restart-service"},
+                                                    {"incident_id", id},
+                                                    {"rationale", "OOM"},
+                                                    {"expected_impact", "brief 503s"},
+                                                    {"rollback_plan", "none"}});
+  std::string approval_id(r.at("structuredContent").at("approval_id").as_string());
+  // No tool approves or rejects, whatever the token (get_approval only reads).
+  const std::regex decides("(^|_)(approve|reject|decide)(_|$)");
+  for (const auto& t : server_->registry().tools())
+    EXPECT_FALSE(std::regex_search(t.name, decides)) << t.name;
+  auto call = Call("tools/call", json::object{{"name", "approve_runbook_run"},
+                                              {"arguments", json::object{{"id", approval_id}}}});
+  EXPECT_EQ(call->at("error").at("code"), json::value(-32602));
+  // The principal an MCP session acts as cannot approve through the app either, even when the
+  // token belongs to another person holding `approve`.
+  model::Principal approver;
+  approver.actor = model::Actor::Person("bob");
+  approver.person = "bob";
+  approver.token_id = "t_2";
+  approver.scopes = model::kScopeRead | model::kScopeWrite | model::kScopeApprove;
+  auto agent = app::AgentPrincipal(approver, "unit agent!");
+  for (const auto& who : {agent, [&] {
+                            auto a = agent;  // even with the scope put back
+                            a.scopes |= model::kScopeApprove;
+                            return a;
+                          }()}) {
+    auto res = app::Wait<json::value>([&](auto cb) {
+      app_->runbooks().Approve(who, approval_id, json::object{{"note", "ok"}}, std::move(cb));
+    });
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().code, ErrorCode::kPermissionDenied) << res.error().ToString();
+  }
+  auto after = Tool("get_approval", json::object{{"id", approval_id}});
+  EXPECT_EQ(after.at("structuredContent").at("state"), json::value("pending"));
+}
+
+TEST_F(DispatcherTest, RunbookRequestsPassTheAgentTierGateWithTheRunbooksRisk) {
+  ServerOptions so;
+  so.agent_tier = model::RiskTier::kLow;
+  Restart(so);
+  Initialize();
+  auto p = writer_;
+  engine::DeclareSpec spec;
+  spec.title = "Stale catalog";
+  spec.severity = model::Severity::kSev3;
+  spec.services = {"catalog"};
+  auto inc = app::Wait<model::Incident>([&](auto cb) { app_->Declare(p, spec, cb); });
+  ASSERT_TRUE(inc) << inc.error().ToString();
+  // invalidate-cache is MEDIUM and would run automatically: above a LOW tier it is only proposed.
+  auto medium = Tool("request_runbook_run",
+                     json::object{{"runbook", "invalidate-cache"}, {"incident_id", inc->id}});
+  EXPECT_TRUE(medium.at("isError").as_bool());
+  const auto& prop = medium.at("_meta").at("io.firebreak/proposal");
+  EXPECT_EQ(prop.at("risk"), json::value("MEDIUM"));
+  EXPECT_EQ(prop.at("incident_id"), json::value(inc->id));
+  auto runs = app_->runbooks().ListRuns(writer_, "", "");
+  ASSERT_TRUE(runs);
+  EXPECT_TRUE(runs->at("runs").as_array().empty()) << core::ToJson(*runs);
+  // A HIGH runbook only files a request for a person: that the agent may do at any tier.
+  auto high = Tool("request_runbook_run", json::object{{"runbook", "restart-service"},
+                                                       {"incident_id", inc->id},
+                                                       {"rationale", "stale entries"},
+                                                       {"expected_impact", "brief 503s"},
+                                                       {"rollback_plan", "none"}});
+  ASSERT_FALSE(high.as_object().contains("isError")) << core::ToJson(high);
+  EXPECT_EQ(high.at("structuredContent").at("state"), json::value("pending_approval"));
+}
+
+TEST_F(DispatcherTest, PostStatusUpdateRecordsAStatusUpdateEntryAsTheAgent) {
+  Initialize();
+  auto inc = Tool("create_incident", json::object{{"title", "Checkout 500s"},
+                                                  {"severity", "SEV1"},
+                                                  {"services", json::array{"checkout"}}});
+  std::string id(inc.at("structuredContent").at("id").as_string());
+  auto r = Tool("post_status_update", json::object{{"incident_id", id}, {"audience", "external"}});
+  ASSERT_FALSE(r.as_object().contains("isError")) << core::ToJson(r);
+  std::string text(r.at("structuredContent").at("text").as_string());
+  EXPECT_FALSE(text.empty());
+  std::vector<model::TimelineEntry> updates;  // paging and analysis add entries of their own
+  auto entries = *app_->Timeline(writer_, id);
+  for (const auto& e : entries)
+    if (e.kind == "status_update") updates.push_back(e);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].actor, "agent:unit_agent_");
+  EXPECT_NE(updates[0].text.find("external status update posted"), std::string::npos)
+      << updates[0].text;
+  auto bad = Tool("post_status_update", json::object{{"incident_id", id}, {"audience", "press"}});
+  EXPECT_TRUE(bad.at("isError").as_bool());
+  EXPECT_NE(bad.at("content").at(0).at("text").as_string().find("audience"), std::string::npos);
+}
+
+TEST_F(DispatcherTest, ReadOnlyTokenCannotRequestRunsPostUpdatesOrSilence) {
+  Initialize();
+  auto inc = Tool("create_incident", json::object{{"title", "Checkout 500s"},
+                                                  {"severity", "SEV2"},
+                                                  {"services", json::array{"checkout"}}});
+  std::string id(inc.at("structuredContent").at("id").as_string());
+  std::set<std::string> listed;
+  auto tools = Call("tools/list", {}, &reader_)->at("result").at("tools").as_array();
+  for (const auto& t : tools) listed.insert(std::string(t.at("name").as_string()));
+  EXPECT_TRUE(listed.count("find_runbooks") && listed.count("get_approval"));
+  const std::vector<std::pair<std::string, json::object>> writes = {
+      {"request_runbook_run",
+       json::object{{"runbook", "collect-diagnostics"}, {"incident_id", id}}},
+      {"post_status_update", json::object{{"incident_id", id}}},
+      {"create_silence", json::object{{"matchers", json::array{"service=checkout"}},
+                                      {"duration", "1h"},
+                                      {"comment", "x"}}},
+      {"expire_silence", json::object{{"id", "SIL-1"}}}};
+  for (const auto& [name, args] : writes) {
+    SCOPED_TRACE(name);
+    EXPECT_FALSE(listed.count(name));
+    auto r = Tool(name, args, &reader_);
+    EXPECT_TRUE(r.at("isError").as_bool());
+    EXPECT_NE(r.at("content").at(0).at("text").as_string().find("'write' scope"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(app_->runbooks().ListRuns(writer_, "", "")->at("runs").as_array().empty());
+  EXPECT_TRUE(app_->ListSilences(writer_, std::nullopt)->empty());
+  auto entries = *app_->Timeline(writer_, id);
+  for (const auto& e : entries) EXPECT_NE(e.kind, "status_update");
+}
+
+TEST_F(DispatcherTest, InvestigationToolsAreTheAppsTableWithOutputSchemas) {
+  for (const auto& t : app::AnalysisTools()) {
+    SCOPED_TRACE(t.name);
+    const auto* tool = server_->registry().FindTool(t.name);
+    if (t.name == "get_error_patterns") {
+      // Left out while the app wires no log pattern source into Analysis (it would always fail);
+      // get_log_patterns / get_incident_log_patterns with errors_only answer the same question.
+      EXPECT_EQ(tool, nullptr);
+      continue;
+    }
+    ASSERT_NE(tool, nullptr);
+    EXPECT_EQ(tool->input_schema, t.input_schema);
+    EXPECT_EQ(tool->description, t.description);
+    EXPECT_TRUE(tool->annotations.read_only);
+    // A declared result (not just "an object"): the tool has its row in tools_investigation.cc.
+    ASSERT_TRUE(tool->output_schema->contains("required"));
+    EXPECT_FALSE(tool->output_schema->at("required").as_array().empty());
+  }
+}
+
+TEST_F(DispatcherTest, RunbooksAreResources) {
+  Initialize();
+  auto list = Call("resources/list", {})->at("result").at("resources").as_array();
+  bool listed = false;
+  for (const auto& r : list) listed = listed || r.at("uri") == json::value("runbook://restart-service");
+  EXPECT_TRUE(listed);
+  auto read = Call("resources/read", json::object{{"uri", "runbook://restart-service"}});
+  auto doc = *core::ParseJson(read->at("result").at("contents").at(0).at("text").as_string());
+  EXPECT_EQ(doc.at("id"), json::value("restart-service"));
+  EXPECT_EQ(doc.at("risk"), json::value("HIGH"));
+  auto missing = Call("resources/read", json::object{{"uri", "runbook://nope"}});
+  EXPECT_EQ(missing->at("error").at("code"), json::value(-32002));
 }
 
 }  // namespace

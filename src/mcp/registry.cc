@@ -17,7 +17,13 @@ const std::vector<Capability>& Capabilities() {
       {"incidents", AddIncidentTools},         // incident lifecycle, timeline, proposals
       {"resilience", AddResilienceTools},      // service graph analytics (app::Resilience)
       {"oncall", AddOncallTools},              // who is on call, rosters, escalation state
+      {"runbooks", AddRunbookTools},           // find, read, request runs; follow approvals
+      {"reports", AddReportTools},             // status updates, response plan, postmortem, MTTx
+      {"investigation", AddInvestigationTools},  // app::AnalysisTools(): RCA, anomalies, changes
+      {"logs", AddLogTools},                   // mined log patterns and templates
+      {"alerts", AddAlertTools},               // alerts, incident alerts, silences
       {"incident-resources", AddIncidentResources},
+      {"runbook-resources", AddRunbookResources},
       {"prompts", AddPrompts},
   };
   return kCapabilities;

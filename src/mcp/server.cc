@@ -227,11 +227,16 @@ Result<model::RiskTier> ParseAgentTier(std::string_view s) {
 
 json::object ToolJson(const Tool& t, bool modern, std::optional<model::RiskTier> agent_tier) {
   std::string description = t.description;
-  bool proposes = agent_tier && t.risk > *agent_tier;
+  bool above = agent_tier && t.risk > *agent_tier;
+  bool proposes = above && !t.call_risk;
   if (proposes)
     description += " [" + std::string(model::RiskTierName(t.risk)) +
                    " risk, above this agent's tier: calling it records a proposal for a person "
                    "instead of executing it.]";
+  else if (above)
+    description += " [Calls that would execute a " + std::string(model::RiskTierName(t.risk)) +
+                   "-risk action are above this agent's tier: they record a proposal for a person "
+                   "instead.]";
   json::object o{{"name", t.name}, {"description", description}, {"inputSchema", t.input_schema}};
   json::object ann{{"readOnlyHint", t.annotations.read_only},
                    {"openWorldHint", t.annotations.open_world}};
@@ -252,6 +257,7 @@ json::object ToolJson(const Tool& t, bool modern, std::optional<model::RiskTier>
     json::object meta{{"io.firebreak/scope", model::ScopeName(t.scope)},
                       {"io.firebreak/risk", model::RiskTierName(t.risk)}};
     if (agent_tier) meta["io.firebreak/executes"] = !proposes;
+    if (t.call_risk) meta["io.firebreak/risk_depends_on_arguments"] = true;
     o["_meta"] = std::move(meta);
   }
   return o;
@@ -641,6 +647,7 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
   std::optional<Error> err;
   ToolResult res;
   std::optional<json::object> proposal;  // set when the call was recorded instead of executed
+  model::RiskTier risk = tool->risk;      // what executing this call risks
   if (!ctx.principal().Has(tool->scope)) {
     err = Error{ErrorCode::kPermissionDenied,
                 "tool " + tool->name + " needs a token with the '" +
@@ -649,13 +656,14 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
                 ""};
   } else if (auto st = schema::Validate(tool->input_schema, args); !st) {
     err = st.error();
-  } else if (tool->risk > opt_.agent_tier) {
+  } else if (risk = tool->call_risk ? tool->call_risk(ctx, args) : tool->risk;
+             risk > opt_.agent_tier) {
     // Agents may propose anything; they execute only up to their tier.
     internal::Proposal pr;
     pr.incident_id = internal::StrArg(args, "incident_id", internal::StrArg(args, "id"));
     pr.tool = tool->name;
     pr.arguments = args;
-    pr.risk = tool->risk;
+    pr.risk = risk;
     pr.not_executed = "agents here execute up to " +
                       std::string(model::RiskTierName(opt_.agent_tier)) + " risk";
     auto prop = internal::RecordProposal(ctx, pr);
@@ -718,7 +726,7 @@ Result<json::value> Server::ToolsCall(Context& ctx, const json::object& params) 
     // Not executed: a tool error the model reads (no structuredContent, so the output schema does
     // not apply), with the proposal in our _meta.
     std::string text = "Not executed: " + tool->name + " is a " +
-                       std::string(model::RiskTierName(tool->risk)) +
+                       std::string(model::RiskTierName(risk)) +
                        "-risk action and agents here execute up to " +
                        std::string(model::RiskTierName(opt_.agent_tier)) +
                        ". It was recorded as a proposal for a person to review" +

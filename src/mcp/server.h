@@ -179,6 +179,10 @@ struct Tool {
   // agent tier (ServerOptions::agent_tier); above it the call is recorded as a proposal for a
   // person (on the incident's timeline when the arguments name one, and in the audit log).
   model::RiskTier risk = model::RiskTier::kLow;
+  // For tools whose arguments decide what gets executed (request_runbook_run: which runbook): the
+  // risk of executing this call. The agent-tier gate then uses it instead of `risk`, which is the
+  // riskiest any call executes.
+  std::function<model::RiskTier(Context&, const json::object& args)> call_risk = nullptr;
   std::function<Result<ToolResult>(Context&, const json::object& args)> run;
   bool fixture = false;  // a conformance fixture: registered only under --mcp-test-fixtures
 };
@@ -258,7 +262,13 @@ void AddSystemTools(Registry& r);
 void AddIncidentTools(Registry& r);
 void AddResilienceTools(Registry& r);
 void AddOncallTools(Registry& r);
+void AddRunbookTools(Registry& r);
+void AddReportTools(Registry& r);
+void AddInvestigationTools(Registry& r);
+void AddLogTools(Registry& r);
+void AddAlertTools(Registry& r);
 void AddIncidentResources(Registry& r);
+void AddRunbookResources(Registry& r);
 void AddPrompts(Registry& r);
 void AddConformanceFixtures(Registry& r);
 

@@ -112,6 +112,25 @@ json::object AuditEntrySchema() {
                 {"seq", "time", "actor", "action", "target"}, true);
 }
 
+json::object OpenResult(std::vector<std::pair<std::string, json::object>> props) {
+  std::vector<std::string> required;
+  for (const auto& [k, v] : props) required.push_back(k);
+  return Object(std::move(props), std::move(required), /*open=*/true);
+}
+
+Result<json::object> AsObject(Result<json::value> v) {
+  if (!v) return Unexpected(v.error());
+  if (!v->is_object()) return Internal("expected a JSON object from the app");
+  return std::move(v->get_object());
+}
+
+void Bound(json::object& out, std::string_view key, size_t limit) {
+  auto* v = out.if_contains(key);
+  bool cut = v && v->is_array() && v->get_array().size() > limit;
+  if (cut) v->get_array().resize(limit);
+  out["truncated"] = cut;
+}
+
 json::object IncidentIdArg() { return Str("Incident id, e.g. INC-12", 64, 1); }
 
 json::object SeverityArg(std::string description) {

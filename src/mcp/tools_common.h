@@ -46,6 +46,14 @@ struct Proposal {
 // "arguments"?, "action"?}.
 Result<json::object> RecordProposal(Context& ctx, const Proposal& p);
 
+// A result object that always has `props` (each with its schema; json::object{} = any value) and
+// may have more: for app documents whose full shape is documented elsewhere (docs/*.md).
+json::object OpenResult(std::vector<std::pair<std::string, json::object>> props);
+// A JSON value from an app call that must be an object (the app documents it so).
+Result<json::object> AsObject(Result<json::value> v);
+// A bounded list: keeps the first `limit` items of `arr` and says whether some were left out.
+void Bound(json::object& out, std::string_view key, size_t limit);
+
 // Common argument schemas.
 json::object IncidentIdArg();
 json::object SeverityArg(std::string description);

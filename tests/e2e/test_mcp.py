@@ -153,6 +153,14 @@ def run_sdk_scenario(test, data_dir, token, mcp_args=None):
     test.assertEqual(summary["prompt_messages"], 3)
     test.assertTrue(summary["proposal_note"].startswith("Proposal from agent:sdk-e2e (HIGH risk, not executed)"),
                     summary["proposal_note"])
+    # A HIGH runbook: a pending approval handle the agent can poll and never approve.
+    test.assertIn("restart-service", summary["runbooks_found"])
+    test.assertEqual(summary["runbook_request"]["state"], "pending_approval")
+    test.assertRegex(summary["runbook_request"]["approval_id"], r"^APR-\d+$")
+    test.assertRegex(summary["runbook_request"]["run_id"], r"^RUN-\d+$")
+    test.assertEqual(summary["approval_state"], "pending")
+    test.assertEqual(summary["approval_requested_by"], "agent:sdk-e2e")
+    test.assertEqual(summary["runbook_entry_kinds"], ["runbook_requested", "approval_requested"])
     return summary
 
 
@@ -178,9 +186,10 @@ class StdioWithOfficialSdk(ServerTestCase):
         self.assertEqual({a for a, _, _ in rows}, {"agent:sdk-e2e"})
         calls = [json.loads(d) for _, a, d in rows if a == "mcp.tool_call"]
         self.assertEqual([c["tool"] for c in calls], ["create_incident", "add_note", "simulate_load_shedding",
-                                                      "propose_action", "set_severity", "approve_runbook"])
+                                                      "propose_action", "find_runbooks", "request_runbook_run",
+                                                      "get_approval", "set_severity", "approve_runbook"])
         self.assertTrue(all(c["person"] == "alice" and c["token"].startswith("t_") for c in calls))
-        self.assertEqual([c["ok"] for c in calls], [True, True, True, True, False, False])
+        self.assertEqual([c["ok"] for c in calls], [True] * 7 + [False, False])
         self.assertEqual(calls[-1]["error"], "unknown_tool")
         self.assertIn("incident.declare", [a for _, a, _ in rows])
         self.assertEqual(len([a for _, a, _ in rows if a == "mcp.proposal"]), 1)
@@ -193,7 +202,7 @@ class StdioBridgeToServer(ServerTestCase):
         rows = agent_audit(self.data)
         self.assertEqual({a for a, _, _ in rows}, {"agent:sdk-e2e"})
         calls = [json.loads(d) for _, a, d in rows if a == "mcp.tool_call"]
-        self.assertEqual([c["person"] for c in calls], ["dave"] * 6)
+        self.assertEqual([c["person"] for c in calls], ["dave"] * 9)
 
     def test_bridge_answers_even_when_the_server_refuses(self):
         p = subprocess.run([BIN, "mcp", "--server", self.server.url],
@@ -402,7 +411,11 @@ class HttpTransport(ServerTestCase):
         admin = McpHttp(self.server.url, self.token)
         admin.initialize()
         _, _, _, tl = admin.request("tools/list")
-        self.assertFalse([t["name"] for t in tl["result"]["tools"] if "approv" in t["name"]])
+        tools = tl["result"]["tools"]
+        self.assertFalse([t["name"] for t in tools if re.search(r"(^|_)(approve|reject|decide)(_|$)", t["name"])])
+        # The only approval tool reads one (an agent polls the approval of a run it requested).
+        self.assertEqual([(t["name"], t["annotations"]["readOnlyHint"]) for t in tools if "approv" in t["name"]],
+                         [("get_approval", True)])
         _, _, _, resp = admin.request("approvals/approve", {"id": "x"})
         self.assertEqual(resp["error"]["code"], -32601)
 

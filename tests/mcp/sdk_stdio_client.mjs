@@ -1,6 +1,7 @@
 // Drives `firebreak mcp` over stdio with the official MCP TypeScript SDK client (pinned in
 // tests/package.json) the way an agent would: list tools, declare an incident, read its timeline
-// resource, subscribe to it and get notifications/resources/updated when a note is added.
+// resource, subscribe to it and get notifications/resources/updated when a note is added, find
+// runbooks for the incident and request a HIGH one, getting a pending approval it cannot approve.
 // Run by tests/e2e/test_mcp.py, which prepares the data dir and token and checks the summary
 // this script prints as its last line (JSON). Any failed expectation exits non-zero.
 import assert from "node:assert/strict";
@@ -91,6 +92,35 @@ assert.equal(proposed.structuredContent.risk, "HIGH");
 const withProposal = JSON.parse((await client.readResource({ uri })).contents[0].text);
 // The newest note (paging records its own entries on the same timeline).
 summary.proposal_note = withProposal.entries.filter((e) => e.kind === "note").at(-1).text.split("\n")[0];
+
+// 5b. Runbooks: find the ones that fit the incident, then request a HIGH one (a restart). The agent
+//     only files the request: it gets a pending approval handle, polls it, and cannot approve it.
+const found = await client.callTool({ name: "find_runbooks", arguments: { incident_id: inc.id } });
+assert.ok(!found.isError, JSON.stringify(found));
+summary.runbooks_found = found.structuredContent.matches.map((m) => m.runbook);
+const requested = await client.callTool({
+  name: "request_runbook_run",
+  arguments: {
+    runbook: "restart-service",
+    incident_id: inc.id,
+    rationale: "checkout pods report OutOfMemory since 09:40",
+    expected_impact: "pods restart one at a time; brief latency spike",
+    rollback_plan: "none needed: a restart changes no state",
+  },
+});
+assert.ok(!requested.isError, JSON.stringify(requested));
+const handle = requested.structuredContent;
+assert.equal(handle.state, "pending_approval");
+assert.match(handle.approval_id, /^APR-\d+$/);
+summary.runbook_request = { state: handle.state, run_id: handle.run_id, approval_id: handle.approval_id };
+const approval = await client.callTool({ name: "get_approval", arguments: { id: handle.approval_id } });
+assert.ok(!approval.isError, JSON.stringify(approval));
+summary.approval_state = approval.structuredContent.state;
+summary.approval_requested_by = approval.structuredContent.requested_by;
+const withRequest = JSON.parse((await client.readResource({ uri })).contents[0].text);
+summary.runbook_entry_kinds = withRequest.entries
+  .filter((e) => e.kind === "runbook_requested" || e.kind === "approval_requested")
+  .map((e) => e.kind);
 
 // 6. Input errors are tool results the model can correct; unknown tools are protocol errors.
 const bad = await client.callTool({ name: "set_severity", arguments: { id: inc.id, severity: "SEV9" } });
