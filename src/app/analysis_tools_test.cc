@@ -83,10 +83,27 @@ TEST_F(ToolsTest, ListedToolsHaveSchemasAndAnswerInJson) {
   ASSERT_TRUE(ch) << ch.error().message;
   EXPECT_FALSE(ch->at("ranked").as_bool());
 
-  // Without a log source the answer says so instead of inventing patterns.
-  auto pat = CallAnalysisTool(app->analysis(), reader, "get_error_patterns", json::object{{"service", "db"}});
-  ASSERT_FALSE(pat);
-  EXPECT_NE(pat.error().message.find("no log source"), std::string::npos);
+  // Error patterns come from the log miner: three error lines of one shape on db five minutes ago
+  // make one new template (no baseline); the info line is not an error pattern.
+  std::vector<logs::LogEntry> lines;
+  const int64_t now = core::ToUnixMillis(clock.Now());
+  for (int port : {5432, 5433, 5434})
+    lines.push_back({"db", now - 300'000, "connection to 10.0.0." + std::to_string(port % 10) + ":" + std::to_string(port) +
+                                              " refused", "error", {}});
+  lines.push_back({"db", now - 300'000, "checkpoint complete", "info", {}});
+  std::promise<Result<LogIngestReport>> ingested;
+  app->IngestLogs(Who(model::kScopeWrite | model::kScopeRead), std::move(lines),
+                  [&](Result<LogIngestReport> r) { ingested.set_value(std::move(r)); });
+  auto rep = ingested.get_future().get();
+  ASSERT_TRUE(rep) << rep.error().message;
+  auto pat = CallAnalysisTool(app->analysis(), reader, "get_error_patterns",
+                              json::object{{"service", "db"}, {"from", "15m"}});
+  ASSERT_TRUE(pat) << pat.error().message;
+  const auto& ps = pat->at("patterns").as_array();
+  ASSERT_EQ(ps.size(), 1u) << json::serialize(*pat);
+  EXPECT_EQ(ps[0].at("count").as_int64(), 3);
+  EXPECT_EQ(ps[0].at("baseline_rate").as_double(), 0.0);
+  EXPECT_NE(ps[0].at("pattern").as_string().find("refused"), std::string::npos);
 }
 
 TEST_F(ToolsTest, BadArgumentsAreNamed) {

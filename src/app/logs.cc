@@ -5,6 +5,7 @@
 #include <boost/beast/core/detail/base64.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/analysis.h"
 #include "app/app.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -97,6 +98,42 @@ Status NoteIncidentPatterns(engine::Tx& tx, const model::Incident& inc) {
 
 }  // namespace
 
+// The mined log templates as the root-cause ranking's evidence: a service's error templates in the
+// window, new or surging ones first (logs::FindPatterns' order), with their baseline counts.
+class MinedLogPatterns : public LogPatternSource {
+ public:
+  MinedLogPatterns(store::Store& store, engine::Engine& engine) : store_(store), engine_(engine) {}
+  Result<std::vector<analyze::LogPattern>> TopErrorPatterns(const std::string& service, int64_t from, int64_t to,
+                                                            size_t limit) override {
+    if (to <= from) return std::vector<analyze::LogPattern>();
+    auto q = QueryFor(*engine_.config());
+    q.services = {service};
+    q.from = core::FromUnixMillis(from);
+    q.to = core::FromUnixMillis(to);
+    q.errors_only = true;
+    q.limit = limit;
+    q.exemplars = 0;
+    FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+    FB_ASSIGN_OR_RETURN(auto found, logs::FindPatterns(*tx, q));
+    const double minutes = static_cast<double>(to - from) / 60000.0;
+    std::vector<analyze::LogPattern> out;
+    for (const auto& p : found) {
+      analyze::LogPattern lp;
+      lp.service = p.service;
+      lp.pattern = p.text;
+      lp.count = p.count;
+      lp.baseline_rate = p.is_new ? 0.0 : p.stats.baseline_mean * minutes;  // expected count in a window this long
+      lp.first_seen = p.first_seen_ms;
+      out.push_back(std::move(lp));
+    }
+    return out;
+  }
+
+ private:
+  store::Store& store_;
+  engine::Engine& engine_;
+};
+
 // On declaration (and when services join), note the error patterns already new or surging.
 class LogIncidentObserver : public engine::IncidentObserver {
  public:
@@ -115,6 +152,7 @@ Status App::OpenLogs() {
     FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
     FB_TRY(logs_->Restore(*tx));
   }
+  if (analysis_) analysis_->SetLogPatternSource(std::make_shared<MinedLogPatterns>(*store_, *engine_));
   log_observer_ = std::make_unique<LogIncidentObserver>();
   engine_->AddObserver(log_observer_.get());
   engine_->RegisterTimerHandler(kPruneTimer, [](engine::Tx& tx, const store::TimerRecord&, core::Millis) -> Status {

@@ -538,6 +538,7 @@ TEST_F(ReportScenario, TemplatesAndCadenceFromConfig) {
                      "settings:\n  default_escalation_policy: platform\n  reports:\n    templates: templates\n"
                      "    status_cadence: { SEV1: 5m }\n");
   testing::WriteFile(cfgdir.File("templates/status_internal.txt.mustache"), "OURS {{incident_id}} {{phase}}\n");
+  testing::WriteFile(cfgdir.File("analyze.yaml"), "analyze:\n  auto: false\n");  // as in SetUp
   app_.reset();
   testing::TempDir data;
   AppOptions o;

@@ -47,6 +47,11 @@ const std::map<std::string, Extra>& Extras() {
         {{"ranked", Bool("Whether the changes are ranked against an incident")},
          {"changes", Objects("Newest first, or best-ranked first")}},
         "changes"}},
+      {"get_error_patterns",
+       {"Error log patterns",
+        {{"patterns", Objects("Error templates in the window, new or surging first (count, baseline, first seen)")},
+         {"missing", Strings("Data that was not available")}},
+        "patterns"}},
       {"get_resource_trends",
        {"Resource exhaustion trends",
         {{"horizon_seconds", Int("The horizon", 0, INT64_MAX)},
@@ -63,10 +68,6 @@ constexpr size_t kMaxItems = 200;
 
 void AddInvestigationTools(Registry& r) {
   for (const auto& t : app::AnalysisTools()) {
-    // get_error_patterns reads an Analysis::LogPatternSource, which the app does not set yet (so
-    // every call fails with "no log source"); the log tools (get_log_patterns with errors_only,
-    // get_incident_log_patterns) answer the same question from the log miner.
-    if (t.name == "get_error_patterns") continue;
     auto it = Extras().find(t.name);
     const Extra* extra = it == Extras().end() ? nullptr : &it->second;
     auto result = extra ? extra->result : std::vector<std::pair<std::string, json::object>>{};

@@ -51,6 +51,31 @@ void AddReportTools(Registry& r) {
   });
 
   r.Add(Tool{
+      .name = "get_status_update",
+      .title = "Draft a status update",
+      .description =
+          "The status update of an incident as it would be posted now, generated from its record "
+          "(phase, impact, services, current action, next step, escalation, next update time): "
+          "`internal` for responders, `external` (redacted: no hosts, people or internal names) "
+          "for customers. Reads only; post_status_update posts it.",
+      .input_schema =
+          Object({{"incident_id", IncidentIdArg()},
+                  {"audience", Enum("Who it is for (default internal)", {"internal", "external"})}},
+                 {"incident_id"}),
+      .output_schema = OpenResult({{"schema", SchemaId("firebreak.status_update.v1")},
+                                   {"text", Str("The update text")}}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto audience,
+                            report::ParseAudience(StrArg(args, "audience", "internal")));
+        FB_ASSIGN_OR_RETURN(auto doc, ctx.app().reports().StatusUpdate(
+                                          ctx.principal(), StrArg(args, "incident_id"), audience));
+        return Structured(std::move(doc));
+      },
+  });
+
+  r.Add(Tool{
       .name = "get_response_plan",
       .title = "Live response plan",
       .description =
@@ -72,7 +97,7 @@ void AddReportTools(Registry& r) {
   });
 
   r.Add(Tool{
-      .name = "get_postmortem",
+      .name = "generate_postmortem",
       .title = "Post-incident report",
       .description =
           "The post-incident report of an incident as JSON: summary, impact, milestones and MTTx, "
@@ -92,7 +117,7 @@ void AddReportTools(Registry& r) {
   });
 
   r.Add(Tool{
-      .name = "get_mttx",
+      .name = "get_mttx_metrics",
       .title = "MTTx metrics",
       .description =
           "Mean (and percentile) time to detect, acknowledge, identify and resolve, grouped by "
