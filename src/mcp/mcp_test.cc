@@ -615,6 +615,47 @@ TEST_F(DispatcherTest, ElicitationRoundTripAndCancellation) {
   EXPECT_FALSE(rec2->Wait().has_value());
 }
 
+// Issue 7, item 4: a client with URL-mode elicitation is offered the approvals page for a HIGH
+// request; the approval stays pending (the page is where a second person decides).
+TEST_F(DispatcherTest, HighRequestOffersTheApprovalsPageByUrlElicitation) {
+  Initialize(json::object{{"elicitation", json::object{{"url", json::object{}}}}});
+  auto inc = Tool("create_incident", json::object{{"title", "Checkout pods wedged"}, {"severity", "SEV2"},
+                                                  {"services", json::array{"checkout"}}});
+  std::string id(inc.at("structuredContent").at("id").as_string());
+  auto rec = std::make_shared<Recorder>();
+  Message m;
+  m.kind = Message::Kind::kRequest;
+  m.id = json::value("call-h");
+  m.method = "tools/call";
+  m.params = json::object{{"name", "request_runbook_run"},
+                          {"arguments", json::object{{"runbook", "restart-service"},
+                                                     {"incident_id", id},
+                                                     {"rationale", "OutOfMemory since 09:40"},
+                                                     {"expected_impact", "pods restart one at a time"},
+                                                     {"rollback_plan", "nothing to undo"}}}};
+  server_->Handle(session_, m, writer_, rec);
+  auto ask = rec->WaitSent(1);
+  ASSERT_EQ(ask.at("method"), json::value("elicitation/create"));
+  const auto& params = ask.at("params");
+  EXPECT_EQ(params.at("mode"), json::value("url"));
+  std::string url(params.at("url").as_string());
+  EXPECT_EQ(url, app_->config()->settings.public_url + "/#/approvals");
+  std::string approval(params.at("elicitationId").as_string());
+  EXPECT_EQ(approval.rfind("APR-", 0), 0u);
+  Message answer;
+  answer.kind = Message::Kind::kResponse;
+  answer.id = ask.at("id");
+  answer.result = json::object{{"action", "accept"}};
+  server_->Handle(session_, answer, writer_, nullptr);
+  auto done = rec->Wait();
+  ASSERT_TRUE(done);
+  const auto& out = done->at("result").at("structuredContent");
+  EXPECT_EQ(out.at("approval_id"), json::value(approval));
+  EXPECT_EQ(out.at("approval_url"), json::value(url));
+  EXPECT_EQ(out.at("approval_page_offer"), json::value("accept"));
+  EXPECT_EQ(app_->runbooks().GetApproval(writer_, approval)->at("state"), json::value("pending"));
+}
+
 TEST_F(DispatcherTest, SubscribersHearAboutCommittedTimelineChanges) {
   Initialize();
   auto inc = Tool("create_incident", json::object{{"title", "DB down"}, {"severity", "SEV1"}});

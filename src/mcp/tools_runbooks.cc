@@ -62,6 +62,31 @@ json::object RequestBody(const json::object& args) {
 
 }  // namespace
 
+namespace {
+
+// A pending HIGH request: where the client supports URL-mode elicitation (2025-11-25,
+// capabilities.elicitation.url), offer the user the console's approvals page. Approval itself
+// happens there, by another person under the four-eyes rule; the agent gets nothing it could
+// approve with. The user's answer (accept, decline, cancel) is only reported back.
+void OfferApprovalPage(Context& ctx, const std::string& approval_id, json::object& out) {
+  std::string url = ctx.app().config()->settings.public_url + "/#/approvals";
+  out["approval_url"] = url;
+  const auto& caps = ctx.session().client().capabilities;
+  const auto* el = caps.if_contains("elicitation");
+  if (!el || !el->is_object() || !el->get_object().contains("url")) return;
+  json::object params{{"mode", "url"},
+                      {"elicitationId", approval_id},
+                      {"url", url},
+                      {"message", "Runbook approval " + approval_id +
+                                      " waits for a person other than the requester. Open the approvals page?"}};
+  auto answer = ctx.RequestClient("elicitation/create", std::move(params), "elicitation", std::chrono::seconds(120));
+  if (answer && answer->is_object())
+    if (const auto* a = answer->get_object().if_contains("action"); a && a->is_string())
+      out["approval_page_offer"] = *a;
+}
+
+}  // namespace
+
 void AddRunbookTools(Registry& r) {
   r.Add(Tool{
       .name = "find_runbooks",
@@ -170,6 +195,7 @@ void AddRunbookTools(Registry& r) {
                          {"approval_reason", run.at("approval_reason")}};
         run.erase("plan");  // the rendered commands; steps carry what the agent needs
         out["run"] = std::move(run);
+        if (pending) OfferApprovalPage(ctx, std::string(approval.as_string()), out);
         ctx.Log(LogLevel::kInfo,
                 json::value(std::string(out.at("run_id").as_string()) + " " + state +
                             (pending ? " (" + std::string(approval.as_string()) + ")" : "")));
