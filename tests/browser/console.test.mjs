@@ -199,6 +199,28 @@ test('incident page: matched runbooks in the server\'s order; dry run shows the 
   assert.equal(rej.status, 200, rej.text);
 });
 
+test('incident page: root-cause hypotheses of the latest analysis, best first, with evidence', async () => {
+  // An hour of payments latency, bad for the last 12 minutes; checkout and web steady.
+  const now = Math.floor(Date.now() / 1000);
+  const series = ['payments', 'checkout', 'web'].map((service, k) => ({
+    service, metric: 'latency_p99',
+    samples: Array.from({ length: 60 }, (_, i) => [now - (60 - i) * 60,
+      (service === 'payments' && 60 - i <= 12 ? 2.5 : 0.2) * (1 + 0.02 * (((i + k) * 7) % 5))]),
+  }));
+  const pushed = await server.api('POST', '/api/v1/metrics', { series });
+  assert.equal(pushed.status, 200, pushed.text);
+  const inc = await server.api('POST', '/api/v1/incidents', { title: 'Storefront slow', severity: 'SEV2', services: ['web'] });
+  const analysis = await server.api('POST', `/api/v1/incidents/${inc.json.id}/analyze`, {});
+  assert.equal(analysis.status, 200, analysis.text);
+  const want = analysis.json.result.hypotheses;
+  assert.ok(want.length > 0, analysis.text);
+  await page.goto(`${server.url}/#/incidents/${encodeURIComponent(inc.json.id)}`);
+  const first = await page.waitForSelector('#hypotheses ol.hypotheses li', WAIT);
+  assert.equal(await page.locator('#hypotheses ol.hypotheses > li').count(), want.length);
+  assert.match(await first.textContent(), new RegExp(`^${want[0].service}`));
+  assert.ok(await first.$$eval('ul.evidence li', (els) => els.length) > 0, 'evidence listed');
+});
+
 test('approvals: requested by one person, refused to the requester with the server message, approved by another', async (t) => {
   const probe = await server.api('GET', '/api/v1/approvals?state=pending');
   if (probe.status === 404) { t.skip('this server has no approvals endpoint (issue 5 not merged)'); return; }

@@ -122,7 +122,8 @@ export async function render(page, id) {
         if (e.status === 404 && !e.unavailable) return h('p', { class: 'muted' }, 'No analysis yet.');
         throw e;
       }
-      const hs = itemsOf(a, 'hypotheses', 'ranked');
+      // GET .../hypotheses answers {id, trigger, result: {hypotheses: [...]}}.
+      const hs = itemsOf(a && a.result ? a.result : a, 'hypotheses', 'ranked');
       if (!hs.length) return h('p', { class: 'muted' }, 'No hypotheses.');
       return h('ol', { class: 'hypotheses' }, hs.map((x) => h('li', null,
         h('strong', null, plain(x.service || x.title || x.cause || x.kind || 'hypothesis')),
