@@ -1,7 +1,7 @@
 #include "app/alert_requests.h"
 
-#include <charconv>
 
+#include "app/requests.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -74,16 +74,6 @@ Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::
 }
 
 namespace {
-Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, int64_t hi) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi)
-    return InvalidArgument(std::string(field) + " must be an integer in " + std::to_string(lo) + ".." +
-                               std::to_string(hi),
-                           field);
-  return v;
-}
-
 Result<core::TimePoint> TimeOrAgo(const std::string& v, const char* field, core::TimePoint now) {
   if (auto d = core::ParseDuration(v)) return now - *d;
   auto t = core::ParseRfc3339(v);

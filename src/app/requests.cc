@@ -99,7 +99,6 @@ Result<TokenRequest> DecodeToken(const boost::json::value& body) {
   return q;
 }
 
-namespace {
 Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, int64_t hi) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -109,7 +108,6 @@ Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, in
                            field);
   return v;
 }
-}  // namespace
 
 Result<store::IncidentFilter> DecodeIncidentFilter(const std::map<std::string, std::string>& q) {
   store::IncidentFilter f;

@@ -62,4 +62,7 @@ Result<TokenRequest> DecodeToken(const boost::json::value& body);
 Result<store::IncidentFilter> DecodeIncidentFilter(const std::map<std::string, std::string>& query);
 Result<store::AuditFilter> DecodeAuditFilter(const std::map<std::string, std::string>& query);
 
+// A query-string integer in [lo, hi]; otherwise InvalidArgument naming `field`.
+Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, int64_t hi);
+
 }  // namespace firebreak::app
