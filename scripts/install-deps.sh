@@ -15,7 +15,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libspdlog-dev libexpected-dev
   libssl-dev libcurl4-openssl-dev libre2-dev libhowardhinnant-date-dev libkainjow-mustache-dev
-  tzdata ca-certificates
+  libjemalloc-dev tzdata ca-certificates
 )
 test_pkgs=(
   googletest libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev

@@ -154,6 +154,9 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
 static asio::awaitable<void> Session(Server& server, tcp::socket socket, ServerOptions opt) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  // Beast reads at most the buffer's free capacity (at least 512 bytes) per receive: start with room
+  // for a typical request so a webhook body arrives in one or two receives, not one per 512 bytes.
+  buffer.reserve(16 * 1024);
   std::string remote;
   {
     boost::system::error_code ec;

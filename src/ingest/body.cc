@@ -45,7 +45,10 @@ Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage
   {
     boost::json::parse_options strict_opt;
     strict_opt.max_depth = 64;
-    boost::json::stream_parser p(storage, strict_opt);
+    // The constructor's resource is only the parser's scratch space; reset() names the resource
+    // the resulting value is built in.
+    boost::json::stream_parser p({}, strict_opt);
+    p.reset(storage);
     boost::system::error_code ec;
     size_t n = p.write_some(body.data(), body.size(), ec);
     if (!ec && n == body.size()) {

@@ -88,6 +88,20 @@ TEST(IngestTest, InvalidUtf8IsReportedAgainstItsField) {
   EXPECT_NE(w.error().message.find("UTF-8"), std::string::npos);
 }
 
+
+// The endpoints parse each body into an arena released at once; a value built in the default
+// resource instead is freed node by node (a boost::json stream_parser builds its result in the
+// resource given to reset(), not the one given to its constructor).
+TEST(IngestTest, ParseBodyBuildsTheValueInTheGivenResource) {
+  boost::json::monotonic_resource arena;
+  auto v = ParseBody(R"({"alerts":[{"labels":{"alertname":"A long enough name to need storage"}}]})",
+                     boost::json::storage_ptr(&arena));
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v->storage().get(), &arena);
+  const auto& label = v->at("alerts").at(0).at("labels").at("alertname").as_string();
+  EXPECT_EQ(label.storage().get(), &arena);
+  EXPECT_TRUE(v->storage().is_deallocate_trivial());
+}
 TEST(IngestTest, FingerprintsIgnoreLabelOrderAndCanUseSomeLabels) {
   std::map<std::string, std::string> a{{"alertname", "X"}, {"instance", "1"}, {"pod", "p-1"}};
   EXPECT_EQ(Fingerprint(a), Fingerprint(a));
