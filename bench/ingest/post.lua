@@ -12,11 +12,11 @@ local pool = tonumber(os.getenv("POOL") or "1000")
 local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
 local key = os.getenv("KEY") or "example-alertmanager-key"
 local services = {"web", "checkout", "payments", "db", "catalog", "search", "auth", "inventory"}
-local counter = 0
 
-function init(args)
-  counter = math.random(0, pool - 1)
-end
+-- Every request of the run is built once, in init(): the client's Lua work per request is a table
+-- lookup, so wrk's share of the two cores stays small and the same for both servers.
+local requests = {}
+local counter = 0
 
 local function labels(i)
   return string.format('{"alertname":"BenchAlert%d","instance":"host-%d:9100","job":"node","service":"%s","severity":"warning"}',
@@ -33,19 +33,17 @@ local function api_alert(i)
   return string.format('{"labels":%s,"annotations":{"summary":"bench alert %d"}}', labels(i), i)
 end
 
-function request()
+local function build(first)
   if format == "pagerduty" then
-    counter = (counter + 1) % pool
     local body = string.format('{"routing_key":"%s","event_action":"trigger","dedup_key":"bench-%d",' ..
                                '"payload":{"summary":"bench alert %d","source":"host-%d","severity":"warning",' ..
-                               '"component":"%s"}}', key, counter, counter, counter,
-                               services[(counter % #services) + 1])
+                               '"component":"%s"}}', key, first, first, first, services[(first % #services) + 1])
     return wrk.format("POST", "/v2/enqueue", {["Content-Type"] = "application/json"}, body)
   end
   local parts = {}
   for n = 1, per do
-    counter = (counter + 1) % pool
-    parts[n] = format == "amapi" and api_alert(counter) or am_alert(counter)
+    local i = (first + n - 1) % pool
+    parts[n] = format == "amapi" and api_alert(i) or am_alert(i)
   end
   if format == "amapi" then
     return wrk.format("POST", "/api/v2/alerts", {["Content-Type"] = "application/json"},
@@ -55,6 +53,20 @@ function request()
                table.concat(parts, ",") .. ']}'
   return wrk.format("POST", "/api/v1/alerts/alertmanager",
                     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}, body)
+end
+
+function init(args)
+  -- One request per window of `per` consecutive alerts of the pool (every alert equally often).
+  local step = format == "pagerduty" and 1 or per
+  for first = 0, pool - 1, step do
+    requests[#requests + 1] = build(first)
+  end
+  counter = math.random(1, #requests)
+end
+
+function request()
+  counter = counter % #requests + 1
+  return requests[counter]
 end
 
 if delay_ms > 0 then

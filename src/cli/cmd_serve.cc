@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -23,7 +24,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string port_file;
   std::string sync = "full";
-  int threads = 4;
+  int threads = 0;  // 0: one per core beside the engine's own thread (at least one)
   bool mcp_test_fixtures = false;
   std::string mcp_agent_tier = "medium";
   std::string clock = "real";  // real | manual[=RFC3339]
@@ -104,7 +105,9 @@ int Serve(const ServeOptions& o) {
   api::ServerOptions so;
   so.host = listen->first;
   so.port = listen->second;
-  so.threads = o.threads;
+  // The engine runs on a thread of its own; more I/O threads than the remaining cores only add
+  // context switches (measured in bench/ingest: docs/BENCHMARKS.md).
+  so.threads = o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
   so.max_body_bytes = (*app)->config()->settings.max_body_bytes;
   api::Server server(**app, so);
   server.RegisterAll();
@@ -165,7 +168,9 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--data", o->data, "Data directory (SQLite store)")->capture_default_str();
   cmd->add_option("--listen", o->listen, "Address to listen on, HOST:PORT (port 0 picks one)")->capture_default_str();
   cmd->add_option("--port-file", o->port_file, "Write the bound port to this file once listening");
-  cmd->add_option("--threads", o->threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--threads", o->threads, "HTTP I/O threads (0: the number of cores less one for the engine, at least 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   cmd->add_option("--sync", o->sync, "SQLite durability: full (fsync each commit) or normal")->capture_default_str();
   cmd->add_option("--mcp-agent-tier", o->mcp_agent_tier,
                   "Riskiest tools an MCP agent may execute: low or medium (riskier calls are recorded as proposals "

@@ -108,6 +108,13 @@ std::string Fingerprint(const std::map<std::string, std::string>& labels, const 
 
 namespace internal {
 
+bool LabelsWithinLimits(const std::map<std::string, std::string>& labels) {
+  if (labels.size() > kMaxLabels) return false;
+  for (const auto& [k, v] : labels)
+    if (k.empty() || k.size() > kMaxLabelName || v.size() > kMaxLabelValue) return false;
+  return true;
+}
+
 Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field) {
   if (labels.size() > kMaxLabels)
     return InvalidArgument("too many entries in '" + field + "' (" + std::to_string(labels.size()) + ", max " +

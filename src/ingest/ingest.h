@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,7 +56,13 @@ struct AlertmanagerWebhook {
   std::vector<model::AlertEvent> alerts;  // one per alert; trigger for firing, resolve for resolved
 };
 Result<AlertmanagerWebhook> DecodeAlertmanager(const boost::json::value& body);
+// From the bytes: the single-pass reader first, the tree reader when it declines.
 Result<AlertmanagerWebhook> DecodeAlertmanager(std::string_view body);
+// The single-pass reader alone: decodes a webhook straight from the bytes (no JSON tree), or returns
+// nothing for input it leaves to the tree reader (any error, a known field of an unusual type or
+// null, a repeated field or label, non-string label values). Where it decodes, the result equals
+// DecodeAlertmanager(ParseBody(body)).
+std::optional<AlertmanagerWebhook> DecodeAlertmanagerFast(std::string_view body);
 
 // ---- PagerDuty Events API v2 -----------------------------------------------------------------
 

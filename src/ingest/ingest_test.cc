@@ -78,6 +78,131 @@ TEST(AlertmanagerTest, RejectsBadPayloadsNamingTheField) {
   });
 }
 
+// What the two Alertmanager readers must agree on (everything the engine reads of a webhook).
+std::string Describe(const AlertmanagerWebhook& w) {
+  std::string out = w.version + "|" + w.group_key + "|" + w.status + "|" + w.receiver + "|" + w.external_url;
+  auto time = [](const std::optional<core::TimePoint>& t) {
+    return t ? std::to_string(core::ToUnixMillis(*t)) : std::string("-");
+  };
+  for (const auto& a : w.alerts) {
+    out += "\n" + std::string(model::ActionName(a.action)) + "|" + a.dedup_key + "|" + a.summary + "|" +
+           a.service_hint + "|" + a.generator_url + "|" + a.group_key + "|" + time(a.starts_at) + "|" + time(a.ends_at);
+    for (const auto& [k, v] : a.labels) out += "|L:" + k + "=" + v;
+    for (const auto& [k, v] : a.annotations) out += "|A:" + k + "=" + v;
+  }
+  return out;
+}
+
+Result<AlertmanagerWebhook> TreeDecode(std::string_view body) {
+  auto v = ParseBody(body);
+  if (!v) return Unexpected(v.error());
+  return DecodeAlertmanager(*v);
+}
+
+TEST(AlertmanagerTest, WhatAlertmanagerSendsTakesTheSinglePassReader) {
+  auto fast = DecodeAlertmanagerFast(kWebhook);
+  ASSERT_TRUE(fast.has_value());
+  auto tree = TreeDecode(kWebhook);
+  ASSERT_TRUE(tree) << tree.error().ToString();
+  EXPECT_EQ(Describe(*fast), Describe(*tree));
+  // Escapes, and strings long enough to arrive in parts, decode the same way.
+  std::string long_value(5000, 'x');
+  std::string body = R"({"version":"4","alerts":[{"status":"firing","labels":{"alertname":"A\"B\u00e9\n",)"
+                     R"("long":")" + long_value + R"("},"fingerprint":"f\/1","unknown":{"deep":[1,{"x":null}]}}]})";
+  fast = DecodeAlertmanagerFast(body);
+  ASSERT_TRUE(fast.has_value());
+  EXPECT_EQ(fast->alerts.at(0).labels.at("alertname"), "A\"B\xc3\xa9\n");
+  EXPECT_EQ(fast->alerts.at(0).labels.at("long"), long_value);
+  EXPECT_EQ(fast->alerts.at(0).dedup_key, "f/1");
+  EXPECT_EQ(Describe(*fast), Describe(*TreeDecode(body)));
+}
+
+TEST(AlertmanagerTest, TheSinglePassReaderLeavesUnusualInputToTheTreeReader) {
+  for (const char* body : {
+           R"({"alerts":[{"status":"firing","labels":{"a":"b","a":"c"}}]})",    // repeated label
+           R"({"alerts":[{"status":"firing","labels":{"a":1}}]})",              // number as a label value
+           R"({"alerts":[{"status":"firing","labels":{"a":"b"},"status":"resolved"}]})",  // repeated field
+           R"({"alerts":[{"status":null,"labels":{"a":"b"}}]})",                // null
+           R"({"alerts":[{"labels":{"a":"b"}}]})",                              // missing status
+           R"({"alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":5}]})",  // wrong type
+           R"({"version":"4"})",                                                // no alerts
+           R"([1,2])", R"("x")", "", R"({"alerts":[]} x)",
+       }) {
+    EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value()) << body;
+  }
+  // A time of the wrong type is an error naming the field (the tree reader used to ignore it).
+  auto w = DecodeAlertmanager(std::string_view(R"({"alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":5}]})"));
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().field, "alerts[0].startsAt");
+}
+
+// Random webhooks, well formed and not: wherever the single-pass reader decodes, the tree reader
+// gives the same result; and DecodeAlertmanager(bytes) always answers as the tree reader does.
+RC_GTEST_PROP(IngestProps, AlertmanagerReadersAgree, ()) {
+  auto pick = [](std::initializer_list<const char*> options) {
+    std::vector<std::string> v(options.begin(), options.end());
+    return *rc::gen::elementOf(v);
+  };
+  auto str = [&] { return pick({R"("x")", R"("y")", R"("firing")", R"("resolved")", R"("4")", R"("a\u00e9\"b")",
+                                R"("2026-01-05T08:00:00Z")", R"("0001-01-01T00:00:00Z")", R"("yesterday")"}); };
+  auto scalar = [&] { return *rc::gen::element<int>(0, 1, 2, 3) == 0 ? pick({"1", "-2", "1.5", "true", "null"}) : str(); };
+  auto map = [&] {
+    std::string m = "{";
+    int n = *rc::gen::inRange(0, 5);
+    for (int i = 0; i < n; ++i) {
+      if (i) m += ",";
+      m += pick({R"("alertname")", R"("service")", R"("severity")", R"("summary")", R"("a")", R"("b")", R"("")"}) + ":" +
+           (*rc::gen::inRange(0, 10) == 0 ? scalar() : str());
+    }
+    return m + "}";
+  };
+  std::string body = "{";
+  std::vector<std::string> fields;
+  if (*rc::gen::arbitrary<bool>()) fields.push_back(R"("version":)" + pick({R"("4")", R"("4")", R"("4")", R"("3")", "4", "null"}));
+  if (*rc::gen::arbitrary<bool>()) fields.push_back(R"("status":)" + str());
+  if (*rc::gen::arbitrary<bool>()) fields.push_back(R"("groupKey":)" + str());
+  if (*rc::gen::arbitrary<bool>()) fields.push_back(R"("truncatedAlerts":)" + pick({"0", "2", "1.0", R"("0")"}));
+  if (*rc::gen::arbitrary<bool>()) fields.push_back(R"("commonLabels":)" + map());
+  if (*rc::gen::arbitrary<bool>()) fields.push_back(R"("groupLabels":)" + pick({"{}", R"({"a":[1]})", "[]"}));
+  if (*rc::gen::arbitrary<bool>()) fields.push_back(R"("extra":)" + pick({"{}", R"({"a":[1,{"b":null}]})", "7"}));
+  std::string alerts = "[";
+  int n = *rc::gen::inRange(0, 4);
+  for (int i = 0; i < n; ++i) {
+    std::vector<std::string> af;
+    if (*rc::gen::inRange(0, 8) != 0)
+      af.push_back(R"("status":)" + pick({R"("firing")", R"("firing")", R"("resolved")", R"("resolved")", R"("pending")", "null", "1"}));
+    if (*rc::gen::inRange(0, 8) != 0) af.push_back(R"("labels":)" + map());
+    if (*rc::gen::arbitrary<bool>()) af.push_back(R"("annotations":)" + map());
+    if (*rc::gen::arbitrary<bool>()) af.push_back(R"("fingerprint":)" + (*rc::gen::arbitrary<bool>() ? str() : scalar()));
+    auto time = [&] { return *rc::gen::inRange(0, 6) == 0 ? scalar() : pick({R"("2026-01-05T08:00:00Z")", R"("0001-01-01T00:00:00Z")", R"("2026-01-05T08:00:00.5+02:00")", R"("soon")"}); };
+    if (*rc::gen::arbitrary<bool>()) af.push_back(R"("startsAt":)" + time());
+    if (*rc::gen::arbitrary<bool>()) af.push_back(R"("endsAt":)" + time());
+    if (*rc::gen::arbitrary<bool>()) af.push_back(R"("generatorURL":)" + str());
+    if (*rc::gen::arbitrary<bool>()) af.push_back(R"("x":)" + map());
+    if (!af.empty() && *rc::gen::element<int>(0, 1, 2, 3, 4, 5) == 0) af.push_back(af.front());  // a repeat
+    std::string a = "{";
+    for (size_t j = 0; j < af.size(); ++j) a += (j ? "," : "") + af[j];
+    if (i) alerts += ",";
+    alerts += *rc::gen::element<int>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9) == 0 ? pick({"7", "[]", "null"}) : a + "}";
+  }
+  alerts += "]";
+  if (*rc::gen::element<int>(0, 1, 2, 3, 4, 5) != 0) fields.push_back(R"("alerts":)" + alerts);
+  for (size_t j = 0; j < fields.size(); ++j) body += (j ? "," : "") + fields[j];
+  body += "}";
+
+  auto tree = TreeDecode(body);
+  auto fast = DecodeAlertmanagerFast(body);
+  if (fast) {
+    RC_ASSERT(tree.has_value());
+    RC_ASSERT(Describe(*fast) == Describe(*tree));
+  }
+  auto both = DecodeAlertmanager(std::string_view(body));
+  RC_ASSERT(both.has_value() == tree.has_value());
+  if (both) RC_ASSERT(Describe(*both) == Describe(*tree));
+  else RC_ASSERT(both.error().field == tree.error().field && both.error().message == tree.error().message);
+  RC_TAG(fast ? "single pass" : (tree ? "tree only, decoded" : "tree only, error"));
+}
+
 TEST(IngestTest, InvalidUtf8IsReportedAgainstItsField) {
   std::string body = R"({"alerts":[{"status":"firing","labels":{"instance":"db-)";
   body += "\xff\xfe";

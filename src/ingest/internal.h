@@ -14,6 +14,8 @@ namespace firebreak::ingest::internal {
 
 // Count and length limits of a label/annotation map; errors name `field` (and the entry).
 Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field);
+// True when CheckLabels would pass (no message, no allocation): the common case's fast check.
+bool LabelsWithinLimits(const std::map<std::string, std::string>& labels);
 // An optional RFC 3339 time; Go's zero time counts as absent. Errors name the field.
 Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key);
 // `links`: strings or {href, text}.
