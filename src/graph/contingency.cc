@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <climits>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <unordered_map>
@@ -123,12 +125,18 @@ class ServiceWalk {
   ServiceWalk(const Graph& g, const Facts& facts) : facts_(facts) {
     const int n = g.size();
     node_.resize(n);
-    for (int v = 0; v < n; ++v) node_[v] = {0, facts.fact[v].tier, facts.fact[v].group, facts.fact[v].cf};
+    group_.resize(n);
+    for (int v = 0; v < n; ++v) {
+      const auto& x = facts.fact[v];
+      if (x.tier < INT16_MIN || x.tier > INT16_MAX) usable_ = false;  // not from a valid config
+      node_[v] = {0, static_cast<int16_t>(x.tier), static_cast<uint8_t>(x.cf), static_cast<uint8_t>(x.group >= 0)};
+      group_[v] = x.group;
+    }
     off_.assign(n + 1, 0);
     callers_.reserve(g.edge_count());
     for (int d = 0; d < n; ++d) {
       off_[d + 1] = off_[d];
-      if (node_[d].group >= 0) continue;  // a member's failure stops at it while its group serves
+      if (node_[d].member) continue;  // a member's failure stops at it while its group serves
       for (const Edge& e : g.Callers(d))
         if (e.kind == EdgeKind::kHard) {
           callers_.push_back(e.other);
@@ -148,7 +156,7 @@ class ServiceWalk {
     relevant_.assign(n, 0);
     int tail = 0;
     for (int v = 0; v < n; ++v)
-      if (node_[v].cf || node_[v].group >= 0) {
+      if (node_[v].cf || node_[v].member) {
         relevant_[v] = 1;
         queue_[tail++] = v;
       }
@@ -156,13 +164,15 @@ class ServiceWalk {
       const int c = queue_[head];
       for (const Edge& e : g.Deps(c)) {
         const int d = e.other;
-        if (e.kind != EdgeKind::kHard || relevant_[d] || node_[d].group >= 0) continue;
+        if (e.kind != EdgeKind::kHard || relevant_[d] || node_[d].member) continue;
         relevant_[d] = 1;
         queue_[tail++] = d;
       }
     }
   }
 
+  // False when a tier does not fit the walk's compact records (the caller propagates instead).
+  bool usable() const { return usable_; }
   bool relevant(int v) const { return relevant_[v] != 0; }
 
   // Walks the loss of v: appends its customer-facing failures (sorted) to `cf` and fills `out`.
@@ -175,20 +185,20 @@ class ServiceWalk {
     int* const queue = queue_.data();
     const int* const off = off_.data();
     const int* const callers = callers_.data();
-    int tail = 0, worst = -1;
+    int tail = 0, worst = INT_MAX;
     double lost = 0;
     node[v].seen = epoch;
     queue[tail++] = v;
     for (int head = 0; head < tail; ++head) {
       const int u = queue[head];
       const Node& x = node[u];
-      if (worst < 0 || x.tier < worst) worst = x.tier;
+      worst = std::min(worst, static_cast<int>(x.tier));
       if (x.cf) {
         cf.push_back(u);
         lost += facts_.fact[u].load;
       }
-      if (x.group >= 0) {
-        const int gi = x.group;
+      if (x.member) {
+        const int gi = group_[u];
         if (gseen_[gi] != epoch) {
           gseen_[gi] = epoch;
           gcount_[gi] = 0;
@@ -221,15 +231,17 @@ class ServiceWalk {
   bool failed(int v) const { return node_[v].seen == epoch_; }
 
  private:
-  // What the walk reads and writes per service, in one place (one cache line holds four).
+  // What the walk reads and writes per service, in one place (one cache line holds eight).
   struct Node {
     uint32_t seen;  // == epoch_: failed in the current walk
-    int tier;
-    int group;
-    int cf;
+    int16_t tier;
+    uint8_t cf;
+    uint8_t member;  // in a redundancy group (group_[v])
   };
   const Facts& facts_;
+  bool usable_ = true;
   std::vector<Node> node_;
+  std::vector<int> group_;
   std::vector<int> off_, callers_;  // walk edges: hard callers of services in no group (CSR)
   std::vector<uint32_t> gseen_;
   std::vector<int> queue_, gcount_, lost_at_, touched_;
@@ -272,7 +284,10 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
     return *prop;
   };
   std::optional<ServiceWalk> walk;
-  if (opt.services) walk.emplace(g, facts);
+  if (opt.services) {
+    walk.emplace(g, facts);
+    if (!walk->usable()) walk.reset();
+  }
   std::vector<Single> singles(E);
   std::vector<int> cf_flat;
   std::vector<std::vector<Touch>> touchers(g.groups().size());
@@ -289,7 +304,7 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
     touchers[gi].push_back(std::move(t));
   };
   for (size_t i = 0; i < E; ++i) {
-    if (elems[i].kind == ElementRef::Kind::kService) {
+    if (walk && elems[i].kind == ElementRef::Kind::kService) {
       const int v = elems[i].index;
       // Not relevant: fails no customer-facing service and touches no group (nothing to record).
       if (!walk->relevant(v)) continue;
