@@ -3,7 +3,9 @@
 // An *element* is one thing that can be lost: a service, a zone (every service whose replicas are
 // all in it), or a whole redundancy group. A loss is *fatal* when a customer-facing service fails.
 //
-// N-1 runs the propagation of impact.h once per element. N-2 does not try every pair. It rests on
+// N-1 gives the same outcomes as running the propagation of impact.h once per element; for
+// services it walks each loss's failures directly and propagates only losses that take a
+// redundancy group down (see docs/ARCHITECTURE.md). N-2 does not try every pair. It rests on
 // one fact of the failure semantics: without redundancy groups, the failures caused by losing
 // {a, b} are exactly the union of those of {a} and {b} (hard dependencies are an AND; the union of
 // two closed sets is closed). Something new can only fail when a redundancy group that survives

@@ -5,6 +5,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <map>
+#include <random>
 
 #include "config/loader.h"
 #include "graph/test_util.h"
@@ -158,6 +159,87 @@ RC_GTEST_PROP(ContingencyProperty, N1AndN2MatchBruteForceOnRandomGraphs, ()) {
   RC_ASSERT(got_pairs == want_pairs);
   RC_ASSERT(r.pairs_total == els.size() * (els.size() - 1) / 2);
   RC_ASSERT(r.pairs_evaluated <= r.pairs_total);
+}
+
+// N-1 over services is computed by a walk that stops at group members and hands losses that take
+// a group down to the full propagation. Every reported field (failed customer-facing services,
+// total, worst tier, lost load — compared exactly, the sum must be in the same order) and the
+// ranking must equal what one propagation per element (EvaluateLoss) gives, with and without a
+// limit, with and without N-2, on graphs with cycles, groups (min_healthy up to the group size,
+// so single losses do take groups down) and zones.
+RC_GTEST_PROP(ContingencyProperty, N1FieldsAndRankingMatchOnePropagationPerElement, ()) {
+  const auto seed = *rc::gen::arbitrary<uint64_t>();
+  const int max_n = *rc::gen::element(6, 14, 40);
+  auto spec = testutil::RandomSpec(seed, max_n, 3);
+  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ull);
+  for (auto& svc : spec.services) {
+    // Loads that do not add up exactly in every order, and ties on every other ranking key.
+    svc.capacity.load_rps = std::uniform_int_distribution<int>(0, 3)(rng) == 0
+                                ? 100.0
+                                : std::uniform_real_distribution<double>(0.1, 1000.0)(rng);
+    svc.tier = std::uniform_int_distribution<int>(0, 4)(rng);
+  }
+  auto g = spec.Build();
+  ContingencyOptions opt;
+  opt.pairs = *rc::gen::arbitrary<bool>();
+  opt.limit = *rc::gen::element<size_t>(0, 1, 3);
+  auto r = RunContingency(g, opt);
+
+  std::vector<ElementRef> elems;
+  for (int v = 0; v < g.size(); ++v) elems.push_back({ElementRef::Kind::kService, v});
+  for (int z = 0; z < static_cast<int>(g.zones().size()); ++z) elems.push_back({ElementRef::Kind::kZone, z});
+  for (int gi = 0; gi < static_cast<int>(g.groups().size()); ++gi) elems.push_back({ElementRef::Kind::kGroup, gi});
+  std::vector<SingleOutcome> want;
+  for (const auto& e : elems) {
+    auto o = EvaluateLoss(g, {e});
+    if (!o.failed_cf.empty()) want.push_back(o);
+  }
+  auto tier_key = [](int t) { return t < 0 ? 1000 : t; };
+  std::sort(want.begin(), want.end(), [&](const SingleOutcome& a, const SingleOutcome& b) {
+    if (a.failed_cf.size() != b.failed_cf.size()) return a.failed_cf.size() > b.failed_cf.size();
+    if (tier_key(a.worst_tier) != tier_key(b.worst_tier)) return tier_key(a.worst_tier) < tier_key(b.worst_tier);
+    if (a.cf_load_lost != b.cf_load_lost) return a.cf_load_lost > b.cf_load_lost;
+    if (a.failed_total != b.failed_total) return a.failed_total > b.failed_total;
+    return ElementName(g, a.element) < ElementName(g, b.element);
+  });
+  RC_ASSERT(r.fatal_singles_total == want.size());
+  if (opt.limit && want.size() > opt.limit) want.resize(opt.limit);
+  RC_ASSERT(r.fatal_singles.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    const auto &got = r.fatal_singles[i], &w = want[i];
+    RC_ASSERT(got.element == w.element);
+    RC_ASSERT(got.failed_cf == w.failed_cf);
+    RC_ASSERT(got.failed_total == w.failed_total);
+    RC_ASSERT(got.worst_tier == w.worst_tier);
+    RC_ASSERT(got.cf_load_lost == w.cf_load_lost);  // exact: same summation order
+  }
+}
+
+TEST(Contingency, SingleLossThatTakesAGroupDownFailsItsCallers) {
+  // min_healthy 2 of 2: losing either member loses the group, so the walk must not stop at the
+  // member; with min_healthy 1 of 2 the failure stops there.
+  for (int min_healthy : {1, 2}) {
+    Spec s;
+    s.Add("web", {"api"}, {}, true, 1);
+    s.Add("api", {"db-a"}, {}, false, 2);
+    s.Add("db-a", {"disk"}, {}, false, 0);
+    s.Add("db-b", {}, {}, false, 0);
+    s.Add("disk", {}, {}, false, 3);
+    s.Group("db", {"db-a", "db-b"}, min_healthy, true);
+    auto g = s.Build();
+    ContingencyOptions opt;
+    opt.zones = false;
+    auto r = RunContingency(g, opt);
+    std::map<std::string, int> total;
+    for (const auto& x : r.fatal_singles) total[ElementName(g, x.element)] = x.failed_total;
+    if (min_healthy == 1) {
+      EXPECT_EQ(total, (std::map<std::string, int>{{"web", 1}, {"api", 2}, {"group:db", 4}}));
+    } else {
+      // disk -> db-a -> group lost (db-b too) -> api -> web.
+      EXPECT_EQ(total, (std::map<std::string, int>{
+                           {"web", 1}, {"api", 2}, {"db-a", 4}, {"db-b", 4}, {"disk", 5}, {"group:db", 4}}));
+    }
+  }
 }
 
 TEST(Contingency, RankingPutsTheWorstFirstAndLimitCuts) {
