@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 
 namespace firebreak::analyze {
 
@@ -33,9 +34,8 @@ struct DetectorOptions {
   double scale_halflife = 100;
   // Half-life, in samples, of the smoothing of seasonal residuals and of the short volatility.
   double smooth_halflife = 3;
-  // Time-of-day profile (48 bins) and day-of-week profile (7 x 48 bins).
+  // Time-of-day profile (48 bins of 30 minutes, keyed by wall time).
   bool daily = true;
-  bool weekly = false;
   double season_rate = 0.2;   // weight of a new observation in its bin
   int season_min_seen = 2;    // visits before a bin predicts
   // A seasonal sub-detector counts only while its residual scale is below this share of the
@@ -55,7 +55,7 @@ struct DetectorOptions {
   // Score at which an excursion opens a change point.
   double change_threshold = 0.6;
   // Weights of the sub-detectors (0 disables one).
-  double w_spike = 0, w_season = 1, w_novelty = 1, w_vol = 0;
+  double w_season = 1, w_novelty = 1;
 };
 
 struct DetectorOutput {
@@ -79,7 +79,6 @@ class AnomalyDetector {
 
  private:
   static constexpr int kDayBins = 48;
-  static constexpr int kWeekBins = 48 * 7;
   static constexpr int kHist = 32;
   // Additive seasonal model over N wall-time bins, with a smoothed residual.
   template <int N>
@@ -90,23 +89,26 @@ class AnomalyDetector {
     std::array<uint8_t, N> seen{};
   };
   template <int N>
-  bool SeasonalStep(Seasonal<N>& m, int bin, double v, double eps, double* stat);
-  // A statistic's distance above its running high quantile (log domain); updates the quantile.
-  double Calibrated(double& q, double stat) const;
-  double Novelty(double v);
+  bool SeasonalStep(Seasonal<N>& m, int bin, double v, double eps, double* num, double* den);
+  // The statistic num / den's distance above its running high quantile (log domain, 0 when
+  // below); updates the quantile, kept as L = exp(quantile).
+  double Exceedance(double& L, double num, double den) const;
+  void Novelty(double v, double* num, double* den);
 
   DetectorOptions opt_;
-  double a_level_, a_scale_, a_smooth_, a_slow_, a_novelty_, peak_decay_;
+  double a_level_, a_scale_, a_smooth_, a_slow_, a_novelty_, novelty_grow_, peak_decay_, q_up_, q_down_;
   int64_t n_ = 0;
-  double level_ = 0, level_scale_ = 0, vol_short_ = 0, slow_mean_ = 0, spread_ = 0;
+  double level_ = 0, level_scale_ = 0, slow_mean_ = 0, spread_ = 0;
+  // The current daily bin, valid while bin_start_ <= t < bin_start_ + 30 min.
+  int64_t bin_start_ = std::numeric_limits<int64_t>::min();
+  int bin_ = 0;
   Seasonal<kDayBins> daily_;
-  Seasonal<kWeekBins> weekly_;
   // Novelty histogram over [lo_, hi_]. Counts are stored multiplied by a growing weight (lazy
   // exponential decay), renormalised before it overflows.
-  double lo_ = 0, hi_ = 0;
+  double lo_ = 0, hi_ = 0, inv_width_ = 0;
   std::array<float, kHist> hist_{};
   double hist_total_ = 0, hist_weight_ = 1;
-  double q_spike_ = 0, q_daily_ = 0, q_weekly_ = 0, q_novelty_ = 0, q_vol_ = 0;
+  double q_daily_ = 1, q_novelty_ = 1;
   // Excursion state.
   bool in_excursion_ = false;
   bool reported_ = false;
