@@ -80,15 +80,16 @@ bool AnomalyDetector::SeasonalStep(Seasonal<N>& m, int bin, double v, double eps
   return m.seen[bin] > opt_.season_min_seen;
 }
 
-// Novelty of `v` as num / den: for a new extreme, ln(1 + total) (the history never saw it),
-// otherwise max(0, -ln(p K)) with p the smoothed share of v's histogram bin.
-void AnomalyDetector::Novelty(double v, double* num, double* den) {
-  *num = 0;
-  *den = 1;
-  bool extreme = false;
+// Novelty of `v` in nats: for a new extreme ln(1 + total) (the history never saw it), otherwise
+// x = max(0, ln R) with R = 1 / (p K), p the smoothed share of v's histogram bin. Calibrated like
+// the other statistics (ln(1 + x) against its running quantile q), but the per-sample test
+// x > e^q - 1 is made as R > T with T = exp(e^q - 1) cached: T is recomputed when q is exceeded
+// and every kResync samples, so between two recomputations the test uses a q at most
+// kResync * rate * (1 - quantile) too high. Returns the calibrated evidence (0 when below q).
+double AnomalyDetector::Novelty(double v, bool* extreme) {
+  double x = -1;  // -1: no new extreme
   if (v < lo_ || v > hi_) [[unlikely]] {
     // A new extreme: never seen in this history. Widen the histogram (rare).
-    extreme = true;
     const double new_lo = std::min(lo_, v), new_hi = std::max(hi_, v);
     if (hist_total_ > 0 && hi_ > lo_) {
       std::array<float, kHist> moved{};
@@ -99,26 +100,46 @@ void AnomalyDetector::Novelty(double v, double* num, double* den) {
       }
       hist_ = moved;
     }
-    *num = FastLn(1 + hist_total_ / hist_weight_);
+    x = FastLn(1 + hist_total_ / hist_weight_);
     lo_ = new_lo;
     hi_ = new_hi;
     inv_width_ = hi_ > lo_ ? kHist / (hi_ - lo_) : 0;
   }
+  *extreme = x >= 0;
   const int h = std::clamp(static_cast<int>((v - lo_) * inv_width_), 0, kHist - 1);
-  if (!extreme && hist_total_ > 0) {
-    // p K = K (c + w/2) / (T + K w/2); novelty = ln(1 / (p K)) when p K < 1.
-    const double top = hist_total_ + 0.5 * kHist * hist_weight_;
-    const double bottom = kHist * (hist_[h] + 0.5 * hist_weight_);
-    if (top > bottom) *num = FastLn(top / bottom);
-  }
+  // R = top / bottom = (T + K w/2) / (K (c + w/2)).
+  const double top = hist_total_ + 0.5 * kHist * hist_weight_;
+  const double bottom = kHist * (hist_[h] + 0.5 * hist_weight_);
   hist_[h] += static_cast<float>(hist_weight_);
   hist_total_ += hist_weight_;
   hist_weight_ *= novelty_grow_;
   if (hist_weight_ > 1e30) [[unlikely]] {
-    for (auto& x : hist_) x = static_cast<float>(x / hist_weight_);
+    for (auto& c : hist_) c = static_cast<float>(c / hist_weight_);
     hist_total_ /= hist_weight_;
     hist_weight_ = 1;
   }
+  bool above;
+  if (x >= 0) {
+    above = FastLn(1 + x) > nq_;
+  } else if (std::max(top, bottom) > nt_ * bottom) {
+    x = top > bottom ? FastLn(top / bottom) : 0;
+    above = true;
+  } else {
+    above = false;
+  }
+  double u = 0;
+  if (above) {
+    u = FastLn(1 + x) - nq_;
+    nq_ += opt_.quantile_rate * opt_.quantile;
+    nresync_ = 0;
+  } else {
+    nq_ -= opt_.quantile_rate * (1 - opt_.quantile);
+  }
+  if (nresync_-- <= 0) {
+    nt_ = std::exp(std::expm1(nq_));
+    nresync_ = kResync;
+  }
+  return u;
 }
 
 DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
@@ -136,13 +157,10 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
 
   // Fast level (the expectation reported with the score), and the slow mean and spread of the
   // series (which decide whether the daily profile explains it).
-  const double e = v - level_, ae = std::fabs(e);
+  const double e = v - level_;
   out.expected = level_;
-  out.deviation = e / (level_scale_ + eps);
   level_ += a_level_ * e;
   const bool early = static_cast<double>(n_) * a_slow_ < 1;
-  const double as = early ? std::max(a_scale_, 1.0 / static_cast<double>(n_ - 1)) : a_scale_;
-  level_scale_ += as * ((n_ > 11 ? std::min(ae, 6 * (level_scale_ + eps)) : ae) - level_scale_);
   const double dev_slow = v - slow_mean_;
   const double aw = early ? 1.0 / static_cast<double>(n_) : a_slow_;
   slow_mean_ += aw * dev_slow;
@@ -170,10 +188,8 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   }
 
   if (a_novelty_ > 0) {
-    const bool extreme = v < lo_ || v > hi_;
-    double num, den;
-    Novelty(v, &num, &den);
-    const double c = opt_.w_novelty > 0 ? opt_.w_novelty * Exceedance(q_novelty_, num, den) : 0;
+    bool extreme;
+    const double c = opt_.w_novelty * Novelty(v, &extreme);
     if (c > u) {
       u = c;
       source = extreme ? "new_extreme" : "rare_value";

@@ -62,7 +62,6 @@ struct DetectorOutput {
   double score = 0;           // anomaly score in [0, 1]
   double surprise = 0;        // calibrated evidence before excursion damping
   double expected = 0;        // the fast level's expectation for this sample
-  double deviation = 0;       // (value - expected) / residual scale
   bool change_point = false;  // a change point opened at this sample
   int64_t onset = 0;          // when change_point: the first sample of the excursion (Unix ms)
   // Which sub-detector gave the evidence: "spike", "volatility", "daily", "weekly",
@@ -93,12 +92,13 @@ class AnomalyDetector {
   // The statistic num / den's distance above its running high quantile (log domain, 0 when
   // below); updates the quantile, kept as L = exp(quantile).
   double Exceedance(double& L, double num, double den) const;
-  void Novelty(double v, double* num, double* den);
+  double Novelty(double v, bool* extreme);
+  static constexpr int kResync = 16;
 
   DetectorOptions opt_;
   double a_level_, a_scale_, a_smooth_, a_slow_, a_novelty_, novelty_grow_, peak_decay_, q_up_, q_down_;
   int64_t n_ = 0;
-  double level_ = 0, level_scale_ = 0, slow_mean_ = 0, spread_ = 0;
+  double level_ = 0, slow_mean_ = 0, spread_ = 0;
   // The current daily bin, valid while bin_start_ <= t < bin_start_ + 30 min.
   int64_t bin_start_ = std::numeric_limits<int64_t>::min();
   int bin_ = 0;
@@ -108,7 +108,11 @@ class AnomalyDetector {
   double lo_ = 0, hi_ = 0, inv_width_ = 0;
   std::array<float, kHist> hist_{};
   double hist_total_ = 0, hist_weight_ = 1;
-  double q_daily_ = 1, q_novelty_ = 1;
+  double q_daily_ = 1;
+  // Novelty calibration: the quantile q (of ln(1 + x)), the cached test threshold on R, and the
+  // samples left before it is recomputed.
+  double nq_ = 0, nt_ = 1;
+  int nresync_ = 0;
   // Excursion state.
   bool in_excursion_ = false;
   bool reported_ = false;
