@@ -36,6 +36,7 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   peak_decay_ = 1 - RateForHalflife(opt_.peak_halflife);
   a_novelty_ = opt_.novelty_halflife > 0 ? RateForHalflife(opt_.novelty_halflife) : 0;
   novelty_grow_ = a_novelty_ > 0 ? 1 / (1 - a_novelty_) : 1;
+  early_updates_ = static_cast<int64_t>(std::ceil(1 / a_scale_));
   q_up_ = std::exp(opt_.quantile_rate * opt_.quantile);
   q_down_ = std::exp(-opt_.quantile_rate * (1 - opt_.quantile));
 }
@@ -44,7 +45,7 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
 // +rate * quantile when exceeded and by -rate * (1 - quantile) otherwise; we keep L = e^q, so a
 // step is one multiplication and the test `ln(1 + stat) > q` is `den + num > L den`. The distance
 // ln(1 + stat) - q is only needed (and computed) when it is positive, about once in 200 samples.
-inline double AnomalyDetector::Exceedance(double& L, double num, double den) const {
+[[gnu::always_inline]] inline double AnomalyDetector::Exceedance(double& L, double num, double den) const {
   const double a = den + num, b = L * den;
   if (a > b) {
     L *= q_up_;
@@ -54,45 +55,53 @@ inline double AnomalyDetector::Exceedance(double& L, double num, double den) con
   return 0;
 }
 
-template <int N>
-bool AnomalyDetector::SeasonalStep(Seasonal<N>& m, int bin, double v, double eps, double* num, double* den) {
-  if (!m.seen[bin]) {
-    m.profile[bin] = static_cast<float>(v - m.level);
-    m.seen[bin] = 1;
+// One step of the daily model. The current bin's profile value is kept in double precision in
+// `cur` while samples stay in the bin (written back when the bin changes), so the per-sample
+// dependency chains carry no float conversions.
+[[gnu::always_inline]] inline bool AnomalyDetector::SeasonalStep(double v, double eps, double* num, double* den) {
+  Seasonal& m = daily_;
+  if (!m.cur_seen) {
+    m.cur = v - m.level;
+    m.cur_seen = 1;
     return false;
   }
-  const double e = v - (m.level + m.profile[bin]);
+  const double p = m.cur;
+  const double e = v - (m.level + p);
   m.smooth += a_smooth_ * (e - m.smooth);
   *num = std::fabs(m.smooth);
   *den = m.smooth_scale + eps;
-  m.level += a_level_ * 0.25 * (v - m.profile[bin] - m.level);
-  m.profile[bin] += static_cast<float>(opt_.season_rate * (v - m.level - m.profile[bin]));
+  m.level += a_level_ * 0.25 * (v - p - m.level);
+  m.cur = p + opt_.season_rate * (v - m.level - p);
   // Early on the scales average what they have seen (a bias-corrected EWMA) instead of starting
   // from zero, which would make every early residual look huge; later outliers are clipped.
-  ++m.updates;
-  const bool early = m.updates * a_scale_ < 1;
-  const double as = early ? 1.0 / static_cast<double>(m.updates) : a_scale_;
-  const bool clip = m.updates > 10;
   const double ae = std::fabs(e), as_ = std::fabs(m.smooth);
-  m.scale += as * ((clip ? std::min(ae, 6 * (m.scale + eps)) : ae) - m.scale);
-  m.smooth_scale += as * ((clip ? std::min(as_, 6 * (m.smooth_scale + eps)) : as_) - m.smooth_scale);
-  if (m.seen[bin] < 255) ++m.seen[bin];
-  return m.seen[bin] > opt_.season_min_seen;
+  if (++m.updates > early_updates_) [[likely]] {
+    const double keep = 1 - a_scale_, six_eps = 6 * eps;
+    m.scale = keep * m.scale + a_scale_ * std::min(ae, 6 * m.scale + six_eps);
+    m.smooth_scale = keep * m.smooth_scale + a_scale_ * std::min(as_, 6 * m.smooth_scale + six_eps);
+  } else {
+    const double as = 1.0 / static_cast<double>(m.updates);
+    const bool clip = m.updates > 10;
+    m.scale += as * ((clip ? std::min(ae, 6 * (m.scale + eps)) : ae) - m.scale);
+    m.smooth_scale += as * ((clip ? std::min(as_, 6 * (m.smooth_scale + eps)) : as_) - m.smooth_scale);
+  }
+  if (m.cur_seen < 255) ++m.cur_seen;
+  return m.cur_seen > opt_.season_min_seen;
 }
 
 // Novelty of `v` in nats: for a new extreme ln(1 + total) (the history never saw it), otherwise
 // x = max(0, ln R) with R = 1 / (p K), p the smoothed share of v's histogram bin. Calibrated like
 // the other statistics (ln(1 + x) against its running quantile q), but the per-sample test
-// x > e^q - 1 is made as R > T with T = exp(e^q - 1) cached: T is recomputed when q is exceeded
-// and every kResync samples, so between two recomputations the test uses a q at most
-// kResync * rate * (1 - quantile) too high. Returns the calibrated evidence (0 when below q).
-double AnomalyDetector::Novelty(double v, bool* extreme) {
+// x > e^q - 1 is made as R > T with T = exp(e^q - 1): T is recomputed when q is exceeded and every
+// kResync samples, and multiplied in between by the factor one step down of q gives at the last
+// recomputation. Returns the calibrated evidence (0 when below q).
+[[gnu::always_inline]] inline double AnomalyDetector::Novelty(double v, bool* extreme) {
   double x = -1;  // -1: no new extreme
   if (v < lo_ || v > hi_) [[unlikely]] {
     // A new extreme: never seen in this history. Widen the histogram (rare).
     const double new_lo = std::min(lo_, v), new_hi = std::max(hi_, v);
     if (hist_total_ > 0 && hi_ > lo_) {
-      std::array<float, kHist> moved{};
+      std::array<double, kHist> moved{};
       for (int i = 0; i < kHist; ++i) {
         const double center = lo_ + (i + 0.5) * (hi_ - lo_) / kHist;
         const int j = static_cast<int>((center - new_lo) / (new_hi - new_lo) * kHist);
@@ -110,11 +119,11 @@ double AnomalyDetector::Novelty(double v, bool* extreme) {
   // R = top / bottom = (T + K w/2) / (K (c + w/2)).
   const double top = hist_total_ + 0.5 * kHist * hist_weight_;
   const double bottom = kHist * (hist_[h] + 0.5 * hist_weight_);
-  hist_[h] += static_cast<float>(hist_weight_);
+  hist_[h] += hist_weight_;
   hist_total_ += hist_weight_;
   hist_weight_ *= novelty_grow_;
   if (hist_weight_ > 1e30) [[unlikely]] {
-    for (auto& c : hist_) c = static_cast<float>(c / hist_weight_);
+    for (auto& c : hist_) c /= hist_weight_;
     hist_total_ /= hist_weight_;
     hist_weight_ = 1;
   }
@@ -134,9 +143,13 @@ double AnomalyDetector::Novelty(double v, bool* extreme) {
     nresync_ = 0;
   } else {
     nq_ -= opt_.quantile_rate * (1 - opt_.quantile);
+    nt_ *= nt_step_;
   }
-  if (nresync_-- <= 0) {
-    nt_ = std::exp(std::expm1(nq_));
+  if (--nresync_ < 0) [[unlikely]] {
+    // T = exp(e^q - 1); one step down of q multiplies T by exp(e^q (e^-d - 1)), d the step.
+    const double eq = std::exp(nq_);
+    nt_ = std::exp(eq - 1);
+    nt_step_ = std::exp(eq * std::expm1(-opt_.quantile_rate * (1 - opt_.quantile)));
     nresync_ = kResync;
   }
   return u;
@@ -173,12 +186,16 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   // phase; the bin is recomputed only when t leaves the current one.
   if (opt_.daily) {
     if (t < bin_start_ || t >= bin_start_ + kBinMs) [[unlikely]] {
+      daily_.profile[bin_] = static_cast<float>(daily_.cur);
+      daily_.seen[bin_] = daily_.cur_seen;
       const int64_t day = static_cast<int64_t>(std::floor(static_cast<double>(t) * (1.0 / kDayMs)));
       bin_ = std::clamp(static_cast<int>((t - day * kDayMs) / kBinMs), 0, kDayBins - 1);
       bin_start_ = day * kDayMs + bin_ * kBinMs;
+      daily_.cur = daily_.profile[bin_];
+      daily_.cur_seen = daily_.seen[bin_];
     }
     double num, den;
-    if (SeasonalStep(daily_, bin_, v, eps, &num, &den)) {
+    if (SeasonalStep(v, eps, &num, &den)) {
       const double c = Exceedance(q_daily_, num, den);
       if (c > 0 && daily_.scale < opt_.season_useful * spread_) {
         u = opt_.w_season * c;

@@ -80,38 +80,39 @@ class AnomalyDetector {
   static constexpr int kDayBins = 48;
   static constexpr int kHist = 32;
   // Additive seasonal model over N wall-time bins, with a smoothed residual.
-  template <int N>
+  // Additive time-of-day model (level + profile[bin]), with a smoothed residual. `cur` and
+  // `cur_seen` are the current bin's profile value and visit count while t stays in it.
   struct Seasonal {
-    double level = 0, scale = 0, smooth = 0, smooth_scale = 0;
+    double level = 0, scale = 0, smooth = 0, smooth_scale = 0, cur = 0;
     int64_t updates = 0;
-    std::array<float, N> profile{};
-    std::array<uint8_t, N> seen{};
+    int cur_seen = 0;
+    std::array<float, kDayBins> profile{};
+    std::array<uint8_t, kDayBins> seen{};
   };
-  template <int N>
-  bool SeasonalStep(Seasonal<N>& m, int bin, double v, double eps, double* num, double* den);
+  bool SeasonalStep(double v, double eps, double* num, double* den);
   // The statistic num / den's distance above its running high quantile (log domain, 0 when
   // below); updates the quantile, kept as L = exp(quantile).
   double Exceedance(double& L, double num, double den) const;
   double Novelty(double v, bool* extreme);
-  static constexpr int kResync = 16;
+  static constexpr int kResync = 64;
 
   DetectorOptions opt_;
   double a_level_, a_scale_, a_smooth_, a_slow_, a_novelty_, novelty_grow_, peak_decay_, q_up_, q_down_;
-  int64_t n_ = 0;
+  int64_t n_ = 0, early_updates_ = 0;
   double level_ = 0, slow_mean_ = 0, spread_ = 0;
   // The current daily bin, valid while bin_start_ <= t < bin_start_ + 30 min.
   int64_t bin_start_ = std::numeric_limits<int64_t>::min();
   int bin_ = 0;
-  Seasonal<kDayBins> daily_;
+  Seasonal daily_;
   // Novelty histogram over [lo_, hi_]. Counts are stored multiplied by a growing weight (lazy
   // exponential decay), renormalised before it overflows.
   double lo_ = 0, hi_ = 0, inv_width_ = 0;
-  std::array<float, kHist> hist_{};
+  std::array<double, kHist> hist_{};
   double hist_total_ = 0, hist_weight_ = 1;
   double q_daily_ = 1;
   // Novelty calibration: the quantile q (of ln(1 + x)), the cached test threshold on R, and the
   // samples left before it is recomputed.
-  double nq_ = 0, nt_ = 1;
+  double nq_ = 0, nt_ = 1, nt_step_ = 1;
   int nresync_ = 0;
   // Excursion state.
   bool in_excursion_ = false;
