@@ -9,8 +9,6 @@ namespace firebreak::analyze {
 namespace {
 
 double RateForHalflife(double h) { return h <= 0 ? 1.0 : 1.0 - std::exp2(-1.0 / h); }
-constexpr int64_t kDayMs = 86'400'000;
-constexpr int64_t kBinMs = kDayMs / 48;
 
 // ln(x) for normal positive x, to about 1e-6: exponent from the bits, mantissa by a short series.
 // Scores need monotone, smooth logs, not libm's last ulp, at a fraction of the cost.
@@ -30,6 +28,7 @@ inline double FastLn(double x) {
 
 AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   a_level_ = RateForHalflife(opt_.level_halflife);
+  a_level4_ = a_level_ * 0.25;
   a_scale_ = RateForHalflife(opt_.scale_halflife);
   a_smooth_ = RateForHalflife(opt_.smooth_halflife);
   a_slow_ = RateForHalflife(opt_.scale_halflife * 5);
@@ -37,15 +36,17 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   a_novelty_ = opt_.novelty_halflife > 0 ? RateForHalflife(opt_.novelty_halflife) : 0;
   novelty_grow_ = a_novelty_ > 0 ? 1 / (1 - a_novelty_) : 1;
   early_updates_ = static_cast<int64_t>(std::ceil(1 / a_scale_));
+  opt_.season_min_seen = std::clamp(opt_.season_min_seen, 0, 254);
   q_up_ = std::exp(opt_.quantile_rate * opt_.quantile);
   q_down_ = std::exp(-opt_.quantile_rate * (1 - opt_.quantile));
+  nq_down_ = opt_.quantile_rate * (1 - opt_.quantile);
 }
 
 // The statistic is num / den (den > 0). Its log-domain quantile q = ln(1 + stat) moves by
 // +rate * quantile when exceeded and by -rate * (1 - quantile) otherwise; we keep L = e^q, so a
 // step is one multiplication and the test `ln(1 + stat) > q` is `den + num > L den`. The distance
 // ln(1 + stat) - q is only needed (and computed) when it is positive, about once in 200 samples.
-[[gnu::always_inline]] inline double AnomalyDetector::Exceedance(double& L, double num, double den) const {
+inline double AnomalyDetector::Exceedance(double& L, double num, double den) const {
   const double a = den + num, b = L * den;
   if (a > b) {
     L *= q_up_;
@@ -55,10 +56,16 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   return 0;
 }
 
+double AnomalyDetector::DailyEvidence(double a, double b) const {
+  // The profile counts only while it explains the series better than its spread.
+  if (!(daily_.scale < opt_.season_useful * spread_)) return 0;
+  return opt_.w_season * FastLn(a / b);
+}
+
 // One step of the daily model. The current bin's profile value is kept in double precision in
 // `cur` while samples stay in the bin (written back when the bin changes), so the per-sample
 // dependency chains carry no float conversions.
-[[gnu::always_inline]] inline bool AnomalyDetector::SeasonalStep(double v, double eps, double* num, double* den) {
+bool AnomalyDetector::SeasonalStep(double v, double eps, double* num, double* den) {
   Seasonal& m = daily_;
   if (!m.cur_seen) {
     m.cur = v - m.level;
@@ -70,34 +77,59 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   m.smooth += a_smooth_ * (e - m.smooth);
   *num = std::fabs(m.smooth);
   *den = m.smooth_scale + eps;
-  m.level += a_level_ * 0.25 * (v - p - m.level);
-  m.cur = p + opt_.season_rate * (v - m.level - p);
+  const double lv = m.level;
+  m.level = lv + a_level4_ * (v - p - lv);
+  m.cur = p + opt_.season_rate * (v - lv - p);
   // Early on the scales average what they have seen (a bias-corrected EWMA) instead of starting
   // from zero, which would make every early residual look huge; later outliers are clipped.
-  const double ae = std::fabs(e), as_ = std::fabs(m.smooth);
-  if (++m.updates > early_updates_) [[likely]] {
+  const double ae = std::fabs(e), as_ = *num;
+  if (++m.updates > early_updates_) {
     const double keep = 1 - a_scale_, six_eps = 6 * eps;
-    m.scale = keep * m.scale + a_scale_ * std::min(ae, 6 * m.scale + six_eps);
-    m.smooth_scale = keep * m.smooth_scale + a_scale_ * std::min(as_, 6 * m.smooth_scale + six_eps);
+    const double s1 = 6 * m.scale + six_eps, s2 = 6 * m.smooth_scale + six_eps;
+    m.scale = keep * m.scale + a_scale_ * (ae < s1 ? ae : s1);
+    m.smooth_scale = keep * m.smooth_scale + a_scale_ * (as_ < s2 ? as_ : s2);
   } else {
     const double as = 1.0 / static_cast<double>(m.updates);
     const bool clip = m.updates > 10;
     m.scale += as * ((clip ? std::min(ae, 6 * (m.scale + eps)) : ae) - m.scale);
     m.smooth_scale += as * ((clip ? std::min(as_, 6 * (m.smooth_scale + eps)) : as_) - m.smooth_scale);
   }
-  if (m.cur_seen < 255) ++m.cur_seen;
+  // Only "seen at all" and "seen more than season_min_seen times" matter.
+  if (m.cur_seen <= opt_.season_min_seen) ++m.cur_seen;
   return m.cur_seen > opt_.season_min_seen;
 }
 
-// Novelty of `v` in nats: for a new extreme ln(1 + total) (the history never saw it), otherwise
-// x = max(0, ln R) with R = 1 / (p K), p the smoothed share of v's histogram bin. Calibrated like
-// the other statistics (ln(1 + x) against its running quantile q), but the per-sample test
-// x > e^q - 1 is made as R > T with T = exp(e^q - 1): T is recomputed when q is exceeded and every
-// kResync samples, and multiplied in between by the factor one step down of q gives at the last
-// recomputation. Returns the calibrated evidence (0 when below q).
-[[gnu::always_inline]] inline double AnomalyDetector::Novelty(double v, bool* extreme) {
+void AnomalyDetector::Renormalize() {
+  for (auto& c : hist_) c /= hist_weight_;
+  hist_total_ /= hist_weight_;
+  hist_weight_ = 1;
+}
+
+// Novelty x = max(0, ln R), R = top / bottom = 1 / (p K) with p the smoothed share of the
+// sample's histogram bin, calibrated like the other statistics: ln(1 + x) against its running
+// quantile q. The per-sample test x > e^q - 1 is R > T with T = exp(e^q - 1), kept up to date by
+// multiplication (NoveltyResync). This is the rare branch: q is exceeded.
+double AnomalyDetector::NoveltyExceeded(double top, double bottom) {
+  const double x = top > bottom ? FastLn(top / bottom) : 0;
+  const double u = FastLn(1 + x) - nq_;
+  nq_ += opt_.quantile_rate * opt_.quantile;
+  nresync_ = 0;
+  return u;
+}
+
+void AnomalyDetector::NoveltyResync() {
+  // T = exp(e^q - 1); one step down of q multiplies T by exp(e^q (e^-d - 1)), d the step.
+  const double eq = std::exp(nq_);
+  nt_ = std::exp(eq - 1);
+  nt_step_ = std::exp(eq * std::expm1(-nq_down_));
+  nresync_ = kResync;
+}
+
+// Novelty of `v`: for a new extreme ln(1 + total) nats (the history never saw it), otherwise as
+// in NoveltyExceeded. Returns the calibrated evidence (0 when below the quantile).
+double AnomalyDetector::Novelty(double v, bool* extreme) {
   double x = -1;  // -1: no new extreme
-  if (v < lo_ || v > hi_) [[unlikely]] {
+  if (v < lo_ || v > hi_) {
     // A new extreme: never seen in this history. Widen the histogram (rare).
     const double new_lo = std::min(lo_, v), new_hi = std::max(hi_, v);
     if (hist_total_ > 0 && hi_ > lo_) {
@@ -116,63 +148,89 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   }
   *extreme = x >= 0;
   const int h = std::clamp(static_cast<int>((v - lo_) * inv_width_), 0, kHist - 1);
-  // R = top / bottom = (T + K w/2) / (K (c + w/2)).
   const double top = hist_total_ + 0.5 * kHist * hist_weight_;
   const double bottom = kHist * (hist_[h] + 0.5 * hist_weight_);
   hist_[h] += hist_weight_;
   hist_total_ += hist_weight_;
   hist_weight_ *= novelty_grow_;
-  if (hist_weight_ > 1e30) [[unlikely]] {
-    for (auto& c : hist_) c /= hist_weight_;
-    hist_total_ /= hist_weight_;
-    hist_weight_ = 1;
-  }
-  bool above;
-  if (x >= 0) {
-    above = FastLn(1 + x) > nq_;
-  } else if (std::max(top, bottom) > nt_ * bottom) {
-    x = top > bottom ? FastLn(top / bottom) : 0;
-    above = true;
-  } else {
-    above = false;
-  }
+  if (hist_weight_ > 1e30) Renormalize();
   double u = 0;
-  if (above) {
-    u = FastLn(1 + x) - nq_;
-    nq_ += opt_.quantile_rate * opt_.quantile;
-    nresync_ = 0;
+  if (x >= 0) {
+    if (FastLn(1 + x) > nq_) {
+      u = FastLn(1 + x) - nq_;
+      nq_ += opt_.quantile_rate * opt_.quantile;
+      nresync_ = 0;
+    } else {
+      nq_ -= nq_down_;
+      nt_ *= nt_step_;
+    }
+  } else if (std::max(top, bottom) > nt_ * bottom) {
+    u = NoveltyExceeded(top, bottom);
   } else {
-    nq_ -= opt_.quantile_rate * (1 - opt_.quantile);
+    nq_ -= nq_down_;
     nt_ *= nt_step_;
   }
-  if (--nresync_ < 0) [[unlikely]] {
-    // T = exp(e^q - 1); one step down of q multiplies T by exp(e^q (e^-d - 1)), d the step.
-    const double eq = std::exp(nq_);
-    nt_ = std::exp(eq - 1);
-    nt_step_ = std::exp(eq * std::expm1(-opt_.quantile_rate * (1 - opt_.quantile)));
-    nresync_ = kResync;
-  }
+  if (--nresync_ < 0) NoveltyResync();
   return u;
 }
 
-DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
-  DetectorOutput out;
-  if (!std::isfinite(v)) [[unlikely]]
-    return out;
+void AnomalyDetector::Excursion(int64_t t, double u, DetectorOutput* out) {
+  const double like = 1.0 - std::exp(-2 * u);
+  // Excursions: a run of samples with evidence, ended by `quiet_samples` without. The onset is the
+  // excursion's first sample with at least half the change-point evidence: weak evidence before it
+  // is the noise floor the excursion happened to start on.
+  quiet_ = 0;
+  if (!in_excursion_) {
+    in_excursion_ = true;
+    run_start_ = 0;
+    reported_ = false;
+  }
+  if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
+  if (like > peak_) {
+    peak_ = like;
+    out->score = like;
+  } else {
+    out->score = like * opt_.damp;
+  }
+  if (like >= opt_.change_threshold) {
+    if (!reported_) {
+      reported_ = true;
+      reported_like_ = like;
+      out->change_point = true;
+      out->onset = run_start_;
+    } else if (like >= reported_like_ + 0.2) {
+      // Much stronger evidence inside an open excursion (a real shift right after a noisy stretch
+      // that already opened one): a new change point starting here.
+      reported_like_ = like;
+      out->change_point = true;
+      out->onset = t;
+    }
+  }
+}
+
+void AnomalyDetector::RefreshFast() {
+  const int64_t next = n_ + 1;
+  fast_ = static_cast<double>(next) * a_slow_ >= 1 && next > opt_.warmup && hist_total_ > 0 &&
+          (!opt_.daily || (daily_.cur_seen > opt_.season_min_seen && daily_.updates >= early_updates_));
+}
+
+// The general path: every case, including the learning phase, new extremes and bin changes.
+void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
+  if (!std::isfinite(v)) return;
   ++n_;
-  if (n_ == 1) [[unlikely]] {
+  if (n_ == 1) {
     level_ = daily_.level = slow_mean_ = v;
     lo_ = hi_ = v;
+    eps_ = 1e-9 + 1e-6 * std::fabs(v);
     out.expected = v;
-    return out;
+    return;
   }
-  const double eps = 1e-9 + 1e-3 * (hi_ - lo_) + 1e-6 * std::fabs(level_);
+  const double eps = eps_;
 
   // Fast level (the expectation reported with the score), and the slow mean and spread of the
   // series (which decide whether the daily profile explains it).
-  const double e = v - level_;
   out.expected = level_;
-  level_ += a_level_ * e;
+  level_ += a_level_ * (v - level_);
   const bool early = static_cast<double>(n_) * a_slow_ < 1;
   const double dev_slow = v - slow_mean_;
   const double aw = early ? 1.0 / static_cast<double>(n_) : a_slow_;
@@ -185,21 +243,27 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   // Broken daily pattern. Bins are keyed by wall time, so gaps and irregular sampling keep the
   // phase; the bin is recomputed only when t leaves the current one.
   if (opt_.daily) {
-    if (t < bin_start_ || t >= bin_start_ + kBinMs) [[unlikely]] {
-      daily_.profile[bin_] = static_cast<float>(daily_.cur);
-      daily_.seen[bin_] = daily_.cur_seen;
+    if (t < bin_start_ || t >= bin_end_) {
+      if (bin_end_ != std::numeric_limits<int64_t>::min()) {
+        daily_.profile[bin_] = static_cast<float>(daily_.cur);
+        daily_.seen[bin_] = static_cast<uint8_t>(daily_.cur_seen);
+      }
       const int64_t day = static_cast<int64_t>(std::floor(static_cast<double>(t) * (1.0 / kDayMs)));
       bin_ = std::clamp(static_cast<int>((t - day * kDayMs) / kBinMs), 0, kDayBins - 1);
       bin_start_ = day * kDayMs + bin_ * kBinMs;
+      bin_end_ = bin_start_ + kBinMs;
       daily_.cur = daily_.profile[bin_];
       daily_.cur_seen = daily_.seen[bin_];
     }
     double num, den;
     if (SeasonalStep(v, eps, &num, &den)) {
-      const double c = Exceedance(q_daily_, num, den);
-      if (c > 0 && daily_.scale < opt_.season_useful * spread_) {
-        u = opt_.w_season * c;
-        source = "daily";
+      const double a = den + num, b = q_daily_ * den;
+      if (a > b) {
+        q_daily_ *= q_up_;
+        u = DailyEvidence(a, b);
+        if (u > 0) source = "daily";
+      } else {
+        q_daily_ *= q_down_;
       }
     }
   }
@@ -215,49 +279,18 @@ DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
     lo_ = std::min(lo_, v);
     hi_ = std::max(hi_, v);
   }
+  eps_ = 1e-9 + 1e-3 * (hi_ - lo_) + 1e-6 * std::max(std::fabs(lo_), std::fabs(hi_));
+  RefreshFast();
 
   out.surprise = u;
   out.source = source;
-  if (n_ <= opt_.warmup) [[unlikely]]
-    return out;
-
+  if (n_ <= opt_.warmup) return;
   peak_ *= peak_decay_;
-  // Excursions: a run of samples with evidence, ended by `quiet_samples` without.
-  if (u <= 0) [[likely]] {
-    if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) in_excursion_ = false;
-    return out;
+  if (u > 0) {
+    Excursion(t, u, &out);
+  } else if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) {
+    in_excursion_ = false;
   }
-  const double like = 1.0 - std::exp(-2 * u);
-  // The onset is the excursion's first sample with at least half the change-point evidence: weak
-  // evidence before it is the noise floor the excursion happened to start on.
-  quiet_ = 0;
-  if (!in_excursion_) {
-    in_excursion_ = true;
-    run_start_ = 0;
-    reported_ = false;
-  }
-  if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
-  if (like > peak_) {
-    peak_ = like;
-    out.score = like;
-  } else {
-    out.score = like * opt_.damp;
-  }
-  if (like >= opt_.change_threshold) {
-    if (!reported_) {
-      reported_ = true;
-      reported_like_ = like;
-      out.change_point = true;
-      out.onset = run_start_;
-    } else if (like >= reported_like_ + 0.2) {
-      // Much stronger evidence inside an open excursion (a real shift right after a noisy stretch
-      // that already opened one): a new change point starting here.
-      reported_like_ = like;
-      out.change_point = true;
-      out.onset = t;
-    }
-  }
-  return out;
 }
 
 }  // namespace firebreak::analyze

@@ -72,14 +72,18 @@ struct DetectorOutput {
 class AnomalyDetector {
  public:
   explicit AnomalyDetector(const DetectorOptions& opt = {});
-  // Feeds one sample (non-finite values are ignored with score 0).
+  // Feeds one sample (non-finite values are ignored with score 0). The common case (no new
+  // extreme, same daily bin as the last sample, past the learning phase, no evidence) is inline
+  // below; everything else goes through UpdateGeneral, which gives the same results.
   DetectorOutput Update(int64_t t_ms, double v);
   int64_t samples() const { return n_; }
 
  private:
   static constexpr int kDayBins = 48;
   static constexpr int kHist = 32;
-  // Additive seasonal model over N wall-time bins, with a smoothed residual.
+  static constexpr int kResync = 64;
+  static constexpr int64_t kDayMs = 86'400'000;
+  static constexpr int64_t kBinMs = kDayMs / kDayBins;
   // Additive time-of-day model (level + profile[bin]), with a smoothed residual. `cur` and
   // `cur_seen` are the current bin's profile value and visit count while t stays in it.
   struct Seasonal {
@@ -89,29 +93,46 @@ class AnomalyDetector {
     std::array<float, kDayBins> profile{};
     std::array<uint8_t, kDayBins> seen{};
   };
+
+  // Writes into `out` (default-initialised by the caller), so Update has a single return object
+  // and returns it in place: copying a partly written struct stalls store forwarding.
+  void UpdateGeneral(int64_t t, double v, DetectorOutput& out);
   bool SeasonalStep(double v, double eps, double* num, double* den);
   // The statistic num / den's distance above its running high quantile (log domain, 0 when
   // below); updates the quantile, kept as L = exp(quantile).
   double Exceedance(double& L, double num, double den) const;
+  // Evidence of a daily exceedance a / b > 1 (0 when the profile does not explain the series).
+  double DailyEvidence(double a, double b) const;
   double Novelty(double v, bool* extreme);
-  static constexpr int kResync = 64;
+  // Novelty evidence when the histogram odds top / bottom beat the cached threshold.
+  double NoveltyExceeded(double top, double bottom);
+  void NoveltyResync();
+  void Renormalize();
+  // Scores a sample with evidence u > 0 (excursions, damping, change points).
+  void Excursion(int64_t t, double u, DetectorOutput* out);
+  // Whether the next sample may take the inline path (given the same bin and no new extreme).
+  void RefreshFast();
 
   DetectorOptions opt_;
   double a_level_, a_scale_, a_smooth_, a_slow_, a_novelty_, novelty_grow_, peak_decay_, q_up_, q_down_;
+  double nq_down_, a_level4_;
+  bool fast_ = false;
   int64_t n_ = 0, early_updates_ = 0;
   double level_ = 0, slow_mean_ = 0, spread_ = 0;
-  // The current daily bin, valid while bin_start_ <= t < bin_start_ + 30 min.
-  int64_t bin_start_ = std::numeric_limits<int64_t>::min();
+  // Floor of the scales, from the range of values seen (updated when the range widens).
+  double eps_ = 1e-9;
+  // The current daily bin: bin_start_ <= t < bin_end_.
+  int64_t bin_start_ = std::numeric_limits<int64_t>::min(), bin_end_ = std::numeric_limits<int64_t>::min();
   int bin_ = 0;
   Seasonal daily_;
+  double q_daily_ = 1;
   // Novelty histogram over [lo_, hi_]. Counts are stored multiplied by a growing weight (lazy
   // exponential decay), renormalised before it overflows.
   double lo_ = 0, hi_ = 0, inv_width_ = 0;
   std::array<double, kHist> hist_{};
   double hist_total_ = 0, hist_weight_ = 1;
-  double q_daily_ = 1;
-  // Novelty calibration: the quantile q (of ln(1 + x)), the cached test threshold on R, and the
-  // samples left before it is recomputed.
+  // Novelty calibration: the quantile q (of ln(1 + x)), the cached test threshold on the odds,
+  // its factor per step down of q, and the samples left before it is recomputed.
   double nq_ = 0, nt_ = 1, nt_step_ = 1;
   int nresync_ = 0;
   // Excursion state.
@@ -122,5 +143,78 @@ class AnomalyDetector {
   double peak_ = 0;
   int64_t run_start_ = 0;
 };
+
+inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
+  DetectorOutput out;
+  // NaN fails the range test too.
+  if (!fast_ || !(v >= lo_ && v <= hi_) || t < bin_start_ || t >= bin_end_) [[unlikely]] {
+    UpdateGeneral(t, v, out);
+    return out;
+  }
+  ++n_;
+  const double eps = eps_;
+  out.expected = level_;
+  level_ += a_level_ * (v - level_);
+  const double dev_slow = v - slow_mean_;
+  slow_mean_ += a_slow_ * dev_slow;
+  spread_ += a_slow_ * ((dev_slow < 0 ? -dev_slow : dev_slow) - spread_);
+  double u = 0;
+  const char* source = "";
+  if (opt_.daily) {
+    Seasonal& m = daily_;
+    const double p = m.cur;
+    const double e = v - (m.level + p);
+    m.smooth += a_smooth_ * (e - m.smooth);
+    const double num = m.smooth < 0 ? -m.smooth : m.smooth, den = m.smooth_scale + eps;
+    const double lv = m.level;
+    m.level = lv + a_level4_ * (v - p - lv);
+    m.cur = p + opt_.season_rate * (v - lv - p);
+    const double keep = 1 - a_scale_, six_eps = 6 * eps, ae = e < 0 ? -e : e;
+    const double s1 = 6 * m.scale + six_eps, s2 = 6 * m.smooth_scale + six_eps;
+    m.scale = keep * m.scale + a_scale_ * (ae < s1 ? ae : s1);
+    m.smooth_scale = keep * m.smooth_scale + a_scale_ * (num < s2 ? num : s2);
+    const double a = den + num, b = q_daily_ * den;
+    if (a > b) [[unlikely]] {
+      q_daily_ *= q_up_;
+      u = DailyEvidence(a, b);
+      if (u > 0) source = "daily";
+    } else {
+      q_daily_ *= q_down_;
+    }
+  }
+  if (a_novelty_ > 0) {
+    int h = static_cast<int>((v - lo_) * inv_width_);
+    h = h < 0 ? 0 : h >= kHist ? kHist - 1 : h;
+    const double w = hist_weight_;
+    const double top = hist_total_ + 0.5 * kHist * w;
+    const double bottom = kHist * (hist_[h] + 0.5 * w);
+    hist_[h] += w;
+    hist_total_ += w;
+    hist_weight_ = w * novelty_grow_;
+    if (hist_weight_ > 1e30) [[unlikely]]
+      Renormalize();
+    if ((top > bottom ? top : bottom) > nt_ * bottom) [[unlikely]] {
+      const double c = opt_.w_novelty * NoveltyExceeded(top, bottom);
+      if (c > u) {
+        u = c;
+        source = "rare_value";
+      }
+    } else {
+      nq_ -= nq_down_;
+      nt_ *= nt_step_;
+    }
+    if (--nresync_ < 0) [[unlikely]]
+      NoveltyResync();
+  }
+  out.surprise = u;
+  out.source = source;
+  peak_ *= peak_decay_;
+  if (u > 0) [[unlikely]] {
+    Excursion(t, u, &out);
+  } else if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) {
+    in_excursion_ = false;
+  }
+  return out;
+}
 
 }  // namespace firebreak::analyze
