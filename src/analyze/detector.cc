@@ -40,6 +40,7 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   q_up_ = std::exp(opt_.quantile_rate * opt_.quantile);
   q_down_ = std::exp(-opt_.quantile_rate * (1 - opt_.quantile));
   nq_down_ = opt_.quantile_rate * (1 - opt_.quantile);
+  NoveltyThreshold();
 }
 
 // The statistic is num / den (den > 0). Its log-domain quantile q = ln(1 + stat) moves by
@@ -110,19 +111,29 @@ void AnomalyDetector::Renormalize() {
 // quantile q. The per-sample test x > e^q - 1 is R > T with T = exp(e^q - 1), kept up to date by
 // multiplication (NoveltyResync). This is the rare branch: q is exceeded.
 double AnomalyDetector::NoveltyExceeded(double top, double bottom) {
-  const double x = top > bottom ? FastLn(top / bottom) : 0;
-  const double u = FastLn(1 + x) - nq_;
-  nq_ += opt_.quantile_rate * opt_.quantile;
-  nresync_ = 0;
+  return NoveltyAbove(top > bottom ? FastLn(top / bottom) : 0);
+}
+
+double AnomalyDetector::NoveltyAbove(double x) {
+  const double q = NoveltyQuantile();
+  const double u = FastLn(1 + x) - q;
+  nq_ = q + opt_.quantile_rate * opt_.quantile;
+  nresync_ = kResync + 1;  // the caller's decrement makes it kResync: no step since nq_
+  NoveltyThreshold();
   return u;
 }
 
 void AnomalyDetector::NoveltyResync() {
+  nq_ = NoveltyQuantile();
+  nresync_ = kResync;
+  NoveltyThreshold();
+}
+
+void AnomalyDetector::NoveltyThreshold() {
   // T = exp(e^q - 1); one step down of q multiplies T by exp(e^q (e^-d - 1)), d the step.
   const double eq = std::exp(nq_);
   nt_ = std::exp(eq - 1);
   nt_step_ = std::exp(eq * std::expm1(-nq_down_));
-  nresync_ = kResync;
 }
 
 // Novelty of `v`: for a new extreme ln(1 + total) nats (the history never saw it), otherwise as
@@ -155,19 +166,9 @@ double AnomalyDetector::Novelty(double v, bool* extreme) {
   hist_weight_ *= novelty_grow_;
   if (hist_weight_ > 1e30) Renormalize();
   double u = 0;
-  if (x >= 0) {
-    if (FastLn(1 + x) > nq_) {
-      u = FastLn(1 + x) - nq_;
-      nq_ += opt_.quantile_rate * opt_.quantile;
-      nresync_ = 0;
-    } else {
-      nq_ -= nq_down_;
-      nt_ *= nt_step_;
-    }
-  } else if (std::max(top, bottom) > nt_ * bottom) {
-    u = NoveltyExceeded(top, bottom);
+  if (x >= 0 ? FastLn(1 + x) > NoveltyQuantile() : std::max(top, bottom) > nt_ * bottom) {
+    u = x >= 0 ? NoveltyAbove(x) : NoveltyExceeded(top, bottom);
   } else {
-    nq_ -= nq_down_;
     nt_ *= nt_step_;
   }
   if (--nresync_ < 0) NoveltyResync();
@@ -219,18 +220,14 @@ void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
   if (!std::isfinite(v)) return;
   ++n_;
   if (n_ == 1) {
-    level_ = daily_.level = slow_mean_ = v;
+    daily_.level = slow_mean_ = v;
     lo_ = hi_ = v;
     eps_ = 1e-9 + 1e-6 * std::fabs(v);
-    out.expected = v;
     return;
   }
   const double eps = eps_;
 
-  // Fast level (the expectation reported with the score), and the slow mean and spread of the
-  // series (which decide whether the daily profile explains it).
-  out.expected = level_;
-  level_ += a_level_ * (v - level_);
+  // The slow mean and spread of the series (which decide whether the daily profile explains it).
   const bool early = static_cast<double>(n_) * a_slow_ < 1;
   const double dev_slow = v - slow_mean_;
   const double aw = early ? 1.0 / static_cast<double>(n_) : a_slow_;

@@ -34,7 +34,7 @@ namespace firebreak::analyze {
 struct DetectorOptions {
   // Samples before scores are reported (the score is 0 while learning).
   int warmup = 30;
-  // Half-life, in samples, of the fast level predictor.
+  // Level half-life in samples; the daily model's level moves at a quarter of this rate.
   double level_halflife = 4;
   // Half-life, in samples, of the residual scale estimates.
   double scale_halflife = 100;
@@ -67,7 +67,6 @@ struct DetectorOptions {
 struct DetectorOutput {
   double score = 0;           // anomaly score in [0, 1]
   double surprise = 0;        // calibrated evidence before excursion damping
-  double expected = 0;        // the fast level's expectation for this sample
   bool change_point = false;  // a change point opened at this sample
   int64_t onset = 0;          // when change_point: the first sample of the excursion (Unix ms)
   // Which sub-detector gave the evidence: "daily", "new_extreme", "rare_value" (empty when none).
@@ -111,7 +110,13 @@ class AnomalyDetector {
   double Novelty(double v, bool* extreme);
   // Novelty evidence when the histogram odds top / bottom beat the cached threshold.
   double NoveltyExceeded(double top, double bottom);
+  // Evidence of novelty x above the quantile; moves the quantile up and recomputes the threshold.
+  double NoveltyAbove(double x);
   void NoveltyResync();
+  void NoveltyThreshold();
+  // The novelty quantile q: nq_ at the last recomputation, minus one step per sample since
+  // (kept implicit so the common path does not update it).
+  double NoveltyQuantile() const { return nq_ - (kResync - nresync_) * nq_down_; }
   void Renormalize();
   // Scores a sample with evidence u > 0 (excursions, damping, change points).
   void Excursion(int64_t t, double u, DetectorOutput* out);
@@ -123,7 +128,7 @@ class AnomalyDetector {
   double nq_down_, a_level4_;
   bool fast_ = false;
   int64_t n_ = 0, early_updates_ = 0;
-  double level_ = 0, slow_mean_ = 0, spread_ = 0;
+  double slow_mean_ = 0, spread_ = 0;
   // Floor of the scales, from the range of values seen (updated when the range widens).
   double eps_ = 1e-9;
   // The current daily bin: bin_start_ <= t < bin_end_.
@@ -136,10 +141,11 @@ class AnomalyDetector {
   double lo_ = 0, hi_ = 0, inv_width_ = 0;
   std::array<double, kHist> hist_{};
   double hist_total_ = 0, hist_weight_ = 1;
-  // Novelty calibration: the quantile q (of ln(1 + x)), the cached test threshold on the odds,
-  // its factor per step down of q, and the samples left before it is recomputed.
+  // Novelty calibration: the quantile q (of ln(1 + x)) at the last recomputation, the cached
+  // test threshold on the odds, its factor per step down of q, and the samples left before the
+  // next recomputation.
   double nq_ = 0, nt_ = 1, nt_step_ = 1;
-  int nresync_ = 0;
+  int nresync_ = kResync;
   // Excursion state.
   bool in_excursion_ = false;
   bool reported_ = false;
@@ -158,8 +164,6 @@ inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   }
   ++n_;
   const double eps = eps_;
-  out.expected = level_;
-  level_ += a_level_ * (v - level_);
   const double dev_slow = v - slow_mean_;
   slow_mean_ += a_slow_ * dev_slow;
   spread_ += a_slow_ * ((dev_slow < 0 ? -dev_slow : dev_slow) - spread_);
@@ -205,7 +209,6 @@ inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
         source = "rare_value";
       }
     } else {
-      nq_ -= nq_down_;
       nt_ *= nt_step_;
     }
     if (--nresync_ < 0) [[unlikely]]
