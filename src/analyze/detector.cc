@@ -187,8 +187,10 @@ void AnomalyDetector::Excursion(int64_t t, double u, DetectorOutput* out) {
     reported_ = false;
   }
   if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
-  if (like > peak_) {
+  const double peak = peak_ * std::pow(peak_decay_, static_cast<double>(n_ - peak_n_));
+  if (like > peak) {
     peak_ = like;
+    peak_n_ = n_;
     out->score = like;
   } else {
     out->score = like * opt_.damp;
@@ -282,7 +284,6 @@ void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
   out.surprise = u;
   out.source = source;
   if (n_ <= opt_.warmup) return;
-  peak_ *= peak_decay_;
   if (u > 0) {
     Excursion(t, u, &out);
   } else if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) {

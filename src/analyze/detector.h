@@ -151,7 +151,9 @@ class AnomalyDetector {
   bool reported_ = false;
   double reported_like_ = 0;
   int quiet_ = 0;
+  // The peak score to beat, as of sample peak_n_ (it decays by peak_decay_ per sample since).
   double peak_ = 0;
+  int64_t peak_n_ = 0;
   int64_t run_start_ = 0;
 };
 
@@ -216,7 +218,6 @@ inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   }
   out.surprise = u;
   out.source = source;
-  peak_ *= peak_decay_;
   if (u > 0) [[unlikely]] {
     Excursion(t, u, &out);
   } else if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) {
