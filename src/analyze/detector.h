@@ -26,6 +26,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -168,7 +169,7 @@ inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   const double eps = eps_;
   const double dev_slow = v - slow_mean_;
   slow_mean_ += a_slow_ * dev_slow;
-  spread_ += a_slow_ * ((dev_slow < 0 ? -dev_slow : dev_slow) - spread_);
+  spread_ += a_slow_ * (std::fabs(dev_slow) - spread_);
   double u = 0;
   const char* source = "";
   if (opt_.daily) {
@@ -176,11 +177,11 @@ inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
     const double p = m.cur;
     const double e = v - (m.level + p);
     m.smooth += a_smooth_ * (e - m.smooth);
-    const double num = m.smooth < 0 ? -m.smooth : m.smooth, den = m.smooth_scale + eps;
+    const double num = std::fabs(m.smooth), den = m.smooth_scale + eps;
     const double lv = m.level;
     m.level = lv + a_level4_ * (v - p - lv);
     m.cur = p + opt_.season_rate * (v - lv - p);
-    const double keep = 1 - a_scale_, six_eps = 6 * eps, ae = e < 0 ? -e : e;
+    const double keep = 1 - a_scale_, six_eps = 6 * eps, ae = std::fabs(e);
     const double s1 = 6 * m.scale + six_eps, s2 = 6 * m.smooth_scale + six_eps;
     m.scale = keep * m.scale + a_scale_ * (ae < s1 ? ae : s1);
     m.smooth_scale = keep * m.smooth_scale + a_scale_ * (num < s2 ? num : s2);
