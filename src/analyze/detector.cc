@@ -217,6 +217,25 @@ void AnomalyDetector::RefreshFast() {
           (!opt_.daily || (daily_.cur_seen > opt_.season_min_seen && daily_.updates >= early_updates_));
 }
 
+void AnomalyDetector::SwitchBin(int b) {
+  if (bin_end_ != std::numeric_limits<int64_t>::min()) {
+    daily_.profile[bin_] = static_cast<float>(daily_.cur);
+    daily_.seen[bin_] = static_cast<uint8_t>(daily_.cur_seen);
+  }
+  bin_ = b;
+  daily_.cur = daily_.profile[b];
+  daily_.cur_seen = daily_.seen[b];
+}
+
+bool AnomalyDetector::NextBin() {
+  // Bins are aligned on multiples of kBinMs since the epoch, so the next one is adjacent.
+  SwitchBin(bin_ == kDayBins - 1 ? 0 : bin_ + 1);
+  bin_start_ = bin_end_;
+  bin_end_ += kBinMs;
+  RefreshFast();  // for sample n_ + 1, the one being fed (not counted yet)
+  return fast_;
+}
+
 // The general path: every case, including the learning phase, new extremes and bin changes.
 void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
   if (!std::isfinite(v)) return;
@@ -243,16 +262,11 @@ void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
   // phase; the bin is recomputed only when t leaves the current one.
   if (opt_.daily) {
     if (t < bin_start_ || t >= bin_end_) {
-      if (bin_end_ != std::numeric_limits<int64_t>::min()) {
-        daily_.profile[bin_] = static_cast<float>(daily_.cur);
-        daily_.seen[bin_] = static_cast<uint8_t>(daily_.cur_seen);
-      }
       const int64_t day = static_cast<int64_t>(std::floor(static_cast<double>(t) * (1.0 / kDayMs)));
-      bin_ = std::clamp(static_cast<int>((t - day * kDayMs) / kBinMs), 0, kDayBins - 1);
-      bin_start_ = day * kDayMs + bin_ * kBinMs;
+      const int b = std::clamp(static_cast<int>((t - day * kDayMs) / kBinMs), 0, kDayBins - 1);
+      SwitchBin(b);
+      bin_start_ = day * kDayMs + b * kBinMs;
       bin_end_ = bin_start_ + kBinMs;
-      daily_.cur = daily_.profile[bin_];
-      daily_.cur_seen = daily_.seen[bin_];
     }
     double num, den;
     if (SeasonalStep(v, eps, &num, &den)) {

@@ -123,6 +123,10 @@ class AnomalyDetector {
   void Excursion(int64_t t, double u, DetectorOutput* out);
   // Whether the next sample may take the inline path (given the same bin and no new extreme).
   void RefreshFast();
+  // Advances to the next daily bin (t is in it); returns whether the inline path still applies.
+  bool NextBin();
+  // Saves the current bin's profile value and visit count, and loads those of bin `b`.
+  void SwitchBin(int b);
 
   DetectorOptions opt_;
   double a_level_, a_scale_, a_smooth_, a_slow_, a_novelty_, novelty_grow_, peak_decay_, q_up_, q_down_;
@@ -162,8 +166,11 @@ inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   DetectorOutput out;
   // NaN fails the range test too.
   if (!fast_ || !(v >= lo_ && v <= hi_) || t < bin_start_ || t >= bin_end_) [[unlikely]] {
-    UpdateGeneral(t, v, out);
-    return out;
+    // Moving on to the next daily bin keeps the inline path when that bin is ready.
+    if (!(fast_ && v >= lo_ && v <= hi_ && t >= bin_end_ && t - bin_end_ < kBinMs && NextBin())) {
+      UpdateGeneral(t, v, out);
+      return out;
+    }
   }
   ++n_;
   const double eps = eps_;
