@@ -299,6 +299,22 @@ TEST(DetectorTest, DailyBinsFollowWallTimeThroughGapsAndRepeatedTimestamps) {
   EXPECT_GT(broken_max, normal_max);
 }
 
+TEST(DetectorTest, WithoutTheDailyModelNoveltyStillSeesALevelShift) {
+  DetectorOptions opt;
+  opt.daily = false;
+  AnomalyDetector d(opt);
+  std::mt19937 rng(7);
+  std::normal_distribution<double> noise(0, 1);
+  double quiet_max = 0, shift_max = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto o = d.Update(kT0 + i * kMin, (i >= 2500 ? 30 : 10) + noise(rng));
+    if (i >= 1000 && i < 2500) quiet_max = std::max(quiet_max, o.score);
+    if (i >= 2500) shift_max = std::max(shift_max, o.score);
+  }
+  EXPECT_GT(shift_max, quiet_max);
+  EXPECT_GE(shift_max, 0.5);
+}
+
 TEST(DetectorTest, IsCausal) {
   // Scores of a prefix do not depend on what follows.
   std::vector<double> a(500), b;

@@ -41,6 +41,8 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   q_down_ = std::exp(-opt_.quantile_rate * (1 - opt_.quantile));
   nq_down_ = opt_.quantile_rate * (1 - opt_.quantile);
   NoveltyThreshold();
+  // Without the daily model every time is in the current "bin".
+  if (!opt_.daily) bin_end_ = std::numeric_limits<int64_t>::max();
 }
 
 // The statistic is num / den (den > 0). Its log-domain quantile q = ln(1 + stat) moves by
