@@ -45,20 +45,11 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   if (!opt_.daily) bin_end_ = std::numeric_limits<int64_t>::max();
 }
 
-// The statistic is num / den (den > 0). Its log-domain quantile q = ln(1 + stat) moves by
-// +rate * quantile when exceeded and by -rate * (1 - quantile) otherwise; we keep L = e^q, so a
-// step is one multiplication and the test `ln(1 + stat) > q` is `den + num > L den`. The distance
-// ln(1 + stat) - q is only needed (and computed) when it is positive, about once in 200 samples.
-inline double AnomalyDetector::Exceedance(double& L, double num, double den) const {
-  const double a = den + num, b = L * den;
-  if (a > b) {
-    L *= q_up_;
-    return FastLn(a / b);
-  }
-  L *= q_down_;
-  return 0;
-}
-
+// Daily calibration: the statistic is num / den (den > 0). Its log-domain quantile
+// q = ln(1 + stat) moves by +rate * quantile when exceeded and by -rate * (1 - quantile)
+// otherwise; we keep q_daily_ = e^q, so a step is one multiplication and the test
+// `ln(1 + stat) > q` is `a = den + num > b = e^q den`. The evidence ln(a / b) is only needed (and
+// computed, here) when it is positive, about once in 200 samples.
 double AnomalyDetector::DailyEvidence(double a, double b) const {
   // The profile counts only while it explains the series better than its spread.
   if (!(daily_.scale < opt_.season_useful * spread_)) return 0;

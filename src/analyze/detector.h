@@ -20,7 +20,7 @@
 //
 // Cost: about 99.5 % of samples are below both quantiles and take the inline path in Update: a
 // few multiply-adds per state variable, no logarithm, exponential or division (quantiles are kept
-// as exponentials so the tests are products; see Exceedance and NoveltyResync). Logs and exps are
+// as exponentials so the tests are products; see DailyEvidence and NoveltyExceeded). Logs and exps are
 // computed only when a quantile is exceeded, and bins, extremes and the learning phase go through
 // UpdateGeneral, which does the same arithmetic.
 #pragma once
@@ -103,9 +103,6 @@ class AnomalyDetector {
   // and returns it in place: copying a partly written struct stalls store forwarding.
   void UpdateGeneral(int64_t t, double v, DetectorOutput& out);
   bool SeasonalStep(double v, double eps, double* num, double* den);
-  // The statistic num / den's distance above its running high quantile (log domain, 0 when
-  // below); updates the quantile, kept as L = exp(quantile).
-  double Exceedance(double& L, double num, double den) const;
   // Evidence of a daily exceedance a / b > 1 (0 when the profile does not explain the series).
   double DailyEvidence(double a, double b) const;
   double Novelty(double v, bool* extreme);
@@ -140,6 +137,7 @@ class AnomalyDetector {
   int64_t bin_start_ = std::numeric_limits<int64_t>::min(), bin_end_ = std::numeric_limits<int64_t>::min();
   int bin_ = 0;
   Seasonal daily_;
+  // exp of the daily statistic's running quantile (DailyEvidence).
   double q_daily_ = 1;
   // Novelty histogram over [lo_, hi_]. Counts are stored multiplied by a growing weight (lazy
   // exponential decay), renormalised before it overflows.
