@@ -18,11 +18,11 @@
 //     excursion's onset time (its first sample with half that evidence); much stronger evidence later
 //     in the same excursion opens another.
 //
-// Cost: about 99.5 % of samples are below both quantiles and take the inline path in Update: a
-// few multiply-adds per state variable, no logarithm, exponential or division (quantiles are kept
-// as exponentials so the tests are products; see DailyEvidence and NoveltyExceeded). Logs and exps are
-// computed only when a quantile is exceeded, and bins, extremes and the learning phase go through
-// UpdateGeneral, which does the same arithmetic.
+// Cost: most samples (below both quantiles, inside the seen range, in the same or the next daily
+// bin, past the learning phase) take the inline path in Update: a few multiply-adds per state
+// variable, no logarithm, exponential or division (quantiles are kept as exponentials so the
+// tests are products; see DailyEvidence and NoveltyExceeded). Logs and exps are computed only when
+// a quantile is exceeded; the other cases go through UpdateGeneral, which does the same arithmetic.
 #pragma once
 
 #include <array>
