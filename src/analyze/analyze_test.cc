@@ -244,6 +244,77 @@ TEST(DetectorTest, DailyPatternIsNotAnAnomalyButABrokenDayIs) {
   EXPECT_GT(broken_max, normal_max);
 }
 
+TEST(DetectorTest, SpikeScoresAtItsSampleAndNamesItsSource) {
+  AnomalyDetector d;
+  std::mt19937 rng(5);
+  std::normal_distribution<double> noise(0, 1);
+  int quiet_high = 0;
+  double spike = 0;
+  bool change = false;
+  const char* source = "";
+  for (int i = 0; i < 3000; ++i) {
+    const double v = 100 + noise(rng) + (i == 2500 ? 25 : 0);
+    auto o = d.Update(kT0 + i * kMin, v);
+    if (i >= 100 && i < 2500) quiet_high += o.score >= 0.5;
+    if (i == 2500) {
+      spike = o.score;
+      change = o.change_point;
+      source = o.source;
+    }
+  }
+  EXPECT_GE(spike, 0.5);
+  EXPECT_TRUE(change);
+  EXPECT_STREQ(source, "new_extreme");
+  EXPECT_LE(quiet_high, 12);  // at most 0.5 % of the noise (records of the noise itself)
+}
+
+TEST(DetectorTest, DailyBinsFollowWallTimeThroughGapsAndRepeatedTimestamps) {
+  // The daily wave of the test above, with samples missing (gaps of up to 5 hours), irregular
+  // spacing and an hour replayed each day (as a DST change does): the profile is keyed by wall
+  // time, so the pattern is still learnt and the flat day still stands out.
+  AnomalyDetector d;
+  std::mt19937 rng(6);
+  std::normal_distribution<double> noise(0, 0.5);
+  std::uniform_int_distribution<int> step(5, 15), gap(0, 99);
+  double normal_max = 0, broken_max = 0;
+  int64_t t = kT0;
+  int last_day = -1;
+  while (t < kT0 + 20 * 86'400'000LL) {
+    const int day = static_cast<int>((t - kT0) / 86'400'000);
+    const double phase = 2 * M_PI * static_cast<double>((t - kT0) % 86'400'000) / 86'400'000;
+    double v = 50 + 30 * std::sin(phase) + noise(rng);
+    if (day == 18) v = 50 + noise(rng);
+    auto o = d.Update(t, v);
+    ASSERT_GE(o.score, 0);
+    ASSERT_LE(o.score, 1);
+    if (day >= 7 && day < 18) normal_max = std::max(normal_max, o.score);
+    if (day == 18) broken_max = std::max(broken_max, o.score);
+    t += step(rng) * kMin;
+    if (gap(rng) == 0) t += 300 * kMin;
+    if (day != last_day && day < 18) {
+      last_day = day;
+      t -= 60 * kMin;  // replay an hour
+    }
+  }
+  EXPECT_GT(broken_max, normal_max);
+}
+
+TEST(DetectorTest, WithoutTheDailyModelNoveltyStillSeesALevelShift) {
+  DetectorOptions opt;
+  opt.daily = false;
+  AnomalyDetector d(opt);
+  std::mt19937 rng(7);
+  std::normal_distribution<double> noise(0, 1);
+  double quiet_max = 0, shift_max = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto o = d.Update(kT0 + i * kMin, (i >= 2500 ? 30 : 10) + noise(rng));
+    if (i >= 1000 && i < 2500) quiet_max = std::max(quiet_max, o.score);
+    if (i >= 2500) shift_max = std::max(shift_max, o.score);
+  }
+  EXPECT_GT(shift_max, quiet_max);
+  EXPECT_GE(shift_max, 0.5);
+}
+
 TEST(DetectorTest, IsCausal) {
   // Scores of a prefix do not depend on what follows.
   std::vector<double> a(500), b;

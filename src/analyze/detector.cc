@@ -9,7 +9,6 @@ namespace firebreak::analyze {
 namespace {
 
 double RateForHalflife(double h) { return h <= 0 ? 1.0 : 1.0 - std::exp2(-1.0 / h); }
-constexpr int64_t kDayMs = 86'400'000;
 
 // ln(x) for normal positive x, to about 1e-6: exponent from the bits, mantissa by a short series.
 // Scores need monotone, smooth logs, not libm's last ulp, at a fraction of the cost.
@@ -25,57 +24,120 @@ inline double FastLn(double x) {
   return e * 0.6931471805599453 + ln_m;
 }
 
-inline double FastLog1p(double x) { return FastLn(1 + x); }
-
 }  // namespace
 
 AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   a_level_ = RateForHalflife(opt_.level_halflife);
+  a_level4_ = a_level_ * 0.25;
   a_scale_ = RateForHalflife(opt_.scale_halflife);
   a_smooth_ = RateForHalflife(opt_.smooth_halflife);
   a_slow_ = RateForHalflife(opt_.scale_halflife * 5);
   peak_decay_ = 1 - RateForHalflife(opt_.peak_halflife);
   a_novelty_ = opt_.novelty_halflife > 0 ? RateForHalflife(opt_.novelty_halflife) : 0;
+  novelty_grow_ = a_novelty_ > 0 ? 1 / (1 - a_novelty_) : 1;
+  early_updates_ = static_cast<int64_t>(std::ceil(1 / a_scale_));
+  opt_.season_min_seen = std::clamp(opt_.season_min_seen, 0, 254);
+  q_up_ = std::exp(opt_.quantile_rate * opt_.quantile);
+  q_down_ = std::exp(-opt_.quantile_rate * (1 - opt_.quantile));
+  nq_down_ = opt_.quantile_rate * (1 - opt_.quantile);
+  NoveltyThreshold();
+  // Without the daily model every time is in the current "bin".
+  if (!opt_.daily) bin_end_ = std::numeric_limits<int64_t>::max();
 }
 
-double AnomalyDetector::Calibrated(double& q, double stat) const {
-  const double x = FastLog1p(stat);
-  const double u = x - q;
-  q += opt_.quantile_rate * (x > q ? opt_.quantile : -(1 - opt_.quantile));
+// Daily calibration: the statistic is num / den (den > 0). Its log-domain quantile
+// q = ln(1 + stat) moves by +rate * quantile when exceeded and by -rate * (1 - quantile)
+// otherwise; we keep q_daily_ = e^q, so a step is one multiplication and the test
+// `ln(1 + stat) > q` is `a = den + num > b = e^q den`. The evidence ln(a / b) is only needed (and
+// computed, here) when it is positive, about once in 200 samples.
+double AnomalyDetector::DailyEvidence(double a, double b) const {
+  // The profile counts only while it explains the series better than its spread.
+  if (!(daily_.scale < opt_.season_useful * spread_)) return 0;
+  return opt_.w_season * FastLn(a / b);
+}
+
+// One step of the daily model. The current bin's profile value is kept in double precision in
+// `cur` while samples stay in the bin (written back when the bin changes), so the per-sample
+// dependency chains carry no float conversions.
+bool AnomalyDetector::SeasonalStep(double v, double eps, double* num, double* den) {
+  Seasonal& m = daily_;
+  if (!m.cur_seen) {
+    m.cur = v - m.level;
+    m.cur_seen = 1;
+    return false;
+  }
+  const double p = m.cur;
+  const double e = v - (m.level + p);
+  m.smooth += a_smooth_ * (e - m.smooth);
+  *num = std::fabs(m.smooth);
+  *den = m.smooth_scale + eps;
+  const double lv = m.level;
+  m.level = lv + a_level4_ * (v - p - lv);
+  m.cur = p + opt_.season_rate * (v - lv - p);
+  // Early on the scales average what they have seen (a bias-corrected EWMA) instead of starting
+  // from zero, which would make every early residual look huge; later outliers are clipped.
+  const double ae = std::fabs(e), as_ = *num;
+  if (++m.updates > early_updates_) {
+    const double keep = 1 - a_scale_, six_eps = 6 * eps;
+    const double s1 = 6 * m.scale + six_eps, s2 = 6 * m.smooth_scale + six_eps;
+    m.scale = keep * m.scale + a_scale_ * (ae < s1 ? ae : s1);
+    m.smooth_scale = keep * m.smooth_scale + a_scale_ * (as_ < s2 ? as_ : s2);
+  } else {
+    const double as = 1.0 / static_cast<double>(m.updates);
+    const bool clip = m.updates > 10;
+    m.scale += as * ((clip ? std::min(ae, 6 * (m.scale + eps)) : ae) - m.scale);
+    m.smooth_scale += as * ((clip ? std::min(as_, 6 * (m.smooth_scale + eps)) : as_) - m.smooth_scale);
+  }
+  // Only "seen at all" and "seen more than season_min_seen times" matter.
+  if (m.cur_seen <= opt_.season_min_seen) ++m.cur_seen;
+  return m.cur_seen > opt_.season_min_seen;
+}
+
+void AnomalyDetector::Renormalize() {
+  for (auto& c : hist_) c /= hist_weight_;
+  hist_total_ /= hist_weight_;
+  hist_weight_ = 1;
+}
+
+// Novelty x = max(0, ln R), R = top / bottom = 1 / (p K) with p the smoothed share of the
+// sample's histogram bin, calibrated like the other statistics: ln(1 + x) against its running
+// quantile q. The per-sample test x > e^q - 1 is R > T with T = exp(e^q - 1), kept up to date by
+// multiplication (NoveltyResync). This is the rare branch: q is exceeded.
+double AnomalyDetector::NoveltyExceeded(double top, double bottom) {
+  return NoveltyAbove(top > bottom ? FastLn(top / bottom) : 0);
+}
+
+double AnomalyDetector::NoveltyAbove(double x) {
+  const double q = NoveltyQuantile();
+  const double u = FastLn(1 + x) - q;
+  nq_ = q + opt_.quantile_rate * opt_.quantile;
+  nresync_ = kResync + 1;  // the caller's decrement makes it kResync: no step since nq_
+  NoveltyThreshold();
   return u;
 }
 
-template <int N>
-bool AnomalyDetector::SeasonalStep(Seasonal<N>& m, int bin, double v, double eps, double* stat) {
-  if (!m.seen[bin]) {
-    m.profile[bin] = static_cast<float>(v - m.level);
-    m.seen[bin] = 1;
-    return false;
-  }
-  const double e = v - (m.level + m.profile[bin]);
-  m.smooth += a_smooth_ * (e - m.smooth);
-  *stat = std::fabs(m.smooth) / (m.smooth_scale + eps);
-  m.level += a_level_ * 0.25 * (v - m.profile[bin] - m.level);
-  m.profile[bin] += static_cast<float>(opt_.season_rate * (v - m.level - m.profile[bin]));
-  // Early on the scales average what they have seen (a bias-corrected EWMA) instead of starting
-  // from zero, which would make every early residual look huge; later outliers are clipped.
-  ++m.updates;
-  const double as = std::max(a_scale_, 1.0 / static_cast<double>(m.updates));
-  const bool clip = m.updates > 10;
-  const double ae = std::fabs(e), as_ = std::fabs(m.smooth);
-  m.scale += as * ((clip ? std::min(ae, 6 * (m.scale + eps)) : ae) - m.scale);
-  m.smooth_scale += as * ((clip ? std::min(as_, 6 * (m.smooth_scale + eps)) : as_) - m.smooth_scale);
-  if (m.seen[bin] < 255) ++m.seen[bin];
-  return m.seen[bin] > opt_.season_min_seen;
+void AnomalyDetector::NoveltyResync() {
+  nq_ = NoveltyQuantile();
+  nresync_ = kResync;
+  NoveltyThreshold();
 }
 
-double AnomalyDetector::Novelty(double v) {
-  double novelty = 0;
+void AnomalyDetector::NoveltyThreshold() {
+  // T = exp(e^q - 1); one step down of q multiplies T by exp(e^q (e^-d - 1)), d the step.
+  const double eq = std::exp(nq_);
+  nt_ = std::exp(eq - 1);
+  nt_step_ = std::exp(eq * std::expm1(-nq_down_));
+}
+
+// Novelty of `v`: for a new extreme ln(1 + total) nats (the history never saw it), otherwise as
+// in NoveltyExceeded. Returns the calibrated evidence (0 when below the quantile).
+double AnomalyDetector::Novelty(double v, bool* extreme) {
+  double x = -1;  // -1: no new extreme
   if (v < lo_ || v > hi_) {
     // A new extreme: never seen in this history. Widen the histogram (rare).
     const double new_lo = std::min(lo_, v), new_hi = std::max(hi_, v);
     if (hist_total_ > 0 && hi_ > lo_) {
-      std::array<float, kHist> moved{};
+      std::array<double, kHist> moved{};
       for (int i = 0; i < kHist; ++i) {
         const double center = lo_ + (i + 0.5) * (hi_ - lo_) / kHist;
         const int j = static_cast<int>((center - new_lo) / (new_hi - new_lo) * kHist);
@@ -83,136 +145,157 @@ double AnomalyDetector::Novelty(double v) {
       }
       hist_ = moved;
     }
-    novelty = FastLog1p(hist_total_ / hist_weight_);
+    x = FastLn(1 + hist_total_ / hist_weight_);
     lo_ = new_lo;
     hi_ = new_hi;
+    inv_width_ = hi_ > lo_ ? kHist / (hi_ - lo_) : 0;
   }
-  const int h = hi_ > lo_ ? std::clamp(static_cast<int>((v - lo_) / (hi_ - lo_) * kHist), 0, kHist - 1) : 0;
-  if (novelty == 0 && hist_total_ > 0) {
-    const double p = (hist_[h] + 0.5 * hist_weight_) / (hist_total_ + 0.5 * kHist * hist_weight_);
-    novelty = std::max(0.0, -FastLn(p * kHist));
-  }
-  hist_[h] += static_cast<float>(hist_weight_);
+  *extreme = x >= 0;
+  const int h = std::clamp(static_cast<int>((v - lo_) * inv_width_), 0, kHist - 1);
+  const double top = hist_total_ + 0.5 * kHist * hist_weight_;
+  const double bottom = kHist * (hist_[h] + 0.5 * hist_weight_);
+  hist_[h] += hist_weight_;
   hist_total_ += hist_weight_;
-  hist_weight_ /= 1 - a_novelty_;
-  if (hist_weight_ > 1e30) {
-    for (auto& x : hist_) x = static_cast<float>(x / hist_weight_);
-    hist_total_ /= hist_weight_;
-    hist_weight_ = 1;
+  hist_weight_ *= novelty_grow_;
+  if (hist_weight_ > 1e30) Renormalize();
+  double u = 0;
+  if (x >= 0 ? FastLn(1 + x) > NoveltyQuantile() : std::max(top, bottom) > nt_ * bottom) {
+    u = x >= 0 ? NoveltyAbove(x) : NoveltyExceeded(top, bottom);
+  } else {
+    nt_ *= nt_step_;
   }
-  return novelty;
+  if (--nresync_ < 0) NoveltyResync();
+  return u;
 }
 
-DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
-  DetectorOutput out;
-  if (!std::isfinite(v)) return out;
+void AnomalyDetector::Excursion(int64_t t, double u, DetectorOutput* out) {
+  const double like = 1.0 - std::exp(-2 * u);
+  // Excursions: a run of samples with evidence, ended by `quiet_samples` without. The onset is the
+  // excursion's first sample with at least half the change-point evidence: weak evidence before it
+  // is the noise floor the excursion happened to start on.
+  quiet_ = 0;
+  if (!in_excursion_) {
+    in_excursion_ = true;
+    run_start_ = 0;
+    reported_ = false;
+  }
+  if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
+  const double peak = peak_ * std::pow(peak_decay_, static_cast<double>(n_ - peak_n_));
+  if (like > peak) {
+    peak_ = like;
+    peak_n_ = n_;
+    out->score = like;
+  } else {
+    out->score = like * opt_.damp;
+  }
+  if (like >= opt_.change_threshold) {
+    if (!reported_) {
+      reported_ = true;
+      reported_like_ = like;
+      out->change_point = true;
+      out->onset = run_start_;
+    } else if (like >= reported_like_ + 0.2) {
+      // Much stronger evidence inside an open excursion (a real shift right after a noisy stretch
+      // that already opened one): a new change point starting here.
+      reported_like_ = like;
+      out->change_point = true;
+      out->onset = t;
+    }
+  }
+}
+
+void AnomalyDetector::RefreshFast() {
+  const int64_t next = n_ + 1;
+  fast_ = static_cast<double>(next) * a_slow_ >= 1 && next > opt_.warmup && hist_total_ > 0 &&
+          (!opt_.daily || (daily_.cur_seen > opt_.season_min_seen && daily_.updates >= early_updates_));
+}
+
+void AnomalyDetector::SwitchBin(int b) {
+  if (bin_end_ != std::numeric_limits<int64_t>::min()) {
+    daily_.profile[bin_] = static_cast<float>(daily_.cur);
+    daily_.seen[bin_] = static_cast<uint8_t>(daily_.cur_seen);
+  }
+  bin_ = b;
+  daily_.cur = daily_.profile[b];
+  daily_.cur_seen = daily_.seen[b];
+}
+
+bool AnomalyDetector::NextBin() {
+  // Bins are aligned on multiples of kBinMs since the epoch, so the next one is adjacent.
+  SwitchBin(bin_ == kDayBins - 1 ? 0 : bin_ + 1);
+  bin_start_ = bin_end_;
+  bin_end_ += kBinMs;
+  RefreshFast();  // for sample n_ + 1, the one being fed (not counted yet)
+  return fast_;
+}
+
+// The general path: every case, including the learning phase, new extremes and bin changes.
+void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
+  if (!std::isfinite(v)) return;
   ++n_;
   if (n_ == 1) {
-    level_ = daily_.level = weekly_.level = slow_mean_ = v;
+    daily_.level = slow_mean_ = v;
     lo_ = hi_ = v;
-    out.expected = v;
-    return out;
+    eps_ = 1e-9 + 1e-6 * std::fabs(v);
+    return;
   }
-  const double eps = 1e-9 + 1e-3 * (hi_ - lo_) + 1e-6 * std::fabs(level_);
+  const double eps = eps_;
 
-  // Fast level: one-step residual, volatility, and the slow mean and spread of the series.
-  const double e = v - level_, ae = std::fabs(e);
-  out.expected = level_;
-  out.deviation = e / (level_scale_ + eps);
-  const double spike = ae / (level_scale_ + eps);
-  vol_short_ += a_smooth_ * (ae - vol_short_);
-  const double vol = vol_short_ / (level_scale_ + eps);
-  level_ += a_level_ * e;
-  const double as = std::max(a_scale_, 1.0 / static_cast<double>(n_ - 1));
-  level_scale_ += as * ((n_ > 11 ? std::min(ae, 6 * (level_scale_ + eps)) : ae) - level_scale_);
+  // The slow mean and spread of the series (which decide whether the daily profile explains it).
+  const bool early = static_cast<double>(n_) * a_slow_ < 1;
   const double dev_slow = v - slow_mean_;
-  const double aw = std::max(a_slow_, 1.0 / static_cast<double>(n_));
+  const double aw = early ? 1.0 / static_cast<double>(n_) : a_slow_;
   slow_mean_ += aw * dev_slow;
   spread_ += aw * (std::fabs(dev_slow) - spread_);
 
   double u = 0;  // no evidence unless a sub-detector finds some
   const char* source = "";
-  auto consider = [&](double c, const char* name) {
-    if (c > u) {
-      u = c;
-      source = name;
-    }
-  };
-  if (opt_.w_spike > 0) consider(opt_.w_spike * Calibrated(q_spike_, spike), "spike");
-  if (opt_.w_vol > 0) consider(opt_.w_vol * Calibrated(q_vol_, vol), "volatility");
 
-  // Seasonal pattern breaks. Bins are keyed by wall time, so gaps and irregular sampling keep
-  // the phase.
-  if (opt_.daily || opt_.weekly) {
-    const double days = std::floor(static_cast<double>(t) * (1.0 / kDayMs));
-    const int64_t day = static_cast<int64_t>(days);
-    const int day_bin =
-        std::clamp(static_cast<int>(static_cast<double>(t - day * kDayMs) * (kDayBins / double(kDayMs))), 0, kDayBins - 1);
-    double stat = 0;
-    if (opt_.daily && SeasonalStep(daily_, day_bin, v, eps, &stat)) {
-      const double c = Calibrated(q_daily_, stat);
-      if (daily_.scale < opt_.season_useful * spread_) consider(opt_.w_season * c, "daily");
+  // Broken daily pattern. Bins are keyed by wall time, so gaps and irregular sampling keep the
+  // phase; the bin is recomputed only when t leaves the current one.
+  if (opt_.daily) {
+    if (t < bin_start_ || t >= bin_end_) {
+      const int64_t day = static_cast<int64_t>(std::floor(static_cast<double>(t) * (1.0 / kDayMs)));
+      const int b = std::clamp(static_cast<int>((t - day * kDayMs) / kBinMs), 0, kDayBins - 1);
+      SwitchBin(b);
+      bin_start_ = day * kDayMs + b * kBinMs;
+      bin_end_ = bin_start_ + kBinMs;
     }
-    if (opt_.weekly) {
-      const int week_bin = static_cast<int>(((day % 7) + 7 + 3) % 7) * kDayBins + day_bin;
-      if (SeasonalStep(weekly_, week_bin, v, eps, &stat)) {
-        const double c = Calibrated(q_weekly_, stat);
-        if (weekly_.scale < opt_.season_useful * spread_) consider(opt_.w_season * c, "weekly");
+    double num, den;
+    if (SeasonalStep(v, eps, &num, &den)) {
+      const double a = den + num, b = q_daily_ * den;
+      if (a > b) {
+        q_daily_ *= q_up_;
+        u = DailyEvidence(a, b);
+        if (u > 0) source = "daily";
+      } else {
+        q_daily_ *= q_down_;
       }
     }
   }
 
   if (a_novelty_ > 0) {
-    const bool extreme = v < lo_ || v > hi_;
-    const double novelty = Novelty(v);
-    if (opt_.w_novelty > 0)
-      consider(opt_.w_novelty * Calibrated(q_novelty_, novelty), extreme ? "new_extreme" : "rare_value");
+    bool extreme;
+    const double c = opt_.w_novelty * Novelty(v, &extreme);
+    if (c > u) {
+      u = c;
+      source = extreme ? "new_extreme" : "rare_value";
+    }
   } else {
     lo_ = std::min(lo_, v);
     hi_ = std::max(hi_, v);
   }
+  eps_ = 1e-9 + 1e-3 * (hi_ - lo_) + 1e-6 * std::max(std::fabs(lo_), std::fabs(hi_));
+  RefreshFast();
 
   out.surprise = u;
   out.source = source;
-  if (n_ <= opt_.warmup) return out;
-  const double like = u > 0 ? 1.0 - std::exp(-2 * u) : 0.0;
-
-  // Excursions: a run of samples with evidence, ended by `quiet_samples` without.
-  // The onset is the excursion's first sample with at least half the change-point evidence: weak
-  // evidence before it is the noise floor the excursion happened to start on.
+  if (n_ <= opt_.warmup) return;
   if (u > 0) {
-    quiet_ = 0;
-    if (!in_excursion_) {
-      in_excursion_ = true;
-      run_start_ = 0;
-      reported_ = false;
-    }
-    if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
+    Excursion(t, u, &out);
   } else if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) {
     in_excursion_ = false;
   }
-  peak_ *= peak_decay_;
-  if (like > peak_) {
-    peak_ = like;
-    out.score = like;
-  } else {
-    out.score = like * opt_.damp;
-  }
-  if (in_excursion_ && like >= opt_.change_threshold) {
-    if (!reported_) {
-      reported_ = true;
-      reported_like_ = like;
-      out.change_point = true;
-      out.onset = run_start_;
-    } else if (like >= reported_like_ + 0.2) {
-      // Much stronger evidence inside an open excursion (a real shift right after a noisy stretch
-      // that already opened one): a new change point starting here.
-      reported_like_ = like;
-      out.change_point = true;
-      out.onset = t;
-    }
-  }
-  return out;
 }
 
 }  // namespace firebreak::analyze
