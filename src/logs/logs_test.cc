@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/time.h"
 
+#include <fstream>
 #include <random>
 #include <set>
 #include "logs/format.h"
@@ -12,6 +13,7 @@
 #include "logs/mask_internal.h"
 #include "logs/miner.h"
 #include "logs/patterns.h"
+#include "logs/reader.h"
 #include "logs/redact.h"
 #include "logs/service.h"
 #include "store/store.h"
@@ -167,6 +169,45 @@ TEST(Mask, NumericPathMatchesTheRulesOnLoghub) {
     }
   }
   EXPECT_GE(lines, 19000u);
+}
+
+TEST(Reader, MapsFilesAndSplitsLines) {
+  testing::TempDir dir;
+  auto read_all = [](const std::string& path) {
+    auto r = LineReader::Open(path, 1 << 16);
+    EXPECT_TRUE(r.has_value());
+    std::vector<std::string> out;
+    std::string_view line;
+    while (r->Next(line)) out.emplace_back(line);
+    EXPECT_TRUE(static_cast<bool>(r->status()));
+    EXPECT_EQ(r->bytes_read(), r->size());
+    return out;
+  };
+  std::string path = dir.path() + "/a.log";
+  std::ofstream(path, std::ios::binary) << "one\r\n\ntwo three\nlast without newline";
+  EXPECT_EQ(read_all(path), (std::vector<std::string>{"one", "", "two three", "last without newline"}));
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << "x\n";
+  EXPECT_EQ(read_all(path), (std::vector<std::string>{"x"}));
+  std::ofstream(path, std::ios::binary | std::ios::trunc);
+  EXPECT_TRUE(read_all(path).empty());
+  // Longer than a read block, and a moved reader keeps its place.
+  std::string big;
+  for (int i = 0; i < 20000; ++i) big += "line " + std::to_string(i) + "\n";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << big;
+  auto r = LineReader::Open(path);
+  ASSERT_TRUE(r.has_value());
+  std::string_view line;
+  ASSERT_TRUE(r->Next(line));
+  LineReader moved = std::move(*r);
+  size_t n = 1;
+  std::string last;
+  while (moved.Next(line)) {
+    ++n;
+    last = line;
+  }
+  EXPECT_EQ(n, 20000u);
+  EXPECT_EQ(last, "line 19999");
+  EXPECT_FALSE(LineReader::Open(dir.path() + "/missing.log").has_value());
 }
 
 // ---- the miner ----------------------------------------------------------------------------------
