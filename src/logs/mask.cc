@@ -1,5 +1,4 @@
 #include "logs/mask.h"
-#include "logs/mask_internal.h"
 
 #include <algorithm>
 #include <array>
@@ -12,10 +11,6 @@
 #endif
 
 namespace firebreak::logs {
-
-namespace internal {
-bool disable_numeric_fast_path = false;
-}  // namespace internal
 
 namespace {
 
@@ -343,82 +338,6 @@ uint64_t HashToken(std::string_view s) {
   std::memcpy(&v, p, n);
   h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
   return h ^ (h >> 29);
-}
-
-// Numeric tokens, decided in one scan without the rules, the memo or a scratch string: after the
-// wrappers, every segment (a run of letters, digits and _ . - + ~) starts with a digit, and the
-// bytes between segments are none of = / \\ < (which have rules of their own). Times, dates, IPv4
-// addresses with ports, sizes and counts with separators ("18:10:58,123", "10.0.0.1:5432",
-// "2015-10-18", "(42)") are the common case. The result is what the rules give for such a token
-// (MaskToken: host:port or MAC via IsHexGroups, else each segment a variable, glued variables
-// merged), written to `out`; returns the bytes written, or 0 if the token is not of this kind.
-// Needs room for 3 bytes per input byte. `network` is MaskOptions::network; MaskOptions::numbers
-// must be on.
-size_t MaskNumericToken(std::string_view tok, bool network, char* out) {
-  const size_t n = tok.size();
-  size_t i = 0;
-  while (i < n && Is(tok[i], kOpen)) ++i;
-  size_t j = n;
-  while (j > i && Is(tok[j - 1], kClose)) --j;
-  if (i == j || !IsDigit(tok[i])) return 0;
-  // One scan: every segment starts with a digit; no = / \ < between them; a colon seen?
-  bool colon = false, at_seg_start = true;
-  for (size_t k = i; k < j; ++k) {
-    uint16_t c = ClassOf(tok[k]);
-    if (c & kSeg) {
-      if (at_seg_start && !(c & kDigit)) return 0;
-      at_seg_start = false;
-    } else {
-      char ch = tok[k];
-      if (ch == '=' || ch == '/' || ch == '\\' || ch == '<') return 0;
-      colon |= ch == ':';
-      at_seg_start = true;
-    }
-  }
-  std::string_view core = tok.substr(i, j - i);
-  size_t w = 0;
-  std::memcpy(out, tok.data(), i);
-  w = i;
-  if (network && colon && IsHexGroups(core)) {
-    std::memcpy(out + w, "<*>", 3);
-    w += 3;
-  } else {
-    // MaskSegments with every segment a variable.
-    const size_t start = w;
-    int vars = 0;
-    for (size_t k = 0; k < core.size();) {
-      if (Is(core[k], kSeg)) {
-        size_t e = k;
-        while (e < core.size() && Is(core[e], kSeg)) ++e;
-        size_t d = e;
-        while (d > k && core[d - 1] == '.') --d;  // trailing dots stay (a segment starts with a digit)
-        std::memcpy(out + w, "<*>", 3);
-        w += 3;
-        ++vars;
-        std::memcpy(out + w, core.data() + d, e - d);
-        w += e - d;
-        k = e;
-      } else {
-        out[w++] = core[k++];
-      }
-    }
-    // Variables joined by glue are one variable (as in MaskSegments).
-    if (vars >= 2 && w - start >= 7) {
-      size_t o = start;
-      for (size_t r = start; r < w;) {
-        if (o > start + 3 && r + 3 <= w && out[r] == '<' && out[r + 1] == '*' && out[r + 2] == '>' &&
-            Is(out[o - 1], kGlue) && out[o - 4] == '<' && out[o - 3] == '*' && out[o - 2] == '>') {
-          --o;
-          r += 3;
-          continue;
-        }
-        out[o++] = out[r++];
-      }
-      w = o;
-    }
-  }
-  std::memcpy(out + w, tok.data() + j, n - j);
-  return w + (n - j);
 }
 
 constexpr size_t kMemoSize = 4096;  // entries, a power of two
@@ -770,7 +689,6 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
     }
   };
   const uint64_t* hard = out.hard_.data();
-  const bool numeric = opt_.numbers && !internal::disable_numeric_fast_path;
   for (size_t k = 0; k < ntok;) {
     if (!spans.empty()) base[w++] = ' ';
     size_t begin = w;
@@ -794,8 +712,6 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
       else put(tok.data(), tok.size());
     } else if (opt_.numbers && std::all_of(tok.begin(), tok.end(), IsDigit)) {
       put_var();
-    } else if (size_t nw = numeric ? MaskNumericToken(tok, opt_.network, base + w) : 0; nw > 0) {
-      w += nw;
     } else if (tok.size() <= kMemoMaxIn) {
       uint64_t h = HashToken(tok);
       auto& e = out.memo_[h & (kMemoSize - 1)];
