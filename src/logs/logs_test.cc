@@ -4,12 +4,14 @@
 #include "core/json.h"
 #include "core/time.h"
 
+#include <fstream>
 #include <set>
 #include "logs/format.h"
 #include "logs/ingest.h"
 #include "logs/mask.h"
 #include "logs/miner.h"
 #include "logs/patterns.h"
+#include "logs/reader.h"
 #include "logs/redact.h"
 #include "logs/service.h"
 #include "store/store.h"
@@ -86,6 +88,59 @@ TEST(Mask, GlobAndWordClasses) {
   EXPECT_EQ(ClassifyWord("WindowsUpdateAgent"), WordClass::kCamel);
   EXPECT_EQ(ClassifyWord("cyrus"), WordClass::kLower);
   EXPECT_EQ(ClassifyWord("A8"), WordClass::kValue);
+}
+
+TEST(Mask, NumericTokens) {
+  // Times, dates, addresses with ports, sizes, with wrappers and trailing punctuation; variables
+  // joined by glue (. : / - _ @) are one variable, other separators stay.
+  EXPECT_EQ(Masked("at 18:10:58,123 ok"), "at <*>,<*> ok");
+  EXPECT_EQ(Masked("peer 10.251.42.84:50010 and (10.0.0.1), [2015-10-18]"), "peer <*> and (<*>), [<*>]");
+  EXPECT_EQ(Masked("mac 00:11:43:e3:ba:c3 v6 1::2:3 odd 1::2"), "mac <*> v6 <*> odd <*>::<*>");
+  EXPECT_EQ(Masked("took 3.5s, 128MB; 1.2.3. 4-5 6_7 1e3 0x1f"), "took <*>, <*>; <*>. <*> <*> <*> <*>");
+  EXPECT_EQ(Masked("span 1.:2 3,,4 5@6 7#8 9%"), "span <*>.:<*> <*>,,<*> <*> <*>#<*> <*>%");
+  EXPECT_EQ(Masked("uuid 123e4567-e89b-12d3-a456-426614174000."), "uuid <*>.");
+  MaskOptions no_net;
+  no_net.network = false;
+  EXPECT_EQ(Masked("ip 10.0.0.1:80 1::2:3", no_net), "ip <*> <*>::<*>");
+}
+
+TEST(Reader, MapsFilesAndSplitsLines) {
+  testing::TempDir dir;
+  auto read_all = [](const std::string& path) {
+    auto r = LineReader::Open(path, 1 << 16);
+    EXPECT_TRUE(r.has_value());
+    std::vector<std::string> out;
+    std::string_view line;
+    while (r->Next(line)) out.emplace_back(line);
+    EXPECT_TRUE(static_cast<bool>(r->status()));
+    EXPECT_EQ(r->bytes_read(), r->size());
+    return out;
+  };
+  std::string path = dir.path() + "/a.log";
+  std::ofstream(path, std::ios::binary) << "one\r\n\ntwo three\nlast without newline";
+  EXPECT_EQ(read_all(path), (std::vector<std::string>{"one", "", "two three", "last without newline"}));
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << "x\n";
+  EXPECT_EQ(read_all(path), (std::vector<std::string>{"x"}));
+  std::ofstream(path, std::ios::binary | std::ios::trunc);
+  EXPECT_TRUE(read_all(path).empty());
+  // Longer than a read block, and a moved reader keeps its place.
+  std::string big;
+  for (int i = 0; i < 20000; ++i) big += "line " + std::to_string(i) + "\n";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << big;
+  auto r = LineReader::Open(path);
+  ASSERT_TRUE(r.has_value());
+  std::string_view line;
+  ASSERT_TRUE(r->Next(line));
+  LineReader moved = std::move(*r);
+  size_t n = 1;
+  std::string last;
+  while (moved.Next(line)) {
+    ++n;
+    last = line;
+  }
+  EXPECT_EQ(n, 20000u);
+  EXPECT_EQ(last, "line 19999");
+  EXPECT_FALSE(LineReader::Open(dir.path() + "/missing.log").has_value());
 }
 
 // ---- the miner ----------------------------------------------------------------------------------
