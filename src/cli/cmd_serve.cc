@@ -24,7 +24,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string port_file;
   std::string sync = "full";
-  int threads = 0;  // 0: one per core beside the engine's own thread (at least one)
+  int threads = 0;  // 0: one per core beside the engine's own thread (at least two)
   bool mcp_test_fixtures = false;
   std::string mcp_agent_tier = "medium";
   std::string clock = "real";  // real | manual[=RFC3339]
@@ -106,8 +106,9 @@ int Serve(const ServeOptions& o) {
   so.host = listen->first;
   so.port = listen->second;
   // The engine runs on a thread of its own; more I/O threads than the remaining cores only add
-  // context switches (measured in bench/ingest: docs/BENCHMARKS.md).
-  so.threads = o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  // context switches (measured in bench/ingest: docs/BENCHMARKS.md). At least two, so that one
+  // slow request (an N-2 analysis, a large report) cannot hold up ingestion on its own.
+  so.threads = o.threads > 0 ? o.threads : std::max(2, static_cast<int>(std::thread::hardware_concurrency()) - 1);
   so.max_body_bytes = (*app)->config()->settings.max_body_bytes;
   api::Server server(**app, so);
   server.RegisterAll();
@@ -168,7 +169,7 @@ void AddServeCommand(CLI::App& app, Runner& run) {
   cmd->add_option("--data", o->data, "Data directory (SQLite store)")->capture_default_str();
   cmd->add_option("--listen", o->listen, "Address to listen on, HOST:PORT (port 0 picks one)")->capture_default_str();
   cmd->add_option("--port-file", o->port_file, "Write the bound port to this file once listening");
-  cmd->add_option("--threads", o->threads, "HTTP I/O threads (0: the number of cores less one for the engine, at least 1)")
+  cmd->add_option("--threads", o->threads, "HTTP I/O threads (0: the number of cores less one for the engine, at least 2)")
       ->capture_default_str()
       ->check(CLI::Range(0, 64));
   cmd->add_option("--sync", o->sync, "SQLite durability: full (fsync each commit) or normal")->capture_default_str();
