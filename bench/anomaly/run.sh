@@ -7,6 +7,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 bin="$build/bench/anomaly/anomaly_bench"
+# Benchmarks are not part of the default build: bring this one up to date with the tree, so a
+# run never measures an old binary.
+cmake --build "$build" --target anomaly_bench > /dev/null
 [ -x "$bin" ] || { echo "missing $bin (build first: cmake --build $build)" >&2; exit 1; }
 pin=()
 command -v taskset >/dev/null 2>&1 && pin=(taskset -c 0)

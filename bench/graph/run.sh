@@ -8,6 +8,9 @@ set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$build/bench/fb_graph_bench"
+# Benchmarks are not part of the default build: bring this one up to date with the tree, so a
+# run never measures an old binary.
+cmake --build "$build" --target fb_graph_bench > /dev/null
 py=/usr/bin/python3
 [ -x "$bin" ] || { echo "missing $bin (build first)"; exit 1; }
 pin=""
