@@ -263,14 +263,8 @@ void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
     }
     double num, den;
     if (SeasonalStep(v, eps, &num, &den)) {
-      const double a = den + num, b = q_daily_ * den;
-      if (a > b) {
-        q_daily_ *= q_up_;
-        u = DailyEvidence(a, b);
-        if (u > 0) source = "daily";
-      } else {
-        q_daily_ *= q_down_;
-      }
+      u = DailyQuantileStep(num, den);
+      if (u > 0) source = "daily";
     }
   }
 

@@ -105,6 +105,17 @@ class AnomalyDetector {
   bool SeasonalStep(double v, double eps, double* num, double* den);
   // Evidence of a daily exceedance a / b > 1 (0 when the profile does not explain the series).
   double DailyEvidence(double a, double b) const;
+  // One step of the daily statistic num / den against its running quantile (moved up on an
+  // exceedance, down otherwise); returns the evidence, 0 without an exceedance. Both paths use it.
+  double DailyQuantileStep(double num, double den) {
+    const double a = den + num, b = q_daily_ * den;
+    if (a > b) [[unlikely]] {
+      q_daily_ *= q_up_;
+      return DailyEvidence(a, b);
+    }
+    q_daily_ *= q_down_;
+    return 0;
+  }
   double Novelty(double v, bool* extreme);
   // Novelty evidence when the histogram odds top / bottom beat the cached threshold.
   double NoveltyExceeded(double top, double bottom);
@@ -190,14 +201,8 @@ inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
     const double s1 = 6 * m.scale + six_eps, s2 = 6 * m.smooth_scale + six_eps;
     m.scale = keep * m.scale + a_scale_ * (ae < s1 ? ae : s1);
     m.smooth_scale = keep * m.smooth_scale + a_scale_ * (num < s2 ? num : s2);
-    const double a = den + num, b = q_daily_ * den;
-    if (a > b) [[unlikely]] {
-      q_daily_ *= q_up_;
-      u = DailyEvidence(a, b);
-      if (u > 0) source = "daily";
-    } else {
-      q_daily_ *= q_down_;
-    }
+    u = DailyQuantileStep(num, den);
+    if (u > 0) source = "daily";
   }
   if (a_novelty_ > 0) {
     int h = static_cast<int>((v - lo_) * inv_width_);

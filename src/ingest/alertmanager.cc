@@ -35,16 +35,6 @@ struct RawWebhook {
   std::optional<std::string> version, group_key, status, receiver, external_url;
 };
 
-// An optional RFC 3339 time; the caller names the field in an error.
-Result<std::optional<core::TimePoint>> ParseTime(const std::optional<std::string>& s) {
-  if (!s) return std::optional<core::TimePoint>();
-  auto t = core::ParseRfc3339(*s);
-  if (!t) return Unexpected(t.error());
-  // Go's zero time ("0001-01-01T00:00:00Z") means "not set" in Alertmanager payloads.
-  if (core::ToUnixMillis(*t) < 0) return std::optional<core::TimePoint>();
-  return std::optional<core::TimePoint>(*t);
-}
-
 // The webhook-level checks, once its scalar fields and the number of alerts are known.
 Result<AlertmanagerWebhook> StartWebhook(RawWebhook&& raw, size_t alerts) {
   AlertmanagerWebhook w;
@@ -73,10 +63,10 @@ Result<model::AlertEvent> BuildAlert(RawAlert&& raw, size_t i, const std::string
   model::AlertEvent e;
   e.generator_url = std::move(raw.generator_url);
   e.dedup_key = std::move(raw.fingerprint);
-  auto starts = ParseTime(raw.starts_at);
+  auto starts = internal::ParseOptionalTime(raw.starts_at);
   if (!starts) return InvalidArgument(starts.error().message, path("startsAt"));
   e.starts_at = *starts;
-  auto ends = ParseTime(raw.ends_at);
+  auto ends = internal::ParseOptionalTime(raw.ends_at);
   if (!ends) return InvalidArgument(ends.error().message, path("endsAt"));
   e.ends_at = *ends;
   if (raw.status == "firing") {
@@ -90,8 +80,8 @@ Result<model::AlertEvent> BuildAlert(RawAlert&& raw, size_t i, const std::string
   if (raw.labels.empty()) return InvalidArgument("an alert needs at least one label", path("labels"));
   e.labels = std::move(raw.labels);
   e.annotations = std::move(raw.annotations);
-  if (!internal::LabelsWithinLimits(e.labels)) FB_TRY(internal::CheckLabels(e.labels, path("labels")));
-  if (!internal::LabelsWithinLimits(e.annotations)) FB_TRY(internal::CheckLabels(e.annotations, path("annotations")));
+  FB_TRY(internal::CheckLabels(e.labels, [&] { return path("labels"); }));
+  FB_TRY(internal::CheckLabels(e.annotations, [&] { return path("annotations"); }));
   if (e.dedup_key.size() > kMaxDedupKey) return InvalidArgument("fingerprint is too long", path("fingerprint"));
   if (e.dedup_key.empty()) e.dedup_key = Fingerprint(e.labels);
   if (auto it = e.labels.find("service"); it != e.labels.end()) e.service_hint = it->second;
@@ -244,13 +234,9 @@ class WebhookHandler {
     return key_ == "status" || key_ == "labels" || key_ == "annotations" || key_ == "generatorURL" ||
            key_ == "fingerprint" || key_ == "startsAt" || key_ == "endsAt";
   }
-  // Stores str_ in `out` (once per object: field `bit`).
-  bool Take(size_t bit, std::string& out) {
-    if (!Known(bit)) return false;
-    out = std::move(str_);
-    return true;
-  }
-  bool Take(size_t bit, std::optional<std::string>& out) {
+  // Stores str_ in `out` (a string or an optional one; once per object: field `bit`).
+  template <class Out>
+  bool Take(size_t bit, Out& out) {
     if (!Known(bit)) return false;
     out = std::move(str_);
     return true;

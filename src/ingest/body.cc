@@ -108,39 +108,44 @@ std::string Fingerprint(const std::map<std::string, std::string>& labels, const 
 
 namespace internal {
 
-bool LabelsWithinLimits(const std::map<std::string, std::string>& labels) {
-  if (labels.size() > kMaxLabels) return false;
-  for (const auto& [k, v] : labels)
-    if (k.empty() || k.size() > kMaxLabelName || v.size() > kMaxLabelValue) return false;
-  return true;
-}
-
-Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field) {
-  if (labels.size() > kMaxLabels)
+Status CheckLabels(const std::map<std::string, std::string>& labels, const std::function<std::string()>& field_of) {
+  if (labels.size() > kMaxLabels) {
+    const std::string field = field_of();
     return InvalidArgument("too many entries in '" + field + "' (" + std::to_string(labels.size()) + ", max " +
                                std::to_string(kMaxLabels) + ")",
                            field);
+  }
   for (const auto& [k, v] : labels) {
+    if (!k.empty() && k.size() <= kMaxLabelName && v.size() <= kMaxLabelValue) continue;
+    const std::string field = field_of();
     if (k.empty()) return InvalidArgument("empty name in '" + field + "'", field);
     if (k.size() > kMaxLabelName)
       return InvalidArgument("a name in '" + field + "' is longer than " + std::to_string(kMaxLabelName) + " bytes",
                              field);
-    if (v.size() > kMaxLabelValue)
-      return InvalidArgument("value of '" + field + "." + k + "' is longer than " + std::to_string(kMaxLabelValue) +
-                                 " bytes",
-                             field + "." + k);
+    return InvalidArgument("value of '" + field + "." + k + "' is longer than " + std::to_string(kMaxLabelValue) +
+                               " bytes",
+                           field + "." + k);
   }
   return Ok();
 }
 
-Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key) {
-  auto s = r.String(key);
+Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field) {
+  return CheckLabels(labels, [&] { return field; });
+}
+
+Result<std::optional<core::TimePoint>> ParseOptionalTime(const std::optional<std::string>& s) {
   if (!s) return std::optional<core::TimePoint>();
   auto t = core::ParseRfc3339(*s);
-  if (!t) return InvalidArgument(t.error().message, r.PathOf(key));
+  if (!t) return Unexpected(t.error());
   // Go's zero time ("0001-01-01T00:00:00Z") means "not set" in Alertmanager payloads.
   if (core::ToUnixMillis(*t) < 0) return std::optional<core::TimePoint>();
   return std::optional<core::TimePoint>(*t);
+}
+
+Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key) {
+  auto t = ParseOptionalTime(r.String(key));
+  if (!t) return InvalidArgument(t.error().message, r.PathOf(key));
+  return t;
 }
 
 Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,9 +15,12 @@ namespace firebreak::ingest::internal {
 
 // Count and length limits of a label/annotation map; errors name `field` (and the entry).
 Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field);
-// True when CheckLabels would pass (no message, no allocation): the common case's fast check.
-bool LabelsWithinLimits(const std::map<std::string, std::string>& labels);
-// An optional RFC 3339 time; Go's zero time counts as absent. Errors name the field.
+// The same, with the field's name built only for an error (hot paths).
+Status CheckLabels(const std::map<std::string, std::string>& labels, const std::function<std::string()>& field);
+// An optional RFC 3339 time; Go's zero time counts as absent. The caller names the field in an
+// error.
+Result<std::optional<core::TimePoint>> ParseOptionalTime(const std::optional<std::string>& s);
+// ParseOptionalTime of field `key`; errors name the field.
 Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key);
 // `links`: strings or {href, text}.
 Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key);
