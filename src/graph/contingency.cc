@@ -122,28 +122,25 @@ int CompareRank(size_t cf_a, int tier_a, double load_a, int total_a, size_t cf_b
 // group; one reverse sweep from those finds them and the other losses are not walked at all.
 class ServiceWalk {
  public:
-  ServiceWalk(const Graph& g, const Facts& facts) : facts_(facts) {
+  explicit ServiceWalk(const Graph& g)
+      : off_(g.hard_in_offsets().data()), callers_(g.hard_in_sources().data()) {
     const int n = g.size();
     node_.resize(n);
     group_.resize(n);
+    cf_load_.resize(n);
     for (int v = 0; v < n; ++v) {
-      const auto& x = facts.fact[v];
+      const Node& x = g.node(v);
       if (x.tier < INT16_MIN || x.tier > INT16_MAX) usable_ = false;  // not from a valid config
-      node_[v] = {0, static_cast<int16_t>(x.tier), static_cast<uint8_t>(x.cf), static_cast<uint8_t>(x.group >= 0)};
+      const bool member = x.group >= 0;
+      // A member's failure stops at it while its group serves: its callers are not walked.
+      const bool called = !member && off_[v + 1] > off_[v];
+      const uint8_t flags = (x.customer_facing ? kCf : 0) | (member ? kMember : 0) | (called ? kCalled : 0);
+      node_[v] = {0, static_cast<int16_t>(x.tier), flags, 0};
       group_[v] = x.group;
+      cf_load_[v] = x.customer_facing ? x.load_rps : 0.0;
     }
-    off_.assign(n + 1, 0);
-    callers_.reserve(g.edge_count());
-    for (int d = 0; d < n; ++d) {
-      off_[d + 1] = off_[d];
-      if (node_[d].member) continue;  // a member's failure stops at it while its group serves
-      for (const Edge& e : g.Callers(d))
-        if (e.kind == EdgeKind::kHard) {
-          callers_.push_back(e.other);
-          ++off_[d + 1];
-        }
-    }
-    queue_.resize(n);
+    queue_.resize(n + 1);  // + 1: the walk writes one entry past the count
+    found_.resize(n + 1);
     const size_t groups = g.groups().size();
     lost_at_.resize(groups);
     for (size_t gi = 0; gi < groups; ++gi) {
@@ -156,15 +153,17 @@ class ServiceWalk {
     relevant_.assign(n, 0);
     int tail = 0;
     for (int v = 0; v < n; ++v)
-      if (node_[v].cf || node_[v].member) {
+      if (node_[v].flags & (kCf | kMember)) {
         relevant_[v] = 1;
         queue_[tail++] = v;
       }
+    const int* const deps_off = g.hard_out_offsets().data();
+    const int* const deps = g.hard_out_targets().data();
     for (int head = 0; head < tail; ++head) {
       const int c = queue_[head];
-      for (const Edge& e : g.Deps(c)) {
-        const int d = e.other;
-        if (e.kind != EdgeKind::kHard || relevant_[d] || node_[d].member) continue;
+      for (int k = deps_off[c]; k < deps_off[c + 1]; ++k) {
+        const int d = deps[k];
+        if (relevant_[d] || (node_[d].flags & kMember)) continue;
         relevant_[d] = 1;
         queue_[tail++] = d;
       }
@@ -177,52 +176,81 @@ class ServiceWalk {
 
   // Walks the loss of v: appends its customer-facing failures (sorted) to `cf` and fills `out`.
   // False when the loss takes a redundancy group down (nothing usable is left in `cf` or `out`).
+  //
+  // A service is accounted for when it is first reached rather than when it leaves the queue: with
+  // a FIFO queue the two orders are the same, and a service nobody calls over the walk's edges
+  // (a leaf, every group member) then never enters the queue at all.
   bool Walk(int v, std::vector<int>& cf, Single& out) {
     const uint32_t epoch = ++epoch_;
     touched_.clear();
-    const size_t cf_begin = cf.size();
-    Node* const node = node_.data();
+    NodeRec* const node = node_.data();
     int* const queue = queue_.data();
-    const int* const off = off_.data();
-    const int* const callers = callers_.data();
-    int tail = 0, worst = INT_MAX;
+    const int* const off = off_;
+    const int* const callers = callers_;
+    int* const found = found_.data();
+    int tail = 0, failed = 0, nfound = 0, worst = INT_MAX;
     double lost = 0;
-    node[v].seen = epoch;
-    queue[tail++] = v;
-    for (int head = 0; head < tail; ++head) {
-      const int u = queue[head];
-      const Node& x = node[u];
+    // Marks u failed; false when that takes its redundancy group down.
+    auto fail = [&](int u) __attribute__((always_inline)) {
+      NodeRec& x = node[u];
+      x.seen = epoch;
+      ++failed;
       worst = std::min(worst, static_cast<int>(x.tier));
-      if (x.cf) {
-        cf.push_back(u);
-        lost += facts_.fact[u].load;
+      const uint8_t flags = x.flags;
+      if (flags & kCalled) queue[tail++] = u;
+      if (flags & kCf) {
+        found[nfound++] = u;
+        lost += cf_load_[u];
       }
-      if (x.member) {
-        const int gi = group_[u];
-        if (gseen_[gi] != epoch) {
-          gseen_[gi] = epoch;
-          gcount_[gi] = 0;
-          touched_.push_back(gi);
-        }
-        if (++gcount_[gi] >= lost_at_[gi]) {
-          cf.resize(cf_begin);
-          return false;
-        }
-      }
+      return (flags & kMember) == 0 || CountMember(u, epoch);
+    };
+    bool ok = fail(v);
+    // The same for every caller reached, without a branch on whether it was already failed, is
+    // customer-facing or is walked on (each of those is a coin toss per edge): an already failed
+    // caller adds nothing (its flags count as zero) and entries past the counts are overwritten.
+    const double* const cf_load = cf_load_.data();
+    for (int head = 0; ok && head < tail; ++head) {
+      const int u = queue[head];
       for (int k = off[u], end = off[u + 1]; k < end; ++k) {
         const int c = callers[k];
-        if (node[c].seen == epoch) continue;
-        node[c].seen = epoch;
-        queue[tail++] = c;
+        NodeRec& x = node[c];
+        const uint32_t fresh = x.seen != epoch;
+        x.seen = epoch;
+        const uint32_t flags = x.flags & (0u - fresh);
+        failed += static_cast<int>(fresh);
+        worst = std::min(worst, fresh ? static_cast<int>(x.tier) : INT_MAX);
+        queue[tail] = c;
+        tail += static_cast<int>((flags & kCalled) != 0);
+        found[nfound] = c;
+        nfound += static_cast<int>(flags & kCf);
+        // + 0.0 for anything not customer-facing or already counted: the same sum, in the same order.
+        lost += std::bit_cast<double>(std::bit_cast<uint64_t>(cf_load[c]) & (uint64_t{0} - fresh));
+        if ((flags & kMember) != 0 && !CountMember(c, epoch)) {
+          ok = false;
+          break;
+        }
       }
     }
-    out.cf_begin = static_cast<int>(cf_begin);
-    out.cf_count = static_cast<int>(cf.size() - cf_begin);
-    out.failed_total = tail;
+    if (!ok) return false;
+    SortSmall(found, found + nfound);
+    out.cf_begin = static_cast<int>(cf.size());
+    out.cf_count = nfound;
+    out.failed_total = failed;
     out.worst_tier = worst;
     out.cf_load_lost = lost;
-    if (out.cf_count > 1) std::sort(cf.begin() + static_cast<long>(cf_begin), cf.end());
+    cf.insert(cf.end(), found, found + nfound);
     return true;
+  }
+
+  // Counts a failed group member; false when its group is lost.
+  bool CountMember(int u, uint32_t epoch) {
+    const int gi = group_[u];
+    if (gseen_[gi] != epoch) {
+      gseen_[gi] = epoch;
+      gcount_[gi] = 0;
+      touched_.push_back(gi);
+    }
+    return ++gcount_[gi] < lost_at_[gi];
   }
 
   // After a successful Walk: the groups it failed members of (all still serving) and whether a
@@ -231,20 +259,35 @@ class ServiceWalk {
   bool failed(int v) const { return node_[v].seen == epoch_; }
 
  private:
+  static constexpr uint8_t kCf = 1, kMember = 2, kCalled = 4;  // kCalled: has walk callers
   // What the walk reads and writes per service, in one place (one cache line holds eight).
-  struct Node {
+  struct NodeRec {
     uint32_t seen;  // == epoch_: failed in the current walk
     int16_t tier;
-    uint8_t cf;
-    uint8_t member;  // in a redundancy group (group_[v])
+    uint8_t flags;
+    uint8_t unused;
   };
-  const Facts& facts_;
+  // Customer-facing failures are few per loss: insertion sort beats std::sort's setup there.
+  static void SortSmall(int* first, int* last) {
+    if (last - first > 24) {
+      std::sort(first, last);
+      return;
+    }
+    for (int* i = first + 1; i < last; ++i) {
+      const int x = *i;
+      int* j = i;
+      for (; j > first && j[-1] > x; --j) *j = j[-1];
+      *j = x;
+    }
+  }
   bool usable_ = true;
-  std::vector<Node> node_;
+  std::vector<NodeRec> node_;
   std::vector<int> group_;
-  std::vector<int> off_, callers_;  // walk edges: hard callers of services in no group (CSR)
+  std::vector<double> cf_load_;  // load_rps of customer-facing services, 0 for the others
+  const int* off_;  // the graph's hard callers (CSR); not walked from group members
+  const int* callers_;
   std::vector<uint32_t> gseen_;
-  std::vector<int> queue_, gcount_, lost_at_, touched_;
+  std::vector<int> queue_, found_, gcount_, lost_at_, touched_;
   std::vector<char> relevant_;
   uint32_t epoch_ = 0;
 };
@@ -265,6 +308,8 @@ SingleOutcome EvaluateLoss(const Graph& g, const std::vector<ElementRef>& elemen
 ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) {
   ContingencyReport rep;
   std::vector<ElementRef> elems;
+  elems.reserve((opt.services ? g.size() : 0) + (opt.zones ? g.zones().size() : 0) +
+                (opt.groups ? g.groups().size() : 0));
   if (opt.services)
     for (int v = 0; v < g.size(); ++v) elems.push_back({ElementRef::Kind::kService, v});
   if (opt.zones)
@@ -277,7 +322,11 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
 
   // N-1: services by the walk above where it applies, everything else (zones, groups, service
   // losses that take a group down) by one propagation each; remember what each touches for N-2.
-  const Facts facts(g);
+  std::optional<Facts> facts_store;  // only the propagated losses read these
+  auto facts = [&]() -> const Facts& {
+    if (!facts_store) facts_store.emplace(g);
+    return *facts_store;
+  };
   std::optional<Propagator> prop;
   auto propagator = [&]() -> Propagator& {
     if (!prop) prop.emplace(g);
@@ -285,7 +334,7 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
   };
   std::optional<ServiceWalk> walk;
   if (opt.services) {
-    walk.emplace(g, facts);
+    walk.emplace(g);
     if (!walk->usable()) walk.reset();
   }
   std::vector<Single> singles(E);
@@ -320,7 +369,7 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
     AddToFailureSet(elems[i], f);
     Propagator& p = propagator();
     p.Run(f);
-    Summarize(facts, p, scratch);
+    Summarize(facts(), p, scratch);
     Single& s = singles[i];
     s.cf_begin = static_cast<int>(cf_flat.size());
     s.cf_count = static_cast<int>(scratch.failed_cf.size());
@@ -358,31 +407,38 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
     if (c != 0) return c < 0;
     return name_of(a.element) < name_of(b.element);
   };
-  // Ranking the fatal losses: contiguous keys with the names' first 8 bytes (big-endian, so
-  // integer order is byte order), so ties on the numbers rarely need the strings.
+  // Ranking the fatal losses: the order of CompareRank packed into unsigned keys compared as
+  // integers (smaller ranks first), then the names' first 8 bytes (big-endian, so integer order is
+  // byte order), so ties on the numbers rarely need the strings.
   struct RankEntry {
-    int cf;
-    int tier;
-    double load;
-    int total;
-    int element;
+    uint64_t cf_tier;  // more customer-facing failures, then the lowest tier
+    uint64_t load;     // more customer load lost
+    uint64_t total;    // more failures in total
     uint64_t prefix;
+    int element;
   };
   auto prefix_of = [](const std::string& s) {
     uint64_t p = 0;
     for (size_t k = 0; k < 8; ++k) p = (p << 8) | (k < s.size() ? static_cast<unsigned char>(s[k]) : 0u);
     return p;
   };
+  // Doubles to integers of the same order (-0 and +0 tie, as they compare equal).
+  auto ordered = [](double d) {
+    const uint64_t b = std::bit_cast<uint64_t>(d + 0.0);
+    return (b >> 63) != 0 ? ~b : b | (uint64_t{1} << 63);
+  };
   std::vector<RankEntry> ranked;
   ranked.reserve(fatal.size());
   for (int i : fatal) {
     const Single& x = singles[i];
-    ranked.push_back({x.cf_count, x.worst_tier, x.cf_load_lost, x.failed_total, i, prefix_of(name_of(elems[i]))});
+    const uint64_t tier = static_cast<uint32_t>(TierKey(x.worst_tier)) ^ 0x80000000u;
+    ranked.push_back({(uint64_t{~static_cast<uint32_t>(x.cf_count)} << 32) | tier, ~ordered(x.cf_load_lost),
+                      uint64_t{~static_cast<uint32_t>(x.failed_total)}, prefix_of(name_of(elems[i])), i});
   }
   auto fatal_less = [&](const RankEntry& x, const RankEntry& y) {
-    const int c = CompareRank(static_cast<size_t>(x.cf), x.tier, x.load, x.total, static_cast<size_t>(y.cf), y.tier,
-                              y.load, y.total);
-    if (c != 0) return c < 0;
+    if (x.cf_tier != y.cf_tier) return x.cf_tier < y.cf_tier;
+    if (x.load != y.load) return x.load < y.load;
+    if (x.total != y.total) return x.total < y.total;
     if (x.prefix != y.prefix) return x.prefix < y.prefix;
     const std::string &na = name_of(elems[x.element]), &nb = name_of(elems[y.element]);
     if (na != nb) return na < nb;
@@ -499,7 +555,7 @@ ContingencyReport RunContingency(const Graph& g, const ContingencyOptions& opt) 
     PairOutcome po;
     po.a = elems[a];
     po.b = elems[b];
-    Summarize(facts, p, po);
+    Summarize(facts(), p, po);
     known.clear();
     const auto cf_a = cf_of(static_cast<size_t>(a)), cf_b = cf_of(static_cast<size_t>(b));
     std::set_union(cf_a.begin(), cf_a.end(), cf_b.begin(), cf_b.end(), std::back_inserter(known));

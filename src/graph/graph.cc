@@ -88,6 +88,19 @@ Result<Graph> Graph::Build(const std::vector<model::Service>& services,
     g.in_from_[k] = g.in_[k].other;
     g.in_w_[k] = g.in_[k].weight;
   }
+  // Hard edges only, in the same order (what failure propagation walks).
+  auto hard_only = [n](const std::vector<int>& off, const std::vector<Edge>& edges, std::vector<int>& hoff,
+                       std::vector<int>& hto) {
+    hoff.assign(n + 1, 0);
+    hto.clear();
+    for (int v = 0; v < n; ++v) {
+      for (int k = off[v]; k < off[v + 1]; ++k)
+        if (edges[k].kind == EdgeKind::kHard) hto.push_back(edges[k].other);
+      hoff[v + 1] = static_cast<int>(hto.size());
+    }
+  };
+  hard_only(g.out_off_, g.out_, g.hard_out_off_, g.hard_out_to_);
+  hard_only(g.in_off_, g.in_, g.hard_in_off_, g.hard_in_from_);
   // Redundancy groups.
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     const auto& src = groups[gi];

@@ -91,6 +91,11 @@ class Graph {
   const std::vector<int>& in_offsets() const { return in_off_; }
   const std::vector<int>& in_sources() const { return in_from_; }
   const std::vector<double>& in_weights() const { return in_w_; }
+  // The same over hard edges only (failure propagation), in Deps/Callers order.
+  const std::vector<int>& hard_out_offsets() const { return hard_out_off_; }
+  const std::vector<int>& hard_out_targets() const { return hard_out_to_; }
+  const std::vector<int>& hard_in_offsets() const { return hard_in_off_; }
+  const std::vector<int>& hard_in_sources() const { return hard_in_from_; }
 
   const std::vector<std::string>& zones() const { return zones_; }
   std::optional<int> FindZone(std::string_view name) const;
@@ -115,6 +120,7 @@ class Graph {
   std::vector<Edge> out_, in_;
   std::vector<int> out_to_, in_from_;
   std::vector<double> out_w_, in_w_;
+  std::vector<int> hard_out_off_, hard_out_to_, hard_in_off_, hard_in_from_;
   std::string fingerprint_;
 };
 
