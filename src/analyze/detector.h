@@ -1,7 +1,7 @@
 // Streaming anomaly detection for one metric series.
 //
 // The detector is causal (a score uses only samples seen so far), runs in constant time and
-// constant memory per sample (a fixed object of under 1 KiB, no allocation), and copes with daily
+// constant memory per sample (a fixed object of about 1.1 KiB, no allocation), and copes with daily
 // seasonality and level shifts. docs/ANALYZE.md describes the method; in short:
 //
 //  1. Two sub-detectors compute a statistic per sample: the smoothed residual of a time-of-day
@@ -13,7 +13,9 @@
 //     score means the same on a quiet series and a noisy one. The strongest calibrated evidence is
 //     the sample's surprise.
 //  3. A sustained excursion is reported once: a sample scores in full only when it beats the
-//     (decaying) peak of recent scores, later samples of the same excursion are damped. The first
+//     (decaying) peak of recent scores and the excursion's own full score by `rescore_margin`,
+//     later samples of the same excursion are damped; so is evidence at a time of day that had
+//     evidence on most of the previous days (a daily habit, see Recurring). The first
 //     sample of an excursion whose score crosses `change_threshold` opens a change point with the
 //     excursion's onset time (its first sample with half that evidence); much stronger evidence later
 //     in the same excursion opens another.
