@@ -38,6 +38,7 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   novelty_grow_ = a_novelty_ > 0 ? 1 / (1 - a_novelty_) : 1;
   early_updates_ = static_cast<int64_t>(std::ceil(1 / a_scale_));
   opt_.season_min_seen = std::clamp(opt_.season_min_seen, 0, 254);
+  opt_.recur_days = std::clamp(opt_.recur_days, 0, 7);  // the days fit in a byte per bin
   q_up_ = std::exp(opt_.quantile_rate * opt_.quantile);
   q_down_ = std::exp(-opt_.quantile_rate * (1 - opt_.quantile));
   nq_down_ = opt_.quantile_rate * (1 - opt_.quantile);
@@ -178,7 +179,7 @@ bool AnomalyDetector::Recurring(int64_t day) {
   };
   const int prev = bin_ == 0 ? kDayBins - 1 : bin_ - 1, next = bin_ == kDayBins - 1 ? 0 : bin_ + 1;
   const unsigned seen = (mask_at(prev) | mask_at(bin_) | mask_at(next)) >> 1;
-  const unsigned window = (1u << std::min(opt_.recur_days, 7)) - 1;
+  const unsigned window = (1u << opt_.recur_days) - 1;
   const bool recurring = std::popcount(seen & window) >= opt_.recur_need;
   recur_mask_[bin_] = static_cast<uint8_t>(mask_at(bin_) | 1u);
   recur_day_[bin_] = d16;
