@@ -268,6 +268,69 @@ TEST(DetectorTest, SpikeScoresAtItsSampleAndNamesItsSource) {
   EXPECT_LE(quiet_high, 12);  // at most 0.5 % of the noise (records of the noise itself)
 }
 
+// A daily wave sampled every 5 minutes; on day 8 at 18:00 (the wave's trough) the value jumps to
+// near the wave's peak for 30 samples: the daily evidence rises over a few samples (the residual
+// is smoothed). The excursion is reported once; only without the rescore margin do the rising
+// samples each score in full again.
+int HighScoresOfARisingExcursion(double rescore_margin) {
+  DetectorOptions opt;
+  opt.rescore_margin = rescore_margin;
+  AnomalyDetector d(opt);
+  std::mt19937 rng(11);
+  std::normal_distribution<double> noise(0, 0.5);
+  const int per_day = 288, jump = 8 * per_day + 216;
+  const int64_t midnight = kT0 - kT0 % 86'400'000;
+  int high = 0;
+  for (int i = 0; i < 10 * per_day; ++i) {
+    double v = 50 + 30 * std::sin(2 * M_PI * (i % per_day) / per_day) + noise(rng);
+    if (i >= jump && i < jump + 30) v = 75 + noise(rng);
+    const auto o = d.Update(midnight + i * 5 * kMin, v);
+    if (i >= jump && i < jump + 40) high += o.score >= 0.3;
+  }
+  return high;
+}
+
+TEST(DetectorTest, RisingEvidenceInOneExcursionIsReportedOnce) {
+  EXPECT_EQ(HighScoresOfARisingExcursion(DetectorOptions{}.rescore_margin), 1);
+  EXPECT_GE(HighScoresOfARisingExcursion(0), 2);
+}
+
+// Noise with a spike at 03:00 every day and, on the last day, a larger one-off spike at 13:00.
+// Scores of the 03:00 spikes from day 3 on (each has evidence on the two days before it) and of
+// the one-off.
+struct RecurrenceRun {
+  double habit_max = 0;  // highest score of a 03:00 spike from day 3 on
+  double one_off = 0;
+};
+RecurrenceRun DailySpikes(int recur_need) {
+  DetectorOptions opt;
+  opt.recur_need = recur_need;
+  AnomalyDetector d(opt);
+  std::mt19937 rng(12);
+  std::normal_distribution<double> noise(0, 1);
+  const int per_day = 288;
+  const int64_t midnight = kT0 - kT0 % 86'400'000;
+  RecurrenceRun r;
+  for (int i = 0; i < 10 * per_day; ++i) {
+    const int day = i / per_day, minute5 = i % per_day;
+    double v = 10 + noise(rng);
+    if (minute5 == 36) v += 12;
+    if (day == 9 && minute5 == 156) v += 20;
+    const double s = d.Update(midnight + i * 5 * kMin, v).score;
+    if (minute5 == 36 && day >= 3) r.habit_max = std::max(r.habit_max, s);
+    if (day == 9 && minute5 == 156) r.one_off = s;
+  }
+  return r;
+}
+
+TEST(DetectorTest, ASpikeAtTheSameTimeEveryDayIsAHabitNotNews) {
+  const auto with = DailySpikes(DetectorOptions{}.recur_need);
+  EXPECT_LT(with.habit_max, 0.1);
+  EXPECT_GE(with.one_off, 0.5);  // a spike at another time of day still counts
+  const auto without = DailySpikes(0);
+  EXPECT_GE(without.habit_max, 0.5);
+}
+
 TEST(DetectorTest, DailyBinsFollowWallTimeThroughGapsAndRepeatedTimestamps) {
   // The daily wave of the test above, with samples missing (gaps of up to 5 hours), irregular
   // spacing and an hour replayed each day (as a DST change does): the profile is keyed by wall
@@ -424,7 +487,7 @@ TEST(NabTest, CorpusScoreWithOneSettingForEveryFile) {
     if (p.name == "standard") standard = r->normalized;
   }
   // What the detector achieves here (docs/BENCHMARKS.md), with a small margin.
-  EXPECT_GE(standard, 62.0);
+  EXPECT_GE(standard, 65.0);
 }
 
 // ---- root-cause ranking ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "analyze/detector.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -37,6 +38,7 @@ AnomalyDetector::AnomalyDetector(const DetectorOptions& opt) : opt_(opt) {
   novelty_grow_ = a_novelty_ > 0 ? 1 / (1 - a_novelty_) : 1;
   early_updates_ = static_cast<int64_t>(std::ceil(1 / a_scale_));
   opt_.season_min_seen = std::clamp(opt_.season_min_seen, 0, 254);
+  opt_.recur_days = std::clamp(opt_.recur_days, 0, 7);  // the days fit in a byte per bin
   q_up_ = std::exp(opt_.quantile_rate * opt_.quantile);
   q_down_ = std::exp(-opt_.quantile_rate * (1 - opt_.quantile));
   nq_down_ = opt_.quantile_rate * (1 - opt_.quantile);
@@ -168,6 +170,22 @@ double AnomalyDetector::Novelty(double v, bool* extreme) {
   return u;
 }
 
+bool AnomalyDetector::Recurring(int64_t day) {
+  if (!opt_.daily || opt_.recur_need <= 0) return false;
+  const auto d16 = static_cast<uint16_t>(day);
+  auto mask_at = [&](int b) -> unsigned {
+    const int shift = static_cast<uint16_t>(d16 - recur_day_[b]);
+    return shift >= 8 ? 0u : (static_cast<unsigned>(recur_mask_[b]) << shift) & 0xffu;
+  };
+  const int prev = bin_ == 0 ? kDayBins - 1 : bin_ - 1, next = bin_ == kDayBins - 1 ? 0 : bin_ + 1;
+  const unsigned seen = (mask_at(prev) | mask_at(bin_) | mask_at(next)) >> 1;
+  const unsigned window = (1u << opt_.recur_days) - 1;
+  const bool recurring = std::popcount(seen & window) >= opt_.recur_need;
+  recur_mask_[bin_] = static_cast<uint8_t>(mask_at(bin_) | 1u);
+  recur_day_[bin_] = d16;
+  return recurring;
+}
+
 void AnomalyDetector::Excursion(int64_t t, double u, DetectorOutput* out) {
   const double like = 1.0 - std::exp(-2 * u);
   // Excursions: a run of samples with evidence, ended by `quiet_samples` without. The onset is the
@@ -178,12 +196,19 @@ void AnomalyDetector::Excursion(int64_t t, double u, DetectorOutput* out) {
     in_excursion_ = true;
     run_start_ = 0;
     reported_ = false;
+    excursion_full_ = -1;
   }
   if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
   const double peak = peak_ * std::pow(peak_decay_, static_cast<double>(n_ - peak_n_));
-  if (like > peak) {
+  // A sample scores in full when it beats the decaying peak of earlier scores, clearly beats the
+  // excursion's own last full score (rising evidence over a few samples is one report) and is not
+  // a daily habit of the series (Recurring).
+  const int64_t day = t >= 0 ? t / kDayMs : -((-t - 1) / kDayMs) - 1;
+  const bool recurring = Recurring(day);
+  if (like > peak && like >= excursion_full_ + opt_.rescore_margin && !recurring) {
     peak_ = like;
     peak_n_ = n_;
+    excursion_full_ = like;
     out->score = like;
   } else {
     out->score = like * opt_.damp;

@@ -1,7 +1,7 @@
 // Streaming anomaly detection for one metric series.
 //
 // The detector is causal (a score uses only samples seen so far), runs in constant time and
-// constant memory per sample (a fixed object of under 1 KiB, no allocation), and copes with daily
+// constant memory per sample (a fixed object of about 1.1 KiB, no allocation), and copes with daily
 // seasonality and level shifts. docs/ANALYZE.md describes the method; in short:
 //
 //  1. Two sub-detectors compute a statistic per sample: the smoothed residual of a time-of-day
@@ -13,7 +13,9 @@
 //     score means the same on a quiet series and a noisy one. The strongest calibrated evidence is
 //     the sample's surprise.
 //  3. A sustained excursion is reported once: a sample scores in full only when it beats the
-//     (decaying) peak of recent scores, later samples of the same excursion are damped. The first
+//     (decaying) peak of recent scores and the excursion's own full score by `rescore_margin`,
+//     later samples of the same excursion are damped; so is evidence at a time of day that had
+//     evidence on most of the previous days (a daily habit, see Recurring). The first
 //     sample of an excursion whose score crosses `change_threshold` opens a change point with the
 //     excursion's onset time (its first sample with half that evidence); much stronger evidence later
 //     in the same excursion opens another.
@@ -59,6 +61,14 @@ struct DetectorOptions {
   // Half-life, in samples, of the peak a score must beat to count in full; damping otherwise.
   double peak_halflife = 800;
   double damp = 0.05;
+  // Inside one excursion, a sample scores in full again only when its score beats the excursion's
+  // last full score by this much: evidence that keeps rising over a few samples is one report.
+  double rescore_margin = 0.15;
+  // Daily recurrence: evidence at a time of day (its half-hour bin or a neighbour) where the
+  // series showed evidence on at least `recur_need` of the previous `recur_days` days (at most 7)
+  // is a daily habit of the series, not news: it is damped (recur_need 0 disables).
+  int recur_days = 3;
+  int recur_need = 2;
   // Score at which an excursion opens a change point.
   double change_threshold = 0.6;
   // Weights of the sub-detectors (0 disables one).
@@ -129,6 +139,9 @@ class AnomalyDetector {
   void Renormalize();
   // Scores a sample with evidence u > 0 (excursions, damping, change points).
   void Excursion(int64_t t, double u, DetectorOutput* out);
+  // Records evidence on day `day` in the current daily bin; returns whether that bin or a
+  // neighbour saw evidence on enough of the previous days.
+  bool Recurring(int64_t day);
   // Whether the next sample may take the inline path (given the same bin and no new extreme).
   void RefreshFast();
   // Advances to the next daily bin (t is in it); returns whether the inline path still applies.
@@ -164,6 +177,11 @@ class AnomalyDetector {
   bool in_excursion_ = false;
   bool reported_ = false;
   double reported_like_ = 0;
+  // The excursion's last full score (-1 before its first).
+  double excursion_full_ = -1;
+  // Per daily bin, the days with evidence: bit k of recur_mask_ is day recur_day_ - k (mod 2^16).
+  std::array<uint8_t, kDayBins> recur_mask_{};
+  std::array<uint16_t, kDayBins> recur_day_{};
   int quiet_ = 0;
   // The peak score to beat, as of sample peak_n_ (it decays by peak_decay_ per sample since).
   double peak_ = 0;
