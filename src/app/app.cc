@@ -325,6 +325,32 @@ Result<SystemStatus> App::GetSystemStatus(const model::Principal& who) const {
     }
   }
   if (st.reasons.empty()) st.reasons.push_back("no open incidents");
+  // The other inputs of the system level (DESIGN.md §3), as GET /api/v1/status and
+  // get_defense_level count them: utilization and on-call coverage.
+  FB_ASSIGN_OR_RETURN(auto defense, resilience_->GetDefenseLevel(who));
+  const auto& components = defense.at("components").as_object();
+  auto component = [&](std::string_view name) -> model::DefenseLevel {
+    const auto* c = components.if_contains(name);
+    if (!c || !c->is_object()) return model::DefenseLevel::kGreen;
+    const auto* l = c->as_object().if_contains("level");
+    if (!l || !l->is_string()) return model::DefenseLevel::kGreen;
+    return model::ParseDefenseLevel(l->get_string()).value_or(model::DefenseLevel::kGreen);
+  };
+  if (auto u = component("utilization"); u != model::DefenseLevel::kGreen) {
+    std::string hot;
+    for (const auto& x : components.at("utilization").at("services").as_array()) {
+      if (model::ParseDefenseLevel(x.at("level").as_string()).value_or(model::DefenseLevel::kGreen) != u) continue;
+      hot += (hot.empty() ? "" : ", ") + std::string(x.at("service").as_string());
+    }
+    st.reasons.push_back("utilization " + std::string(model::DefenseLevelName(u)) + ": " + hot);
+    st.defense_level = model::Worst(st.defense_level, u);
+  }
+  if (auto c = component("coverage"); c != model::DefenseLevel::kGreen) {
+    for (const auto& f : components.at("coverage").at("findings").as_array())
+      st.reasons.push_back("on-call coverage " + std::string(f.at("level").as_string()) + ": " +
+                           std::string(f.at("detail").as_string()));
+    st.defense_level = model::Worst(st.defense_level, c);
+  }
   // The worst open incidents: one query per severity, worst first, until five are found.
   for (auto sev : model::kAllSeverities) {
     if (st.worst_open.size() >= 5 || st.open_by_severity[sev] == 0) continue;

@@ -372,12 +372,22 @@ Result<json::object> Reports::SystemStatus(const model::Principal& who, const js
   if (defense.is_object()) {
     util = defense.as_object();
     util["available"] = true;
-    auto it = defense.as_object().find("level");
-    if (it != defense.as_object().end() && it->value().is_string()) {
-      if (auto d = model::ParseDefenseLevel(it->value().get_string()); d && *d > level) {
-        level = *d;
-        level_reason = "utilization";
-      }
+    // The resilience view's other inputs (DESIGN.md §3): utilization and on-call coverage; the
+    // reason names the one that sets the level.
+    const auto* components = defense.as_object().if_contains("components");
+    for (std::string_view name : {"utilization", "coverage"}) {
+      if (!components || !components->is_object()) break;
+      const auto* c = components->as_object().if_contains(name);
+      if (!c || !c->is_object()) continue;
+      const auto* l = c->as_object().if_contains("level");
+      if (!l || !l->is_string()) continue;
+      auto d = model::ParseDefenseLevel(l->get_string());
+      if (!d || *d <= level) continue;
+      level = *d;
+      level_reason = std::string(name == "coverage" ? "on-call coverage" : "utilization");
+      const auto* findings = c->as_object().if_contains("findings");
+      if (findings && findings->is_array() && !findings->as_array().empty())
+        level_reason += ": " + std::string(findings->as_array().front().at("detail").as_string());
     }
   }
   // Coverage: services with an escalation policy for SEV1.

@@ -14,6 +14,7 @@
 #include "graph/json.h"
 #include "graph/render.h"
 #include "graph/shedding.h"
+#include "paging/oncall_query.h"
 
 namespace firebreak::app {
 
@@ -401,9 +402,11 @@ Result<json::object> Resilience::GetDefenseLevel(const model::Principal& who) co
   uc["services"] = hot;
   components["utilization"] = uc;
   level = model::Worst(level, util_level);
-  // On-call coverage gaps come from the on-call module (schedules), which this build lacks.
-  components["coverage"] = json::object{{"level", nullptr}, {"status", "not_evaluated"},
-                                        {"reason", "on-call schedules are not available in this build"}};
+  // On-call coverage: policies that page nobody now, schedules uncovered within the look-ahead.
+  const auto horizon = snap->config->settings.coverage_horizon;
+  auto coverage = paging::AssessCoverage(*snap->config, clock_.Now(), horizon);
+  components["coverage"] = paging::CoverageJson(coverage, horizon);
+  level = model::Worst(level, coverage.level);
   const auto& t = snap->thresholds;
   return json::object{{"level", model::DefenseLevelName(level)},
                       {"components", components},

@@ -96,6 +96,9 @@ struct Settings {
   size_t max_body_bytes = 1 << 20;
   // Utilization thresholds for defense levels (YELLOW, ORANGE, RED, BLACK).
   double util_yellow = 0.75, util_orange = 0.80, util_red = 0.90, util_black = 0.95;
+  // On-call coverage in the defense level: schedules uncovered within this look-ahead are YELLOW
+  // (settings.defense.coverage_horizon; 0 = only gaps now count).
+  core::Millis coverage_horizon{std::chrono::hours(24)};
   // Escalation policy for services without one.
   std::string default_escalation_policy;
   // Names of config values that are secrets (redacted everywhere).

@@ -1258,6 +1258,12 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       s.util_orange = dr.Num("orange").value_or(s.util_orange);
       s.util_red = dr.Num("red").value_or(s.util_red);
       s.util_black = dr.Num("black").value_or(s.util_black);
+      if (auto h = dr.Duration("coverage_horizon")) {
+        if (*h < core::Millis(0) || *h > std::chrono::hours(24 * 93))
+          dr.Err(dr.Get("coverage_horizon", false), "invalid-value", "coverage_horizon must be 0..93d");
+        else
+          s.coverage_horizon = *h;
+      }
       if (!(0 < s.util_yellow && s.util_yellow <= s.util_orange && s.util_orange <= s.util_red &&
             s.util_red <= s.util_black && s.util_black <= 1.5))
         dr.Err(d, "invalid-value", "defense thresholds must satisfy 0 < yellow <= orange <= red <= black");

@@ -224,6 +224,23 @@ TEST(ConfigLoader, ReportSettingsCadenceAndTemplates) {
   EXPECT_THAT(errors, ::testing::Contains(HasSubstr("status_cadence.SEV1 must be 0 or a duration of at least 1m")));
 }
 
+TEST(ConfigLoader, DefenseThresholdsAndCoverageHorizon) {
+  auto ok = LoadConfigFiles({{"a.yaml", std::string(kMinimal) +
+                                            "settings:\n  defense: { yellow: 0.6, coverage_horizon: 12h }\n"}});
+  ASSERT_TRUE(ok.config) << Errors(ok).front();
+  EXPECT_EQ(ok.config->settings.util_yellow, 0.6);
+  EXPECT_EQ(ok.config->settings.coverage_horizon, std::chrono::hours(12));
+  auto off = LoadConfigFiles({{"a.yaml", std::string(kMinimal) + "settings:\n  defense: { coverage_horizon: 0s }\n"}});
+  ASSERT_TRUE(off.config) << Errors(off).front();
+  EXPECT_EQ(off.config->settings.coverage_horizon.count(), 0);
+  auto bad = LoadConfigFiles({{"a.yaml", std::string(kMinimal) +
+                                             "settings:\n  defense: { coverage_horizon: 100d, red: 0.5 }\n"}});
+  ASSERT_FALSE(bad.config);
+  auto errors = Errors(bad);
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("coverage_horizon must be 0..93d")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr("yellow <= orange <= red <= black")));
+}
+
 TEST(ConfigLoader, PagingSettingsChannelsAndTemplates) {
   std::string extra = R"(
 channels:

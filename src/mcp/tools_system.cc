@@ -13,8 +13,8 @@ void AddSystemTools(Registry& r) {
       .name = "get_system_status",
       .title = "System status",
       .description =
-          "The quick status: the defense level (GREEN..BLACK, the worst of the open incidents' "
-          "levels) "
+          "The quick status: the system defense level (GREEN..BLACK, the worst of the open "
+          "incidents' levels, utilization and on-call coverage, as get_defense_level counts them) "
           "with the reasons, open incidents by severity, and the worst open incidents. Start here.",
       .input_schema = Object({}),
       .output_schema = Object(

@@ -285,4 +285,83 @@ Result<json::object> RosterJson(const config::Config& cfg, const std::string& sc
   return res;
 }
 
+CoverageAssessment AssessCoverage(const config::Config& cfg, core::TimePoint now, core::Millis horizon) {
+  CoverageAssessment out;
+  std::set<std::string> used;
+  for (const auto& svc : cfg.services)
+    for (auto sev : model::kAllSeverities)
+      if (const auto* p = cfg.PolicyFor(svc.id, sev)) used.insert(p->id);
+  if (!cfg.settings.default_escalation_policy.empty() && cfg.FindPolicy(cfg.settings.default_escalation_policy))
+    used.insert(cfg.settings.default_escalation_policy);
+  out.policies.assign(used.begin(), used.end());
+  auto add = [&](CoverageFinding f) {
+    if (f.level > out.level) out.level = f.level;
+    out.findings.push_back(std::move(f));
+  };
+  std::set<std::string> schedules;
+  for (const auto& id : out.policies) {
+    const auto* p = cfg.FindPolicy(id);
+    size_t reaching = 0;
+    bool first_empty = false;
+    for (size_t t = 0; t < p->tiers.size(); ++t) {
+      std::vector<std::string> notes;
+      const bool reaches = !ResolveTargets(cfg, p->tiers[t].targets, now, &notes).empty();
+      reaching += reaches;
+      if (t == 0 && !reaches) first_empty = true;
+      for (const auto& x : p->tiers[t].targets)
+        if (x.type == "schedule" && cfg.FindSchedule(x.id)) schedules.insert(x.id);
+    }
+    if (reaching == 0) {
+      add({model::DefenseLevel::kRed, id, "",
+           "escalation policy '" + id + "' pages nobody now: none of its " + std::to_string(p->tiers.size()) +
+               " tier(s) reaches a person",
+           {}, {}});
+    } else if (first_empty) {
+      add({model::DefenseLevel::kOrange, id, "",
+           "escalation policy '" + id + "': its first tier pages nobody now; the first page waits for tier 2, " +
+               core::FormatDuration(p->tiers[1].delay) + " after an incident opens",
+           {}, {}});
+    }
+  }
+  // A zero horizon still looks at this instant (a gap now is a gap within it).
+  const auto until = now + std::max(horizon, core::Millis(1));
+  for (const auto& id : schedules) {
+    auto shifts = oncall::FinalShifts(*cfg.FindSchedule(id), now, until);
+    if (!shifts) {
+      add({model::DefenseLevel::kYellow, "", id, "schedule '" + id + "': " + shifts.error().message, {}, {}});
+      continue;
+    }
+    auto gaps = oncall::Gaps(*shifts, now, until);
+    if (gaps.empty()) continue;
+    const auto& [start, end] = gaps.front();
+    const bool uncovered_now = start <= now;
+    std::string detail = "schedule '" + id + "' is uncovered " +
+                         (uncovered_now ? std::string("now") : "from " + core::FormatRfc3339(start)) +
+                         (end == until ? " until at least " : " until ") + core::FormatRfc3339(end);
+    if (gaps.size() > 1) detail += " (and " + std::to_string(gaps.size() - 1) + " more gap(s) in the look-ahead)";
+    add({model::DefenseLevel::kYellow, "", id, std::move(detail), start, end});
+  }
+  std::stable_sort(out.findings.begin(), out.findings.end(),
+                   [](const CoverageFinding& a, const CoverageFinding& b) { return a.level > b.level; });
+  return out;
+}
+
+json::object CoverageJson(const CoverageAssessment& c, core::Millis horizon) {
+  json::array findings;
+  for (const auto& f : c.findings) {
+    json::object o{{"level", model::DefenseLevelName(f.level)}, {"detail", f.detail}};
+    if (!f.policy.empty()) o["policy"] = f.policy;
+    if (!f.schedule.empty()) o["schedule"] = f.schedule;
+    if (f.gap_end > f.gap_start)
+      o["gap"] = json::object{{"start", core::FormatRfc3339(f.gap_start)}, {"end", core::FormatRfc3339(f.gap_end)}};
+    findings.push_back(std::move(o));
+  }
+  json::array policies;
+  for (const auto& p : c.policies) policies.emplace_back(p);
+  return json::object{{"level", model::DefenseLevelName(c.level)},
+                      {"horizon_seconds", std::chrono::duration_cast<std::chrono::seconds>(horizon).count()},
+                      {"policies", std::move(policies)},
+                      {"findings", std::move(findings)}};
+}
+
 }  // namespace firebreak::paging

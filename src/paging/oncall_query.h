@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "model/catalog.h"
+#include "model/severity.h"
 #include "oncall/schedule.h"
 
 namespace firebreak::paging {
@@ -56,5 +57,29 @@ Result<boost::json::object> ShiftsJson(const config::Config& cfg, const std::str
 //  "people":[{"person","name","in_team","on_call_seconds","shifts","schedules":[ids]}]}  (most on call first)
 Result<boost::json::object> RosterJson(const config::Config& cfg, const std::string& schedule, const std::string& team,
                                        core::TimePoint from, core::TimePoint to);
+
+// On-call coverage, the third input of the system defense level (DESIGN.md §3: the worst of open
+// incidents, utilization and on-call coverage gaps), over the escalation policies in use (the one
+// PolicyFor gives each service at each severity, and the default policy):
+//   RED     a policy pages nobody now: no tier's targets reach a person
+//   ORANGE  a policy's first tier pages nobody now (the first page waits for a later tier)
+//   YELLOW  a schedule one of those policies names is uncovered at some time in [now, now + horizon)
+//   GREEN   otherwise
+// Findings are ordered worst first, then by policy / schedule id.
+struct CoverageFinding {
+  model::DefenseLevel level = model::DefenseLevel::kGreen;
+  std::string policy;    // RED / ORANGE
+  std::string schedule;  // YELLOW
+  std::string detail;
+  core::TimePoint gap_start{}, gap_end{};  // YELLOW: the schedule's first gap in the horizon
+};
+struct CoverageAssessment {
+  model::DefenseLevel level = model::DefenseLevel::kGreen;
+  std::vector<std::string> policies;  // the policies in use, sorted
+  std::vector<CoverageFinding> findings;
+};
+CoverageAssessment AssessCoverage(const config::Config& cfg, core::TimePoint now, core::Millis horizon);
+// {"level", "horizon_seconds", "policies", "findings": [{"level","policy"|"schedule","detail","gap"?}]}
+boost::json::object CoverageJson(const CoverageAssessment& c, core::Millis horizon);
 
 }  // namespace firebreak::paging

@@ -124,6 +124,43 @@ TEST_F(RosterTest, ScheduleRosterAndATeamWithoutSchedules) {
   EXPECT_EQ(idle->at("people").as_array()[0].at("on_call_seconds").as_int64(), 0);
 }
 
+// On-call coverage for the defense level: ops-default pages primary then the ops team; ops-major
+// (api at SEV0) pages primary and daytime in its only tier. primary rotates from 2026-01-05;
+// daytime is covered 09:00-17:00 only.
+TEST_F(RosterTest, CoverageGradesPoliciesThatPageNobodyAndSchedulesWithGaps) {
+  auto levels = [](const CoverageAssessment& c) {
+    std::vector<std::string> out;
+    for (const auto& f : c.findings)
+      out.push_back(std::string(model::DefenseLevelName(f.level)) + ":" + (f.policy.empty() ? f.schedule : f.policy));
+    return out;
+  };
+  // Daytime, everything reaches someone; daytime's evening gap is within the 24 h look-ahead.
+  auto day = AssessCoverage(*cfg_, T("2026-01-06T10:00:00Z"), std::chrono::hours(24));
+  EXPECT_EQ(day.policies, (std::vector<std::string>{"ops-default", "ops-major"}));
+  EXPECT_EQ(day.level, model::DefenseLevel::kYellow);
+  EXPECT_EQ(levels(day), (std::vector<std::string>{"YELLOW:daytime"}));
+  EXPECT_EQ(day.findings[0].gap_start, T("2026-01-06T17:00:00Z"));
+  EXPECT_EQ(day.findings[0].gap_end, T("2026-01-07T09:00:00Z"));
+  // Without a look-ahead only gaps now count: none at 10:00, daytime's at 20:00 (primary still
+  // answers for ops-major, so no policy is short).
+  EXPECT_EQ(AssessCoverage(*cfg_, T("2026-01-06T10:00:00Z"), core::Millis(0)).level, model::DefenseLevel::kGreen);
+  auto evening = AssessCoverage(*cfg_, T("2026-01-06T20:00:00Z"), core::Millis(0));
+  EXPECT_EQ(levels(evening), (std::vector<std::string>{"YELLOW:daytime"}));
+  // Before primary's first shift: ops-major reaches nobody (RED); ops-default's first tier is
+  // empty but its second pages the team (ORANGE).
+  auto before = AssessCoverage(*cfg_, T("2026-01-04T20:00:00Z"), std::chrono::hours(1));
+  EXPECT_EQ(before.level, model::DefenseLevel::kRed);
+  EXPECT_EQ(levels(before),
+            (std::vector<std::string>{"RED:ops-major", "ORANGE:ops-default", "YELLOW:daytime", "YELLOW:primary"}));
+  EXPECT_NE(before.findings[1].detail.find("tier 2, 15m"), std::string::npos) << before.findings[1].detail;
+  auto doc = CoverageJson(before, std::chrono::hours(1));
+  EXPECT_EQ(doc.at("level").as_string(), "RED");
+  EXPECT_EQ(doc.at("horizon_seconds").as_int64(), 3600);
+  // The gap runs on past the look-ahead: reported up to its end, and said so.
+  EXPECT_EQ(doc.at("findings").as_array()[2].at("gap").at("end").as_string(), "2026-01-04T21:00:00Z");
+  EXPECT_NE(before.findings[2].detail.find("until at least"), std::string::npos) << before.findings[2].detail;
+}
+
 TEST_F(RosterTest, RefusalsNameTheField) {
   auto from = T("2026-01-05T00:00:00Z");
   EXPECT_EQ(RosterJson(*cfg_, "", "nope", from, from + std::chrono::hours(1)).error().field, "team");

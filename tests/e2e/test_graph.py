@@ -3,10 +3,12 @@
 blast radius, DOT/SVG output, and the CLI both locally (--config) and against the server."""
 import json
 import os
+import shutil
 import unittest
 import xml.etree.ElementTree as ET
 
 from harness import EXAMPLE_CONFIG, ServerTestCase, run_cli
+from test_mcp import McpHttp
 
 
 class GraphApi(ServerTestCase):
@@ -125,7 +127,10 @@ class GraphApi(ServerTestCase):
     def test_defense_level_follows_open_incidents(self):
         st, d, _ = self.get("/api/v1/defense-level")
         self.assertEqual((st, d["level"]), (200, "GREEN"))
-        self.assertEqual(d["components"]["coverage"]["status"], "not_evaluated")
+        # The example schedules cover the next 24 h for every policy in use.
+        cov = d["components"]["coverage"]
+        self.assertEqual((cov["level"], cov["findings"]), ("GREEN", []))
+        self.assertEqual(cov["policies"], ["executive", "payments", "platform"])
         self.post("/api/v1/incidents", {"title": "Checkout down", "severity": "SEV1", "services": ["checkout"]})
         st, d, _ = self.get("/api/v1/defense-level")
         self.assertEqual(d["level"], "RED")
@@ -197,6 +202,88 @@ class GraphCli(ServerTestCase):
         r = run_cli("graph", "cascade", "--lose", "payments", "--config", EXAMPLE_CONFIG)
         self.assertEqual(r.returncode, 1)
         self.assertIn("SERVICE=SHARE", r.stderr)
+
+
+
+# A rota that has not started yet: its first tier pages nobody, so the ledger's first page waits for
+# erin in tier 2 — at whatever time the test runs.
+NIGHT_DESK = """
+schedules:
+  - id: night-desk
+    name: Night desk (starts in 2099)
+    timezone: UTC
+    layers: [{ rotation: weekly, start: "2099-01-05", handoff: "00:00", members: [erin] }]
+escalation_policies:
+  - id: night-desk
+    name: Night desk
+    tiers:
+      - after: 0m
+        targets: [{ schedule: night-desk }]
+      - after: 10m
+        targets: [{ person: erin }]
+teams:
+  - id: ledger
+    name: Ledger
+    members: [erin]
+services:
+  - id: ledger
+    name: Ledger
+    team: ledger
+    tier: 1
+    escalation_policy: night-desk
+"""
+
+
+class CoverageInTheDefenseLevel(ServerTestCase):
+    """On-call coverage is the third input of the system defense level (DESIGN.md §3), and the HTTP
+    status, the defense-level route and MCP's get_system_status agree on it."""
+    start_server = False
+
+    def setUp(self):
+        super().setUp()
+        self.config = os.path.join(self.tmp, "config")
+        shutil.copytree(EXAMPLE_CONFIG, self.config)
+        with open(os.path.join(self.config, "night-desk.yaml"), "w") as f:
+            f.write(NIGHT_DESK)
+        self.server = self.new_server(config_dir=self.config)
+        self.token = self.server.admin_token
+
+    def test_a_policy_whose_first_tier_pages_nobody_raises_the_level(self):
+        st, d, _ = self.server.request("GET", "/api/v1/defense-level", token=self.token)
+        self.assertEqual(st, 200, d)
+        cov = d["components"]["coverage"]
+        self.assertEqual(cov["level"], "ORANGE")
+        self.assertEqual([(f["level"], f.get("policy") or f.get("schedule")) for f in cov["findings"]],
+                         [("ORANGE", "night-desk"), ("YELLOW", "night-desk")])
+        self.assertIn("tier 2, 10m", cov["findings"][0]["detail"])
+        self.assertIn("uncovered now", cov["findings"][1]["detail"])
+        self.assertEqual(d["level"], "ORANGE", "no incident, no load: coverage alone sets it")
+
+        st, status, _ = self.server.request("GET", "/api/v1/status", token=self.token)
+        self.assertEqual(st, 200, status)
+        self.assertEqual(status["defense_level"], "ORANGE")
+        self.assertTrue(status["defense_reason"].startswith("on-call coverage: escalation policy 'night-desk'"),
+                        status["defense_reason"])
+
+        mcp = McpHttp(self.server.url, self.token)
+        mcp.initialize()
+        out = mcp.call("get_system_status")["result"]["structuredContent"]
+        self.assertEqual(out["defense_level"], "ORANGE")
+        self.assertTrue(any(r.startswith("on-call coverage ORANGE: escalation policy 'night-desk'")
+                            for r in out["reasons"]), out["reasons"])
+
+        # An incident worse than the coverage gap sets the level; the gap is still listed.
+        self.server.request("POST", "/api/v1/incidents", {"title": "Ledger down", "severity": "SEV1",
+                                                          "services": ["ledger"]}, token=self.token)
+        st, d, _ = self.server.request("GET", "/api/v1/defense-level", token=self.token)
+        self.assertEqual((d["level"], d["components"]["coverage"]["level"]), ("RED", "ORANGE"))
+        out = mcp.call("get_system_status")["result"]["structuredContent"]
+        self.assertEqual(out["defense_level"], "RED")
+
+        # The CLI on the same config, without a server, says the same about coverage.
+        res = run_cli("graph", "defense-level", "--config", self.config, "--json")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(json.loads(res.stdout)["components"]["coverage"]["level"], "ORANGE")
 
 
 if __name__ == "__main__":
