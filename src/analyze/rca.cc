@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <unordered_map>
 
 #include "core/strings.h"
@@ -144,7 +145,18 @@ std::string Num(double v) {
 struct Analyzed {
   SeriesAnomaly a;
   bool usable = false;
+  bool after_baseline = false;  // the baseline includes samples after the window
 };
+
+// The level a series holds for at least `k` samples of `z`: its k-th largest value (the largest
+// when k <= 1, the smallest when there are fewer than k samples). A fault lasts; a single-sample
+// spike, common in percentiles and sparse series, is not evidence by itself.
+double Sustained(std::vector<double> z, size_t k) {
+  if (z.empty()) return 0;
+  k = std::clamp<size_t>(k, 1, z.size());
+  std::nth_element(z.begin(), z.begin() + static_cast<std::ptrdiff_t>(k - 1), z.end(), std::greater<>());
+  return z[k - 1];
+}
 
 Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, int64_t from, int64_t to,
                        const RcaOptions& o) {
@@ -158,7 +170,7 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
   a.metric = s.metric;
   const SignalKind kind = GuessSignalKind(s.metric);
   a.kind = std::string(SignalKindName(kind));
-  std::vector<double> base, local;
+  std::vector<double> base, local, after;
   std::vector<Sample> win;
   if (reference)
     for (const auto& x : *reference) base.push_back(x.v);
@@ -169,7 +181,15 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
       local.push_back(x.v);
     } else if (x.t >= from && x.t <= to) {
       win.push_back(x);
+    } else if (x.t > to && x.t <= to + o.lookback_ms) {
+      after.push_back(x.v);
     }
+  }
+  // Too little history before the window (data that starts just before the incident): the
+  // samples after the window, when there are any, complete the baseline. Said in `missing`.
+  if (base.size() < o.min_baseline && o.after_baseline && !after.empty()) {
+    base.insert(base.end(), after.begin(), after.end());
+    out.after_baseline = true;
   }
   if (base.size() < o.min_baseline || win.empty()) return out;
   out.usable = true;
@@ -192,8 +212,11 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
   };
   a.baseline = med;
   double peak = -1e300;
+  std::vector<double> zs;
+  zs.reserve(win.size());
   for (const auto& x : win) {
     const double b = bad(x.v);
+    zs.push_back(b);
     if (b >= o.z_min && a.onset == 0) a.onset = x.t;
     if (b > peak) {
       peak = b;
@@ -201,16 +224,17 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
       a.value = x.v;
     }
   }
-  a.z = std::min(peak, o.z_cap);
-  // Background: how far the series usually wanders over a stretch as long as the window.
+  a.z = std::min(Sustained(zs, o.sustain), o.z_cap);
+  // Background: how far the series usually wanders over a stretch as long as the window, measured
+  // the same way (the sustained level of each stretch).
   const size_t len = win.size();
-  std::vector<double> chunk_peaks;
+  std::vector<double> chunk_peaks, chunk;
   if (base.size() >= len) {
     const size_t stride = std::max<size_t>(1, len / 2);
     for (size_t i = 0; i + len <= base.size(); i += stride) {
-      double m = -1e300;
-      for (size_t j = i; j < i + len; ++j) m = std::max(m, bad(base[j]));
-      chunk_peaks.push_back(std::min(m, o.z_cap));
+      chunk.clear();
+      for (size_t j = i; j < i + len; ++j) chunk.push_back(bad(base[j]));
+      chunk_peaks.push_back(std::min(Sustained(chunk, o.sustain), o.z_cap));
     }
   }
   a.background = chunk_peaks.empty() ? 0 : std::max(0.0, Median(chunk_peaks));
@@ -232,7 +256,7 @@ bool SetRcaOption(RcaOptions& o, const std::string& name, double v) {
     o.field = static_cast<decltype(o.field)>(v); \
     return true;                           \
   }
-  FB_OPT(lookback_ms) FB_OPT(min_baseline) FB_OPT(local_samples) FB_OPT(z_min) FB_OPT(z_cap)
+  FB_OPT(lookback_ms) FB_OPT(min_baseline) FB_OPT(after_baseline) FB_OPT(sustain) FB_OPT(local_samples) FB_OPT(z_min) FB_OPT(z_cap)
   FB_OPT(relative_floor) FB_OPT(errors_relative_floor) FB_OPT(victim) FB_OPT(w_latency)
   FB_OPT(w_errors) FB_OPT(w_saturation) FB_OPT(w_traffic) FB_OPT(w_other) FB_OPT(w_outbound)
   FB_OPT(w_memory) FB_OPT(w_edge) FB_OPT(onset_bonus) FB_OPT(change_bonus) FB_OPT(log_bonus)
@@ -311,13 +335,14 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
   std::unordered_map<std::string, const std::vector<Sample>*> refs;
   for (const auto& r : in.reference) refs[SeriesIdentity(r)] = &r.samples;
 
-  size_t short_baseline = 0, empty_window = 0;
-  std::string first_short;
+  size_t short_baseline = 0, empty_window = 0, after_baseline = 0;
+  std::string first_short, first_after;
   std::map<std::string, std::vector<SeriesAnomaly>> by_service;
   std::set<std::string> services_with_data;
   for (const auto& s : in.series) {
     auto it = refs.find(SeriesIdentity(s));
     auto an = AnalyzeSeries(s, it == refs.end() ? nullptr : it->second, in.from, in.to, o);
+    if (an.after_baseline && an.usable && after_baseline++ == 0) first_after = s.Key();
     if (!an.usable) {
       bool has_window = false;
       for (const auto& x : s.samples) has_window |= (x.t >= in.from && x.t <= in.to);
@@ -336,6 +361,10 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
   if (short_baseline > 0)
     res.missing.push_back(std::to_string(short_baseline) + " series without enough history before the window (e.g. " +
                           first_short + "; need " + std::to_string(o.min_baseline) + " samples)");
+  if (after_baseline > 0)
+    res.missing.push_back(std::to_string(after_baseline) +
+                          " series with too little history before the window: their baseline includes samples after it (e.g. " +
+                          first_after + ")");
   if (empty_window > 0)
     res.missing.push_back(std::to_string(empty_window) + " series without samples in the window");
   if (in.graph.nodes().empty()) res.missing.push_back("no dependency graph: graph position not used");

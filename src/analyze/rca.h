@@ -5,8 +5,9 @@
 // the service dependency graph (caller -> callee), change events, error log patterns, and the
 // incident window [from, to]. Samples before `from` are the baseline. The ranking combines
 //  - per-series anomaly evidence: how far the window departs from the baseline in the bad
-//    direction (robust z against median/MAD), discounted by how far the same series usually
-//    wanders (its background), weighted by what the signal means (latency, errors and saturation
+//    direction (robust z against median/MAD), held for at least `sustain` samples (a one-sample
+//    spike is not a fault), discounted by how far the same series usually wanders (its
+//    background, measured the same way), weighted by what the signal means (latency, errors and saturation
 //    count; traffic and outbound "client" latency count little: they move with everything);
 //    per-edge series ("caller->callee") are attributed to the callee;
 //  - graph position: a service whose callees are anomalous is probably their victim, so the
@@ -62,7 +63,15 @@ struct LogPattern {
 struct RcaOptions {
   // Baseline: at most this much history before `from` (ms) and at least this many samples.
   int64_t lookback_ms = 3'600'000;
-  size_t min_baseline = 8;
+  size_t min_baseline = 6;
+  // When a series has fewer than `min_baseline` samples before the window, its samples after the
+  // window (up to `lookback_ms`) complete the baseline (offline data that starts just before the
+  // incident); 0 turns this off. `missing` lists the series that used it.
+  bool after_baseline = true;
+  // A series' anomaly level is the robust z it reaches on at least this many window samples (the
+  // k-th largest), so that a single-sample spike is not evidence by itself; its background is
+  // measured the same way.
+  size_t sustain = 2;
   // With a reference period, the median of the series' last `local_samples` samples before the
   // window is the level the window is compared with.
   size_t local_samples = 10;
@@ -101,7 +110,7 @@ struct SeriesAnomaly {
   std::string caller;   // for edge series: the calling service
   int64_t onset = 0;    // first window sample at or above z_min (Unix ms)
   int64_t peak_time = 0;
-  double z = 0;         // peak robust z in the bad direction
+  double z = 0;         // robust z in the bad direction held for `sustain` window samples
   double background = 0;  // typical peak z of baseline stretches of the same length
   double evidence = 0;  // weighted, background-discounted evidence (>= 0)
   double baseline = 0;  // baseline median
