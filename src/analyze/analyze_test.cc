@@ -268,6 +268,44 @@ TEST(DetectorTest, SpikeScoresAtItsSampleAndNamesItsSource) {
   EXPECT_LE(quiet_high, 12);  // at most 0.5 % of the noise (records of the noise itself)
 }
 
+// Stationary bounded noise (uniform in [5, 15], like a sensor or a percentage with a range): its
+// new extremes after the learning phase are records of the noise itself, creeping towards the
+// bound by ever smaller steps. Counts the new extremes that score >= 0.4 after sample 500 and
+// records the score of a real spike (to 25) at sample 3500.
+struct NoiseRecords {
+  int high = 0;
+  double spike = 0;
+};
+NoiseRecords RecordsOfNoise(double record_overshoot, unsigned seed) {
+  DetectorOptions opt;
+  opt.record_overshoot = record_overshoot;
+  AnomalyDetector d(opt);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> noise(-5, 5);
+  NoiseRecords r;
+  for (int i = 0; i < 4000; ++i) {
+    const auto o = d.Update(kT0 + i * kMin, 10 + noise(rng) + (i == 3500 ? 15 : 0));
+    if (i == 3500) r.spike = o.score;
+    else if (i >= 500 && o.score >= 0.4 && std::string(o.source) == "new_extreme") ++r.high;
+  }
+  return r;
+}
+
+TEST(DetectorTest, ARecordOfTheNoiseIsScaledByItsOvershoot) {
+  int high = 0, high_off = 0;
+  for (unsigned seed = 1; seed <= 10; ++seed) {
+    const auto on = RecordsOfNoise(DetectorOptions{}.record_overshoot, seed);
+    const auto off = RecordsOfNoise(0, seed);
+    high += on.high;
+    high_off += off.high;
+    EXPECT_GE(on.spike, 0.5) << "seed " << seed;  // a clear new extreme still scores
+  }
+  // Without the overshoot scaling the noise's own records score high now and then (27 times over
+  // the ten seeds when written); with it, at most a third as many do (none when written).
+  EXPECT_GE(high_off, 10);
+  EXPECT_LE(3 * high, high_off);
+}
+
 // A daily wave sampled every 5 minutes; on day 8 at 18:00 (the wave's trough) the value jumps to
 // near the wave's peak for 30 samples: the daily evidence rises over a few samples (the residual
 // is smoothed). The excursion is reported once; only without the rescore margin do the rising
@@ -487,7 +525,7 @@ TEST(NabTest, CorpusScoreWithOneSettingForEveryFile) {
     if (p.name == "standard") standard = r->normalized;
   }
   // What the detector achieves here (docs/BENCHMARKS.md), with a small margin.
-  EXPECT_GE(standard, 65.0);
+  EXPECT_GE(standard, 68.0);
 }
 
 // ---- root-cause ranking ----------------------------------------------------------------------

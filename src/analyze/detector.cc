@@ -148,6 +148,13 @@ double AnomalyDetector::Novelty(double v, bool* extreme) {
       hist_ = moved;
     }
     x = FastLn(1 + hist_total_ / hist_weight_);
+    // A record that barely beats the old extreme is what noise with a bounded range keeps doing
+    // as it creeps towards its bound (ever smaller steps): the novelty is scaled by the
+    // overshoot, in full from `record_overshoot` times the series' spread.
+    if (opt_.record_overshoot > 0) {
+      const double over = v < lo_ ? lo_ - v : v - hi_;
+      x *= std::min(1.0, over / (opt_.record_overshoot * spread_ + eps_));
+    }
     lo_ = new_lo;
     hi_ = new_hi;
     inv_width_ = hi_ > lo_ ? kHist / (hi_ - lo_) : 0;

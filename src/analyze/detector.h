@@ -7,7 +7,8 @@
 //  1. Two sub-detectors compute a statistic per sample: the smoothed residual of a time-of-day
 //     profile keyed by wall time (broken daily patterns; used only while the profile explains the
 //     series), and value novelty (how rarely the value's range has been visited, from a decaying
-//     32-bin histogram that widens when a new extreme arrives).
+//     32-bin histogram that widens when a new extreme arrives; a new extreme that barely beats
+//     the old one, as bounded noise keeps doing, counts in proportion to its overshoot).
 //  2. Each statistic is calibrated against its own running high quantile on this series (log
 //     domain, stochastic quantile tracking): a spike on a spiky series is not news, and the same
 //     score means the same on a quiet series and a noisy one. The strongest calibrated evidence is
@@ -52,6 +53,10 @@ struct DetectorOptions {
   double season_useful = 0.8;
   // Novelty histogram half-life in samples (0 disables novelty).
   double novelty_halflife = 20000;
+  // A new extreme's novelty counts in full when it beats the old extreme by at least this share
+  // of the series' spread (mean absolute deviation from the slow mean), and in proportion to its
+  // overshoot below that (0 disables).
+  double record_overshoot = 0.1;
   // Calibration: each statistic is compared with its running `quantile` (log domain, moving by
   // `quantile_rate`).
   double quantile = 0.995;
