@@ -268,6 +268,81 @@ TEST(DetectorTest, SpikeScoresAtItsSampleAndNamesItsSource) {
   EXPECT_LE(quiet_high, 12);  // at most 0.5 % of the noise (records of the noise itself)
 }
 
+// Stationary bounded noise (uniform in [5, 15], like a sensor or a percentage with a range): its
+// new extremes after the learning phase are records of the noise itself, creeping towards the
+// bound by ever smaller steps. Counts the new extremes that score >= 0.4 after sample 500 and
+// records the score of a real spike (to 25) at sample 3500.
+struct NoiseRecords {
+  int high = 0;
+  double spike = 0;
+};
+NoiseRecords RecordsOfNoise(double record_overshoot, unsigned seed) {
+  DetectorOptions opt;
+  opt.record_overshoot = record_overshoot;
+  AnomalyDetector d(opt);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> noise(-5, 5);
+  NoiseRecords r;
+  for (int i = 0; i < 4000; ++i) {
+    const auto o = d.Update(kT0 + i * kMin, 10 + noise(rng) + (i == 3500 ? 15 : 0));
+    if (i == 3500) r.spike = o.score;
+    else if (i >= 500 && o.score >= 0.4 && std::string(o.source) == "new_extreme") ++r.high;
+  }
+  return r;
+}
+
+TEST(DetectorTest, ARecordOfTheNoiseIsScaledByItsOvershoot) {
+  int high = 0, high_off = 0;
+  for (unsigned seed = 1; seed <= 10; ++seed) {
+    const auto on = RecordsOfNoise(DetectorOptions{}.record_overshoot, seed);
+    const auto off = RecordsOfNoise(0, seed);
+    high += on.high;
+    high_off += off.high;
+    EXPECT_GE(on.spike, 0.5) << "seed " << seed;  // a clear new extreme still scores
+  }
+  // Without the overshoot scaling the noise's own records score high now and then (27 times over
+  // the ten seeds when written); with it, at most a third as many do (none when written).
+  EXPECT_GE(high_off, 10);
+  EXPECT_LE(3 * high, high_off);
+}
+
+// Two-level noise (0 or 10 at random, sd 1); a spike far above the range at sample 2300 (a new
+// extreme, reported in full) and, 200 samples later, a value of 5 between the two levels (a
+// rare value, weaker than the spike). Returns the rare value's score.
+double RareValueAfterASpike(bool record_peak, unsigned seed) {
+  DetectorOptions opt;
+  opt.record_peak = record_peak;
+  AnomalyDetector d(opt);
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(0, 1);
+  std::bernoulli_distribution high(0.5);
+  double top = -1e9, rare = 0;
+  for (int i = 0; i < 3000; ++i) {
+    double v = (high(rng) ? 10 : 0) + noise(rng);
+    if (i == 2300) v = top + 20;
+    if (i == 2500) v = 5;
+    const auto o = d.Update(kT0 + i * kMin, v);
+    top = std::max(top, v);
+    if (i == 2300) {
+      EXPECT_STREQ(o.source, "new_extreme");
+    }
+    if (i == 2500) {
+      EXPECT_STREQ(o.source, "rare_value");
+      rare = o.score;
+    }
+  }
+  return rare;
+}
+
+TEST(DetectorTest, ARecordDoesNotHideALaterRareValue) {
+  for (unsigned seed = 1; seed <= 5; ++seed) {
+    // Its own peak: the rare value is news even though the spike scored higher (0.49-0.72 when
+    // written); one peak for all evidence damps it (0.03 when written).
+    EXPECT_GE(RareValueAfterASpike(true, seed), 0.4) << "seed " << seed;
+    EXPECT_LT(RareValueAfterASpike(false, seed), 0.1) << "seed " << seed;
+  }
+}
+
 // A daily wave sampled every 5 minutes; on day 8 at 18:00 (the wave's trough) the value jumps to
 // near the wave's peak for 30 samples: the daily evidence rises over a few samples (the residual
 // is smoothed). The excursion is reported once; only without the rescore margin do the rising
@@ -487,7 +562,7 @@ TEST(NabTest, CorpusScoreWithOneSettingForEveryFile) {
     if (p.name == "standard") standard = r->normalized;
   }
   // What the detector achieves here (docs/BENCHMARKS.md), with a small margin.
-  EXPECT_GE(standard, 65.0);
+  EXPECT_GE(standard, 70.0);
 }
 
 // ---- root-cause ranking ----------------------------------------------------------------------

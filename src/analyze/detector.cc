@@ -148,6 +148,13 @@ double AnomalyDetector::Novelty(double v, bool* extreme) {
       hist_ = moved;
     }
     x = FastLn(1 + hist_total_ / hist_weight_);
+    // A record that barely beats the old extreme is what noise with a bounded range keeps doing
+    // as it creeps towards its bound (ever smaller steps): the novelty is scaled by the
+    // overshoot, in full from `record_overshoot` times the series' spread.
+    if (opt_.record_overshoot > 0) {
+      const double over = v < lo_ ? lo_ - v : v - hi_;
+      x *= std::min(1.0, over / (opt_.record_overshoot * spread_ + eps_));
+    }
     lo_ = new_lo;
     hi_ = new_hi;
     inv_width_ = hi_ > lo_ ? kHist / (hi_ - lo_) : 0;
@@ -186,7 +193,7 @@ bool AnomalyDetector::Recurring(int64_t day) {
   return recurring;
 }
 
-void AnomalyDetector::Excursion(int64_t t, double u, DetectorOutput* out) {
+void AnomalyDetector::Excursion(int64_t t, double u, bool record, DetectorOutput* out) {
   const double like = 1.0 - std::exp(-2 * u);
   // Excursions: a run of samples with evidence, ended by `quiet_samples` without. The onset is the
   // excursion's first sample with at least half the change-point evidence: weak evidence before it
@@ -199,15 +206,20 @@ void AnomalyDetector::Excursion(int64_t t, double u, DetectorOutput* out) {
     excursion_full_ = -1;
   }
   if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
-  const double peak = peak_ * std::pow(peak_decay_, static_cast<double>(n_ - peak_n_));
+  // A new extreme is beyond every earlier value, so it is no repeat of a rare value or a broken
+  // day reported shortly before (nor they of it): with record_peak each kind has its own peak.
+  const bool own = record && opt_.record_peak;
+  double& peak_score = own ? record_peak_ : peak_;
+  int64_t& peak_at = own ? record_peak_n_ : peak_n_;
+  const double peak = peak_score * std::pow(peak_decay_, static_cast<double>(n_ - peak_at));
   // A sample scores in full when it beats the decaying peak of earlier scores, clearly beats the
   // excursion's own last full score (rising evidence over a few samples is one report) and is not
   // a daily habit of the series (Recurring).
   const int64_t day = t >= 0 ? t / kDayMs : -((-t - 1) / kDayMs) - 1;
   const bool recurring = Recurring(day);
   if (like > peak && like >= excursion_full_ + opt_.rescore_margin && !recurring) {
-    peak_ = like;
-    peak_n_ = n_;
+    peak_score = like;
+    peak_at = n_;
     excursion_full_ = like;
     out->score = like;
   } else {
@@ -275,6 +287,7 @@ void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
 
   double u = 0;  // no evidence unless a sub-detector finds some
   const char* source = "";
+  bool record = false;  // the evidence is a new extreme's
 
   // Broken daily pattern. Bins are keyed by wall time, so gaps and irregular sampling keep the
   // phase; the bin is recomputed only when t leaves the current one.
@@ -299,6 +312,7 @@ void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
     if (c > u) {
       u = c;
       source = extreme ? "new_extreme" : "rare_value";
+      record = extreme;
     }
   } else {
     lo_ = std::min(lo_, v);
@@ -311,7 +325,7 @@ void AnomalyDetector::UpdateGeneral(int64_t t, double v, DetectorOutput& out) {
   out.source = source;
   if (n_ <= opt_.warmup) return;
   if (u > 0) {
-    Excursion(t, u, &out);
+    Excursion(t, u, record, &out);
   } else if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) {
     in_excursion_ = false;
   }

@@ -7,13 +7,15 @@
 //  1. Two sub-detectors compute a statistic per sample: the smoothed residual of a time-of-day
 //     profile keyed by wall time (broken daily patterns; used only while the profile explains the
 //     series), and value novelty (how rarely the value's range has been visited, from a decaying
-//     32-bin histogram that widens when a new extreme arrives).
+//     32-bin histogram that widens when a new extreme arrives; a new extreme that barely beats
+//     the old one, as bounded noise keeps doing, counts in proportion to its overshoot).
 //  2. Each statistic is calibrated against its own running high quantile on this series (log
 //     domain, stochastic quantile tracking): a spike on a spiky series is not news, and the same
 //     score means the same on a quiet series and a noisy one. The strongest calibrated evidence is
 //     the sample's surprise.
 //  3. A sustained excursion is reported once: a sample scores in full only when it beats the
-//     (decaying) peak of recent scores and the excursion's own full score by `rescore_margin`,
+//     (decaying) peak of recent scores (new extremes: of recent new extremes' scores; other
+//     evidence: of the others') and the excursion's own full score by `rescore_margin`,
 //     later samples of the same excursion are damped; so is evidence at a time of day that had
 //     evidence on most of the previous days (a daily habit, see Recurring). The first
 //     sample of an excursion whose score crosses `change_threshold` opens a change point with the
@@ -52,6 +54,10 @@ struct DetectorOptions {
   double season_useful = 0.8;
   // Novelty histogram half-life in samples (0 disables novelty).
   double novelty_halflife = 20000;
+  // A new extreme's novelty counts in full when it beats the old extreme by at least this share
+  // of the series' spread (mean absolute deviation from the slow mean), and in proportion to its
+  // overshoot below that (0 disables).
+  double record_overshoot = 0.1;
   // Calibration: each statistic is compared with its running `quantile` (log domain, moving by
   // `quantile_rate`).
   double quantile = 0.995;
@@ -61,6 +67,10 @@ struct DetectorOptions {
   // Half-life, in samples, of the peak a score must beat to count in full; damping otherwise.
   double peak_halflife = 800;
   double damp = 0.05;
+  // New extremes compete only with the decaying peak of earlier new extremes' scores, and other
+  // evidence (rare values, broken days) only with theirs: a record is not a repeat of a rare
+  // value reported a while ago, nor the reverse (false: one peak for all evidence).
+  bool record_peak = true;
   // Inside one excursion, a sample scores in full again only when its score beats the excursion's
   // last full score by this much: evidence that keeps rising over a few samples is one report.
   double rescore_margin = 0.15;
@@ -137,8 +147,9 @@ class AnomalyDetector {
   // (kept implicit so the common path does not update it).
   double NoveltyQuantile() const { return nq_ - (kResync - nresync_) * nq_down_; }
   void Renormalize();
-  // Scores a sample with evidence u > 0 (excursions, damping, change points).
-  void Excursion(int64_t t, double u, DetectorOutput* out);
+  // Scores a sample with evidence u > 0 (excursions, damping, change points); `record` when the
+  // evidence is a new extreme's.
+  void Excursion(int64_t t, double u, bool record, DetectorOutput* out);
   // Records evidence on day `day` in the current daily bin; returns whether that bin or a
   // neighbour saw evidence on enough of the previous days.
   bool Recurring(int64_t day);
@@ -183,9 +194,10 @@ class AnomalyDetector {
   std::array<uint8_t, kDayBins> recur_mask_{};
   std::array<uint16_t, kDayBins> recur_day_{};
   int quiet_ = 0;
-  // The peak score to beat, as of sample peak_n_ (it decays by peak_decay_ per sample since).
-  double peak_ = 0;
-  int64_t peak_n_ = 0;
+  // The peak score to beat, as of sample peak_n_ (it decays by peak_decay_ per sample since);
+  // with record_peak, new extremes have their own (record_peak_, as of record_peak_n_).
+  double peak_ = 0, record_peak_ = 0;
+  int64_t peak_n_ = 0, record_peak_n_ = 0;
   int64_t run_start_ = 0;
 };
 
@@ -248,7 +260,7 @@ inline DetectorOutput AnomalyDetector::Update(int64_t t, double v) {
   out.surprise = u;
   out.source = source;
   if (u > 0) [[unlikely]] {
-    Excursion(t, u, &out);
+    Excursion(t, u, false, &out);  // no new extreme takes this path
   } else if (in_excursion_ && ++quiet_ >= opt_.quiet_samples) {
     in_excursion_ = false;
   }
