@@ -329,12 +329,8 @@ Result<SystemStatus> App::GetSystemStatus(const model::Principal& who) const {
   // get_defense_level count them: utilization and on-call coverage.
   FB_ASSIGN_OR_RETURN(auto defense, resilience_->GetDefenseLevel(who));
   const auto& components = defense.at("components").as_object();
-  auto component = [&](std::string_view name) -> model::DefenseLevel {
-    const auto* c = components.if_contains(name);
-    if (!c || !c->is_object()) return model::DefenseLevel::kGreen;
-    const auto* l = c->as_object().if_contains("level");
-    if (!l || !l->is_string()) return model::DefenseLevel::kGreen;
-    return model::ParseDefenseLevel(l->get_string()).value_or(model::DefenseLevel::kGreen);
+  auto component = [&](std::string_view name) {
+    return Resilience::ComponentLevel(defense, name).value_or(model::DefenseLevel::kGreen);
   };
   if (auto u = component("utilization"); u != model::DefenseLevel::kGreen) {
     std::string hot;

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/resilience.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -374,18 +375,13 @@ Result<json::object> Reports::SystemStatus(const model::Principal& who, const js
     util["available"] = true;
     // The resilience view's other inputs (DESIGN.md §3): utilization and on-call coverage; the
     // reason names the one that sets the level.
-    const auto* components = defense.as_object().if_contains("components");
     for (std::string_view name : {"utilization", "coverage"}) {
-      if (!components || !components->is_object()) break;
-      const auto* c = components->as_object().if_contains(name);
-      if (!c || !c->is_object()) continue;
-      const auto* l = c->as_object().if_contains("level");
-      if (!l || !l->is_string()) continue;
-      auto d = model::ParseDefenseLevel(l->get_string());
+      auto d = Resilience::ComponentLevel(defense.as_object(), name);
       if (!d || *d <= level) continue;
       level = *d;
       level_reason = std::string(name == "coverage" ? "on-call coverage" : "utilization");
-      const auto* findings = c->as_object().if_contains("findings");
+      const auto& c = defense.at("components").at(name).as_object();
+      const auto* findings = c.if_contains("findings");
       if (findings && findings->is_array() && !findings->as_array().empty())
         level_reason += ": " + std::string(findings->as_array().front().at("detail").as_string());
     }

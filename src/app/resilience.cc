@@ -415,6 +415,18 @@ Result<json::object> Resilience::GetDefenseLevel(const model::Principal& who) co
                       {"time", core::FormatRfc3339(clock_.Now())}};
 }
 
+std::optional<model::DefenseLevel> Resilience::ComponentLevel(const json::object& defense, std::string_view name) {
+  const auto* components = defense.if_contains("components");
+  if (!components || !components->is_object()) return std::nullopt;
+  const auto* c = components->as_object().if_contains(name);
+  if (!c || !c->is_object()) return std::nullopt;
+  const auto* l = c->as_object().if_contains("level");
+  if (!l || !l->is_string()) return std::nullopt;
+  auto level = model::ParseDefenseLevel(l->get_string());
+  if (!level) return std::nullopt;
+  return *level;
+}
+
 Result<json::object> Resilience::GetStaticFallbacks(const model::Principal& who, const json::value& req) {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   ObjectReader r(OrEmpty(req), "");

@@ -87,6 +87,9 @@ class Resilience {
                                                         const boost::json::value& req) const;
   // {} -> the system defense level: worst of open incidents, utilization and on-call coverage.
   Result<boost::json::object> GetDefenseLevel(const model::Principal& who) const;
+  // The level of one component ("incidents", "utilization", "coverage") of a GetDefenseLevel
+  // answer; nullopt when it was not evaluated.
+  static std::optional<model::DefenseLevel> ComponentLevel(const boost::json::object& defense, std::string_view name);
   // {"name": "zone:eu-west-1a"} -> one plan; {"kind": "zone"} or {} -> the list (name, title,
   // severity, level; "full": true for whole plans).
   Result<boost::json::object> GetStaticFallbacks(const model::Principal& who, const boost::json::value& req);
