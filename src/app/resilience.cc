@@ -368,6 +368,14 @@ Result<json::object> Resilience::GetDefenseLevel(const model::Principal& who) co
   const auto& g = snap->graph;
   auto level = model::DefenseLevel::kGreen;
   json::object components;
+  // The reason: what sets the level (the first component to reach it, in this order).
+  std::string reason = "no open incident above SEV4, utilization under the thresholds, on-call covered";
+  auto reason_level = model::DefenseLevel::kGreen;
+  auto raise = [&](model::DefenseLevel l, std::string why) {
+    if (l <= reason_level) return;
+    reason_level = l;
+    reason = std::move(why);
+  };
   // Open incidents.
   if (open_incidents_) {
     FB_ASSIGN_OR_RETURN(auto open, open_incidents_());
@@ -383,6 +391,15 @@ Result<json::object> Resilience::GetDefenseLevel(const model::Principal& who) co
     c["open"] = list;
     components["incidents"] = c;
     level = model::Worst(level, inc_level);
+    if (inc_level > model::DefenseLevel::kGreen) {
+      size_t at_level = 0;
+      std::string first;
+      for (const auto& i : open) {
+        if (model::DefenseLevelOf(i.severity) != inc_level) continue;
+        if (at_level++ == 0) first = "open " + std::string(model::SeverityName(i.severity)) + " incident " + i.id;
+      }
+      raise(inc_level, first + (at_level > 1 ? " (and " + std::to_string(at_level - 1) + " more)" : ""));
+    }
   } else {
     components["incidents"] = json::object{{"level", nullptr}, {"status", "not_evaluated"},
                                            {"reason", "no incident store (offline analysis)"}};
@@ -390,13 +407,24 @@ Result<json::object> Resilience::GetDefenseLevel(const model::Principal& who) co
   // Utilization.
   auto util_level = model::DefenseLevel::kGreen;
   json::array hot;
+  int hottest = -1;  // the most utilized service past a threshold
+  double hottest_util = 0;
   for (int v = 0; v < g.size(); ++v) {
     auto u = graph::AnalyzeUtilization(g, v, snap->thresholds);
     if (!u.known || u.level == model::DefenseLevel::kGreen) continue;
     util_level = model::Worst(util_level, u.level);
+    if (hottest < 0 || u.utilization > hottest_util) {
+      hottest = v;
+      hottest_util = u.utilization;
+    }
     hot.push_back(json::object{{"service", g.node(v).id},
                                {"utilization", graph::Number(u.utilization)},
                                {"level", model::DefenseLevelName(u.level)}});
+  }
+  if (hottest >= 0) {
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%.0f%%", hottest_util * 100);
+    raise(util_level, "utilization of " + g.node(hottest).id + " at " + pct);
   }
   json::object uc = LevelEntry(util_level);
   uc["services"] = hot;
@@ -407,8 +435,10 @@ Result<json::object> Resilience::GetDefenseLevel(const model::Principal& who) co
   auto coverage = paging::AssessCoverage(*snap->config, clock_.Now(), horizon);
   components["coverage"] = paging::CoverageJson(coverage, horizon);
   level = model::Worst(level, coverage.level);
+  if (!coverage.findings.empty()) raise(coverage.level, "on-call coverage: " + coverage.findings.front().detail);
   const auto& t = snap->thresholds;
   return json::object{{"level", model::DefenseLevelName(level)},
+                      {"reason", reason},
                       {"components", components},
                       {"thresholds", json::object{{"YELLOW", t.yellow}, {"ORANGE", t.orange}, {"RED", t.red},
                                                   {"BLACK", t.black}}},

@@ -72,6 +72,9 @@ test('an incident declared through the API appears in the open list without a re
   await page.waitForFunction(() => /1 open/.test(document.querySelector('#counts')?.textContent || ''), null, WAIT);
   const sev2 = await page.textContent('#counts [data-severity="SEV2"] strong');
   assert.equal(sev2, '1');
+  // The defense banner follows: a SEV2 is ORANGE, and it says which incident sets the level.
+  const banner = `Defense level ORANGE — open SEV2 incident ${r.json.id}`;
+  await page.waitForFunction((want) => document.querySelector('#defense')?.textContent === want, banner, WAIT);
 });
 
 test('acknowledging in the console acknowledges the incident on the server', async () => {

@@ -127,6 +127,7 @@ class GraphApi(ServerTestCase):
     def test_defense_level_follows_open_incidents(self):
         st, d, _ = self.get("/api/v1/defense-level")
         self.assertEqual((st, d["level"]), (200, "GREEN"))
+        self.assertEqual(d["reason"], "no open incident above SEV4, utilization under the thresholds, on-call covered")
         # The example schedules cover the next 24 h for every policy in use.
         cov = d["components"]["coverage"]
         self.assertEqual((cov["level"], cov["findings"]), ("GREEN", []))
@@ -258,6 +259,7 @@ class CoverageInTheDefenseLevel(ServerTestCase):
         self.assertIn("tier 2, 10m", cov["findings"][0]["detail"])
         self.assertIn("uncovered now", cov["findings"][1]["detail"])
         self.assertEqual(d["level"], "ORANGE", "no incident, no load: coverage alone sets it")
+        self.assertTrue(d["reason"].startswith("on-call coverage: escalation policy 'night-desk'"), d["reason"])
 
         st, status, _ = self.server.request("GET", "/api/v1/status", token=self.token)
         self.assertEqual(st, 200, status)
@@ -277,6 +279,7 @@ class CoverageInTheDefenseLevel(ServerTestCase):
                                                           "services": ["ledger"]}, token=self.token)
         st, d, _ = self.server.request("GET", "/api/v1/defense-level", token=self.token)
         self.assertEqual((d["level"], d["components"]["coverage"]["level"]), ("RED", "ORANGE"))
+        self.assertEqual(d["reason"], "open SEV1 incident " + d["components"]["incidents"]["open"][0]["id"])
         out = mcp.call("get_system_status")["result"]["structuredContent"]
         self.assertEqual(out["defense_level"], "RED")
 
