@@ -21,6 +21,15 @@ SRC = os.environ.get("FB_SOURCE_DIR", os.getcwd())
 EXAMPLE_CONFIG = os.path.join(SRC, "examples", "config")
 
 
+def example_config_plus(root, name, text):
+    """Copies examples/config to ROOT/config and adds the file NAME holding TEXT; returns the copy."""
+    cfg = os.path.join(root, "config")
+    shutil.copytree(EXAMPLE_CONFIG, cfg)
+    with open(os.path.join(cfg, name), "w") as f:
+        f.write(text)
+    return cfg
+
+
 def run_cli(*args, env=None, input=None, timeout=120):
     """Runs `firebreak ARGS`; returns CompletedProcess with text stdout/stderr."""
     e = dict(os.environ)

@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from harness import EXAMPLE_CONFIG, Server, ServerTestCase, db_counts, run_cli
+from harness import Server, ServerTestCase, db_counts, example_config_plus, run_cli
 
 ANALYZE_YAML = """analyze:
   auto: true
@@ -25,11 +25,7 @@ ANALYZE_YAML = """analyze:
 
 
 def make_config(root, extra=""):
-    cfg = os.path.join(root, "config")
-    shutil.copytree(EXAMPLE_CONFIG, cfg)
-    with open(os.path.join(cfg, "analyze.yaml"), "w") as f:
-        f.write(ANALYZE_YAML % extra)
-    return cfg
+    return example_config_plus(root, "analyze.yaml", ANALYZE_YAML % extra)
 
 
 def history(now, service, base, degraded=None, start_bad=None, minutes=90, seed=1):

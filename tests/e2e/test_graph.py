@@ -3,11 +3,10 @@
 blast radius, DOT/SVG output, and the CLI both locally (--config) and against the server."""
 import json
 import os
-import shutil
 import unittest
 import xml.etree.ElementTree as ET
 
-from harness import EXAMPLE_CONFIG, ServerTestCase, run_cli
+from harness import EXAMPLE_CONFIG, ServerTestCase, example_config_plus, run_cli
 from test_mcp import McpHttp
 
 
@@ -242,10 +241,7 @@ class CoverageInTheDefenseLevel(ServerTestCase):
 
     def setUp(self):
         super().setUp()
-        self.config = os.path.join(self.tmp, "config")
-        shutil.copytree(EXAMPLE_CONFIG, self.config)
-        with open(os.path.join(self.config, "night-desk.yaml"), "w") as f:
-            f.write(NIGHT_DESK)
+        self.config = example_config_plus(self.tmp, "night-desk.yaml", NIGHT_DESK)
         self.server = self.new_server(config_dir=self.config)
         self.token = self.server.admin_token
 

@@ -7,13 +7,12 @@ import csv
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import time
 import unittest
 
-from harness import EXAMPLE_CONFIG, Server, ServerTestCase, run_cli
+from harness import Server, ServerTestCase, example_config_plus, run_cli
 
 SHARED = os.environ.get("FB_SHARED_DIR", os.path.join(os.getcwd(), "..", "shared"))
 HDFS = os.path.join(SHARED, "data", "loghub-2k", "HDFS", "HDFS_2k.log")
@@ -216,9 +215,7 @@ class DeploymentScenario(ServerTestCase):
     def new_server(self, **kw):
         cfg = os.path.join(self.tmp, "config")
         if not os.path.isdir(cfg):
-            shutil.copytree(EXAMPLE_CONFIG, cfg)
-            with open(os.path.join(cfg, "zz-log-runbooks.yaml"), "w") as f:
-                f.write(LOG_RUNBOOK)
+            example_config_plus(self.tmp, "zz-log-runbooks.yaml", LOG_RUNBOOK)
         s = Server(self.data, config_dir=cfg, **kw).start()
         self.servers.append(s)
         return s

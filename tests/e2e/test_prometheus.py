@@ -18,7 +18,7 @@ import threading
 import time
 import unittest
 
-from harness import EXAMPLE_CONFIG, Server, run_cli
+from harness import Server, example_config_plus, run_cli
 
 PROMETHEUS = "/usr/bin/prometheus"
 SERVICES = ["web", "checkout", "payments", "db", "catalog", "auth", "inventory"]
@@ -137,10 +137,7 @@ class RootCauseFromPrometheus(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="fbe2e-prom-")
         self.target = Target()
         self.prom = Prometheus(self.tmp, self.target.port)
-        cfg = os.path.join(self.tmp, "config")
-        shutil.copytree(EXAMPLE_CONFIG, cfg)
-        with open(os.path.join(cfg, "analyze.yaml"), "w") as f:
-            f.write("""analyze:
+        cfg = example_config_plus(self.tmp, "analyze.yaml", """analyze:
   delay: 0s
   rerun_every: 0
   window_before: 5s

@@ -8,11 +8,9 @@ Without alice, primary loses her whole week (168 h) and secondary her week minus
 office days (168 - 5 x 8 = 128 h); the same for bob in the other weeks; carol's hours are always
 covered by the weekly layer beneath.
 """
-import os
-import shutil
 import unittest
 
-from harness import EXAMPLE_CONFIG, ServerTestCase, run_cli
+from harness import ServerTestCase, example_config_plus, run_cli
 
 FROM = "2026-02-02T08:00:00Z"
 
@@ -42,10 +40,7 @@ class ResponderResilienceTest(ServerTestCase):
     def setUp(self):
         super().setUp()
         # The example company plus a tier-0 ledger service only erin can handle (a planted bus factor of 1).
-        self.config = os.path.join(self.tmp, "config")
-        shutil.copytree(EXAMPLE_CONFIG, self.config)
-        with open(os.path.join(self.config, "ledger.yaml"), "w") as f:
-            f.write(LEDGER)
+        self.config = example_config_plus(self.tmp, "ledger.yaml", LEDGER)
         self.server = self.new_server(config_dir=self.config)
         self.token = self.server.admin_token
 
