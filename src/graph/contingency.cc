@@ -190,49 +190,39 @@ class ServiceWalk {
     int* const found = found_.data();
     int tail = 0, failed = 0, nfound = 0, worst = INT_MAX;
     double lost = 0;
-    // Marks u failed; false when that takes its redundancy group down.
-    auto fail = [&](int u) __attribute__((always_inline)) {
-      NodeRec& x = node[u];
-      x.seen = epoch;
-      ++failed;
-      worst = std::min(worst, static_cast<int>(x.tier));
-      const uint8_t flags = x.flags;
-      if (flags & kCalled) queue[tail++] = u;
-      if (flags & kCf) {
-        found[nfound++] = u;
-        lost += cf_load_[u];
-      }
-      return (flags & kMember) == 0 || CountMember(u, epoch);
-    };
-    bool ok = fail(v);
-    // The same for every caller reached, without a branch on whether it was already failed, is
-    // customer-facing or is walked on (each of those is a coin toss per edge): an already failed
-    // caller adds nothing (its flags count as zero) and entries past the counts are overwritten.
     const double* const cf_load = cf_load_.data();
+    // Reaches u (the lost service, or a caller of a failed one): marks it failed; false when that
+    // takes its redundancy group down. No branch on whether u had already failed, is
+    // customer-facing or is walked on (each a coin toss per edge): an already failed service adds
+    // nothing (its flags count as zero, its load as + 0.0: the same sum, in the same order) and
+    // entries written past the counts are overwritten.
+    auto reach = [&](int u) __attribute__((always_inline)) {
+      NodeRec& x = node[u];
+      const uint32_t fresh = x.seen != epoch;
+      x.seen = epoch;
+      const uint32_t flags = x.flags & (0u - fresh);
+      failed += static_cast<int>(fresh);
+      worst = std::min(worst, fresh ? static_cast<int>(x.tier) : INT_MAX);
+      queue[tail] = u;
+      tail += static_cast<int>((flags & kCalled) != 0);
+      found[nfound] = u;
+      nfound += static_cast<int>(flags & kCf);
+      lost += std::bit_cast<double>(std::bit_cast<uint64_t>(cf_load[u]) & (uint64_t{0} - fresh));
+      if ((flags & kMember) != 0) [[unlikely]]
+        return CountMember(u, epoch);
+      return true;
+    };
+    bool ok = reach(v);
     for (int head = 0; ok && head < tail; ++head) {
       const int u = queue[head];
-      for (int k = off[u], end = off[u + 1]; k < end; ++k) {
-        const int c = callers[k];
-        NodeRec& x = node[c];
-        const uint32_t fresh = x.seen != epoch;
-        x.seen = epoch;
-        const uint32_t flags = x.flags & (0u - fresh);
-        failed += static_cast<int>(fresh);
-        worst = std::min(worst, fresh ? static_cast<int>(x.tier) : INT_MAX);
-        queue[tail] = c;
-        tail += static_cast<int>((flags & kCalled) != 0);
-        found[nfound] = c;
-        nfound += static_cast<int>(flags & kCf);
-        // + 0.0 for anything not customer-facing or already counted: the same sum, in the same order.
-        lost += std::bit_cast<double>(std::bit_cast<uint64_t>(cf_load[c]) & (uint64_t{0} - fresh));
-        if ((flags & kMember) != 0 && !CountMember(c, epoch)) {
+      for (int k = off[u], end = off[u + 1]; k < end; ++k)
+        if (!reach(callers[k])) {
           ok = false;
           break;
         }
-      }
     }
     if (!ok) return false;
-    SortSmall(found, found + nfound);
+    std::sort(found, found + nfound);
     out.cf_begin = static_cast<int>(cf.size());
     out.cf_count = nfound;
     out.failed_total = failed;
@@ -267,19 +257,6 @@ class ServiceWalk {
     uint8_t flags;
     uint8_t unused;
   };
-  // Customer-facing failures are few per loss: insertion sort beats std::sort's setup there.
-  static void SortSmall(int* first, int* last) {
-    if (last - first > 24) {
-      std::sort(first, last);
-      return;
-    }
-    for (int* i = first + 1; i < last; ++i) {
-      const int x = *i;
-      int* j = i;
-      for (; j > first && j[-1] > x; --j) *j = j[-1];
-      *j = x;
-    }
-  }
   bool usable_ = true;
   std::vector<NodeRec> node_;
   std::vector<int> group_;
