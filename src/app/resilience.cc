@@ -381,8 +381,15 @@ Result<json::object> Resilience::GetDefenseLevel(const model::Principal& who) co
     FB_ASSIGN_OR_RETURN(auto open, open_incidents_());
     auto inc_level = model::DefenseLevel::kGreen;
     json::array list;
+    const model::Incident* first = nullptr;  // the first open incident at inc_level
+    size_t at_level = 0;                     // how many are at it
     for (const auto& i : open) {
       auto l = model::DefenseLevelOf(i.severity);
+      if (!first || l > inc_level) {
+        first = &i;
+        at_level = 0;
+      }
+      at_level += l == model::DefenseLevelOf(first->severity);
       inc_level = model::Worst(inc_level, l);
       list.push_back(json::object{{"id", i.id}, {"severity", model::SeverityName(i.severity)},
                                   {"level", model::DefenseLevelName(l)}});
@@ -391,15 +398,9 @@ Result<json::object> Resilience::GetDefenseLevel(const model::Principal& who) co
     c["open"] = list;
     components["incidents"] = c;
     level = model::Worst(level, inc_level);
-    if (inc_level > model::DefenseLevel::kGreen) {
-      size_t at_level = 0;
-      std::string first;
-      for (const auto& i : open) {
-        if (model::DefenseLevelOf(i.severity) != inc_level) continue;
-        if (at_level++ == 0) first = "open " + std::string(model::SeverityName(i.severity)) + " incident " + i.id;
-      }
-      raise(inc_level, first + (at_level > 1 ? " (and " + std::to_string(at_level - 1) + " more)" : ""));
-    }
+    if (inc_level > model::DefenseLevel::kGreen)
+      raise(inc_level, "open " + std::string(model::SeverityName(first->severity)) + " incident " + first->id +
+                           (at_level > 1 ? " (and " + std::to_string(at_level - 1) + " more)" : ""));
   } else {
     components["incidents"] = json::object{{"level", nullptr}, {"status", "not_evaluated"},
                                            {"reason", "no incident store (offline analysis)"}};

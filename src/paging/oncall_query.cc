@@ -304,8 +304,7 @@ CoverageAssessment AssessCoverage(const config::Config& cfg, core::TimePoint now
     size_t reaching = 0;
     bool first_empty = false;
     for (size_t t = 0; t < p->tiers.size(); ++t) {
-      std::vector<std::string> notes;
-      const bool reaches = !ResolveTargets(cfg, p->tiers[t].targets, now, &notes).empty();
+      const bool reaches = !ResolveTargets(cfg, p->tiers[t].targets, now).empty();
       reaching += reaches;
       if (t == 0 && !reaches) first_empty = true;
       for (const auto& x : p->tiers[t].targets)
