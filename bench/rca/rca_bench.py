@@ -2,6 +2,7 @@
 layout (docs/ANALYZE.md), runs `firebreak analyze rca` offline on each case and reports AC@k.
 
   rca_bench.py nezha DIR     Nezha layout: <day>/fault_list.json, <day>/metric/*_metric.csv,
+                             front_service.csv (the user-facing SLI, counted as the frontend's),
                              source_50.csv / destination_50.csv (per-edge latency), dependency.csv
   rca_bench.py petshop DIR   PetShop layout: <scenario>/graph.csv (adjacency matrix),
                              <scenario>/noissue/metrics.csv, <scenario>/{train,test}/issue_N/
@@ -62,6 +63,16 @@ def nezha_cases(root):
                         if k in ("Time", "TimeStamp", "PodName") or v in ("", None):
                             continue
                         series.append((ts, svc, k, v))
+        # The user-facing SLI (success rate and latency at the entry point) is the frontend's.
+        path = os.path.join(mdir, "front_service.csv")
+        if os.path.exists(path) and os.environ.get("RCA_NO_SLI") != "1":
+            with open(path) as f:
+                for r in csv.DictReader(f):
+                    ts = int(float(r["TimeStamp"]))
+                    for k, v in r.items():
+                        if k in ("Time", "TimeStamp", "ServiceName") or v in ("", None):
+                            continue
+                        series.append((ts, "frontend", "Sli" + k, v))
         # Per-edge latency ("caller_callee" columns) -> edge series "caller->callee".
         edge_names = {a + "_" + b: (a, b) for a, b in edges}
         for name in ("source_50", "destination_50"):

@@ -114,6 +114,13 @@ bool IsOutbound(const std::string& metric) {
          GuessSignalKind(m) == SignalKind::kLatency;
 }
 
+// A utilisation percentage: CPU or memory "usage rate (%)", "cpu_utilization_percent".
+bool IsUtilisationPercent(const std::string& metric) {
+  auto m = core::ToLower(metric);
+  return m.find('%') != std::string::npos || m.find("percent") != std::string::npos ||
+         m.find("utilization") != std::string::npos || m.find("utilisation") != std::string::npos;
+}
+
 bool IsMemory(const std::string& metric) {
   auto m = core::ToLower(metric);
   return m.find("mem") != std::string::npos || m.find("heap") != std::string::npos;
@@ -225,6 +232,20 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
     }
   }
   a.z = std::min(Sustained(zs, o.sustain), o.z_cap);
+  // Held at capacity (see RcaOptions::saturated_pct).
+  bool saturated = false;
+  if (o.saturated_pct > 0 && kind == SignalKind::kSaturation && !edge && med < o.saturated_pct &&
+      IsUtilisationPercent(s.metric)) {
+    std::vector<double> vals;
+    vals.reserve(win.size());
+    for (const auto& x : win) vals.push_back(x.v);
+    if (Sustained(vals, o.sustain) >= o.saturated_pct) {
+      saturated = true;
+      a.z = std::max(a.z, o.saturated_z);
+      for (const auto& x : win)
+        if (a.onset == 0 && x.v >= o.saturated_pct) a.onset = x.t;
+    }
+  }
   // Background: how far the series usually wanders over a stretch as long as the window, measured
   // the same way (the sustained level of each stretch).
   const size_t len = win.size();
@@ -239,7 +260,7 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
   }
   a.background = chunk_peaks.empty() ? 0 : std::max(0.0, Median(chunk_peaks));
   if (a.z >= o.z_min) {
-    const double raw = std::log1p(a.z) - std::log1p(a.background);
+    const double raw = std::log1p(a.z) - (saturated ? 0.0 : std::log1p(a.background));
     a.evidence = std::max(0.0, raw) * KindWeight(o, s.metric, kind, edge);
   }
   if (a.evidence <= 0) a.onset = 0;
@@ -257,7 +278,7 @@ bool SetRcaOption(RcaOptions& o, const std::string& name, double v) {
     return true;                           \
   }
   FB_OPT(lookback_ms) FB_OPT(min_baseline) FB_OPT(after_baseline) FB_OPT(sustain) FB_OPT(local_samples) FB_OPT(z_min) FB_OPT(z_cap)
-  FB_OPT(relative_floor) FB_OPT(errors_relative_floor) FB_OPT(victim) FB_OPT(w_latency)
+  FB_OPT(relative_floor) FB_OPT(errors_relative_floor) FB_OPT(victim) FB_OPT(saturated_pct) FB_OPT(saturated_z) FB_OPT(w_latency)
   FB_OPT(w_errors) FB_OPT(w_saturation) FB_OPT(w_traffic) FB_OPT(w_other) FB_OPT(w_outbound)
   FB_OPT(w_memory) FB_OPT(w_edge) FB_OPT(onset_bonus) FB_OPT(change_bonus) FB_OPT(log_bonus)
   FB_OPT(change_window_ms)

@@ -78,11 +78,19 @@ struct RcaOptions {
   // Robust z below this is no evidence.
   double z_min = 4.0;
   double z_cap = 1e4;
-  // Scale floor as a share of the baseline median (quantized and near-constant series).
-  double relative_floor = 0.1;
+  // Scale floor as a share of the baseline median (quantized and near-constant series): with
+  // z_min 4, a quiet series must move by its own level (double, or fall to zero) to count.
+  double relative_floor = 0.25;
   double errors_relative_floor = 0.002;
   // Share of the callees' evidence a caller loses (victim discount).
   double victim = 0.5;
+  // A utilisation percentage (a metric named with "%", "percent" or "utilization") held at or
+  // above `saturated_pct` for `sustain` window samples, from a baseline below it, is saturation
+  // whatever the series' history: its robust z counts as at least `saturated_z`, and its
+  // background is not subtracted (a busy hour before the window does not make a pinned CPU
+  // normal). 0 turns the rule off.
+  double saturated_pct = 90;
+  double saturated_z = 10;
   // Weights per signal kind.
   double w_latency = 1.0, w_errors = 1.0, w_saturation = 1.0, w_traffic = 0.1, w_other = 0.3;
   double w_outbound = 0.0;  // "client" latency: time spent waiting on dependencies
