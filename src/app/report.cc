@@ -368,23 +368,16 @@ Result<json::object> Reports::SystemStatus(const model::Principal& who, const js
                                      {"next_step", step}, {"sla_breached", x.ack_breached || x.resolve_breached}});
     if (!next || model::WorseThan(inc.severity, next->first)) next.emplace(inc.severity, inc.id + ": " + step);
   }
-  // Utilization from the resilience view (worst of the two).
-  json::object util{{"available", false}};
+  // The resilience view (DESIGN.md §3) grades the same open incidents, utilization and on-call
+  // coverage, and names what sets the level; the incidents alone stand in when it is unavailable.
+  json::object resilience{{"available", false}};
   if (defense.is_object()) {
-    util = defense.as_object();
-    util["available"] = true;
-    // The resilience view's other inputs (DESIGN.md §3): utilization and on-call coverage; the
-    // reason names the one that sets the level.
-    for (std::string_view name : {"utilization", "coverage"}) {
-      auto d = Resilience::ComponentLevel(defense.as_object(), name);
-      if (!d || *d <= level) continue;
-      level = *d;
-      level_reason = std::string(name == "coverage" ? "on-call coverage" : "utilization");
-      const auto& c = defense.at("components").at(name).as_object();
-      const auto* findings = c.if_contains("findings");
-      if (findings && findings->is_array() && !findings->as_array().empty())
-        level_reason += ": " + std::string(findings->as_array().front().at("detail").as_string());
-    }
+    resilience = defense.as_object();
+    resilience["available"] = true;
+    if (const auto* l = defense.as_object().if_contains("level"); l && l->is_string())
+      if (auto parsed = model::ParseDefenseLevel(l->as_string())) level = *parsed;
+    if (const auto* why = defense.as_object().if_contains("reason"); why && why->is_string())
+      level_reason = std::string(why->as_string());
   }
   // Coverage: services with an escalation policy for SEV1.
   int64_t covered = 0;
@@ -410,7 +403,7 @@ Result<json::object> Reports::SystemStatus(const model::Principal& who, const js
       {"generated_at", core::FormatRfc3339(now)},
       {"defense_level", model::DefenseLevelName(level)},
       {"defense_reason", level_reason},
-      {"utilization", util},
+      {"resilience", resilience},
       {"coverage", json::object{{"services", static_cast<int64_t>(cfg->services.size())}, {"with_escalation_policy", covered}, {"without", uncovered}}},
       {"open_incidents", static_cast<int64_t>(open.size())},
       {"open_by_severity", by_sev},

@@ -478,6 +478,18 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   EXPECT_EQ(st->at("sla_breaching_incidents").as_int64(), 1);
   EXPECT_EQ(st->at("pending_decisions").at("unacknowledged_incidents").as_int64(), 0);
   EXPECT_EQ(std::string(st->at("next_action").as_string()), inc3->id + ": Identify the root cause.");
+  EXPECT_EQ(std::string(st->at("defense_reason").as_string()), "open SEV0 incident " + inc3->id);
+  EXPECT_EQ(st->at("resilience").at("available"), false);
+  // With the resilience view (the server passes the real one), its level and reason are the
+  // status's: the same grading everywhere.
+  auto view = app_->resilience().GetDefenseLevel(alice_);
+  ASSERT_TRUE(view) << view.error().message;
+  auto with = app_->reports().SystemStatus(alice_, *view);
+  ASSERT_TRUE(with) << with.error().message;
+  EXPECT_EQ(with->at("defense_level"), view->at("level"));
+  EXPECT_EQ(with->at("defense_reason"), view->at("reason"));
+  EXPECT_EQ(with->at("resilience").at("available"), true);
+  EXPECT_EQ(with->at("defense_level"), "BLACK");
 
   // Two days later both of INC-1's items are overdue.
   At("2026-01-07T09:00:00Z");

@@ -84,8 +84,17 @@ int MttxTable(const json::object& doc) {
 
 int StatusText(const json::object& s) {
   std::printf("Defense level: %s (%s)\n", Str(s, "defense_level").c_str(), Str(s, "defense_reason").c_str());
-  const auto& u = s.at("utilization").as_object();
-  if (u.contains("level")) std::printf("Utilization:   %s\n", core::ToJson(u).c_str());
+  // The resilience view's components, each with its own level ("not_evaluated" without data).
+  const auto& r = s.at("resilience").as_object();
+  if (const auto* comps = r.if_contains("components"); comps && comps->is_object()) {
+    std::string line;
+    for (const auto& kv : comps->as_object()) {
+      const auto* l = kv.value().is_object() ? kv.value().as_object().if_contains("level") : nullptr;
+      line += (line.empty() ? "" : ", ") + std::string(kv.key()) + " " +
+              (l && l->is_string() ? std::string(l->as_string()) : std::string("not evaluated"));
+    }
+    std::printf("Components:    %s\n", line.c_str());
+  }
   std::printf("Open incidents: %lld  (", static_cast<long long>(s.at("open_incidents").as_int64()));
   bool first = true;
   for (const auto& kv : s.at("open_by_severity").as_object()) {

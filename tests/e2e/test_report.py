@@ -210,6 +210,7 @@ class Reports(ServerTestCase):
         r = run_cli("status", env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("Defense level: RED", r.stdout)  # the open SEV1
+        self.assertRegex(r.stdout, r"Components: +incidents RED, utilization \w+, coverage \w+")
         self.assertIn(iid, r.stdout)
         r = run_cli("metrics", "mttx", "--by", "service", "--since", "30d", env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
