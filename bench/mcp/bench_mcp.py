@@ -2,7 +2,6 @@
 keep-alive connection through the HTTP API and through MCP, and C concurrent clients of each."""
 import http.client
 import json
-import os
 import shutil
 import subprocess
 import sys

@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from harness import Server, ServerTestCase, db_counts, example_config_plus, run_cli
+from harness import ServerTestCase, db_counts, example_config_plus, run_cli
 
 ANALYZE_YAML = """analyze:
   auto: true

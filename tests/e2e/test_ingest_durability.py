@@ -2,7 +2,6 @@
 of the load, restart, and every event that got a 2xx is in the store (counted one by one)."""
 import http.client
 import json
-import os
 import sqlite3
 import threading
 import unittest

@@ -4,7 +4,6 @@ template and a surge of an existing one show on the incident with their first-se
 surviving SIGKILL, and the CLI (`logs mine`, `logs import`, `logs templates`, `logs patterns`)."""
 import calendar
 import csv
-import io
 import json
 import os
 import sqlite3

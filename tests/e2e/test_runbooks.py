@@ -8,10 +8,9 @@ import os
 import shutil
 import stat
 import subprocess
-import threading
 import unittest
 
-from harness import (EXAMPLE_CONFIG, Server, ServerTestCase, create_token, db_counts, run_cli)
+from harness import (EXAMPLE_CONFIG, ServerTestCase, create_token, db_counts, run_cli)
 
 TEST_RUNBOOKS = r"""
 runbooks:
