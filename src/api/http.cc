@@ -114,11 +114,22 @@ void Router::Add(http::verb method, std::string pattern, Auth auth, Handler hand
   for (const auto& other : routes_)
     if (other.method == method && shape(other.segments) == shape(r.segments))
       throw std::logic_error("route registered twice: " + std::string(http::to_string(method)) + " " + pattern);
+  bool literal = true;
+  for (const auto& s : r.segments) literal &= !(s.size() > 2 && s.front() == '{' && s.back() == '}');
+  if (literal) exact_.emplace(std::string(http::to_string(method)) + " " + shape(r.segments), routes_.size());
   routes_.push_back(std::move(r));
 }
 
 const Route* Router::Match(http::verb method, const std::string& path, std::map<std::string, std::string>& params,
                            std::vector<std::string>& allowed) const {
+  // A parameterless route for exactly this method and path: no other route can be more specific
+  // (Add refuses a second one of the same shape).
+  {
+    std::string key;
+    key.reserve(path.size() + 8);
+    key.append(http::to_string(method)).append(" ").append(path);
+    if (auto it = exact_.find(key); it != exact_.end()) return &routes_[it->second];
+  }
   auto segs = core::Split(path, '/', true);
   const Route* found = nullptr;
   int best_literals = -1;

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/associated_executor.hpp>
@@ -132,6 +133,9 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  // Routes without parameters by "METHOD /path" (indices into routes_): the hot endpoints (alert
+  // ingestion) are found without scanning every route.
+  std::unordered_map<std::string, size_t> exact_;
 };
 
 // Awaits an async app command: `start(callback)` begins it; the awaiting coroutine resumes on its
