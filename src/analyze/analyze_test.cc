@@ -757,6 +757,8 @@ TEST(RcaTest, UtilisationHeldAtCapacityIsSaturationWhateverItsHistory) {
   in.series.push_back(cpu);
   in.series.push_back(Make("db", "latency_p99", 90, 0.1, 0.002, 75, 0.25, rng));
   in.series.push_back(Make("batch", "cpu_usage_percent", 90, 94, 1, 90, 94, rng));
+  // Plenty of free disk is not a full one.
+  in.series.push_back(Make("batch", "disk_free_percent", 90, 50, 1, 72, 97, rng));
   in.from = kT0 + 70 * kMin;
   in.to = kT0 + 89 * kMin;
   auto r = RankRootCauses(in);

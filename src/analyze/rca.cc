@@ -234,7 +234,7 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
   a.z = std::min(Sustained(zs, o.sustain), o.z_cap);
   // Held at capacity (see RcaOptions::saturated_pct).
   bool saturated = false;
-  if (o.saturated_pct > 0 && kind == SignalKind::kSaturation && !edge && med < o.saturated_pct &&
+  if (o.saturated_pct > 0 && kind == SignalKind::kSaturation && dir > 0 && !edge && med < o.saturated_pct &&
       IsUtilisationPercent(s.metric)) {
     std::vector<double> vals;
     vals.reserve(win.size());

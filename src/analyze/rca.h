@@ -84,11 +84,11 @@ struct RcaOptions {
   double errors_relative_floor = 0.002;
   // Share of the callees' evidence a caller loses (victim discount).
   double victim = 0.5;
-  // A utilisation percentage (a metric named with "%", "percent" or "utilization") held at or
-  // above `saturated_pct` for `sustain` window samples, from a baseline below it, is saturation
-  // whatever the series' history: its robust z counts as at least `saturated_z`, and its
-  // background is not subtracted (a busy hour before the window does not make a pinned CPU
-  // normal). 0 turns the rule off.
+  // A utilisation percentage (a metric named with "%", "percent" or "utilization" that is worse
+  // when higher, so not "free" or "available") held at or above `saturated_pct` for `sustain`
+  // window samples, from a baseline below it, is saturation whatever the series' history: its
+  // robust z counts as at least `saturated_z`, and its background is not subtracted (a busy hour
+  // before the window does not make a pinned CPU normal). 0 turns the rule off.
   double saturated_pct = 90;
   double saturated_z = 10;
   // Weights per signal kind.
