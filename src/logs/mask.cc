@@ -16,14 +16,14 @@ namespace {
 
 // Character classes, one table lookup each.
 enum : uint32_t {
-  kSpace = 1,   // token separator
-  kSeg = 2,     // inside a segment: letters, digits, _ . - + ~
-  kOpen = 4,    // leading wrapper: ( [ { < " '
-  kClose = 8,   // trailing wrapper or punctuation: ) ] } > " ' , ; : .
-  kGlue = 16,   // joins two variables into one: . : / - _ @
-  kHex = 32,    // 0-9 a-f A-F
-  kDigit = 64,  // 0-9
-  kAlpha = 128, // a-z A-Z
+  kSpace = 1,      // token separator
+  kSeg = 2,        // inside a segment: letters, digits, _ . - + ~
+  kOpen = 4,       // leading wrapper: ( [ { < " '
+  kClose = 8,      // trailing wrapper or punctuation: ) ] } > " ' , ; : .
+  kGlue = 16,      // joins two variables into one: . : / - _ @
+  kHex = 32,       // 0-9 a-f A-F
+  kDigit = 64,     // 0-9
+  kAlpha = 128,    // a-z A-Z
   kSpecial = 256,  // = / \ : . < : characters that need the full rules
   kNonSeg = 512,   // not a segment character (and not a space)
   kColon = 1024,
@@ -280,7 +280,8 @@ size_t MatchTimestamp(const std::string_view* t, size_t n, size_t i, std::string
   return 0;
 }
 
-// One bit per byte of a message, for the splitting and for the rules that look at many bytes at once.
+// One bit per byte of a message, for the splitting and for the rules that look at many bytes at
+// once.
 struct ByteSets {
   uint64_t* space;    // whitespace (and everything past the end)
   uint64_t* hard;     // anything but whitespace, letters, '_', '-', '+', '~'
@@ -297,7 +298,8 @@ ByteSets ClassifyBytes(std::string_view s, std::vector<uint64_t>& store) {
   const size_t words = (s.size() + 63) / 64 + 1;
   store.assign(6 * words, 0);
   uint64_t* base = store.data();
-  ByteSets b{base, base + words, base + 2 * words, base + 3 * words, base + 4 * words, base + 5 * words};
+  ByteSets b{
+      base, base + words, base + 2 * words, base + 3 * words, base + 4 * words, base + 5 * words};
   size_t i = 0;
   const char* p = s.data();
 #if defined(__SSE2__)
@@ -305,8 +307,9 @@ ByteSets ClassifyBytes(std::string_view s, std::vector<uint64_t>& store) {
   const __m128i x20 = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), n25 = _mm_set1_epi8(25);
   const __m128i us = _mm_set1_epi8('_'), dash = _mm_set1_epi8('-'), plus = _mm_set1_epi8('+'),
                 tilde = _mm_set1_epi8('~');
-  const __m128i colon = _mm_set1_epi8(':'), slash = _mm_set1_epi8('/'), bslash = _mm_set1_epi8('\\'),
-                eq = _mm_set1_epi8('='), zero = _mm_set1_epi8('0'), dot = _mm_set1_epi8('.');
+  const __m128i colon = _mm_set1_epi8(':'), slash = _mm_set1_epi8('/'),
+                bslash = _mm_set1_epi8('\\'), eq = _mm_set1_epi8('='), zero = _mm_set1_epi8('0'),
+                dot = _mm_set1_epi8('.');
   // The six sets of 16 bytes, in the low 16 bits of each.
   struct Block {
     uint64_t space, hard, special, nonseg, digit, dot;
@@ -320,8 +323,9 @@ ByteSets ClassifyBytes(std::string_view s, std::vector<uint64_t>& store) {
     __m128i soft = _mm_or_si128(_mm_or_si128(letter, _mm_cmpeq_epi8(v, us)),
                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dash), _mm_cmpeq_epi8(v, plus)),
                                              _mm_cmpeq_epi8(v, tilde)));
-    __m128i sp_bytes = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, slash)),
-                                    _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(v, eq)));
+    __m128i sp_bytes =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, slash)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(v, eq)));
     __m128i d = _mm_sub_epi8(v, zero);
     __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);
     Block k;
@@ -337,8 +341,8 @@ ByteSets ClassifyBytes(std::string_view s, std::vector<uint64_t>& store) {
   auto word = [&](const char* q, size_t w, size_t bytes) {
     // Blocks past the end are all space.
     const Block none{0xFFFF, 0, 0, 0, 0, 0};
-    Block k0 = block(q), k1 = bytes > 16 ? block(q + 16) : none, k2 = bytes > 32 ? block(q + 32) : none,
-          k3 = bytes > 48 ? block(q + 48) : none;
+    Block k0 = block(q), k1 = bytes > 16 ? block(q + 16) : none,
+          k2 = bytes > 32 ? block(q + 32) : none, k3 = bytes > 48 ? block(q + 48) : none;
     auto join = [](uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3) {
       return x0 | (x1 << 16) | (x2 << 32) | (x3 << 48);
     };
@@ -362,8 +366,10 @@ ByteSets ClassifyBytes(std::string_view s, std::vector<uint64_t>& store) {
     const uint32_t k = ClassOf(p[i]);
     const size_t w = i / 64;
     const uint64_t bit = uint64_t{1} << (i % 64);
-    if (k & kSpace) b.space[w] |= bit;
-    else if (!(k & kAlpha) && p[i] != '_' && p[i] != '-' && p[i] != '+' && p[i] != '~') b.hard[w] |= bit;
+    if (k & kSpace)
+      b.space[w] |= bit;
+    else if (!(k & kAlpha) && p[i] != '_' && p[i] != '-' && p[i] != '+' && p[i] != '~')
+      b.hard[w] |= bit;
     if (k & (kColon | kSlash | kBackslash | kEq)) b.special[w] |= bit;
     if (k & kNonSeg) b.nonseg[w] |= bit;
     if (k & kDigit) b.digit[w] |= bit;
@@ -397,7 +403,6 @@ inline bool AnyBit(const uint64_t* bits, size_t b, size_t e) {
     if (bits[w]) return true;
   return bits[we] & last;
 }
-
 
 }  // namespace
 
@@ -570,7 +575,7 @@ bool Masker::IsVarSegment(std::string_view s, uint32_t any) const {
   if (s[i] == '-' || s[i] == '+') ++i;
   if (i < s.size() && s[i] == '.') ++i;
   if (i < s.size() && IsDigit(s[i])) return true;  // numbers, sizes, durations, IPv4, versions
-  if (hex) return true;                             // hex ids
+  if (hex) return true;                            // hex ids
   // ids with digits (blk_123, t761); a single digit names a thing (eth0, L2)
   if (any & kDigitPair) return true;
   if ((any & kDot) && HasDigitDotDigit(s)) return true;  // v1.2
@@ -591,8 +596,10 @@ char* Masker::MaskSegment(std::string_view s, uint32_t any, char* o, bool& var) 
       while (true) {
         auto j = s.find('.', i);
         auto part = s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i);
-        if (!part.empty() && IsVarSegment(part, ClassesOf(part))) o = PutVar(o);
-        else o = Put(o, part);
+        if (!part.empty() && IsVarSegment(part, ClassesOf(part)))
+          o = PutVar(o);
+        else
+          o = Put(o, part);
         if (j == std::string_view::npos) break;
         *o++ = '.';
         i = j + 1;
@@ -633,7 +640,8 @@ char* Masker::MaskSegments(std::string_view s, const Bytes& m, char* o) const {
       if (seg.size() <= 64) {
         const uint64_t len = seg.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << seg.size()) - 1;
         const uint64_t digits = Window(m.sets.digit, i) & len;
-        any = (digits ? uint32_t{kDigit} : 0) | ((Window(m.sets.dot, i) & len) ? uint32_t{kDot} : 0) |
+        any = (digits ? uint32_t{kDigit} : 0) |
+              ((Window(m.sets.dot, i) & len) ? uint32_t{kDot} : 0) |
               ((digits & (digits >> 1)) ? uint32_t{kDigitPair} : 0);
       } else {
         any = ClassesOf(seg);
@@ -675,7 +683,8 @@ char* Masker::MaskCore(std::string_view core, const Bytes& m, const Marks* marks
       return PutVar(o);
   }
   if (opt_.numbers && core.size() == 36 && IsUuid(core)) return PutVar(o);
-  if (auto at = eq ? core.find('=') : std::string_view::npos; at != std::string_view::npos && at > 0) {
+  if (auto at = eq ? core.find('=') : std::string_view::npos;
+      at != std::string_view::npos && at > 0) {
     o = MaskSegments(core.substr(0, at), m, o);
     *o++ = '=';
     auto value = core.substr(at + 1);
@@ -686,7 +695,8 @@ char* Masker::MaskCore(std::string_view core, const Bytes& m, const Marks* marks
       at != std::string_view::npos && at > 0) {
     char* end = MaskSegments(core.substr(0, at), m, o);
     bool var = std::string_view(o, end - o).find(kVar) != std::string_view::npos;
-    if (var) return PutVar(o);  // a path or id whose first part is variable: host/1.2.3.4, pkg/.Activity
+    if (var)
+      return PutVar(o);  // a path or id whose first part is variable: host/1.2.3.4, pkg/.Activity
   }
   return MaskSegments(core, m, o);
 }
@@ -716,10 +726,14 @@ char* Masker::MaskToken(std::string_view tok, const Bytes& m, char* o) const {
     b += static_cast<size_t>(__builtin_ctzll(bits));
     const char* c = tok.data() + (b - at);
     any_special = true;
-    if (*c == ':') marks.colon = c;
-    else if (*c == '/') marks.slash = c;
-    else if (*c == '\\') marks.backslash = c;
-    else marks.eq = c;
+    if (*c == ':')
+      marks.colon = c;
+    else if (*c == '/')
+      marks.slash = c;
+    else if (*c == '\\')
+      marks.backslash = c;
+    else
+      marks.eq = c;
     ++b;
   }
   o = MaskCore(core, m, any_special ? &marks : nullptr, o);
@@ -786,7 +800,9 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
   auto* const spans = spans_vec.data();
   size_t nspans = 0;
   size_t run_start = 0, run = 0;  // bare-variable run, for list collapsing
-  auto put = [&](const char* p, size_t len) { w = static_cast<size_t>(Put(base + w, p, len) - base); };
+  auto put = [&](const char* p, size_t len) {
+    w = static_cast<size_t>(Put(base + w, p, len) - base);
+  };
   auto put_var = [&] {
     base[w] = '<';
     base[w + 1] = '*';
@@ -828,7 +844,8 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
     ++k;
     size_t tb = static_cast<size_t>(tok.data() - message.data());
     if (!AnyBit(hard, tb, tb + tok.size())) {  // a plain word
-      if (IsPlainVar(tok)) put_var();
+      if (IsPlainVar(tok))
+        put_var();
       else put(tok.data(), tok.size());
     } else if (opt_.numbers && std::all_of(tok.begin(), tok.end(), IsDigit)) {
       put_var();

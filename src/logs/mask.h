@@ -91,8 +91,8 @@ class Masker {
   char* MaskToken(std::string_view tok, const Bytes& m, char* o) const;
   char* MaskCore(std::string_view core, const Bytes& m, const Marks* marks, char* o) const;
   char* MaskSegments(std::string_view s, const Bytes& m, char* o) const;
-  // `any` says what the rules need to know of all of the bytes of `s` (digits, dots, two digits in a
-  // row; mask.cc); `var` tells whether a variable was written.
+  // `any` says what the rules need to know of all of the bytes of `s` (digits, dots, two digits in
+  // a row; mask.cc); `var` tells whether a variable was written.
   char* MaskSegment(std::string_view s, uint32_t any, char* o, bool& var) const;
   bool IsVarSegment(std::string_view s, uint32_t any) const;
   bool IsValueWord(std::string_view s) const {

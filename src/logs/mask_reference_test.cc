@@ -23,14 +23,14 @@ namespace reference {
 
 // Character classes, one table lookup each.
 enum : uint16_t {
-  kSpace = 1,   // token separator
-  kSeg = 2,     // inside a segment: letters, digits, _ . - + ~
-  kOpen = 4,    // leading wrapper: ( [ { < " '
-  kClose = 8,   // trailing wrapper or punctuation: ) ] } > " ' , ; : .
-  kGlue = 16,   // joins two variables into one: . : / - _ @
-  kHex = 32,    // 0-9 a-f A-F
-  kDigit = 64,  // 0-9
-  kAlpha = 128, // a-z A-Z
+  kSpace = 1,      // token separator
+  kSeg = 2,        // inside a segment: letters, digits, _ . - + ~
+  kOpen = 4,       // leading wrapper: ( [ { < " '
+  kClose = 8,      // trailing wrapper or punctuation: ) ] } > " ' , ; : .
+  kGlue = 16,      // joins two variables into one: . : / - _ @
+  kHex = 32,       // 0-9 a-f A-F
+  kDigit = 64,     // 0-9
+  kAlpha = 128,    // a-z A-Z
   kSpecial = 256,  // = / \ : . < : characters that need the full rules
   kNonSeg = 512,   // not a segment character (and not a space)
   kColon = 1024,
@@ -49,7 +49,8 @@ constexpr std::array<uint16_t, 256> MakeTable() {
   for (int c = 'A'; c <= 'F'; ++c) t[c] |= kHex;
   for (char c : {'_', '.', '-', '+', '~'}) t[static_cast<uint8_t>(c)] |= kSeg;
   for (char c : {'(', '[', '{', '<', '"', '\''}) t[static_cast<uint8_t>(c)] |= kOpen;
-  for (char c : {')', ']', '}', '>', '"', '\'', ',', ';', ':', '.'}) t[static_cast<uint8_t>(c)] |= kClose;
+  for (char c : {')', ']', '}', '>', '"', '\'', ',', ';', ':', '.'})
+    t[static_cast<uint8_t>(c)] |= kClose;
   for (char c : {'.', ':', '/', '-', '_', '@'}) t[static_cast<uint8_t>(c)] |= kGlue;
   for (char c : {'=', '/', '\\', ':', '.', '<'}) t[static_cast<uint8_t>(c)] |= kSpecial;
   t[':'] |= kColon;
@@ -123,7 +124,8 @@ bool IsHexGroups(std::string_view s) {
   }
   // A MAC with dashes has 5 separators; colon forms need 3 or more.
   return digit && groups >= 3 &&
-         (s.find('-') == std::string_view::npos || (groups == 5 && s.find(':') == std::string_view::npos));
+         (s.find('-') == std::string_view::npos ||
+          (groups == 5 && s.find(':') == std::string_view::npos));
 }
 
 // 8-4-4-4-12 hex digits.
@@ -143,7 +145,9 @@ bool IsUuid(std::string_view s) {
 bool IsUrl(std::string_view s) {
   if (s.empty() || !Is(s[0], kAlpha)) return false;
   size_t i = 1;
-  while (i < s.size() && (Is(s[i], kAlpha) || IsDigit(s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-')) ++i;
+  while (i < s.size() &&
+         (Is(s[i], kAlpha) || IsDigit(s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-'))
+    ++i;
   return s.substr(i, 3) == "://";
 }
 
@@ -224,8 +228,8 @@ bool Rules::IsVarSegment(std::string_view s) const {
   if (s[i] == '-' || s[i] == '+') ++i;
   if (i < s.size() && s[i] == '.') ++i;
   if (i < s.size() && IsDigit(s[i])) return true;  // numbers, sizes, durations, IPv4, versions
-  if (s.size() >= 6 && hex) return true;            // hex ids
-  if (digit_dot_digit) return true;                 // v1.2
+  if (s.size() >= 6 && hex) return true;           // hex ids
+  if (digit_dot_digit) return true;                // v1.2
   // word-123 (node-7, db-12): a numbered instance, however short the number.
   size_t a = 0;
   while (a < s.size() && Is(s[a], kAlpha)) ++a;
@@ -258,8 +262,10 @@ bool Rules::MaskSegment(std::string_view s, std::string& out) const {
       while (true) {
         auto j = s.find('.', i);
         auto part = s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i);
-        if (!part.empty() && IsVarSegment(part)) out += kVar;
-        else out += part;
+        if (!part.empty() && IsVarSegment(part))
+          out += kVar;
+        else
+          out += part;
         if (j == std::string_view::npos) break;
         out += '.';
         i = j + 1;
@@ -329,8 +335,10 @@ void Rules::MaskCore(std::string_view core, std::string& out) const {
   if (!(any & (kDigit | kSpecial))) {
     if (!(any & kNonSeg)) {  // one segment
       bool var = IsValueWord(core) || (opt_.numbers && core.size() >= 8 && (all & kHex));
-      if (var) out += kVar;
-      else out += core;
+      if (var)
+        out += kVar;
+      else
+        out += core;
       return;
     }
     bool maybe = false;
@@ -345,8 +353,10 @@ void Rules::MaskCore(std::string_view core, std::string& out) const {
       maybe = IsValueWord(seg) || (opt_.numbers && seg.size() >= 8 && AllHex(seg));
       i = j;
     }
-    if (!maybe) out += core;
-    else MaskSegments(core, out);
+    if (!maybe)
+      out += core;
+    else
+      MaskSegments(core, out);
     return;
   }
   if (core == kVar) {
@@ -357,8 +367,9 @@ void Rules::MaskCore(std::string_view core, std::string& out) const {
     out += kVar;
     return;
   }
-  if (opt_.paths && (((any & kColon) && (any & (kSlash | kBackslash)) && IsUrl(core)) ||
-                     ((core[0] == '/' || core[0] == '~' || (any & kBackslash)) && IsAbsPath(core)))) {
+  if (opt_.paths &&
+      (((any & kColon) && (any & (kSlash | kBackslash)) && IsUrl(core)) ||
+       ((core[0] == '/' || core[0] == '~' || (any & kBackslash)) && IsAbsPath(core)))) {
     out += kVar;
     return;
   }
@@ -366,12 +377,15 @@ void Rules::MaskCore(std::string_view core, std::string& out) const {
     out += kVar;
     return;
   }
-  if (auto eq = (any & kEq) ? core.find('=') : std::string_view::npos; eq != std::string_view::npos && eq > 0) {
+  if (auto eq = (any & kEq) ? core.find('=') : std::string_view::npos;
+      eq != std::string_view::npos && eq > 0) {
     MaskSegments(core.substr(0, eq), out);
     out += '=';
     auto value = core.substr(eq + 1);
-    if (opt_.key_values && !value.empty()) out += kVar;
-    else MaskCore(value, out);
+    if (opt_.key_values && !value.empty())
+      out += kVar;
+    else
+      MaskCore(value, out);
     return;
   }
   if (auto slash = (any & kSlash) ? core.find('/') : std::string_view::npos;
@@ -468,10 +482,10 @@ std::string Masked(const Masker& m, std::string_view s) {
 TEST(MaskReference, EveryLoghubTokenAndLineMasksAsBefore) {
   auto tokens = Pairs(false), lines = Pairs(true);
   size_t checked = 0, mismatches = 0;
-  for (const char* system : {"Android", "BGL", "HDFS", "HPC", "Hadoop", "Linux", "Spark", "Thunderbird",
-                             "Windows", "Zookeeper"}) {
-    std::string raw = testing::ReadFile(testing::SharedDir() + "/data/loghub-2k/" + system + "/" + system +
-                                        "_2k.log");
+  for (const char* system : {"Android", "BGL", "HDFS", "HPC", "Hadoop", "Linux", "Spark",
+                             "Thunderbird", "Windows", "Zookeeper"}) {
+    std::string raw = testing::ReadFile(testing::SharedDir() + "/data/loghub-2k/" + system + "/" +
+                                        system + "_2k.log");
     ASSERT_FALSE(raw.empty()) << system;
     std::string_view rest = raw;
     while (!rest.empty()) {
@@ -485,8 +499,9 @@ TEST(MaskReference, EveryLoghubTokenAndLineMasksAsBefore) {
         for (auto tok : SplitSpaces(line)) {
           ++checked;
           if (Masked(tokens[i].masker, tok) != tokens[i].rules.Mask(tok) && ++mismatches < 10)
-            ADD_FAILURE() << "options #" << i << ": " << tok << " -> " << Masked(tokens[i].masker, tok)
-                          << ", want " << tokens[i].rules.Mask(tok);
+            ADD_FAILURE() << "options #" << i << ": " << tok << " -> "
+                          << Masked(tokens[i].masker, tok) << ", want "
+                          << tokens[i].rules.Mask(tok);
         }
       }
     }
@@ -498,18 +513,46 @@ TEST(MaskReference, EveryLoghubTokenAndLineMasksAsBefore) {
 // Random tokens built from the pieces the rules look at: digits, hex, dots, separators, wrappers,
 // value words, URL and path starts, variables already in the input.
 rc::Gen<std::string> TokenGen() {
-  static const std::vector<std::string> kPieces = {
-      "0", "1", "7", "42", "2015", "a", "b", "f", "x", "z", "A", "F", "Q", "Z", "_", ".", "..", "-", "+",
-      "~", ":", "/", "//", "\\", "=", "@", "#", "$", "%", ",", ";", "(", ")", "[", "]", "{", "}", "<",
-      ">", "\"", "'", "*", "<*>", "true", "NULL", "root", "none", "://", "http", "C:\\", "~/", "0x",
-      "deadbeef", "node-", "blk_", "core.", "v1.2", "com.example.app", "org", "12:34:56", "::", "-1",
-      "\xc3\xa9", "\x7f", "!"};
-  return rc::gen::map(rc::gen::container<std::vector<size_t>>(rc::gen::inRange<size_t>(0, kPieces.size())),
-                      [](const std::vector<size_t>& picks) {
-                        std::string t;
-                        for (size_t p : picks) t += kPieces[p];
-                        return t.empty() ? std::string("x") : t;
-                      });
+  static const std::vector<std::string> kPieces = {"0",        "1",
+                                                   "7",        "42",
+                                                   "2015",     "a",
+                                                   "b",        "f",
+                                                   "x",        "z",
+                                                   "A",        "F",
+                                                   "Q",        "Z",
+                                                   "_",        ".",
+                                                   "..",       "-",
+                                                   "+",        "~",
+                                                   ":",        "/",
+                                                   "//",       "\\",
+                                                   "=",        "@",
+                                                   "#",        "$",
+                                                   "%",        ",",
+                                                   ";",        "(",
+                                                   ")",        "[",
+                                                   "]",        "{",
+                                                   "}",        "<",
+                                                   ">",        "\"",
+                                                   "'",        "*",
+                                                   "<*>",      "true",
+                                                   "NULL",     "root",
+                                                   "none",     "://",
+                                                   "http",     "C:\\",
+                                                   "~/",       "0x",
+                                                   "deadbeef", "node-",
+                                                   "blk_",     "core.",
+                                                   "v1.2",     "com.example.app",
+                                                   "org",      "12:34:56",
+                                                   "::",       "-1",
+                                                   "\xc3\xa9", "\x7f",
+                                                   "!"};
+  return rc::gen::map(
+      rc::gen::container<std::vector<size_t>>(rc::gen::inRange<size_t>(0, kPieces.size())),
+      [](const std::vector<size_t>& picks) {
+        std::string t;
+        for (size_t p : picks) t += kPieces[p];
+        return t.empty() ? std::string("x") : t;
+      });
 }
 
 RC_GTEST_PROP(MaskReference, RandomTokensMaskAsBefore, ()) {
