@@ -15,25 +15,28 @@ namespace firebreak::logs {
 namespace {
 
 // Character classes, one table lookup each.
-enum : uint16_t {
-  kSpace = 1,   // token separator
-  kSeg = 2,     // inside a segment: letters, digits, _ . - + ~
-  kOpen = 4,    // leading wrapper: ( [ { < " '
-  kClose = 8,   // trailing wrapper or punctuation: ) ] } > " ' , ; : .
-  kGlue = 16,   // joins two variables into one: . : / - _ @
-  kHex = 32,    // 0-9 a-f A-F
-  kDigit = 64,  // 0-9
-  kAlpha = 128, // a-z A-Z
+enum : uint32_t {
+  kSpace = 1,      // token separator
+  kSeg = 2,        // inside a segment: letters, digits, _ . - + ~
+  kOpen = 4,       // leading wrapper: ( [ { < " '
+  kClose = 8,      // trailing wrapper or punctuation: ) ] } > " ' , ; : .
+  kGlue = 16,      // joins two variables into one: . : / - _ @
+  kHex = 32,       // 0-9 a-f A-F
+  kDigit = 64,     // 0-9
+  kAlpha = 128,    // a-z A-Z
   kSpecial = 256,  // = / \ : . < : characters that need the full rules
   kNonSeg = 512,   // not a segment character (and not a space)
   kColon = 1024,
   kEq = 2048,
   kSlash = 4096,
   kBackslash = 8192,
+  kDot = 1 << 14,
+  // Not a byte class: set in a segment's union of classes when it has two digits in a row.
+  kDigitPair = 1 << 15,
 };
 
-constexpr std::array<uint16_t, 256> MakeTable() {
-  std::array<uint16_t, 256> t{};
+constexpr std::array<uint32_t, 256> MakeTable() {
+  std::array<uint32_t, 256> t{};
   for (char c : {' ', '\t', '\n', '\r', '\v', '\f'}) t[static_cast<uint8_t>(c)] |= kSpace;
   for (int c = 'a'; c <= 'z'; ++c) t[c] |= kSeg | kAlpha;
   for (int c = 'A'; c <= 'Z'; ++c) t[c] |= kSeg | kAlpha;
@@ -49,14 +52,15 @@ constexpr std::array<uint16_t, 256> MakeTable() {
   t['='] |= kEq;
   t['/'] |= kSlash;
   t['\\'] |= kBackslash;
+  t['.'] |= kDot;
   for (int c = 0; c < 256; ++c)
     if (!(t[c] & (kSeg | kSpace))) t[c] |= kNonSeg;
   return t;
 }
-constexpr std::array<uint16_t, 256> kTable = MakeTable();
+constexpr std::array<uint32_t, 256> kTable = MakeTable();
 
-inline uint16_t ClassOf(char c) { return kTable[static_cast<uint8_t>(c)]; }
-inline bool Is(char c, uint16_t cls) { return (kTable[static_cast<uint8_t>(c)] & cls) != 0; }
+inline uint32_t ClassOf(char c) { return kTable[static_cast<uint8_t>(c)]; }
+inline bool Is(char c, uint32_t cls) { return (kTable[static_cast<uint8_t>(c)] & cls) != 0; }
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 inline bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -222,6 +226,13 @@ std::string_view StripClose(std::string_view s, std::string_view& tail) {
   return s.substr(0, j);
 }
 
+// Whether a timestamp may start at token `t`: a day or month name, or an ISO date. Cheaper than
+// MatchTimestamp and rarely true, so that the common token does not pay for the call.
+inline bool MayStartTimestamp(std::string_view t) {
+  return (t.size() == 3 && IsUpper(t[0])) ||
+         (t.size() >= 8 && t.size() <= 10 && IsDigit(t[0]) && (t[4] == '-' || t[4] == '/'));
+}
+
 // How many tokens from `i` form one timestamp (0 if none). `tail` receives punctuation that
 // followed it.
 size_t MatchTimestamp(const std::string_view* t, size_t n, size_t i, std::string_view& tail) {
@@ -269,12 +280,26 @@ size_t MatchTimestamp(const std::string_view* t, size_t n, size_t i, std::string
   return 0;
 }
 
-// Marks, one bit per byte, whitespace and "hard" bytes: anything but letters, '_', '-', '+', '~'.
-// A token without hard bytes is a plain word and skips the masking rules.
-void ClassifyBytes(std::string_view s, std::vector<uint64_t>& space, std::vector<uint64_t>& hard) {
-  size_t words = (s.size() + 63) / 64 + 1;
-  space.assign(words, 0);
-  hard.assign(words, 0);
+// One bit per byte of a message, for the splitting and for the rules that look at many bytes at
+// once.
+struct ByteSets {
+  uint64_t* space;    // whitespace (and everything past the end)
+  uint64_t* hard;     // anything but whitespace, letters, '_', '-', '+', '~'
+  uint64_t* special;  // : / \ = : the bytes the whole-token rules need
+  uint64_t* nonseg;   // bytes that end a segment (not a letter, digit, _ . - + ~)
+  uint64_t* digit;
+  uint64_t* dot;
+};
+
+// Fills the byte sets of `s` into `store` (resized). A token without hard bytes is a plain word and
+// skips the masking rules; one without special bytes skips the whole-token rules (addresses, URLs,
+// paths, key=value).
+ByteSets ClassifyBytes(std::string_view s, std::vector<uint64_t>& store) {
+  const size_t words = (s.size() + 63) / 64 + 1;
+  store.assign(6 * words, 0);
+  uint64_t* base = store.data();
+  ByteSets b{
+      base, base + words, base + 2 * words, base + 3 * words, base + 4 * words, base + 5 * words};
   size_t i = 0;
   const char* p = s.data();
 #if defined(__SSE2__)
@@ -282,8 +307,15 @@ void ClassifyBytes(std::string_view s, std::vector<uint64_t>& space, std::vector
   const __m128i x20 = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), n25 = _mm_set1_epi8(25);
   const __m128i us = _mm_set1_epi8('_'), dash = _mm_set1_epi8('-'), plus = _mm_set1_epi8('+'),
                 tilde = _mm_set1_epi8('~');
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+  const __m128i colon = _mm_set1_epi8(':'), slash = _mm_set1_epi8('/'),
+                bslash = _mm_set1_epi8('\\'), eq = _mm_set1_epi8('='), zero = _mm_set1_epi8('0'),
+                dot = _mm_set1_epi8('.');
+  // The six sets of 16 bytes, in the low 16 bits of each.
+  struct Block {
+    uint64_t space, hard, special, nonseg, digit, dot;
+  };
+  auto block = [&](const char* q) __attribute__((always_inline)) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
     __m128i t = _mm_sub_epi8(v, nine);
     __m128i ws = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(_mm_min_epu8(t, four), t));
     __m128i l = _mm_sub_epi8(_mm_or_si128(v, x20), a);
@@ -291,27 +323,77 @@ void ClassifyBytes(std::string_view s, std::vector<uint64_t>& space, std::vector
     __m128i soft = _mm_or_si128(_mm_or_si128(letter, _mm_cmpeq_epi8(v, us)),
                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dash), _mm_cmpeq_epi8(v, plus)),
                                              _mm_cmpeq_epi8(v, tilde)));
-    uint64_t wsm = static_cast<uint32_t>(_mm_movemask_epi8(ws));
-    uint64_t hm = ~(wsm | static_cast<uint32_t>(_mm_movemask_epi8(soft))) & 0xFFFF;
-    space[i / 64] |= wsm << (i % 64);
-    hard[i / 64] |= hm << (i % 64);
+    __m128i sp_bytes =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, slash)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(v, eq)));
+    __m128i d = _mm_sub_epi8(v, zero);
+    __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);
+    Block k;
+    k.space = static_cast<uint32_t>(_mm_movemask_epi8(ws));
+    k.hard = ~(k.space | static_cast<uint32_t>(_mm_movemask_epi8(soft))) & 0xFFFF;
+    k.special = static_cast<uint32_t>(_mm_movemask_epi8(sp_bytes));
+    k.digit = static_cast<uint32_t>(_mm_movemask_epi8(digit));
+    k.dot = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, dot)));
+    k.nonseg = k.hard & ~k.digit & ~k.dot;
+    return k;
+  };
+  // 64 bytes (one word of each set) at a time, kept in registers until stored.
+  auto word = [&](const char* q, size_t w, size_t bytes) {
+    // Blocks past the end are all space.
+    const Block none{0xFFFF, 0, 0, 0, 0, 0};
+    Block k0 = block(q), k1 = bytes > 16 ? block(q + 16) : none,
+          k2 = bytes > 32 ? block(q + 32) : none, k3 = bytes > 48 ? block(q + 48) : none;
+    auto join = [](uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3) {
+      return x0 | (x1 << 16) | (x2 << 32) | (x3 << 48);
+    };
+    b.space[w] = join(k0.space, k1.space, k2.space, k3.space);
+    b.hard[w] = join(k0.hard, k1.hard, k2.hard, k3.hard);
+    b.special[w] = join(k0.special, k1.special, k2.special, k3.special);
+    b.nonseg[w] = join(k0.nonseg, k1.nonseg, k2.nonseg, k3.nonseg);
+    b.digit[w] = join(k0.digit, k1.digit, k2.digit, k3.digit);
+    b.dot[w] = join(k0.dot, k1.dot, k2.dot, k3.dot);
+  };
+  for (; i + 64 <= s.size(); i += 64) word(p + i, i / 64, 64);
+  if (i < s.size()) {  // the tail, padded with spaces (past the end counts as space anyway)
+    char pad[64];
+    std::memset(pad, ' ', sizeof(pad));
+    std::memcpy(pad, p + i, s.size() - i);
+    word(pad, i / 64, s.size() - i);
+    i = s.size();
   }
 #endif
   for (; i < s.size(); ++i) {
-    uint16_t k = ClassOf(p[i]);
-    if (k & kSpace) space[i / 64] |= uint64_t{1} << (i % 64);
+    const uint32_t k = ClassOf(p[i]);
+    const size_t w = i / 64;
+    const uint64_t bit = uint64_t{1} << (i % 64);
+    if (k & kSpace)
+      b.space[w] |= bit;
     else if (!(k & kAlpha) && p[i] != '_' && p[i] != '-' && p[i] != '+' && p[i] != '~')
-      hard[i / 64] |= uint64_t{1} << (i % 64);
+      b.hard[w] |= bit;
+    if (k & (kColon | kSlash | kBackslash | kEq)) b.special[w] |= bit;
+    if (k & kNonSeg) b.nonseg[w] |= bit;
+    if (k & kDigit) b.digit[w] |= bit;
+    if (k & kDot) b.dot[w] |= bit;
   }
   // Past the end counts as space, so the last token ends there.
   size_t n = s.size();
-  space[n / 64] |= ~uint64_t{0} << (n % 64);
-  for (size_t w = n / 64 + 1; w < words; ++w) space[w] = ~uint64_t{0};
+  b.space[n / 64] |= ~uint64_t{0} << (n % 64);
+  for (size_t w = n / 64 + 1; w < words; ++w) b.space[w] = ~uint64_t{0};
+  return b;
 }
 
-// Any bit set in [b, e)?
+// Bits [b, b + 64) of a byte set.
+inline uint64_t Window(const uint64_t* set, size_t b) {
+  const size_t w = b / 64, sh = b % 64;
+  uint64_t x = set[w] >> sh;
+  if (sh) x |= set[w + 1] << (64 - sh);
+  return x;
+}
+
+// Any bit set in [b, e)? (Within a message: e is at most its size.)
 inline bool AnyBit(const uint64_t* bits, size_t b, size_t e) {
   if (b >= e) return false;
+  if (e - b < 64) return Window(bits, b) & ((uint64_t{1} << (e - b)) - 1);
   size_t wb = b / 64, we = (e - 1) / 64;
   uint64_t first = ~uint64_t{0} << (b % 64);
   uint64_t last = ~uint64_t{0} >> (63 - (e - 1) % 64);
@@ -321,27 +403,6 @@ inline bool AnyBit(const uint64_t* bits, size_t b, size_t e) {
     if (bits[w]) return true;
   return bits[we] & last;
 }
-
-uint64_t HashToken(std::string_view s) {
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    h = (h ^ v) * 0xff51afd7ed558ccdull;
-    h ^= h >> 32;
-    p += 8;
-    n -= 8;
-  }
-  uint64_t v = 0;
-  std::memcpy(&v, p, n);
-  h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
-  return h ^ (h >> 29);
-}
-
-constexpr size_t kMemoSize = 4096;  // entries, a power of two
-constexpr size_t kMemoMaxIn = 48;
 
 }  // namespace
 
@@ -396,217 +457,290 @@ bool Masker::IsValueWordSlow(std::string_view s) const {
   return false;
 }
 
-bool Masker::IsVarSegment(std::string_view s) const {
+bool Masker::IsPlainVar(std::string_view s) const {
+  return IsValueWord(s) || (opt_.numbers && s.size() >= 8 && AllHex(s));
+}
+
+// ---- per-token rules ------------------------------------------------------------------------
+//
+// A token is masked in one pass, written straight into the message's output. The byte sets of the
+// whole message (ClassifyBytes, 16 bytes per SIMD step) answer most questions about a token or a
+// segment with a few bit operations: where a segment (a maximal run of letters, digits and
+// _ . - + ~) ends, whether it holds digits, dots or two digits in a row, whether the token holds a
+// byte the whole-token rules need (: / \ =). Each segment is classified from those answers and its
+// first byte and written at once; a segment starting with a digit is a variable without further
+// ado. Only the rarer tests (hex words, dotted names, v1.2, node-7, URLs, addresses) read bytes
+// again, and only on segments or tokens that can pass them. The rules and their order are those of
+// the earlier implementation, which ran them on strings, scanning each several times, behind a
+// memo of recent tokens; mask_reference_test.cc keeps it as the reference the rules here must
+// match.
+
+namespace {
+
+// Pieces are short: eight bytes at a time beats a call to memcpy.
+inline char* Put(char* o, const char* p, size_t n) {
+  char* const e = o + n;
+  for (; n >= 8; n -= 8, o += 8, p += 8) std::memcpy(o, p, 8);
+  if (n >= 4) {
+    std::memcpy(o, p, 4);
+    std::memcpy(o + n - 4, p + n - 4, 4);
+  } else if (n > 0) {
+    o[0] = p[0];
+    o[n / 2] = p[n / 2];
+    o[n - 1] = p[n - 1];
+  }
+  return e;
+}
+inline char* Put(char* o, std::string_view s) { return Put(o, s.data(), s.size()); }
+inline char* PutVar(char* o) {
+  o[0] = '<';
+  o[1] = '*';
+  o[2] = '>';
+  return o + 3;
+}
+inline bool IsVarAt(const char* p) { return p[0] == '<' && p[1] == '*' && p[2] == '>'; }
+
+// The union of the classes of the bytes of `s`, with kDigitPair.
+uint32_t ClassesOf(std::string_view s) {
+  uint32_t any = 0, pair = 0, prev = 0;
+  for (char c : s) {
+    uint32_t k = ClassOf(c);
+    any |= k;
+    pair |= prev & k;
+    prev = k;
+  }
+  return any | ((pair & kDigit) ? uint32_t{kDigitPair} : 0);
+}
+
+// The first set bit in [from, limit) of a byte set, or `limit`.
+inline size_t NextBit(const uint64_t* set, size_t from, size_t limit) {
+  size_t w = from / 64;
+  uint64_t x = set[w] & (~uint64_t{0} << (from % 64));
+  while (x == 0) {
+    if (++w * 64 >= limit) return limit;
+    x = set[w];
+  }
+  return std::min(limit, w * 64 + static_cast<size_t>(__builtin_ctzll(x)));
+}
+
+// digit '.' digit anywhere: a version (v1.2).
+bool HasDigitDotDigit(std::string_view s) {
+  for (size_t i = 2; i < s.size(); ++i)
+    if (IsDigit(s[i]) && s[i - 1] == '.' && IsDigit(s[i - 2])) return true;
+  return false;
+}
+
+// Bytes of a word-123 prefix ("node-" of node-96), 0 if `s` does not start so. With
+// `digits_to_end` the rest must be digits only; otherwise it may start with a sign.
+size_t NumberedPrefix(std::string_view s, bool digits_to_end) {
+  size_t a = 0;
+  while (a < s.size() && Is(s[a], kAlpha)) ++a;
+  if (a == 0 || a + 1 >= s.size() || s[a] != '-') return 0;
+  size_t d = a + 1;
+  if (digits_to_end) {
+    while (d < s.size() && IsDigit(s[d])) ++d;
+    return d == s.size() && d > a + 1 ? a + 1 : 0;
+  }
+  if (s[d] == '-' || s[d] == '+') ++d;
+  return d < s.size() && IsDigit(s[d]) ? a + 1 : 0;
+}
+
+}  // namespace
+
+// A message and its byte sets.
+struct Masker::Bytes {
+  const char* text;
+  ByteSets sets;
+};
+
+// Where the last ':', '/', '\' and '=' of a token's core are (null: none), so that the rules for a
+// key=value chain (a=1,b=2,...) know what each value holds without scanning it again.
+struct Masker::Marks {
+  const char* colon = nullptr;
+  const char* slash = nullptr;
+  const char* backslash = nullptr;
+  const char* eq = nullptr;
+};
+
+bool Masker::IsVarSegment(std::string_view s, uint32_t any) const {
   if (s.empty()) return false;
   if (IsDigit(s[0])) return opt_.numbers;
   if (IsValueWord(s)) return true;
-  // One pass: digits, longest digit run, all hex, digit.digit, lowercase dotted name.
-  size_t run = 0, max_run = 0, parts = 1;
-  bool digit = false, hex = true, digit_dot_digit = false, dotted = IsLower(s[0]);
-  char prev = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    uint16_t k = ClassOf(c);
-    if (k & kDigit) {
-      digit = true;
-      if (++run > max_run) max_run = run;
-      if (prev == '.' && i >= 2 && IsDigit(s[i - 2])) digit_dot_digit = true;
-    } else {
-      run = 0;
-      hex = hex && (k & kHex);
-      if (c == '.') {
-        ++parts;
-        dotted = dotted && i + 1 < s.size() && IsLower(s[i + 1]);
-      } else if (!IsLower(c) && c != '_') {
-        dotted = false;
-      }
-    }
-    prev = c;
-  }
-  if (opt_.dotted_names && dotted && parts >= 3) return true;
+  if (opt_.dotted_names && IsLower(s[0]) && (any & kDot) && IsDotted(s)) return true;
   if (!opt_.numbers) return false;
+  const bool hex = s.size() >= 6 && AllHex(s);
   if (s.size() >= 8 && hex) return true;
-  if (!digit) return false;
+  if (!(any & kDigit)) return false;
   size_t i = 0;
   if (s[i] == '-' || s[i] == '+') ++i;
   if (i < s.size() && s[i] == '.') ++i;
   if (i < s.size() && IsDigit(s[i])) return true;  // numbers, sizes, durations, IPv4, versions
-  if (s.size() >= 6 && hex) return true;            // hex ids
-  if (digit_dot_digit) return true;                 // v1.2
+  if (hex) return true;                            // hex ids
+  // ids with digits (blk_123, t761); a single digit names a thing (eth0, L2)
+  if (any & kDigitPair) return true;
+  if ((any & kDot) && HasDigitDotDigit(s)) return true;  // v1.2
   // word-123 (node-7, db-12): a numbered instance, however short the number.
-  size_t a = 0;
-  while (a < s.size() && Is(s[a], kAlpha)) ++a;
-  if (a > 0 && a + 1 < s.size() && s[a] == '-') {
-    size_t d = a + 1;
-    while (d < s.size() && IsDigit(s[d])) ++d;
-    if (d == s.size() && d > a + 1) return true;
-  }
-  return max_run >= 2;  // ids with digits (blk_123, t761); a single digit names a thing (eth0, L2)
+  return NumberedPrefix(s, true) > 0;
 }
 
-bool Masker::MaskSegment(std::string_view s, std::string& out) const {
-  if (!IsVarSegment(s)) {
-    out += s;
-    return false;
-  }
-  if (IsDigit(s[0])) {
-    out += kVar;
-    return true;
-  }
-  if (opt_.dotted_names && IsLower(s[0]) && IsDotted(s)) {
-    out += kVar;
-    return true;
-  }
+char* Masker::MaskSegment(std::string_view s, uint32_t any, char* o, bool& var) const {
+  var = IsVarSegment(s, any);
+  if (!var) return Put(o, s);
+  if (IsDigit(s[0])) return PutVar(o);
+  if (opt_.dotted_names && IsLower(s[0]) && IsDotted(s)) return PutVar(o);
   // word.123 keeps the word: core.2275 -> core.<*>
-  if (auto dot = s.find('.'); dot != std::string_view::npos) {
-    auto first = s.substr(0, dot);
-    if (!first.empty() && !IsVarSegment(first) && IsPlainName(first)) {
+  if (any & kDot) {
+    auto first = s.substr(0, s.find('.'));
+    if (!first.empty() && !IsVarSegment(first, ClassesOf(first)) && IsPlainName(first)) {
       size_t i = 0;
       while (true) {
         auto j = s.find('.', i);
         auto part = s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i);
-        if (!part.empty() && IsVarSegment(part)) out += kVar;
-        else out += part;
+        if (!part.empty() && IsVarSegment(part, ClassesOf(part)))
+          o = PutVar(o);
+        else
+          o = Put(o, part);
         if (j == std::string_view::npos) break;
-        out += '.';
+        *o++ = '.';
         i = j + 1;
       }
-      return true;
+      return o;
     }
   }
   // word-123 keeps the word: node-96 -> node-<*>
-  size_t i = 0;
-  while (i < s.size() && Is(s[i], kAlpha)) ++i;
-  if (i > 0 && i + 1 < s.size() && s[i] == '-') {
-    size_t j = i + 1;
-    if (s[j] == '-' || s[j] == '+') ++j;
-    if (j < s.size() && IsDigit(s[j])) {
-      out += s.substr(0, i + 1);
-      out += kVar;
-      return true;
-    }
-  }
-  out += kVar;
-  return true;
+  if (size_t prefix = NumberedPrefix(s, false); prefix > 0) o = Put(o, s.data(), prefix);
+  return PutVar(o);
 }
 
-void Masker::MaskSegments(std::string_view s, std::string& out) const {
-  size_t start = out.size();
-  size_t i = 0, n = s.size();
+char* Masker::MaskSegments(std::string_view s, const Bytes& m, char* o) const {
+  char* const start = o;
+  const char* const text = m.text;
+  const size_t end = static_cast<size_t>(s.data() - text) + s.size();
   int vars = 0;
-  while (i < n) {
-    if (Is(s[i], kSeg)) {
-      size_t j = i;
-      while (j < n && Is(s[j], kSeg)) ++j;
-      size_t k = j;
-      while (k > i && s[k - 1] == '.') --k;
-      vars += MaskSegment(s.substr(i, k - i), out);
-      out.append(s.data() + k, j - k);
-      i = j;
-    } else {
-      out += s[i++];
+  bool lt = false;  // a '<': the input may hold variables already
+  for (size_t i = static_cast<size_t>(s.data() - text); i < end;) {
+    const char c = text[i];
+    if (!Is(c, kSeg)) {
+      lt |= c == '<';
+      *o++ = c;
+      ++i;
+      continue;
     }
+    const size_t j = NextBit(m.sets.nonseg, i, end);
+    // Trailing dots end a sentence, not a segment.
+    size_t q = j;
+    while (q > i && text[q - 1] == '.') --q;
+    if (IsDigit(c) && opt_.numbers) {  // a number, an address, a time: one variable
+      o = PutVar(o);
+      ++vars;
+    } else {
+      // The classes IsVarSegment needs, from the byte sets when the segment fits a window.
+      std::string_view seg(text + i, q - i);
+      uint32_t any;
+      if (seg.size() <= 64) {
+        const uint64_t len = seg.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << seg.size()) - 1;
+        const uint64_t digits = Window(m.sets.digit, i) & len;
+        any = (digits ? uint32_t{kDigit} : 0) |
+              ((Window(m.sets.dot, i) & len) ? uint32_t{kDot} : 0) |
+              ((digits & (digits >> 1)) ? uint32_t{kDigitPair} : 0);
+      } else {
+        any = ClassesOf(seg);
+      }
+      bool var;
+      o = MaskSegment(seg, any, o, var);
+      vars += var;
+    }
+    o = Put(o, text + q, j - q);
+    i = j;
   }
   // Variables joined by glue are one variable: <*>.<*> , <*>:<*> , <*>/<*> ...
-  if (vars < 2 && s.find('<') == std::string_view::npos) return;
-  if (out.size() - start < 7) return;
-  size_t w = start;
-  for (size_t r = start; r < out.size();) {
-    if (w > start + 3 && out.compare(r, 3, kVar) == 0 && Is(out[w - 1], kGlue) &&
-        std::string_view(out).substr(w - 4, 3) == kVar) {
+  if ((vars < 2 && !lt) || o - start < 7) return o;
+  char* w = start;
+  for (const char* r = start; r < o;) {
+    if (w > start + 3 && o - r >= 3 && IsVarAt(r) && Is(w[-1], kGlue) && IsVarAt(w - 4)) {
       --w;  // drop the glue and this variable
       r += 3;
       continue;
     }
-    out[w++] = out[r++];
+    *w++ = *r++;
   }
-  out.resize(w);
+  return w;
 }
 
-void Masker::MaskCore(std::string_view core, std::string& out) const {
-  if (core.empty()) return;
-  // Fast path: without digits and without = / \ : . < only value words and long hex words can be
-  // variables.
-  uint16_t any = 0, all = 0xFFFF;
-  for (char c : core) {
-    uint16_t k = ClassOf(c);
-    any |= k;
-    all &= k;
+char* Masker::MaskCore(std::string_view core, const Bytes& m, const Marks* marks, char* o) const {
+  if (core.empty()) return o;
+  bool colon = false, slash = false, backslash = false, eq = false;
+  if (marks) {  // the rules for tokens with : / \ =
+    // The marks are the token's last ones; the core may be a value at its end.
+    auto in_core = [&](const char* m) { return m != nullptr && m >= core.data(); };
+    colon = in_core(marks->colon);
+    slash = in_core(marks->slash);
+    backslash = in_core(marks->backslash);
+    eq = in_core(marks->eq);
+    if (opt_.network && colon && IsHexGroups(core)) return PutVar(o);
+    if (opt_.paths && ((colon && (slash || backslash) && IsUrl(core)) ||
+                       ((core[0] == '/' || core[0] == '~' || backslash) && IsAbsPath(core))))
+      return PutVar(o);
   }
-  if (!(any & (kDigit | kSpecial))) {
-    if (!(any & kNonSeg)) {  // one segment
-      bool var = IsValueWord(core) || (opt_.numbers && core.size() >= 8 && (all & kHex));
-      if (var) out += kVar;
-      else out += core;
-      return;
-    }
-    bool maybe = false;
-    for (size_t i = 0; i < core.size() && !maybe;) {
-      if (!Is(core[i], kSeg)) {
-        ++i;
-        continue;
-      }
-      size_t j = i;
-      while (j < core.size() && Is(core[j], kSeg)) ++j;
-      auto seg = core.substr(i, j - i);
-      maybe = IsValueWord(seg) || (opt_.numbers && seg.size() >= 8 && AllHex(seg));
-      i = j;
-    }
-    if (!maybe) out += core;
-    else MaskSegments(core, out);
-    return;
+  if (opt_.numbers && core.size() == 36 && IsUuid(core)) return PutVar(o);
+  if (auto at = eq ? core.find('=') : std::string_view::npos;
+      at != std::string_view::npos && at > 0) {
+    o = MaskSegments(core.substr(0, at), m, o);
+    *o++ = '=';
+    auto value = core.substr(at + 1);
+    if (opt_.key_values && !value.empty()) return PutVar(o);
+    return MaskCore(value, m, marks, o);
   }
-  if (core == kVar) {
-    out += kVar;
-    return;
+  if (auto at = opt_.paths && slash ? core.find('/') : std::string_view::npos;
+      at != std::string_view::npos && at > 0) {
+    char* end = MaskSegments(core.substr(0, at), m, o);
+    bool var = std::string_view(o, end - o).find(kVar) != std::string_view::npos;
+    if (var)
+      return PutVar(o);  // a path or id whose first part is variable: host/1.2.3.4, pkg/.Activity
   }
-  if (opt_.network && (any & kColon) && IsHexGroups(core)) {
-    out += kVar;
-    return;
-  }
-  if (opt_.paths && (((any & kColon) && (any & (kSlash | kBackslash)) && IsUrl(core)) ||
-                     ((core[0] == '/' || core[0] == '~' || (any & kBackslash)) && IsAbsPath(core)))) {
-    out += kVar;
-    return;
-  }
-  if (opt_.numbers && core.size() == 36 && IsUuid(core)) {
-    out += kVar;
-    return;
-  }
-  if (auto eq = (any & kEq) ? core.find('=') : std::string_view::npos; eq != std::string_view::npos && eq > 0) {
-    MaskSegments(core.substr(0, eq), out);
-    out += '=';
-    auto value = core.substr(eq + 1);
-    if (opt_.key_values && !value.empty()) out += kVar;
-    else MaskCore(value, out);
-    return;
-  }
-  if (auto slash = (any & kSlash) ? core.find('/') : std::string_view::npos;
-      opt_.paths && slash != std::string_view::npos && slash > 0) {
-    size_t mark = out.size();
-    MaskSegments(core.substr(0, slash), out);
-    bool var = std::string_view(out).substr(mark).find(kVar) != std::string_view::npos;
-    out.resize(mark);
-    if (var) {  // a path or id whose first part is variable: host/1.2.3.4, pkg/.Activity
-      out += kVar;
-      return;
-    }
-  }
-  MaskSegments(core, out);
+  return MaskSegments(core, m, o);
 }
 
-void Masker::MaskToken(std::string_view tok, std::string& out) const {
+char* Masker::MaskToken(std::string_view tok, const Bytes& m, char* o) const {
   size_t n = tok.size(), i = 0;
   while (i < n && Is(tok[i], kOpen)) ++i;
   size_t j = n;
   while (j > i && Is(tok[j - 1], kClose)) --j;
-  out.append(tok.data(), i);
-  MaskCore(tok.substr(i, j - i), out);
-  out.append(tok.data() + j, n - j);
+  o = Put(o, tok.data(), i);
+  auto core = tok.substr(i, j - i);
+  const size_t at = static_cast<size_t>(tok.data() - m.text);
+  if (!AnyBit(m.sets.hard, at + i, at + j)) {  // a plain word in wrappers: "(root)", "INFO:"
+    o = IsPlainVar(core) ? PutVar(o) : Put(o, core);
+    return Put(o, tok.data() + j, n - j);
+  }
+  // The special bytes of the core, from their bits: most tokens have none or a few.
+  Marks marks;
+  bool any_special = false;
+  for (size_t b = at + i, e = at + j; b < e;) {
+    uint64_t bits = m.sets.special[b / 64] >> (b % 64);
+    if (e - b < 64) bits &= (uint64_t{1} << (e - b)) - 1;
+    if (bits == 0) {
+      b = (b / 64 + 1) * 64;
+      continue;
+    }
+    b += static_cast<size_t>(__builtin_ctzll(bits));
+    const char* c = tok.data() + (b - at);
+    any_special = true;
+    if (*c == ':')
+      marks.colon = c;
+    else if (*c == '/')
+      marks.slash = c;
+    else if (*c == '\\')
+      marks.backslash = c;
+    else
+      marks.eq = c;
+    ++b;
+  }
+  o = MaskCore(core, m, any_special ? &marks : nullptr, o);
+  return Put(o, tok.data() + j, n - j);
 }
 
 void Masker::Mask(std::string_view message, Tokens& out) const {
-  out.spans_.clear();
   out.len_ = 0;
   std::string rewritten;
   if (!patterns_.empty() || opt_.quoted) {
@@ -621,31 +755,33 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
   const size_t n = message.size();
   // Split into raw tokens: starts are non-space bytes after a space (or at 0), ends are space
   // bytes after a non-space.
-  ClassifyBytes(message, out.space_, out.hard_);
+  const Bytes bytes{message.data(), ClassifyBytes(message, out.bits_)};
   auto& raw = out.raw_;
-  if (raw.size() < n / 2 + 2) raw.resize(n / 2 + 2);
+  auto& starts = out.starts_;
+  if (raw.size() < n / 2 + 2) {
+    raw.resize(n / 2 + 2);
+    starts.resize(n / 2 + 2);
+  }
   size_t ntok = 0;
   {
-    const size_t words = out.space_.size();
-    const uint64_t* sp = out.space_.data();
+    // Starts first, then ends: two loops without a data-dependent branch per token.
+    const size_t words = (n + 63) / 64 + 1;
+    const uint64_t* sp = bytes.sets.space;
     uint64_t carry = 1;
-    size_t start = 0;
     for (size_t w = 0; w < words; ++w) {
-      uint64_t s = sp[w];
-      uint64_t shifted = (s << 1) | carry;
-      carry = s >> 63;
-      uint64_t starts = ~s & shifted, ends = s & ~shifted;
-      while (starts | ends) {
-        unsigned ns = starts ? static_cast<unsigned>(__builtin_ctzll(starts)) : 64;
-        unsigned ne = ends ? static_cast<unsigned>(__builtin_ctzll(ends)) : 64;
-        if (ne < ns) {
-          raw[ntok++] = std::string_view(message.data() + start, w * 64 + ne - start);
-          ends &= ends - 1;
-        } else {
-          start = w * 64 + ns;
-          starts &= starts - 1;
-        }
+      for (uint64_t b = ~sp[w] & ((sp[w] << 1) | carry); b != 0; b &= b - 1)
+        starts[ntok++] = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(b)));
+      carry = sp[w] >> 63;
+    }
+    size_t k = 0;
+    carry = 1;
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t b = sp[w] & ~((sp[w] << 1) | carry); b != 0; b &= b - 1) {
+        size_t end = w * 64 + static_cast<size_t>(__builtin_ctzll(b));
+        raw[k] = std::string_view(message.data() + starts[k], end - starts[k]);
+        ++k;
       }
+      carry = sp[w] >> 63;
     }
   }
   bool truncated = false;
@@ -658,13 +794,14 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
   if (out.buf_.size() < need) out.buf_.resize(need);
   char* const base = out.buf_.data();
   size_t w = 0;
-  auto& spans = out.spans_;
-  spans.reserve(ntok + 1);
-  if (out.memo_.empty()) out.memo_.resize(kMemoSize);
+  // One span per token at most; trimmed to the tokens written at the end.
+  auto& spans_vec = out.spans_;
+  if (spans_vec.size() < ntok + 1) spans_vec.resize(ntok + 1);
+  auto* const spans = spans_vec.data();
+  size_t nspans = 0;
   size_t run_start = 0, run = 0;  // bare-variable run, for list collapsing
   auto put = [&](const char* p, size_t len) {
-    std::memcpy(base + w, p, len);
-    w += len;
+    w = static_cast<size_t>(Put(base + w, p, len) - base);
   };
   auto put_var = [&] {
     base[w] = '<';
@@ -674,27 +811,26 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
   };
   auto end_token = [&](size_t begin) {
     size_t len = w - begin;
-    spans.emplace_back(static_cast<uint32_t>(begin), static_cast<uint32_t>(len));
+    spans[nspans++] = {static_cast<uint32_t>(begin), static_cast<uint32_t>(len)};
     bool bare = len == 3 && base[begin] == '<' && base[begin + 1] == '*' && base[begin + 2] == '>';
     if (!bare) {
       run = 0;
       return;
     }
-    if (run++ == 0) run_start = spans.size() - 1;
+    if (run++ == 0) run_start = nspans - 1;
     if (opt_.list_run == 0 || run < opt_.list_run) return;
     // A long run of variables is a list: keep its first token only.
-    if (spans.size() > run_start + 1) {
+    if (nspans > run_start + 1) {
       w = spans[run_start].first + spans[run_start].second;
-      spans.resize(run_start + 1);
+      nspans = run_start + 1;
     }
   };
-  const uint64_t* hard = out.hard_.data();
+  const uint64_t* hard = bytes.sets.hard;
   for (size_t k = 0; k < ntok;) {
-    if (!spans.empty()) base[w++] = ' ';
+    if (nspans > 0) base[w++] = ' ';
     size_t begin = w;
     std::string_view tok = raw[k];
-    char c0 = tok[0];
-    if (opt_.timestamps && (IsUpper(c0) || IsDigit(c0))) {
+    if (opt_.timestamps && MayStartTimestamp(tok)) {
       std::string_view tail;
       size_t span = MatchTimestamp(raw.data(), ntok, k, tail);
       if (span > 0) {
@@ -708,39 +844,23 @@ void Masker::Mask(std::string_view message, Tokens& out) const {
     ++k;
     size_t tb = static_cast<size_t>(tok.data() - message.data());
     if (!AnyBit(hard, tb, tb + tok.size())) {  // a plain word
-      if (IsValueWord(tok) || (opt_.numbers && tok.size() >= 8 && AllHex(tok))) put_var();
+      if (IsPlainVar(tok))
+        put_var();
       else put(tok.data(), tok.size());
     } else if (opt_.numbers && std::all_of(tok.begin(), tok.end(), IsDigit)) {
       put_var();
-    } else if (tok.size() <= kMemoMaxIn) {
-      uint64_t h = HashToken(tok);
-      auto& e = out.memo_[h & (kMemoSize - 1)];
-      if (e.in_len == tok.size() && e.hash == h) {
-        put(e.out, e.out_len);
-      } else {
-        out.slow_.clear();
-        MaskToken(tok, out.slow_);
-        put(out.slow_.data(), out.slow_.size());
-        if (out.slow_.size() <= sizeof(e.out)) {
-          e.hash = h;
-          e.in_len = static_cast<uint8_t>(tok.size());
-          e.out_len = static_cast<uint8_t>(out.slow_.size());
-          std::memcpy(e.out, out.slow_.data(), out.slow_.size());
-        }
-      }
     } else {
-      out.slow_.clear();
-      MaskToken(tok, out.slow_);
-      put(out.slow_.data(), out.slow_.size());
+      w = static_cast<size_t>(MaskToken(tok, bytes, base + w) - base);
     }
     end_token(begin);
   }
   if (truncated) {
-    if (!spans.empty()) base[w++] = ' ';
+    if (nspans > 0) base[w++] = ' ';
     size_t begin = w;
     put_var();
     end_token(begin);
   }
+  spans_vec.resize(nspans);
   out.len_ = w;
 }
 

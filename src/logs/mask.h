@@ -60,17 +60,11 @@ class Tokens {
   std::string buf_;  // capacity for the worst case; len_ bytes used
   size_t len_ = 0;
   std::vector<std::pair<uint32_t, uint32_t>> spans_;
-  // Scratch.
+  // Scratch: the raw tokens, where they start, and the message's byte sets (one bit per byte of
+  // each of a few classes; mask.cc).
   std::vector<std::string_view> raw_;
-  std::vector<uint64_t> space_, hard_;
-  std::string slow_;
-  // Memo of recently masked tokens (masking depends on the token alone), direct-mapped.
-  struct MemoEntry {
-    uint64_t hash = 0;
-    uint8_t in_len = 0, out_len = 0;  // in_len 0 = empty entry
-    char out[46];
-  };
-  std::vector<MemoEntry> memo_;
+  std::vector<uint32_t> starts_;
+  std::vector<uint64_t> bits_;
 };
 
 class Masker {
@@ -89,17 +83,26 @@ class Masker {
  private:
   struct Raw {};
   explicit Masker(Raw);
-  void MaskToken(std::string_view tok, std::string& out) const;
-  void MaskCore(std::string_view core, std::string& out) const;
-  void MaskSegments(std::string_view s, std::string& out) const;
-  bool MaskSegment(std::string_view s, std::string& out) const;  // true if it wrote a variable
-  bool IsVarSegment(std::string_view s) const;
+  struct Bytes;
+  struct Marks;
+  // The per-token rules, one pass over each token. Each writes the masked form of its input at `o`
+  // and returns the end of what it wrote (at most three bytes per input byte); `m` is the message
+  // the input is part of, with its byte sets.
+  char* MaskToken(std::string_view tok, const Bytes& m, char* o) const;
+  char* MaskCore(std::string_view core, const Bytes& m, const Marks* marks, char* o) const;
+  char* MaskSegments(std::string_view s, const Bytes& m, char* o) const;
+  // `any` says what the rules need to know of all of the bytes of `s` (digits, dots, two digits in
+  // a row; mask.cc); `var` tells whether a variable was written.
+  char* MaskSegment(std::string_view s, uint32_t any, char* o, bool& var) const;
+  bool IsVarSegment(std::string_view s, uint32_t any) const;
   bool IsValueWord(std::string_view s) const {
     if (s.empty() || s.size() >= 64 || !((word_lengths_ >> s.size()) & 1)) return false;
     unsigned char c = static_cast<unsigned char>(s[0]) | 0x20;
     return ((word_firsts_[c >> 6] >> (c & 63)) & 1) && IsValueWordSlow(s);
   }
   bool IsValueWordSlow(std::string_view s) const;
+  // Whether a plain word (letters and _ - + ~ only) is a variable: a value word or a long hex word.
+  bool IsPlainVar(std::string_view s) const;
 
   MaskOptions opt_;
   std::vector<std::unique_ptr<re2::RE2>> patterns_;
