@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <deque>
 
 #include <re2/re2.h>
@@ -40,15 +41,44 @@ int64_t SilenceNumber(std::string_view id) {
 std::string SilenceId(int64_t n) { return "SIL-" + std::to_string(n); }
 }  // namespace
 
-uint64_t LabelsHash(const std::map<std::string, std::string>& labels) {
-  // In-memory change detection only (never stored): the standard library's word-at-a-time hash,
-  // mixed per string so that label boundaries count.
-  std::hash<std::string_view> hs;
-  uint64_t h = 0x9e3779b97f4a7c15ULL ^ labels.size();
-  for (const auto& [k, v] : labels) {
-    h = (h ^ hs(k)) * 0x100000001b3ULL;
-    h = (h ^ hs(v)) * 0xff51afd7ed558ccdULL;
+namespace {
+// One step of LabelsHash: a bijection of `h` for a given word, so two label sets that differ in a
+// single word (with the same lengths) never collide.
+inline uint64_t Mix(uint64_t h, uint64_t word) {
+  h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 32);
+}
+
+// The length, then the bytes a word at a time. The tail of 1-7 bytes is read with fixed-size loads
+// that together cover every byte (a memcpy of a variable size is a library call).
+uint64_t MixString(uint64_t h, std::string_view s) {
+  h = Mix(h, s.size());
+  const char* p = s.data();
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = Mix(h, w);
   }
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    h = Mix(h, (uint64_t{a} << 32) | b);
+  } else if (n > 0) {
+    auto byte = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
+    h = Mix(h, (byte(0) << 16) | (byte(n >> 1) << 8) | byte(n - 1));
+  }
+  return h;
+}
+}  // namespace
+
+uint64_t LabelsHash(const std::map<std::string, std::string>& labels) {
+  // In-memory change detection only (never stored), computed for every new episode: an inline
+  // word-at-a-time hash over every string, lengths included so that label boundaries count
+  // (std::hash, an out-of-line call per string, was an eighth of a new alert's instructions).
+  uint64_t h = Mix(0x9e3779b97f4a7c15ULL, labels.size());
+  for (const auto& [k, v] : labels) h = MixString(MixString(h, k), v);
   return h ^ (h >> 33);
 }
 
@@ -78,6 +108,9 @@ struct LabelMatch {
 };
 
 constexpr size_t kMaxMemo = 4096;
+// Up to this many distinct label names in the severity rules, Evaluate scans an alert's labels
+// once instead of looking each name up.
+constexpr size_t kScanNames = 8;
 
 std::vector<LabelMatch> CompileMatches(const std::map<std::string, std::string>& m) {
   std::vector<LabelMatch> out;
@@ -378,8 +411,19 @@ const model::Service* Correlator::ServiceDef(int32_t id) const {
 Triage Correlator::Evaluate(const std::map<std::string, std::string>& labels,
                             const std::map<std::string, std::string>& annotations, const model::Service* svc,
                             size_t affected) const {
+  const auto& names = compiled_->sev_label_names;
   auto& values = compiled_->sev_label_values;
-  values.assign(compiled_->sev_label_names.size(), nullptr);
+  if (names.size() <= kScanNames) {
+    // Few names (the usual case): one pass over the labels, comparing lengths first, finds them
+    // all for fewer string compares than a map lookup per name.
+    static const std::string kAbsent;
+    values.assign(names.size(), &kAbsent);
+    for (const auto& [k, v] : labels)
+      for (size_t i = 0; i < names.size(); ++i)
+        if (k.size() == names[i].size() && k == names[i]) values[i] = &v;
+  } else {
+    values.assign(names.size(), nullptr);  // looked up when a rule first needs them
+  }
   auto labels_match = [&](const std::vector<LabelMatch>& ms) {
     for (const auto& m : ms) {
       const std::string*& v = values[m.slot];
@@ -468,6 +512,7 @@ std::vector<std::pair<std::string, int64_t>> Correlator::SilencedBy(const std::s
 
 std::vector<core::TimePoint> Correlator::Changes(const AlertSlot* prev, core::TimePoint now) const {
   std::vector<core::TimePoint> out;
+  out.reserve(prev ? prev->nchanges + 1u : 1u);
   auto window = cfg_->settings.flap_window;
   if (prev) {
     for (uint8_t i = 0; i < prev->nchanges; ++i) {
@@ -686,7 +731,9 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
       if (!best) continue;
       // The path between the alert's service and the incident's, as ids (names are appended to
       // the reason once, without a string per hop).
-      std::vector<int32_t> path{via->service};
+      std::vector<int32_t> path;
+      path.reserve(static_cast<size_t>(via->dist) + 1);
+      path.push_back(via->service);
       int32_t cur = via->parent;
       while (cur != svc) {
         path.push_back(cur);
@@ -697,7 +744,9 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
       }
       path.push_back(svc);
       const std::string& other = ServiceName(via->service);
-      std::string reason = pass == 0 ? "downstream of " : "upstream of ";
+      std::string reason;
+      reason.reserve(64 + 24 * path.size());
+      reason += pass == 0 ? "downstream of " : "upstream of ";
       reason += other;
       if (path.size() > 2) {
         // Downstream: alert's service -> ... -> incident's service; upstream the other way round.
@@ -714,7 +763,7 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
         reason += " (" + other + " depends on " + in.service + ")";
       }
       if (via->soft) reason += ", soft dependency";
-      join(*best, pass == 0 ? JoinKind::kDownstream : JoinKind::kUpstream, reason, other);
+      join(*best, pass == 0 ? JoinKind::kDownstream : JoinKind::kUpstream, std::move(reason), other);
       return joined;
     }
   }
