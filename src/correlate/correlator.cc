@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <deque>
 
 #include <re2/re2.h>
@@ -24,7 +25,11 @@ int64_t IncidentNumber(std::string_view id) {
   return n;
 }
 
-std::string IncidentId(int64_t number) { return "INC-" + std::to_string(number); }
+std::string IncidentId(int64_t number) {
+  char buf[24] = "INC-";
+  auto r = std::to_chars(buf + 4, buf + sizeof buf, number);
+  return std::string(buf, r.ptr);
+}
 
 namespace {
 int64_t SilenceNumber(std::string_view id) {
@@ -36,15 +41,44 @@ int64_t SilenceNumber(std::string_view id) {
 std::string SilenceId(int64_t n) { return "SIL-" + std::to_string(n); }
 }  // namespace
 
-uint64_t LabelsHash(const std::map<std::string, std::string>& labels) {
-  // In-memory change detection only (never stored): the standard library's word-at-a-time hash,
-  // mixed per string so that label boundaries count.
-  std::hash<std::string_view> hs;
-  uint64_t h = 0x9e3779b97f4a7c15ULL ^ labels.size();
-  for (const auto& [k, v] : labels) {
-    h = (h ^ hs(k)) * 0x100000001b3ULL;
-    h = (h ^ hs(v)) * 0xff51afd7ed558ccdULL;
+namespace {
+// One step of LabelsHash: a bijection of `h` for a given word, so two label sets that differ in a
+// single word (with the same lengths) never collide.
+inline uint64_t Mix(uint64_t h, uint64_t word) {
+  h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 32);
+}
+
+// The length, then the bytes a word at a time. The tail of 1-7 bytes is read with fixed-size loads
+// that together cover every byte (a memcpy of a variable size is a library call).
+uint64_t MixString(uint64_t h, std::string_view s) {
+  h = Mix(h, s.size());
+  const char* p = s.data();
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = Mix(h, w);
   }
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    h = Mix(h, (uint64_t{a} << 32) | b);
+  } else if (n > 0) {
+    auto byte = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
+    h = Mix(h, (byte(0) << 16) | (byte(n >> 1) << 8) | byte(n - 1));
+  }
+  return h;
+}
+}  // namespace
+
+uint64_t LabelsHash(const std::map<std::string, std::string>& labels) {
+  // In-memory change detection only (never stored), computed for every new episode: an inline
+  // word-at-a-time hash over every string, lengths included so that label boundaries count
+  // (std::hash, an out-of-line call per string, was an eighth of a new alert's instructions).
+  uint64_t h = Mix(0x9e3779b97f4a7c15ULL, labels.size());
+  for (const auto& [k, v] : labels) h = MixString(MixString(h, k), v);
   return h ^ (h >> 33);
 }
 
@@ -66,7 +100,17 @@ struct LabelMatch {
   std::string name;
   std::string value;               // equality when re is null
   std::shared_ptr<const re2::RE2> re;  // "~regex": full match
+  int slot = -1;                   // severity rules: index of `name` in Compiled::sev_label_names
+  // Regex results by label value. Label values repeat (a few severities, alert names, jobs), and a
+  // hash lookup costs a fraction of an RE2 match; capped so that unbounded values (instances, ids)
+  // cannot grow it without limit.
+  mutable std::unordered_map<std::string, bool> memo;
 };
+
+constexpr size_t kMaxMemo = 4096;
+// Up to this many distinct label names in the severity rules, Evaluate scans an alert's labels
+// once instead of looking each name up.
+constexpr size_t kScanNames = 8;
 
 std::vector<LabelMatch> CompileMatches(const std::map<std::string, std::string>& m) {
   std::vector<LabelMatch> out;
@@ -91,15 +135,17 @@ const std::string& Lookup(const std::map<std::string, std::string>& labels, cons
   return it == labels.end() ? kEmpty : it->second;
 }
 
+bool Matches(const LabelMatch& m, const std::string& v) {
+  if (!m.re) return v == m.value;
+  if (auto it = m.memo.find(v); it != m.memo.end()) return it->second;
+  bool ok = re2::RE2::FullMatch(v, *m.re);
+  if (m.memo.size() < kMaxMemo) m.memo.emplace(v, ok);
+  return ok;
+}
+
 bool MatchesAll(const std::vector<LabelMatch>& ms, const std::map<std::string, std::string>& labels) {
-  for (const auto& m : ms) {
-    const auto& v = Lookup(labels, m.name);
-    if (m.re) {
-      if (!re2::RE2::FullMatch(v, *m.re)) return false;
-    } else if (v != m.value) {
-      return false;
-    }
-  }
+  for (const auto& m : ms)
+    if (!Matches(m, Lookup(labels, m.name))) return false;
   return true;
 }
 }  // namespace
@@ -142,6 +188,14 @@ struct Correlator::Compiled {
     std::vector<std::string> flags;
   };
   std::vector<SevRule> sev_rules;
+  // The label names the severity rules' label matchers read, each once. Rules share names (the
+  // example rules read `severity` four times), so Evaluate looks a name up in an alert's labels
+  // the first time a rule needs it and reuses the value for later rules; a std::map lookup with
+  // string compares over cold nodes was the largest cost of a new alert.
+  std::vector<std::string> sev_label_names;
+  mutable std::vector<const std::string*> sev_label_values;  // Evaluate's scratch, by slot
+  // Interned service id -> its definition (null for ids interned later: not in this config).
+  std::vector<const model::Service*> service_defs;
   struct GroupRule {
     std::string name;
     std::vector<LabelMatch> labels;
@@ -206,6 +260,11 @@ void Correlator::SetConfig(std::shared_ptr<const config::Config> cfg) {
     sr.min_affected = r.min_affected_services;
     sr.severity = r.severity;
     sr.flags = r.flags;
+    for (auto& m : sr.labels) {
+      auto& names = c->sev_label_names;
+      m.slot = static_cast<int>(std::find(names.begin(), names.end(), m.name) - names.begin());
+      if (m.slot == static_cast<int>(names.size())) names.push_back(m.name);
+    }
     c->sev_rules.push_back(std::move(sr));
   }
   for (const auto& r : cfg_->grouping_rules) {
@@ -216,6 +275,11 @@ void Correlator::SetConfig(std::shared_ptr<const config::Config> cfg) {
     gr.group_by = r.group_by;
     gr.window = r.window.value_or(cfg_->settings.correlation_window);
     c->group_rules.push_back(std::move(gr));
+  }
+  c->service_defs.assign(service_names_.size(), nullptr);
+  for (const auto& s : cfg_->services) {
+    auto& def = c->service_defs[Intern(s.id)];
+    if (!def) def = &s;  // as FindService: the first definition
   }
   compiled_ = std::move(c);
   index_dirty_ = true;
@@ -336,12 +400,43 @@ bool Correlator::Accepts(const IncidentSlot& inc, core::TimePoint now, core::Mil
 Triage Correlator::Evaluate(const std::map<std::string, std::string>& labels,
                             const std::map<std::string, std::string>& annotations, const std::string& service,
                             size_t affected) const {
-  const model::Service* svc = cfg_->FindService(service);
+  return Evaluate(labels, annotations, cfg_->FindService(service), affected);
+}
+
+const model::Service* Correlator::ServiceDef(int32_t id) const {
+  const auto& defs = compiled_->service_defs;
+  return id >= 0 && static_cast<size_t>(id) < defs.size() ? defs[id] : nullptr;
+}
+
+Triage Correlator::Evaluate(const std::map<std::string, std::string>& labels,
+                            const std::map<std::string, std::string>& annotations, const model::Service* svc,
+                            size_t affected) const {
+  const auto& names = compiled_->sev_label_names;
+  auto& values = compiled_->sev_label_values;
+  if (names.size() <= kScanNames) {
+    // Few names (the usual case): one pass over the labels, comparing lengths first, finds them
+    // all for fewer string compares than a map lookup per name.
+    static const std::string kAbsent;
+    values.assign(names.size(), &kAbsent);
+    for (const auto& [k, v] : labels)
+      for (size_t i = 0; i < names.size(); ++i)
+        if (k.size() == names[i].size() && k == names[i]) values[i] = &v;
+  } else {
+    values.assign(names.size(), nullptr);  // looked up when a rule first needs them
+  }
+  auto labels_match = [&](const std::vector<LabelMatch>& ms) {
+    for (const auto& m : ms) {
+      const std::string*& v = values[m.slot];
+      if (!v) v = &Lookup(labels, m.name);
+      if (!Matches(m, *v)) return false;
+    }
+    return true;
+  };
   for (const auto& r : compiled_->sev_rules) {
     if (r.max_tier && (!svc || svc->tier > *r.max_tier)) continue;
     if (r.customer_facing && (!svc || svc->customer_facing != *r.customer_facing)) continue;
     if (static_cast<int>(affected) < r.min_affected) continue;
-    if (!MatchesAll(r.labels, labels)) continue;
+    if (!labels_match(r.labels)) continue;
     if (!MatchesAll(r.annotations, annotations)) continue;
     return Triage{r.severity, r.name, r.flags};
   }
@@ -417,6 +512,7 @@ std::vector<std::pair<std::string, int64_t>> Correlator::SilencedBy(const std::s
 
 std::vector<core::TimePoint> Correlator::Changes(const AlertSlot* prev, core::TimePoint now) const {
   std::vector<core::TimePoint> out;
+  out.reserve(prev ? prev->nchanges + 1u : 1u);
   auto window = cfg_->settings.flap_window;
   if (prev) {
     for (uint8_t i = 0; i < prev->nchanges; ++i) {
@@ -493,11 +589,13 @@ Decision Correlator::DecideNew(const AlertInput& in, const AlertSlot* prev, core
   d.state_changes = Changes(prev, now);
   d.flapping = static_cast<int>(d.state_changes.size()) >= cfg_->settings.flap_changes;
   d.became_flapping = d.flapping && !(prev && prev->flapping);
+  const int32_t svc = Intern(in.service);
+  const model::Service* def = ServiceDef(svc);
   if (const auto* s = MatchSilence(e, in.service, now, except_silence)) {
     d.join = JoinKind::kSilenced;
     d.silence_id = s->id;
     d.join_reason = "silenced by " + s->id;
-    d.triage = Evaluate(e.labels, e.annotations, in.service, 1);
+    d.triage = Evaluate(e.labels, e.annotations, def, 1);
     return d;
   }
   // Storm control: a token bucket per source over new episodes.
@@ -516,27 +614,24 @@ Decision Correlator::DecideNew(const AlertInput& in, const AlertSlot* prev, core
       d.storm_started = true;
     }
   }
-  Place(in, prev, now, d);
-  size_t affected = 1;
-  if (!d.incident_id.empty()) {
-    auto inc = incidents_.find(IncidentNumber(d.incident_id));
-    if (inc != incidents_.end()) {
-      affected = inc->second.services.size() + (d.add_service ? 1 : 0);
-      d.triage = Evaluate(e.labels, e.annotations, in.service, affected);
-      d.raise_severity = model::WorseThan(d.triage.severity, inc->second.severity);
-      return d;
-    }
+  if (const IncidentSlot* inc = Place(in, svc, prev, now, d)) {
+    size_t affected = inc->services.size() + (d.add_service ? 1 : 0);
+    d.triage = Evaluate(e.labels, e.annotations, def, affected);
+    d.raise_severity = model::WorseThan(d.triage.severity, inc->severity);
+    return d;
   }
-  d.triage = Evaluate(e.labels, e.annotations, in.service, affected);
+  d.triage = Evaluate(e.labels, e.annotations, def, 1);
   return d;
 }
 
-void Correlator::Place(const AlertInput& in, const AlertSlot* prev, core::TimePoint now, Decision& d) const {
+const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t svc, const AlertSlot* prev,
+                                                  core::TimePoint now, Decision& d) const {
   EnsureIndex();
   const auto& e = *in.event;
-  const int32_t svc = Intern(in.service);
   const auto window = cfg_->settings.correlation_window;
+  const IncidentSlot* joined = nullptr;
   auto join = [&](const IncidentSlot& inc, JoinKind k, std::string reason, std::string related) {
+    joined = &inc;
     d.incident_id = IncidentId(inc.number);
     d.incident_state = inc.state;
     d.join = k;
@@ -572,11 +667,11 @@ void Correlator::Place(const AlertInput& in, const AlertSlot* prev, core::TimePo
         join(*inc, JoinKind::kSameKey, "same key, flapping (" + std::to_string(d.state_changes.size()) +
                                            " changes): not re-paged", "");
         d.reopen = false;
-        return;
+        return joined;
       }
       if (Accepts(*inc, now, window)) {
         join(*inc, JoinKind::kSameKey, "same key: it fired before in this incident", "");
-        return;
+        return joined;
       }
     }
   }
@@ -598,7 +693,7 @@ void Correlator::Place(const AlertInput& in, const AlertSlot* prev, core::TimePo
     if (auto g = by_group_.find(gk); g != by_group_.end()) {
       if (const auto* inc = find(g->second); inc && Accepts(*inc, now, r.window)) {
         join(*inc, JoinKind::kRule, "grouping rule '" + r.name + "' (" + values + ")", "");
-        return;
+        return joined;
       }
     }
     open_group = gk;
@@ -611,7 +706,7 @@ void Correlator::Place(const AlertInput& in, const AlertSlot* prev, core::TimePo
     if (auto it = by_service_.find(svc); it != by_service_.end()) {
       if (const auto* inc = best_of(it->second, window)) {
         join(*inc, JoinKind::kSameService, "same service (" + in.service + ")", in.service);
-        return;
+        return joined;
       }
     }
     // 4. Downstream: the alert's service depends (transitively) on a service of the incident — a
@@ -634,32 +729,42 @@ void Correlator::Place(const AlertInput& in, const AlertSlot* prev, core::TimePo
         }
       }
       if (!best) continue;
-      // The path between the alert's service and the incident's.
-      std::vector<std::string> path{ServiceName(via->service)};
+      // The path between the alert's service and the incident's, as ids (names are appended to
+      // the reason once, without a string per hop).
+      std::vector<int32_t> path;
+      path.reserve(static_cast<size_t>(via->dist) + 1);
+      path.push_back(via->service);
       int32_t cur = via->parent;
       while (cur != svc) {
-        path.push_back(ServiceName(cur));
+        path.push_back(cur);
         auto p = std::find_if(reach->second.begin(), reach->second.end(),
                               [&](const auto& u) { return u.service == cur; });
         if (p == reach->second.end()) break;
         cur = p->parent;
       }
-      path.push_back(in.service);
-      const std::string other = ServiceName(via->service);
+      path.push_back(svc);
+      const std::string& other = ServiceName(via->service);
       std::string reason;
-      if (pass == 0) {
-        std::reverse(path.begin(), path.end());  // alert's service -> ... -> incident's service
-        reason = "downstream of " + other;
-        if (path.size() > 2) reason += " (" + core::Join(path, " -> ") + ")";
-        else reason += " (" + in.service + " depends on " + other + ")";
+      reason.reserve(64 + 24 * path.size());
+      reason += pass == 0 ? "downstream of " : "upstream of ";
+      reason += other;
+      if (path.size() > 2) {
+        // Downstream: alert's service -> ... -> incident's service; upstream the other way round.
+        if (pass == 0) std::reverse(path.begin(), path.end());
+        reason += " (";
+        for (size_t i = 0; i < path.size(); ++i) {
+          if (i > 0) reason += " -> ";
+          reason += ServiceName(path[i]);
+        }
+        reason += ")";
+      } else if (pass == 0) {
+        reason += " (" + in.service + " depends on " + other + ")";
       } else {
-        reason = "upstream of " + other;  // incident's service -> ... -> alert's service
-        if (path.size() > 2) reason += " (" + core::Join(path, " -> ") + ")";
-        else reason += " (" + other + " depends on " + in.service + ")";
+        reason += " (" + other + " depends on " + in.service + ")";
       }
       if (via->soft) reason += ", soft dependency";
-      join(*best, pass == 0 ? JoinKind::kDownstream : JoinKind::kUpstream, reason, other);
-      return;
+      join(*best, pass == 0 ? JoinKind::kDownstream : JoinKind::kUpstream, std::move(reason), other);
+      return joined;
     }
   }
 
@@ -669,13 +774,13 @@ void Correlator::Place(const AlertInput& in, const AlertSlot* prev, core::TimePo
     if (auto g = by_group_.find(gk); g != by_group_.end()) {
       if (const auto* inc = find(g->second); inc && model::IsOpen(inc->state)) {
         join(*inc, JoinKind::kStorm, "alert storm from " + in.source + ": collapsed", "");
-        return;
+        return joined;
       }
     }
     d.group_key = gk;
     d.join = JoinKind::kOpened;
     d.join_reason = "opened: alert storm from " + in.source;
-    return;
+    return joined;
   }
   d.join = JoinKind::kOpened;
   if (!open_group.empty()) {
@@ -684,6 +789,7 @@ void Correlator::Place(const AlertInput& in, const AlertSlot* prev, core::TimePo
   } else {
     d.join_reason = "opened: no open incident for " + in.service + " or its dependencies";
   }
+  return joined;
 }
 
 Decision Correlator::Redecide(const AlertInput& in, core::TimePoint now) const {
@@ -703,17 +809,15 @@ Decision Correlator::Redecide(const AlertInput& in, core::TimePoint now) const {
 void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id, const std::string& incident_id,
                        core::TimePoint now) {
   if (d.kind == Decision::Kind::kIgnore || (d.kind == Decision::Kind::kRepeat && !d.labels_changed)) return;
-  AlertSlot* cur = alerts_.Find(in.key);
-  // One lookup per event: write through the found slot, journaling the old value.
+  // One lookup per event: write through the found slot, journaling the old value. A new episode
+  // always writes its key's slot, so it finds or inserts the slot at once.
+  AlertSlot* cur = nullptr;
+  bool inserted = false;
+  if (d.kind == Decision::Kind::kNew) std::tie(cur, inserted) = alerts_.Insert(in.key);
+  else cur = alerts_.Find(in.key);
   auto put = [&](const AlertSlot& v) {
-    if (!cur) {
-      journal_.emplace_back(AlertUndo{in.key, std::nullopt});
-      alerts_.Put(in.key, v);
-    } else {
-      journal_.emplace_back(AlertUndo{in.key, *cur});
-      *cur = v;
-    }
-    cur = nullptr;  // Put may move the nodes
+    journal_.emplace_back(AlertUndo{in.key, inserted ? std::nullopt : std::optional<AlertSlot>(*cur)});
+    *cur = v;
   };
   auto set_changes = [](AlertSlot& s, const std::vector<core::TimePoint>& ch) {
     s.nchanges = static_cast<uint8_t>(std::min<size_t>(ch.size(), s.changes.size()));
@@ -774,10 +878,12 @@ void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id
       set_changes(s, d.state_changes);
       put(s);
       if (s.silenced) return;
+      // As SetBucket, with one hash lookup instead of three.
       const auto& st = cfg_->settings;
-      Bucket b;
-      if (auto bi = buckets_.find(in.source); bi != buckets_.end()) {
-        b = bi->second;
+      auto [bi, fresh] = buckets_.try_emplace(in.source);
+      journal_.emplace_back(BucketUndo{in.source, fresh ? std::nullopt : std::optional<Bucket>(bi->second)});
+      Bucket& b = bi->second;
+      if (!fresh) {
         double secs = std::chrono::duration<double>(now - b.last).count();
         b.tokens = std::min(static_cast<double>(st.storm_burst), b.tokens + std::max(0.0, secs) * st.storm_rate);
       } else {
@@ -786,7 +892,6 @@ void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id
       b.last = now;
       b.tokens = std::max(0.0, b.tokens - 1.0);
       if (d.storm_started) b.storming = true;
-      SetBucket(in.source, b);
       if (s.incident) bump_incident(s.incident, +1, true);
       return;
     }

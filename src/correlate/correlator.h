@@ -230,6 +230,12 @@ class Correlator {
 
   int32_t Intern(const std::string& service) const;
   const std::string& ServiceName(int32_t id) const;
+  // The config's definition of an interned service; null if the config does not define it.
+  const model::Service* ServiceDef(int32_t id) const;
+  // Evaluate for a service already looked up.
+  Triage Evaluate(const std::map<std::string, std::string>& labels,
+                  const std::map<std::string, std::string>& annotations, const model::Service* svc,
+                  size_t affected) const;
   void SetAlert(const std::string& key, std::optional<AlertSlot> v);
   void SetIncident(int64_t number, std::optional<IncidentSlot> v);
   void SetBucket(const std::string& source, std::optional<Bucket> v);
@@ -238,8 +244,10 @@ class Correlator {
   bool Accepts(const IncidentSlot& inc, core::TimePoint now, core::Millis window) const;
   const CompiledSilence* MatchSilence(const model::AlertEvent& e, const std::string& service,
                                       core::TimePoint now, const std::string& except = {}) const;
-  // Fills the join target of a new episode.
-  void Place(const AlertInput& in, const AlertSlot* prev, core::TimePoint now, Decision& d) const;
+  // Fills the join target of a new episode of `in` (of interned service `svc`); returns the
+  // incident it joins, null if it opens one or is silenced.
+  const IncidentSlot* Place(const AlertInput& in, int32_t svc, const AlertSlot* prev, core::TimePoint now,
+                            Decision& d) const;
   Decision DecideNew(const AlertInput& in, const AlertSlot* prev, core::TimePoint now,
                      const std::string& except_silence) const;
   std::vector<core::TimePoint> Changes(const AlertSlot* prev, core::TimePoint now) const;
