@@ -42,7 +42,8 @@ namespace firebreak::correlate {
 // "INC-12" -> 12; 0 if malformed.
 int64_t IncidentNumber(std::string_view id);
 std::string IncidentId(int64_t number);
-// FNV-1a over sorted labels, for change detection on repeats.
+// A 64-bit hash of the sorted labels (names, values and their lengths), for change detection on
+// repeats; in memory only, never stored.
 uint64_t LabelsHash(const std::map<std::string, std::string>& labels);
 
 // A severity rule match.
