@@ -42,6 +42,19 @@ def write_long(path, rows):
             w.writerow(r)
 
 
+def read_wide(path, service, time_column, skip, prefix=""):
+    """One row a minute, one column a metric -> (ts, service, metric, value) for each value."""
+    out = []
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            ts = int(float(r[time_column]))
+            for k, v in r.items():
+                if k in skip or v in ("", None):
+                    continue
+                out.append((ts, service, prefix + k, v))
+    return out
+
+
 def nezha_cases(root):
     for fault_file in sorted(glob.glob(os.path.join(root, "*", "fault_list.json"))):
         day = os.path.dirname(fault_file)
@@ -56,23 +69,11 @@ def nezha_cases(root):
             pod = os.path.basename(path)[: -len("_metric.csv")]
             svc = pod.rsplit("-", 2)[0]
             services.add(svc)
-            with open(path) as f:
-                for r in csv.DictReader(f):
-                    ts = int(float(r["TimeStamp"]))
-                    for k, v in r.items():
-                        if k in ("Time", "TimeStamp", "PodName") or v in ("", None):
-                            continue
-                        series.append((ts, svc, k, v))
+            series += read_wide(path, svc, "TimeStamp", ("Time", "TimeStamp", "PodName"))
         # The user-facing SLI (success rate and latency at the entry point) is the frontend's.
         path = os.path.join(mdir, "front_service.csv")
         if os.path.exists(path) and os.environ.get("RCA_NO_SLI") != "1":
-            with open(path) as f:
-                for r in csv.DictReader(f):
-                    ts = int(float(r["TimeStamp"]))
-                    for k, v in r.items():
-                        if k in ("Time", "TimeStamp", "ServiceName") or v in ("", None):
-                            continue
-                        series.append((ts, "frontend", "Sli" + k, v))
+            series += read_wide(path, "frontend", "TimeStamp", ("Time", "TimeStamp", "ServiceName"), "Sli")
         # Per-edge latency ("caller_callee" columns) -> edge series "caller->callee".
         edge_names = {a + "_" + b: (a, b) for a, b in edges}
         for name in ("source_50", "destination_50"):
