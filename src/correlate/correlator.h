@@ -11,6 +11,9 @@
 // fails to commit, so the index always equals what is durable, while later commands of the same
 // batch already see earlier ones (group commit).
 //
+// One thread only (the engine's), const methods included: Decide and Evaluate keep scratch state
+// and per-matcher regex memos in the compiled config, so two threads must not share a Correlator.
+//
 // Vocabulary: a *key* identifies an alert across its firing episodes (the source's dedup key or a
 // label fingerprint, scoped by source). An incident *accepts* a new alert when it is open and either
 // still has firing alerts or saw alert activity within the correlation window; a mitigated or
