@@ -13,6 +13,7 @@ with the same settings. The last line printed is `AC@1 x AC@3 y Avg@5 z (n cases
 Environment: FIREBREAK_BIN (default build/firebreak), RCA_KEEP=1 keeps the converted cases,
 RCA_VERBOSE=1 prints every case, RCA_OPTIONS="name=value ..." passes tuning options.
 """
+import calendar
 import csv
 import glob
 import json
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.environ.get("FIREBREAK_BIN", "build/firebreak")
 VERBOSE = os.environ.get("RCA_VERBOSE") == "1"
@@ -42,12 +44,24 @@ def write_long(path, rows):
             w.writerow(r)
 
 
-def read_wide(path, service, time_column, skip, prefix=""):
+def nezha_time(row):
+    """A row's time in Unix seconds, from Nezha's wall-clock column ("2022-08-22 03:51:19.607158889
+    +0000 UTC m=+0.11") when it parses, else from the numeric TimeStamp column. The two agree to
+    the second in every file but one: adservice's TimeStamp on 2022-08-22 is about 200,000,000 s
+    (6.3 years) ahead, which would leave adservice without any sample in that day's windows."""
+    text = row.get("Time") or ""
+    try:
+        return calendar.timegm(time.strptime(text[:19], "%Y-%m-%d %H:%M:%S"))
+    except ValueError:
+        return int(float(row["TimeStamp"]))
+
+
+def read_wide(path, service, skip, prefix=""):
     """One row a minute, one column a metric -> (ts, service, metric, value) for each value."""
     out = []
     with open(path) as f:
         for r in csv.DictReader(f):
-            ts = int(float(r[time_column]))
+            ts = nezha_time(r)
             for k, v in r.items():
                 if k in skip or v in ("", None):
                     continue
@@ -69,11 +83,11 @@ def nezha_cases(root):
             pod = os.path.basename(path)[: -len("_metric.csv")]
             svc = pod.rsplit("-", 2)[0]
             services.add(svc)
-            series += read_wide(path, svc, "TimeStamp", ("Time", "TimeStamp", "PodName"))
+            series += read_wide(path, svc, ("Time", "TimeStamp", "PodName"))
         # The user-facing SLI (success rate and latency at the entry point) is the frontend's.
         path = os.path.join(mdir, "front_service.csv")
         if os.path.exists(path) and os.environ.get("RCA_NO_SLI") != "1":
-            series += read_wide(path, "frontend", "TimeStamp", ("Time", "TimeStamp", "ServiceName"), "Sli")
+            series += read_wide(path, "frontend", ("Time", "TimeStamp", "ServiceName"), "Sli")
         # Per-edge latency ("caller_callee" columns) -> edge series "caller->callee".
         edge_names = {a + "_" + b: (a, b) for a, b in edges}
         for name in ("source_50", "destination_50"):

@@ -776,6 +776,67 @@ TEST(RcaTest, UtilisationHeldAtCapacityIsSaturationWhateverItsHistory) {
   EXPECT_EQ(o.hypotheses[0].service, "db");
 }
 
+TEST(RcaTest, TrafficThatStopsIsEvidenceAgainstTheCallers) {
+  // checkout throws before it calls payments: payments receives nothing, and nothing else in the
+  // system moves. payments did not choose to be idle; its only caller stopped calling it.
+  // email's requests often drop to zero (a batch sender): that is not news.
+  std::mt19937 rng(12);
+  RcaInput in;
+  in.graph.AddEdge("web", "checkout");
+  in.graph.AddEdge("checkout", "payments");
+  in.graph.AddEdge("checkout", "email");
+  in.series.push_back(Make("payments", "requests_per_second", 90, 20, 2, 74, 0, rng));
+  Series email = Make("email", "requests_per_second", 90, 5, 0.5, 90, 5, rng);
+  for (int i : {10, 11, 30, 31, 50, 51, 75, 76, 77}) email.samples[static_cast<size_t>(i)].v = 0;
+  in.series.push_back(email);
+  in.series.push_back(Make("checkout", "requests_per_second", 90, 20, 2, 90, 20, rng));
+  in.series.push_back(Make("web", "latency_p99", 90, 0.3, 0.01, 90, 0.3, rng));
+  in.from = kT0 + 70 * kMin;
+  in.to = kT0 + 89 * kMin;
+  auto r = RankRootCauses(in);
+  ASSERT_EQ(r.hypotheses.size(), 4u);
+  EXPECT_EQ(r.hypotheses[0].service, "checkout");
+  EXPECT_GT(r.hypotheses[0].score, 0);
+  EXPECT_EQ(r.hypotheses[0].onset, kT0 + 74 * kMin);
+  ASSERT_FALSE(r.hypotheses[0].evidence.empty());
+  EXPECT_EQ(r.hypotheses[0].evidence[0].type, "stopped");
+  EXPECT_EQ(r.hypotheses[0].evidence[0].path, (std::vector<std::string>{"checkout", "payments"}));
+  EXPECT_THAT(r.hypotheses[0].evidence[0].text, HasSubstr("calls to payments stopped"));
+  EXPECT_THAT(r.hypotheses[0].summary, HasSubstr("checkout: calls to payments stopped"));
+  EXPECT_EQ(r.hypotheses[0].metric, "");  // not one of checkout's own series
+  for (size_t i = 1; i < r.hypotheses.size(); ++i) EXPECT_EQ(r.hypotheses[i].score, 0) << r.hypotheses[i].service;
+  // Without the rule the stop is payments' own traffic anomaly, weighted as traffic.
+  RcaOptions off;
+  ASSERT_TRUE(SetRcaOption(off, "stopped_share", 0));
+  auto o = RankRootCauses(in, off);
+  ASSERT_FALSE(o.hypotheses.empty());
+  EXPECT_EQ(o.hypotheses[0].service, "payments");
+}
+
+TEST(RcaTest, TheCallingEndOfAnAnomalousEdgeBreaksTiesBeforeUntouchedServices) {
+  // zeta -> api got slow (a network delay on zeta's side shows only on its outbound edge); api
+  // gets the edge's evidence, zeta nothing of its own, yet zeta ranks before alpha, which no
+  // anomalous series touches (by name alpha would come first).
+  std::mt19937 rng(13);
+  RcaInput in;
+  in.graph.AddEdge("zeta", "api");
+  in.graph.AddEdge("alpha", "api");
+  in.series.push_back(Make("zeta->api", "latency_p50", 90, 0.01, 0.001, 72, 0.5, rng));
+  in.series.push_back(Make("alpha->api", "latency_p50", 90, 0.01, 0.001, 90, 0.01, rng));
+  in.series.push_back(Make("alpha", "cpu_usage_percent", 90, 20, 1, 90, 20, rng));
+  in.series.push_back(Make("zeta", "cpu_usage_percent", 90, 20, 1, 90, 20, rng));
+  in.from = kT0 + 70 * kMin;
+  in.to = kT0 + 89 * kMin;
+  auto r = RankRootCauses(in);
+  ASSERT_EQ(r.hypotheses.size(), 3u);
+  EXPECT_EQ(r.hypotheses[0].service, "api");
+  EXPECT_EQ(r.hypotheses[1].service, "zeta");
+  EXPECT_EQ(r.hypotheses[1].score, 0);
+  ASSERT_FALSE(r.hypotheses[1].evidence.empty());
+  EXPECT_THAT(r.hypotheses[1].evidence.back().text, HasSubstr("calls api over an anomalous edge"));
+  EXPECT_EQ(r.hypotheses[2].service, "alpha");
+}
+
 TEST(GraphTest, DistanceAndPath) {
   Graph g;
   g.AddEdge("a", "b");

@@ -121,6 +121,16 @@ bool IsUtilisationPercent(const std::string& metric) {
          m.find("utilization") != std::string::npos || m.find("utilisation") != std::string::npos;
 }
 
+// A request rate the service receives ("workload", "requests", "rps"...), not bytes, syscalls or a
+// host's ("node") counters.
+bool IsRequestRate(const std::string& metric) {
+  auto m = core::ToLower(metric);
+  if (m.find("node") != std::string::npos || m.find("host") != std::string::npos) return false;
+  for (const char* w : {"workload", "request", "rps", "qps", "throughput", "calls"})
+    if (m.find(w) != std::string::npos) return true;
+  return false;
+}
+
 bool IsMemory(const std::string& metric) {
   auto m = core::ToLower(metric);
   return m.find("mem") != std::string::npos || m.find("heap") != std::string::npos;
@@ -153,6 +163,7 @@ struct Analyzed {
   SeriesAnomaly a;
   bool usable = false;
   bool after_baseline = false;  // the baseline includes samples after the window
+  bool stopped = false;         // inbound traffic stopped (see RcaOptions::stopped_share)
 };
 
 // The level a series holds for at least `k` samples of `z`: its k-th largest value (the largest
@@ -246,6 +257,32 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
         if (a.onset == 0 && x.v >= o.saturated_pct) a.onset = x.t;
     }
   }
+  // Inbound traffic stopped (see RcaOptions::stopped_share): `sustain` window samples at or below
+  // the share of the level, never seen that long in the baseline.
+  if (o.stopped_share > 0 && kind == SignalKind::kTraffic && !edge && !IsOutbound(s.metric) && IsRequestRate(s.metric) &&
+      med > 0) {
+    const double low = o.stopped_share * med;
+    size_t in_window = 0, in_base = 0;
+    for (const auto& x : win) in_window += x.v <= low;
+    for (double v : base) in_base += v <= low;
+    if (in_window >= std::max<size_t>(o.sustain, 1) && in_base < std::max<size_t>(o.sustain, 1)) {
+      out.stopped = true;
+      a.z = o.saturated_z;
+      a.background = 0;
+      a.evidence = std::log1p(o.saturated_z) * o.w_stopped;
+      a.onset = 0;
+      a.peak_time = 0;
+      for (const auto& x : win)
+        if (x.v <= low) {
+          if (a.onset == 0) a.onset = x.t;
+          if (a.peak_time == 0 || x.v < a.value) {
+            a.value = x.v;
+            a.peak_time = x.t;
+          }
+        }
+      return out;
+    }
+  }
   // Background: how far the series usually wanders over a stretch as long as the window, measured
   // the same way (the sustained level of each stretch).
   const size_t len = win.size();
@@ -278,7 +315,7 @@ bool SetRcaOption(RcaOptions& o, const std::string& name, double v) {
     return true;                           \
   }
   FB_OPT(lookback_ms) FB_OPT(min_baseline) FB_OPT(after_baseline) FB_OPT(sustain) FB_OPT(local_samples) FB_OPT(z_min) FB_OPT(z_cap)
-  FB_OPT(relative_floor) FB_OPT(errors_relative_floor) FB_OPT(victim) FB_OPT(saturated_pct) FB_OPT(saturated_z) FB_OPT(w_latency)
+  FB_OPT(relative_floor) FB_OPT(errors_relative_floor) FB_OPT(victim) FB_OPT(saturated_pct) FB_OPT(saturated_z) FB_OPT(stopped_share) FB_OPT(w_stopped) FB_OPT(w_latency)
   FB_OPT(w_errors) FB_OPT(w_saturation) FB_OPT(w_traffic) FB_OPT(w_other) FB_OPT(w_outbound)
   FB_OPT(w_memory) FB_OPT(w_edge) FB_OPT(onset_bonus) FB_OPT(change_bonus) FB_OPT(log_bonus)
   FB_OPT(change_window_ms)
@@ -373,6 +410,19 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
     }
     ++res.series_used;
     services_with_data.insert(an.a.service);
+    if (an.stopped) {
+      // The callers stopped calling: the evidence is theirs, shared among them.
+      const auto& callers = in.graph.Callers(an.a.service);
+      for (const auto& c : callers) {
+        SeriesAnomaly to = an.a;
+        to.stopped = an.a.service;
+        to.service = c;
+        to.evidence /= static_cast<double>(callers.size());
+        res.anomalies.push_back(to);
+        by_service[c].push_back(std::move(to));
+      }
+      continue;
+    }
     if (an.a.evidence > 0) {
       res.anomalies.push_back(an.a);
       by_service[an.a.service].push_back(an.a);
@@ -420,6 +470,17 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
 
   res.changes = RankChanges(in.changes, ref_onset, in.affected, in.graph, res.anomalies, o.change_window_ms);
 
+  // The calling end of each anomalous edge: a fault on either end of an edge shows on it. The
+  // edge's evidence goes to the callee; for the caller it only breaks ties among services with no
+  // evidence of their own (a service on an anomalous edge before one that touches nothing).
+  std::map<std::string, const SeriesAnomaly*> calling_end;
+  for (const auto& a : res.anomalies) {
+    if (a.caller.empty()) continue;
+    auto& best = calling_end[a.caller];
+    if (!best || a.evidence > best->evidence) best = &a;
+  }
+  std::map<std::string, double> tie_break;
+
   std::vector<Hypothesis> hyps;
   for (const auto& svc : candidates) {
     Hypothesis h;
@@ -438,12 +499,20 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
         e.magnitude = a.z;
         e.baseline = a.baseline;
         e.value = a.value;
-        e.text = (a.caller.empty() ? a.metric : a.caller + " -> " + svc + " " + a.metric) + " at " + Num(a.value) +
-                 " vs baseline " + Num(a.baseline) + " (robust z " + Num(a.z) +
-                 (a.background > 0 ? ", usual " + Num(a.background) : "") + "), from " + FormatTime(a.onset);
+        if (!a.stopped.empty()) {
+          e.type = "stopped";
+          e.path = {svc, a.stopped};
+          e.text = "calls to " + a.stopped + " stopped: its " + a.metric + " at " + Num(a.value) + " vs baseline " +
+                   Num(a.baseline) + ", from " + FormatTime(a.onset);
+        } else {
+          e.text = (a.caller.empty() ? a.metric : a.caller + " -> " + svc + " " + a.metric) + " at " + Num(a.value) +
+                   " vs baseline " + Num(a.baseline) + " (robust z " + Num(a.z) +
+                   (a.background > 0 ? ", usual " + Num(a.background) : "") + "), from " + FormatTime(a.onset);
+        }
         h.evidence.push_back(std::move(e));
       }
-      h.metric = top[svc]->metric;
+      // The strongest signal inside the service; "calls to X stopped" is about X's series, not one of its own.
+      h.metric = top[svc]->stopped.empty() ? top[svc]->metric : "";
       h.onset = onset[svc];
     }
     // Victim discount: anomalous callees explain part of a caller's symptoms.
@@ -525,11 +594,27 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
       if (score > 0) score += 0.1;
       break;
     }
+    if (auto it = calling_end.find(svc); score <= 0 && it != calling_end.end()) {
+      const SeriesAnomaly& a = *it->second;
+      tie_break[svc] = a.evidence;
+      Evidence e;
+      e.type = "graph";
+      e.path = {svc, a.service};
+      e.series = a.series;
+      e.metric = a.metric;
+      e.time = a.onset;
+      e.text = "calls " + a.service + " over an anomalous edge (" + a.metric + " at " + Num(a.value) + " vs baseline " +
+               Num(a.baseline) + ", from " + FormatTime(a.onset) + ")";
+      h.evidence.push_back(std::move(e));
+    }
     h.score = score;
     hyps.push_back(std::move(h));
   }
-  std::stable_sort(hyps.begin(), hyps.end(), [](const Hypothesis& a, const Hypothesis& b) {
+  std::stable_sort(hyps.begin(), hyps.end(), [&](const Hypothesis& a, const Hypothesis& b) {
     if (a.score != b.score) return a.score > b.score;
+    const double ta = tie_break.count(a.service) ? tie_break[a.service] : 0.0;
+    const double tb = tie_break.count(b.service) ? tie_break[b.service] : 0.0;
+    if (ta != tb) return ta > tb;
     return a.service < b.service;
   });
   // Confidence: each positive score's share (squared, to favour a clear winner), scaled by how
@@ -540,8 +625,12 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
   for (auto& h : hyps) {
     h.confidence = total > 0 && h.score > 0 ? certainty * h.score * h.score / total : 0;
     std::string s = h.service;
-    if (!h.metric.empty()) s += ": " + h.metric + " anomalous";
-    if (h.onset) s += " from " + FormatTime(h.onset);
+    if (!h.evidence.empty() && h.evidence.front().type == "stopped") {
+      s += ": " + h.evidence.front().text;  // names the callee, the metric and the onset
+    } else {
+      if (!h.metric.empty()) s += ": " + h.metric + " anomalous";
+      if (h.onset) s += " from " + FormatTime(h.onset);
+    }
     for (const auto& e : h.evidence)
       if (e.type == "change" || e.type == "log") s += "; " + e.text;
     if (h.score <= 0 && h.evidence.empty()) s += ": no evidence in the window";
@@ -565,6 +654,7 @@ boost::json::object ToJson(const SeriesAnomaly& a) {
   o["metric"] = a.metric;
   o["kind"] = a.kind;
   if (!a.caller.empty()) o["caller"] = a.caller;
+  if (!a.stopped.empty()) o["stopped"] = a.stopped;
   o["onset"] = TimeOrEmpty(a.onset);
   o["peak_time"] = TimeOrEmpty(a.peak_time);
   o["z"] = Round(a.z, 0.01);
@@ -593,7 +683,7 @@ boost::json::object ToJson(const Evidence& e) {
   if (!e.series.empty()) o["series"] = e.series;
   if (!e.metric.empty()) o["metric"] = e.metric;
   if (e.time) o["time"] = FormatTime(e.time);
-  if (e.type == "metric" || e.type == "edge") {
+  if (e.type == "metric" || e.type == "edge" || e.type == "stopped") {
     o["magnitude"] = Round(e.magnitude, 0.01);
     o["baseline"] = e.baseline;
     o["value"] = e.value;

@@ -10,6 +10,8 @@
 //    background, measured the same way), weighted by what the signal means (latency, errors and saturation
 //    count; traffic and outbound "client" latency count little: they move with everything);
 //    per-edge series ("caller->callee") are attributed to the callee;
+//  - traffic that stops: a service receiving no requests is evidence against its callers, which
+//    stopped calling it (they fail before the call), not against the service;
 //  - graph position: a service whose callees are anomalous is probably their victim, so the
 //    callees' evidence is subtracted in part; being upstream of the affected set helps;
 //  - anomaly onset order: the earliest onset gets a bonus;
@@ -91,6 +93,14 @@ struct RcaOptions {
   // before the window does not make a pinned CPU normal). 0 turns the rule off.
   double saturated_pct = 90;
   double saturated_z = 10;
+  // A service's inbound request rate (a "workload", "requests", "rps"... metric of the service
+  // itself: not bytes or syscalls, not a host's, not "client" or an edge)
+  // held at or below `stopped_share` of its baseline median for `sustain` window samples, when the
+  // baseline never held that low for `sustain` samples, means its callers stopped calling it: a
+  // service does not choose its request rate. It counts as robust z `saturated_z` for each caller
+  // (shared among them, weight `w_stopped`), not for the service. 0 turns the rule off.
+  double stopped_share = 0.1;
+  double w_stopped = 1.0;
   // Weights per signal kind.
   double w_latency = 1.0, w_errors = 1.0, w_saturation = 1.0, w_traffic = 0.1, w_other = 0.3;
   double w_outbound = 0.0;  // "client" latency: time spent waiting on dependencies
@@ -116,6 +126,7 @@ struct SeriesAnomaly {
   std::string metric;
   std::string kind;     // latency | errors | saturation | traffic | other
   std::string caller;   // for edge series: the calling service
+  std::string stopped;  // for "callers stopped calling": the service whose inbound traffic stopped
   int64_t onset = 0;    // first window sample at or above z_min (Unix ms)
   int64_t peak_time = 0;
   double z = 0;         // robust z in the bad direction held for `sustain` window samples
@@ -135,7 +146,7 @@ struct RankedChange {
 };
 
 struct Evidence {
-  std::string type;  // metric | edge | change | log | graph | onset
+  std::string type;  // metric | edge | stopped | change | log | graph | onset
   std::string text;  // one line for people
   std::string series;
   std::string metric;
