@@ -805,6 +805,14 @@ TEST(RcaTest, TrafficThatStopsIsEvidenceAgainstTheCallers) {
   EXPECT_THAT(r.hypotheses[0].summary, HasSubstr("checkout: calls to payments stopped"));
   EXPECT_EQ(r.hypotheses[0].metric, "");  // not one of checkout's own series
   for (size_t i = 1; i < r.hypotheses.size(); ++i) EXPECT_EQ(r.hypotheses[i].score, 0) << r.hypotheses[i].service;
+  // Bytes are not requests (a quiet connection pool sends none): the same stop in payments'
+  // received bytes is not evidence against its callers; nor is a "traffic" series that is bytes.
+  for (const char* metric : {"network_receive_bytes", "traffic_bytes_per_second"}) {
+    RcaInput bytes = in;
+    bytes.series[0].metric = metric;
+    auto b = RankRootCauses(bytes);
+    for (const auto& a : b.anomalies) EXPECT_NE(a.service, "checkout") << metric;
+  }
   // Without the rule the stop is payments' own traffic anomaly, weighted as traffic.
   RcaOptions off;
   ASSERT_TRUE(SetRcaOption(off, "stopped_share", 0));

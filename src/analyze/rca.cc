@@ -121,12 +121,13 @@ bool IsUtilisationPercent(const std::string& metric) {
          m.find("utilization") != std::string::npos || m.find("utilisation") != std::string::npos;
 }
 
-// A request rate the service receives ("workload", "requests", "rps"...), not bytes, syscalls or a
-// host's ("node") counters.
+// A request rate the service receives ("workload", "requests", "rps", "traffic"...), not bytes,
+// syscalls, a host's ("node") counters or what it sends ("client", "outbound").
 bool IsRequestRate(const std::string& metric) {
   auto m = core::ToLower(metric);
-  if (m.find("node") != std::string::npos || m.find("host") != std::string::npos) return false;
-  for (const char* w : {"workload", "request", "rps", "qps", "throughput", "calls"})
+  for (const char* w : {"node", "host", "byte", "network", "client", "outbound"})
+    if (m.find(w) != std::string::npos) return false;
+  for (const char* w : {"workload", "request", "rps", "qps", "throughput", "calls", "traffic"})
     if (m.find(w) != std::string::npos) return true;
   return false;
 }

@@ -93,8 +93,8 @@ struct RcaOptions {
   // before the window does not make a pinned CPU normal). 0 turns the rule off.
   double saturated_pct = 90;
   double saturated_z = 10;
-  // A service's inbound request rate (a "workload", "requests", "rps"... metric of the service
-  // itself: not bytes or syscalls, not a host's, not "client" or an edge)
+  // A service's inbound request rate (a "workload", "requests", "rps", "traffic"... metric of the
+  // service itself: not bytes, network or syscalls, not a host's, not "client" or an edge)
   // held at or below `stopped_share` of its baseline median for `sustain` window samples, when the
   // baseline never held that low for `sustain` samples, means its callers stopped calling it: a
   // service does not choose its request rate. It counts as robust z `saturated_z` for each caller
