@@ -813,6 +813,14 @@ TEST(RcaTest, TrafficThatStopsIsEvidenceAgainstTheCallers) {
     auto b = RankRootCauses(bytes);
     for (const auto& a : b.anomalies) EXPECT_NE(a.service, "checkout") << metric;
   }
+  // With no caller to blame (no graph, or an entry point) the stop stays the service's own
+  // traffic anomaly instead of vanishing.
+  RcaInput no_graph = in;
+  no_graph.graph = Graph{};
+  auto g = RankRootCauses(no_graph);
+  ASSERT_FALSE(g.hypotheses.empty());
+  EXPECT_EQ(g.hypotheses[0].service, "payments");
+  EXPECT_GT(g.hypotheses[0].score, 0);
   // Without the rule the stop is payments' own traffic anomaly, weighted as traffic.
   RcaOptions off;
   ASSERT_TRUE(SetRcaOption(off, "stopped_share", 0));

@@ -164,7 +164,10 @@ struct Analyzed {
   SeriesAnomaly a;
   bool usable = false;
   bool after_baseline = false;  // the baseline includes samples after the window
-  bool stopped = false;         // inbound traffic stopped (see RcaOptions::stopped_share)
+  // Inbound traffic stopped (see RcaOptions::stopped_share): first and lowest such sample.
+  bool stopped = false;
+  int64_t stopped_onset = 0, stopped_at = 0;
+  double stopped_value = 0;
 };
 
 // The level a series holds for at least `k` samples of `z`: its k-th largest value (the largest
@@ -259,29 +262,25 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
     }
   }
   // Inbound traffic stopped (see RcaOptions::stopped_share): `sustain` window samples at or below
-  // the share of the level, never seen that long in the baseline.
+  // the share of the level, never seen that long in the baseline. Noted beside the series' own
+  // analysis, which still stands for a service that has no callers to blame.
   if (o.stopped_share > 0 && kind == SignalKind::kTraffic && !edge && !IsOutbound(s.metric) && IsRequestRate(s.metric) &&
       med > 0) {
     const double low = o.stopped_share * med;
+    const size_t need = std::max<size_t>(o.sustain, 1);
     size_t in_window = 0, in_base = 0;
     for (const auto& x : win) in_window += x.v <= low;
     for (double v : base) in_base += v <= low;
-    if (in_window >= std::max<size_t>(o.sustain, 1) && in_base < std::max<size_t>(o.sustain, 1)) {
+    if (in_window >= need && in_base < need) {
       out.stopped = true;
-      a.z = o.saturated_z;
-      a.background = 0;
-      a.evidence = std::log1p(o.saturated_z) * o.w_stopped;
-      a.onset = 0;
-      a.peak_time = 0;
       for (const auto& x : win)
         if (x.v <= low) {
-          if (a.onset == 0) a.onset = x.t;
-          if (a.peak_time == 0 || x.v < a.value) {
-            a.value = x.v;
-            a.peak_time = x.t;
+          if (out.stopped_onset == 0) out.stopped_onset = x.t;
+          if (out.stopped_at == 0 || x.v < out.stopped_value) {
+            out.stopped_value = x.v;
+            out.stopped_at = x.t;
           }
         }
-      return out;
     }
   }
   // Background: how far the series usually wanders over a stretch as long as the window, measured
@@ -411,14 +410,19 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
     }
     ++res.series_used;
     services_with_data.insert(an.a.service);
-    if (an.stopped) {
-      // The callers stopped calling: the evidence is theirs, shared among them.
-      const auto& callers = in.graph.Callers(an.a.service);
+    if (const auto& callers = in.graph.Callers(an.a.service); an.stopped && !callers.empty()) {
+      // The callers stopped calling: the evidence is theirs, shared among them, and not the
+      // service's own.
       for (const auto& c : callers) {
         SeriesAnomaly to = an.a;
         to.stopped = an.a.service;
         to.service = c;
-        to.evidence /= static_cast<double>(callers.size());
+        to.z = o.saturated_z;
+        to.background = 0;
+        to.evidence = std::log1p(o.saturated_z) * o.w_stopped / static_cast<double>(callers.size());
+        to.onset = an.stopped_onset;
+        to.peak_time = an.stopped_at;
+        to.value = an.stopped_value;
         res.anomalies.push_back(to);
         by_service[c].push_back(std::move(to));
       }

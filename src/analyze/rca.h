@@ -98,7 +98,8 @@ struct RcaOptions {
   // held at or below `stopped_share` of its baseline median for `sustain` window samples, when the
   // baseline never held that low for `sustain` samples, means its callers stopped calling it: a
   // service does not choose its request rate. It counts as robust z `saturated_z` for each caller
-  // (shared among them, weight `w_stopped`), not for the service. 0 turns the rule off.
+  // (shared among them, weight `w_stopped`), not for the service; a service with no known caller
+  // keeps it as its own traffic anomaly. 0 turns the rule off.
   double stopped_share = 0.1;
   double w_stopped = 1.0;
   // Weights per signal kind.
