@@ -498,6 +498,12 @@ TEST(Ingest, FirebreakBatches) {
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().field, "line 2");
   EXPECT_EQ(DecodeLogBatch(R"({"entries":[{"level":"x"}]})", false, "", kLabels).error().field, "entries[0].message");
+  // An unknown top-level field is named; an empty key still yields a field (found by fuzz_loki).
+  EXPECT_EQ(DecodeLogBatch(R"({"colour":"b","entries":[]})", false, "", kLabels).error().field, "colour");
+  auto empty_key = DecodeLogBatch(R"({"":"b"})", false, "", kLabels);
+  ASSERT_FALSE(empty_key.has_value());
+  EXPECT_EQ(empty_key.error().field, "body");
+  EXPECT_NE(empty_key.error().message.find("unknown field ''"), std::string::npos);
 }
 
 // ---- redaction, statistics ---------------------------------------------------------------------
