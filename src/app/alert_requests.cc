@@ -100,7 +100,7 @@ Result<store::AlertFilter> DecodeAlertFilter(const std::map<std::string, std::st
       FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "before", 1, INT64_MAX));
       f.before_id = n;
     } else {
-      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("query parameter", k, "query");
     }
   }
   return f;
@@ -121,7 +121,7 @@ Result<ChangeFilter> DecodeChangeFilter(const std::map<std::string, std::string>
       FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "limit", 1, 1000));
       f.limit = static_cast<int>(n);
     } else {
-      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("query parameter", k, "query");
     }
   }
   return f;
@@ -130,7 +130,7 @@ Result<ChangeFilter> DecodeChangeFilter(const std::map<std::string, std::string>
 Result<std::optional<std::string>> DecodeSilenceState(const std::map<std::string, std::string>& q) {
   std::optional<std::string> state;
   for (const auto& [k, v] : q) {
-    if (k != "state") return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+    if (k != "state") return UnknownName("query parameter", k, "query");
     if (v != "active" && v != "pending" && v != "expired" && v != "all")
       return InvalidArgument("state must be active, pending, expired or all", "state");
     state = v;

@@ -49,7 +49,7 @@ Result<logs::PatternQuery> DecodePatternQuery(const std::map<std::string, std::s
   for (const auto& [k, v] : query)
     if (k != "service" && k != "from" && k != "to" && k != "since" && k != "limit" && k != "errors" &&
         k != "anomalous")
-      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("parameter", k, "query");
   auto s = query.find("service");
   if (s == query.end() || s->second.empty()) return InvalidArgument("service is required", "service");
   q.services = core::Split(s->second, ',', true);
@@ -75,7 +75,7 @@ Result<logs::PatternQuery> DecodePatternQuery(const std::map<std::string, std::s
 Result<LogTemplateFilter> DecodeTemplateFilter(const std::map<std::string, std::string>& query, core::TimePoint now) {
   for (const auto& [k, v] : query)
     if (k != "service" && k != "since" && k != "limit" && k != "errors")
-      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("parameter", k, "query");
   LogTemplateFilter f;
   if (auto it = query.find("service"); it != query.end()) f.service = it->second;
   if (auto it = query.find("since"); it != query.end()) {

@@ -38,7 +38,7 @@ Status OnlyParams(const std::map<std::string, std::string>& q, std::initializer_
     if (ok) continue;
     std::string list;
     for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "' (" + list + ")", k);
+    return UnknownName("parameter", k, "query", " (" + list + ")");
   }
   return Ok();
 }

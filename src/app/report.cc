@@ -144,7 +144,7 @@ Result<ActionItemQuery> DecodeActionItemQuery(const std::map<std::string, std::s
       if (v != "true" && v != "false" && v != "1" && v != "0") return InvalidArgument("overdue must be true or false", "overdue");
       out.overdue_only = v == "true" || v == "1";
     } else {
-      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("query parameter", k, "query");
     }
   }
   return out;
@@ -174,7 +174,7 @@ Result<MttxQuery> DecodeMttxQuery(const std::map<std::string, std::string>& q) {
     } else if (k == "incidents") {
       out.incidents = v == "true" || v == "1";
     } else {
-      return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("parameter", k, "query");
     }
   }
   return out;

@@ -133,7 +133,7 @@ Result<store::IncidentFilter> DecodeIncidentFilter(const std::map<std::string, s
       FB_ASSIGN_OR_RETURN(auto n, ParseInt(num, "before", 1, INT64_MAX));
       f.before_number = n;
     } else {
-      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("query parameter", k, "query");
     }
   }
   return f;
@@ -151,7 +151,7 @@ Result<store::AuditFilter> DecodeAuditFilter(const std::map<std::string, std::st
       FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "limit", 1, 1000));
       f.limit = static_cast<int>(n);
     } else {
-      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("query parameter", k, "query");
     }
   }
   return f;

@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/metrics.h"
+#include "core/result.h"
 #include "core/strings.h"
 #include "core/timer_queue.h"
 #include "core/time.h"
@@ -51,6 +52,23 @@ TEST(Crypto, Sha256AndHmacMatchKnownVectors) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+}
+
+TEST(Errors, AnUnknownNameIsQuotedAndIsTheFieldUnlessEmpty) {
+  Status s = UnknownName("query parameter", "colour", "query");
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.error().message, "unknown query parameter 'colour'");
+  EXPECT_EQ(s.error().field, "colour");
+  // A client can send an empty name ("?=x", {"": 1}): the error still names where.
+  Status empty = UnknownName("field", "", "body", " (entries, service)");
+  EXPECT_EQ(empty.error().message, "unknown field '' (entries, service)");
+  EXPECT_EQ(empty.error().field, "body");
+  // A long name is cut in the message, kept whole as the field.
+  std::string long_name(100, 'x');
+  Status cut = UnknownName("parameter", long_name, "query");
+  EXPECT_LT(cut.error().message.size(), 100u);
+  EXPECT_EQ(cut.error().field, long_name);
 }
 
 TEST(Strings, Utf8ValidationRejectsOverlongsAndSurrogates) {

@@ -1,6 +1,15 @@
 #include "core/result.h"
 
+#include "core/strings.h"
+
 namespace firebreak {
+
+tl::unexpected<Error> UnknownName(std::string_view what, std::string_view name, std::string where,
+                                  std::string_view detail) {
+  std::string shown = core::Truncate(name, 64);
+  std::string message = "unknown " + std::string(what) + " '" + shown + "'" + std::string(detail);
+  return InvalidArgument(std::move(message), name.empty() ? std::move(where) : std::string(name));
+}
 
 std::string Error::ToString() const {
   std::string s(ErrorCodeName(code));

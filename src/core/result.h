@@ -63,6 +63,10 @@ inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message, std:
 inline tl::unexpected<Error> InvalidArgument(std::string message, std::string field = {}) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message), std::move(field));
 }
+// An unknown parameter or field named by the request itself: "unknown <what> 'name'" (the name cut
+// to 64 bytes) plus `detail`, with the name as the field, or `where` when the name is empty.
+tl::unexpected<Error> UnknownName(std::string_view what, std::string_view name, std::string where,
+                                  std::string_view detail = {});
 inline tl::unexpected<Error> NotFound(std::string message, std::string field = {}) {
   return MakeError(ErrorCode::kNotFound, std::move(message), std::move(field));
 }

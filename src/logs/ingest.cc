@@ -452,9 +452,7 @@ Result<std::vector<LogEntry>> DecodeLogBatch(std::string_view body, bool ndjson,
       if (!kv.value().is_string()) return InvalidArgument("service must be a string", "service");
       service = std::string(kv.value().as_string());
     } else if (kv.key() != "entries") {
-      // The field is the unknown key itself; an empty key is named by the body.
-      std::string key = core::Truncate(std::string(kv.key()), 64);
-      return InvalidArgument("unknown field '" + key + "'", key.empty() ? "body" : key);
+      return UnknownName("field", kv.key(), "body");
     }
   }
   const auto* entries = o.if_contains("entries");
