@@ -121,17 +121,6 @@ bool IsUtilisationPercent(const std::string& metric) {
          m.find("utilization") != std::string::npos || m.find("utilisation") != std::string::npos;
 }
 
-// A request rate the service receives ("workload", "requests", "rps", "traffic"...), not bytes,
-// syscalls, a host's ("node") counters or what it sends ("client", "outbound").
-bool IsRequestRate(const std::string& metric) {
-  auto m = core::ToLower(metric);
-  for (const char* w : {"node", "host", "byte", "network", "client", "outbound"})
-    if (m.find(w) != std::string::npos) return false;
-  for (const char* w : {"workload", "request", "rps", "qps", "throughput", "calls", "traffic"})
-    if (m.find(w) != std::string::npos) return true;
-  return false;
-}
-
 bool IsMemory(const std::string& metric) {
   auto m = core::ToLower(metric);
   return m.find("mem") != std::string::npos || m.find("heap") != std::string::npos;
@@ -264,8 +253,7 @@ Analyzed AnalyzeSeries(const Series& s, const std::vector<Sample>* reference, in
   // Inbound traffic stopped (see RcaOptions::stopped_share): `sustain` window samples at or below
   // the share of the level, never seen that long in the baseline. Noted beside the series' own
   // analysis, which still stands for a service that has no callers to blame.
-  if (o.stopped_share > 0 && kind == SignalKind::kTraffic && !edge && !IsOutbound(s.metric) && IsRequestRate(s.metric) &&
-      med > 0) {
+  if (o.stopped_share > 0 && kind == SignalKind::kTraffic && !edge && IsRequestRate(s.metric) && med > 0) {
     const double low = o.stopped_share * med;
     const size_t need = std::max<size_t>(o.sustain, 1);
     size_t in_window = 0, in_base = 0;
@@ -410,16 +398,17 @@ RcaResult RankRootCauses(const RcaInput& in, const RcaOptions& o) {
     }
     ++res.series_used;
     services_with_data.insert(an.a.service);
-    if (const auto& callers = in.graph.Callers(an.a.service); an.stopped && !callers.empty()) {
+    const auto* callers = an.stopped ? &in.graph.Callers(an.a.service) : nullptr;
+    if (callers && !callers->empty()) {
       // The callers stopped calling: the evidence is theirs, shared among them, and not the
       // service's own.
-      for (const auto& c : callers) {
+      for (const auto& c : *callers) {
         SeriesAnomaly to = an.a;
         to.stopped = an.a.service;
         to.service = c;
         to.z = o.saturated_z;
         to.background = 0;
-        to.evidence = std::log1p(o.saturated_z) * o.w_stopped / static_cast<double>(callers.size());
+        to.evidence = std::log1p(o.saturated_z) * o.w_stopped / static_cast<double>(callers->size());
         to.onset = an.stopped_onset;
         to.peak_time = an.stopped_at;
         to.value = an.stopped_value;

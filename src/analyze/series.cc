@@ -83,6 +83,9 @@ bool Contains(std::string_view hay, std::string_view needle) {
 }
 }  // namespace
 
+// Words naming a rate of requests: they make a metric traffic ahead of the saturation words.
+constexpr const char* kRequestWords[] = {"workload", "request", "rps", "qps", "throughput", "traffic"};
+
 SignalKind GuessSignalKind(std::string_view metric) {
   std::string m = core::ToLower(metric);
   for (auto w : {"success", "availability", "error", "fail", "5xx", "4xx", "exception", "fault",
@@ -91,7 +94,7 @@ SignalKind GuessSignalKind(std::string_view metric) {
   for (auto w : {"latency", "duration", "response_time", "p50", "p90", "p95", "p99", "slow",
                  "rtt", "delay", "seconds_bucket"})
     if (Contains(m, w)) return SignalKind::kLatency;
-  for (auto w : {"workload", "request", "rps", "qps", "throughput", "traffic"})
+  for (auto w : kRequestWords)
     if (Contains(m, w)) return SignalKind::kTraffic;
   for (auto w : {"cpu", "mem", "disk", "pool", "saturation", "queue", "lag", "connection",
                  "thread", "heap", "gc_", "inode", "usage", "utilization", "load", "budget",
@@ -101,6 +104,15 @@ SignalKind GuessSignalKind(std::string_view metric) {
                  "_total"})
     if (Contains(m, w)) return SignalKind::kTraffic;
   return SignalKind::kOther;
+}
+
+bool IsRequestRate(std::string_view metric) {
+  std::string m = core::ToLower(metric);
+  for (auto w : {"node", "host", "byte", "network", "client", "outbound"})
+    if (Contains(m, w)) return false;
+  for (auto w : kRequestWords)
+    if (Contains(m, w)) return true;
+  return Contains(m, "calls");
 }
 
 int BadDirection(std::string_view metric) {

@@ -41,6 +41,10 @@ Result<int64_t> ParseTimestamp(std::string_view s);
 enum class SignalKind { kLatency, kErrors, kTraffic, kSaturation, kOther };
 SignalKind GuessSignalKind(std::string_view metric);
 int BadDirection(std::string_view metric);
+// A request rate the service receives ("workload", "requests", "rps", "traffic", "calls"...): the
+// words that make a metric traffic before any other kind, less bytes, network or syscall
+// counters, a host's ("node") and what the service sends ("client", "outbound").
+bool IsRequestRate(std::string_view metric);
 std::string_view SignalKindName(SignalKind k);
 
 struct CsvOptions {
