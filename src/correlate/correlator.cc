@@ -18,7 +18,19 @@ using model::IncidentState;
 using model::JoinKind;
 
 int64_t IncidentNumber(std::string_view id) {
-  if (id.size() < 5 || id.substr(0, 4) != "INC-") return 0;
+  if (id.size() < 5 || std::memcmp(id.data(), "INC-", 4) != 0) return 0;
+  // Digits by hand first: this runs for every new alert, and up to 18 digits cannot overflow.
+  // Anything else (a sign, 19 digits) goes to from_chars, which decides as it always did.
+  if (id.size() <= 22) {
+    int64_t n = 0;
+    size_t i = 4;
+    for (; i < id.size(); ++i) {
+      auto d = static_cast<unsigned>(id[i] - '0');
+      if (d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i == id.size()) return n;
+  }
   int64_t n = 0;
   auto r = std::from_chars(id.data() + 4, id.data() + id.size(), n);
   if (r.ec != std::errc() || r.ptr != id.data() + id.size()) return 0;
@@ -41,44 +53,12 @@ int64_t SilenceNumber(std::string_view id) {
 std::string SilenceId(int64_t n) { return "SIL-" + std::to_string(n); }
 }  // namespace
 
-namespace {
-// One step of LabelsHash: a bijection of `h` for a given word, so two label sets that differ in a
-// single word (with the same lengths) never collide.
-inline uint64_t Mix(uint64_t h, uint64_t word) {
-  h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
-  return h ^ (h >> 32);
-}
-
-// The length, then the bytes a word at a time. The tail of 1-7 bytes is read with fixed-size loads
-// that together cover every byte (a memcpy of a variable size is a library call).
-uint64_t MixString(uint64_t h, std::string_view s) {
-  h = Mix(h, s.size());
-  const char* p = s.data();
-  size_t n = s.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = Mix(h, w);
-  }
-  if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    h = Mix(h, (uint64_t{a} << 32) | b);
-  } else if (n > 0) {
-    auto byte = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
-    h = Mix(h, (byte(0) << 16) | (byte(n >> 1) << 8) | byte(n - 1));
-  }
-  return h;
-}
-}  // namespace
-
 uint64_t LabelsHash(const std::map<std::string, std::string>& labels) {
   // In-memory change detection only (never stored), computed for every new episode: an inline
   // word-at-a-time hash over every string, lengths included so that label boundaries count
   // (std::hash, an out-of-line call per string, was an eighth of a new alert's instructions).
-  uint64_t h = Mix(0x9e3779b97f4a7c15ULL, labels.size());
-  for (const auto& [k, v] : labels) h = MixString(MixString(h, k), v);
+  uint64_t h = HashMix(0x9e3779b97f4a7c15ULL, labels.size());
+  for (const auto& [k, v] : labels) h = HashBytes(HashBytes(h, k), v);
   return h ^ (h >> 33);
 }
 
@@ -194,6 +174,7 @@ struct Correlator::Compiled {
   // string compares over cold nodes was the largest cost of a new alert.
   std::vector<std::string> sev_label_names;
   mutable std::vector<const std::string*> sev_label_values;  // Evaluate's scratch, by slot
+  mutable std::vector<int32_t> path;                         // Place's scratch: a join's path
   // Interned service id -> its definition (null for ids interned later: not in this config).
   std::vector<const model::Service*> service_defs;
   struct GroupRule {
@@ -285,13 +266,28 @@ void Correlator::SetConfig(std::shared_ptr<const config::Config> cfg) {
   index_dirty_ = true;
 }
 
-int32_t Correlator::Intern(const std::string& service) const {
+int32_t Correlator::Intern(std::string_view service) const {
   auto it = service_ids_.find(service);
   if (it != service_ids_.end()) return it->second;
   auto id = static_cast<int32_t>(service_names_.size());
-  service_names_.push_back(service);
+  service_names_.emplace_back(service);
   service_ids_.emplace(service, id);
   return id;
+}
+
+int32_t Correlator::SourceId(std::string_view source) const {
+  auto it = source_ids_.find(source);
+  if (it != source_ids_.end()) return it->second;
+  auto id = static_cast<int32_t>(source_names_.size());
+  source_names_.emplace_back(source);
+  source_ids_.emplace(source, id);
+  return id;
+}
+
+const Correlator::Bucket* Correlator::FindBucket(int32_t source) const {
+  if (source < 0 || static_cast<size_t>(source) >= buckets_.size()) return nullptr;
+  const auto& b = buckets_[static_cast<size_t>(source)];
+  return b ? &*b : nullptr;
 }
 
 const std::string& Correlator::ServiceName(int32_t id) const {
@@ -302,13 +298,6 @@ const std::string& Correlator::ServiceName(int32_t id) const {
 
 // ---- journaled setters ---------------------------------------------------------------------------
 
-void Correlator::SetAlert(const std::string& key, std::optional<AlertSlot> v) {
-  const AlertSlot* cur = alerts_.Find(key);
-  journal_.emplace_back(AlertUndo{key, cur ? std::optional<AlertSlot>(*cur) : std::nullopt});
-  if (v) alerts_.Put(key, *v);
-  else alerts_.Erase(key);
-}
-
 void Correlator::SetIncident(int64_t number, std::optional<IncidentSlot> v) {
   auto it = incidents_.find(number);
   journal_.emplace_back(
@@ -318,11 +307,11 @@ void Correlator::SetIncident(int64_t number, std::optional<IncidentSlot> v) {
   index_dirty_ = true;
 }
 
-void Correlator::SetBucket(const std::string& source, std::optional<Bucket> v) {
-  auto it = buckets_.find(source);
-  journal_.emplace_back(BucketUndo{source, it == buckets_.end() ? std::nullopt : std::optional<Bucket>(it->second)});
-  if (v) buckets_[source] = *v;
-  else if (it != buckets_.end()) buckets_.erase(it);
+void Correlator::SetBucket(int32_t source, std::optional<Bucket> v) {
+  if (buckets_.size() <= static_cast<size_t>(source)) buckets_.resize(static_cast<size_t>(source) + 1);
+  auto& b = buckets_[static_cast<size_t>(source)];
+  journal_.emplace_back(BucketUndo{source, b});
+  b = v;
 }
 
 void Correlator::SetSilence(const std::string& id, std::shared_ptr<const CompiledSilence> v) {
@@ -340,8 +329,8 @@ void Correlator::RollbackTo(size_t mark) {
         [this](auto& x) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, AlertUndo>) {
-            if (x.old) alerts_.Put(x.key, *x.old);
-            else alerts_.Erase(x.key);
+            if (x.old) alerts_.At(x.node) = *x.old;
+            else alerts_.EraseId(x.node);
           } else if constexpr (std::is_same_v<T, IncidentUndo>) {
             if (x.old) incidents_[x.number] = std::move(*x.old);
             else incidents_.erase(x.number);
@@ -352,8 +341,7 @@ void Correlator::RollbackTo(size_t mark) {
               it->second.last_activity = x.last_activity;
             }
           } else if constexpr (std::is_same_v<T, BucketUndo>) {
-            if (x.old) buckets_[x.source] = *x.old;
-            else buckets_.erase(x.source);
+            buckets_[static_cast<size_t>(x.source)] = x.old;
           } else {
             if (x.old) silences_[x.id] = x.old;
             else silences_.erase(x.id);
@@ -420,7 +408,7 @@ Triage Correlator::Evaluate(const std::map<std::string, std::string>& labels,
     values.assign(names.size(), &kAbsent);
     for (const auto& [k, v] : labels)
       for (size_t i = 0; i < names.size(); ++i)
-        if (k.size() == names[i].size() && k == names[i]) values[i] = &v;
+        if (k.size() == names[i].size() && k[0] == names[i][0] && k == names[i]) values[i] = &v;
   } else {
     values.assign(names.size(), nullptr);  // looked up when a rule first needs them
   }
@@ -590,6 +578,7 @@ Decision Correlator::DecideNew(const AlertInput& in, const AlertSlot* prev, core
   d.flapping = static_cast<int>(d.state_changes.size()) >= cfg_->settings.flap_changes;
   d.became_flapping = d.flapping && !(prev && prev->flapping);
   const int32_t svc = Intern(in.service);
+  d.service_id = svc;
   const model::Service* def = ServiceDef(svc);
   if (const auto* s = MatchSilence(e, in.service, now, except_silence)) {
     d.join = JoinKind::kSilenced;
@@ -600,14 +589,15 @@ Decision Correlator::DecideNew(const AlertInput& in, const AlertSlot* prev, core
   }
   // Storm control: a token bucket per source over new episodes.
   const auto& st = cfg_->settings;
-  auto b = buckets_.find(in.source);
-  if (b != buckets_.end() && b->second.storming) {
+  d.source_id = SourceId(in.source);
+  const Bucket* b = FindBucket(d.source_id);
+  if (b && b->storming) {
     d.storm = true;
   } else {
     double tokens = static_cast<double>(st.storm_burst);
-    if (b != buckets_.end()) {
-      double secs = std::chrono::duration<double>(now - b->second.last).count();
-      tokens = std::min(tokens, b->second.tokens + std::max(0.0, secs) * st.storm_rate);
+    if (b) {
+      double secs = std::chrono::duration<double>(now - b->last).count();
+      tokens = std::min(tokens, b->tokens + std::max(0.0, secs) * st.storm_rate);
     }
     if (tokens < 1.0) {
       d.storm = true;
@@ -630,13 +620,13 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
   const auto& e = *in.event;
   const auto window = cfg_->settings.correlation_window;
   const IncidentSlot* joined = nullptr;
-  auto join = [&](const IncidentSlot& inc, JoinKind k, std::string reason, std::string related) {
+  auto join = [&](const IncidentSlot& inc, JoinKind k, std::string reason, const std::string& related) {
     joined = &inc;
     d.incident_id = IncidentId(inc.number);
     d.incident_state = inc.state;
     d.join = k;
     d.join_reason = std::move(reason);
-    d.related_service = std::move(related);
+    d.related_service = related;
     // A storm pages once: collapsed alerts never reopen; the storm's end reconciles states.
     d.reopen = (inc.state == IncidentState::kMitigated || inc.state == IncidentState::kResolved) && !d.flapping &&
                !d.storm;
@@ -705,7 +695,10 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
     // 3. The same service.
     if (auto it = by_service_.find(svc); it != by_service_.end()) {
       if (const auto* inc = best_of(it->second, window)) {
-        join(*inc, JoinKind::kSameService, "same service (" + in.service + ")", in.service);
+        std::string reason;
+        reason.reserve(16 + in.service.size());
+        reason.append("same service (").append(in.service).append(")");
+        join(*inc, JoinKind::kSameService, std::move(reason), in.service);
         return joined;
       }
     }
@@ -730,9 +723,9 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
       }
       if (!best) continue;
       // The path between the alert's service and the incident's, as ids (names are appended to
-      // the reason once, without a string per hop).
-      std::vector<int32_t> path;
-      path.reserve(static_cast<size_t>(via->dist) + 1);
+      // the reason once, without a string per hop) in a reused buffer.
+      std::vector<int32_t>& path = compiled_->path;
+      path.clear();
       path.push_back(via->service);
       int32_t cur = via->parent;
       while (cur != svc) {
@@ -757,10 +750,10 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
           reason += ServiceName(path[i]);
         }
         reason += ")";
-      } else if (pass == 0) {
-        reason += " (" + in.service + " depends on " + other + ")";
       } else {
-        reason += " (" + other + " depends on " + in.service + ")";
+        const std::string& dependent = pass == 0 ? in.service : other;
+        const std::string& dependency = pass == 0 ? other : in.service;
+        reason.append(" (").append(dependent).append(" depends on ").append(dependency).append(")");
       }
       if (via->soft) reason += ", soft dependency";
       join(*best, pass == 0 ? JoinKind::kDownstream : JoinKind::kUpstream, std::move(reason), other);
@@ -813,10 +806,18 @@ void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id
   // always writes its key's slot, so it finds or inserts the slot at once.
   AlertSlot* cur = nullptr;
   bool inserted = false;
-  if (d.kind == Decision::Kind::kNew) std::tie(cur, inserted) = alerts_.Insert(in.key);
-  else cur = alerts_.Find(in.key);
+  uint32_t node = KeyIndex<AlertSlot>::kNone;
+  if (d.kind == Decision::Kind::kNew) {
+    auto ins = alerts_.Insert(in.key);
+    cur = ins.value;
+    inserted = ins.inserted;
+    node = ins.id;
+  } else {
+    node = alerts_.FindId(in.key);
+    if (node != KeyIndex<AlertSlot>::kNone) cur = &alerts_.At(node);
+  }
   auto put = [&](const AlertSlot& v) {
-    journal_.emplace_back(AlertUndo{in.key, inserted ? std::nullopt : std::optional<AlertSlot>(*cur)});
+    journal_.emplace_back(AlertUndo{node, inserted ? std::nullopt : std::optional<AlertSlot>(*cur)});
     *cur = v;
   };
   auto set_changes = [](AlertSlot& s, const std::vector<core::TimePoint>& ch) {
@@ -868,8 +869,10 @@ void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id
       AlertSlot s;
       s.id = alert_id;
       s.incident = IncidentNumber(incident_id);
-      s.labels_hash = LabelsHash(in.event->labels);
-      s.service = Intern(in.service);
+      // When the key is a fingerprint of the labels, repeats never compare them (Decide), so the
+      // hash would go unused.
+      s.labels_hash = in.labels_are_key ? 0 : LabelsHash(in.event->labels);
+      s.service = d.service_id >= 0 ? d.service_id : Intern(in.service);
       s.status = AlertStatus::kFiring;
       s.severity = d.triage.severity;
       s.flapping = d.flapping;
@@ -878,11 +881,15 @@ void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id
       set_changes(s, d.state_changes);
       put(s);
       if (s.silenced) return;
-      // As SetBucket, with one hash lookup instead of three.
+      // As SetBucket, updating the bucket in place.
       const auto& st = cfg_->settings;
-      auto [bi, fresh] = buckets_.try_emplace(in.source);
-      journal_.emplace_back(BucketUndo{in.source, fresh ? std::nullopt : std::optional<Bucket>(bi->second)});
-      Bucket& b = bi->second;
+      int32_t src = d.source_id >= 0 ? d.source_id : SourceId(in.source);
+      if (buckets_.size() <= static_cast<size_t>(src)) buckets_.resize(static_cast<size_t>(src) + 1);
+      auto& slot = buckets_[static_cast<size_t>(src)];
+      journal_.emplace_back(BucketUndo{src, slot});
+      const bool fresh = !slot;
+      if (fresh) slot.emplace();
+      Bucket& b = *slot;
       if (!fresh) {
         double secs = std::chrono::duration<double>(now - b.last).count();
         b.tokens = std::min(static_cast<double>(st.storm_burst), b.tokens + std::max(0.0, secs) * st.storm_rate);
@@ -969,30 +976,31 @@ std::vector<std::string> Correlator::OpenIncidents() const {
 // ---- storms --------------------------------------------------------------------------------------
 
 bool Correlator::Storming(const std::string& source) const {
-  auto it = buckets_.find(source);
-  return it != buckets_.end() && it->second.storming;
+  const Bucket* b = FindBucket(SourceId(source));
+  return b && b->storming;
 }
 
 double Correlator::Tokens(const std::string& source, core::TimePoint now) const {
   const auto& st = cfg_->settings;
-  auto it = buckets_.find(source);
-  if (it == buckets_.end()) return static_cast<double>(st.storm_burst);
-  double secs = std::chrono::duration<double>(now - it->second.last).count();
-  return std::min(static_cast<double>(st.storm_burst), it->second.tokens + std::max(0.0, secs) * st.storm_rate);
+  const Bucket* b = FindBucket(SourceId(source));
+  if (!b) return static_cast<double>(st.storm_burst);
+  double secs = std::chrono::duration<double>(now - b->last).count();
+  return std::min(static_cast<double>(st.storm_burst), b->tokens + std::max(0.0, secs) * st.storm_rate);
 }
 
 void Correlator::EndStorm(const std::string& source) {
-  auto it = buckets_.find(source);
-  if (it == buckets_.end() || !it->second.storming) return;
-  Bucket b = it->second;
+  int32_t src = SourceId(source);
+  const Bucket* cur = FindBucket(src);
+  if (!cur || !cur->storming) return;
+  Bucket b = *cur;
   b.storming = false;
-  SetBucket(source, b);
+  SetBucket(src, b);
 }
 
 std::vector<std::string> Correlator::StormingSources() const {
   std::vector<std::string> out;
-  for (const auto& [s, b] : buckets_)
-    if (b.storming) out.push_back(s);
+  for (size_t i = 0; i < buckets_.size(); ++i)
+    if (buckets_[i] && buckets_[i]->storming) out.push_back(source_names_[i]);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -1027,6 +1035,9 @@ void Correlator::LoadAlert(const model::Alert& a) {
 }
 
 void Correlator::Prune(core::TimePoint now) {
+  // Erasing under a live journal would invalidate the node ids it holds (and a rollback could not
+  // bring the keys back): housekeeping waits for the next commit.
+  if (!journal_.empty()) return;
   const auto& st = cfg_->settings;
   auto keep = std::max(st.flap_window, st.correlation_window);
   alerts_.EraseIf([&](std::string_view, const AlertSlot& a) {
@@ -1051,8 +1062,8 @@ CorrelatorStats Correlator::Stats() const {
   });
   s.incidents = incidents_.size();
   s.silences = silences_.size();
-  for (const auto& [src, b] : buckets_)
-    if (b.storming) ++s.storming_sources;
+  for (const auto& b : buckets_)
+    if (b && b->storming) ++s.storming_sources;
   s.journal = journal_.size();
   return s;
 }

@@ -96,6 +96,10 @@ struct Decision {
   std::vector<core::TimePoint> state_changes;  // the key's recent changes after this event
   bool last_open = false;       // kResolve: the incident has no other open alert
   model::IncidentState incident_state = model::IncidentState::kTriggered;  // of incident_id, if tracked
+  // kNew: the event's service and source as the correlator numbers them, so that Apply does not
+  // look the names up again (-1: not known; Apply looks them up).
+  int32_t service_id = -1;
+  int32_t source_id = -1;
 };
 
 std::string_view KindName(Decision::Kind k);
@@ -170,7 +174,8 @@ class Correlator {
   // Loads a stored episode (latest episode of a key last). Not journaled.
   void LoadAlert(const model::Alert& a);
   // Drops resolved episodes older than the flap window and incidents that can no longer accept
-  // alerts and have no open episode. Not journaled: call it between batches.
+  // alerts and have no open episode. Not journaled: call it between batches (after Commit); with
+  // journal entries still open it does nothing, as a rollback could not restore what it erased.
   void Prune(core::TimePoint now);
 
   CorrelatorStats Stats() const;
@@ -208,9 +213,11 @@ class Correlator {
   struct CompiledSilence;
   struct Compiled;  // config-derived: service graph, rules
 
+  // The journal never records an erased key (Apply only inserts or updates, and Prune, which
+  // erases, runs only with an empty journal), so a node id stays valid for as long as its entry.
   struct AlertUndo {
-    std::string key;
-    std::optional<AlertSlot> old;
+    uint32_t node;                 // in alerts_
+    std::optional<AlertSlot> old;  // none: the entry inserted the key
   };
   struct IncidentUndo {
     int64_t number;
@@ -223,7 +230,7 @@ class Correlator {
     core::TimePoint last_activity;
   };
   struct BucketUndo {
-    std::string source;
+    int32_t source;  // interned
     std::optional<Bucket> old;
   };
   struct SilenceUndo {
@@ -232,7 +239,11 @@ class Correlator {
   };
   using Undo = std::variant<AlertUndo, IncidentUndo, CountUndo, BucketUndo, SilenceUndo>;
 
-  int32_t Intern(const std::string& service) const;
+  int32_t Intern(std::string_view service) const;
+  // Sources (storm buckets) are interned too: a bucket is found by index, and its journal entry
+  // holds the index instead of a copy of the name.
+  int32_t SourceId(std::string_view source) const;
+  const Bucket* FindBucket(int32_t source) const;
   const std::string& ServiceName(int32_t id) const;
   // The config's definition of an interned service; null if the config does not define it.
   const model::Service* ServiceDef(int32_t id) const;
@@ -240,9 +251,8 @@ class Correlator {
   Triage Evaluate(const std::map<std::string, std::string>& labels,
                   const std::map<std::string, std::string>& annotations, const model::Service* svc,
                   size_t affected) const;
-  void SetAlert(const std::string& key, std::optional<AlertSlot> v);
   void SetIncident(int64_t number, std::optional<IncidentSlot> v);
-  void SetBucket(const std::string& source, std::optional<Bucket> v);
+  void SetBucket(int32_t source, std::optional<Bucket> v);
   void SetSilence(const std::string& id, std::shared_ptr<const CompiledSilence> v);
   void EnsureIndex() const;
   bool Accepts(const IncidentSlot& inc, core::TimePoint now, core::Millis window) const;
@@ -261,13 +271,15 @@ class Correlator {
 
   KeyIndex<AlertSlot> alerts_;
   std::unordered_map<int64_t, IncidentSlot> incidents_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::vector<std::optional<Bucket>> buckets_;  // by source id (may be shorter than source_names_)
+  mutable std::vector<std::string> source_names_;
+  mutable std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> source_ids_;
   std::map<std::string, std::shared_ptr<const CompiledSilence>> silences_;
   std::vector<Undo> journal_;
 
   // Interned service ids (never shrinks, so stored ids stay valid across config reloads).
   mutable std::vector<std::string> service_names_;
-  mutable std::unordered_map<std::string, int32_t> service_ids_;
+  mutable std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> service_ids_;
 
   // Derived indexes over incidents_, rebuilt lazily after incidents change.
   mutable bool index_dirty_ = true;

@@ -373,6 +373,30 @@ TEST(CorrelatorTest, RollbackRestoresEverythingAfterTheMark) {
   EXPECT_EQ(h.Fire("a", "db").d.kind, Kind::kRepeat) << "a is open again";
 }
 
+TEST(CorrelatorTest, PruneForgetsOldResolvedEpisodesOnlyBetweenBatches) {
+  Harness h(Config());
+  h.Fire("a", "db");
+  h.Resolve("a", "db");
+  h.Fire("b", "db");
+  h.c.Commit();
+  ASSERT_EQ(h.c.Stats().alerts, 2u);
+  // Past the flap and correlation windows the resolved episode is dropped; the open one stays.
+  h.now += minutes(31);
+  h.Fire("c", "web");  // a journal entry not yet committed
+  h.c.Prune(h.now);
+  EXPECT_EQ(h.c.Stats().alerts, 3u) << "with a live journal Prune must wait";
+  h.c.Commit();
+  h.c.Prune(h.now);
+  EXPECT_EQ(h.c.Stats().alerts, 2u);
+  EXPECT_EQ(h.c.Stats().open_alerts, 2u);
+  // The pruned key fires as a new episode; a rollback of that insert leaves the index as it was.
+  size_t mark = h.c.Mark();
+  EXPECT_EQ(h.Fire("a", "db").d.kind, Kind::kNew);
+  h.c.RollbackTo(mark);
+  EXPECT_EQ(h.c.Stats().alerts, 2u);
+  EXPECT_EQ(h.Fire("b", "db").d.kind, Kind::kRepeat);
+}
+
 // Property: any sequence of events followed by a rollback to a mark leaves decisions exactly as
 // they were at the mark.
 RC_GTEST_PROP(CorrelatorProps, RollbackIsExact, ()) {
@@ -429,8 +453,17 @@ RC_GTEST_PROP(KeyIndexProps, BehavesLikeAMap, ()) {
     if (op == 0) {
       idx.Put(key, k);
       ref[key] = k;
-    } else if (op == 1) {
+    } else if (op == 1 && k % 2 == 0) {
       RC_ASSERT(idx.Erase(key) == (ref.erase(key) == 1));
+    } else if (op == 1) {
+      // By node id, as the correlator's journal undoes an insert.
+      uint32_t id = idx.FindId(key);
+      RC_ASSERT((id != KeyIndex<int>::kNone) == (ref.count(key) == 1));
+      if (id != KeyIndex<int>::kNone) {
+        RC_ASSERT(idx.At(id) == ref[key]);
+        idx.EraseId(id);
+        ref.erase(key);
+      }
     } else {
       const int* v = idx.Find(key);
       auto it = ref.find(key);
