@@ -32,7 +32,9 @@ Result<std::map<std::string, std::string>> ArgsToQuery(const json::value& args) 
     } else if (v.is_null()) {
       continue;  // same as absent
     } else {
-      return InvalidArgument(core::Truncate(key, 64) + " must be a string or an integer", key);
+      // An empty key names no field of its own: the arguments as a whole are at fault.
+      return InvalidArgument("'" + core::Truncate(key, 64) + "' must be a string or an integer",
+                             key.empty() ? "arguments" : key);
     }
   }
   return q;

@@ -116,6 +116,10 @@ TEST_F(AlertToolsTest, BadArgumentsNameTheField) {
                  json::parse(R"({"matchers": ["service=checkout"], "comment": "x"})"));
   ASSERT_FALSE(e7);
   EXPECT_EQ(e7.error().field, "ends_at");
+  // An empty key of the wrong type names the arguments, not an empty field.
+  auto e8 = ListAlertsJson(*app_, reader, json::parse(R"({"": [1]})"));
+  ASSERT_FALSE(e8);
+  EXPECT_EQ(e8.error().field, "arguments");
 }
 
 TEST_F(AlertToolsTest, SilencesNeedWriteAndRoundTrip) {

@@ -188,7 +188,9 @@ Result<MttxQuery> DecodeMttxQuery(const json::value& args) {
     const auto& v = kv.value();
     if (v.is_string()) q[std::string(kv.key())] = std::string(v.get_string());
     else if (v.is_bool()) q[std::string(kv.key())] = v.get_bool() ? "true" : "false";
-    else return InvalidArgument("'" + std::string(kv.key()) + "' must be a string", std::string(kv.key()));
+    else
+      return InvalidArgument("'" + core::Truncate(kv.key(), 64) + "' must be a string",
+                             kv.key().empty() ? "arguments" : std::string(kv.key()));
   }
   return DecodeMttxQuery(q);
 }

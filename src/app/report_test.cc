@@ -571,5 +571,21 @@ TEST_F(ReportScenario, TemplatesAndCadenceFromConfig) {
   EXPECT_EQ(std::string(tl.back().data.at("text").as_string()), "OURS " + inc->id + " investigating\n");
 }
 
+// The MCP tool's arguments: a value of the wrong type is refused naming its key; an empty key
+// names the arguments as a whole, and a huge key is cut in the message.
+TEST(MttxQueryTest, BadArgumentsNameTheField) {
+  auto e1 = DecodeMttxQuery(json::parse(R"({"by": 5})"));
+  ASSERT_FALSE(e1);
+  EXPECT_EQ(e1.error().field, "by");
+  auto e2 = DecodeMttxQuery(json::parse(R"({"": 5})"));
+  ASSERT_FALSE(e2);
+  EXPECT_EQ(e2.error().field, "arguments");
+  json::object big;
+  big[std::string(10000, 'k')] = 5;
+  auto e3 = DecodeMttxQuery(json::value(big));
+  ASSERT_FALSE(e3);
+  EXPECT_LT(e3.error().message.size(), 200u);
+}
+
 }  // namespace
 }  // namespace firebreak::app
