@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "core/time.h"
+#include "ingest/internal.h"
 
 namespace firebreak::ingest {
 namespace {
@@ -201,6 +202,83 @@ RC_GTEST_PROP(IngestProps, AlertmanagerReadersAgree, ()) {
   if (both) RC_ASSERT(Describe(*both) == Describe(*tree));
   else RC_ASSERT(both.error().field == tree.error().field && both.error().message == tree.error().message);
   RC_TAG(fast ? "single pass" : (tree ? "tree only, decoded" : "tree only, error"));
+}
+
+// ParseOptionalTime reads the shapes Alertmanager sends with ParseCommonRfc3339, and everything else
+// with core::ParseRfc3339: the same answers as the general parser alone, Go's zero time (and any
+// time before the epoch) counting as unset.
+void ExpectTimeAsTheGeneralParserReadsIt(const std::string& s) {
+  auto full = core::ParseRfc3339(s);
+  if (auto fast = internal::ParseCommonRfc3339(s)) {
+    ASSERT_TRUE(full) << s;
+    EXPECT_EQ(core::ToUnixMillis(*fast), core::ToUnixMillis(*full)) << s;
+  }
+  auto t = internal::ParseOptionalTime(std::optional<std::string_view>(s));
+  ASSERT_EQ(t.has_value(), full.has_value()) << s;
+  if (!full) {
+    EXPECT_EQ(t.error().message, full.error().message) << s;
+    return;
+  }
+  if (core::ToUnixMillis(*full) < 0) EXPECT_FALSE(t->has_value()) << s;
+  else EXPECT_EQ(*t, std::optional<core::TimePoint>(*full)) << s;
+}
+
+TEST(IngestTest, CommonTimeShapesReadAsTheGeneralParserReadsThem) {
+  for (const char* s : {"2026-01-05T08:00:00Z", "2026-01-05T08:00:00.1Z", "2026-01-05T08:00:00.123456789Z",
+                        "2026-01-05T08:00:00+00:00", "2026-01-05T08:00:00.5+00:00", "1970-01-01T00:00:00Z"}) {
+    EXPECT_TRUE(internal::ParseCommonRfc3339(s).has_value()) << s;
+    ExpectTimeAsTheGeneralParserReadsIt(s);
+  }
+  // Left to the general parser (valid or not): other offsets, separators and cases, leap seconds,
+  // impossible dates and times, malformed fractions and zones.
+  for (const char* s : {"2026-01-05T08:00:00+01:00", "2026-01-05T08:00:00-00:00", "2026-01-05t08:00:00Z",
+                        "2026-01-05 08:00:00Z", "2026-01-05T08:00:00z", "2016-12-31T23:59:60Z", "2023-02-29T00:00:00Z",
+                        "2024-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-01-00T00:00:00Z",
+                        "2026-01-05T24:00:00Z", "2026-01-05T08:60:00Z", "2026-01-05T08:00:00.Z", "2026-01-05T08:00:00",
+                        "2026-01-05T08:00:00ZZ", "2026-01-05T08:00:00+00:0", "2026-01-05T08:00:00+00:000",
+                        "2026-01-05T08:00:0aZ", "+026-01-05T08:00:00Z", "2026-1-05T08:00:00Z", ""}) {
+    EXPECT_FALSE(internal::ParseCommonRfc3339(s).has_value()) << s;
+    ExpectTimeAsTheGeneralParserReadsIt(s);
+  }
+  // Times before the epoch, Go's zero time among them: unset.
+  for (const char* s : {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:00", "0000-01-01T00:00:00Z",
+                        "1969-12-31T23:59:59.999Z"}) {
+    ExpectTimeAsTheGeneralParserReadsIt(s);
+  }
+  EXPECT_FALSE(*internal::ParseOptionalTime(std::optional<std::string_view>("0001-01-01T00:00:00Z")));
+  EXPECT_FALSE(*internal::ParseOptionalTime(std::optional<std::string_view>()));
+}
+
+// Random edits of well-formed times: wherever the common-shape reader gives a time, it is the
+// general parser's.
+RC_GTEST_PROP(IngestProps, CommonTimeShapesReadAsTheGeneralParserReadsThem, ()) {
+  std::string s = *rc::gen::element<std::string>("2026-01-05T08:00:00Z", "2024-02-29T23:59:59.123456789Z",
+                                                 "1970-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z",
+                                                 "2023-11-14T22:13:20.5+00:00", "1969-12-31T23:59:59.999Z",
+                                                 "2026-01-05t08:00:00+01:00", "2016-12-31T23:59:60Z",
+                                                 "2026-01-05 08:00:00.25-07:30");
+  int edits = *rc::gen::inRange(0, 3);
+  for (int i = 0; i < edits; ++i) {
+    size_t pos = *rc::gen::inRange<size_t>(0, s.size());
+    char c = *rc::gen::element('0', '1', '2', '3', '5', '9', ':', '-', '+', '.', 'T', 't', 'Z', 'z', ' ');
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0: s[pos] = c; break;
+      case 1: s.insert(pos, 1, c); break;
+      default: s.erase(pos, 1);
+    }
+  }
+  auto full = core::ParseRfc3339(s);
+  auto fast = internal::ParseCommonRfc3339(s);
+  if (fast) {
+    RC_ASSERT(full.has_value());
+    RC_ASSERT(core::ToUnixMillis(*fast) == core::ToUnixMillis(*full));
+  }
+  auto t = internal::ParseOptionalTime(std::optional<std::string_view>(s));
+  RC_ASSERT(t.has_value() == full.has_value());
+  if (full) RC_ASSERT(t->has_value() == (core::ToUnixMillis(*full) >= 0));
+  if (full && t->has_value()) RC_ASSERT(**t == *full);
+  if (!full) RC_ASSERT(t.error().message == full.error().message);
+  RC_TAG(fast ? "common shape" : full ? "general parser" : "error");
 }
 
 TEST(IngestTest, InvalidUtf8IsReportedAgainstItsField) {
