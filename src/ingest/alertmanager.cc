@@ -9,7 +9,9 @@
 // reader (ParseBody + DecodeAlertmanager(value)) decides, with its error naming the field. For every
 // input the single-pass reader accepts, both give the same result (checked by a property test and by
 // the fuzz target).
-#include <bitset>
+#include <algorithm>
+#include <cstring>
+#include <tuple>
 
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -20,15 +22,19 @@ namespace firebreak::ingest {
 
 namespace {
 
-// One alert's fields as read, before the checks and defaults.
+// One alert's fields as read, before the checks and defaults. The strings are views of what the
+// reader holds (the request body, the JSON tree or the reader's own copies) until BuildAlert returns.
 struct RawAlert {
-  std::string status;
+  std::string_view status;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
-  std::string generator_url;
-  std::string fingerprint;
-  std::optional<std::string> starts_at;
-  std::optional<std::string> ends_at;
+  std::string_view generator_url;
+  std::string_view fingerprint;
+  std::optional<std::string_view> starts_at;
+  std::optional<std::string_view> ends_at;
+  // The single-pass reader checks each label and annotation as it reads it (declining the webhook
+  // otherwise), so BuildAlert need not walk the maps again.
+  bool labels_checked = false;
 };
 
 struct RawWebhook {
@@ -52,17 +58,28 @@ Result<AlertmanagerWebhook> StartWebhook(RawWebhook&& raw, size_t alerts) {
     return InvalidArgument("too many alerts in one request (" + std::to_string(alerts) + ", max " +
                                std::to_string(kMaxAlertsPerRequest) + ")",
                            "alerts");
-  w.alerts.reserve(alerts);
   return w;
 }
 
-// alerts[i] from its fields: the checks and defaults both readers apply. Field paths are built only
-// for an error (this runs for every alert of every webhook).
-Result<model::AlertEvent> BuildAlert(RawAlert&& raw, size_t i, const std::string& group_key) {
+// m's value for `key`, if any. Label maps are small, and a scan that compares lengths first is
+// cheaper than the tree's search, each step of which compares whole strings (through memcmp).
+const std::string* FindIn(const std::map<std::string, std::string>& m, const std::string& key) {
+  if (m.size() > 16) {
+    auto it = m.find(key);
+    return it == m.end() ? nullptr : &it->second;
+  }
+  for (const auto& [k, v] : m)
+    if (k.size() == key.size() && std::memcmp(k.data(), key.data(), key.size()) == 0) return &v;
+  return nullptr;
+}
+
+// alerts[i] from its fields, into `e` (built in place: an AlertEvent is large to move): the checks
+// and defaults both readers apply; everything but group_key, which the caller sets. Field paths are
+// built only for an error (this runs for every alert of every webhook).
+Status BuildAlert(RawAlert&& raw, size_t i, model::AlertEvent& e) {
   auto path = [i](std::string_view field) { return "alerts[" + std::to_string(i) + "]." + std::string(field); };
-  model::AlertEvent e;
-  e.generator_url = std::move(raw.generator_url);
-  e.dedup_key = std::move(raw.fingerprint);
+  e.generator_url = raw.generator_url;
+  e.dedup_key = raw.fingerprint;
   auto starts = internal::ParseOptionalTime(raw.starts_at);
   if (!starts) return InvalidArgument(starts.error().message, path("startsAt"));
   e.starts_at = *starts;
@@ -80,33 +97,48 @@ Result<model::AlertEvent> BuildAlert(RawAlert&& raw, size_t i, const std::string
   if (raw.labels.empty()) return InvalidArgument("an alert needs at least one label", path("labels"));
   e.labels = std::move(raw.labels);
   e.annotations = std::move(raw.annotations);
-  FB_TRY(internal::CheckLabels(e.labels, [&] { return path("labels"); }));
-  FB_TRY(internal::CheckLabels(e.annotations, [&] { return path("annotations"); }));
+  if (!raw.labels_checked) {
+    FB_TRY(internal::CheckLabels(e.labels, [&] { return path("labels"); }));
+    FB_TRY(internal::CheckLabels(e.annotations, [&] { return path("annotations"); }));
+  }
   if (e.dedup_key.size() > kMaxDedupKey) return InvalidArgument("fingerprint is too long", path("fingerprint"));
   if (e.dedup_key.empty()) e.dedup_key = Fingerprint(e.labels);
-  if (auto it = e.labels.find("service"); it != e.labels.end()) e.service_hint = it->second;
+  static const std::string kService = "service", kAlertName = "alertname";
+  static const std::string kSummaryKeys[] = {"summary", "title", "message", "description"};
+  if (const auto* service = FindIn(e.labels, kService)) e.service_hint = *service;
   // Summary: the conventional annotations, else the alert name.
-  for (const char* k : {"summary", "title", "message", "description"}) {
-    if (auto it = e.annotations.find(k); it != e.annotations.end() && !it->second.empty()) {
-      e.summary = it->second;
-      break;
-    }
+  const std::string* text = nullptr;
+  for (const auto& k : kSummaryKeys) {
+    if ((text = FindIn(e.annotations, k)) && !text->empty()) break;
+    text = nullptr;
   }
-  auto name_it = e.labels.find("alertname");
-  static const std::string kNoName;
-  const std::string& name = name_it == e.labels.end() ? kNoName : name_it->second;
-  if (e.summary.empty()) e.summary = name.empty() ? "Alert " + e.dedup_key : name;
-  else if (!name.empty() && e.summary.find(name) == std::string::npos) e.summary = name + ": " + e.summary;
+  const std::string* name_entry = FindIn(e.labels, kAlertName);
+  std::string_view name = name_entry ? std::string_view(*name_entry) : std::string_view();
+  if (!text) {
+    if (name.empty()) e.summary = "Alert " + e.dedup_key;
+    else e.summary = name;
+  } else if (!name.empty() && text->find(name) == std::string::npos) {
+    e.summary.reserve(name.size() + 2 + text->size());
+    e.summary.append(name).append(": ", 2).append(*text);
+  } else {
+    e.summary = *text;
+  }
   if (e.summary.size() > kMaxSummary) e.summary = core::Truncate(e.summary, kMaxSummary);
-  e.group_key = group_key;
-  return e;
+  return Ok();
 }
 
 // ---- the single-pass reader -------------------------------------------------------------------
 
-// A boost::json::basic_parser handler that fills RawWebhook/RawAlert as the bytes stream by. It
-// returns false (declines) on anything the tree reader treats specially: a known field of another
-// type or null, a repeated known field, label values that are not strings, nesting past 64 levels.
+// A boost::json::basic_parser handler that builds the webhook's alerts as the bytes stream by (each
+// alert when its object ends). It returns false (declines) on anything the tree reader treats
+// specially: a known field of another type or null, a repeated known field or label, label values
+// that are not strings, nesting past 64 levels, and any error at all.
+//
+// Costs it avoids, per alert: strings that arrive whole and unescaped are used in place, as views
+// of the body (which outlives the parse), and copied once, into the AlertEvent; a key is resolved to
+// a known field once, by its length; labels arriving in order (Alertmanager sorts them) are
+// appended to their map with a hint instead of searched for; and labels are checked against the
+// limits as they are inserted.
 class WebhookHandler {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -114,8 +146,16 @@ class WebhookHandler {
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
 
+  explicit WebhookHandler(std::string_view body) : body_(body) {
+    stack_.reserve(8);
+    stack_.push_back({kDocument});
+    // A guess at the number of alerts (real ones take some hundreds of bytes), so the events are
+    // rarely moved as the vector grows; bounded by the body's size.
+    alerts.reserve(std::min(body.size() / 256 + 1, kMaxAlertsPerRequest));
+  }
+
   RawWebhook hook;
-  std::vector<RawAlert> alerts;
+  std::vector<model::AlertEvent> alerts;  // built but for group_key, which may come last
   bool saw_alerts = false;
 
   bool on_document_begin(boost::system::error_code&) { return true; }
@@ -125,62 +165,79 @@ class WebhookHandler {
   bool on_number_part(std::string_view, boost::system::error_code&) { return true; }
 
   bool on_object_begin(boost::system::error_code& ec) {
-    if (stack_.size() >= 64) return Decline(ec);
-    if (stack_.empty()) return Push(kTop);
+    if (stack_.size() > 64) return Decline(ec);
     switch (Where()) {
+      case kDocument: return Push(kTop);
       case kTop:
-        if (key_ == "groupLabels") return Enter(0, kSkip, nullptr, ec);
-        if (key_ == "commonLabels") return Enter(1, kMap, nullptr, ec);
-        if (key_ == "commonAnnotations") return Enter(2, kMap, nullptr, ec);
-        return IsKnownTop() ? Decline(ec) : Push(kSkip);
+        switch (field_) {
+          case kGroupLabels: return Enter(kSkip, nullptr, ec);
+          case kCommonLabels:
+          case kCommonAnnotations: return Enter(kMap, nullptr, ec);
+          case kOther: return Push(kSkip);
+          default: return Decline(ec);
+        }
       case kAlerts:
-        alerts.emplace_back();
+        // Past the limit the tree reader names the error.
+        if (alerts.size() >= kMaxAlertsPerRequest) return Decline(ec);
+        alert_ = RawAlert();
+        alert_.labels_checked = true;
         return Push(kAlert);
       case kAlert:
-        if (key_ == "labels") return Enter(0, kMap, &alerts.back().labels, ec);
-        if (key_ == "annotations") return Enter(1, kMap, &alerts.back().annotations, ec);
-        return IsKnownAlert() ? Decline(ec) : Push(kSkip);
+        switch (field_) {
+          case kLabels: return Enter(kMap, &alert_.labels, ec);
+          case kAnnotations: return Enter(kMap, &alert_.annotations, ec);
+          case kOther: return Push(kSkip);
+          default: return Decline(ec);
+        }
       case kSkip: return Push(kSkip);
       default: return Decline(ec);
     }
   }
   bool on_object_end(std::size_t, boost::system::error_code& ec) {
-    if (Where() == kAlert && (!seen_.back()[2] || !seen_.back()[0])) return Decline(ec);  // status, labels
-    return Pop();
+    if (Where() == kAlert && !FinishAlert()) return Decline(ec);
+    stack_.pop_back();
+    return true;
   }
   bool on_array_begin(boost::system::error_code& ec) {
-    if (stack_.size() >= 64 || stack_.empty()) return Decline(ec);
+    if (stack_.size() > 64) return Decline(ec);
     switch (Where()) {
       case kTop:
-        if (key_ == "alerts") {
+        if (field_ == kAlertsField) {
           saw_alerts = true;
-          return Enter(3, kAlerts, nullptr, ec);
+          return Enter(kAlerts, nullptr, ec);
         }
-        return IsKnownTop() ? Decline(ec) : Push(kSkip);
-      case kAlert: return IsKnownAlert() ? Decline(ec) : Push(kSkip);
+        return field_ == kOther ? Push(kSkip) : Decline(ec);
+      case kAlert: return field_ == kOther ? Push(kSkip) : Decline(ec);
       case kSkip: return Push(kSkip);
       default: return Decline(ec);
     }
   }
-  bool on_array_end(std::size_t, boost::system::error_code&) { return Pop(); }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    stack_.pop_back();
+    return true;
+  }
 
-  // A key or string may arrive in parts; `n` counts its bytes so far, so the first part is the one
-  // whose size is n.
+  // A key or string may arrive in parts (around escapes); `n` counts its bytes so far, so the first
+  // part is the one whose size is n. What a skipped value holds is not kept.
   bool on_key_part(std::string_view s, std::size_t n, boost::system::error_code&) {
-    Collect(key_, s, n);
+    if (Where() != kSkip) Collect(key_buf_, s, n);
     return true;
   }
   bool on_key(std::string_view s, std::size_t n, boost::system::error_code&) {
-    Collect(key_, s, n);
+    Kind k = Where();
+    if (k == kSkip) return true;
+    key_ = Whole(s, n, key_buf_);
+    if (k == kTop) field_ = TopField(key_);
+    else if (k == kAlert) field_ = AlertField(key_);
     return true;
   }
   bool on_string_part(std::string_view s, std::size_t n, boost::system::error_code&) {
-    Collect(str_, s, n);
+    if (Where() != kSkip) Collect(str_buf_, s, n);
     return true;
   }
   bool on_string(std::string_view s, std::size_t n, boost::system::error_code& ec) {
-    Collect(str_, s, n);
-    return OnString(ec);
+    if (Where() == kSkip) return true;
+    return OnString(Whole(s, n, str_buf_)) || Decline(ec);
   }
   bool on_int64(int64_t, std::string_view, boost::system::error_code& ec) { return OnScalar(true, ec); }
   bool on_uint64(uint64_t, std::string_view, boost::system::error_code& ec) { return OnScalar(false, ec); }
@@ -189,106 +246,167 @@ class WebhookHandler {
   bool on_null(boost::system::error_code& ec) { return OnScalar(false, ec); }
 
  private:
-  enum Kind { kTop, kAlerts, kAlert, kMap, kSkip };
+  // What the value being read is part of: the document (nothing yet), the webhook object, the alerts
+  // array, an alert, a string map, or a value nobody reads.
+  enum Kind : uint8_t { kDocument, kTop, kAlerts, kAlert, kMap, kSkip };
+  // The known fields of the webhook and of an alert (also bits of Frame::seen).
+  enum Field : uint8_t {
+    kOther,  // any other key: its value is skipped
+    kVersion, kGroupKey, kStatus, kReceiver, kExternalUrl, kTruncatedAlerts, kGroupLabels, kCommonLabels,
+    kCommonAnnotations, kAlertsField,                                              // webhook
+    kLabels, kAnnotations, kGeneratorUrl, kFingerprint, kStartsAt, kEndsAt,  // alert (and kStatus)
+  };
   struct Frame {
     Kind kind;
-    std::map<std::string, std::string>* map;
+    uint32_t seen = 0;                               // known fields of this object read so far
+    std::map<std::string, std::string>* map = nullptr;  // kMap: where entries go (none: only checked)
   };
+
+  // k == lit, compared inline (std::string_view's operator== calls memcmp).
+  template <size_t N>
+  static bool Is(std::string_view k, const char (&lit)[N]) {
+    return k.size() == N - 1 && __builtin_memcmp(k.data(), lit, N - 1) == 0;
+  }
+  static Field TopField(std::string_view k) {
+    switch (k.size()) {
+      case 6: return Is(k, "status") ? kStatus : Is(k, "alerts") ? kAlertsField : kOther;
+      case 7: return Is(k, "version") ? kVersion : kOther;
+      case 8: return Is(k, "groupKey") ? kGroupKey : Is(k, "receiver") ? kReceiver : kOther;
+      case 11: return Is(k, "externalURL") ? kExternalUrl : Is(k, "groupLabels") ? kGroupLabels : kOther;
+      case 12: return Is(k, "commonLabels") ? kCommonLabels : kOther;
+      case 15: return Is(k, "truncatedAlerts") ? kTruncatedAlerts : kOther;
+      case 17: return Is(k, "commonAnnotations") ? kCommonAnnotations : kOther;
+      default: return kOther;
+    }
+  }
+  static Field AlertField(std::string_view k) {
+    switch (k.size()) {
+      case 6: return Is(k, "status") ? kStatus : Is(k, "labels") ? kLabels : Is(k, "endsAt") ? kEndsAt : kOther;
+      case 8: return Is(k, "startsAt") ? kStartsAt : kOther;
+      case 11: return Is(k, "annotations") ? kAnnotations : Is(k, "fingerprint") ? kFingerprint : kOther;
+      case 12: return Is(k, "generatorURL") ? kGeneratorUrl : kOther;
+      default: return kOther;
+    }
+  }
 
   static void Collect(std::string& to, std::string_view s, std::size_t n) {
     if (n == s.size()) to.assign(s.data(), s.size());
     else to.append(s.data(), s.size());
   }
-  Kind Where() const { return stack_.back().kind; }
-  // Enters the value of known field `bit` (declining a repeat).
-  bool Enter(size_t bit, Kind k, std::map<std::string, std::string>* m, boost::system::error_code& ec) {
-    if (!Known(bit)) return Decline(ec);
-    return Push(k, m);
+  // The whole key or string whose last part is `s`: `s` itself when it is all of it and lies in the
+  // body (unescaped); else `buf`, gathering the parts (an escaped string's parts are in the parser's
+  // scratch buffer, which the next string reuses).
+  std::string_view Whole(std::string_view s, std::size_t n, std::string& buf) const {
+    if (n == s.size() && InBody(s)) return s;
+    Collect(buf, s, n);
+    return buf;
   }
-  bool Push(Kind k, std::map<std::string, std::string>* m = nullptr) {
-    stack_.push_back({k, m});
-    seen_.emplace_back();
+  // Whether `s` lies in the body. Any string seen here lies either in the body or in a buffer of the
+  // parser's or of this handler, never partly in both, so its start tells (one unsigned comparison).
+  bool InBody(std::string_view s) const {
+    return reinterpret_cast<uintptr_t>(s.data()) - reinterpret_cast<uintptr_t>(body_.data()) < body_.size();
+  }
+  // `v` kept until the alert is built: a view of the body, else a copy in field f's own buffer.
+  std::string_view Keep(std::string_view v, Field f) {
+    if (InBody(v)) return v;
+    auto& buf = alert_buf_[f == kStatus ? 0 : f - kGeneratorUrl + 1];
+    buf.assign(v.data(), v.size());
+    return buf;
+  }
+
+  Kind Where() const { return stack_.back().kind; }
+  // Enters the value of the current known field (declining a repeat).
+  bool Enter(Kind k, std::map<std::string, std::string>* m, boost::system::error_code& ec) {
+    if (!Known()) return Decline(ec);
+    stack_.push_back({k, 0, m});
     return true;
   }
-  bool Pop() {
-    stack_.pop_back();
-    seen_.pop_back();
+  bool Push(Kind k) {
+    stack_.push_back({k});
     return true;
   }
   static bool Decline(boost::system::error_code& ec) {
     ec = boost::json::error::syntax;  // any error: the tree reader takes over
     return false;
   }
-  // Marks known field `bit` of the current object as seen; a repeat declines.
-  bool Known(size_t bit) {
-    if (seen_.back()[bit]) return false;
-    seen_.back()[bit] = true;
+  // Marks the current known field of the current object as seen; a repeat declines.
+  bool Known() {
+    uint32_t bit = 1u << field_;
+    if (stack_.back().seen & bit) return false;
+    stack_.back().seen |= bit;
     return true;
   }
-  bool IsKnownTop() const {
-    return key_ == "version" || key_ == "groupKey" || key_ == "status" || key_ == "receiver" ||
-           key_ == "externalURL" || key_ == "truncatedAlerts" || key_ == "groupLabels" || key_ == "commonLabels" ||
-           key_ == "commonAnnotations" || key_ == "alerts";
-  }
-  bool IsKnownAlert() const {
-    return key_ == "status" || key_ == "labels" || key_ == "annotations" || key_ == "generatorURL" ||
-           key_ == "fingerprint" || key_ == "startsAt" || key_ == "endsAt";
-  }
-  // Stores str_ in `out` (a string or an optional one; once per object: field `bit`).
-  template <class Out>
-  bool Take(size_t bit, Out& out) {
-    if (!Known(bit)) return false;
-    out = std::move(str_);
-    return true;
-  }
-  bool OnString(boost::system::error_code& ec) {
-    if (stack_.empty()) return Decline(ec);
-    bool ok = true;
+
+  bool OnString(std::string_view v) {
     switch (Where()) {
-      case kTop:
-        if (key_ == "version") ok = Take(4, hook.version);
-        else if (key_ == "groupKey") ok = Take(5, hook.group_key);
-        else if (key_ == "status") ok = Take(6, hook.status);
-        else if (key_ == "receiver") ok = Take(7, hook.receiver);
-        else if (key_ == "externalURL") ok = Take(8, hook.external_url);
-        else ok = !IsKnownTop();
-        break;
-      case kAlert: {
-        auto& a = alerts.back();
-        if (key_ == "status") ok = Take(2, a.status);
-        else if (key_ == "generatorURL") ok = Take(3, a.generator_url);
-        else if (key_ == "fingerprint") ok = Take(4, a.fingerprint);
-        else if (key_ == "startsAt") ok = Take(5, a.starts_at);
-        else if (key_ == "endsAt") ok = Take(6, a.ends_at);
-        else ok = !IsKnownAlert();
-        break;
+      case kTop: {
+        std::optional<std::string>* out = nullptr;
+        switch (field_) {
+          case kVersion: out = &hook.version; break;
+          case kGroupKey: out = &hook.group_key; break;
+          case kStatus: out = &hook.status; break;
+          case kReceiver: out = &hook.receiver; break;
+          case kExternalUrl: out = &hook.external_url; break;
+          case kOther: return true;
+          default: return false;  // a known field of another type
+        }
+        if (!Known()) return false;
+        out->emplace(v);
+        return true;
       }
-      case kMap:
-        // A repeated label goes to the tree reader; the common maps' values are not kept.
-        if (stack_.back().map) ok = stack_.back().map->emplace(key_, std::move(str_)).second;
-        break;
-      case kSkip: break;
-      default: ok = false;  // a string in the alerts array
+      case kAlert:
+        switch (field_) {
+          case kStatus: return Known() && (alert_.status = Keep(v, kStatus), true);
+          case kGeneratorUrl: return Known() && (alert_.generator_url = Keep(v, kGeneratorUrl), true);
+          case kFingerprint: return Known() && (alert_.fingerprint = Keep(v, kFingerprint), true);
+          case kStartsAt: return Known() && (alert_.starts_at = Keep(v, kStartsAt), true);
+          case kEndsAt: return Known() && (alert_.ends_at = Keep(v, kEndsAt), true);
+          case kOther: return true;
+          default: return false;
+        }
+      case kMap: return AddEntry(v);
+      default: return false;  // a string in the alerts array, or the whole document
     }
-    str_.clear();
-    return ok || Decline(ec);
+  }
+  // key_: v into the current map. The common maps' entries are not kept (only their types matter).
+  bool AddEntry(std::string_view v) {
+    auto* m = stack_.back().map;
+    if (!m) return true;
+    // The limits internal::CheckLabels applies: past them the tree reader names the entry.
+    if (key_.empty() || key_.size() > kMaxLabelName || v.size() > kMaxLabelValue || m->size() >= kMaxLabels)
+      return false;
+    // Alertmanager sends labels sorted by name, so each one usually goes after the last: with the
+    // end as the hint, that takes one comparison instead of a search. Out of order, the hint is no
+    // help and the map searches; a repeat is not inserted, and declines.
+    size_t size = m->size();
+    m->emplace_hint(m->end(), std::piecewise_construct, std::forward_as_tuple(key_), std::forward_as_tuple(v));
+    return m->size() != size;
   }
   bool OnScalar(bool is_int64, boost::system::error_code& ec) {
-    if (stack_.empty()) return Decline(ec);
     switch (Where()) {
       case kTop:
-        if (key_ == "truncatedAlerts" && is_int64) return Known(9) || Decline(ec);
-        return !IsKnownTop() || Decline(ec);
-      case kAlert: return !IsKnownAlert() || Decline(ec);
+        if (field_ == kTruncatedAlerts && is_int64) return Known() || Decline(ec);
+        return field_ == kOther || Decline(ec);
+      case kAlert: return field_ == kOther || Decline(ec);
       case kSkip: return true;
       default: return Decline(ec);  // numbers, booleans and nulls in label maps go to the tree reader
     }
   }
+  // At the end of an alert's object: it needs a status and labels; then it is built.
+  bool FinishAlert() {
+    uint32_t seen = stack_.back().seen;
+    if (!(seen & (1u << kStatus)) || !(seen & (1u << kLabels))) return false;
+    size_t i = alerts.size();
+    return BuildAlert(std::move(alert_), i, alerts.emplace_back()).has_value();
+  }
 
+  std::string_view body_;
   std::vector<Frame> stack_;
-  std::vector<std::bitset<16>> seen_;
-  std::string key_;
-  std::string str_;
+  std::string_view key_;  // the current key: a view of the body or of key_buf_
+  Field field_ = kOther;  // key_ as a known field of the current object (kTop, kAlert)
+  std::string key_buf_, str_buf_;
+  RawAlert alert_;                   // the alert being read
+  std::string alert_buf_[5];         // its string fields that are not views of the body
 };
 
 }  // namespace
@@ -296,7 +414,7 @@ class WebhookHandler {
 std::optional<AlertmanagerWebhook> DecodeAlertmanagerFast(std::string_view body) {
   boost::json::parse_options opt;
   opt.max_depth = 64;
-  boost::json::basic_parser<WebhookHandler> p(opt);
+  boost::json::basic_parser<WebhookHandler> p(opt, body);
   boost::system::error_code ec;
   size_t n = p.write_some(false, body.data(), body.size(), ec);
   if (ec || n != body.size() || !p.done()) return std::nullopt;
@@ -304,11 +422,8 @@ std::optional<AlertmanagerWebhook> DecodeAlertmanagerFast(std::string_view body)
   if (!h.saw_alerts) return std::nullopt;
   auto w = StartWebhook(std::move(h.hook), h.alerts.size());
   if (!w) return std::nullopt;
-  for (size_t i = 0; i < h.alerts.size(); ++i) {
-    auto e = BuildAlert(std::move(h.alerts[i]), i, w->group_key);
-    if (!e) return std::nullopt;
-    w->alerts.push_back(std::move(*e));
-  }
+  w->alerts = std::move(h.alerts);
+  for (auto& e : w->alerts) e.group_key = w->group_key;
   return std::move(*w);
 }
 
@@ -334,22 +449,28 @@ Result<AlertmanagerWebhook> DecodeAlertmanager(const boost::json::value& body) {
   const auto* alerts = r.Array("alerts", true);
   FB_TRY(r.status());
   FB_ASSIGN_OR_RETURN(auto w, StartWebhook(std::move(raw), alerts->size()));
+  w.alerts.reserve(alerts->size());
   for (size_t i = 0; i < alerts->size(); ++i) {
     core::ObjectReader ar((*alerts)[i], "alerts[" + std::to_string(i) + "]");
-    RawAlert a;
     auto status = ar.String("status", true);
     auto labels = ar.StringMap("labels", true);
     auto annotations = ar.StringMap("annotations");
-    a.generator_url = ar.String("generatorURL").value_or("");
-    a.fingerprint = ar.String("fingerprint").value_or("");
-    a.starts_at = ar.String("startsAt");
-    a.ends_at = ar.String("endsAt");
+    auto generator_url = ar.String("generatorURL");
+    auto fingerprint = ar.String("fingerprint");
+    auto starts_at = ar.String("startsAt");
+    auto ends_at = ar.String("endsAt");
     FB_TRY(ar.status());
-    a.status = std::move(*status);
+    RawAlert a;
+    a.status = *status;
     a.labels = std::move(*labels);
     if (annotations) a.annotations = std::move(*annotations);
-    FB_ASSIGN_OR_RETURN(auto e, BuildAlert(std::move(a), i, w.group_key));
-    w.alerts.push_back(std::move(e));
+    if (generator_url) a.generator_url = *generator_url;
+    if (fingerprint) a.fingerprint = *fingerprint;
+    if (starts_at) a.starts_at = *starts_at;
+    if (ends_at) a.ends_at = *ends_at;
+    auto& e = w.alerts.emplace_back();
+    FB_TRY(BuildAlert(std::move(a), i, e));
+    e.group_key = w.group_key;
   }
   return w;
 }

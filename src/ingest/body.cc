@@ -1,5 +1,7 @@
 // Shared pieces of the decoders: body parsing with field-accurate UTF-8 errors, fingerprints,
 // label checks, change-kind guessing.
+#include <cstring>
+
 #include "core/crypto.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -133,13 +135,58 @@ Status CheckLabels(const std::map<std::string, std::string>& labels, const std::
   return CheckLabels(labels, [&] { return field; });
 }
 
-Result<std::optional<core::TimePoint>> ParseOptionalTime(const std::optional<std::string>& s) {
+std::optional<core::TimePoint> ParseCommonRfc3339(std::string_view s) {
+  using namespace std::chrono;
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') return std::nullopt;
+  bool ok = true;
+  auto num = [&](size_t pos, size_t n) {
+    int v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      unsigned d = static_cast<unsigned char>(s[i]) - '0';
+      ok &= d <= 9;
+      v = v * 10 + static_cast<int>(d);
+    }
+    return v;
+  };
+  int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
+  // A leap second (se == 60) is clamped by the general parser: left to it.
+  if (!ok || h > 23 || mi > 59 || se > 59) return std::nullopt;
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  size_t pos = 19;
+  int ms = 0;
+  if (s[pos] == '.') {
+    size_t start = ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    if (pos == start) return std::nullopt;
+    // Milliseconds: the first three digits, the rest truncated (as the general parser does).
+    for (size_t i = 0; i < 3; ++i) ms = ms * 10 + (start + i < pos ? s[start + i] - '0' : 0);
+  }
+  size_t rest = s.size() - pos;
+  if (!(rest == 1 && s[pos] == 'Z') && !(rest == 6 && std::memcmp(s.data() + pos, "+00:00", 6) == 0))
+    return std::nullopt;
+  return core::TimePoint(sys_days(ymd).time_since_epoch()) + hours(h) + minutes(mi) + seconds(se) + core::Millis(ms);
+}
+
+Result<std::optional<core::TimePoint>> ParseOptionalTime(std::optional<std::string_view> s) {
   if (!s) return std::optional<core::TimePoint>();
-  auto t = core::ParseRfc3339(*s);
-  if (!t) return Unexpected(t.error());
-  // Go's zero time ("0001-01-01T00:00:00Z") means "not set" in Alertmanager payloads.
+  // Go's zero time ("0001-01-01T00:00:00Z") means "not set" in Alertmanager payloads. It is every
+  // firing alert's endsAt, so its usual spelling is recognized before any parsing.
+  if (s->size() == 20 && std::memcmp(s->data(), "0001-01-01T00:00:00Z", 20) == 0)
+    return std::optional<core::TimePoint>();
+  auto t = ParseCommonRfc3339(*s);
+  if (!t) {
+    auto full = core::ParseRfc3339(*s);
+    if (!full) return Unexpected(full.error());
+    t = *full;
+  }
+  // Any time before the epoch counts as unset (Go's zero time in any other spelling).
   if (core::ToUnixMillis(*t) < 0) return std::optional<core::TimePoint>();
-  return std::optional<core::TimePoint>(*t);
+  return t;
+}
+
+Result<std::optional<core::TimePoint>> ParseOptionalTime(const std::optional<std::string>& s) {
+  return ParseOptionalTime(s ? std::optional<std::string_view>(*s) : std::nullopt);
 }
 
 Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key) {

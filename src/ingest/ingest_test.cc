@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "core/time.h"
+#include "ingest/internal.h"
 
 namespace firebreak::ingest {
 namespace {
@@ -136,6 +137,147 @@ TEST(AlertmanagerTest, TheSinglePassReaderLeavesUnusualInputToTheTreeReader) {
   EXPECT_EQ(w.error().field, "alerts[0].startsAt");
 }
 
+// The single-pass reader uses unescaped strings in place (views of the body) and copies the rest;
+// keys and strings with escapes arrive through the parser's scratch buffer, long ones in parts.
+TEST(AlertmanagerTest, TheSinglePassReaderReadsEscapedAndSplitKeysAndStrings) {
+  std::string long_key(kMaxLabelName + 44, 'k');
+  std::string long_value = std::string(3000, 'v') + "\\n" + std::string(3000, 'w');  // parts around an escape
+  std::string body = R"({"version":"\u0034","groupKey":"g\"1",)"
+                     R"("alerts":[{"st\u0061tus":"fir\u0069ng","l\u0061bels":{"\u0061lertname":"A\/B","zone":"z",)"
+                     R"("long":")" + long_value + R"("},"annot\u0061tions":{"summ\u0061ry":"s\u00e9"},)"
+                     R"("generatorURL":"http:\/\/prom","fingerprint":"f\/1","st\u0061rtsAt":"2026-01-05T08:00:00\u005a",)"
+                     R"("endsAt":"0001-01-01T00:00:00\u005A"},)"
+                     R"({"status":"resolved","labels":{"a":"\u0031"},"generatorURL":"\/g","fingerprint":"\/f"}]})";
+  auto fast = DecodeAlertmanagerFast(body);
+  ASSERT_TRUE(fast.has_value());
+  auto tree = TreeDecode(body);
+  ASSERT_TRUE(tree) << tree.error().ToString();
+  EXPECT_EQ(Describe(*fast), Describe(*tree));
+  ASSERT_EQ(fast->alerts.size(), 2u);
+  const auto& a = fast->alerts[0];
+  EXPECT_EQ(a.action, Action::kTrigger);
+  EXPECT_EQ(a.labels.at("alertname"), "A/B");
+  EXPECT_EQ(a.labels.at("long"), std::string(3000, 'v') + "\n" + std::string(3000, 'w'));
+  EXPECT_EQ(a.summary, "A/B: s\xc3\xa9");
+  EXPECT_EQ(a.generator_url, "http://prom");
+  EXPECT_EQ(a.dedup_key, "f/1");
+  EXPECT_EQ(core::FormatRfc3339(*a.starts_at), "2026-01-05T08:00:00Z");
+  EXPECT_FALSE(a.ends_at);
+  EXPECT_EQ(a.group_key, "g\"1");
+  const auto& b = fast->alerts[1];
+  EXPECT_EQ(b.labels.at("a"), "1");
+  EXPECT_EQ(b.generator_url, "/g");
+  EXPECT_EQ(b.dedup_key, "/f");
+  // A label name past the limit, even when it arrives in parts (around an escape), is left to the
+  // tree reader.
+  body = R"({"alerts":[{"status":"firing","labels":{")" + long_key.substr(0, 150) + "\\u0041" + long_key.substr(150) +
+         R"(":"x"}}]})";
+  EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value());
+  auto w = DecodeAlertmanager(std::string_view(body));
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().field, "alerts[0].labels");
+}
+
+// Labels usually arrive sorted (appended at the end of their map); in any other order they decode
+// the same, and a repeat is left to the tree reader wherever it comes.
+TEST(AlertmanagerTest, TheSinglePassReaderTakesLabelsInAnyOrderAndLeavesRepeats) {
+  for (const char* labels : {R"({"a":"1","b":"2","c":"3"})", R"({"c":"3","a":"1","b":"2"})",
+                             R"({"b":"2","c":"3","a":"1"})", R"({"":"x","a":"1"})"}) {
+    std::string body = R"({"alerts":[{"status":"firing","labels":)" + std::string(labels) + "}]}";
+    auto tree = TreeDecode(body);
+    auto fast = DecodeAlertmanagerFast(body);
+    if (!tree) {
+      EXPECT_FALSE(fast.has_value()) << body;  // the empty label name
+      continue;
+    }
+    ASSERT_TRUE(fast.has_value()) << body;
+    EXPECT_EQ(Describe(*fast), Describe(*tree)) << body;
+  }
+  for (const char* labels : {R"({"a":"1","a":"1"})", R"({"a":"1","b":"2","a":"3"})", R"({"b":"2","a":"1","b":"2"})"}) {
+    std::string body = R"({"alerts":[{"status":"firing","labels":)" + std::string(labels) + "}]}";
+    EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value()) << body;
+    EXPECT_TRUE(DecodeAlertmanager(std::string_view(body))) << body;  // the tree reader keeps one
+  }
+  // commonLabels are read only for their types: a repeat there is no reason to decline.
+  std::string body = R"({"commonLabels":{"a":"1","a":"2"},"alerts":[{"status":"firing","labels":{"a":"1"}}]})";
+  EXPECT_TRUE(DecodeAlertmanagerFast(body).has_value());
+}
+
+// The limits of internal::CheckLabels, which the single-pass reader applies as it reads: at the limit
+// it decodes; past it, the tree reader names the field.
+TEST(AlertmanagerTest, TheSinglePassReaderLeavesLabelsPastTheLimitsToTheTreeReader) {
+  auto with_labels = [](size_t n, const std::string& map_key = "labels") {
+    std::string m;
+    for (size_t i = 0; i < n; ++i) m += (i ? "," : "") + ("\"l" + std::to_string(1000 + i) + "\":\"v\"");
+    return R"({"alerts":[{"status":"firing",")" + map_key + R"(":{)" + m + "}" +
+           (map_key == "labels" ? "" : R"(,"labels":{"a":"b"})") + "}]}";
+  };
+  for (const std::string map_key : {"labels", "annotations"}) {
+    auto body = with_labels(kMaxLabels, map_key);
+    auto fast = DecodeAlertmanagerFast(body);
+    ASSERT_TRUE(fast.has_value()) << map_key;
+    EXPECT_EQ(Describe(*fast), Describe(*TreeDecode(body)));
+    body = with_labels(kMaxLabels + 1, map_key);
+    EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value()) << map_key;
+    auto w = DecodeAlertmanager(std::string_view(body));
+    ASSERT_FALSE(w);
+    EXPECT_EQ(w.error().field, "alerts[0]." + map_key);
+  }
+  struct Case {
+    std::string labels, field;
+  };
+  for (const auto& c : std::vector<Case>{
+           {R"({"":"x"})", "alerts[0].labels"},
+           {"{\"" + std::string(kMaxLabelName + 1, 'n') + R"(":"x"})", "alerts[0].labels"},
+           {R"({"n":")" + std::string(kMaxLabelValue + 1, 'v') + R"("})", "alerts[0].labels.n"},
+       }) {
+    std::string body = R"({"alerts":[{"status":"firing","labels":)" + c.labels + "}]}";
+    EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value()) << c.field;
+    auto w = DecodeAlertmanager(std::string_view(body));
+    ASSERT_FALSE(w);
+    EXPECT_EQ(w.error().field, c.field);
+  }
+  // At the limits themselves, both readers decode.
+  std::string body = "{\"alerts\":[{\"status\":\"firing\",\"labels\":{\"" + std::string(kMaxLabelName, 'n') + "\":\"" +
+                     std::string(kMaxLabelValue, 'v') + "\"}}]}";
+  auto fast = DecodeAlertmanagerFast(body);
+  ASSERT_TRUE(fast.has_value());
+  EXPECT_EQ(Describe(*fast), Describe(*TreeDecode(body)));
+}
+
+TEST(AlertmanagerTest, TheSinglePassReaderLeavesInvalidUtf8AndTooManyAlertsToTheTreeReader) {
+  std::string body = R"({"alerts":[{"status":"firing","labels":{"instance":"db-)";
+  body += "\xc3\x28";
+  body += R"("}}]})";
+  EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value());
+  body = R"({"alerts":[{"status":"firing","labels":{"a":"b"},"x)";
+  body += "\xff";
+  body += R"(":1}]})";
+  EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value()) << "an invalid key, even in a skipped field";
+  auto w = DecodeAlertmanager(std::string_view(body));
+  ASSERT_FALSE(w);
+  body = R"({"alerts":[)";
+  for (size_t i = 0; i <= kMaxAlertsPerRequest; ++i) body += (i ? "," : "") + std::string(R"({"status":"firing","labels":{"a":"b"}})");
+  body += "]}";
+  EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value());
+  w = DecodeAlertmanager(std::string_view(body));
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().field, "alerts");
+}
+
+// A real Alertmanager sends groupKey after the alerts; every alert still gets it.
+TEST(AlertmanagerTest, TheGroupKeyMayComeAfterTheAlerts) {
+  std::string body = R"({"receiver":"r","status":"firing","alerts":[{"status":"firing","labels":{"a":"b"}},)"
+                     R"({"status":"resolved","labels":{"a":"c"}}],"groupLabels":{},"commonLabels":{},)"
+                     R"("commonAnnotations":{},"externalURL":"http://am","version":"4","groupKey":"{}:{a=\"b\"}",)"
+                     R"("truncatedAlerts":0})";
+  auto fast = DecodeAlertmanagerFast(body);
+  ASSERT_TRUE(fast.has_value());
+  ASSERT_EQ(fast->alerts.size(), 2u);
+  for (const auto& a : fast->alerts) EXPECT_EQ(a.group_key, "{}:{a=\"b\"}");
+  EXPECT_EQ(Describe(*fast), Describe(*TreeDecode(body)));
+}
+
 // Random webhooks, well formed and not: wherever the single-pass reader decodes, the tree reader
 // gives the same result; and DecodeAlertmanager(bytes) always answers as the tree reader does.
 RC_GTEST_PROP(IngestProps, AlertmanagerReadersAgree, ()) {
@@ -151,7 +293,9 @@ RC_GTEST_PROP(IngestProps, AlertmanagerReadersAgree, ()) {
     int n = *rc::gen::inRange(0, 5);
     for (int i = 0; i < n; ++i) {
       if (i) m += ",";
-      m += pick({R"("alertname")", R"("service")", R"("severity")", R"("summary")", R"("a")", R"("b")", R"("")"}) + ":" +
+      // Escaped names ("a" and "service" again) arrive through the parser's buffer, not the body.
+      m += pick({R"("alertname")", R"("service")", R"("severity")", R"("summary")", R"("a")", R"("b")", R"("")",
+                 R"("\u0061")", R"("s\u0065rvice")"}) + ":" +
            (*rc::gen::inRange(0, 10) == 0 ? scalar() : str());
     }
     return m + "}";
@@ -201,6 +345,83 @@ RC_GTEST_PROP(IngestProps, AlertmanagerReadersAgree, ()) {
   if (both) RC_ASSERT(Describe(*both) == Describe(*tree));
   else RC_ASSERT(both.error().field == tree.error().field && both.error().message == tree.error().message);
   RC_TAG(fast ? "single pass" : (tree ? "tree only, decoded" : "tree only, error"));
+}
+
+// ParseOptionalTime reads the shapes Alertmanager sends with ParseCommonRfc3339, and everything else
+// with core::ParseRfc3339: the same answers as the general parser alone, Go's zero time (and any
+// time before the epoch) counting as unset.
+void ExpectTimeAsTheGeneralParserReadsIt(const std::string& s) {
+  auto full = core::ParseRfc3339(s);
+  if (auto fast = internal::ParseCommonRfc3339(s)) {
+    ASSERT_TRUE(full) << s;
+    EXPECT_EQ(core::ToUnixMillis(*fast), core::ToUnixMillis(*full)) << s;
+  }
+  auto t = internal::ParseOptionalTime(std::optional<std::string_view>(s));
+  ASSERT_EQ(t.has_value(), full.has_value()) << s;
+  if (!full) {
+    EXPECT_EQ(t.error().message, full.error().message) << s;
+    return;
+  }
+  if (core::ToUnixMillis(*full) < 0) EXPECT_FALSE(t->has_value()) << s;
+  else EXPECT_EQ(*t, std::optional<core::TimePoint>(*full)) << s;
+}
+
+TEST(IngestTest, CommonTimeShapesReadAsTheGeneralParserReadsThem) {
+  for (const char* s : {"2026-01-05T08:00:00Z", "2026-01-05T08:00:00.1Z", "2026-01-05T08:00:00.123456789Z",
+                        "2026-01-05T08:00:00+00:00", "2026-01-05T08:00:00.5+00:00", "1970-01-01T00:00:00Z"}) {
+    EXPECT_TRUE(internal::ParseCommonRfc3339(s).has_value()) << s;
+    ExpectTimeAsTheGeneralParserReadsIt(s);
+  }
+  // Left to the general parser (valid or not): other offsets, separators and cases, leap seconds,
+  // impossible dates and times, malformed fractions and zones.
+  for (const char* s : {"2026-01-05T08:00:00+01:00", "2026-01-05T08:00:00-00:00", "2026-01-05t08:00:00Z",
+                        "2026-01-05 08:00:00Z", "2026-01-05T08:00:00z", "2016-12-31T23:59:60Z", "2023-02-29T00:00:00Z",
+                        "2024-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-01-00T00:00:00Z",
+                        "2026-01-05T24:00:00Z", "2026-01-05T08:60:00Z", "2026-01-05T08:00:00.Z", "2026-01-05T08:00:00",
+                        "2026-01-05T08:00:00ZZ", "2026-01-05T08:00:00+00:0", "2026-01-05T08:00:00+00:000",
+                        "2026-01-05T08:00:0aZ", "+026-01-05T08:00:00Z", "2026-1-05T08:00:00Z", ""}) {
+    EXPECT_FALSE(internal::ParseCommonRfc3339(s).has_value()) << s;
+    ExpectTimeAsTheGeneralParserReadsIt(s);
+  }
+  // Times before the epoch, Go's zero time among them: unset.
+  for (const char* s : {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:00", "0000-01-01T00:00:00Z",
+                        "1969-12-31T23:59:59.999Z"}) {
+    ExpectTimeAsTheGeneralParserReadsIt(s);
+  }
+  EXPECT_FALSE(*internal::ParseOptionalTime(std::optional<std::string_view>("0001-01-01T00:00:00Z")));
+  EXPECT_FALSE(*internal::ParseOptionalTime(std::optional<std::string_view>()));
+}
+
+// Random edits of well-formed times: wherever the common-shape reader gives a time, it is the
+// general parser's.
+RC_GTEST_PROP(IngestProps, CommonTimeShapesReadAsTheGeneralParserReadsThem, ()) {
+  std::string s = *rc::gen::element<std::string>("2026-01-05T08:00:00Z", "2024-02-29T23:59:59.123456789Z",
+                                                 "1970-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z",
+                                                 "2023-11-14T22:13:20.5+00:00", "1969-12-31T23:59:59.999Z",
+                                                 "2026-01-05t08:00:00+01:00", "2016-12-31T23:59:60Z",
+                                                 "2026-01-05 08:00:00.25-07:30");
+  int edits = *rc::gen::inRange(0, 3);
+  for (int i = 0; i < edits; ++i) {
+    size_t pos = *rc::gen::inRange<size_t>(0, s.size());
+    char c = *rc::gen::element('0', '1', '2', '3', '5', '9', ':', '-', '+', '.', 'T', 't', 'Z', 'z', ' ');
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0: s[pos] = c; break;
+      case 1: s.insert(pos, 1, c); break;
+      default: s.erase(pos, 1);
+    }
+  }
+  auto full = core::ParseRfc3339(s);
+  auto fast = internal::ParseCommonRfc3339(s);
+  if (fast) {
+    RC_ASSERT(full.has_value());
+    RC_ASSERT(core::ToUnixMillis(*fast) == core::ToUnixMillis(*full));
+  }
+  auto t = internal::ParseOptionalTime(std::optional<std::string_view>(s));
+  RC_ASSERT(t.has_value() == full.has_value());
+  if (full) RC_ASSERT(t->has_value() == (core::ToUnixMillis(*full) >= 0));
+  if (full && t->has_value()) RC_ASSERT(**t == *full);
+  if (!full) RC_ASSERT(t.error().message == full.error().message);
+  RC_TAG(fast ? "common shape" : full ? "general parser" : "error");
 }
 
 TEST(IngestTest, InvalidUtf8IsReportedAgainstItsField) {

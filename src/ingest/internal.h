@@ -19,7 +19,13 @@ Status CheckLabels(const std::map<std::string, std::string>& labels, const std::
 Status CheckLabels(const std::map<std::string, std::string>& labels, const std::function<std::string()>& field);
 // An optional RFC 3339 time; Go's zero time counts as absent. The caller names the field in an
 // error.
+Result<std::optional<core::TimePoint>> ParseOptionalTime(std::optional<std::string_view> s);
 Result<std::optional<core::TimePoint>> ParseOptionalTime(const std::optional<std::string>& s);
+// core::ParseRfc3339 for the shapes Alertmanager and Prometheus send ("2026-01-02T03:04:05Z", with
+// any fraction, or "+00:00"), without its error handling; nothing for anything else (other offsets,
+// a 't' or ' ' separator, a leap second, a malformed time), which the general parser decides. Where
+// it gives a time, it is the one core::ParseRfc3339 gives.
+std::optional<core::TimePoint> ParseCommonRfc3339(std::string_view s);
 // ParseOptionalTime of field `key`; errors name the field.
 Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key);
 // `links`: strings or {href, text}.
