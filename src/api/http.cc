@@ -1,5 +1,6 @@
 #include "api/http.h"
 
+#include <array>
 #include <stdexcept>
 
 #include <boost/beast/http/empty_body.hpp>
@@ -36,6 +37,15 @@ Response Exchange::Json(int status, const json::value& body) const {
   return res;
 }
 
+Response Exchange::JsonText(int status, std::string body) const {
+  Response res{static_cast<http::status>(status), req_.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.body() += "\n";
+  return res;
+}
+
 Response Exchange::Text(int status, std::string body, std::string_view content_type) const {
   Response res{static_cast<http::status>(status), req_.version()};
   res.set(http::field::content_type, content_type);
@@ -66,7 +76,30 @@ asio::awaitable<void> Exchange::Write(Response& res) {
   res.set(http::field::server, "firebreak");
   for (const auto& [k, v] : extra_headers) res.set(k, v);
   res.prepare_payload();
-  auto [ec, n] = co_await http::async_write(stream_, res, asio::as_tuple(asio::use_awaitable));
+  if (res.chunked()) {
+    auto [ec, n] = co_await http::async_write(stream_, res, asio::as_tuple(asio::use_awaitable));
+    if (ec || close) keep_alive = false;
+    co_return;
+  }
+  // The status line and fields as Beast's serializer writes them, then the body, in one gathered
+  // write: Beast's serializer walks nested buffer-sequence views that cost more instructions than
+  // the rest of a small answer (an ingest acknowledgement) put together.
+  std::string head;
+  head.reserve(256);
+  head += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(res.result_int());
+  head += ' ';
+  head += res.reason();
+  head += "\r\n";
+  for (const auto& f : res) {
+    head += f.name_string();
+    head += ": ";
+    head += f.value();
+    head += "\r\n";
+  }
+  head += "\r\n";
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(res.body())};
+  auto [ec, n] = co_await asio::async_write(stream_, bufs, asio::as_tuple(asio::use_awaitable));
   if (ec || close) keep_alive = false;
 }
 

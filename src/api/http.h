@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -21,6 +23,11 @@
 
 #include "core/result.h"
 #include "model/actor.h"
+
+namespace firebreak::core {
+class Counter;
+class Histogram;
+}  // namespace firebreak::core
 
 namespace firebreak::api {
 
@@ -75,6 +82,8 @@ class Exchange {
 
   // ---- building responses (plain functions) ----
   Response Json(int status, const json::value& body) const;
+  // The same response from a body already serialized (`body` is JSON; a newline is added).
+  Response JsonText(int status, std::string body) const;
   Response Text(int status, std::string body, std::string_view content_type = "text/plain; charset=utf-8") const;
   // {"error":{"code","message","field"}} with the status the error code maps to.
   Response Fail(const Error& e) const;
@@ -114,12 +123,21 @@ class Exchange {
 
 using Handler = std::function<asio::awaitable<Response>(Exchange&)>;
 
+// A route's series in the metrics registry, found there once instead of on every request (series
+// are never removed from a registry, so the pointers stay valid).
+struct RouteMetrics {
+  std::mutex mu;
+  std::vector<std::pair<int, core::Counter*>> requests;  // firebreak_http_requests_total by status
+  core::Histogram* latency = nullptr;                     // firebreak_http_request_duration_seconds
+};
+
 struct Route {
   http::verb method;
   std::string pattern;  // "/api/v1/incidents/{id}/timeline"
   Auth auth;
   Handler handler;
   std::vector<std::string> segments;
+  std::shared_ptr<RouteMetrics> metrics = std::make_shared<RouteMetrics>();
 };
 
 class Router {

@@ -8,6 +8,7 @@
 //   GET  /api/v1/alerts, GET /api/v1/incidents/{id}/alerts
 //   GET|POST /api/v1/silences, GET /api/v1/silences/{id}, POST /api/v1/silences/{id}/expire
 //   GET  /api/v1/changes
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -60,6 +61,55 @@ Status CheckPagerDutySize(const Exchange& ex) {
   return Ok();
 }
 
+// Appends `s` as a JSON string, as json::serialize writes it.
+void AppendJsonString(std::string& out, std::string_view s) {
+  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == ':';
+  });
+  if (!plain) {
+    out += json::serialize(json::string_view(s.data(), s.size()));
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+// The webhook's answer, {"status":"success","alerts":N,<result>:<count>...,"incidents":[...]} with
+// results and incidents in sorted order: the same text as serializing that object, written directly
+// (one string instead of a map, a set and a JSON tree per request).
+std::string WebhookSummary(const std::vector<engine::IngestOutcome>& outcomes) {
+  std::vector<std::pair<std::string_view, int64_t>> counts;
+  std::vector<std::string_view> incidents;
+  for (const auto& o : outcomes) {
+    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == o.result; });
+    if (it == counts.end()) counts.emplace_back(o.result, 1);
+    else ++it->second;
+    if (!o.incident_id.empty()) incidents.push_back(o.incident_id);
+  }
+  std::sort(counts.begin(), counts.end());
+  std::sort(incidents.begin(), incidents.end());
+  incidents.erase(std::unique(incidents.begin(), incidents.end()), incidents.end());
+  std::string out;
+  out.reserve(64 + 16 * counts.size() + 16 * incidents.size());
+  out += R"({"status":"success","alerts":)";
+  out += std::to_string(outcomes.size());
+  for (const auto& [k, n] : counts) {
+    out += ',';
+    AppendJsonString(out, k);
+    out += ':';
+    out += std::to_string(n);
+  }
+  out += R"(,"incidents":[)";
+  for (size_t i = 0; i < incidents.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(out, incidents[i]);
+  }
+  out += "]}";
+  return out;
+}
+
 json::value AlertsJson(const std::vector<model::Alert>& alerts) {
   json::array arr;
   for (const auto& a : alerts) arr.push_back(model::ToJson(a));
@@ -100,6 +150,7 @@ void RegisterAlertRoutes(Server& s) {
           if (!res) co_return ex.Fail(res.error());
           // Alertmanager ignores the body: counts by result, the incidents touched, and the
           // per-alert results only when asked (?verbose=1).
+          if (!ex.query.count("verbose")) co_return ex.JsonText(200, WebhookSummary(res->outcomes));
           json::object out{{"status", "success"}, {"alerts", static_cast<int64_t>(res->outcomes.size())}};
           std::map<std::string, int64_t> counts;
           std::set<std::string> incidents;
@@ -111,11 +162,9 @@ void RegisterAlertRoutes(Server& s) {
           json::array inc;
           for (const auto& i : incidents) inc.emplace_back(i);
           out["incidents"] = std::move(inc);
-          if (ex.query.count("verbose")) {
-            json::array results;
-            for (const auto& o : res->outcomes) results.push_back(OutcomeJson(o));
-            out["results"] = std::move(results);
-          }
+          json::array results;
+          for (const auto& o : res->outcomes) results.push_back(OutcomeJson(o));
+          out["results"] = std::move(results);
           co_return ex.Json(200, out);
         });
 

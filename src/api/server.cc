@@ -13,6 +13,7 @@
 
 #include <array>
 
+#include "core/metrics.h"
 #include "core/strings.h"
 
 namespace firebreak::api {
@@ -139,15 +140,35 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
   double secs = std::chrono::duration<double>(app.clock().Steady() - start).count();
   int status = have ? res.result_int() : ex.status();
   auto& m = app.metrics();
-  m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
-               {{"method", std::string(http::to_string(ex.req().method()))},
-                {"route", ex.route},
-                {"status", std::to_string(status)}})
-      .Inc();
-  if (!ex.streaming())
-    m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request handling latency by route",
-                   core::Registry::LatencyBuckets(), {{"route", ex.route}})
-        .Observe(secs);
+  auto requests = [&] {
+    return &m.GetCounter("firebreak_http_requests_total", "HTTP requests by route and status",
+                         {{"method", std::string(http::to_string(ex.req().method()))},
+                          {"route", ex.route},
+                          {"status", std::to_string(status)}});
+  };
+  auto latency = [&] {
+    return &m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request handling latency by route",
+                           core::Registry::LatencyBuckets(), {{"route", ex.route}});
+  };
+  if (route) {
+    // A matched route's series are looked up once (its method and pattern are the labels; the
+    // status is the only one that varies).
+    core::Counter* counter = nullptr;
+    core::Histogram* hist = nullptr;
+    {
+      auto& rm = *route->metrics;
+      std::lock_guard lock(rm.mu);
+      for (const auto& [code, c] : rm.requests)
+        if (code == status) counter = c;
+      if (!counter) rm.requests.emplace_back(status, counter = requests());
+      if (!ex.streaming()) hist = rm.latency ? rm.latency : (rm.latency = latency());
+    }
+    counter->Inc();
+    if (hist) hist->Observe(secs);
+  } else {
+    requests()->Inc();
+    if (!ex.streaming()) latency()->Observe(secs);
+  }
   if (have) co_await ex.Write(res);
 }
 

@@ -153,6 +153,17 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
   } tally;
   IngestResult out;
   out.outcomes.reserve(req.events.size());
+  // Plain repeats (count + 1, last_seen) not yet written: they are written together (AlertRepo::
+  // TouchAll), before anything else this command writes or reads about alerts and before it
+  // returns, so what the store holds at every step is what it would hold had each been written at
+  // once. A webhook's alerts are usually stored side by side, so most become one range UPDATE.
+  std::vector<int64_t> touched;
+  auto flush = [&]() -> Status {
+    if (touched.empty()) return Ok();
+    Status st = tx.store().alerts().TouchAll(touched, now);
+    touched.clear();
+    return st;
+  };
   for (const auto& e : req.events) {
     ++tally.events;
     std::string service = ResolveService(cfg, req.integration, e);
@@ -179,14 +190,19 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
     o.result = std::string(correlate::KindName(d.kind));
     o.alert_id = d.alert_id;
     o.incident_id = d.incident_id;
+    const bool plain_repeat = d.kind == correlate::Decision::Kind::kRepeat && !d.labels_changed;
+    if (!plain_repeat) FB_TRY(flush());
     switch (d.kind) {
       case correlate::Decision::Kind::kIgnore:
         ++tally.ignored;
         break;
       case correlate::Decision::Kind::kRepeat: {
         ++tally.repeats;
+        if (plain_repeat) {
+          touched.push_back(d.alert_id);
+          break;
+        }
         FB_TRY(tx.store().alerts().Touch(d.alert_id, now));
-        if (!d.labels_changed) break;
         FB_ASSIGN_OR_RETURN(auto stored, tx.store().alerts().Get(d.alert_id));
         if (!stored) break;
         stored->labels = e.labels;
@@ -245,6 +261,7 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
     }
     out.outcomes.push_back(std::move(o));
   }
+  FB_TRY(flush());
   tx.OnCommit([this, tally] {
     counters_.events += tally.events;
     counters_.new_alerts += tally.fresh;

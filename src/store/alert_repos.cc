@@ -1,5 +1,7 @@
 #include "store/alert_repos.h"
 
+#include <algorithm>
+
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -105,6 +107,31 @@ Status AlertRepo::Touch(int64_t id, core::TimePoint at) {
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare("UPDATE alert_seen SET count = count + 1, last_seen = ? WHERE alert_id = ?"));
   FB_TRY(st.Bind(1, ToUnixMillis(at)).Bind(2, id).Run());
   if (c_.Changes() == 0) return NotFound("alert " + std::to_string(id) + " not found");
+  return Ok();
+}
+
+Status AlertRepo::TouchAll(std::vector<int64_t>& ids, core::TimePoint at) {
+  if (ids.size() == 1) return Touch(ids.front(), at);
+  std::sort(ids.begin(), ids.end());
+  const int64_t ms = ToUnixMillis(at);
+  // Each run of consecutive ids (no id twice: a repeated id starts a new run) is one statement. An
+  // UPDATE costs SQLite about as much to start and finish as to change a row, so ten alerts stored
+  // side by side cost about half of ten single-row UPDATEs.
+  for (size_t i = 0; i < ids.size();) {
+    size_t j = i + 1;
+    while (j < ids.size() && ids[j] == ids[j - 1] + 1) ++j;
+    if (j - i == 1) {
+      FB_TRY(Touch(ids[i], at));
+    } else {
+      FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
+          "UPDATE alert_seen SET count = count + 1, last_seen = ?1 WHERE alert_id BETWEEN ?2 AND ?3"));
+      FB_TRY(st.Bind(1, ms).Bind(2, ids[i]).Bind(3, ids[j - 1]).Run());
+      if (c_.Changes() != static_cast<int>(j - i))
+        return NotFound("alerts " + std::to_string(ids[i]) + " to " + std::to_string(ids[j - 1]) + ": " +
+                        std::to_string(j - i - c_.Changes()) + " not found");
+    }
+    i = j;
+  }
   return Ok();
 }
 

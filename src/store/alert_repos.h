@@ -41,6 +41,9 @@ class AlertRepo {
   Result<int64_t> Insert(const model::Alert& a);
   // A repeat: count + 1, last_seen.
   Status Touch(int64_t id, core::TimePoint at);
+  // Touch for each of `ids` (an id listed twice counts twice); sorts `ids`. Runs of consecutive ids
+  // are written by one statement each.
+  Status TouchAll(std::vector<int64_t>& ids, core::TimePoint at);
   // Acknowledged (first acknowledgement time kept).
   Status Acknowledge(int64_t id, core::TimePoint at);
   // Resolved (with the key's flap history).

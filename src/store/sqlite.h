@@ -73,7 +73,7 @@ class Conn {
   // Runs one or more statements without parameters.
   Status Exec(std::string_view sql);
   // Returns the cached prepared statement for `sql`, reset and with bindings cleared.
-  Result<Stmt> Prepare(const std::string& sql);
+  Result<Stmt> Prepare(std::string_view sql);
   // Resets every cached statement so none keeps a read snapshot open.
   void ResetAll();
   int64_t LastInsertRowId() const;
@@ -84,8 +84,13 @@ class Conn {
 
  private:
   explicit Conn(sqlite3* db) : db_(db) {}
+  // Looked up by string_view: a statement written as a literal costs no std::string per use.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };
 
 }  // namespace firebreak::store

@@ -33,7 +33,11 @@ Status Tx::Release(std::string_view name) {
 Status Tx::Commit() {
   if (done_) return FailedPrecondition("transaction already finished");
   conn_->ResetAll();
-  auto st = conn_->Exec("COMMIT");
+  // Prepared once, like the savepoints (once per batch: sqlite3_exec would parse it every time).
+  auto st = [&]() -> Status {
+    FB_ASSIGN_OR_RETURN(auto commit, conn_->Prepare("COMMIT"));
+    return commit.Run();
+  }();
   if (!st) {
     (void)conn_->Exec("ROLLBACK");
     done_ = true;
@@ -124,7 +128,10 @@ Result<std::unique_ptr<Tx>> Store::BeginWrite() {
     if (writer_busy_) return Internal("a write transaction is already open on this store");
     writer_busy_ = true;
   }
-  auto st = writer_->Exec("BEGIN IMMEDIATE");
+  auto st = [&]() -> Status {
+    FB_ASSIGN_OR_RETURN(auto begin, writer_->Prepare("BEGIN IMMEDIATE"));
+    return begin.Run();
+  }();
   if (!st) {
     std::lock_guard lock(writer_mu_);
     writer_busy_ = false;

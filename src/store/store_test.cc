@@ -114,6 +114,54 @@ TEST(Store, SavepointsUndoOnlyTheirOwnWork) {
   EXPECT_FALSE(*tx->incidents().Get("INC-2"));
 }
 
+// Repeats written together: every listed id counts once per listing (in any order), runs of
+// consecutive ids and ids on their own alike; the rest are untouched; a missing id is an error.
+TEST(Store, TouchAllCountsEveryRepeatOnce) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  std::vector<int64_t> ids;
+  {
+    auto tx = *s->BeginWrite();
+    for (int i = 0; i < 8; ++i) {
+      model::Alert a;
+      a.key = "am:test:" + std::to_string(i);
+      a.source = "alertmanager";
+      a.service = "web";
+      a.first_seen = a.last_seen = core::FromUnixMillis(1000);
+      auto id = tx->alerts().Insert(a);
+      ASSERT_TRUE(id) << id.error().ToString();
+      ids.push_back(*id);
+    }
+    // 0,1,2 a run (1 twice), 4 alone, 6,7 a run listed backwards; 3 and 5 not repeated.
+    std::vector<int64_t> touched{ids[2], ids[1], ids[0], ids[4], ids[1], ids[7], ids[6]};
+    ASSERT_TRUE(tx->alerts().TouchAll(touched, core::FromUnixMillis(5000)));
+    std::vector<int64_t> one{ids[4]};
+    ASSERT_TRUE(tx->alerts().TouchAll(one, core::FromUnixMillis(6000)));
+    std::vector<int64_t> none;
+    ASSERT_TRUE(tx->alerts().TouchAll(none, core::FromUnixMillis(7000)));
+    ASSERT_TRUE(tx->Commit());
+  }
+  auto tx = *s->BeginRead();
+  const int64_t want_count[] = {2, 3, 2, 1, 3, 1, 2, 2};
+  const int64_t want_seen[] = {5000, 5000, 5000, 1000, 6000, 1000, 5000, 5000};
+  for (int i = 0; i < 8; ++i) {
+    auto a = *tx->alerts().Get(ids[i]);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->count, want_count[i]) << "alert " << i;
+    EXPECT_EQ(core::ToUnixMillis(a->last_seen), want_seen[i]) << "alert " << i;
+  }
+  tx.reset();
+  auto w = *s->BeginWrite();
+  std::vector<int64_t> run_past_the_end{ids[7], ids[7] + 1};
+  auto st = w->alerts().TouchAll(run_past_the_end, core::FromUnixMillis(8000));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kNotFound);
+  std::vector<int64_t> missing{ids[7] + 5, ids[0]};
+  st = w->alerts().TouchAll(missing, core::FromUnixMillis(8000));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kNotFound);
+}
+
 TEST(Store, ReadSnapshotsDoNotSeeLaterCommits) {
   testing::TempDir dir;
   auto s = *Store::OpenDir(dir.path());
