@@ -257,31 +257,13 @@ void Correlator::SetConfig(std::shared_ptr<const config::Config> cfg) {
     gr.window = r.window.value_or(cfg_->settings.correlation_window);
     c->group_rules.push_back(std::move(gr));
   }
-  c->service_defs.assign(service_names_.size(), nullptr);
+  c->service_defs.assign(services_.size(), nullptr);
   for (const auto& s : cfg_->services) {
     auto& def = c->service_defs[Intern(s.id)];
     if (!def) def = &s;  // as FindService: the first definition
   }
   compiled_ = std::move(c);
   index_dirty_ = true;
-}
-
-int32_t Correlator::Intern(std::string_view service) const {
-  auto it = service_ids_.find(service);
-  if (it != service_ids_.end()) return it->second;
-  auto id = static_cast<int32_t>(service_names_.size());
-  service_names_.emplace_back(service);
-  service_ids_.emplace(service, id);
-  return id;
-}
-
-int32_t Correlator::SourceId(std::string_view source) const {
-  auto it = source_ids_.find(source);
-  if (it != source_ids_.end()) return it->second;
-  auto id = static_cast<int32_t>(source_names_.size());
-  source_names_.emplace_back(source);
-  source_ids_.emplace(source, id);
-  return id;
 }
 
 const Correlator::Bucket* Correlator::FindBucket(int32_t source) const {
@@ -292,8 +274,8 @@ const Correlator::Bucket* Correlator::FindBucket(int32_t source) const {
 
 const std::string& Correlator::ServiceName(int32_t id) const {
   static const std::string kUnknown = "?";
-  if (id < 0 || static_cast<size_t>(id) >= service_names_.size()) return kUnknown;
-  return service_names_[id];
+  if (id < 0 || static_cast<size_t>(id) >= services_.size()) return kUnknown;
+  return services_.Name(id);
 }
 
 // ---- journaled setters ---------------------------------------------------------------------------
@@ -976,20 +958,20 @@ std::vector<std::string> Correlator::OpenIncidents() const {
 // ---- storms --------------------------------------------------------------------------------------
 
 bool Correlator::Storming(const std::string& source) const {
-  const Bucket* b = FindBucket(SourceId(source));
+  const Bucket* b = FindBucket(sources_.Find(source));
   return b && b->storming;
 }
 
 double Correlator::Tokens(const std::string& source, core::TimePoint now) const {
   const auto& st = cfg_->settings;
-  const Bucket* b = FindBucket(SourceId(source));
+  const Bucket* b = FindBucket(sources_.Find(source));
   if (!b) return static_cast<double>(st.storm_burst);
   double secs = std::chrono::duration<double>(now - b->last).count();
   return std::min(static_cast<double>(st.storm_burst), b->tokens + std::max(0.0, secs) * st.storm_rate);
 }
 
 void Correlator::EndStorm(const std::string& source) {
-  int32_t src = SourceId(source);
+  int32_t src = sources_.Find(source);
   const Bucket* cur = FindBucket(src);
   if (!cur || !cur->storming) return;
   Bucket b = *cur;
@@ -1000,7 +982,7 @@ void Correlator::EndStorm(const std::string& source) {
 std::vector<std::string> Correlator::StormingSources() const {
   std::vector<std::string> out;
   for (size_t i = 0; i < buckets_.size(); ++i)
-    if (buckets_[i] && buckets_[i]->storming) out.push_back(source_names_[i]);
+    if (buckets_[i] && buckets_[i]->storming) out.push_back(sources_.Name(static_cast<int32_t>(i)));
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -239,10 +239,11 @@ class Correlator {
   };
   using Undo = std::variant<AlertUndo, IncidentUndo, CountUndo, BucketUndo, SilenceUndo>;
 
-  int32_t Intern(std::string_view service) const;
+  int32_t Intern(std::string_view service) const { return services_.Id(service); }
   // Sources (storm buckets) are interned too: a bucket is found by index, and its journal entry
   // holds the index instead of a copy of the name.
-  int32_t SourceId(std::string_view source) const;
+  int32_t SourceId(std::string_view source) const { return sources_.Id(source); }
+  // The bucket of source `source` (an id, -1 for a source never seen); null if it has none.
   const Bucket* FindBucket(int32_t source) const;
   const std::string& ServiceName(int32_t id) const;
   // The config's definition of an interned service; null if the config does not define it.
@@ -271,15 +272,13 @@ class Correlator {
 
   KeyIndex<AlertSlot> alerts_;
   std::unordered_map<int64_t, IncidentSlot> incidents_;
-  std::vector<std::optional<Bucket>> buckets_;  // by source id (may be shorter than source_names_)
-  mutable std::vector<std::string> source_names_;
-  mutable std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> source_ids_;
+  std::vector<std::optional<Bucket>> buckets_;  // by source id (may be shorter than sources_)
+  mutable Interner sources_;
   std::map<std::string, std::shared_ptr<const CompiledSilence>> silences_;
   std::vector<Undo> journal_;
 
   // Interned service ids (never shrinks, so stored ids stay valid across config reloads).
-  mutable std::vector<std::string> service_names_;
-  mutable std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> service_ids_;
+  mutable Interner services_;
 
   // Derived indexes over incidents_, rebuilt lazily after incidents change.
   mutable bool index_dirty_ = true;

@@ -20,7 +20,9 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace firebreak::correlate {
@@ -88,6 +90,31 @@ inline uint64_t HashBytes(uint64_t h, std::string_view s) {
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return HashBytes(0x9e3779b97f4a7c15ULL, s); }
+};
+
+// Names numbered from 0 in order of first sight. Never shrinks, so an id stays valid for as long as
+// the interner lives (across config reloads).
+class Interner {
+ public:
+  // `name`'s id, numbering it if it is new.
+  int32_t Id(std::string_view name) {
+    if (int32_t id = Find(name); id >= 0) return id;
+    auto id = static_cast<int32_t>(names_.size());
+    names_.emplace_back(name);
+    ids_.emplace(name, id);
+    return id;
+  }
+  // `name`'s id, or -1 if it was never numbered.
+  int32_t Find(std::string_view name) const {
+    auto it = ids_.find(name);
+    return it == ids_.end() ? -1 : it->second;
+  }
+  const std::string& Name(int32_t id) const { return names_[static_cast<size_t>(id)]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> ids_;
 };
 
 template <class V>
