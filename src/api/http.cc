@@ -28,14 +28,7 @@ std::string Exchange::Header(std::string_view name) const {
   return it == req_.end() ? std::string() : std::string(it->value());
 }
 
-Response Exchange::Json(int status, const json::value& body) const {
-  Response res{static_cast<http::status>(status), req_.version()};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = core::ToJson(body);
-  res.body() += "\n";
-  return res;
-}
+Response Exchange::Json(int status, const json::value& body) const { return JsonText(status, core::ToJson(body)); }
 
 Response Exchange::JsonText(int status, std::string body) const {
   Response res{static_cast<http::status>(status), req_.version()};

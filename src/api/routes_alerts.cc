@@ -9,8 +9,6 @@
 //   GET|POST /api/v1/silences, GET /api/v1/silences/{id}, POST /api/v1/silences/{id}/expire
 //   GET  /api/v1/changes
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include "api/server.h"
 #include "core/json.h"
@@ -77,9 +75,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }
 
 // The webhook's answer, {"status":"success","alerts":N,<result>:<count>...,"incidents":[...]} with
-// results and incidents in sorted order: the same text as serializing that object, written directly
-// (one string instead of a map, a set and a JSON tree per request).
-std::string WebhookSummary(const std::vector<engine::IngestOutcome>& outcomes) {
+// results and incidents in sorted order, and with `verbose` the per-alert "results" last: the same
+// text as serializing that object, written directly (one string instead of a map, a set and a JSON
+// tree per request).
+std::string WebhookSummary(const std::vector<engine::IngestOutcome>& outcomes, bool verbose) {
   std::vector<std::pair<std::string_view, int64_t>> counts;
   std::vector<std::string_view> incidents;
   for (const auto& o : outcomes) {
@@ -106,7 +105,14 @@ std::string WebhookSummary(const std::vector<engine::IngestOutcome>& outcomes) {
     if (i) out += ',';
     AppendJsonString(out, incidents[i]);
   }
-  out += "]}";
+  out += ']';
+  if (verbose) {
+    json::array results;
+    for (const auto& o : outcomes) results.push_back(OutcomeJson(o));
+    out += R"(,"results":)";
+    out += json::serialize(results);
+  }
+  out += '}';
   return out;
 }
 
@@ -150,22 +156,7 @@ void RegisterAlertRoutes(Server& s) {
           if (!res) co_return ex.Fail(res.error());
           // Alertmanager ignores the body: counts by result, the incidents touched, and the
           // per-alert results only when asked (?verbose=1).
-          if (!ex.query.count("verbose")) co_return ex.JsonText(200, WebhookSummary(res->outcomes));
-          json::object out{{"status", "success"}, {"alerts", static_cast<int64_t>(res->outcomes.size())}};
-          std::map<std::string, int64_t> counts;
-          std::set<std::string> incidents;
-          for (const auto& o : res->outcomes) {
-            ++counts[o.result];
-            if (!o.incident_id.empty()) incidents.insert(o.incident_id);
-          }
-          for (const auto& [k, n] : counts) out[k] = n;
-          json::array inc;
-          for (const auto& i : incidents) inc.emplace_back(i);
-          out["incidents"] = std::move(inc);
-          json::array results;
-          for (const auto& o : res->outcomes) results.push_back(OutcomeJson(o));
-          out["results"] = std::move(results);
-          co_return ex.Json(200, out);
+          co_return ex.JsonText(200, WebhookSummary(res->outcomes, ex.query.count("verbose") > 0));
         });
 
   // ---- PagerDuty Events API v2 ----
