@@ -102,6 +102,11 @@ Status Conn::Exec(std::string_view sql) {
   return Ok();
 }
 
+Status Conn::ExecCached(std::string_view sql) {
+  FB_ASSIGN_OR_RETURN(auto st, Prepare(sql));
+  return st.Run();
+}
+
 Result<Stmt> Conn::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) {

@@ -74,6 +74,9 @@ class Conn {
   Status Exec(std::string_view sql);
   // Returns the cached prepared statement for `sql`, reset and with bindings cleared.
   Result<Stmt> Prepare(std::string_view sql);
+  // Runs one statement without parameters through the statement cache: for statements run often
+  // (BEGIN, COMMIT, savepoints), which Exec would parse every time.
+  Status ExecCached(std::string_view sql);
   // Resets every cached statement so none keeps a read snapshot open.
   void ResetAll();
   int64_t LastInsertRowId() const;

@@ -17,27 +17,17 @@ Tx::~Tx() {
 
 // Savepoints run once per engine command: prepared once and reused (sqlite3_exec would parse the
 // statement every time).
-Status Tx::Savepoint(std::string_view name) {
-  FB_ASSIGN_OR_RETURN(auto st, conn_->Prepare("SAVEPOINT " + std::string(name)));
-  return st.Run();
-}
+Status Tx::Savepoint(std::string_view name) { return conn_->ExecCached("SAVEPOINT " + std::string(name)); }
 Status Tx::RollbackTo(std::string_view name) {
   FB_TRY(conn_->Exec("ROLLBACK TO " + std::string(name)));
   return conn_->Exec("RELEASE " + std::string(name));
 }
-Status Tx::Release(std::string_view name) {
-  FB_ASSIGN_OR_RETURN(auto st, conn_->Prepare("RELEASE " + std::string(name)));
-  return st.Run();
-}
+Status Tx::Release(std::string_view name) { return conn_->ExecCached("RELEASE " + std::string(name)); }
 
 Status Tx::Commit() {
   if (done_) return FailedPrecondition("transaction already finished");
   conn_->ResetAll();
-  // Prepared once, like the savepoints (once per batch: sqlite3_exec would parse it every time).
-  auto st = [&]() -> Status {
-    FB_ASSIGN_OR_RETURN(auto commit, conn_->Prepare("COMMIT"));
-    return commit.Run();
-  }();
+  auto st = conn_->ExecCached("COMMIT");  // once per batch: prepared once, like the savepoints
   if (!st) {
     (void)conn_->Exec("ROLLBACK");
     done_ = true;
@@ -128,10 +118,7 @@ Result<std::unique_ptr<Tx>> Store::BeginWrite() {
     if (writer_busy_) return Internal("a write transaction is already open on this store");
     writer_busy_ = true;
   }
-  auto st = [&]() -> Status {
-    FB_ASSIGN_OR_RETURN(auto begin, writer_->Prepare("BEGIN IMMEDIATE"));
-    return begin.Run();
-  }();
+  auto st = writer_->ExecCached("BEGIN IMMEDIATE");
   if (!st) {
     std::lock_guard lock(writer_mu_);
     writer_busy_ = false;
