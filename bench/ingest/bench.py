@@ -3,6 +3,7 @@ table. Standard library only (Debian's /usr/bin/python3)."""
 import os
 import queue
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -79,6 +80,7 @@ def cpu_seconds(pid):
 def wrk(url, fmt, seconds, connections, per=PER, delay_ms=0, key="example-alertmanager-key", pid=None):
     env = dict(os.environ, FORMAT=fmt, PER_REQUEST=str(per), POOL=str(POOL), DELAY_MS=str(delay_ms), KEY=key)
     cpu0 = cpu_seconds(pid) if pid else 0
+    client0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(["wrk", "-t%d" % THREADS, "-c%d" % connections, "-d%ds" % seconds, "--timeout", "10s",
                           "-s", os.path.join(ROOT, "bench/ingest/post.lua"), url],
                          capture_output=True, text=True, env=env, check=True).stdout
@@ -88,12 +90,14 @@ def wrk(url, fmt, seconds, connections, per=PER, delay_ms=0, key="example-alertm
         sys.exit("bench/ingest: wrk printed no result:\n" + out)
     req, non2xx, errs, dur, p50, p99 = map(int, m.groups())
     cpu = (cpu_seconds(pid) - cpu0) if pid else 0
+    client1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = (client1.ru_utime + client1.ru_stime) - (client0.ru_utime + client0.ru_stime)
     ok = req - non2xx
     per_req = 1 if fmt == "pagerduty" else per
     alerts = ok * per_req
     return {"req_s": ok / (dur / 1e6), "alerts_s": alerts / (dur / 1e6), "p50_ms": p50 / 1000.0,
             "p99_ms": p99 / 1000.0, "non2xx": non2xx, "errors": errs,
-            "cpu_us": (cpu * 1e6 / alerts) if alerts else 0}
+            "cpu_us": (cpu * 1e6 / alerts) if alerts else 0, "client_us_req": (client * 1e6 / req) if req else 0}
 
 
 def row(name, r):
@@ -148,6 +152,16 @@ def main():
               (PER, res["am_10"]["cpu_us"] / res["fb_am"]["cpu_us"]))
         print("CPU per alert, alertmanager/firebreak, 1 alert/req:   %.2fx" %
               (res["am_1"]["cpu_us"] / res["fb_pd"]["cpu_us"]))
+        # The client shares the machine: wrk's own CPU per request (its user and system time, the
+        # loopback TCP work it does in the kernel included) bounds what any server could reach here.
+        # A server costing nothing would serve at most cores / (wrk's CPU per request) requests/s.
+        cores = os.cpu_count()
+        for name, fb_key, am_key, per in (("%d alerts/req" % PER, "fb_am", "am_10", PER), ("1 alert/req", "fb_pd", "am_1", 1)):
+            client_us = res[fb_key]["client_us_req"]
+            ceiling = cores * 1e6 / client_us * per if client_us else 0
+            print("client ceiling, %s: wrk used %.1f us CPU per request; a server costing nothing would "
+                  "accept at most %.0f alerts/s here = %.2fx alertmanager's rate" %
+                  (name, client_us, ceiling, ceiling / res[am_key]["alerts_s"]))
         print("firebreak p99 at half peak: %.2f ms (target < 25 ms)" % res["fb_half"]["p99_ms"])
     finally:
         for p in procs:
