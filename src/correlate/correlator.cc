@@ -53,7 +53,7 @@ int64_t SilenceNumber(std::string_view id) {
 std::string SilenceId(int64_t n) { return "SIL-" + std::to_string(n); }
 }  // namespace
 
-uint64_t LabelsHash(const std::map<std::string, std::string>& labels) {
+uint64_t LabelsHash(const model::LabelSet& labels) {
   // In-memory change detection only (never stored), computed for every new episode: an inline
   // word-at-a-time hash over every string, lengths included so that label boundaries count
   // (std::hash, an out-of-line call per string, was an eighth of a new alert's instructions).
@@ -109,7 +109,9 @@ std::vector<LabelMatch> CompileMatches(const std::map<std::string, std::string>&
   return out;
 }
 
-const std::string& Lookup(const std::map<std::string, std::string>& labels, const std::string& name) {
+// For labels (a LabelSet) and annotations (a std::map) alike.
+template <class Map>
+const std::string& Lookup(const Map& labels, const std::string& name) {
   static const std::string kEmpty;
   auto it = labels.find(name);
   return it == labels.end() ? kEmpty : it->second;
@@ -123,7 +125,8 @@ bool Matches(const LabelMatch& m, const std::string& v) {
   return ok;
 }
 
-bool MatchesAll(const std::vector<LabelMatch>& ms, const std::map<std::string, std::string>& labels) {
+template <class Map>
+bool MatchesAll(const std::vector<LabelMatch>& ms, const Map& labels) {
   for (const auto& m : ms)
     if (!Matches(m, Lookup(labels, m.name))) return false;
   return true;
@@ -367,7 +370,7 @@ bool Correlator::Accepts(const IncidentSlot& inc, core::TimePoint now, core::Mil
 
 // ---- severity rules ------------------------------------------------------------------------------
 
-Triage Correlator::Evaluate(const std::map<std::string, std::string>& labels,
+Triage Correlator::Evaluate(const model::LabelSet& labels,
                             const std::map<std::string, std::string>& annotations, const std::string& service,
                             size_t affected) const {
   return Evaluate(labels, annotations, cfg_->FindService(service), affected);
@@ -378,7 +381,7 @@ const model::Service* Correlator::ServiceDef(int32_t id) const {
   return id >= 0 && static_cast<size_t>(id) < defs.size() ? defs[id] : nullptr;
 }
 
-Triage Correlator::Evaluate(const std::map<std::string, std::string>& labels,
+Triage Correlator::Evaluate(const model::LabelSet& labels,
                             const std::map<std::string, std::string>& annotations, const model::Service* svc,
                             size_t affected) const {
   const auto& names = compiled_->sev_label_names;

@@ -47,7 +47,7 @@ int64_t IncidentNumber(std::string_view id);
 std::string IncidentId(int64_t number);
 // A 64-bit hash of the sorted labels (names, values and their lengths), for change detection on
 // repeats; in memory only, never stored.
-uint64_t LabelsHash(const std::map<std::string, std::string>& labels);
+uint64_t LabelsHash(const model::LabelSet& labels);
 
 // A severity rule match.
 struct Triage {
@@ -132,7 +132,7 @@ class Correlator {
              core::TimePoint now);
   // Severity rules for an alert of `service` with these labels, when `affected` services would be
   // affected.
-  Triage Evaluate(const std::map<std::string, std::string>& labels,
+  Triage Evaluate(const model::LabelSet& labels,
                   const std::map<std::string, std::string>& annotations, const std::string& service,
                   size_t affected) const;
 
@@ -249,7 +249,7 @@ class Correlator {
   // The config's definition of an interned service; null if the config does not define it.
   const model::Service* ServiceDef(int32_t id) const;
   // Evaluate for a service already looked up.
-  Triage Evaluate(const std::map<std::string, std::string>& labels,
+  Triage Evaluate(const model::LabelSet& labels,
                   const std::map<std::string, std::string>& annotations, const model::Service* svc,
                   size_t affected) const;
   void SetIncident(int64_t number, std::optional<IncidentSlot> v);

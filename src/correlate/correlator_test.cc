@@ -37,7 +37,7 @@ class Harness {
     std::string incident;
   };
 
-  Result Fire(const std::string& key, const std::string& service, std::map<std::string, std::string> labels = {},
+  Result Fire(const std::string& key, const std::string& service, model::LabelSet labels = {},
               const std::string& source = "am") {
     return Send(model::AlertEvent::Action::kTrigger, key, service, std::move(labels), source);
   }
@@ -46,7 +46,7 @@ class Harness {
   }
 
   Result Send(model::AlertEvent::Action action, const std::string& key, const std::string& service,
-              std::map<std::string, std::string> labels, const std::string& source) {
+              model::LabelSet labels, const std::string& source) {
     model::AlertEvent e;
     e.action = action;
     e.labels = std::move(labels);

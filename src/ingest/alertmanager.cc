@@ -26,7 +26,7 @@ namespace {
 // reader holds (the request body, the JSON tree or the reader's own copies) until BuildAlert returns.
 struct RawAlert {
   std::string_view status;
-  std::map<std::string, std::string> labels;
+  model::LabelSet labels;
   std::map<std::string, std::string> annotations;
   std::string_view generator_url;
   std::string_view fingerprint;
@@ -62,8 +62,9 @@ Result<AlertmanagerWebhook> StartWebhook(RawWebhook&& raw, size_t alerts) {
 }
 
 // m's value for `key`, if any. Label maps are small, and a scan that compares lengths first is
-// cheaper than the tree's search, each step of which compares whole strings (through memcmp).
-const std::string* FindIn(const std::map<std::string, std::string>& m, const std::string& key) {
+// cheaper than a search, each step of which compares whole strings (through memcmp).
+template <class Map>
+const std::string* FindIn(const Map& m, const std::string& key) {
   if (m.size() > 16) {
     auto it = m.find(key);
     return it == m.end() ? nullptr : &it->second;
@@ -170,9 +171,9 @@ class WebhookHandler {
       case kDocument: return Push(kTop);
       case kTop:
         switch (field_) {
-          case kGroupLabels: return Enter(kSkip, nullptr, ec);
+          case kGroupLabels: return Enter(kSkip, nullptr, nullptr, ec);
           case kCommonLabels:
-          case kCommonAnnotations: return Enter(kMap, nullptr, ec);
+          case kCommonAnnotations: return Enter(kMap, nullptr, nullptr, ec);
           case kOther: return Push(kSkip);
           default: return Decline(ec);
         }
@@ -184,8 +185,8 @@ class WebhookHandler {
         return Push(kAlert);
       case kAlert:
         switch (field_) {
-          case kLabels: return Enter(kMap, &alert_.labels, ec);
-          case kAnnotations: return Enter(kMap, &alert_.annotations, ec);
+          case kLabels: return Enter(kMap, nullptr, &alert_.labels, ec);
+          case kAnnotations: return Enter(kMap, &alert_.annotations, nullptr, ec);
           case kOther: return Push(kSkip);
           default: return Decline(ec);
         }
@@ -204,7 +205,7 @@ class WebhookHandler {
       case kTop:
         if (field_ == kAlertsField) {
           saw_alerts = true;
-          return Enter(kAlerts, nullptr, ec);
+          return Enter(kAlerts, nullptr, nullptr, ec);
         }
         return field_ == kOther ? Push(kSkip) : Decline(ec);
       case kAlert: return field_ == kOther ? Push(kSkip) : Decline(ec);
@@ -259,7 +260,8 @@ class WebhookHandler {
   struct Frame {
     Kind kind;
     uint32_t seen = 0;                               // known fields of this object read so far
-    std::map<std::string, std::string>* map = nullptr;  // kMap: where entries go (none: only checked)
+    std::map<std::string, std::string>* map = nullptr;  // kMap: where annotations go
+    model::LabelSet* labels = nullptr;                  // kMap: where labels go (neither: only checked)
   };
 
   // k == lit, compared inline (std::string_view's operator== calls memcmp).
@@ -316,9 +318,9 @@ class WebhookHandler {
 
   Kind Where() const { return stack_.back().kind; }
   // Enters the value of the current known field (declining a repeat).
-  bool Enter(Kind k, std::map<std::string, std::string>* m, boost::system::error_code& ec) {
+  bool Enter(Kind k, std::map<std::string, std::string>* m, model::LabelSet* labels, boost::system::error_code& ec) {
     if (!Known()) return Decline(ec);
-    stack_.push_back({k, 0, m});
+    stack_.push_back({k, 0, m, labels});
     return true;
   }
   bool Push(Kind k) {
@@ -370,17 +372,27 @@ class WebhookHandler {
   }
   // key_: v into the current map. The common maps' entries are not kept (only their types matter).
   bool AddEntry(std::string_view v) {
-    auto* m = stack_.back().map;
-    if (!m) return true;
+    const Frame& f = stack_.back();
+    if (f.labels) return AddTo(*f.labels, v);
+    if (f.map) return AddTo(*f.map, v);
+    return true;
+  }
+  template <class Map>
+  bool AddTo(Map& m, std::string_view v) {
     // The limits internal::CheckLabels applies: past them the tree reader names the entry.
-    if (key_.empty() || key_.size() > kMaxLabelName || v.size() > kMaxLabelValue || m->size() >= kMaxLabels)
+    if (key_.empty() || key_.size() > kMaxLabelName || v.size() > kMaxLabelValue || m.size() >= kMaxLabels)
       return false;
     // Alertmanager sends labels sorted by name, so each one usually goes after the last: with the
     // end as the hint, that takes one comparison instead of a search. Out of order, the hint is no
     // help and the map searches; a repeat is not inserted, and declines.
-    size_t size = m->size();
-    m->emplace_hint(m->end(), std::piecewise_construct, std::forward_as_tuple(key_), std::forward_as_tuple(v));
-    return m->size() != size;
+    size_t size = m.size();
+    if constexpr (std::is_same_v<Map, model::LabelSet>) {
+      if (size == 0) m.reserve(8);
+      m.emplace_hint(m.end(), key_, v);
+    } else {
+      m.emplace_hint(m.end(), std::piecewise_construct, std::forward_as_tuple(key_), std::forward_as_tuple(v));
+    }
+    return m.size() != size;
   }
   bool OnScalar(bool is_int64, boost::system::error_code& ec) {
     switch (Where()) {
@@ -462,7 +474,7 @@ Result<AlertmanagerWebhook> DecodeAlertmanager(const boost::json::value& body) {
     FB_TRY(ar.status());
     RawAlert a;
     a.status = *status;
-    a.labels = std::move(*labels);
+    a.labels = model::LabelSet(*labels);
     if (annotations) a.annotations = std::move(*annotations);
     if (generator_url) a.generator_url = *generator_url;
     if (fingerprint) a.fingerprint = *fingerprint;

@@ -78,7 +78,7 @@ Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage
   return InvalidArgument(strict.error().message, "body");
 }
 
-std::string Fingerprint(const std::map<std::string, std::string>& labels, const std::vector<std::string>& names) {
+std::string Fingerprint(const model::LabelSet& labels, const std::vector<std::string>& names) {
   uint64_t h = 0xcbf29ce484222325ULL;
   auto mix = [&](std::string_view s) {
     h = core::Fnv1a64(s, h);
@@ -110,7 +110,9 @@ std::string Fingerprint(const std::map<std::string, std::string>& labels, const 
 
 namespace internal {
 
-Status CheckLabels(const std::map<std::string, std::string>& labels, const std::function<std::string()>& field_of) {
+namespace {
+template <class Map>
+Status CheckMap(const Map& labels, const std::function<std::string()>& field_of) {
   if (labels.size() > kMaxLabels) {
     const std::string field = field_of();
     return InvalidArgument("too many entries in '" + field + "' (" + std::to_string(labels.size()) + ", max " +
@@ -131,8 +133,19 @@ Status CheckLabels(const std::map<std::string, std::string>& labels, const std::
   return Ok();
 }
 
+}  // namespace
+
+Status CheckLabels(const std::map<std::string, std::string>& labels, const std::function<std::string()>& field) {
+  return CheckMap(labels, field);
+}
+Status CheckLabels(const model::LabelSet& labels, const std::function<std::string()>& field) {
+  return CheckMap(labels, field);
+}
 Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field) {
-  return CheckLabels(labels, [&] { return field; });
+  return CheckMap(labels, [&] { return field; });
+}
+Status CheckLabels(const model::LabelSet& labels, const std::string& field) {
+  return CheckMap(labels, [&] { return field; });
 }
 
 std::optional<core::TimePoint> ParseCommonRfc3339(std::string_view s) {

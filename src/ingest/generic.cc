@@ -60,7 +60,7 @@ Result<GenericEvent> DecodeGeneric(const boost::json::value& body) {
   e.summary = r.String("summary").value_or("");
   out.service = r.String("service").value_or("");
   auto severity = r.String("severity");
-  if (auto l = r.StringMap("labels")) e.labels = std::move(*l);
+  if (auto l = r.StringMap("labels")) e.labels = model::LabelSet(*l);
   if (auto a = r.StringMap("annotations")) e.annotations = std::move(*a);
   if (const auto* d = r.Object("details")) e.details = *d;
   FB_TRY(r.status());

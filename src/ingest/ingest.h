@@ -42,7 +42,7 @@ Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage
 
 // A 16-hex-digit fingerprint of `labels` restricted to `names` (all labels when empty): stable
 // across runs and label order.
-std::string Fingerprint(const std::map<std::string, std::string>& labels,
+std::string Fingerprint(const model::LabelSet& labels,
                         const std::vector<std::string>& names = {});
 
 // ---- Alertmanager ----------------------------------------------------------------------------

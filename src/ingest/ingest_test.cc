@@ -449,7 +449,7 @@ TEST(IngestTest, ParseBodyBuildsTheValueInTheGivenResource) {
   EXPECT_TRUE(v->storage().is_deallocate_trivial());
 }
 TEST(IngestTest, FingerprintsIgnoreLabelOrderAndCanUseSomeLabels) {
-  std::map<std::string, std::string> a{{"alertname", "X"}, {"instance", "1"}, {"pod", "p-1"}};
+  model::LabelSet a{{"alertname", "X"}, {"instance", "1"}, {"pod", "p-1"}};
   EXPECT_EQ(Fingerprint(a), Fingerprint(a));
   EXPECT_NE(Fingerprint(a), Fingerprint({{"alertname", "X"}, {"instance", "2"}, {"pod", "p-1"}}));
   auto b = a;
@@ -519,6 +519,31 @@ TEST(PagerDutyTest, RejectsWhatPagerDutyRejects) {
   });
 }
 
+TEST(PagerDutyTest, CustomDetailsBecomeLabelsUpToTheLimit) {
+  // Keys in descending order, the worst order for a sorted label set; `severity` is already a label
+  // and does not count twice.
+  auto body = [](size_t n) {
+    std::string details = R"("severity":"x")";
+    for (size_t i = n; i > 0; --i) details += ",\"k" + std::to_string(100000 + i) + "\":" + std::to_string(i);
+    return R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info",)"
+           R"("custom_details":{)" + details + "}}}";
+  };
+  const size_t standard = 2;  // severity, source
+  auto ok = DecodePagerDuty(std::string_view(body(kMaxLabels - standard)));
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->event.labels.size(), kMaxLabels);
+  EXPECT_EQ(ok->event.labels.at("severity"), "info") << "the payload's severity wins over custom_details";
+  EXPECT_EQ(ok->event.labels.begin()->first, "k100001");
+  auto over = DecodePagerDuty(std::string_view(body(kMaxLabels - standard + 1)));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().field, "payload.custom_details");
+  EXPECT_NE(over.error().message.find("(257, max 256)"), std::string::npos) << over.error().message;
+  // A body of tens of thousands of keys is refused before they are inserted.
+  auto huge = DecodePagerDuty(std::string_view(body(40000)));
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().field, "payload.custom_details");
+}
+
 TEST(PagerDutyTest, LongSummariesAreTruncatedLikePagerDutyDoes) {
   std::string body = R"({"routing_key":"k","event_action":"trigger","payload":{"summary":")" +
                      std::string(3000, 's') + R"(","source":"h","severity":"info"}})";
@@ -586,8 +611,10 @@ RC_GTEST_PROP(IngestProps, DecodersNeverCrash, (const std::string& junk)) {
 }
 
 RC_GTEST_PROP(IngestProps, FingerprintIsAFunctionOfTheLabels, (const std::map<std::string, std::string>& labels)) {
-  RC_ASSERT(Fingerprint(labels) == Fingerprint(std::map<std::string, std::string>(labels.begin(), labels.end())));
-  RC_ASSERT(Fingerprint(labels).size() == 16u);
+  // The same labels inserted in either order.
+  model::LabelSet forward(labels.begin(), labels.end()), backward(labels.rbegin(), labels.rend());
+  RC_ASSERT(Fingerprint(forward) == Fingerprint(backward));
+  RC_ASSERT(Fingerprint(forward).size() == 16u);
 }
 
 }  // namespace

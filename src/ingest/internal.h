@@ -17,6 +17,8 @@ namespace firebreak::ingest::internal {
 Status CheckLabels(const std::map<std::string, std::string>& labels, const std::string& field);
 // The same, with the field's name built only for an error (hot paths).
 Status CheckLabels(const std::map<std::string, std::string>& labels, const std::function<std::string()>& field);
+Status CheckLabels(const model::LabelSet& labels, const std::string& field);
+Status CheckLabels(const model::LabelSet& labels, const std::function<std::string()>& field);
 // An optional RFC 3339 time; Go's zero time counts as absent. The caller names the field in an
 // error.
 Result<std::optional<core::TimePoint>> ParseOptionalTime(std::optional<std::string_view> s);

@@ -79,11 +79,18 @@ Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body) {
   if (custom && !custom->is_null()) {
     if (custom->is_object()) {
       const auto& o = custom->get_object();
-      for (const auto& kv : o) {
-        const auto& val = kv.value();
-        if (val.is_string() || val.is_number() || val.is_bool())
-          e.labels.emplace(std::string(kv.key()), internal::ScalarText(val));
-      }
+      auto scalar = [](const boost::json::value& v) { return v.is_string() || v.is_number() || v.is_bool(); };
+      // Counted before inserting: a label set is a sorted vector, so inserting the tens of thousands
+      // of keys a 512 KB body can hold, out of order, would cost time quadratic in their number.
+      size_t added = 0;
+      for (const auto& kv : o) added += scalar(kv.value()) && !e.labels.contains(kv.key());
+      if (e.labels.size() + added > kMaxLabels)
+        return InvalidArgument("too many entries in 'payload.custom_details' (" +
+                                   std::to_string(e.labels.size() + added) + ", max " + std::to_string(kMaxLabels) + ")",
+                               "payload.custom_details");
+      e.labels.reserve(e.labels.size() + added);
+      for (const auto& kv : o)
+        if (scalar(kv.value())) e.labels.emplace(std::string(kv.key()), internal::ScalarText(kv.value()));
       e.details["custom_details"] = o;
     } else {
       // PagerDuty accepts a plain string (or other JSON) here.

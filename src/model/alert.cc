@@ -53,8 +53,10 @@ Result<JoinKind> ParseJoinKind(std::string_view s) {
 }
 
 namespace {
-boost::json::object StrMap(const std::map<std::string, std::string>& m) {
+template <class Map>
+boost::json::object StrMap(const Map& m) {
   boost::json::object o;
+  o.reserve(m.size());
   for (const auto& [k, v] : m) o[k] = v;
   return o;
 }
@@ -140,7 +142,7 @@ Result<Alert> AlertFromJson(const boost::json::value& v) {
   auto sev = r.String("severity", true);
   a.severity_rule = r.String("severity_rule").value_or("");
   a.flags = r.StringArray("flags").value_or(std::vector<std::string>{});
-  if (auto m = r.StringMap("labels")) a.labels = std::move(*m);
+  if (auto m = r.StringMap("labels")) a.labels = LabelSet(*m);
   if (auto m = r.StringMap("annotations")) a.annotations = std::move(*m);
   a.generator_url = r.String("generator_url").value_or("");
   if (const auto* links = r.Array("links")) {

@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "model/severity.h"
+#include "model/label_set.h"
 
 namespace firebreak::model {
 
@@ -44,7 +45,7 @@ struct AlertEvent {
   // An explicit service hint (a `service` label, PagerDuty `payload.component`); resolved against the
   // catalog by the correlator, falling back to the integration's service.
   std::string service_hint;
-  std::map<std::string, std::string> labels;       // includes `severity` when the source gave one
+  LabelSet labels;                                 // includes `severity` when the source gave one
   std::map<std::string, std::string> annotations;  // descriptions, runbook URLs, custom details
   std::string generator_url;
   std::vector<Link> links;
@@ -88,7 +89,7 @@ struct Alert {
   Severity severity = Severity::kSev3;
   std::string severity_rule;        // the rule that set the severity ("" = default)
   std::vector<std::string> flags;   // data_loss, security (from the severity rule)
-  std::map<std::string, std::string> labels;
+  LabelSet labels;
   std::map<std::string, std::string> annotations;
   std::string generator_url;
   std::vector<Link> links;
