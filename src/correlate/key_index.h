@@ -1,5 +1,5 @@
 // KeyIndex: a flat hash map from alert keys (strings) to small values, for the correlator's hot
-// path. Open addressing with linear probing over 16-byte entries (hash, node); nodes sit in
+// path. Open addressing with linear probing over 8-byte entries (hash tag, node); nodes sit in
 // fixed-size chunks and keep keys of up to 46 bytes inline, so a lookup touches about two cache
 // lines instead of the four of a node-based std::unordered_map<std::string, V>. Exact: keys are
 // compared, hashes only narrow the search. Not thread-safe.
@@ -174,7 +174,7 @@ class KeyIndex {
       if (e.node == kEmpty) break;
       if (e.node == kTombstone) {
         if (free == SIZE_MAX) free = i;
-      } else if (e.hash == h && node(e.node).Key() == key) {
+      } else if (e.tag == Tag(h) && node(e.node).Key() == key) {
         return {&node(e.node).value, false, e.node};
       }
     }
@@ -200,7 +200,7 @@ class KeyIndex {
     n.SetKey(key);
     n.value = V{};
     n.live = true;
-    table_[i] = Entry{h, id};
+    table_[i] = Entry{Tag(h), id};
     ++size_;
     return {&n.value, true, id};
   }
@@ -211,7 +211,7 @@ class KeyIndex {
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Entry& e = table_[i];
       if (e.node == kEmpty) return false;
-      if (e.node != kTombstone && e.hash == h && node(e.node).Key() == key) {
+      if (e.node != kTombstone && e.tag == Tag(h) && node(e.node).Key() == key) {
         Release(e.node);
         table_[i].node = kTombstone;
         ++tombstones_;
@@ -244,32 +244,55 @@ class KeyIndex {
   static constexpr uint32_t kTombstone = UINT32_MAX - 1;
   static constexpr size_t kInline = 46;
 
+  // 8 bytes: a node id and 32 bits of the key's hash (the table's index bits come from its low
+  // bits, the tag from its high ones), so a probe compares a key only when the tags agree. A rehash
+  // hashes the keys again rather than keep whole hashes: half the table's memory, which a stream of
+  // new keys pays for in page faults as the table grows.
   struct Entry {
-    uint64_t hash = 0;
+    uint32_t tag = 0;
     uint32_t node = kEmpty;
   };
+  static uint32_t Tag(uint64_t h) { return static_cast<uint32_t>(h >> 32); }
+  // A key of up to kInline bytes is kept in the node; a longer one in its own allocation, whose
+  // address and length then take the place of the inline bytes. With the correlator's 80-byte
+  // value a node is 128 bytes, two cache lines.
   struct Node {
-    uint8_t len = 0;  // inline length; 255 = the key is in `heap`
+    uint8_t len = 0;  // inline length; kHeap = the key is on the heap
     bool live = false;
     char inline_key[kInline];
-    std::unique_ptr<char[]> heap;
-    uint32_t heap_len = 0;
     V value{};
 
+    static constexpr uint8_t kHeap = 255;
+    Node() = default;
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+    ~Node() { FreeKey(); }
+
     std::string_view Key() const {
-      return len == 255 ? std::string_view(heap.get(), heap_len) : std::string_view(inline_key, len);
+      if (len != kHeap) return std::string_view(inline_key, len);
+      const char* p;
+      uint32_t n;
+      std::memcpy(&p, inline_key, sizeof p);
+      std::memcpy(&n, inline_key + sizeof p, sizeof n);
+      return std::string_view(p, n);
     }
     void SetKey(std::string_view k) {
+      FreeKey();
       if (k.size() <= kInline) {
         std::memcpy(inline_key, k.data(), k.size());
         len = static_cast<uint8_t>(k.size());
-        heap.reset();
       } else {
-        heap.reset(new char[k.size()]);
-        std::memcpy(heap.get(), k.data(), k.size());
-        heap_len = static_cast<uint32_t>(k.size());
-        len = 255;
+        char* p = new char[k.size()];
+        std::memcpy(p, k.data(), k.size());
+        auto n = static_cast<uint32_t>(k.size());
+        std::memcpy(inline_key, &p, sizeof p);
+        std::memcpy(inline_key + sizeof p, &n, sizeof n);
+        len = kHeap;
       }
+    }
+    void FreeKey() {
+      if (len == kHeap) delete[] Key().data();
+      len = 0;
     }
   };
 
@@ -307,14 +330,14 @@ class KeyIndex {
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Entry& e = table_[i];
       if (e.node == kEmpty) return kEmpty;
-      if (e.node != kTombstone && e.hash == h && node(e.node).Key() == key) return e.node;
+      if (e.node != kTombstone && e.tag == Tag(h) && node(e.node).Key() == key) return e.node;
     }
   }
 
   void Release(uint32_t id) {
     Node& n = node(id);
     n.live = false;
-    n.heap.reset();
+    n.FreeKey();
     n.value = V{};
     free_.push_back(id);
   }
@@ -327,7 +350,7 @@ class KeyIndex {
     size_t mask = capacity - 1;
     for (const auto& e : old) {
       if (e.node == kEmpty || e.node == kTombstone) continue;
-      for (size_t i = e.hash & mask;; i = (i + 1) & mask) {
+      for (size_t i = Hash(node(e.node).Key()) & mask;; i = (i + 1) & mask) {
         if (table_[i].node == kEmpty) {
           table_[i] = e;
           break;
