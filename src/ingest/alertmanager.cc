@@ -387,7 +387,7 @@ class WebhookHandler {
     // help and the map searches; a repeat is not inserted, and declines.
     size_t size = m.size();
     if constexpr (std::is_same_v<Map, model::LabelSet>) {
-      if (size == 0) m.reserve(8);
+      if (size == 0) m.reserve(8);  // a typical alert's labels in one allocation, not one per doubling
       m.emplace_hint(m.end(), key_, v);
     } else {
       m.emplace_hint(m.end(), std::piecewise_construct, std::forward_as_tuple(key_), std::forward_as_tuple(v));
