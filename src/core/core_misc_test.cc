@@ -1,7 +1,11 @@
+#include <string>
+#include <unordered_map>
+
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/hash.h"
 #include "core/metrics.h"
 #include "core/result.h"
 #include "core/strings.h"
@@ -52,6 +56,33 @@ TEST(Crypto, Sha256AndHmacMatchKnownVectors) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+}
+
+TEST(Hash, StringsOfOneLengthThatDifferInOneByteNeverCollide) {
+  // The promise HashBytes documents, at every length across the word loop and both tail shapes.
+  for (size_t len = 1; len <= 40; ++len) {
+    std::string a(len, 'a');
+    for (size_t i = 0; i < len; ++i) a[i] = static_cast<char>('a' + (i * 7) % 26);
+    const uint64_t base = HashBytes(0, a);
+    for (size_t i = 0; i < len; ++i) {
+      for (int bit = 0; bit < 8; ++bit) {
+        std::string b = a;
+        b[i] = static_cast<char>(b[i] ^ (1 << bit));
+        EXPECT_NE(HashBytes(0, b), base) << "length " << len << ", byte " << i << ", bit " << bit;
+      }
+    }
+  }
+  EXPECT_NE(HashBytes(0, "ab"), HashBytes(0, "abc")) << "the length is hashed";
+}
+
+TEST(Hash, StringHashLooksUpByStringViewWithoutACopy) {
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> m{{"SELECT 1", 1}, {"SELECT 2", 2}};
+  std::string_view q = "SELECT 2";
+  auto it = m.find(q);
+  ASSERT_NE(it, m.end());
+  EXPECT_EQ(it->second, 2);
+  EXPECT_EQ(m.find(std::string_view("SELECT 3")), m.end());
+  EXPECT_EQ(StringHash{}(std::string("SELECT 1")), StringHash{}(std::string_view("SELECT 1")));
 }
 
 TEST(Errors, AnUnknownNameIsQuotedAndIsTheFieldUnlessEmpty) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/hash.h"
 #include "core/result.h"
 
 struct sqlite3;
@@ -87,13 +88,9 @@ class Conn {
 
  private:
   explicit Conn(sqlite3* db) : db_(db) {}
-  // Looked up by string_view: a statement written as a literal costs no std::string per use.
-  struct SqlHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
+  // Looked up by string_view: a statement written as a literal costs no std::string per use.
+  std::unordered_map<std::string, sqlite3_stmt*, core::StringHash, std::equal_to<>> cache_;
 };
 
 }  // namespace firebreak::store
