@@ -9,6 +9,10 @@
 // A change event:
 //   {"routing_key":"...","payload":{"summary":"...","timestamp":"...","source":"...",
 //    "custom_details":{...}},"links":[...]}
+#include <iterator>
+#include <string>
+#include <vector>
+
 #include "core/strings.h"
 #include "ingest/internal.h"
 
@@ -79,18 +83,15 @@ Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body) {
   if (custom && !custom->is_null()) {
     if (custom->is_object()) {
       const auto& o = custom->get_object();
-      auto scalar = [](const boost::json::value& v) { return v.is_string() || v.is_number() || v.is_bool(); };
-      // Counted before inserting: a label set is a sorted vector, so inserting the tens of thousands
-      // of keys a 512 KB body can hold, out of order, would cost time quadratic in their number.
-      size_t added = 0;
-      for (const auto& kv : o) added += scalar(kv.value()) && !e.labels.contains(kv.key());
-      if (e.labels.size() + added > kMaxLabels)
-        return InvalidArgument("too many entries in 'payload.custom_details' (" +
-                                   std::to_string(e.labels.size() + added) + ", max " + std::to_string(kMaxLabels) + ")",
-                               "payload.custom_details");
-      e.labels.reserve(e.labels.size() + added);
-      for (const auto& kv : o)
-        if (scalar(kv.value())) e.labels.emplace(std::string(kv.key()), internal::ScalarText(kv.value()));
+      // Inserted together (one sort, however many keys a 512 KB body holds, in whatever order); the
+      // payload's own labels above keep their values. CheckLabels below bounds the result.
+      std::vector<model::LabelSet::value_type> scalars;
+      for (const auto& kv : o) {
+        const auto& val = kv.value();
+        if (val.is_string() || val.is_number() || val.is_bool())
+          scalars.emplace_back(std::string(kv.key()), internal::ScalarText(val));
+      }
+      e.labels.insert(std::make_move_iterator(scalars.begin()), std::make_move_iterator(scalars.end()));
       e.details["custom_details"] = o;
     } else {
       // PagerDuty accepts a plain string (or other JSON) here.

@@ -39,7 +39,7 @@ class LabelSet {
   LabelSet(std::initializer_list<value_type> init) : LabelSet(init.begin(), init.end()) {}
   template <class It>
   LabelSet(It first, It last) {
-    for (; first != last; ++first) emplace(first->first, first->second);
+    insert(first, last);
   }
   explicit LabelSet(const std::map<std::string, std::string>& m) : v_(m.begin(), m.end()) {}
 
@@ -90,6 +90,20 @@ class LabelSet {
     return {v_.emplace(it, std::move(key), std::string(std::forward<V>(v))), true};
   }
   std::pair<iterator, bool> insert(value_type kv) { return emplace(std::move(kv.first), std::move(kv.second)); }
+  // As std::map::insert(first, last): a name already present keeps its value, and of names repeated
+  // in the range the first wins. In any order, one sort for the whole range (inserting one by one
+  // out of order would move the vector's tail each time: quadratic in the range's length).
+  template <class It>
+  void insert(It first, It last) {
+    const size_t old = v_.size();
+    for (; first != last; ++first) v_.emplace_back(*first);
+    if (v_.size() == old) return;
+    auto less = [](const value_type& a, const value_type& b) { return a.first < b.first; };
+    // Stable: the entries already present, then the range's in order, come first among equal names.
+    std::stable_sort(v_.begin(), v_.end(), less);
+    v_.erase(std::unique(v_.begin(), v_.end(), [](const value_type& a, const value_type& b) { return a.first == b.first; }),
+             v_.end());
+  }
   // The hint is only used when it is end() and the name sorts after every name present: the
   // append a decoder of sorted labels makes. Otherwise as emplace.
   template <class K, class V>

@@ -75,5 +75,20 @@ RC_GTEST_PROP(LabelSetProps, BehavesLikeAStdMap, ()) {
   RC_ASSERT(got == LabelSet(want));
 }
 
+// A range inserted at once is what std::map::insert(first, last) makes of it: names already
+// present keep their values, and of names repeated in the range the first wins.
+RC_GTEST_PROP(LabelSetProps, RangeInsertIsStdMapRangeInsert, ()) {
+  auto name = rc::gen::container<std::string>(rc::gen::inRange('a', 'f'));
+  auto before = *rc::gen::container<std::map<std::string, std::string>>(name, rc::gen::arbitrary<std::string>());
+  auto range = *rc::gen::container<std::vector<std::pair<std::string, std::string>>>(
+      rc::gen::pair(name, rc::gen::arbitrary<std::string>()));
+  LabelSet got(before);
+  got.insert(range.begin(), range.end());
+  Ref want = before;
+  want.insert(range.begin(), range.end());
+  RC_ASSERT(got == LabelSet(want));
+  RC_ASSERT(LabelSet(range.begin(), range.end()) == LabelSet(Ref(range.begin(), range.end())));
+}
+
 }  // namespace
 }  // namespace firebreak::model
