@@ -70,6 +70,18 @@ def start_alertmanager(tmp):
     return proc, url
 
 
+def start_null_server(build):
+    """bench/ingest/null_server.cc: answers every request with a fixed 202 and does nothing else."""
+    binary = os.path.join(build, "bench", "ingest_null_server")
+    if not os.path.exists(binary):
+        sys.exit("bench/ingest: %s is missing (cmake --build %s --target ingest_null_server)" % (binary, build))
+    port = free_port()
+    proc = subprocess.Popen([binary, str(port)], stdout=subprocess.PIPE, text=True)
+    if not proc.stdout.readline().startswith("listening"):
+        sys.exit("bench/ingest: the null server did not start")
+    return proc, "http://127.0.0.1:%d" % port
+
+
 def cpu_seconds(pid):
     """CPU time (user + system, all threads) a process has used."""
     with open("/proc/%d/stat" % pid) as f:
@@ -116,6 +128,8 @@ def main():
         procs.append(fb)
         am, am_url = start_alertmanager(tmp)
         procs.append(am)
+        null, null_url = start_null_server(build)
+        procs.append(null)
         # Warm both up (first sight of the alert pool: new alerts, incidents, a storm for Firebreak).
         wrk(fb_url, "alertmanager", 2, 4)
         wrk(fb_url, "pagerduty", 2, 4, key="example-checkout-key")
@@ -125,6 +139,9 @@ def main():
         res["am_10"] = wrk(am_url, "amapi", SECONDS, CONNECTIONS, pid=am.pid)
         res["fb_pd"] = wrk(fb_url, "pagerduty", SECONDS, CONNECTIONS, key="example-checkout-key", pid=fb.pid)
         res["am_1"] = wrk(am_url, "amapi", SECONDS, CONNECTIONS, per=1, pid=am.pid)
+        # The physical limit: the same requests at a server that does nothing with them.
+        res["null_10"] = wrk(null_url, "alertmanager", SECONDS, CONNECTIONS, pid=null.pid)
+        res["null_1"] = wrk(null_url, "pagerduty", SECONDS, CONNECTIONS, pid=null.pid)
         # Half of Firebreak's peak webhook rate, paced per connection: each connection waits `delay`
         # between a response and its next request, so calibrate the delay for the latency first.
         half_conns = CONNECTIONS
@@ -145,6 +162,8 @@ def main():
         row("alertmanager  POST /api/v2/alerts, %d alerts/req" % PER, res["am_10"])
         row("firebreak  PagerDuty Events v2, 1 event/req", res["fb_pd"])
         row("alertmanager  POST /api/v2/alerts, 1 alert/req", res["am_1"])
+        row("do-nothing server  Alertmanager webhook, %d alerts/req" % PER, res["null_10"])
+        row("do-nothing server  PagerDuty Events v2, 1 event/req", res["null_1"])
         row("firebreak  webhook paced at half peak (%.0f alerts/s)" % (target * PER), res["fb_half"])
         print("ratio firebreak/alertmanager, %d alerts/req: %.2fx" % (PER, res["fb_am"]["alerts_s"] / res["am_10"]["alerts_s"]))
         print("ratio firebreak/alertmanager, 1 alert/req:   %.2fx" % (res["fb_pd"]["alerts_s"] / res["am_1"]["alerts_s"]))
@@ -162,6 +181,16 @@ def main():
             print("client ceiling, %s: wrk used %.1f us CPU per request; a server costing nothing would "
                   "accept at most %.0f alerts/s here = %.2fx alertmanager's rate" %
                   (name, client_us, ceiling, ceiling / res[am_key]["alerts_s"]))
+        # What a server that does nothing reaches with the same client on the same cores: no server
+        # that parses, decides and commits can pass it, so 3x alertmanager is reachable only if it
+        # is below this.
+        for name, fb_key, am_key, null_key in (("%d alerts/req" % PER, "fb_am", "am_10", "null_10"),
+                                               ("1 alert/req", "fb_pd", "am_1", "null_1")):
+            limit = res[null_key]["alerts_s"]
+            print("physical limit, %s: a do-nothing server accepts %.0f alerts/s = %.2fx alertmanager; "
+                  "firebreak reaches %.0f%% of it; 3x alertmanager would be %.0f%% of it" %
+                  (name, limit, limit / res[am_key]["alerts_s"], 100.0 * res[fb_key]["alerts_s"] / limit,
+                   300.0 * res[am_key]["alerts_s"] / limit))
         print("firebreak p99 at half peak: %.2f ms (target < 25 ms)" % res["fb_half"]["p99_ms"])
     finally:
         for p in procs:

@@ -7,4 +7,6 @@
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# The do-nothing server (the physical limit) is not part of the default build.
+cmake --build "$build" --target ingest_null_server > /dev/null
 exec /usr/bin/python3 "$root/bench/ingest/bench.py" "$build"
