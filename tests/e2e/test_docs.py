@@ -37,6 +37,23 @@ class DocsTest(unittest.TestCase):
                         self.fail("%s:%d: heading inside the code block opened at line %d" % (path, n, fence))
             self.assertIsNone(fence, "%s: code block opened at line %s never closes" % (path, fence))
 
+    def test_table_rows_belong_to_a_table(self):
+        # A paragraph between rows ends the table: the rows after it render as plain text (the API
+        # reference once lost fifteen rows that way). A row must follow a row, or be a header
+        # whose next line is the separator.
+        for path in documents():
+            with open(path) as f:
+                lines = f.read().split("\n")
+            fence = False
+            for i, line in enumerate(lines):
+                if line.startswith("```"):
+                    fence = not fence
+                if fence or not line.startswith("|"):
+                    continue
+                after_row = i > 0 and lines[i - 1].startswith("|")
+                header = i + 1 < len(lines) and re.match(r"^\|\s*:?-{3,}", lines[i + 1])
+                self.assertTrue(after_row or header, "%s:%d: a table row outside a table" % (path, i + 1))
+
     def test_architecture_lists_each_module_once(self):
         with open(os.path.join(SRC, "docs", "ARCHITECTURE.md")) as f:
             rows = re.findall(r"^\| `([a-z_]+)/` \|", f.read(), re.M)
