@@ -1,4 +1,4 @@
-// Health, metrics, identity and tokens.
+// Health, metrics, identity, tokens and configuration reloads.
 #include "api/server.h"
 #include "core/time.h"
 
@@ -44,6 +44,27 @@ void RegisterSystemRoutes(Server& s) {
                      {"person", t->record.person},
                      {"scopes", model::ScopesToString(t->record.scopes)}};
     co_return ex.Json(201, out);
+  });
+
+  r.Add(http::verb::post, "/api/v1/admin/reload", Auth::kAdmin, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto rep = app.ReloadConfig(*ex.principal);
+    if (!rep) co_return ex.Fail(rep.error());
+    json::array restart, warnings;
+    for (const auto& s : rep->restart_required) restart.emplace_back(s);
+    for (const auto& w : rep->warnings) warnings.push_back(w.ToJson());
+    json::object out{{"reloaded", true},
+                     {"config_dir", rep->config_dir},
+                     {"fingerprint", rep->fingerprint},
+                     {"changed", rep->changed},
+                     {"services", rep->services},
+                     {"people", rep->people},
+                     {"schedules", rep->schedules},
+                     {"policies", rep->policies},
+                     {"runbooks", rep->runbooks},
+                     {"integrations", rep->integrations},
+                     {"restart_required", std::move(restart)},
+                     {"warnings", std::move(warnings)}};
+    co_return ex.Json(200, out);
   });
 }
 

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "config/loader.h"
 #include "core/json.h"
 #include "core/crypto.h"
@@ -45,6 +47,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
     return InvalidArgument(msg, "config");
   }
   for (const auto& d : loaded.diagnostics.Sorted()) a->warnings_.push_back(d);
+  a->config_dir_ = opt.config_dir;
+  a->config_fingerprint_ = loaded.fingerprint;
   store::StoreOptions so;
   so.synchronous = opt.synchronous;
   FB_ASSIGN_OR_RETURN(a->store_, store::Store::OpenDir(opt.data_dir, so));
@@ -95,6 +99,96 @@ void App::Stop() {
   if (analysis_) analysis_->Stop();
   if (pager_) pager_->Stop();  // its last outcomes are recorded by the engine below
   if (engine_) engine_->Stop();
+}
+
+// ---- configuration ----------------------------------------------------------------------------
+
+namespace {
+
+// Settings the process reads once at start-up (the HTTP server's body limit and allowed hosts, the
+// log miner) that differ between two configurations.
+std::vector<std::string> RestartRequired(const config::Config& a, const config::Config& b) {
+  std::vector<std::string> out;
+  const auto& x = a.settings;
+  const auto& y = b.settings;
+  if (x.max_body_bytes != y.max_body_bytes) out.push_back("settings.max_body_bytes");
+  if (x.public_url != y.public_url) out.push_back("settings.public_url");
+  if (x.secret_names != y.secret_names) out.push_back("settings.secret_names (log exemplars)");
+  const auto& l = x.logs;
+  const auto& m = y.logs;
+  if (l.format != m.format) out.push_back("settings.logs.format");
+  if (l.similarity != m.similarity) out.push_back("settings.logs.similarity");
+  if (l.min_distinct != m.min_distinct) out.push_back("settings.logs.min_distinct");
+  if (l.max_templates != m.max_templates) out.push_back("settings.logs.max_templates");
+  if (l.masks != m.masks) out.push_back("settings.logs.masks");
+  if (l.exemplars != m.exemplars) out.push_back("settings.logs.exemplars");
+  return out;
+}
+
+}  // namespace
+
+Result<ReloadReport> App::ReloadConfig(const model::Principal& who) {
+  FB_TRY(model::RequireScope(who, model::kScopeAdmin));
+  if (config_dir_.empty()) return FailedPrecondition("this process was started without a configuration directory");
+  std::lock_guard lock(reload_mu_);
+  auto& m = metrics_;
+  auto fail = [&m](Error e) -> Result<ReloadReport> {
+    m.GetCounter("firebreak_config_reloads_total", "Configuration reloads", {{"result", "failure"}}).Inc();
+    m.GetGauge("firebreak_config_last_reload_successful", "1 if the last configuration reload succeeded").Set(0);
+    spdlog::warn("config: reload refused: {}", e.message);
+    return Unexpected(std::move(e));
+  };
+  config::LoadResult loaded = config::LoadConfigDir(config_dir_);
+  if (!loaded.config) {
+    std::string msg = "invalid configuration in " + config_dir_ + " (the running configuration is unchanged):";
+    for (const auto& d : loaded.diagnostics.Sorted())
+      if (d.level == config::Diagnostic::Level::kError) msg += "\n" + d.ToString();
+    return fail(Error{ErrorCode::kInvalidArgument, msg, "config"});
+  }
+  auto old = config();
+  ReloadReport r;
+  r.config_dir = config_dir_;
+  r.fingerprint = loaded.fingerprint;
+  r.changed = loaded.fingerprint != config_fingerprint_;
+  const auto& c = *loaded.config;
+  r.services = c.services.size();
+  r.people = c.people.size();
+  r.schedules = c.schedules.size();
+  r.policies = c.policies.size();
+  r.runbooks = c.runbooks.size();
+  r.integrations = c.integrations.size();
+  r.restart_required = RestartRequired(*old, c);
+  for (const auto& d : loaded.diagnostics.Sorted()) r.warnings.push_back(d);
+  // Swapped, then audited and announced (topic "config" on the stream, after the commit, so a
+  // subscriber that reacts to it already sees the new configuration). If the audit entry cannot be
+  // written, the old configuration is put back and the reload fails.
+  boost::json::object details{{"config_dir", r.config_dir},
+                              {"fingerprint", r.fingerprint},
+                              {"previous_fingerprint", config_fingerprint_},
+                              {"changed", r.changed},
+                              {"services", r.services},
+                              {"policies", r.policies},
+                              {"runbooks", r.runbooks}};
+  engine_->SetConfig(loaded.config);
+  auto audited = engine_->Call<bool>([who, details](engine::Tx& tx) -> Result<bool> {
+    FB_TRY(tx.Audit(who.actor, "config.reload", "config", details));
+    tx.Publish(engine::Change{"config", details.at("fingerprint").as_string().c_str(), details});
+    return true;
+  });
+  if (!audited) {
+    engine_->SetConfig(old);
+    return fail(audited.error());
+  }
+  config_fingerprint_ = r.fingerprint;
+  m.GetCounter("firebreak_config_reloads_total", "Configuration reloads", {{"result", "success"}}).Inc();
+  m.GetGauge("firebreak_config_last_reload_successful", "1 if the last configuration reload succeeded").Set(1);
+  m.GetGauge("firebreak_config_last_reload_success_timestamp_seconds",
+             "When the configuration was last reloaded successfully (Unix seconds)")
+      .Set(static_cast<double>(core::ToUnixMillis(clock_->Now())) / 1000.0);
+  spdlog::info("config: reloaded {} ({}; {} services, {} policies, {} runbooks){}", config_dir_,
+               r.changed ? "changed" : "unchanged", r.services, r.policies, r.runbooks,
+               r.restart_required.empty() ? "" : "; restart to apply: " + core::Join(r.restart_required, ", "));
+  return r;
 }
 
 // ---- identity ---------------------------------------------------------------------------------

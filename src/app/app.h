@@ -62,6 +62,17 @@ struct IngestIdentity {
   std::string default_service;
 };
 
+// What a configuration reload did.
+struct ReloadReport {
+  std::string config_dir;
+  std::string fingerprint;  // SHA-256 of the files read, in name order (the audit entry carries it)
+  bool changed = false;     // the files differ from the running configuration's
+  size_t services = 0, people = 0, schedules = 0, policies = 0, runbooks = 0, integrations = 0;
+  // Settings read once at start-up that differ in the new files: they take effect at the next start.
+  std::vector<std::string> restart_required;
+  std::vector<config::Diagnostic> warnings;
+};
+
 struct LogIngestReport {
   size_t accepted = 0;
   size_t dropped = 0;  // lines without a known service
@@ -126,6 +137,16 @@ class App {
   Status RevokeToken(const model::Principal& who, const std::string& id);
   // On a store without any active token, creates an admin token and returns it.
   Result<std::optional<NewToken>> EnsureBootstrapToken();
+
+  // ---- configuration ----------------------------------------------------------------------------
+  // Reads the configuration directory again (needs admin). Invalid: an InvalidArgument error
+  // listing every problem (file:line:col), and the running configuration stays. Valid: audited
+  // (`config.reload`, with the files' fingerprint), then every command, query and timer that starts
+  // afterwards sees it — services and the dependency graph, integrations, severity and grouping
+  // rules, schedules, escalation policies (escalations already running keep their snapshot),
+  // channels, runbooks. A few settings are read once at start-up; the report names those that
+  // changed. Reloads are serialized; `serve` also reloads on SIGHUP.
+  Result<ReloadReport> ReloadConfig(const model::Principal& who);
 
   // ---- incident commands ----------------------------------------------------------------------
   void Declare(const model::Principal& who, engine::DeclareSpec spec, Callback<model::Incident> cb);
@@ -284,6 +305,9 @@ class App {
   Status OpenLogs();
   std::unique_ptr<Analysis> analysis_;
   std::vector<config::Diagnostic> warnings_;
+  std::string config_dir_;
+  std::mutex reload_mu_;
+  std::string config_fingerprint_;  // of the running configuration's files (guarded by reload_mu_)
   std::unique_ptr<Reports> reports_;         // observes the engine; destroyed after it stopped
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
   std::unique_ptr<Runbooks> runbooks_;      // after engine_: its worker stops first

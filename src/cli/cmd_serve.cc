@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -154,6 +155,18 @@ int Serve(const ServeOptions& o) {
       server.Stop();
     }
   });
+  // SIGHUP reloads the configuration, as POST /api/v1/admin/reload does (audited as system:sighup);
+  // a refused reload keeps the running configuration and logs every problem.
+  boost::asio::signal_set hup(server.io(), SIGHUP);
+  std::function<void()> arm_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      spdlog::info("received SIGHUP, reloading {}", o.config);
+      (void)(*app)->ReloadConfig(model::Principal::System("sighup"));  // logs its outcome
+      arm_hup();
+    });
+  };
+  arm_hup();
   server.Run();
   mcp_server.Shutdown();
   (*app)->Stop();

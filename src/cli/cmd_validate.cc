@@ -1,4 +1,5 @@
-// firebreak validate: check a configuration directory.
+// firebreak validate: check a configuration directory; firebreak reload: make a running server read
+// its configuration directory again.
 #include <cstdio>
 
 #include "cli/cli.h"
@@ -37,6 +38,36 @@ void AddValidateCommand(CLI::App& app, Runner& run) {
         }
       }
       return r.diagnostics.HasErrors() ? 1 : 0;
+    };
+  });
+
+  struct ReloadOpts {
+    ClientOptions client;
+  };
+  auto ro = std::make_shared<ReloadOpts>();
+  auto* reload = app.add_subcommand(
+      "reload", "Make a running server read its configuration directory again (needs admin; as SIGHUP does)");
+  AddClientOptions(reload, ro->client);
+  reload->callback([ro, &run] {
+    run = [ro] {
+      auto r = CallServer(ro->client, "POST", "/api/v1/admin/reload");
+      if (!r) return PrintError(r.error());
+      if (ro->client.json) {
+        PrintJson(*r);
+        return 0;
+      }
+      const auto& o = r->as_object();
+      auto num = [&o](const char* k) { return o.contains(k) && o.at(k).is_int64() ? o.at(k).as_int64() : 0; };
+      std::printf("%s: reloaded, %s (%lld services, %lld people, %lld schedules, %lld policies, %lld runbooks)\n",
+                  o.at("config_dir").as_string().c_str(), o.at("changed").as_bool() ? "changed" : "unchanged",
+                  static_cast<long long>(num("services")), static_cast<long long>(num("people")),
+                  static_cast<long long>(num("schedules")), static_cast<long long>(num("policies")),
+                  static_cast<long long>(num("runbooks")));
+      for (const auto& w : o.at("warnings").as_array())
+        std::printf("warning: %s\n", w.as_object().at("message").as_string().c_str());
+      for (const auto& s : o.at("restart_required").as_array())
+        std::printf("changed, applies at the next start: %s\n", s.as_string().c_str());
+      return 0;
     };
   });
 }

@@ -13,6 +13,7 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/crypto.h"
 #include "core/strings.h"
 #include "core/time.h"
 
@@ -1644,6 +1645,15 @@ LoadResult LoadConfigDir(const std::string& dir) {
     return early;
   }
   auto out = LoadConfigFiles(files);
+  std::string all;
+  for (const auto& [path, text] : files) {
+    all += fs::path(path).filename().string();
+    all += '\0';
+    all += std::to_string(text.size());
+    all += '\0';
+    all += text;
+  }
+  out.fingerprint = core::Sha256Hex(all);
   for (const auto& d : early.diagnostics.all()) {
     if (d.level == Diagnostic::Level::kError) out.diagnostics.Error(d.loc, d.code, d.message);
   }

@@ -18,6 +18,9 @@ namespace firebreak::config {
 struct LoadResult {
   std::shared_ptr<const Config> config;  // null when there are errors
   Diagnostics diagnostics;
+  // LoadConfigDir: SHA-256 (hex) of the files read — each file's name (without the directory) and
+  // bytes, in name order — so two loads of unchanged files have the same fingerprint.
+  std::string fingerprint;
 };
 
 // Loads every *.yaml/*.yml file directly inside `dir` (sorted by name).

@@ -2,6 +2,7 @@
 
 Waits are on conditions (a line on the server's stdout, a process exit), never fixed sleeps.
 """
+import http.client
 import json
 import os
 import queue
@@ -14,6 +15,7 @@ import threading
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 BIN = os.environ.get("FIREBREAK_BIN", "build/firebreak")
@@ -184,3 +186,41 @@ class ServerTestCase(unittest.TestCase):
         for s in self.servers:
             s.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Sse:
+    """A streaming GET /api/v1/stream read event by event (socket timeouts, no sleeps)."""
+
+    def __init__(self, url, token, last_id=None):
+        u = urllib.parse.urlparse(url)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
+        headers = {"Accept": "text/event-stream"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        if last_id:
+            headers["Last-Event-ID"] = last_id
+        self.conn.request("GET", "/api/v1/stream", headers=headers)
+        self.resp = self.conn.getresponse()
+
+    def next_event(self):
+        ev = {"data": ""}
+        while True:
+            line = self.resp.readline().decode()
+            if line == "":
+                raise EOFError("stream ended")
+            line = line.rstrip("\r\n")
+            if line == "":
+                if "event" in ev or ev["data"]:
+                    return ev
+                continue
+            if line.startswith(":"):
+                continue
+            k, _, v = line.partition(":")
+            v = v[1:] if v.startswith(" ") else v
+            if k == "data":
+                ev["data"] += v
+            elif k in ("event", "id", "retry"):
+                ev[k] = v
+
+    def close(self):
+        self.conn.close()

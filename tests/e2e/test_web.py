@@ -1,52 +1,12 @@
 """Web console server side: the SSE stream (auth, resume by Last-Event-ID, reset after a
 restart), the public status page (no internals), assets with a strict CSP."""
-import http.client
 import json
 import os
 import sys
 import unittest
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-
-
-class Sse:
-    """A streaming GET /api/v1/stream read event by event (socket timeouts, no sleeps)."""
-
-    def __init__(self, url, token, last_id=None):
-        u = urllib.parse.urlparse(url)
-        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
-        headers = {"Accept": "text/event-stream"}
-        if token:
-            headers["Authorization"] = "Bearer " + token
-        if last_id:
-            headers["Last-Event-ID"] = last_id
-        self.conn.request("GET", "/api/v1/stream", headers=headers)
-        self.resp = self.conn.getresponse()
-
-    def next_event(self):
-        ev = {"data": ""}
-        while True:
-            line = self.resp.readline().decode()
-            if line == "":
-                raise EOFError("stream ended")
-            line = line.rstrip("\r\n")
-            if line == "":
-                if "event" in ev or ev["data"]:
-                    return ev
-                continue
-            if line.startswith(":"):
-                continue
-            k, _, v = line.partition(":")
-            v = v[1:] if v.startswith(" ") else v
-            if k == "data":
-                ev["data"] += v
-            elif k in ("event", "id", "retry"):
-                ev[k] = v
-
-    def close(self):
-        self.conn.close()
 
 
 class WebTest(harness.ServerTestCase):
@@ -64,12 +24,12 @@ class WebTest(harness.ServerTestCase):
         self.fail("event not seen")
 
     def test_stream_needs_a_token(self):
-        sse = Sse(self.server.url, None)
+        sse = harness.Sse(self.server.url, None)
         self.assertEqual(sse.resp.status, 401)
         sse.close()
 
     def test_stream_pushes_changes_and_resumes_after_a_disconnect(self):
-        sse = Sse(self.server.url, self.token)
+        sse = harness.Sse(self.server.url, self.token)
         self.assertEqual(sse.resp.status, 200)
         self.assertTrue(sse.resp.getheader("Content-Type").startswith("text/event-stream"))
         hello = sse.next_event()
@@ -82,7 +42,7 @@ class WebTest(harness.ServerTestCase):
         # Missed while disconnected: delivered on resume, in order, nothing before `last`.
         second = self.declare("second")
         self.server.request("POST", "/api/v1/incidents/%s/notes" % second["id"], {"text": "n1"}, token=self.token)
-        sse = Sse(self.server.url, self.token, last_id=last)
+        sse = harness.Sse(self.server.url, self.token, last_id=last)
         seen = []
         while True:
             e = sse.next_event()
@@ -99,14 +59,14 @@ class WebTest(harness.ServerTestCase):
         sse.close()
 
     def test_resume_across_a_restart_asks_for_a_reset(self):
-        sse = Sse(self.server.url, self.token)
+        sse = harness.Sse(self.server.url, self.token)
         sse.next_event()
         self.declare("before restart")
         last = self.until(sse, lambda e: e.get("event") == "incident")["id"]
         sse.close()
         self.server.stop()
         self.server.start()
-        sse = Sse(self.server.url, self.token, last_id=last)
+        sse = harness.Sse(self.server.url, self.token, last_id=last)
         self.assertEqual(sse.next_event()["event"], "reset")
         sse.close()
 
