@@ -496,6 +496,68 @@ Result<audit::VerifyResult> VerifyAuditDir(const std::string& data_dir) {
   return VerifyStore(*s);
 }
 
+namespace {
+// Flushes a file or directory to disk.
+Status SyncPath(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Unavailable("cannot sync " + path + ": " + std::strerror(err));
+  return Ok();
+}
+}  // namespace
+
+Result<BackupReport> BackupDataDir(const std::string& data_dir, const std::string& to_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(to_dir, ec) && !fs::is_empty(to_dir, ec))
+    return AlreadyExists("backup target " + to_dir + " is not empty (give a new or empty directory)", "to");
+  store::StoreOptions ro;
+  ro.read_only = true;
+  FB_ASSIGN_OR_RETURN(auto src, store::Store::OpenDir(data_dir, ro));
+  fs::create_directories(to_dir, ec);
+  if (ec) return Unavailable("cannot create " + to_dir + ": " + ec.message());
+  // The snapshot is written under a temporary name and renamed once it is on disk, so a copy
+  // interrupted half-way is never mistaken for a database.
+  const std::string partial = to_dir + "/firebreak.db.partial", db = to_dir + "/firebreak.db";
+  fs::remove(partial, ec);
+  FB_TRY(src->SnapshotTo(partial));
+  FB_TRY(SyncPath(partial, false));
+  fs::rename(partial, db, ec);
+  if (ec) return Unavailable("cannot rename " + partial + ": " + ec.message());
+
+  BackupReport r;
+  r.to = to_dir;
+  r.db_bytes = static_cast<int64_t>(fs::file_size(db, ec));
+  for (const char* name : {"link.key", "runbook-backups"}) {
+    fs::path from = fs::path(data_dir) / name;
+    if (!fs::exists(from, ec)) continue;
+    fs::copy(from, fs::path(to_dir) / name, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+    if (ec) return Unavailable("cannot copy " + from.string() + ": " + ec.message());
+    r.copied.push_back(name);
+  }
+  FB_TRY(SyncPath(to_dir, true));
+
+  // Check the copy as a restore would use it.
+  FB_ASSIGN_OR_RETURN(auto copy, store::Store::OpenDir(to_dir, ro));
+  r.schema_version = copy->schema_version();
+  FB_ASSIGN_OR_RETURN(auto tx, copy->BeginRead());
+  FB_ASSIGN_OR_RETURN(auto check, tx->conn().Prepare("PRAGMA integrity_check"));
+  FB_ASSIGN_OR_RETURN(bool row, check.Step());
+  std::string verdict = row ? check.Text(0) : "no answer";
+  if (verdict != "ok") return Unavailable("the copy in " + db + " failed SQLite's integrity check: " + verdict);
+  FB_ASSIGN_OR_RETURN(auto count, tx->conn().Prepare("SELECT COUNT(*) FROM incidents"));
+  FB_ASSIGN_OR_RETURN(row, count.Step());
+  r.incidents = row ? count.Int(0) : 0;
+  FB_ASSIGN_OR_RETURN(r.audit, VerifyStore(*copy));
+  if (!r.audit.ok)
+    return Unavailable("the copy's audit chain is broken at entry " + std::to_string(r.audit.bad_seq) + ": " +
+                    r.audit.problem);
+  return r;
+}
+
 // ---- data directory ownership ----------------------------------------------------------------
 
 Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& data_dir, const std::string& command) {

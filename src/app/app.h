@@ -356,4 +356,19 @@ Result<T> Wait(F&& start) {
 // Verifies the audit chain of a data directory without a running server (opens it read-only).
 Result<audit::VerifyResult> VerifyAuditDir(const std::string& data_dir);
 
+struct BackupReport {
+  std::string to;
+  int64_t db_bytes = 0;
+  int schema_version = 0;
+  int64_t incidents = 0;
+  audit::VerifyResult audit;        // of the copy
+  std::vector<std::string> copied;  // files besides the database, relative to the data directory
+};
+// A consistent copy of a data directory into `to_dir` (new or empty), while a server may be running
+// on it: the database as one snapshot of what was committed, the key that signs one-click page
+// links, and the runbooks' file backups. The copy is checked (SQLite integrity check, audit chain)
+// before this returns; it is a data directory `serve --data` opens as it is. An existing database in
+// `to_dir` is never overwritten.
+Result<BackupReport> BackupDataDir(const std::string& data_dir, const std::string& to_dir);
+
 }  // namespace firebreak::app

@@ -36,6 +36,7 @@ void PrintJson(const boost::json::value& v);
 void AddServeCommand(CLI::App& app, Runner& run);
 void AddValidateCommand(CLI::App& app, Runner& run);
 void AddTokenCommands(CLI::App& app, Runner& run);
+void AddBackupCommand(CLI::App& app, Runner& run);
 void AddIncidentCommands(CLI::App& app, Runner& run);
 void AddAuditCommands(CLI::App& app, Runner& run);
 void AddAlertCommands(CLI::App& app, Runner& run);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   firebreak::cli::AddServeCommand(app, run);
   firebreak::cli::AddValidateCommand(app, run);
   firebreak::cli::AddTokenCommands(app, run);
+  firebreak::cli::AddBackupCommand(app, run);
   firebreak::cli::AddIncidentCommands(app, run);
   firebreak::cli::AddAuditCommands(app, run);
   firebreak::cli::AddAlertCommands(app, run);

@@ -148,6 +148,17 @@ Result<std::unique_ptr<Tx>> Store::BeginRead() {
   return std::unique_ptr<Tx>(new Tx(this, raw, false));
 }
 
+Status Store::SnapshotTo(const std::string& path) const {
+  if (std::filesystem::exists(path)) return AlreadyExists("snapshot target " + path + " already exists", "to");
+  OpenOptions oo;
+  oo.read_only = true;
+  oo.synchronous = opt_.synchronous;
+  FB_ASSIGN_OR_RETURN(auto c, Conn::Open(path_, oo));
+  FB_ASSIGN_OR_RETURN(auto st, c->Prepare("VACUUM INTO ?"));
+  st.Bind(1, path);
+  return st.Run();
+}
+
 void Store::ReleaseConn(Conn* c, bool writable) {
   if (writable) {
     std::lock_guard lock(writer_mu_);

@@ -85,6 +85,10 @@ class Store {
   Result<std::unique_ptr<Tx>> BeginWrite();
   // Begins a read snapshot on a pooled connection. Thread-safe.
   Result<std::unique_ptr<Tx>> BeginRead();
+  // Writes a consistent, compacted copy of the database to `path` (which must not exist) on a
+  // connection of its own (SQLite's VACUUM INTO): the engine goes on writing meanwhile, and the
+  // copy holds exactly the transactions committed when it started.
+  Status SnapshotTo(const std::string& path) const;
   // Schema version after migrations.
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }

@@ -96,6 +96,36 @@ TEST(Store, UncommittedWritesAreRolledBack) {
   EXPECT_FALSE(*tx->incidents().Get("INC-1"));
 }
 
+TEST(Store, SnapshotHoldsWhatWasCommittedWhileTheWriterGoesOn) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  {
+    auto tx = *s->BeginWrite();
+    ASSERT_TRUE(tx->incidents().Insert(MakeIncident(1, model::IncidentState::kTriggered, {"db"})));
+    ASSERT_TRUE(tx->Commit());
+  }
+  // A write transaction is open (uncommitted work) while the snapshot is taken.
+  auto open = *s->BeginWrite();
+  ASSERT_TRUE(open->incidents().Insert(MakeIncident(2, model::IncidentState::kTriggered, {"web"})));
+  const std::string copy = dir.path() + "/copy.db";
+  ASSERT_TRUE(s->SnapshotTo(copy));
+  ASSERT_TRUE(open->Commit());  // the writer was not blocked by the snapshot
+
+  StoreOptions ro;
+  ro.read_only = true;
+  auto c = Store::OpenFile(copy, ro);
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ((*c)->schema_version(), s->schema_version());
+  auto tx = *(*c)->BeginRead();
+  EXPECT_TRUE(*tx->incidents().Get("INC-1"));
+  EXPECT_FALSE(*tx->incidents().Get("INC-2"));
+
+  // An existing target is never overwritten.
+  auto again = s->SnapshotTo(copy);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+}
+
 TEST(Store, SavepointsUndoOnlyTheirOwnWork) {
   testing::TempDir dir;
   auto s = *Store::OpenDir(dir.path());
