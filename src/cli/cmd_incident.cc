@@ -151,7 +151,9 @@ void AddIncidentCommands(CLI::App& app, Runner& run) {
   for (auto [name, path, help] : {std::tuple{"ack", "acknowledge", "Acknowledge an incident (stops paging)"},
                                   std::tuple{"mitigate", "mitigate", "Mark an incident mitigated"},
                                   std::tuple{"resolve", "resolve", "Resolve an incident"},
-                                  std::tuple{"reopen", "reopen", "Reopen a resolved incident"}}) {
+                                  std::tuple{"reopen", "reopen", "Reopen a resolved incident"},
+                                  std::tuple{"close", "close",
+                                             "Close a resolved incident (needs its published report and an action item)"}}) {
     auto o = std::make_shared<Opts>();
     auto* c = inc->add_subcommand(name, help);
     AddClientOptions(c, o->client);

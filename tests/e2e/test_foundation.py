@@ -203,6 +203,34 @@ class CliClient(ServerTestCase):
         r = self.cli("incident", "ack", "INC-1")
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot acknowledge an incident that is acknowledged", r.stderr)
+        # Closing: refused until the report is published and an action item is recorded (the API's rule).
+        r = self.cli("incident", "resolve", "INC-1", "--note", "rolled back")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("state:        resolved", r.stdout)
+        r = self.cli("incident", "close", "INC-1")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.strip().splitlines(),
+                         ["firebreak: error: closing INC-1 requires a published post-incident report "
+                          "(POST /api/v1/incidents/INC-1/postmortem/publish) (field: state)"])
+        r = self.cli("postmortem", "publish", "INC-1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("incident", "close", "INC-1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("requires its remediation or follow-up action items", r.stderr)
+        r = self.cli("action-item", "add", "INC-1", "--title", "Alert on payment timeouts", "--owner", "carol")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("incident", "close", "INC-1", "--note", "report published", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["state"], "closed")
+        r = self.cli("incident", "show", "INC-1", "--json")
+        shown = json.loads(r.stdout)
+        self.assertEqual(shown["state"], "closed")
+        closed = [e for e in shown["timeline"] if e["kind"] == "closed"]
+        self.assertEqual(len(closed), 1, shown["timeline"])
+        self.assertIn("report published", json.dumps(closed[0]))
+        r = self.cli("incident", "close", "INC-1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot close an incident that is closed", r.stderr)
         r = run_cli("incident", "list", "--server", self.server.url)  # no token
         self.assertEqual(r.returncode, 1)
         self.assertIn("missing bearer token", r.stderr)
@@ -212,6 +240,7 @@ class CliClient(ServerTestCase):
 
     def test_every_subcommand_has_help(self):
         for args in (["serve"], ["validate"], ["token", "create"], ["incident", "list"], ["incident", "declare"],
+                     ["incident", "close"],
                      ["audit", "verify"], ["version"]):
             r = run_cli(*args, "--help")
             self.assertEqual(r.returncode, 0, args)
