@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -32,6 +33,30 @@ Result<boost::json::value> CallServer(const ClientOptions& o, const std::string&
 int PrintError(const Error& e);
 // Pretty-prints JSON (two-space indent) to stdout.
 void PrintJson(const boost::json::value& v);
+
+// A text table for the list commands: every column is as wide as its widest cell, header
+// included (timestamps are 20 or 24 characters, with or without milliseconds), columns are one
+// space apart, and the last column is not padded.
+class Table {
+ public:
+  // An empty `header` prints no header line; `indent` starts every line.
+  explicit Table(std::vector<std::string> header, std::string indent = "");
+  void Add(std::vector<std::string> row);
+  // A line of free text under the last row, starting where column `column` starts.
+  void AddUnder(size_t column, std::string text);
+  std::string Render() const;
+  // Render() to stdout.
+  void Print() const;
+
+ private:
+  struct Line {
+    std::vector<std::string> cells;  // empty for a line added with AddUnder
+    size_t column;
+    std::string under;
+  };
+  std::string indent_;
+  std::vector<Line> lines_;
+};
 
 void AddServeCommand(CLI::App& app, Runner& run);
 void AddValidateCommand(CLI::App& app, Runner& run);

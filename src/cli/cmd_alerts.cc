@@ -29,30 +29,29 @@ struct Opts {
 };
 
 void PrintAlerts(const boost::json::array& alerts) {
-  std::printf("%-7s %-12s %-5s %-10s %-12s %-7s %-20s %s\n", "ID", "STATUS", "SEV", "INCIDENT", "SERVICE", "COUNT",
-              "LAST SEEN", "SUMMARY / JOIN REASON");
+  constexpr size_t kSummary = 7;  // the join reason goes under the summary
+  Table t({"ID", "STATUS", "SEV", "INCIDENT", "SERVICE", "COUNT", "LAST SEEN", "SUMMARY / JOIN REASON"});
   for (const auto& v : alerts) {
     const auto& a = v.get_object();
     std::string status = Str(a, "status");
     if (a.contains("flapping") && a.at("flapping").is_bool() && a.at("flapping").get_bool()) status += "*";
-    std::printf("%-7s %-12s %-5s %-10s %-12s %-7s %-20s %s\n", Str(a, "id").c_str(), status.c_str(),
-                Str(a, "severity").c_str(), Str(a, "incident_id").empty() ? "-" : Str(a, "incident_id").c_str(),
-                core::Truncate(Str(a, "service"), 12).c_str(), Str(a, "count").c_str(), Str(a, "last_seen").c_str(),
-                core::Truncate(Str(a, "summary"), 60).c_str());
-    std::printf("%63s-> %s\n", "", Str(a, "join_reason").c_str());
+    t.Add({Str(a, "id"), status, Str(a, "severity"), Str(a, "incident_id").empty() ? "-" : Str(a, "incident_id"),
+           core::Truncate(Str(a, "service"), 12), Str(a, "count"), Str(a, "last_seen"),
+           core::Truncate(Str(a, "summary"), 60)});
+    t.AddUnder(kSummary, "-> " + Str(a, "join_reason"));
   }
+  t.Print();
 }
 
-void PrintSilence(const boost::json::object& s) {
+void AddSilenceRow(Table& t, const boost::json::object& s) {
   std::vector<std::string> ms;
   if (auto it = s.find("matchers"); it != s.end() && it->value().is_array())
     for (const auto& m : it->value().get_array()) {
       const auto& mo = m.get_object();
       ms.push_back(Str(mo, "name") + Str(mo, "op") + Str(mo, "value"));
     }
-  std::printf("%-8s %-8s %-20s %-20s %-30s %s\n", Str(s, "id").c_str(), Str(s, "state").c_str(),
-              Str(s, "starts_at").c_str(), Str(s, "ends_at").c_str(), core::Truncate(core::Join(ms, ","), 30).c_str(),
-              Str(s, "comment").c_str());
+  t.Add({Str(s, "id"), Str(s, "state"), Str(s, "starts_at"), Str(s, "ends_at"), core::Truncate(core::Join(ms, ","), 30),
+         Str(s, "comment")});
 }
 
 }  // namespace
@@ -134,8 +133,9 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
           PrintJson(*r);
           return 0;
         }
-        std::printf("%-8s %-8s %-20s %-20s %-30s %s\n", "ID", "STATE", "STARTS", "ENDS", "MATCHERS", "COMMENT");
-        for (const auto& s : r->get_object().at("silences").get_array()) PrintSilence(s.get_object());
+        Table t({"ID", "STATE", "STARTS", "ENDS", "MATCHERS", "COMMENT"});
+        for (const auto& s : r->get_object().at("silences").get_array()) AddSilenceRow(t, s.get_object());
+        t.Print();
         return 0;
       };
     });
@@ -149,8 +149,13 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
       run = [o] {
         auto r = CallServer(o->client, "POST", "/api/v1/silences/" + Enc(o->id) + "/expire");
         if (!r) return PrintError(r.error());
-        if (o->client.json) PrintJson(*r);
-        else PrintSilence(r->get_object());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        Table t({});  // one row, no header
+        AddSilenceRow(t, r->get_object());
+        t.Print();
         return 0;
       };
     });

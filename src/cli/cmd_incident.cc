@@ -27,10 +27,9 @@ std::string Joined(const boost::json::object& o, std::string_view k) {
   return core::Join(parts, ",");
 }
 
-void PrintIncidentLine(const boost::json::object& i) {
-  std::printf("%-8s %-5s %-13s %-20s %-22s %s\n", Str(i, "id").c_str(), Str(i, "severity").c_str(),
-              Str(i, "state").c_str(), Str(i, "created_at").c_str(), core::Truncate(Joined(i, "services"), 22).c_str(),
-              Str(i, "title").c_str());
+void AddIncidentRow(Table& t, const boost::json::object& i) {
+  t.Add({Str(i, "id"), Str(i, "severity"), Str(i, "state"), Str(i, "created_at"), core::Truncate(Joined(i, "services"), 22),
+         Str(i, "title")});
 }
 
 void PrintIncident(const boost::json::object& i) {
@@ -100,8 +99,9 @@ void AddIncidentCommands(CLI::App& app, Runner& run) {
           PrintJson(*r);
           return 0;
         }
-        std::printf("%-8s %-5s %-13s %-20s %-22s %s\n", "ID", "SEV", "STATE", "CREATED", "SERVICES", "TITLE");
-        for (const auto& i : r->get_object().at("incidents").get_array()) PrintIncidentLine(i.get_object());
+        Table t({"ID", "SEV", "STATE", "CREATED", "SERVICES", "TITLE"});
+        for (const auto& i : r->get_object().at("incidents").get_array()) AddIncidentRow(t, i.get_object());
+        t.Print();
         return 0;
       };
     });
@@ -151,7 +151,9 @@ void AddIncidentCommands(CLI::App& app, Runner& run) {
   for (auto [name, path, help] : {std::tuple{"ack", "acknowledge", "Acknowledge an incident (stops paging)"},
                                   std::tuple{"mitigate", "mitigate", "Mark an incident mitigated"},
                                   std::tuple{"resolve", "resolve", "Resolve an incident"},
-                                  std::tuple{"reopen", "reopen", "Reopen a resolved incident"}}) {
+                                  std::tuple{"reopen", "reopen", "Reopen a resolved incident"},
+                                  std::tuple{"close", "close",
+                                             "Close a resolved incident (needs its published report and an action item)"}}) {
     auto o = std::make_shared<Opts>();
     auto* c = inc->add_subcommand(name, help);
     AddClientOptions(c, o->client);

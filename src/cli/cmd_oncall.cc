@@ -69,10 +69,11 @@ void PrintService(const json::value& v) {
 void PrintShifts(const json::value& v) {
   std::printf("%s (%s) %s .. %s\n", S(v, "schedule").c_str(), S(v, "timezone").c_str(), S(v, "from").c_str(),
               S(v, "to").c_str());
-  std::printf("%-22s %-22s %-10s %s\n", "START", "END", "PERSON", "LAYER");
+  Table t({"START", "END", "PERSON", "LAYER"});
   for (const auto& s : v.at("shifts").as_array())
-    std::printf("%-22s %-22s %-10s %s\n", S(s, "start").c_str(), S(s, "end").c_str(), S(s, "person").c_str(),
-                (S(s, "layer") + (S(s, "override") == "true" ? " (replaces " + S(s, "replaces") + ")" : "")).c_str());
+    t.Add({S(s, "start"), S(s, "end"), S(s, "person"),
+           S(s, "layer") + (S(s, "override") == "true" ? " (replaces " + S(s, "replaces") + ")" : "")});
+  t.Print();
   for (const auto& g : v.at("gaps").as_array())
     std::printf("gap: nobody on call %s .. %s\n", S(g, "start").c_str(), S(g, "end").c_str());
 }
@@ -87,21 +88,24 @@ void PrintRoster(const json::value& v) {
     std::printf("\nschedule %s (%s): %.1f%% covered, %zu shifts, %zu gaps\n", S(s, "id").c_str(),
                 S(s, "timezone").c_str(), total > 0 ? 100.0 * covered / total : 0.0, s.at("shifts").as_array().size(),
                 s.at("gaps").as_array().size());
+    Table shifts({}, "  ");
     for (const auto& sh : s.at("shifts").as_array())
-      std::printf("  %-22s %-22s %s%s\n", S(sh, "start").c_str(), S(sh, "end").c_str(), S(sh, "person").c_str(),
-                  S(sh, "override") == "true" ? " (override)" : "");
+      shifts.Add({S(sh, "start"), S(sh, "end"), S(sh, "person") + (S(sh, "override") == "true" ? " (override)" : "")});
+    shifts.Print();
     for (const auto& g : s.at("gaps").as_array())
       std::printf("  gap: nobody on call %s .. %s\n", S(g, "start").c_str(), S(g, "end").c_str());
   }
-  std::printf("\n%-12s %-24s %-8s %-7s %s\n", "PERSON", "NAME", "HOURS", "SHIFTS", "SCHEDULES");
+  std::printf("\n");
+  Table people({"PERSON", "NAME", "HOURS", "SHIFTS", "SCHEDULES"});
   for (const auto& p : v.at("people").as_array()) {
     std::vector<std::string> sc;
     for (const auto& x : p.at("schedules").as_array())
       if (x.is_string()) sc.emplace_back(x.get_string());
-    std::printf("%-12s %-24s %-8.1f %-7s %s\n", S(p, "person").c_str(), core::Truncate(S(p, "name"), 24).c_str(),
-                static_cast<double>(p.at("on_call_seconds").to_number<int64_t>()) / 3600.0, S(p, "shifts").c_str(),
-                core::Join(sc, ",").c_str());
+    char hours[32];
+    std::snprintf(hours, sizeof hours, "%.1f", static_cast<double>(p.at("on_call_seconds").to_number<int64_t>()) / 3600.0);
+    people.Add({S(p, "person"), core::Truncate(S(p, "name"), 24), hours, S(p, "shifts"), core::Join(sc, ",")});
   }
+  people.Print();
 }
 
 void PrintPages(const json::value& esc, const json::value& notes) {

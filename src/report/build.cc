@@ -332,10 +332,19 @@ json::object BuildStatusUpdate(const Record& r, const config::Config& cfg, core:
   doc["generated_at"] = Fmt(now);
   doc["incident_id"] = inc.id;
   doc["started_at"] = TimeOrNull(m.detected.at);
-  auto elapsed = now - m.detected.at.value_or(now);
-  if (m.resolved.at) elapsed = *m.resolved.at - m.detected.at.value_or(*m.resolved.at);
+  // Elapsed is the time since the start at `now`, resolved or not; how long a resolved incident
+  // lasted is its duration (start to resolution), null while it is unresolved.
+  const auto elapsed = now - m.detected.at.value_or(now);
   doc["elapsed_seconds"] = static_cast<double>(elapsed.count()) / 1000.0;
   doc["elapsed"] = core::FormatDuration(elapsed);
+  doc["resolved_at"] = TimeOrNull(m.resolved.at);
+  if (x.mttr.value) {
+    doc["duration_seconds"] = static_cast<double>(x.mttr.value->count()) / 1000.0;
+    doc["duration"] = core::FormatDuration(*x.mttr.value);
+  } else {
+    doc["duration_seconds"] = nullptr;
+    doc["duration"] = nullptr;
+  }
   doc["phase"] = phase;
   doc["resolved"] = phase == "resolved";
   std::string impact = !r.postmortem.customer_impact.empty() ? r.postmortem.customer_impact : inc.impact;

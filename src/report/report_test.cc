@@ -219,6 +219,34 @@ TEST(StatusUpdate, ExternalHasNoInternalData) {
   EXPECT_NE(std::string(v.at("text").as_string()).find("Checkout"), std::string::npos);
 }
 
+// A resolved incident's update says how long it lasted and when it was resolved, not that it
+// started "<its duration> ago"; an open one still counts from its start to the report's now.
+TEST(StatusUpdate, ResolvedSaysHowLongItLastedOpenSaysHowLongAgo) {
+  auto cfg = ExampleConfig();
+  auto t = Templates::Load("").value();
+  auto resolved = BuildStatusUpdate(Sample(), *cfg, T("2026-01-06T09:10:00Z"), Audience::kExternal, std::chrono::minutes(15));
+  EXPECT_EQ(resolved.at("elapsed"), "1d1h10m");
+  EXPECT_EQ(resolved.at("duration"), "1h10m");
+  EXPECT_EQ(resolved.at("resolved_at"), "2026-01-05T09:10:00Z");
+  auto text = t.Render("status_external.txt", resolved).value();
+  EXPECT_NE(text.find("Started: 2026-01-05T08:00:00Z, resolved 2026-01-05T09:10:00Z (lasted 1h10m)\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find(" ago"), std::string::npos) << text;
+  auto internal = BuildStatusUpdate(Sample(), *cfg, T("2026-01-06T09:10:00Z"), Audience::kInternal, std::chrono::minutes(15));
+  text = t.Render("status_internal.txt", internal).value();
+  EXPECT_NE(text.find("- resolved (resolved), lasted 1h10m\n"), std::string::npos) << text;
+
+  auto r = Sample();
+  r.incident.state = model::IncidentState::kAcknowledged;
+  r.incident.resolved_at.reset();
+  r.incident.mitigated_at.reset();
+  r.timeline.resize(9);
+  auto open = BuildStatusUpdate(r, *cfg, T("2026-01-05T08:31:00Z"), Audience::kExternal, std::chrono::minutes(15));
+  EXPECT_TRUE(open.at("duration").is_null());
+  text = t.Render("status_external.txt", open).value();
+  EXPECT_NE(text.find("Started: 2026-01-05T08:00:00Z (31m ago)\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("lasted"), std::string::npos) << text;
+}
+
 TEST(Templates, OverrideFromDirectoryAndErrorsNameTheFile) {
   testing::TempDir dir;
   testing::WriteFile(dir.File("status_external.txt.mustache"), "CUSTOM {{phase}} {{title}}\n");

@@ -235,7 +235,7 @@ Resolve SLA {{metrics.resolve_sla}}: {{#metrics.resolve_breached}}<span class="b
 </html>
 )HTML";
 
-const char* kStatusInternal = R"TXT([{{severity}}] {{incident_id}} {{title}} - {{state}} ({{phase}}), {{elapsed}} elapsed
+const char* kStatusInternal = R"TXT([{{severity}}] {{incident_id}} {{title}} - {{state}} ({{phase}}), {{#duration}}lasted {{duration}}{{/duration}}{{^duration}}{{elapsed}} elapsed{{/duration}}
 Services: {{services_text}}
 Impact: {{customer_impact}}
 Commander: {{commander}}; acknowledged by {{acknowledged_by}}
@@ -248,7 +248,7 @@ SLA: {{sla_text}}
 
 const char* kStatusExternal = R"TXT({{title}}
 Status: {{phase}}. {{status_sentence}}
-Started: {{started_at}} ({{elapsed}} ago)
+Started: {{started_at}}{{#duration}}, resolved {{resolved_at}} (lasted {{duration}}){{/duration}}{{^duration}} ({{elapsed}} ago){{/duration}}
 Affected: {{affected_text}}
 Impact: {{customer_impact}}
 {{#next_update_at}}We will post another update by {{next_update_at}}.{{/next_update_at}}

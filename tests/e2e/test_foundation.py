@@ -1,5 +1,6 @@
 """Foundation end to end: lifecycle over HTTP, durability across SIGKILL, audit tamper evidence,
 refused requests changing nothing, the CLI client, validate, and /metrics."""
+import json
 import os
 import shutil
 import sqlite3
@@ -202,6 +203,34 @@ class CliClient(ServerTestCase):
         r = self.cli("incident", "ack", "INC-1")
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot acknowledge an incident that is acknowledged", r.stderr)
+        # Closing: refused until the report is published and an action item is recorded (the API's rule).
+        r = self.cli("incident", "resolve", "INC-1", "--note", "rolled back")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("state:        resolved", r.stdout)
+        r = self.cli("incident", "close", "INC-1")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.strip().splitlines(),
+                         ["firebreak: error: closing INC-1 requires a published post-incident report "
+                          "(POST /api/v1/incidents/INC-1/postmortem/publish) (field: state)"])
+        r = self.cli("postmortem", "publish", "INC-1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("incident", "close", "INC-1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("requires its remediation or follow-up action items", r.stderr)
+        r = self.cli("action-item", "add", "INC-1", "--title", "Alert on payment timeouts", "--owner", "carol")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("incident", "close", "INC-1", "--note", "report published", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["state"], "closed")
+        r = self.cli("incident", "show", "INC-1", "--json")
+        shown = json.loads(r.stdout)
+        self.assertEqual(shown["state"], "closed")
+        closed = [e for e in shown["timeline"] if e["kind"] == "closed"]
+        self.assertEqual(len(closed), 1, shown["timeline"])
+        self.assertIn("report published", json.dumps(closed[0]))
+        r = self.cli("incident", "close", "INC-1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot close an incident that is closed", r.stderr)
         r = run_cli("incident", "list", "--server", self.server.url)  # no token
         self.assertEqual(r.returncode, 1)
         self.assertIn("missing bearer token", r.stderr)
@@ -211,10 +240,119 @@ class CliClient(ServerTestCase):
 
     def test_every_subcommand_has_help(self):
         for args in (["serve"], ["validate"], ["token", "create"], ["incident", "list"], ["incident", "declare"],
+                     ["incident", "close"],
                      ["audit", "verify"], ["version"]):
             r = run_cli(*args, "--help")
             self.assertEqual(r.returncode, 0, args)
             self.assertIn("Usage", r.stdout + r.stderr, args)
+
+
+class CliTables(ServerTestCase):
+    """The list commands' columns line up whatever the width of their cells: timestamps are 24
+    characters with milliseconds and 20 without, and both kinds are in every table here."""
+    T0 = "2026-01-05T08:00:00.250Z"  # Monday 09:00 in Paris, when alice's primary week starts
+    extra_args = ("--clock", "manual=" + T0)
+
+    def cli(self, *args):
+        return run_cli(*args, env={"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token})
+
+    def output(self, *args):
+        r = self.cli(*args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def advance(self, d):
+        st, body, _ = self.server.request("POST", "/api/v1/admin/clock", {"advance": d}, token=self.token)
+        self.assertEqual(st, 200, body)
+        return body["now"]
+
+    def assertRow(self, line, starts, cells):
+        """Each cell of LINE starts at its column's offset and is followed by a space or the end."""
+        self.assertEqual(len(starts), len(cells))
+        for start, cell in zip(starts, cells):
+            self.assertEqual(line[start:start + len(cell)], cell, "column at %d of %r" % (start, line))
+            self.assertIn(line[start - 1:start] if start else " ", (" ", ""), line)
+            self.assertIn(line[start + len(cell):start + len(cell) + 1], (" ", ""), line)
+
+    def assertTable(self, text, names, rows, skip=0):
+        """TEXT's first line (after SKIP lines) is a header naming NAMES; the next lines hold ROWS."""
+        lines = text.splitlines()[skip:]
+        header, body = lines[0], lines[1:]
+        starts, pos = [], 0
+        for n in names:
+            pos = header.index(n, pos)
+            starts.append(pos)
+            pos += len(n)
+        self.assertEqual(len(body), len(rows), text)
+        for line, cells in zip(body, rows):
+            self.assertRow(line, starts, cells)
+        return starts
+
+    def test_columns_fit_their_widest_cell(self):
+        self.assertEqual(self.output("incident", "declare", "--title", "Payments timeouts", "--severity", "SEV1",
+                                     "--service", "payments").split()[0], "INC-1")
+        st, body, _ = self.server.request("POST", "/api/v1/events", {
+            "routing_key": "example-payments-key", "summary": "Payment latency high", "severity": "critical",
+            "labels": {"alertname": "PaymentLatency"}})
+        self.assertEqual(st, 202, body)
+        r = self.cli("silence", "create", "-m", "alertname=Nothing", "--duration", "2h", "--comment", "now")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.advance("750ms"), "2026-01-05T08:00:01Z")
+        self.output("incident", "declare", "--title", "Search down", "--severity", "SEV2", "--service", "search")
+        st, body, _ = self.server.request("POST", "/api/v1/events", {
+            "routing_key": "example-payments-key", "summary": "Refunds failing", "severity": "error",
+            "labels": {"alertname": "RefundErrors"}})
+        self.assertEqual(st, 202, body)
+        r = self.cli("silence", "create", "-m", "alertname=Other", "--starts", "2026-01-05T09:00:00Z",
+                     "--until", "2026-01-05T10:00:00.500Z", "--comment", "window")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        incidents = json.loads(self.output("incident", "list", "--json"))["incidents"]
+        self.assertEqual({len(i["created_at"]) for i in incidents}, {20, 24})
+        self.assertTable(self.output("incident", "list"), ["ID", "SEV", "STATE", "CREATED", "SERVICES", "TITLE"],
+                         [[i["id"], i["severity"], i["state"], i["created_at"], ",".join(i["services"]), i["title"]]
+                          for i in incidents])
+
+        alerts = json.loads(self.output("alerts", "list", "--json"))["alerts"]
+        self.assertEqual({len(a["last_seen"]) for a in alerts}, {20, 24})
+        text = self.output("alerts", "list")
+        names = ["ID", "STATUS", "SEV", "INCIDENT", "SERVICE", "COUNT", "LAST SEEN", "SUMMARY / JOIN REASON"]
+        lines = text.splitlines()
+        starts = self.assertTable("\n".join(lines[:1] + lines[1::2]), names,
+                                  [[str(a["id"]), a["status"], a["severity"], a["incident_id"] or "-", a["service"],
+                                    str(a["count"]), a["last_seen"], a["summary"]] for a in alerts])
+        for line, a in zip(lines[2::2], alerts):  # the join reason, under the summary
+            self.assertRow(line, [starts[-1]], ["-> " + a["join_reason"]])
+
+        silences = json.loads(self.output("silence", "list", "--state", "all", "--json"))["silences"]
+        self.assertEqual({len(x["starts_at"]) for x in silences}, {20, 24})
+        self.assertTable(self.output("silence", "list", "--state", "all"),
+                         ["ID", "STATE", "STARTS", "ENDS", "MATCHERS", "COMMENT"],
+                         [[x["id"], x["state"], x["starts_at"], x["ends_at"],
+                           ",".join(m["name"] + m["op"] + m["value"] for m in x["matchers"]), x["comment"]]
+                          for x in silences])
+
+        # The first shift starts at --from (with milliseconds), the others on the hour.
+        shifts = ("--schedule", "primary", "--from", self.T0, "--days", "14")
+        doc = json.loads(self.output("oncall", "shifts", *shifts, "--json"))
+        self.assertEqual({len(x["start"]) for x in doc["shifts"]}, {20, 24})
+        self.assertTable(self.output("oncall", "shifts", *shifts), ["START", "END", "PERSON", "LAYER"],
+                         [[x["start"], x["end"], x["person"], x["layer"]] for x in doc["shifts"]], skip=1)
+
+        roster = ("--team", "platform", "--from", self.T0, "--days", "14")
+        doc = json.loads(self.output("oncall", "roster", *roster, "--json"))
+        text = self.output("oncall", "roster", *roster)
+        for sched in doc["schedules"]:  # each schedule's shifts: no header, one offset per column
+            lines = text.split("\nschedule %s " % sched["id"])[1].splitlines()[1:1 + len(sched["shifts"])]
+            first = sched["shifts"][0]
+            starts = [2, 2 + len(first["start"]) + 1, lines[0].index(" " + first["person"], 3) + 1]
+            for line, x in zip(lines, sched["shifts"]):
+                self.assertRow(line, starts, [x["start"], x["end"], x["person"]])
+            self.assertTrue(any(len(x["start"]) == 24 for x in sched["shifts"]), sched)
+        people = text[text.index("\nPERSON") + 1:]
+        self.assertTable(people, ["PERSON", "NAME", "HOURS", "SHIFTS", "SCHEDULES"],
+                         [[p["person"], p["name"], "%.1f" % (p["on_call_seconds"] / 3600), str(p["shifts"]),
+                           ",".join(p["schedules"])] for p in doc["people"]])
 
 
 class Validate(ServerTestCase):
