@@ -100,8 +100,7 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
   if (!have && !route) {
     ex.route = "unmatched";
     if (!allowed.empty()) {
-      res = ex.Fail(Error{ErrorCode::kFailedPrecondition, "method not allowed; allowed: " + core::Join(allowed, ", "), ""});
-      res.result(http::status::method_not_allowed);
+      res = ex.Fail(Error{ErrorCode::kMethodNotAllowed, "method not allowed; allowed: " + core::Join(allowed, ", "), ""});
       res.set(http::field::allow, core::Join(allowed, ", "));
     } else {
       res = ex.Fail(Error{ErrorCode::kNotFound, "no such endpoint: " + core::Truncate(ex.path, 200), ""});

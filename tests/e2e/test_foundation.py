@@ -120,9 +120,9 @@ class RefusedRequests(ServerTestCase):
         self.assertRefused(413, "too_large", "POST", "/api/v1/incidents",
                            raw='{"title": "%s"}' % ("x" * (2 << 20)), token=t)
         self.assertRefused(404, "not_found", "GET", "/api/v1/nothing-here", token=t)
+        self.assertRefused(405, "method_not_allowed", "DELETE", "/api/v1/incidents", token=t)
         st, _, h = self.server.request("DELETE", "/api/v1/incidents", token=t)
-        self.assertEqual(st, 405)
-        self.assertIn("GET", h.get("Allow", ""))
+        self.assertEqual(sorted(h.get("Allow", "").split(", ")), ["GET", "POST"])
         # The server still serves after all that.
         st, _, _ = self.server.request("GET", "/healthz")
         self.assertEqual(st, 200)
