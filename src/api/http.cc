@@ -1,5 +1,6 @@
 #include "api/http.h"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -69,8 +70,19 @@ asio::awaitable<void> Exchange::Write(Response& res) {
   res.set(http::field::server, "firebreak");
   for (const auto& [k, v] : extra_headers) res.set(k, v);
   res.prepare_payload();
+  // A HEAD answer is the GET answer without its body: the same status and fields, Content-Length
+  // included (RFC 9110 section 9.3.2).
+  const bool head_only = req_.method() == http::verb::head;
   if (res.chunked()) {
-    auto [ec, n] = co_await http::async_write(stream_, res, asio::as_tuple(asio::use_awaitable));
+    http::response_serializer<http::string_body> sr{res};
+    boost::system::error_code ec;
+    if (head_only) {
+      auto [wec, n] = co_await http::async_write_header(stream_, sr, asio::as_tuple(asio::use_awaitable));
+      ec = wec;
+    } else {
+      auto [wec, n] = co_await http::async_write(stream_, sr, asio::as_tuple(asio::use_awaitable));
+      ec = wec;
+    }
     if (ec || close) keep_alive = false;
     co_return;
   }
@@ -92,6 +104,7 @@ asio::awaitable<void> Exchange::Write(Response& res) {
   }
   head += "\r\n";
   std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(res.body())};
+  if (head_only) bufs[1] = asio::const_buffer();
   auto [ec, n] = co_await asio::async_write(stream_, bufs, asio::as_tuple(asio::use_awaitable));
   if (ec || close) keep_alive = false;
 }
@@ -102,6 +115,7 @@ asio::awaitable<bool> Exchange::StartStream(int status, const std::string& conte
   streaming_ = true;
   status_ = status;
   keep_alive = false;
+  const bool head_only = req_.method() == http::verb::head;
   http::response<http::empty_body> res{static_cast<http::status>(status), req_.version()};
   res.set(http::field::server, "firebreak");
   res.set(http::field::content_type, content_type);
@@ -109,10 +123,12 @@ asio::awaitable<bool> Exchange::StartStream(int status, const std::string& conte
   for (const auto& [k, v] : extra_headers) res.set(k, v);
   for (const auto& [k, v] : headers) res.set(k, v);
   res.chunked(true);
+  // A HEAD request gets the header and no stream; the connection closes after it, as after a stream.
+  if (head_only) res.keep_alive(false);
   stream_.expires_never();
   http::response_serializer<http::empty_body> sr{res};
   auto [ec, n] = co_await http::async_write_header(stream_, sr, asio::as_tuple(asio::use_awaitable));
-  co_return !ec;
+  co_return !ec && !head_only;
 }
 
 asio::awaitable<bool> Exchange::WriteChunk(const std::string& data) {
@@ -129,6 +145,7 @@ asio::awaitable<void> Exchange::EndStream() {
 }
 
 void Router::Add(http::verb method, std::string pattern, Auth auth, Handler handler) {
+  if (method == http::verb::head) throw std::logic_error("HEAD is served by the GET route: " + pattern);
   Route r{method, pattern, auth, std::move(handler), core::Split(pattern, '/', true)};
   // Two handlers for one method and path (parameter names aside) are a wiring mistake: the second
   // would never run. Refuse at startup rather than serve one silently.
@@ -148,14 +165,22 @@ void Router::Add(http::verb method, std::string pattern, Auth auth, Handler hand
 
 const Route* Router::Match(http::verb method, const std::string& path, std::map<std::string, std::string>& params,
                            std::vector<std::string>& allowed) const {
+  // HEAD is GET without the body (RFC 9110 section 9.3.2): the path's GET route serves it.
+  const http::verb serving = method == http::verb::head ? http::verb::get : method;
   // A parameterless route for exactly this method and path: no other route can be more specific
   // (Add refuses a second one of the same shape).
   {
     std::string key;
     key.reserve(path.size() + 8);
-    key.append(http::to_string(method)).append(" ").append(path);
+    key.append(http::to_string(serving)).append(" ").append(path);
     if (auto it = exact_.find(key); it != exact_.end()) return &routes_[it->second];
   }
+  // Each method once (two routes of one method can fit a path: a literal and a parameter), and
+  // HEAD wherever GET.
+  auto allow = [&allowed](http::verb m) {
+    std::string name(http::to_string(m));
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) allowed.push_back(std::move(name));
+  };
   auto segs = core::Split(path, '/', true);
   const Route* found = nullptr;
   int best_literals = -1;
@@ -175,7 +200,7 @@ const Route* Router::Match(http::verb method, const std::string& path, std::map<
       }
     }
     if (!ok) continue;
-    if (r.method == method) {
+    if (r.method == serving) {
       // The most specific route (most literal segments) wins; the first registered among equals.
       if (literals > best_literals) {
         found = &r;
@@ -183,7 +208,8 @@ const Route* Router::Match(http::verb method, const std::string& path, std::map<
         params = std::move(p);
       }
     } else {
-      allowed.push_back(std::string(http::to_string(r.method)));
+      allow(r.method);
+      if (r.method == http::verb::get) allow(http::verb::head);
     }
   }
   return found;

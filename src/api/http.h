@@ -97,10 +97,12 @@ class Exchange {
   Response Streamed() const { return Response{}; }
 
   // ---- writing ----
-  // Sends one complete response (Dispatch calls this with what the handler returned).
+  // Sends one complete response (Dispatch calls this with what the handler returned); to a HEAD
+  // request, its status and fields (Content-Length included) without the body.
   asio::awaitable<void> Write(Response& res);
   // Streaming (chunked) responses, e.g. server-sent events. After StartStream, WriteChunk as often as
-  // needed (false once the client is gone), then EndStream. The connection closes afterwards.
+  // needed (false once the client is gone), then EndStream. The connection closes afterwards. To a
+  // HEAD request StartStream sends the header alone and returns false, as if the client had gone.
   asio::awaitable<bool> StartStream(int status, const std::string& content_type,
                                     const std::vector<std::pair<std::string, std::string>>& headers);
   asio::awaitable<bool> WriteChunk(const std::string& data);
@@ -143,8 +145,9 @@ struct Route {
 class Router {
  public:
   void Add(http::verb method, std::string pattern, Auth auth, Handler handler);
-  // Finds the route for method+path and fills `params`. If the path exists with other methods only,
-  // returns null and sets `allowed` to them (for 405).
+  // Finds the route for method+path and fills `params`; HEAD finds the GET route (routes are never
+  // registered for HEAD). If the path exists with other methods only, returns null and sets
+  // `allowed` to them, each once and HEAD wherever GET (for 405's Allow).
   const Route* Match(http::verb method, const std::string& path, std::map<std::string, std::string>& params,
                      std::vector<std::string>& allowed) const;
   const std::vector<Route>& routes() const { return routes_; }

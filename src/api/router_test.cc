@@ -51,9 +51,30 @@ TEST_F(RouterTest, MethodsOfOneLiteralPathAreTold) {
   EXPECT_EQ(post->method, http::verb::post);
   // A method the path does not have: no route, and the ones it has (for 405's Allow).
   EXPECT_EQ(Match(http::verb::delete_, "/api/v1/incidents"), nullptr);
-  EXPECT_EQ(allowed_, (std::vector<std::string>{"POST", "GET"}));
+  EXPECT_EQ(allowed_, (std::vector<std::string>{"POST", "GET", "HEAD"}));
   EXPECT_EQ(Match(http::verb::get, "/api/v1/nothing"), nullptr);
   EXPECT_TRUE(allowed_.empty());
+}
+
+TEST_F(RouterTest, HeadIsServedByTheGetRoute) {
+  auto* lit = Match(http::verb::head, "/api/v1/incidents/stats");
+  ASSERT_NE(lit, nullptr);
+  EXPECT_EQ(lit->method, http::verb::get);
+  EXPECT_EQ(lit->pattern, "/api/v1/incidents/stats");
+  auto* param = Match(http::verb::head, "/api/v1/incidents/INC-7");
+  ASSERT_NE(param, nullptr);
+  EXPECT_EQ(param->pattern, "/api/v1/incidents/{id}");
+  EXPECT_EQ(params_.at("id"), "INC-7");
+  // A path without GET has no HEAD either.
+  EXPECT_EQ(Match(http::verb::head, "/api/v1/incidents/INC-7/ack"), nullptr);
+  EXPECT_EQ(allowed_, (std::vector<std::string>{"POST"}));
+  EXPECT_THROW(r_.Add(http::verb::head, "/api/v1/other", Auth::kRead, Nothing()), std::logic_error);
+}
+
+TEST_F(RouterTest, EachAllowedMethodIsToldOnce) {
+  // Both GET routes fit this path; Allow names GET (and HEAD) once.
+  EXPECT_EQ(Match(http::verb::delete_, "/api/v1/incidents/stats"), nullptr);
+  EXPECT_EQ(allowed_, (std::vector<std::string>{"GET", "HEAD"}));
 }
 
 TEST_F(RouterTest, EmptySegmentsAreIgnoredAsBefore) {

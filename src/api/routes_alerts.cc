@@ -116,6 +116,14 @@ std::string WebhookSummary(const std::vector<engine::IngestOutcome>& outcomes, b
   return out;
 }
 
+// The webhook's ?verbose: 1 or true adds the per-alert results; 0, false or none leaves them out.
+Result<bool> Verbose(const Exchange& ex) {
+  auto it = ex.query.find("verbose");
+  if (it == ex.query.end() || it->second == "0" || it->second == "false") return false;
+  if (it->second == "1" || it->second == "true") return true;
+  return InvalidArgument("verbose must be 1, true, 0 or false", "verbose");
+}
+
 json::value AlertsJson(const std::vector<model::Alert>& alerts) {
   json::array arr;
   for (const auto& a : alerts) arr.push_back(model::ToJson(a));
@@ -144,6 +152,8 @@ void RegisterAlertRoutes(Server& s) {
           }
           auto integration = app.FindIntegration(key, field);
           if (!integration) co_return ex.Fail(integration.error());
+          auto verbose = Verbose(ex);
+          if (!verbose) co_return ex.Fail(verbose.error());
           // Straight from the bytes (the single-pass reader; the tree reader for unusual input).
           auto hook = ingest::DecodeAlertmanager(std::string_view(ex.req().body()));
           if (!hook) co_return ex.Fail(hook.error());
@@ -156,7 +166,7 @@ void RegisterAlertRoutes(Server& s) {
           if (!res) co_return ex.Fail(res.error());
           // Alertmanager ignores the body: counts by result, the incidents touched, and the
           // per-alert results only when asked (?verbose=1).
-          co_return ex.JsonText(200, WebhookSummary(res->outcomes, ex.query.count("verbose") > 0));
+          co_return ex.JsonText(200, WebhookSummary(res->outcomes, *verbose));
         });
 
   // ---- PagerDuty Events API v2 ----

@@ -100,8 +100,7 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
   if (!have && !route) {
     ex.route = "unmatched";
     if (!allowed.empty()) {
-      res = ex.Fail(Error{ErrorCode::kFailedPrecondition, "method not allowed; allowed: " + core::Join(allowed, ", "), ""});
-      res.result(http::status::method_not_allowed);
+      res = ex.Fail(Error{ErrorCode::kMethodNotAllowed, "method not allowed; allowed: " + core::Join(allowed, ", "), ""});
       res.set(http::field::allow, core::Join(allowed, ", "));
     } else {
       res = ex.Fail(Error{ErrorCode::kNotFound, "no such endpoint: " + core::Truncate(ex.path, 200), ""});
@@ -150,9 +149,9 @@ static asio::awaitable<void> Dispatch(Server& server, Exchange& ex, const Server
     return &m.GetHistogram("firebreak_http_request_duration_seconds", "HTTP request handling latency by route",
                            core::Registry::LatencyBuckets(), {{"route", ex.route}});
   };
-  if (route) {
+  if (route && route->method == ex.req().method()) {
     // A matched route's series are looked up once (its method and pattern are the labels; the
-    // status is the only one that varies).
+    // status is the only one that varies). HEAD, served by a GET route, is counted as HEAD below.
     core::Counter* counter = nullptr;
     core::Histogram* hist = nullptr;
     {

@@ -37,8 +37,8 @@ Result<boost::json::value> CallServer(const ClientOptions& o, const std::string&
     Error e;
     e.code = ErrorCode::kInternal;
     for (auto c : {ErrorCode::kInvalidArgument, ErrorCode::kUnauthenticated, ErrorCode::kPermissionDenied,
-                   ErrorCode::kNotFound, ErrorCode::kFailedPrecondition, ErrorCode::kTooLarge,
-                   ErrorCode::kResourceExhausted, ErrorCode::kUnavailable}) {
+                   ErrorCode::kNotFound, ErrorCode::kMethodNotAllowed, ErrorCode::kFailedPrecondition,
+                   ErrorCode::kTooLarge, ErrorCode::kResourceExhausted, ErrorCode::kUnavailable}) {
       if (HttpStatusFor(c) == resp.status) {
         e.code = c;
         break;

@@ -29,6 +29,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kUnauthenticated: return "unauthenticated";
     case ErrorCode::kPermissionDenied: return "permission_denied";
     case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
     case ErrorCode::kAlreadyExists: return "already_exists";
     case ErrorCode::kFailedPrecondition: return "failed_precondition";
     case ErrorCode::kTooLarge: return "too_large";
@@ -46,6 +47,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kUnauthenticated: return 401;
     case ErrorCode::kPermissionDenied: return 403;
     case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kMethodNotAllowed: return 405;
     case ErrorCode::kAlreadyExists: return 409;
     case ErrorCode::kFailedPrecondition: return 409;
     case ErrorCode::kTooLarge: return 413;
@@ -71,6 +73,7 @@ int JsonRpcCodeFor(ErrorCode code) {
     case ErrorCode::kResourceExhausted: return -32007;
     case ErrorCode::kUnavailable: return -32008;
     case ErrorCode::kDeadlineExceeded: return -32009;
+    case ErrorCode::kMethodNotAllowed: return -32010;
   }
   return -32603;
 }

@@ -19,6 +19,7 @@ enum class ErrorCode {
   kUnauthenticated,     // no or bad credentials (401)
   kPermissionDenied,    // authenticated but not allowed (403)
   kNotFound,            // the named thing does not exist (404)
+  kMethodNotAllowed,    // the path exists, but not with this HTTP method (405)
   kAlreadyExists,       // creating something that exists (409)
   kFailedPrecondition,  // the system is not in a state that allows this, e.g. invalid transition (409)
   kTooLarge,            // request body over the limit (413)

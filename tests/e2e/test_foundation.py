@@ -1,8 +1,9 @@
 """Foundation end to end: lifecycle over HTTP, durability across SIGKILL, audit tamper evidence,
-refused requests changing nothing, the CLI client, validate, and /metrics."""
+refused requests changing nothing, HEAD, the CLI client, validate, and /metrics."""
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import unittest
 
@@ -121,12 +122,86 @@ class RefusedRequests(ServerTestCase):
         self.assertRefused(413, "too_large", "POST", "/api/v1/incidents",
                            raw='{"title": "%s"}' % ("x" * (2 << 20)), token=t)
         self.assertRefused(404, "not_found", "GET", "/api/v1/nothing-here", token=t)
+        self.assertRefused(405, "method_not_allowed", "DELETE", "/api/v1/incidents", token=t)
         st, _, h = self.server.request("DELETE", "/api/v1/incidents", token=t)
-        self.assertEqual(st, 405)
-        self.assertIn("GET", h.get("Allow", ""))
+        self.assertEqual(sorted(h.get("Allow", "").split(", ")), ["GET", "HEAD", "POST"])
         # The server still serves after all that.
         st, _, _ = self.server.request("GET", "/healthz")
         self.assertEqual(st, 200)
+
+
+class HeadRequests(ServerTestCase):
+    """HEAD is GET without the body (RFC 9110 9.3.2), on a keep-alive connection that goes on."""
+
+    # A fixed clock: /healthz reports the time, so its length must not change between requests.
+    extra_args = ("--clock", "manual=2026-01-05T08:00:00Z")
+
+    def exchange(self, *requests):
+        """Sends (method, path, headers) one after another on one connection, reading each answer
+        before the next; the last asks to close, and nothing may follow its answer. Returns
+        [(status, headers, body)]: a HEAD answer's body is whatever came before the next status line."""
+        host, port = self.server.url.split("//")[1].rsplit(":", 1)
+        out = []
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            buf = b""
+            for i, (method, path, headers) in enumerate(requests):
+                lines = ["%s %s HTTP/1.1" % (method, path), "Host: %s" % host]
+                lines += ["%s: %s" % kv for kv in headers.items()]
+                if i == len(requests) - 1:
+                    lines.append("Connection: close")
+                sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+                while b"\r\n\r\n" not in buf:
+                    chunk = sock.recv(65536)
+                    self.assertTrue(chunk, "connection closed before the answer to %s %s" % (method, path))
+                    buf += chunk
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                status_line, *fields = head.decode().split("\r\n")
+                self.assertRegex(status_line, r"^HTTP/1\.1 \d{3} ", "not a status line: a body came before it?")
+                hdrs = {k.lower(): v for k, v in (f.split(": ", 1) for f in fields)}
+                body = b""
+                if method != "HEAD":
+                    n = int(hdrs["content-length"])
+                    while len(buf) < n:
+                        chunk = sock.recv(65536)
+                        self.assertTrue(chunk, "connection closed inside a body")
+                        buf += chunk
+                    body, buf = buf[:n], buf[n:]
+                out.append((int(status_line.split()[1]), hdrs, body))
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            self.assertEqual(buf, b"", "bytes after the last answer")
+        return out
+
+    def test_head_answers_as_get_without_a_body_and_the_connection_goes_on(self):
+        auth = {"Authorization": "Bearer " + self.token}
+        (h_st, h, h_body), (g_st, g, g_body), (hi_st, hi, _), (gi_st, gi, gi_body) = self.exchange(
+            ("HEAD", "/healthz", {}), ("GET", "/healthz", {}),
+            ("HEAD", "/api/v1/incidents", auth), ("GET", "/api/v1/incidents", auth))
+        self.assertEqual((h_st, g_st), (200, 200))
+        self.assertEqual(h_body, b"")
+        self.assertEqual(json.loads(g_body)["status"], "ok")
+        self.assertEqual(int(h["content-length"]), len(g_body))
+        self.assertEqual(h["content-type"], g["content-type"])
+        # An authenticated GET route too, and the GET after it still parses.
+        self.assertEqual((hi_st, gi_st), (200, 200))
+        self.assertEqual(int(hi["content-length"]), len(gi_body))
+        self.assertEqual(json.loads(gi_body)["incidents"], [])
+
+    def test_head_is_refused_like_get_without_a_body(self):
+        (un_st, un, un_body), (po_st, po, po_body), (g_st, _, g_body) = self.exchange(
+            ("HEAD", "/api/v1/incidents", {}), ("HEAD", "/api/v1/alerts/alertmanager", {}),
+            ("GET", "/api/v1/alerts/alertmanager", {}))
+        self.assertEqual((un_st, un_body), (401, b""))
+        self.assertEqual(un.get("www-authenticate"), "Bearer")
+        self.assertGreater(int(un["content-length"]), 0)
+        # A path with POST only: 405 naming what it allows; GET shows the body HEAD left out.
+        self.assertEqual((po_st, po.get("allow"), po_body), (405, "POST", b""))
+        self.assertEqual(g_st, 405)
+        self.assertEqual(int(po["content-length"]), len(g_body))
+        self.assertEqual(json.loads(g_body)["error"]["code"], "method_not_allowed")
 
 
 class AuditTamper(ServerTestCase):

@@ -134,6 +134,26 @@ class AlertmanagerWebhook(ServerTestCase):
         st, body, _ = self.server.request("GET", "/api/v1/alerts?service=search", token=self.token)
         self.assertEqual([(a["count"], a["status"]) for a in body["alerts"]], [(2, "resolved")])
 
+    def test_verbose_only_when_asked_and_a_bad_value_is_refused(self):
+        def post(query, n):
+            alert = {"status": "firing", "labels": {"alertname": "Verbose%d" % n, "service": "search"},
+                     "startsAt": "2026-01-05T08:00:00Z"}
+            return self.server.request("POST", "/api/v1/alerts/alertmanager?key=%s&%s" % (AM_KEY, query),
+                                       self.hook([alert]))[:2]
+        for n, query in enumerate(["verbose=1", "verbose=true"]):
+            st, body = post(query, n)
+            self.assertEqual((st, [r["result"] for r in body.get("results", [])]), (200, ["new"]), query)
+        for n, query in enumerate(["verbose=0", "verbose=false"], 2):
+            st, body = post(query, n)
+            self.assertEqual((st, body["new"]), (200, 1), query)
+            self.assertNotIn("results", body, query)
+        before = db_counts(self.data, TABLES)
+        for n, query in enumerate(["verbose=maybe", "verbose="], 4):
+            st, body = post(query, n)
+            self.assertEqual((st, body["error"]["code"], body["error"]["field"]), (400, "invalid_argument", "verbose"),
+                             query)
+        self.assertEqual(db_counts(self.data, TABLES), before, "a refused webhook stored something")
+
 
 class EventsChangesAndSilences(ServerTestCase):
     def cli(self, *args):
