@@ -20,6 +20,15 @@
 
 namespace firebreak::app {
 
+namespace {
+// A configuration directory that failed to load: every error, one per line, after `lead`.
+Error InvalidConfig(std::string lead, const config::Diagnostics& diagnostics) {
+  for (const auto& d : diagnostics.Sorted())
+    if (d.level == config::Diagnostic::Level::kError) lead += "\n" + d.ToString();
+  return Error{ErrorCode::kInvalidArgument, std::move(lead), "config"};
+}
+}  // namespace
+
 Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   std::unique_ptr<App> a(new App());
   if (opt.clock) {
@@ -40,12 +49,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   } else {
     loaded = config::LoadConfigDir(opt.config_dir);
   }
-  if (!loaded.config) {
-    std::string msg = "invalid configuration in " + opt.config_dir + ":";
-    for (const auto& d : loaded.diagnostics.Sorted())
-      if (d.level == config::Diagnostic::Level::kError) msg += "\n" + d.ToString();
-    return InvalidArgument(msg, "config");
-  }
+  if (!loaded.config)
+    return Unexpected(InvalidConfig("invalid configuration in " + opt.config_dir + ":", loaded.diagnostics));
   for (const auto& d : loaded.diagnostics.Sorted()) a->warnings_.push_back(d);
   a->config_dir_ = opt.config_dir;
   a->config_fingerprint_ = loaded.fingerprint;
@@ -131,20 +136,21 @@ Result<ReloadReport> App::ReloadConfig(const model::Principal& who) {
   FB_TRY(model::RequireScope(who, model::kScopeAdmin));
   if (config_dir_.empty()) return FailedPrecondition("this process was started without a configuration directory");
   std::lock_guard lock(reload_mu_);
-  auto& m = metrics_;
-  auto fail = [&m](Error e) -> Result<ReloadReport> {
-    m.GetCounter("firebreak_config_reloads_total", "Configuration reloads", {{"result", "failure"}}).Inc();
-    m.GetGauge("firebreak_config_last_reload_successful", "1 if the last configuration reload succeeded").Set(0);
+  auto count = [this](bool ok) {
+    metrics_.GetCounter("firebreak_config_reloads_total", "Configuration reloads", {{"result", ok ? "success" : "failure"}})
+        .Inc();
+    metrics_.GetGauge("firebreak_config_last_reload_successful", "1 if the last configuration reload succeeded")
+        .Set(ok ? 1 : 0);
+  };
+  auto fail = [&count](Error e) -> Result<ReloadReport> {
+    count(false);
     spdlog::warn("config: reload refused: {}", e.message);
     return Unexpected(std::move(e));
   };
   config::LoadResult loaded = config::LoadConfigDir(config_dir_);
-  if (!loaded.config) {
-    std::string msg = "invalid configuration in " + config_dir_ + " (the running configuration is unchanged):";
-    for (const auto& d : loaded.diagnostics.Sorted())
-      if (d.level == config::Diagnostic::Level::kError) msg += "\n" + d.ToString();
-    return fail(Error{ErrorCode::kInvalidArgument, msg, "config"});
-  }
+  if (!loaded.config)
+    return fail(InvalidConfig("invalid configuration in " + config_dir_ + " (the running configuration is unchanged):",
+                              loaded.diagnostics));
   auto old = config();
   ReloadReport r;
   r.config_dir = config_dir_;
@@ -180,9 +186,8 @@ Result<ReloadReport> App::ReloadConfig(const model::Principal& who) {
     return fail(audited.error());
   }
   config_fingerprint_ = r.fingerprint;
-  m.GetCounter("firebreak_config_reloads_total", "Configuration reloads", {{"result", "success"}}).Inc();
-  m.GetGauge("firebreak_config_last_reload_successful", "1 if the last configuration reload succeeded").Set(1);
-  m.GetGauge("firebreak_config_last_reload_success_timestamp_seconds",
+  count(true);
+  metrics_.GetGauge("firebreak_config_last_reload_success_timestamp_seconds",
              "When the configuration was last reloaded successfully (Unix seconds)")
       .Set(static_cast<double>(core::ToUnixMillis(clock_->Now())) / 1000.0);
   spdlog::info("config: reloaded {} ({}; {} services, {} policies, {} runbooks){}", config_dir_,
