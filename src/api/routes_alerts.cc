@@ -119,9 +119,8 @@ std::string WebhookSummary(const std::vector<engine::IngestOutcome>& outcomes, b
 // The webhook's ?verbose: 1 or true adds the per-alert results; 0, false or none leaves them out.
 Result<bool> Verbose(const Exchange& ex) {
   auto it = ex.query.find("verbose");
-  if (it == ex.query.end() || it->second == "0" || it->second == "false") return false;
-  if (it->second == "1" || it->second == "true") return true;
-  return InvalidArgument("verbose must be 1, true, 0 or false", "verbose");
+  if (it == ex.query.end()) return false;
+  return app::ParseBool(it->second, "verbose");
 }
 
 json::value AlertsJson(const std::vector<model::Alert>& alerts) {

@@ -28,9 +28,8 @@ Result<json::value> QueryToJson(const std::map<std::string, std::string>& q,
       if (d == static_cast<double>(static_cast<int64_t>(d)) && std::fabs(d) < 1e15) o[k] = static_cast<int64_t>(d);
       else o[k] = d;
     } else if (in(bools, k)) {
-      if (v == "true" || v == "1") o[k] = true;
-      else if (v == "false" || v == "0") o[k] = false;
-      else return InvalidArgument("query parameter '" + k + "' must be true or false", k);
+      FB_ASSIGN_OR_RETURN(bool b, app::ParseBool(v, k));
+      o[k] = b;
     } else {
       o[k] = v;
     }

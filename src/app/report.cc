@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/requests.h"
 #include "app/resilience.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -141,8 +142,7 @@ Result<ActionItemQuery> DecodeActionItemQuery(const std::map<std::string, std::s
       else if (!report::IsValidItemStatus(v)) return InvalidArgument("status must be open, in_progress, done or wont_do", "status");
       else out.status = v;
     } else if (k == "overdue") {
-      if (v != "true" && v != "false" && v != "1" && v != "0") return InvalidArgument("overdue must be true or false", "overdue");
-      out.overdue_only = v == "true" || v == "1";
+      FB_ASSIGN_OR_RETURN(out.overdue_only, ParseBool(v, "overdue"));
     } else {
       return UnknownName("query parameter", k, "query");
     }

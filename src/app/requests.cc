@@ -109,6 +109,12 @@ Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, in
   return v;
 }
 
+Result<bool> ParseBool(const std::string& s, const std::string& field) {
+  if (s == "true" || s == "1") return true;
+  if (s == "false" || s == "0") return false;
+  return InvalidArgument(field + " must be true or false (or 1 or 0)", field);
+}
+
 Result<store::IncidentFilter> DecodeIncidentFilter(const std::map<std::string, std::string>& q) {
   store::IncidentFilter f;
   for (const auto& [k, v] : q) {

@@ -64,5 +64,7 @@ Result<store::AuditFilter> DecodeAuditFilter(const std::map<std::string, std::st
 
 // A query-string integer in [lo, hi]; otherwise InvalidArgument naming `field`.
 Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, int64_t hi);
+// A query-string boolean: true or 1, false or 0; otherwise InvalidArgument naming `field`.
+Result<bool> ParseBool(const std::string& s, const std::string& field);
 
 }  // namespace firebreak::app
