@@ -548,14 +548,12 @@ Result<BackupReport> BackupDataDir(const std::string& data_dir, const std::strin
   // Check the copy as a restore would use it.
   FB_ASSIGN_OR_RETURN(auto copy, store::Store::OpenDir(to_dir, ro));
   r.schema_version = copy->schema_version();
-  FB_ASSIGN_OR_RETURN(auto tx, copy->BeginRead());
-  FB_ASSIGN_OR_RETURN(auto check, tx->conn().Prepare("PRAGMA integrity_check"));
-  FB_ASSIGN_OR_RETURN(bool row, check.Step());
-  std::string verdict = row ? check.Text(0) : "no answer";
-  if (verdict != "ok") return Unavailable("the copy in " + db + " failed SQLite's integrity check: " + verdict);
-  FB_ASSIGN_OR_RETURN(auto count, tx->conn().Prepare("SELECT COUNT(*) FROM incidents"));
-  FB_ASSIGN_OR_RETURN(row, count.Step());
-  r.incidents = row ? count.Int(0) : 0;
+  FB_TRY(copy->CheckIntegrity());
+  {
+    FB_ASSIGN_OR_RETURN(auto tx, copy->BeginRead());
+    FB_ASSIGN_OR_RETURN(auto by_state, tx->incidents().CountByState());
+    for (const auto& [state, n] : by_state) r.incidents += n;
+  }
   FB_ASSIGN_OR_RETURN(r.audit, VerifyStore(*copy));
   if (!r.audit.ok)
     return Unavailable("the copy's audit chain is broken at entry " + std::to_string(r.audit.bad_seq) + ": " +

@@ -159,6 +159,18 @@ Status Store::SnapshotTo(const std::string& path) const {
   return st.Run();
 }
 
+Status Store::CheckIntegrity() const {
+  OpenOptions oo;
+  oo.read_only = true;
+  oo.synchronous = opt_.synchronous;
+  FB_ASSIGN_OR_RETURN(auto c, Conn::Open(path_, oo));
+  FB_ASSIGN_OR_RETURN(auto st, c->Prepare("PRAGMA integrity_check"));
+  FB_ASSIGN_OR_RETURN(bool row, st.Step());
+  std::string verdict = row ? st.Text(0) : "no answer";
+  if (verdict != "ok") return Unavailable(path_ + " failed SQLite's integrity check: " + verdict);
+  return Ok();
+}
+
 void Store::ReleaseConn(Conn* c, bool writable) {
   if (writable) {
     std::lock_guard lock(writer_mu_);

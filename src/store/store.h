@@ -89,6 +89,8 @@ class Store {
   // connection of its own (SQLite's VACUUM INTO): the engine goes on writing meanwhile, and the
   // copy holds exactly the transactions committed when it started.
   Status SnapshotTo(const std::string& path) const;
+  // SQLite's integrity check of the whole file; Unavailable naming what it found unless all is well.
+  Status CheckIntegrity() const;
   // Schema version after migrations.
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }

@@ -116,6 +116,7 @@ TEST(Store, SnapshotHoldsWhatWasCommittedWhileTheWriterGoesOn) {
   auto c = Store::OpenFile(copy, ro);
   ASSERT_TRUE(c) << c.error().ToString();
   EXPECT_EQ((*c)->schema_version(), s->schema_version());
+  EXPECT_TRUE((*c)->CheckIntegrity());
   auto tx = *(*c)->BeginRead();
   EXPECT_TRUE(*tx->incidents().Get("INC-1"));
   EXPECT_FALSE(*tx->incidents().Get("INC-2"));
