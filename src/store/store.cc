@@ -137,10 +137,7 @@ Result<std::unique_ptr<Tx>> Store::BeginRead() {
     }
   }
   if (!c) {
-    OpenOptions oo;
-    oo.read_only = true;
-    oo.synchronous = opt_.synchronous;
-    FB_ASSIGN_OR_RETURN(c, Conn::Open(path_, oo));
+    FB_ASSIGN_OR_RETURN(c, OpenReader());
   }
   auto st = c->Exec("BEGIN");
   if (!st) return Unexpected(st.error());
@@ -150,25 +147,26 @@ Result<std::unique_ptr<Tx>> Store::BeginRead() {
 
 Status Store::SnapshotTo(const std::string& path) const {
   if (std::filesystem::exists(path)) return AlreadyExists("snapshot target " + path + " already exists", "to");
-  OpenOptions oo;
-  oo.read_only = true;
-  oo.synchronous = opt_.synchronous;
-  FB_ASSIGN_OR_RETURN(auto c, Conn::Open(path_, oo));
+  FB_ASSIGN_OR_RETURN(auto c, OpenReader());
   FB_ASSIGN_OR_RETURN(auto st, c->Prepare("VACUUM INTO ?"));
   st.Bind(1, path);
   return st.Run();
 }
 
 Status Store::CheckIntegrity() const {
-  OpenOptions oo;
-  oo.read_only = true;
-  oo.synchronous = opt_.synchronous;
-  FB_ASSIGN_OR_RETURN(auto c, Conn::Open(path_, oo));
+  FB_ASSIGN_OR_RETURN(auto c, OpenReader());
   FB_ASSIGN_OR_RETURN(auto st, c->Prepare("PRAGMA integrity_check"));
   FB_ASSIGN_OR_RETURN(bool row, st.Step());
   std::string verdict = row ? st.Text(0) : "no answer";
   if (verdict != "ok") return Unavailable(path_ + " failed SQLite's integrity check: " + verdict);
   return Ok();
+}
+
+Result<std::unique_ptr<Conn>> Store::OpenReader() const {
+  OpenOptions oo;
+  oo.read_only = true;
+  oo.synchronous = opt_.synchronous;
+  return Conn::Open(path_, oo);
 }
 
 void Store::ReleaseConn(Conn* c, bool writable) {

@@ -100,6 +100,8 @@ class Store {
   Store() = default;
   Status Migrate();
   void ReleaseConn(Conn* c, bool writable);
+  // A new read-only connection to the database.
+  Result<std::unique_ptr<Conn>> OpenReader() const;
 
   std::string path_;
   StoreOptions opt_;
