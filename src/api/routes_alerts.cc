@@ -2,6 +2,7 @@
 // queries and commands.
 //
 //   POST /api/v1/alerts/alertmanager   Alertmanager webhook; key as bearer credentials or ?key=
+//   POST /api/v2/alerts                Alertmanager's API as Prometheus posts to it (same key)
 //   POST /v2/enqueue                   PagerDuty Events API v2 (routing_key in the body)
 //   POST /v2/change/enqueue            PagerDuty change events
 //   POST /api/v1/events                generic event (routing_key in the body or X-Routing-Key)
@@ -123,6 +124,20 @@ Result<bool> Verbose(const Exchange& ex) {
   return app::ParseBool(it->second, "verbose");
 }
 
+// The integration key of an Alertmanager-style request and where it came from: Authorization
+// (bearer, or a basic-auth password, as Alertmanager's and Prometheus's http_config send), else
+// ?key=.
+Result<std::pair<std::string, std::string>> IntegrationKey(const Exchange& ex) {
+  std::string auth = ex.Header("Authorization");
+  if (!auth.empty()) {
+    FB_ASSIGN_OR_RETURN(auto key, app::CredentialOf(auth));
+    return std::make_pair(std::move(key), std::string("Authorization"));
+  }
+  auto it = ex.query.find("key");
+  if (it == ex.query.end()) return std::make_pair(std::string(), std::string("Authorization"));
+  return std::make_pair(it->second, std::string("key"));
+}
+
 json::value AlertsJson(const std::vector<model::Alert>& alerts) {
   json::array arr;
   for (const auto& a : alerts) arr.push_back(model::ToJson(a));
@@ -138,18 +153,9 @@ void RegisterAlertRoutes(Server& s) {
   // ---- Alertmanager webhook ----
   r.Add(http::verb::post, "/api/v1/alerts/alertmanager", Auth::kCustom,
         [&app](Exchange& ex) -> asio::awaitable<Response> {
-          std::string key;
-          std::string field = "Authorization";
-          std::string auth = ex.Header("Authorization");
-          if (!auth.empty()) {
-            std::string_view a = core::Trim(auth);
-            if (a.size() > 7 && core::ToLower(a.substr(0, 7)) == "bearer ") a = core::Trim(a.substr(7));
-            key = std::string(a);
-          } else if (auto it = ex.query.find("key"); it != ex.query.end()) {
-            key = it->second;
-            field = "key";
-          }
-          auto integration = app.FindIntegration(key, field);
+          auto key = IntegrationKey(ex);
+          if (!key) co_return ex.Fail(key.error());
+          auto integration = app.FindIntegration(key->first, key->second);
           if (!integration) co_return ex.Fail(integration.error());
           auto verbose = Verbose(ex);
           if (!verbose) co_return ex.Fail(verbose.error());
@@ -167,6 +173,30 @@ void RegisterAlertRoutes(Server& s) {
           // per-alert results only when asked (?verbose=1).
           co_return ex.JsonText(200, WebhookSummary(res->outcomes, *verbose));
         });
+
+  // ---- Alertmanager's API, as Prometheus posts to it ----
+  // Prometheus (alerting.alertmanagers with this server as the target and the integration key as
+  // authorization credentials) sends here directly: no Alertmanager in between. Alertmanager answers
+  // 200 with an empty body; Firebreak's answer is the webhook's summary, which Prometheus ignores.
+  r.Add(http::verb::post, "/api/v2/alerts", Auth::kCustom, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto key = IntegrationKey(ex);
+    if (!key) co_return ex.Fail(key.error());
+    auto integration = app.FindIntegration(key->first, key->second);
+    if (!integration) co_return ex.Fail(integration.error());
+    auto verbose = Verbose(ex);
+    if (!verbose) co_return ex.Fail(verbose.error());
+    auto posted = ingest::DecodePostableAlerts(std::string_view(ex.req().body()), app.clock().Now(),
+                                               app.config()->settings.resolve_timeout);
+    if (!posted) co_return ex.Fail(posted.error());
+    auto req = std::make_shared<engine::IngestRequest>();
+    req->integration = std::move(*integration);
+    req->source = "prometheus";
+    req->events = std::move(posted->alerts);
+    auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
+    auto res = co_await Await<engine::IngestResult>(std::move(start));
+    if (!res) co_return ex.Fail(res.error());
+    co_return ex.JsonText(200, WebhookSummary(res->outcomes, *verbose));
+  });
 
   // ---- PagerDuty Events API v2 ----
   r.Add(http::verb::post, "/v2/enqueue", Auth::kCustom, [&app](Exchange& ex) -> asio::awaitable<Response> {

@@ -675,6 +675,8 @@ void App::RefreshGauges() {
     metrics_.GetGauge("firebreak_alert_incidents_opened", "Incidents opened by alerts")
         .Set(static_cast<double>(c.incidents_opened));
     metrics_.GetGauge("firebreak_alert_storms", "Alert storms started").Set(static_cast<double>(c.storms));
+    metrics_.GetGauge("firebreak_alerts_expired", "Alerts resolved because their source stopped re-sending them")
+        .Set(static_cast<double>(c.expired));
   }
 }
 

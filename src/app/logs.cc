@@ -2,11 +2,11 @@
 // incidents).
 #include <set>
 
-#include <boost/beast/core/detail/base64.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/analysis.h"
 #include "app/app.h"
+#include "app/requests.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -177,20 +177,7 @@ Status App::OpenLogs() {
 Result<IngestIdentity> App::AuthenticateIngest(std::string_view authorization) const {
   std::string_view a = core::Trim(authorization);
   if (a.empty()) return Unauthenticated("missing credentials (Authorization: Bearer <token or integration key>)");
-  std::string secret;
-  if (a.size() > 6 && core::ToLower(a.substr(0, 6)) == "basic ") {
-    std::string_view enc = core::Trim(a.substr(6));
-    if (enc.size() > 4096) return Unauthenticated("malformed basic credentials");
-    std::string dec(boost::beast::detail::base64::decoded_size(enc.size()), '\0');
-    auto [n, used] = boost::beast::detail::base64::decode(dec.data(), enc.data(), enc.size());
-    dec.resize(n);
-    auto colon = dec.find(':');
-    secret = colon == std::string::npos ? dec : dec.substr(colon + 1);
-  } else if (a.size() > 7 && core::ToLower(a.substr(0, 7)) == "bearer ") {
-    secret = std::string(core::Trim(a.substr(7)));
-  } else {
-    secret = std::string(a);
-  }
+  FB_ASSIGN_OR_RETURN(std::string secret, CredentialOf(a));
   IngestIdentity id;
   if (secret.rfind("fbt_", 0) == 0) {
     FB_ASSIGN_OR_RETURN(id.principal, Authenticate(secret));

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <boost/beast/core/detail/base64.hpp>
+
 #include "core/json.h"
 #include "core/strings.h"
 
@@ -161,6 +163,21 @@ Result<store::AuditFilter> DecodeAuditFilter(const std::map<std::string, std::st
     }
   }
   return f;
+}
+
+Result<std::string> CredentialOf(std::string_view authorization) {
+  std::string_view a = core::Trim(authorization);
+  if (a.size() > 6 && core::ToLower(a.substr(0, 6)) == "basic ") {
+    std::string_view enc = core::Trim(a.substr(6));
+    if (enc.size() > 4096) return Unauthenticated("malformed basic credentials");
+    std::string dec(boost::beast::detail::base64::decoded_size(enc.size()), '\0');
+    auto n = boost::beast::detail::base64::decode(dec.data(), enc.data(), enc.size()).first;
+    dec.resize(n);
+    auto colon = dec.find(':');
+    return colon == std::string::npos ? dec : dec.substr(colon + 1);
+  }
+  if (a.size() > 7 && core::ToLower(a.substr(0, 7)) == "bearer ") return std::string(core::Trim(a.substr(7)));
+  return std::string(a);
 }
 
 }  // namespace firebreak::app

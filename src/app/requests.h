@@ -67,4 +67,9 @@ Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, in
 // A query-string boolean: true or 1, false or 0; otherwise InvalidArgument naming `field`.
 Result<bool> ParseBool(const std::string& s, const std::string& field);
 
+// The secret an Authorization header carries: a bearer credential, a basic-auth password (what
+// Prometheus, Alertmanager and Loki clients can be configured to send), or the bare value. Empty
+// when the header is empty; Unauthenticated for malformed basic credentials.
+Result<std::string> CredentialOf(std::string_view authorization);
+
 }  // namespace firebreak::app

@@ -5,7 +5,7 @@
 //
 // File format (see tests/scenarios/README.md):
 //   name, description, config (extra YAML appended to examples/config), steps: [{at: 90s, <action>}]
-//   actions: alertmanager {key, alerts}, pagerduty {...event}, pagerduty_change {...},
+//   actions: alertmanager {key, alerts}, prometheus {key, alerts}, pagerduty {...event}, pagerduty_change {...},
 //            event {...}, silence {...}, expire_silence: SIL-n, incident {id, action, note,
 //            expect_error}, restart: true, expect {...}
 //   strings starting with '~' match as substrings.
@@ -183,6 +183,26 @@ class Scenario {
       ASSERT_TRUE(decoded) << decoded.error().ToString();
       Ingest(am["key"] ? Str(am["key"]) : "example-alertmanager-key", "alertmanager", std::move(decoded->alerts),
              step);
+    } else if (auto prom = step["prometheus"]) {
+      // Alertmanager's API as Prometheus posts to it; startsAt/endsAt may be "+4s" or "-1s" from
+      // the step's time.
+      boost::json::array alerts;
+      for (const auto& a : prom["alerts"]) {
+        auto v = ToJsonValue(a);
+        for (const char* k : {"startsAt", "endsAt"}) {
+          auto* t = v.as_object().if_contains(k);
+          if (!t || !t->is_string() || t->get_string().empty()) continue;
+          std::string s(t->get_string());
+          if (s[0] != '+' && s[0] != '-') continue;
+          auto d = core::ParseDuration(s.substr(1));
+          ASSERT_TRUE(d) << "bad offset " << s;
+          *t = core::FormatRfc3339(s[0] == '+' ? clock_->Now() + *d : clock_->Now() - *d);
+        }
+        alerts.push_back(std::move(v));
+      }
+      auto decoded = ingest::DecodePostableAlerts(alerts, clock_->Now(), cfg_->settings.resolve_timeout);
+      ASSERT_TRUE(decoded) << decoded.error().ToString();
+      Ingest(prom["key"] ? Str(prom["key"]) : "example-prometheus-key", "prometheus", std::move(decoded->alerts), step);
     } else if (auto pd = step["pagerduty"]) {
       auto v = ToJsonValue(pd);
       if (!v.as_object().contains("routing_key")) v.as_object()["routing_key"] = "example-checkout-key";

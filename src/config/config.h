@@ -90,6 +90,9 @@ struct Settings {
   std::map<model::Severity, model::SeverityPolicy> severities;
   // Alerts of one service (or adjacent services) within this window join one incident.
   core::Millis correlation_window{std::chrono::minutes(5)};
+  // Alerts posted to Alertmanager's API (POST /api/v2/alerts) without an endsAt resolve by
+  // themselves this long after the last time they were sent (Alertmanager's resolve_timeout).
+  core::Millis resolve_timeout{std::chrono::minutes(5)};
   // State an incident moves to when all its alerts resolve: "mitigated" or "resolved".
   std::string auto_resolve_state = "mitigated";
   // Largest accepted HTTP request body.

@@ -664,8 +664,8 @@ void DecodeIntegration(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   in.name = rr.StrOr("name", in.key);
   in.service = rr.Str("service", true).value_or("");
   in.type = rr.StrOr("type", "generic");
-  if (in.type != "pagerduty" && in.type != "alertmanager" && in.type != "generic")
-    rr.Err(rr.Get("type", false), "invalid-value", "type must be pagerduty, alertmanager or generic");
+  if (in.type != "pagerduty" && in.type != "alertmanager" && in.type != "prometheus" && in.type != "generic")
+    rr.Err(rr.Get("type", false), "invalid-value", "type must be pagerduty, alertmanager, prometheus or generic");
   in.fingerprint = rr.StrList("fingerprint");
   rr.Finish();
   cfg.integrations.push_back(std::move(in));
@@ -1109,6 +1109,11 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   if (auto pg = r.Get("paging", false)) DecodePaging(ctx, pg, s.paging);
   if (auto rs = r.Get("responders", false)) DecodeResponders(ctx, rs, s.responders);
   if (auto v = r.Duration("correlation_window")) s.correlation_window = *v;
+  if (auto v = r.Duration("resolve_timeout")) {
+    if (v->count() <= 0 || *v > std::chrono::hours(24 * 30))
+      r.Err(r.Get("resolve_timeout", false), "invalid-value", "resolve_timeout must be positive and at most 30 days");
+    else s.resolve_timeout = *v;
+  }
   s.auto_resolve_state = r.StrOr("auto_resolve", s.auto_resolve_state);
   if (s.auto_resolve_state != "mitigated" && s.auto_resolve_state != "resolved")
     r.Err(r.Get("auto_resolve", false), "invalid-value", "auto_resolve must be 'mitigated' or 'resolved'");

@@ -18,6 +18,8 @@ namespace {
 constexpr core::Millis kStormCheck{std::chrono::seconds(30)};
 constexpr core::Millis kPruneEvery{std::chrono::minutes(1)};
 constexpr size_t kMaxTitle = 300;
+// The durable timer that resolves an alert its source stopped re-sending (AlertEvent::expires_at).
+const std::string kExpireTimer = "alert.expire";
 
 const model::Principal& Correlate() {
   static const model::Principal p = model::Principal::System("correlate");
@@ -37,6 +39,7 @@ std::string Scope(const model::Integration& in) {
 std::string Prefix(const std::string& source) {
   if (source == "alertmanager") return "am";
   if (source == "pagerduty") return "pd";
+  if (source == "prometheus") return "prom";
   return "ev";
 }
 
@@ -68,6 +71,9 @@ AlertPipeline::AlertPipeline(Engine& engine) : engine_(engine), corr_(engine.con
   });
   engine.RegisterTimerHandler("ingest.storm", [this](Tx& tx, const store::TimerRecord& t, core::Millis) {
     return OnStormTimer(tx, t);
+  });
+  engine.RegisterTimerHandler(kExpireTimer, [this](Tx& tx, const store::TimerRecord& t, core::Millis) {
+    return OnExpireTimer(tx, t);
   });
 }
 
@@ -168,7 +174,10 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
     ++tally.events;
     std::string service = ResolveService(cfg, req.integration, e);
     std::string dedup = e.dedup_key;
-    if (!fp.empty() && !e.labels.empty() && (req.source == "alertmanager" || dedup.empty()))
+    // Alertmanager's fingerprint and Prometheus's label sets are the alerts' identity; a configured
+    // fingerprint replaces them.
+    const bool labels_identify = req.source == "alertmanager" || req.source == "prometheus";
+    if (!fp.empty() && !e.labels.empty() && (labels_identify || dedup.empty()))
       dedup = ingest::Fingerprint(e.labels, fp);
     if (dedup.empty()) {
       if (req.source == "pagerduty") {
@@ -182,7 +191,7 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
       }
     }
     // Alertmanager's fingerprint is a hash of all the labels: the labels are the identity.
-    bool labels_are_key = req.source == "alertmanager" && fp.empty();
+    bool labels_are_key = labels_identify && fp.empty();
     correlate::AlertInput in{&e, scope + dedup, req.integration.name, service, labels_are_key};
     correlate::Decision d = corr_.Decide(in, now);
     IngestOutcome o;
@@ -242,12 +251,7 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
       }
       case correlate::Decision::Kind::kResolve: {
         ++tally.resolved;
-        FB_TRY(tx.store().alerts().SetStatus(d.alert_id, model::AlertStatus::kResolved, now, d.flapping,
-                                             d.state_changes));
-        corr_.Apply(in, d, d.alert_id, d.incident_id, now);
-        if (d.incident_id.empty()) break;
-        FB_ASSIGN_OR_RETURN(auto stored, tx.store().alerts().Get(d.alert_id));
-        if (stored) FB_TRY(Resolved(tx, *stored, d));
+        FB_TRY(ResolveEpisode(tx, in, d, ""));
         break;
       }
       case correlate::Decision::Kind::kNew: {
@@ -258,6 +262,13 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
         o.dedup_key = dedup;
         break;
       }
+    }
+    // A source that keeps re-sending firing alerts (Prometheus): each firing event moves the time the
+    // alert ends by itself; a resolve ends that wait.
+    if (e.expires_at && (d.kind == correlate::Decision::Kind::kNew || d.kind == correlate::Decision::Kind::kRepeat)) {
+      FB_TRY(tx.ArmTimer(kExpireTimer, in.key, *e.expires_at));
+    } else if (req.source == "prometheus" && e.action == model::AlertEvent::Action::kResolve) {
+      FB_TRY(tx.CancelTimer(kExpireTimer, in.key));
     }
     out.outcomes.push_back(std::move(o));
   }
@@ -407,15 +418,47 @@ Result<std::string> AlertPipeline::Place(Tx& tx, const std::string& source, cons
   return incident;
 }
 
-Status AlertPipeline::Resolved(Tx& tx, const model::Alert& a, const correlate::Decision& d) {
+Status AlertPipeline::ResolveEpisode(Tx& tx, const correlate::AlertInput& in, const correlate::Decision& d,
+                                     const std::string& why) {
+  const auto now = tx.now();
+  FB_TRY(tx.store().alerts().SetStatus(d.alert_id, model::AlertStatus::kResolved, now, d.flapping, d.state_changes));
+  corr_.Apply(in, d, d.alert_id, d.incident_id, now);
+  if (d.incident_id.empty()) return Ok();
+  FB_ASSIGN_OR_RETURN(auto stored, tx.store().alerts().Get(d.alert_id));
+  if (stored) FB_TRY(Resolved(tx, *stored, d, why));
+  return Ok();
+}
+
+Status AlertPipeline::OnExpireTimer(Tx& tx, const store::TimerRecord& t) {
+  Guard(tx);
+  SyncConfig(tx);
+  model::AlertEvent ev;
+  ev.action = model::AlertEvent::Action::kResolve;
+  correlate::AlertInput in{&ev, t.key, "", ""};
+  correlate::Decision d = corr_.Decide(in, tx.now());
+  if (d.kind != correlate::Decision::Kind::kResolve) return Ok();  // resolved meanwhile
+  FB_ASSIGN_OR_RETURN(auto stored, tx.store().alerts().Get(d.alert_id));
+  std::string why = "its source stopped sending it";
+  if (stored) why += " (last received " + core::FormatRfc3339(stored->last_seen) + ")";
+  FB_TRY(ResolveEpisode(tx, in, d, why));
+  tx.OnCommit([this] { ++counters_.expired; });
+  return Ok();
+}
+
+Status AlertPipeline::Resolved(Tx& tx, const model::Alert& a, const correlate::Decision& d, const std::string& why) {
   const auto& who = Correlate();
   const std::string& incident = d.incident_id;
   int64_t open = corr_.OpenAlerts(incident);
   FB_TRY(SetAlertCounts(tx, incident, 0, open));
   bool quiet = corr_.Storming(a.integration) || (d.flapping && !d.became_flapping);
   if (!quiet) {
-    FB_TRY(tx.Timeline(incident, who.actor, "alert_resolved", "Alert resolved: " + a.summary + " (" + a.service + ")",
-                       {{"alert_id", a.id}, {"key", a.key}, {"open_alerts", open}}));
+    boost::json::object data{{"alert_id", a.id}, {"key", a.key}, {"open_alerts", open}};
+    std::string text = "Alert resolved: " + a.summary + " (" + a.service + ")";
+    if (!why.empty()) {
+      text = "Alert expired: " + a.summary + " (" + a.service + "): " + why;
+      data["expired"] = true;
+    }
+    FB_TRY(tx.Timeline(incident, who.actor, "alert_resolved", text, std::move(data)));
   }
   if (d.became_flapping) {
     const auto& st = tx.config().settings;

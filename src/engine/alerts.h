@@ -18,6 +18,8 @@
 //   - in storm mode (a source past its token bucket) new alerts collapse: no per-alert timeline,
 //     services or severity changes, no reopening — one storm incident pages once; when the storm
 //     ends (timer "ingest.storm") every open incident is reconciled with its alerts;
+//   - alerts of sources that keep re-sending them (Prometheus, expires_at) resolve by themselves when
+//     not re-sent in time (timer "alert.expire", re-armed by every firing event);
 //   - silenced alerts are recorded without an incident; when their silence ends (timer
 //     "silence.expire" or an explicit expiry) still-firing ones are placed as if new.
 #pragma once
@@ -91,7 +93,7 @@ class AlertPipeline : public IncidentObserver {
   // Counters for /metrics (read from any thread).
   struct Counters {
     std::atomic<uint64_t> events{0}, new_alerts{0}, repeats{0}, resolved{0}, acknowledged{0}, ignored{0},
-        silenced{0}, collapsed{0}, incidents_opened{0}, storms{0};
+        silenced{0}, collapsed{0}, incidents_opened{0}, storms{0}, expired{0};
   };
   const Counters& counters() const { return counters_; }
   // Engine thread only (tests, benchmarks).
@@ -108,7 +110,10 @@ class AlertPipeline : public IncidentObserver {
   // Attaches an episode (stored as `alert`) where `d` says; returns the incident id ("" if silenced).
   Result<std::string> Place(Tx& tx, const std::string& source, const correlate::AlertInput& in, model::Alert& alert,
                             const correlate::Decision& d, bool stored);
-  Status Resolved(Tx& tx, const model::Alert& summary_of, const correlate::Decision& d);
+  // Resolves the episode `d` names; `why`, when set, says it expired (no resolve event came).
+  Status ResolveEpisode(Tx& tx, const correlate::AlertInput& in, const correlate::Decision& d, const std::string& why);
+  Status OnExpireTimer(Tx& tx, const store::TimerRecord& t);
+  Status Resolved(Tx& tx, const model::Alert& summary_of, const correlate::Decision& d, const std::string& why);
   Status AutoResolve(Tx& tx, const std::string& incident_id, const std::string& why);
   Status Reconcile(Tx& tx, const std::string& incident_id, const std::string& why);
   Status EndSilence(Tx& tx, const std::string& silence_id);

@@ -74,6 +74,38 @@ const std::string* FindIn(const Map& m, const std::string& key) {
   return nullptr;
 }
 
+}  // namespace
+
+namespace internal {
+
+void Describe(model::AlertEvent& e) {
+  static const std::string kService = "service", kAlertName = "alertname";
+  static const std::string kSummaryKeys[] = {"summary", "title", "message", "description"};
+  if (const auto* service = FindIn(e.labels, kService)) e.service_hint = *service;
+  // Summary: the conventional annotations, else the alert name.
+  const std::string* text = nullptr;
+  for (const auto& k : kSummaryKeys) {
+    if ((text = FindIn(e.annotations, k)) && !text->empty()) break;
+    text = nullptr;
+  }
+  const std::string* name_entry = FindIn(e.labels, kAlertName);
+  std::string_view name = name_entry ? std::string_view(*name_entry) : std::string_view();
+  if (!text) {
+    if (name.empty()) e.summary = "Alert " + e.dedup_key;
+    else e.summary = name;
+  } else if (!name.empty() && text->find(name) == std::string::npos) {
+    e.summary.reserve(name.size() + 2 + text->size());
+    e.summary.append(name).append(": ", 2).append(*text);
+  } else {
+    e.summary = *text;
+  }
+  if (e.summary.size() > kMaxSummary) e.summary = core::Truncate(e.summary, kMaxSummary);
+}
+
+}  // namespace internal
+
+namespace {
+
 // alerts[i] from its fields, into `e` (built in place: an AlertEvent is large to move): the checks
 // and defaults both readers apply; everything but group_key, which the caller sets. Field paths are
 // built only for an error (this runs for every alert of every webhook).
@@ -104,27 +136,7 @@ Status BuildAlert(RawAlert&& raw, size_t i, model::AlertEvent& e) {
   }
   if (e.dedup_key.size() > kMaxDedupKey) return InvalidArgument("fingerprint is too long", path("fingerprint"));
   if (e.dedup_key.empty()) e.dedup_key = Fingerprint(e.labels);
-  static const std::string kService = "service", kAlertName = "alertname";
-  static const std::string kSummaryKeys[] = {"summary", "title", "message", "description"};
-  if (const auto* service = FindIn(e.labels, kService)) e.service_hint = *service;
-  // Summary: the conventional annotations, else the alert name.
-  const std::string* text = nullptr;
-  for (const auto& k : kSummaryKeys) {
-    if ((text = FindIn(e.annotations, k)) && !text->empty()) break;
-    text = nullptr;
-  }
-  const std::string* name_entry = FindIn(e.labels, kAlertName);
-  std::string_view name = name_entry ? std::string_view(*name_entry) : std::string_view();
-  if (!text) {
-    if (name.empty()) e.summary = "Alert " + e.dedup_key;
-    else e.summary = name;
-  } else if (!name.empty() && text->find(name) == std::string::npos) {
-    e.summary.reserve(name.size() + 2 + text->size());
-    e.summary.append(name).append(": ", 2).append(*text);
-  } else {
-    e.summary = *text;
-  }
-  if (e.summary.size() > kMaxSummary) e.summary = core::Truncate(e.summary, kMaxSummary);
+  internal::Describe(e);
   return Ok();
 }
 

@@ -6,6 +6,7 @@
 //   PagerDuty Events API v2             POST /v2/enqueue
 //   PagerDuty change events             POST /v2/change/enqueue
 //   generic JSON event                  POST /api/v1/events
+//   Alertmanager's own API (Prometheus)  POST /api/v2/alerts
 //
 // Every decoder rejects bad input as a whole (InvalidArgument naming the offending field, e.g.
 // "alerts[3].labels" or "payload.severity"); it never returns a half-decoded batch.
@@ -63,6 +64,29 @@ Result<AlertmanagerWebhook> DecodeAlertmanager(std::string_view body);
 // null, a repeated field or label, non-string label values). Where it decodes, the result equals
 // DecodeAlertmanager(ParseBody(body)).
 std::optional<AlertmanagerWebhook> DecodeAlertmanagerFast(std::string_view body);
+
+// ---- Alertmanager's API: what Prometheus sends to an Alertmanager ----------------------------
+//
+// POST /api/v2/alerts takes a JSON array of postable alerts:
+//   [{"labels":{...},"annotations":{...},"startsAt":"RFC 3339","endsAt":"RFC 3339",
+//     "generatorURL":"..."}]
+// Prometheus (and Grafana, vmalert, Thanos and Loki rulers) re-send every firing alert while it
+// fires, with endsAt a few evaluation intervals ahead; an alert that stops being re-sent therefore
+// ends by itself. As in Alertmanager:
+//   - endsAt at or before `now`: the alert resolved then (action resolve, ends_at set);
+//   - endsAt after `now`: firing, expiring at endsAt unless re-sent (expires_at);
+//   - no endsAt: firing, expiring `resolve_timeout` after `now`;
+//   - no startsAt: `now`; endsAt before startsAt, no labels or an invalid label name: rejected.
+// Each alert's identity is its label set (dedup_key = Fingerprint(labels)).
+struct PostableAlerts {
+  std::vector<model::AlertEvent> alerts;
+};
+Result<PostableAlerts> DecodePostableAlerts(const boost::json::value& body, core::TimePoint now,
+                                            core::Millis resolve_timeout);
+Result<PostableAlerts> DecodePostableAlerts(std::string_view body, core::TimePoint now,
+                                            core::Millis resolve_timeout);
+// Prometheus's label name syntax: [a-zA-Z_][a-zA-Z0-9_]*.
+bool IsValidLabelName(std::string_view name);
 
 // ---- PagerDuty Events API v2 -----------------------------------------------------------------
 

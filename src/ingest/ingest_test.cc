@@ -600,12 +600,95 @@ TEST(GenericTest, AlertsAndChanges) {
   });
 }
 
+// ---- Alertmanager's API (what Prometheus posts) ------------------------------------------------
+
+TEST(PostableAlertsTest, EndsAtDecidesFiringResolvedAndWhenAFiringAlertExpires) {
+  const auto now = *core::ParseRfc3339("2026-01-05T08:00:00Z");
+  // What Prometheus 2.x sends: a firing alert with endsAt four evaluation intervals ahead, and a
+  // resolved one with endsAt at its resolution.
+  constexpr const char* kBody = R"([
+    {"labels":{"alertname":"CheckoutLatencyHigh","service":"checkout","severity":"critical"},
+     "annotations":{"summary":"p99 above 2s"},"startsAt":"2026-01-05T07:58:00.5Z",
+     "endsAt":"2026-01-05T08:04:00Z","generatorURL":"http://prom:9090/graph?g0.expr=x"},
+    {"labels":{"alertname":"DiskFull","instance":"db-1"},"annotations":{},
+     "startsAt":"2026-01-05T07:00:00Z","endsAt":"2026-01-05T07:59:30Z"},
+    {"labels":{"alertname":"NoTimes"}},
+    {"labels":{"alertname":"EndsNow"},"endsAt":"2026-01-05T08:00:00Z"}
+  ])";
+  auto r = DecodePostableAlerts(std::string_view(kBody), now, std::chrono::minutes(5));
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->alerts.size(), 4u);
+  const auto& firing = r->alerts[0];
+  EXPECT_EQ(firing.action, Action::kTrigger);
+  EXPECT_EQ(core::FormatRfc3339(*firing.expires_at), "2026-01-05T08:04:00Z");
+  EXPECT_FALSE(firing.ends_at);
+  EXPECT_EQ(core::FormatRfc3339(*firing.starts_at), "2026-01-05T07:58:00.500Z");
+  EXPECT_EQ(firing.summary, "CheckoutLatencyHigh: p99 above 2s");
+  EXPECT_EQ(firing.service_hint, "checkout");
+  EXPECT_EQ(firing.generator_url, "http://prom:9090/graph?g0.expr=x");
+  EXPECT_EQ(firing.dedup_key, Fingerprint(firing.labels)) << "the label set is the identity";
+  const auto& resolved = r->alerts[1];
+  EXPECT_EQ(resolved.action, Action::kResolve);
+  EXPECT_EQ(core::FormatRfc3339(*resolved.ends_at), "2026-01-05T07:59:30Z");
+  EXPECT_FALSE(resolved.expires_at);
+  EXPECT_EQ(resolved.summary, "DiskFull");
+  // No times: starts now, expires after resolve_timeout (Alertmanager's rule).
+  const auto& bare = r->alerts[2];
+  EXPECT_EQ(bare.action, Action::kTrigger);
+  EXPECT_EQ(*bare.starts_at, now);
+  EXPECT_EQ(*bare.expires_at, now + std::chrono::minutes(5));
+  // endsAt exactly now has ended.
+  EXPECT_EQ(r->alerts[3].action, Action::kResolve);
+  // The same labels in another order are the same alert.
+  auto again = DecodePostableAlerts(
+      std::string_view(R"([{"labels":{"severity":"critical","service":"checkout","alertname":"CheckoutLatencyHigh"}}])"),
+      now, std::chrono::minutes(5));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->alerts[0].dedup_key, firing.dedup_key);
+}
+
+TEST(PostableAlertsTest, RejectsWhatAlertmanagerRejectsNamingTheField) {
+  const auto now = *core::ParseRfc3339("2026-01-05T08:00:00Z");
+  auto field = [&](std::string_view body) {
+    auto r = DecodePostableAlerts(body, now, std::chrono::minutes(5));
+    EXPECT_FALSE(r) << body;
+    return r ? std::string("<accepted>") : r.error().field;
+  };
+  EXPECT_EQ(field(R"({"labels":{"a":"b"}})"), "body") << "an object, not an array";
+  EXPECT_EQ(field(R"([{"labels":{"a":"b"}}, 3])"), "[1]");
+  EXPECT_EQ(field(R"([{"annotations":{}}])"), "[0].labels");
+  EXPECT_EQ(field(R"([{"labels":{}}])"), "[0].labels");
+  EXPECT_EQ(field(R"([{"labels":{"a":"b"}},{"labels":{"bad-name":"x"}}])"), "[1].labels.bad-name");
+  EXPECT_EQ(field(R"([{"labels":{"0a":"x"}}])"), "[0].labels.0a");
+  EXPECT_EQ(field(R"([{"labels":{"a":"b"},"startsAt":"yesterday"}])"), "[0].startsAt");
+  EXPECT_EQ(field(R"([{"labels":{"a":"b"},"endsAt":42}])"), "[0].endsAt");
+  EXPECT_EQ(field(R"([{"labels":{"a":"b"},"startsAt":"2026-01-05T08:00:00Z","endsAt":"2026-01-05T07:00:00Z"}])"),
+            "[0].endsAt");
+  EXPECT_EQ(field(R"([{"labels":{"a":"b"},"annotations":[]}])"), "[0].annotations");
+  EXPECT_EQ(field("[{\"labels\":{\"a\":\"\xff\"}}]"), "[0].labels.a");
+  EXPECT_EQ(field("[{\"labels\":{\"a\":\"b\"}"), "body") << "truncated";
+  EXPECT_TRUE(DecodePostableAlerts(std::string_view("[]"), now, std::chrono::minutes(5))) << "an empty batch is fine";
+}
+
+TEST(PostableAlertsTest, LabelNamesFollowPrometheusSyntax) {
+  EXPECT_TRUE(IsValidLabelName("alertname"));
+  EXPECT_TRUE(IsValidLabelName("_x9"));
+  EXPECT_TRUE(IsValidLabelName("A"));
+  EXPECT_FALSE(IsValidLabelName(""));
+  EXPECT_FALSE(IsValidLabelName("9a"));
+  EXPECT_FALSE(IsValidLabelName("a.b"));
+  EXPECT_FALSE(IsValidLabelName("a-b"));
+  EXPECT_FALSE(IsValidLabelName("é"));
+}
+
 // Any input: a decoder either succeeds or fails with a message; it never crashes.
 RC_GTEST_PROP(IngestProps, DecodersNeverCrash, (const std::string& junk)) {
   for (auto r : {DecodeAlertmanager(std::string_view(junk)).map([](auto&&) {}),
                  DecodePagerDuty(std::string_view(junk)).map([](auto&&) {}),
                  DecodePagerDutyChange(std::string_view(junk)).map([](auto&&) {}),
-                 DecodeGeneric(std::string_view(junk)).map([](auto&&) {})}) {
+                 DecodeGeneric(std::string_view(junk)).map([](auto&&) {}),
+                 DecodePostableAlerts(std::string_view(junk), core::FromUnixMillis(0), std::chrono::minutes(5))
+                     .map([](auto&&) {})}) {
     if (!r) RC_ASSERT(!r.error().message.empty());
   }
 }

@@ -34,6 +34,10 @@ Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::stri
 Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key);
 // `images`: {src, href, alt}.
 Result<std::vector<model::Image>> ReadImages(core::ObjectReader& r, std::string_view key);
+// An Alertmanager-style alert's service hint (its `service` label) and summary (the `summary`,
+// `title`, `message` or `description` annotation, prefixed by the alert name when it lacks it; else
+// the alert name; else "Alert <dedup_key>"), from its labels, annotations and dedup_key.
+void Describe(model::AlertEvent& e);
 // A JSON scalar as text (strings without quotes).
 std::string ScalarText(const boost::json::value& v);
 

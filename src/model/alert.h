@@ -53,6 +53,9 @@ struct AlertEvent {
   boost::json::object details;  // source-specific extras kept verbatim (PagerDuty custom_details)
   std::optional<core::TimePoint> starts_at;  // when the source says it started
   std::optional<core::TimePoint> ends_at;    // when it ended (resolved alerts)
+  // Firing alerts of sources that must keep re-sending them (Prometheus and other clients of
+  // Alertmanager's API): the alert resolves by itself at this time unless an update moves it.
+  std::optional<core::TimePoint> expires_at;
   std::string group_key;                     // Alertmanager groupKey, if any
 };
 

@@ -188,6 +188,70 @@ class ServerTestCase(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def free_port():
+    """A loopback port nothing listens on right now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Prometheus:
+    """Debian's /usr/bin/prometheus on a free loopback port with its own storage under ROOT, started
+    with CONFIG (prometheus.yml text; FILES are written beside it) and waited for by its "ready" log
+    line."""
+
+    BIN = "/usr/bin/prometheus"
+
+    def __init__(self, root, config, files=None, extra_args=()):
+        self.port = free_port()
+        self.dir = os.path.join(root, "prometheus")
+        os.makedirs(os.path.join(self.dir, "data"))
+        for name, text in dict(files or {}, **{"prometheus.yml": config}).items():
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(text)
+        self.proc = subprocess.Popen(
+            [self.BIN, "--config.file=" + os.path.join(self.dir, "prometheus.yml"),
+             "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port, "--log.level=info", *extra_args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=self.dir)
+        self.lines = queue.Queue()
+        self.log = []
+
+        def pump():
+            for line in self.proc.stderr:
+                self.lines.put(line)
+            self.lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        self.wait_log("Server is ready to receive web requests", 60)
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def wait_log(self, text, timeout):
+        """Reads Prometheus's log until a line contains TEXT; returns that line."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            if line is None:
+                raise RuntimeError("prometheus exited: " + "".join(self.log[-20:]))
+            self.log.append(line)
+            if text in line:
+                return line
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 class Sse:
     """A streaming GET /api/v1/stream read event by event (socket timeouts, no sleeps)."""
 

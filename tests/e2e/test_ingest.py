@@ -1,6 +1,7 @@
 """Ingestion end to end: PagerDuty Events v2 replayed with PagerDuty's documented behaviour, the
 Alertmanager webhook (bearer key or ?key=), generic and change events, silences, the resolve rule,
 and bad input refused with a JSON error naming the field while nothing is stored."""
+import base64
 import json
 import unittest
 
@@ -252,6 +253,20 @@ class BadInput(ServerTestCase):
         self.assertRefused(400, "alerts[0].labels.instance", "/api/v1/alerts/alertmanager", headers=auth,
                            raw=b'{"alerts":[{"status":"firing","labels":{"instance":"\xff"}}]}')
         self.assertRefused(400, "version", "/api/v1/alerts/alertmanager", headers=auth, body=dict(hook, version="3"))
+        # Alertmanager's API as Prometheus posts to it: the key (bearer or basic-auth password), then
+        # the alerts.
+        self.assertRefused(401, "Authorization", "/api/v2/alerts", body=[{"labels": {"a": "b"}}])
+        self.assertRefused(401, "Authorization", "/api/v2/alerts", body=[{"labels": {"a": "b"}}],
+                           headers={"Authorization": "Basic " + base64.b64encode(b"prometheus:wrong-key-1").decode()})
+        prom = {"Authorization": "Bearer example-prometheus-key"}
+        self.assertRefused(400, "body", "/api/v2/alerts", headers=prom, body={"labels": {"a": "b"}})
+        self.assertRefused(400, "[1].labels.bad-name", "/api/v2/alerts", headers=prom,
+                           body=[{"labels": {"a": "b"}}, {"labels": {"bad-name": "x"}}])
+        self.assertRefused(400, "[0].endsAt", "/api/v2/alerts", headers=prom,
+                           body=[{"labels": {"a": "b"}, "startsAt": "2026-01-05T08:00:00Z",
+                                  "endsAt": "2026-01-05T07:00:00Z"}])
+        self.assertRefused(400, "[0].labels.instance", "/api/v2/alerts", headers=prom,
+                           raw=b'[{"labels":{"instance":"\xff"}}]')
         # Generic events.
         self.assertRefused(400, "summary", "/api/v1/events", body={"routing_key": EV_KEY})
         self.assertRefused(400, "service", "/api/v1/events",

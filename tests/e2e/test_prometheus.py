@@ -11,25 +11,15 @@ import os
 import queue
 import random
 import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
-from harness import Server, example_config_plus, run_cli
+from harness import Prometheus, Server, example_config_plus, run_cli
 
-PROMETHEUS = "/usr/bin/prometheus"
+PROMETHEUS = Prometheus.BIN
 SERVICES = ["web", "checkout", "payments", "db", "catalog", "auth", "inventory"]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Target:
@@ -83,14 +73,12 @@ class Target:
         self.httpd.server_close()
 
 
-class Prometheus:
-    def __init__(self, root, target_port):
-        self.port = free_port()
-        self.dir = os.path.join(root, "prometheus")
-        os.makedirs(os.path.join(self.dir, "data"))
-        cfg = os.path.join(self.dir, "prometheus.yml")
-        with open(cfg, "w") as f:
-            f.write("""global:
+@unittest.skipUnless(os.path.exists(PROMETHEUS), "Debian's prometheus package is not installed")
+class RootCauseFromPrometheus(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="fbe2e-prom-")
+        self.target = Target()
+        self.prom = Prometheus(self.tmp, """global:
   scrape_interval: 250ms
   scrape_timeout: 200ms
   evaluation_interval: 1s
@@ -98,45 +86,7 @@ scrape_configs:
   - job_name: shop
     static_configs:
       - targets: ['127.0.0.1:%d']
-""" % target_port)
-        self.proc = subprocess.Popen(
-            [PROMETHEUS, "--config.file=" + cfg, "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
-             "--web.listen-address=127.0.0.1:%d" % self.port, "--log.level=info"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        lines = queue.Queue()
-
-        def pump():
-            for line in self.proc.stderr:
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + 60
-        seen = []
-        while True:
-            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            if line is None:
-                raise RuntimeError("prometheus exited: " + "".join(seen[-20:]))
-            seen.append(line)
-            if "Server is ready to receive web requests" in line:
-                break
-        self.url = "http://127.0.0.1:%d" % self.port
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-@unittest.skipUnless(os.path.exists(PROMETHEUS), "Debian's prometheus package is not installed")
-class RootCauseFromPrometheus(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="fbe2e-prom-")
-        self.target = Target()
-        self.prom = Prometheus(self.tmp, self.target.port)
+""" % self.target.port)
         cfg = example_config_plus(self.tmp, "analyze.yaml", """analyze:
   delay: 0s
   rerun_every: 0
