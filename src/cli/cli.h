@@ -34,6 +34,9 @@ int PrintError(const Error& e);
 // Pretty-prints JSON (two-space indent) to stdout.
 void PrintJson(const boost::json::value& v);
 
+// `v` printed with a printf conversion for one double ("%.1f", "%.4g"), for table cells.
+std::string Num(const char* printf_format, double v);
+
 // A text table for the list commands: every column is as wide as its widest cell, header
 // included (timestamps are 20 or 24 characters, with or without milliseconds), columns are one
 // space apart, and the last column is not padded.

@@ -313,12 +313,12 @@ void AddAnalyzeCommands(CLI::App& app, Runner& run) {
           return 0;
         }
         const auto& obj = r->get_object();
-        std::printf("%-20s %-28s %-10s %8s %-22s\n", "SERVICE", "METRIC", "KIND", "Z", "ONSET");
+        Table t({"SERVICE", "METRIC", "KIND", "Z", "ONSET"});
         for (const auto& av : obj.at("anomalies").get_array()) {
           const auto& a = av.get_object();
-          std::printf("%-20s %-28s %-10s %8.1f %-22s\n", Str(a, "service").c_str(), Str(a, "metric").c_str(),
-                      Str(a, "kind").c_str(), Dbl(a, "z"), Str(a, "onset").c_str());
+          t.Add({Str(a, "service"), Str(a, "metric"), Str(a, "kind"), Num("%.1f", Dbl(a, "z")), Str(a, "onset")});
         }
+        t.Print();
         for (const auto& m : obj.at("missing").get_array())
           if (m.is_string()) std::printf("Missing: %s\n", std::string(m.get_string()).c_str());
         return 0;
@@ -346,12 +346,13 @@ void AddAnalyzeCommands(CLI::App& app, Runner& run) {
           return 0;
         }
         const auto& obj = r->get_object();
-        std::printf("%-20s %-28s %12s %12s %-22s\n", "SERVICE", "METRIC", "NOW", "LIMIT", "EXHAUSTED AT");
+        Table table({"SERVICE", "METRIC", "NOW", "LIMIT", "EXHAUSTED AT"});
         for (const auto& tv : obj.at("trends").get_array()) {
           const auto& t = tv.get_object();
-          std::printf("%-20s %-28s %12.4g %12.4g %-22s\n", Str(t, "service").c_str(), Str(t, "metric").c_str(),
-                      Dbl(t, "current"), Dbl(t, "limit"), Str(t, "exhausted_at").c_str());
+          table.Add({Str(t, "service"), Str(t, "metric"), Num("%.4g", Dbl(t, "current")), Num("%.4g", Dbl(t, "limit")),
+                     Str(t, "exhausted_at")});
         }
+        table.Print();
         for (const auto& m : obj.at("missing").get_array())
           if (m.is_string()) std::printf("Missing: %s\n", std::string(m.get_string()).c_str());
         return 0;

@@ -85,12 +85,14 @@ void AddAuditCommands(CLI::App& app, Runner& run) {
           PrintJson(*r);
           return 0;
         }
+        Table t({"SEQ", "TIME", "ACTOR", "ACTION", "TARGET"});
         for (const auto& e : r->get_object().at("entries").get_array()) {
           const auto& x = e.get_object();
-          std::printf("%6lld %-24s %-22s %-22s %s\n", static_cast<long long>(x.at("seq").as_int64()),
-                      std::string(x.at("time").as_string()).c_str(), std::string(x.at("actor").as_string()).c_str(),
-                      std::string(x.at("action").as_string()).c_str(), std::string(x.at("target").as_string()).c_str());
+          t.Add({std::to_string(x.at("seq").as_int64()), std::string(x.at("time").as_string()),
+                 std::string(x.at("actor").as_string()), std::string(x.at("action").as_string()),
+                 std::string(x.at("target").as_string())});
         }
+        t.Print();
         return 0;
       };
     });

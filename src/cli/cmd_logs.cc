@@ -268,17 +268,16 @@ struct QueryOpts {
 };
 
 void PrintPatterns(const json::array& arr) {
-  std::printf("%-6s %-12s %-5s %-8s %8s %9s %9s  %-20s %s\n", "ID", "SERVICE", "ERR", "STATUS", "LINES", "RATE/MIN",
-              "BASELINE", "FIRST SEEN", "TEMPLATE");
+  Table t({"ID", "SERVICE", "ERR", "STATUS", "LINES", "RATE/MIN", "BASELINE", "FIRST SEEN", "TEMPLATE"});
   for (const auto& v : arr) {
     const auto& p = v.as_object();
     std::string status = p.at("new").as_bool() ? "new" : p.at("surging").as_bool() ? "surging" : "";
-    std::printf("%-6" PRId64 " %-12s %-5s %-8s %8" PRId64 " %9.1f %9.1f  %-20s %s\n", p.at("template_id").to_number<int64_t>(),
-                std::string(p.at("service").as_string()).c_str(), p.at("error").as_bool() ? "yes" : "",
-                status.c_str(), p.at("count").to_number<int64_t>(), p.at("rate_per_min").to_number<double>(),
-                p.at("baseline_per_min").to_number<double>(), std::string(p.at("first_seen").as_string()).c_str(),
-                std::string(p.at("template").as_string()).c_str());
+    t.Add({std::to_string(p.at("template_id").to_number<int64_t>()), std::string(p.at("service").as_string()),
+           p.at("error").as_bool() ? "yes" : "", status, std::to_string(p.at("count").to_number<int64_t>()),
+           Num("%.1f", p.at("rate_per_min").to_number<double>()), Num("%.1f", p.at("baseline_per_min").to_number<double>()),
+           std::string(p.at("first_seen").as_string()), std::string(p.at("template").as_string())});
   }
+  t.Print();
 }
 
 }  // namespace
@@ -335,14 +334,14 @@ void AddLogsCommands(CLI::App& app, Runner& run) {
           PrintJson(*r);
           return 0;
         }
-        std::printf("%-6s %-12s %10s %-5s %-20s %s\n", "ID", "SERVICE", "COUNT", "ERR", "LAST SEEN", "TEMPLATE");
+        Table table({"ID", "SERVICE", "COUNT", "ERR", "LAST SEEN", "TEMPLATE"});
         for (const auto& v : r->as_object().at("templates").as_array()) {
           const auto& t = v.as_object();
-          std::printf("%-6" PRId64 " %-12s %10" PRId64 " %-5s %-20s %s\n", t.at("template_id").to_number<int64_t>(),
-                      std::string(t.at("service").as_string()).c_str(), t.at("count").to_number<int64_t>(),
-                      t.at("error").as_bool() ? "yes" : "", std::string(t.at("last_seen").as_string()).c_str(),
-                      std::string(t.at("template").as_string()).c_str());
+          table.Add({std::to_string(t.at("template_id").to_number<int64_t>()), std::string(t.at("service").as_string()),
+                     std::to_string(t.at("count").to_number<int64_t>()), t.at("error").as_bool() ? "yes" : "",
+                     std::string(t.at("last_seen").as_string()), std::string(t.at("template").as_string())});
         }
+        table.Print();
         return 0;
       };
     });

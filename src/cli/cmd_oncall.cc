@@ -33,18 +33,18 @@ struct Opts {
 };
 
 void PrintSchedules(const json::value& v) {
-  std::printf("%-14s %-24s %-22s %s\n", "SCHEDULE", "ON CALL", "UNTIL", "LAYER");
+  Table t({"SCHEDULE", "ON CALL", "UNTIL", "LAYER"});
   for (const auto& s : v.at("schedules").as_array()) {
     const auto& on = s.at("on_call");
     if (on.is_null()) {
-      std::printf("%-14s %-24s %-22s %s\n", S(s, "id").c_str(), "(nobody)", "", "");
+      t.Add({S(s, "id"), "(nobody)", "", ""});
       continue;
     }
     std::string who = S(on, "person") + " (" + S(on, "name") + ")";
     std::string layer = S(on, "layer") + (S(on, "override") == "true" ? " for " + S(on, "replaces") : "");
-    std::printf("%-14s %-24s %-22s %s\n", S(s, "id").c_str(), core::Truncate(who, 24).c_str(), S(on, "end").c_str(),
-                layer.c_str());
+    t.Add({S(s, "id"), core::Truncate(who, 40), S(on, "end"), layer});
   }
+  t.Print();
 }
 
 void PrintService(const json::value& v) {

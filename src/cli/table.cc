@@ -16,6 +16,12 @@ void TrimRight(std::string& line) {
 }
 }  // namespace
 
+std::string Num(const char* printf_format, double v) {
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, printf_format, v);
+  return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+}
+
 Table::Table(std::vector<std::string> header, std::string indent) : indent_(std::move(indent)) {
   if (!header.empty()) lines_.push_back({std::move(header), 0, {}});
 }

@@ -429,6 +429,18 @@ class CliTables(ServerTestCase):
                          [[p["person"], p["name"], "%.1f" % (p["on_call_seconds"] / 3600), str(p["shifts"]),
                            ",".join(p["schedules"])] for p in doc["people"]])
 
+        # Who is on call until when (shift ends with and without milliseconds), and the audit log.
+        doc = json.loads(self.output("oncall", "now", "--at", "2026-01-05T08:00:00.250Z", "--json"))
+        self.assertTable(self.output("oncall", "now", "--at", "2026-01-05T08:00:00.250Z"),
+                         ["SCHEDULE", "ON CALL", "UNTIL", "LAYER"],
+                         [[x["id"], "%s (%s)" % (x["on_call"]["person"], x["on_call"]["name"]), x["on_call"]["end"],
+                           x["on_call"]["layer"] + (" for " + x["on_call"]["replaces"] if x["on_call"].get("override") else "")]
+                          for x in doc["schedules"]])
+        entries = json.loads(self.output("audit", "list", "--json"))["entries"]
+        self.assertEqual({len(e["time"]) for e in entries}, {20, 24})
+        self.assertTable(self.output("audit", "list"), ["SEQ", "TIME", "ACTOR", "ACTION", "TARGET"],
+                         [[str(e["seq"]), e["time"], e["actor"], e["action"], e["target"]] for e in entries])
+
 
 class Validate(ServerTestCase):
     start_server = False
