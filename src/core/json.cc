@@ -1,6 +1,7 @@
 #include "core/json.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace firebreak::core {
@@ -24,7 +25,76 @@ Result<json::value> ParseJson(std::string_view text, size_t max_depth) {
   return p.release();
 }
 
-std::string ToJson(const json::value& v) { return json::serialize(v); }
+// ToJson writes numbers as people write them: a double is its shortest round-trip decimal form
+// ("0.194", "2.0", "1e+21"; Boost.JSON alone writes "1.94E-1" and "2E0"), and a non-finite double,
+// which JSON cannot express, is null.
+namespace {
+
+bool HasDouble(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_: return true;
+    case json::kind::array:
+      return std::any_of(v.get_array().begin(), v.get_array().end(), [](const auto& e) { return HasDouble(e); });
+    case json::kind::object:
+      return std::any_of(v.get_object().begin(), v.get_object().end(),
+                         [](const auto& kv) { return HasDouble(kv.value()); });
+    default: return false;
+  }
+}
+
+void AppendDouble(double d, std::string& out) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  std::string_view s(buf, static_cast<size_t>(r.ptr - buf));
+  out += s;
+  // Keep it a floating-point number for readers that tell the two apart ("2" would read as an int).
+  if (s.find_first_of(".e") == std::string_view::npos) out += ".0";
+}
+
+void Write(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(kv.key());
+        out += ':';
+        Write(kv.value(), out);
+      }
+      out += '}';
+      break;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        Write(e, out);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::double_: AppendDouble(v.get_double(), out); break;
+    default: out += json::serialize(v);
+  }
+}
+
+}  // namespace
+
+std::string ToJson(const json::value& v) {
+  // Most documents hold no double (every ingest answer, for one): Boost.JSON's serializer as it is.
+  if (!HasDouble(v)) return json::serialize(v);
+  std::string out;
+  Write(v, out);
+  return out;
+}
 
 namespace {
 void Canonical(const json::value& v, std::string& out) {

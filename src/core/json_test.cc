@@ -1,5 +1,8 @@
 #include "core/json.h"
 
+#include <cmath>
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace firebreak::core {
@@ -18,6 +21,24 @@ TEST(ParseJson, RejectsTrailingDataInvalidUtf8AndDeepNesting) {
 TEST(CanonicalJson, SortsKeysAtEveryLevel) {
   auto v = *ParseJson(R"({"b":{"z":1,"a":[{"y":2,"x":1}]},"a":"s"})");
   EXPECT_EQ(CanonicalJson(v), R"({"a":"s","b":{"a":[{"x":1,"y":2}],"z":1}})");
+}
+
+TEST(ToJson, WritesDoublesAsPeopleReadThemAndEverythingElseAsBoostDoes) {
+  json::object o{{"confidence", 0.194}, {"z", 2.0}, {"big", 1e21}, {"tiny", 1.5e-7}, {"neg", -3.25},
+                 {"n", 7}, {"s", "a\"b\n"}, {"nested", json::array{0.1, json::object{{"p", 0.5}}, nullptr, true}}};
+  EXPECT_EQ(ToJson(o), R"({"confidence":0.194,"z":2.0,"big":1e+21,"tiny":1.5e-07,"neg":-3.25,"n":7,)"
+                       R"("s":"a\"b\n","nested":[0.1,{"p":0.5},null,true]})");
+  // Every double reads back as the same double.
+  for (double d : {0.1, 1.0 / 3, 123456789.125, 5e-324, 1.7976931348623157e308, -0.0}) {
+    auto back = ParseJson(ToJson(json::array{d}));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->as_array()[0].to_number<double>(), d);
+  }
+  // JSON has no infinity or NaN.
+  EXPECT_EQ(ToJson(json::array{std::numeric_limits<double>::infinity(), std::nan("")}), "[null,null]");
+  // Without doubles, the output is Boost.JSON's own.
+  json::value plain = *ParseJson(R"({"k":[1,"x",{"y":null}],"u":18446744073709551615})");
+  EXPECT_EQ(ToJson(plain), json::serialize(plain));
 }
 
 TEST(ObjectReader, NamesTheFieldPathInErrors) {
