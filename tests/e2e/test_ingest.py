@@ -2,6 +2,7 @@
 Alertmanager webhook (bearer key or ?key=), generic and change events, silences, the resolve rule,
 and bad input refused with a JSON error naming the field while nothing is stored."""
 import base64
+import datetime
 import json
 import unittest
 
@@ -154,6 +155,40 @@ class AlertmanagerWebhook(ServerTestCase):
             self.assertEqual((st, body["error"]["code"], body["error"]["field"]), (400, "invalid_argument", "verbose"),
                              query)
         self.assertEqual(db_counts(self.data, TABLES), before, "a refused webhook stored something")
+
+
+class AlertmanagerApi(ServerTestCase):
+    """POST /api/v2/alerts as Prometheus posts it (the real Prometheus is in test_prometheus_alerts.py):
+    the key as a basic-auth password, endsAt deciding firing or resolved."""
+
+    def post(self, alerts, query=""):
+        basic = base64.b64encode(b"prometheus:example-prometheus-key").decode()
+        st, body, _ = self.server.request("POST", "/api/v2/alerts" + query, alerts,
+                                          headers={"Authorization": "Basic " + basic})
+        self.assertEqual(st, 200, body)
+        return body
+
+    def test_basic_auth_firing_repeat_and_resolved_by_ends_at(self):
+        # The server's clock is real: startsAt and endsAt relative to now, as Prometheus sends them.
+        now = datetime.datetime.now(datetime.timezone.utc)
+        iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"  # noqa: E731
+        alert = {"labels": {"alertname": "SearchDown", "service": "search", "severity": "critical"},
+                 "annotations": {"summary": "search returns 503"}, "startsAt": iso(now),
+                 "endsAt": iso(now + datetime.timedelta(minutes=4)), "generatorURL": "http://prom/graph"}
+        body = self.post([alert], "?verbose=1")
+        self.assertEqual((body["alerts"], body["new"]), (1, 1))
+        [r] = body["results"]
+        iid = r["incident_id"]
+        # The same labels in another order are the same alert.
+        again = dict(alert, labels=dict(reversed(list(alert["labels"].items()))))
+        self.assertEqual(self.post([again])["repeat"], 1)
+        body = self.post([dict(alert, endsAt=iso(datetime.datetime.now(datetime.timezone.utc)))])
+        self.assertEqual(body["resolved"], 1)
+        st, inc, _ = self.server.request("GET", "/api/v1/incidents/" + iid, token=self.token)
+        self.assertEqual((inc["state"], inc["source"], inc["services"]), ("mitigated", "prometheus", ["search"]))
+        st, body, _ = self.server.request("GET", "/api/v1/incidents/%s/alerts" % iid, token=self.token)
+        [a] = body["alerts"]
+        self.assertEqual((a["count"], a["status"], a["generator_url"]), (2, "resolved", "http://prom/graph"))
 
 
 class EventsChangesAndSilences(ServerTestCase):
