@@ -55,6 +55,21 @@ void AppendDouble(double d, std::string& out) {
   if (s.find_first_of(".e") == std::string_view::npos) out += ".0";
 }
 
+// A string as Boost.JSON writes it: only '"', '\\' and control characters need escaping (other bytes,
+// UTF-8 included, go out as they are), so a string without them is copied between quotes.
+void AppendString(std::string_view s, std::string& out) {
+  bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (!plain) {
+    out += json::serialize(json::string_view(s.data(), s.size()));
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
 void Write(const json::value& v, std::string& out) {
   switch (v.kind()) {
     case json::kind::object: {
@@ -63,7 +78,7 @@ void Write(const json::value& v, std::string& out) {
       for (const auto& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += json::serialize(kv.key());
+        AppendString(kv.key(), out);
         out += ':';
         Write(kv.value(), out);
       }
@@ -82,6 +97,7 @@ void Write(const json::value& v, std::string& out) {
       break;
     }
     case json::kind::double_: AppendDouble(v.get_double(), out); break;
+    case json::kind::string: AppendString(v.get_string(), out); break;
     default: out += json::serialize(v);
   }
 }

@@ -34,6 +34,12 @@ TEST(ToJson, WritesDoublesAsPeopleReadThemAndEverythingElseAsBoostDoes) {
     ASSERT_TRUE(back);
     EXPECT_EQ(back->as_array()[0].to_number<double>(), d);
   }
+  // Strings and keys with something to escape, and UTF-8, as Boost.JSON writes them.
+  json::object text{{"q\"k", "tab\there"}, {"k", "back\\slash \x01 caf\xc3\xa9"}, {"d", 0.5}};
+  json::object no_double = text;
+  no_double.erase("d");
+  std::string boost_text = json::serialize(no_double);
+  EXPECT_EQ(ToJson(text), boost_text.substr(0, boost_text.size() - 1) + R"(,"d":0.5})");
   // JSON has no infinity or NaN.
   EXPECT_EQ(ToJson(json::array{std::numeric_limits<double>::infinity(), std::nan("")}), "[null,null]");
   // Without doubles, the output is Boost.JSON's own.
