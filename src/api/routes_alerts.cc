@@ -8,8 +8,12 @@
 //   POST /api/v1/events                generic event (routing_key in the body or X-Routing-Key)
 //   GET  /api/v1/alerts, GET /api/v1/incidents/{id}/alerts
 //   GET|POST /api/v1/silences, GET /api/v1/silences/{id}, POST /api/v1/silences/{id}/expire
+//   GET|POST /api/v2/silences, GET|DELETE /api/v2/silence/{id}, GET /api/v2/status  (Alertmanager's)
 //   GET  /api/v1/changes
 #include <algorithm>
+
+#include <boost/url/parse.hpp>
+#include <re2/re2.h>
 
 #include "api/server.h"
 #include "core/json.h"
@@ -136,6 +140,61 @@ Result<std::pair<std::string, std::string>> IntegrationKey(const Exchange& ex) {
   auto it = ex.query.find("key");
   if (it == ex.query.end()) return std::make_pair(std::string(), std::string("Authorization"));
   return std::make_pair(it->second, std::string("key"));
+}
+
+// ---- Alertmanager's silence API (amtool, Grafana) ----
+
+// A silence in Alertmanager's gettable shape. A silence ended early ends when it was expired, as
+// Alertmanager records it.
+json::object AmSilenceJson(const model::Silence& s, core::TimePoint now) {
+  json::array ms;
+  for (const auto& m : s.matchers) {
+    bool regex = m.op == model::Matcher::Op::kRegex || m.op == model::Matcher::Op::kNotRegex;
+    bool equal = m.op == model::Matcher::Op::kEqual || m.op == model::Matcher::Op::kRegex;
+    ms.push_back(json::object{{"name", m.name}, {"value", m.value}, {"isRegex", regex}, {"isEqual", equal}});
+  }
+  auto ends = s.expired_at ? std::min(*s.expired_at, s.ends_at) : s.ends_at;
+  return json::object{{"id", s.id},
+                      {"status", json::object{{"state", s.StateAt(now)}}},
+                      {"updatedAt", core::FormatRfc3339(s.expired_at.value_or(s.created_at))},
+                      {"matchers", ms},
+                      {"startsAt", core::FormatRfc3339(s.starts_at)},
+                      {"endsAt", core::FormatRfc3339(ends)},
+                      {"createdBy", s.created_by},
+                      {"comment", s.comment}};
+}
+
+// Every value of a query parameter that may repeat (?filter=a&filter=b).
+std::vector<std::string> QueryValues(const Exchange& ex, std::string_view key) {
+  std::vector<std::string> out;
+  auto u = boost::urls::parse_origin_form(ex.req().target());
+  if (!u) return out;
+  for (auto p : u->params())
+    if (p.key == key) out.emplace_back(p.value);
+  return out;
+}
+
+// Alertmanager's silence filter: every filter matcher names a matcher of the silence and matches
+// its value.
+Result<bool> SilenceMatchesFilter(const model::Silence& s, const std::vector<model::Matcher>& filter) {
+  for (const auto& f : filter) {
+    auto it = std::find_if(s.matchers.begin(), s.matchers.end(), [&](const auto& m) { return m.name == f.name; });
+    if (it == s.matchers.end()) return false;
+    bool hit = false;
+    switch (f.op) {
+      case model::Matcher::Op::kEqual: hit = it->value == f.value; break;
+      case model::Matcher::Op::kNotEqual: hit = it->value != f.value; break;
+      case model::Matcher::Op::kRegex:
+      case model::Matcher::Op::kNotRegex: {
+        re2::RE2 re(f.value, re2::RE2::Quiet);
+        if (!re.ok()) return InvalidArgument("invalid regular expression in filter " + model::ToString(f), "filter");
+        hit = re2::RE2::FullMatch(it->value, re) == (f.op == model::Matcher::Op::kRegex);
+        break;
+      }
+    }
+    if (!hit) return false;
+  }
+  return true;
 }
 
 json::value AlertsJson(const std::vector<model::Alert>& alerts) {
@@ -332,6 +391,76 @@ void RegisterAlertRoutes(Server& s) {
     if (!res) co_return ex.Fail(res.error());
     co_return ex.Json(201, model::ToJson(*res, app.clock().Now()));
   });
+
+  // Alertmanager's silence API, so amtool, Grafana and scripts written for Alertmanager work
+  // unchanged (authenticated by a Firebreak token as bearer credentials).
+  r.Add(http::verb::get, "/api/v2/silences", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    std::vector<model::Matcher> filter;
+    for (const auto& f : QueryValues(ex, "filter")) {
+      auto m = model::ParseMatcher(core::Trim(f));
+      if (!m) co_return ex.Fail(Error{ErrorCode::kInvalidArgument, m.error().message, "filter"});
+      filter.push_back(std::move(*m));
+    }
+    auto list = app.ListSilences(*ex.principal, std::string("all"));
+    if (!list) co_return ex.Fail(list.error());
+    auto now = app.clock().Now();
+    json::array arr;
+    for (const auto& s : *list) {
+      auto keep = SilenceMatchesFilter(s, filter);
+      if (!keep) co_return ex.Fail(keep.error());
+      if (*keep) arr.push_back(AmSilenceJson(s, now));
+    }
+    co_return ex.Json(200, arr);
+  });
+
+  r.Add(http::verb::get, "/api/v2/silence/{id}", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto s = app.GetSilence(*ex.principal, ex.Param("id"));
+    if (!s) co_return ex.Fail(s.error());
+    co_return ex.Json(200, AmSilenceJson(*s, app.clock().Now()));
+  });
+
+  r.Add(http::verb::post, "/api/v2/silences", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto body = ex.JsonBody();
+    if (!body) co_return ex.Fail(body.error());
+    auto req = app::DecodeAmSilence(*body, app.clock().Now());
+    if (!req) co_return ex.Fail(req.error());
+    auto p = *ex.principal;
+    if (!req->replaces.empty()) {
+      // Alertmanager's update: the old silence ends, the new one (with a new id) takes over.
+      auto old = app.GetSilence(p, req->replaces);
+      if (!old) co_return ex.Fail(old.error());
+      if (old->StateAt(app.clock().Now()) != "expired") {
+        auto expire = [&app, p, id = req->replaces](auto cb) mutable { app.ExpireSilence(p, id, std::move(cb)); };
+        auto done = co_await Await<model::Silence>(std::move(expire));
+        if (!done) co_return ex.Fail(done.error());
+      }
+    }
+    auto start = [&app, p, spec = std::move(req->spec)](auto cb) mutable { app.CreateSilence(p, std::move(spec), std::move(cb)); };
+    auto res = co_await Await<model::Silence>(std::move(start));
+    if (!res) co_return ex.Fail(res.error());
+    json::object out{{"silenceID", res->id}};
+    co_return ex.Json(200, out);
+  });
+
+  r.Add(http::verb::delete_, "/api/v2/silence/{id}", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto p = *ex.principal;
+    auto start = [&app, p, id = ex.Param("id")](auto cb) mutable { app.ExpireSilence(p, id, std::move(cb)); };
+    auto res = co_await Await<model::Silence>(std::move(start));
+    if (!res) co_return ex.Fail(res.error());
+    co_return ex.Json(200, AmSilenceJson(*res, app.clock().Now()));
+  });
+
+  // Alertmanager's status, for clients that check the version before they talk (amtool).
+  r.Add(http::verb::get, "/api/v2/status", Auth::kRead,
+        [&app, started = app.clock().Now()](Exchange& ex) -> asio::awaitable<Response> {
+          json::object version{{"version", FIREBREAK_VERSION}, {"branch", ""},  {"revision", ""},
+                               {"buildUser", ""},          {"buildDate", ""}, {"goVersion", ""}};
+          json::object out{{"cluster", json::object{{"status", "disabled"}, {"peers", json::array{}}}},
+                           {"config", json::object{{"original", ""}}},
+                           {"uptime", core::FormatRfc3339(started)},
+                           {"versionInfo", version}};
+          co_return ex.Json(200, out);
+        });
 
   r.Add(http::verb::post, "/api/v1/silences/{id}/expire", Auth::kWrite,
         [&app](Exchange& ex) -> asio::awaitable<Response> {

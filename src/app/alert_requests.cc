@@ -1,5 +1,6 @@
 #include "app/alert_requests.h"
 
+#include <algorithm>
 
 #include "app/requests.h"
 #include "core/json.h"
@@ -10,23 +11,19 @@ namespace firebreak::app {
 
 using core::ObjectReader;
 
-Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::TimePoint now) {
-  ObjectReader r(body, "");
-  r.RejectUnknown({"matchers", "starts_at", "ends_at", "duration", "comment"});
-  const auto* ms = r.Array("matchers", true);
-  auto starts = r.String("starts_at");
-  auto ends = r.String("ends_at");
-  auto duration = r.String("duration");
-  engine::SilenceSpec spec;
-  spec.comment = r.String("comment", true).value_or("");
-  FB_TRY(r.status());
-  for (size_t i = 0; i < ms->size(); ++i) {
+namespace {
+
+// Silence matchers: strings in Prometheus syntax, or objects in Alertmanager's shape
+// ({"name","value","isRegex","isEqual"}) or ours ({"name","value","op"}). Errors name matchers[i].
+Result<std::vector<model::Matcher>> ReadMatchers(const boost::json::array& ms) {
+  std::vector<model::Matcher> matchers;
+  for (size_t i = 0; i < ms.size(); ++i) {
     std::string field = "matchers[" + std::to_string(i) + "]";
-    const auto& m = (*ms)[i];
+    const auto& m = ms[i];
     if (m.is_string()) {
       auto parsed = model::ParseMatcher(m.get_string());
       if (!parsed) return InvalidArgument(parsed.error().message, field);
-      spec.matchers.push_back(std::move(*parsed));
+      matchers.push_back(std::move(*parsed));
       continue;
     }
     // Alertmanager's shape: {"name","value","isRegex","isEqual"}; or ours with "op".
@@ -49,8 +46,24 @@ Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::
                         : (is_equal ? model::Matcher::Op::kEqual : model::Matcher::Op::kNotEqual);
     }
     if (out.name.empty()) return InvalidArgument("matcher name must not be empty", field + ".name");
-    spec.matchers.push_back(std::move(out));
+    matchers.push_back(std::move(out));
   }
+  return matchers;
+}
+
+}  // namespace
+
+Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::TimePoint now) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"matchers", "starts_at", "ends_at", "duration", "comment"});
+  const auto* ms = r.Array("matchers", true);
+  auto starts = r.String("starts_at");
+  auto ends = r.String("ends_at");
+  auto duration = r.String("duration");
+  engine::SilenceSpec spec;
+  spec.comment = r.String("comment", true).value_or("");
+  FB_TRY(r.status());
+  FB_ASSIGN_OR_RETURN(spec.matchers, ReadMatchers(*ms));
   if (starts) {
     auto t = core::ParseRfc3339(*starts);
     if (!t) return InvalidArgument(t.error().message, "starts_at");
@@ -71,6 +84,32 @@ Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::
     return InvalidArgument("a silence needs ends_at or duration", "ends_at");
   }
   return spec;
+}
+
+Result<AmSilenceRequest> DecodeAmSilence(const boost::json::value& body, core::TimePoint now) {
+  ObjectReader r(body, "");
+  AmSilenceRequest out;
+  out.replaces = r.String("id").value_or("");
+  const auto* ms = r.Array("matchers", true);
+  auto starts = r.String("startsAt");
+  auto ends = r.String("endsAt", true);
+  out.created_by = r.String("createdBy").value_or("");
+  out.spec.comment = r.String("comment", true).value_or("");
+  FB_TRY(r.status());
+  FB_ASSIGN_OR_RETURN(out.spec.matchers, ReadMatchers(*ms));
+  if (out.spec.matchers.empty()) return InvalidArgument("a silence needs at least one matcher", "matchers");
+  if (starts) {
+    auto t = core::ParseRfc3339(*starts);
+    if (!t) return InvalidArgument(t.error().message, "startsAt");
+    // Alertmanager moves a start in the past to now.
+    out.spec.starts_at = std::max(*t, now);
+  }
+  auto t = core::ParseRfc3339(*ends);
+  if (!t) return InvalidArgument(t.error().message, "endsAt");
+  out.spec.ends_at = *t;
+  if (out.spec.ends_at <= out.spec.starts_at.value_or(now))
+    return InvalidArgument("endsAt must be after startsAt and in the future", "endsAt");
+  return out;
 }
 
 namespace {

@@ -19,6 +19,18 @@ namespace firebreak::app {
 //  "starts_at": RFC 3339 (default now), "ends_at": RFC 3339 or "duration": "2h", "comment": "..."}
 Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::TimePoint now);
 
+// Alertmanager's postable silence (POST /api/v2/silences, what amtool and Grafana send):
+//   {"id": to replace, "matchers": [{"name","value","isRegex","isEqual"}], "startsAt", "endsAt",
+//    "createdBy", "comment"}
+// A start in the past becomes now (as Alertmanager does). createdBy is kept only as text: the
+// silence is created by whoever the request authenticated.
+struct AmSilenceRequest {
+  std::string replaces;  // "id": a silence this one replaces (expired first), or ""
+  std::string created_by;
+  engine::SilenceSpec spec;
+};
+Result<AmSilenceRequest> DecodeAmSilence(const boost::json::value& body, core::TimePoint now);
+
 // ?status=firing|acknowledged|resolved|open&service=&incident=&limit=&before=
 Result<store::AlertFilter> DecodeAlertFilter(const std::map<std::string, std::string>& query);
 

@@ -1,6 +1,9 @@
 """A real Prometheus Alertmanager (Debian's prometheus-alertmanager) pointed at Firebreak: alerts
 posted to Alertmanager's own API arrive through its webhook receiver (integration key as bearer
-credentials) and become incidents, then resolve them."""
+credentials) and become incidents, then resolve them.
+
+And Alertmanager's own client, amtool (same package), pointed at Firebreak instead: silences added,
+queried with filters and expired through Alertmanager's silence API, with a Firebreak token."""
 import datetime
 import json
 import os
@@ -12,9 +15,10 @@ import time
 import unittest
 import urllib.request
 
-from harness import ServerTestCase
+from harness import EXAMPLE_CONFIG, ServerTestCase, create_token, db_counts
 
 AM_BIN = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
+AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 
 
 def free_port():
@@ -156,6 +160,75 @@ class RealAlertmanager(ServerTestCase):
         self.assertEqual(len(change), 1, tl)
         self.assertIn("all 2 alerts resolved", change[0]["text"])
         self.assertEqual(len(self.incidents()), 1, "repeated notifications do not open more incidents")
+
+
+class Amtool(ServerTestCase):
+    def setUp(self):
+        self.assertTrue(os.path.exists(AMTOOL), "amtool is not installed (prometheus-alertmanager, scripts/install-deps.sh)")
+        super().setUp()
+        self.alice = create_token(self.data, "read,write", person="alice", config=EXAMPLE_CONFIG)
+        self.http_config = os.path.join(self.tmp, "amtool-http.yml")
+        with open(self.http_config, "w") as f:
+            f.write("authorization:\n  type: Bearer\n  credentials: %s\n" % self.alice)
+
+    def amtool(self, *args):
+        p = subprocess.run([AMTOOL, "--alertmanager.url=" + self.server.url, "--http.config.file=" + self.http_config,
+                            "--no-version-check", *args], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def silence(self, sid):
+        st, body, _ = self.server.request("GET", "/api/v1/silences/" + sid, token=self.token)
+        self.assertEqual(st, 200, body)
+        return body
+
+    def test_silences_added_queried_and_expired_with_amtool(self):
+        sid = self.amtool("silence", "add", "alertname=DiskFull", "service=~check.*", "-c", "reindex window",
+                          "-d", "2h").strip()
+        self.assertEqual(sid, "SIL-1")
+        sil = self.silence(sid)
+        self.assertEqual((sil["state"], sil["comment"], sil["created_by"]), ("active", "reindex window", "person:alice"))
+        self.assertEqual([(m["name"], m["op"], m["value"]) for m in sil["matchers"]],
+                         [("alertname", "=", "DiskFull"), ("service", "=~", "check.*")])
+        # It does what a Firebreak silence does: a matching alert is recorded, silenced, pages nobody.
+        hook = {"version": "4", "status": "firing", "alerts": [
+            {"status": "firing", "labels": {"alertname": "DiskFull", "service": "checkout"}}]}
+        st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?key=example-alertmanager-key", hook)
+        self.assertEqual((st, body.get("silenced")), (200, 1), body)
+
+        # Queried in Alertmanager's shape, filtered by matchers as Alertmanager filters.
+        [got] = json.loads(self.amtool("silence", "query", "-o", "json", "service=~check.*"))
+        self.assertEqual((got["id"], got["status"]["state"], got["comment"]), ("SIL-1", "active", "reindex window"))
+        self.assertEqual(sorted((m["name"], m["value"], m["isRegex"], m["isEqual"]) for m in got["matchers"]),
+                         [("alertname", "DiskFull", False, True), ("service", "check.*", True, True)])
+        self.assertEqual(self.amtool("silence", "query", "-q", "alertname=Other").split(), [])
+        self.assertEqual(self.amtool("silence", "query", "-q").split(), ["SIL-1"])
+
+        self.amtool("silence", "expire", sid)
+        self.assertEqual(self.silence(sid)["state"], "expired")
+        self.assertEqual(self.amtool("silence", "query", "-q").split(), [], "expired silences are not listed")
+        self.assertEqual(self.amtool("silence", "query", "-q", "--expired").split(), ["SIL-1"])
+        st, audit, _ = self.server.request("GET", "/api/v1/audit?target=silence:SIL-1", token=self.token)
+        self.assertEqual([(e["action"], e["actor"]) for e in audit["entries"]],
+                         [("silence.create", "person:alice"), ("silence.expire", "person:alice")])
+
+    def test_bad_silences_and_missing_credentials_are_refused_and_store_nothing(self):
+        ok = {"matchers": [{"name": "alertname", "value": "X", "isRegex": False}], "startsAt": "2026-01-01T00:00:00Z",
+              "endsAt": "2099-01-01T00:00:00Z", "createdBy": "bob", "comment": "x"}
+        before = db_counts(self.data, ("silences", "audit"))
+        for body, status, field in [
+                (dict(ok, endsAt="2020-01-01T00:00:00Z"), 400, "endsAt"),
+                (dict(ok, matchers=[]), 400, "matchers"),
+                (dict(ok, matchers=[{"value": "X"}]), 400, "matchers[0].name"),
+                ({k: v for k, v in ok.items() if k != "comment"}, 400, "comment"),
+                (dict(ok, id="SIL-404"), 404, "id")]:
+            st, resp, _ = self.server.request("POST", "/api/v2/silences", body, token=self.alice)
+            self.assertEqual((st, resp["error"].get("field")), (status, field), resp)
+        st, resp, _ = self.server.request("POST", "/api/v2/silences", ok)
+        self.assertEqual(st, 401, resp)
+        st, resp, _ = self.server.request("GET", "/api/v2/silences?filter=%7Bbad", token=self.alice)
+        self.assertEqual((st, resp["error"]["field"]), (400, "filter"), resp)
+        self.assertEqual(db_counts(self.data, ("silences", "audit")), before)
 
 
 if __name__ == "__main__":
