@@ -2,7 +2,8 @@
 // queries and commands.
 //
 //   POST /api/v1/alerts/alertmanager   Alertmanager webhook; key as bearer credentials or ?key=
-//   POST /api/v2/alerts                Alertmanager's API as Prometheus posts to it (same key)
+//   POST /api/v2/alerts                Alertmanager's API as Prometheus posts to it (same key);
+//   GET  /api/v2/alerts                the open alerts in its shape (amtool alert query)
 //   POST /v2/enqueue                   PagerDuty Events API v2 (routing_key in the body)
 //   POST /v2/change/enqueue            PagerDuty change events
 //   POST /api/v1/events                generic event (routing_key in the body or X-Routing-Key)
@@ -174,27 +175,69 @@ std::vector<std::string> QueryValues(const Exchange& ex, std::string_view key) {
   return out;
 }
 
+// ?filter= matchers (repeatable), in Prometheus syntax; errors name `filter`.
+Result<std::vector<model::Matcher>> Filters(const Exchange& ex) {
+  std::vector<model::Matcher> out;
+  for (const auto& f : QueryValues(ex, "filter")) {
+    auto m = model::ParseMatcher(core::Trim(f));
+    if (!m) return InvalidArgument(m.error().message, "filter");
+    if (m->op == model::Matcher::Op::kRegex || m->op == model::Matcher::Op::kNotRegex) {
+      re2::RE2 re(m->value, re2::RE2::Quiet);
+      if (!re.ok()) return InvalidArgument("invalid regular expression in filter " + model::ToString(*m), "filter");
+    }
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+// Whether `value` satisfies the filter matcher `f` (regexes match the whole value).
+bool FilterMatches(const model::Matcher& f, std::string_view value) {
+  switch (f.op) {
+    case model::Matcher::Op::kEqual: return value == f.value;
+    case model::Matcher::Op::kNotEqual: return value != f.value;
+    case model::Matcher::Op::kRegex: return re2::RE2::FullMatch(value, re2::RE2(f.value, re2::RE2::Quiet));
+    case model::Matcher::Op::kNotRegex: return !re2::RE2::FullMatch(value, re2::RE2(f.value, re2::RE2::Quiet));
+  }
+  return false;
+}
+
 // Alertmanager's silence filter: every filter matcher names a matcher of the silence and matches
 // its value.
-Result<bool> SilenceMatchesFilter(const model::Silence& s, const std::vector<model::Matcher>& filter) {
-  for (const auto& f : filter) {
+bool SilenceMatchesFilter(const model::Silence& s, const std::vector<model::Matcher>& filter) {
+  return std::all_of(filter.begin(), filter.end(), [&](const auto& f) {
     auto it = std::find_if(s.matchers.begin(), s.matchers.end(), [&](const auto& m) { return m.name == f.name; });
-    if (it == s.matchers.end()) return false;
-    bool hit = false;
-    switch (f.op) {
-      case model::Matcher::Op::kEqual: hit = it->value == f.value; break;
-      case model::Matcher::Op::kNotEqual: hit = it->value != f.value; break;
-      case model::Matcher::Op::kRegex:
-      case model::Matcher::Op::kNotRegex: {
-        re2::RE2 re(f.value, re2::RE2::Quiet);
-        if (!re.ok()) return InvalidArgument("invalid regular expression in filter " + model::ToString(f), "filter");
-        hit = re2::RE2::FullMatch(it->value, re) == (f.op == model::Matcher::Op::kRegex);
-        break;
-      }
-    }
-    if (!hit) return false;
-  }
-  return true;
+    return it != s.matchers.end() && FilterMatches(f, it->value);
+  });
+}
+
+// Alertmanager's alert filter: every filter matcher matches the alert's labels (a missing label is
+// the empty value, as in Prometheus).
+bool AlertMatchesFilter(const model::Alert& a, const std::vector<model::Matcher>& filter) {
+  return std::all_of(filter.begin(), filter.end(), [&](const auto& f) {
+    auto it = a.labels.find(f.name);
+    return FilterMatches(f, it == a.labels.end() ? std::string_view() : std::string_view(it->second));
+  });
+}
+
+// An open alert in Alertmanager's gettable shape: silenced ones are "suppressed".
+json::object AmAlertJson(const model::Alert& a) {
+  json::object labels, annotations;
+  for (const auto& [k, v] : a.labels) labels[k] = v;
+  for (const auto& [k, v] : a.annotations) annotations[k] = v;
+  json::array silenced_by;
+  if (!a.silence_id.empty()) silenced_by.emplace_back(a.silence_id);
+  json::object out{{"labels", labels},
+                   {"annotations", annotations},
+                   {"fingerprint", a.dedup_key},
+                   {"startsAt", core::FormatRfc3339(a.starts_at)},
+                   {"updatedAt", core::FormatRfc3339(a.last_seen)},
+                   {"endsAt", "0001-01-01T00:00:00Z"},
+                   {"receivers", json::array{json::object{{"name", a.integration}}}},
+                   {"status", json::object{{"state", silenced_by.empty() ? "active" : "suppressed"},
+                                           {"silencedBy", silenced_by},
+                                           {"inhibitedBy", json::array{}}}}};
+  if (!a.generator_url.empty()) out["generatorURL"] = a.generator_url;
+  return out;
 }
 
 json::value AlertsJson(const std::vector<model::Alert>& alerts) {
@@ -255,6 +298,40 @@ void RegisterAlertRoutes(Server& s) {
     auto res = co_await Await<engine::IngestResult>(std::move(start));
     if (!res) co_return ex.Fail(res.error());
     co_return ex.JsonText(200, WebhookSummary(res->outcomes, *verbose));
+  });
+
+  // The open alerts in Alertmanager's shape (amtool alert query): ?active=, ?silenced= (default
+  // true: which states to include), ?filter= label matchers, ?receiver= a regex over the
+  // integration's name (an alert's receiver here). Nothing is inhibited or unprocessed.
+  r.Add(http::verb::get, "/api/v2/alerts", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto filter = Filters(ex);
+    if (!filter) co_return ex.Fail(filter.error());
+    bool active = true, silenced = true;
+    for (auto [name, flag] : {std::pair{"active", &active}, std::pair{"silenced", &silenced}}) {
+      auto it = ex.query.find(name);
+      if (it == ex.query.end()) continue;
+      auto v = app::ParseBool(it->second, name);
+      if (!v) co_return ex.Fail(v.error());
+      *flag = *v;
+    }
+    std::optional<re2::RE2> receiver;
+    if (auto it = ex.query.find("receiver"); it != ex.query.end() && !it->second.empty()) {
+      receiver.emplace(it->second, re2::RE2::Quiet);
+      if (!receiver->ok()) co_return ex.Fail(Error{ErrorCode::kInvalidArgument, "invalid receiver regex", "receiver"});
+    }
+    store::AlertFilter f;
+    f.status = "open";
+    f.limit = 100000;
+    f.oldest_first = true;
+    auto list = app.ListAlerts(*ex.principal, f);
+    if (!list) co_return ex.Fail(list.error());
+    json::array arr;
+    for (const auto& a : *list) {
+      if (!(a.silence_id.empty() ? active : silenced) || !AlertMatchesFilter(a, *filter)) continue;
+      if (receiver && !re2::RE2::FullMatch(a.integration, *receiver)) continue;
+      arr.push_back(AmAlertJson(a));
+    }
+    co_return ex.Json(200, arr);
   });
 
   // ---- PagerDuty Events API v2 ----
@@ -395,21 +472,14 @@ void RegisterAlertRoutes(Server& s) {
   // Alertmanager's silence API, so amtool, Grafana and scripts written for Alertmanager work
   // unchanged (authenticated by a Firebreak token as bearer credentials).
   r.Add(http::verb::get, "/api/v2/silences", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    std::vector<model::Matcher> filter;
-    for (const auto& f : QueryValues(ex, "filter")) {
-      auto m = model::ParseMatcher(core::Trim(f));
-      if (!m) co_return ex.Fail(Error{ErrorCode::kInvalidArgument, m.error().message, "filter"});
-      filter.push_back(std::move(*m));
-    }
+    auto filter = Filters(ex);
+    if (!filter) co_return ex.Fail(filter.error());
     auto list = app.ListSilences(*ex.principal, std::string("all"));
     if (!list) co_return ex.Fail(list.error());
     auto now = app.clock().Now();
     json::array arr;
-    for (const auto& s : *list) {
-      auto keep = SilenceMatchesFilter(s, filter);
-      if (!keep) co_return ex.Fail(keep.error());
-      if (*keep) arr.push_back(AmSilenceJson(s, now));
-    }
+    for (const auto& s : *list)
+      if (SilenceMatchesFilter(s, *filter)) arr.push_back(AmSilenceJson(s, now));
     co_return ex.Json(200, arr);
   });
 

@@ -192,9 +192,23 @@ class Amtool(ServerTestCase):
                          [("alertname", "=", "DiskFull"), ("service", "=~", "check.*")])
         # It does what a Firebreak silence does: a matching alert is recorded, silenced, pages nobody.
         hook = {"version": "4", "status": "firing", "alerts": [
-            {"status": "firing", "labels": {"alertname": "DiskFull", "service": "checkout"}}]}
+            {"status": "firing", "labels": {"alertname": "DiskFull", "service": "checkout"}},
+            {"status": "firing", "labels": {"alertname": "CPUHigh", "service": "checkout"},
+             "annotations": {"summary": "CPU at 97%"}}]}
         st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?key=example-alertmanager-key", hook)
-        self.assertEqual((st, body.get("silenced")), (200, 1), body)
+        self.assertEqual((st, body.get("silenced"), body.get("new")), (200, 1, 1), body)
+
+        # amtool alert query: active alerts by default, silenced ones with -s, filters as matchers.
+        def names(*args):
+            return [(a["labels"]["alertname"], a["status"]["state"], a["status"]["silencedBy"])
+                    for a in json.loads(self.amtool("alert", "query", "-o", "json", *args))]
+        self.assertEqual(names(), [("CPUHigh", "active", [])])
+        self.assertEqual(names("-s"), [("DiskFull", "suppressed", ["SIL-1"])])
+        self.assertEqual(names("-a", "-s", "service=checkout"), [("DiskFull", "suppressed", ["SIL-1"]),
+                                                                ("CPUHigh", "active", [])])
+        self.assertEqual(names("-a", "alertname=~Disk.*"), [])
+        self.assertEqual(names("-a", "-r", "Prometheus.*"), [("CPUHigh", "active", [])])
+        self.assertIn("CPU at 97%", self.amtool("alert", "query"))
 
         # Queried in Alertmanager's shape, filtered by matchers as Alertmanager filters.
         [got] = json.loads(self.amtool("silence", "query", "-o", "json", "service=~check.*"))
