@@ -18,6 +18,7 @@
 
 #include "api/server.h"
 #include "core/json.h"
+#include "core/json_text.h"
 #include "core/strings.h"
 #include "core/time.h"
 #include "ingest/ingest.h"
@@ -65,21 +66,6 @@ Status CheckPagerDutySize(const Exchange& ex) {
   return Ok();
 }
 
-// Appends `s` as a JSON string, as json::serialize writes it.
-void AppendJsonString(std::string& out, std::string_view s) {
-  bool plain = std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == ':';
-  });
-  if (!plain) {
-    out += json::serialize(json::string_view(s.data(), s.size()));
-    return;
-  }
-  out += '"';
-  out += s;
-  out += '"';
-}
-
 // The webhook's answer, {"status":"success","alerts":N,<result>:<count>...,"incidents":[...]} with
 // results and incidents in sorted order, and with `verbose` the per-alert "results" last: the same
 // text as serializing that object, written directly (one string instead of a map, a set and a JSON
@@ -102,14 +88,14 @@ std::string WebhookSummary(const std::vector<engine::IngestOutcome>& outcomes, b
   out += std::to_string(outcomes.size());
   for (const auto& [k, n] : counts) {
     out += ',';
-    AppendJsonString(out, k);
+    core::AppendJsonString(out, k);
     out += ':';
     out += std::to_string(n);
   }
   out += R"(,"incidents":[)";
   for (size_t i = 0; i < incidents.size(); ++i) {
     if (i) out += ',';
-    AppendJsonString(out, incidents[i]);
+    core::AppendJsonString(out, incidents[i]);
   }
   out += ']';
   if (verbose) {

@@ -1,4 +1,5 @@
 #include "core/json.h"
+#include "core/json_text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -25,9 +26,6 @@ Result<json::value> ParseJson(std::string_view text, size_t max_depth) {
   return p.release();
 }
 
-// ToJson writes numbers as people write them: a double is its shortest round-trip decimal form
-// ("0.194", "2.0", "1e+21"; Boost.JSON alone writes "1.94E-1" and "2E0"), and a non-finite double,
-// which JSON cannot express, is null.
 namespace {
 
 bool HasDouble(const json::value& v) {
@@ -42,6 +40,9 @@ bool HasDouble(const json::value& v) {
   }
 }
 
+// ToJson writes numbers as people write them: a double is its shortest round-trip decimal form
+// ("0.194", "2.0", "1e+21"; Boost.JSON alone writes "1.94E-1" and "2E0"), and a non-finite double,
+// which JSON cannot express, is null.
 void AppendDouble(double d, std::string& out) {
   if (!std::isfinite(d)) {
     out += "null";
@@ -55,80 +56,29 @@ void AppendDouble(double d, std::string& out) {
   if (s.find_first_of(".e") == std::string_view::npos) out += ".0";
 }
 
-// A string as Boost.JSON writes it: only '"', '\\' and control characters need escaping (other bytes,
-// UTF-8 included, go out as they are), so a string without them is copied between quotes.
-void AppendString(std::string_view s, std::string& out) {
-  bool plain = std::none_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-  });
-  if (!plain) {
-    out += json::serialize(json::string_view(s.data(), s.size()));
-    return;
-  }
-  out += '"';
-  out += s;
-  out += '"';
-}
+// The two ways Firebreak writes a JSON tree. Canonical (for hashes: the audit chain, fingerprints)
+// sorts object keys and keeps Boost.JSON's form of doubles, so that stored hashes stay valid;
+// readable (ToJson) keeps key order and writes doubles with AppendDouble. Strings are the same in
+// both, and as Boost.JSON writes them.
+enum class Style { kCanonical, kReadable };
 
-void Write(const json::value& v, std::string& out) {
-  switch (v.kind()) {
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& kv : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        AppendString(kv.key(), out);
-        out += ':';
-        Write(kv.value(), out);
-      }
-      out += '}';
-      break;
-    }
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        Write(e, out);
-      }
-      out += ']';
-      break;
-    }
-    case json::kind::double_: AppendDouble(v.get_double(), out); break;
-    case json::kind::string: AppendString(v.get_string(), out); break;
-    default: out += json::serialize(v);
-  }
-}
-
-}  // namespace
-
-std::string ToJson(const json::value& v) {
-  // Most documents hold no double (every ingest answer, for one): Boost.JSON's serializer as it is.
-  if (!HasDouble(v)) return json::serialize(v);
-  std::string out;
-  Write(v, out);
-  return out;
-}
-
-namespace {
-void Canonical(const json::value& v, std::string& out) {
+void Write(const json::value& v, Style style, std::string& out) {
   switch (v.kind()) {
     case json::kind::object: {
       const auto& o = v.get_object();
       std::vector<const json::key_value_pair*> kv;
       kv.reserve(o.size());
       for (const auto& p : o) kv.push_back(&p);
-      std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+      if (style == Style::kCanonical)
+        std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
       out += '{';
       bool first = true;
       for (auto* p : kv) {
         if (!first) out += ',';
         first = false;
-        out += json::serialize(json::value(p->key()));
+        AppendJsonString(out, p->key());
         out += ':';
-        Canonical(p->value(), out);
+        Write(p->value(), style, out);
       }
       out += '}';
       break;
@@ -139,13 +89,17 @@ void Canonical(const json::value& v, std::string& out) {
       for (const auto& e : v.get_array()) {
         if (!first) out += ',';
         first = false;
-        Canonical(e, out);
+        Write(e, style, out);
       }
       out += ']';
       break;
     }
-    default:
-      out += json::serialize(v);
+    case json::kind::double_:
+      if (style == Style::kReadable) AppendDouble(v.get_double(), out);
+      else out += json::serialize(v);
+      break;
+    case json::kind::string: AppendJsonString(out, v.get_string()); break;
+    default: out += json::serialize(v);
   }
 }
 
@@ -164,9 +118,32 @@ std::string_view KindName(const json::value& v) {
 }
 }  // namespace
 
+void AppendJsonString(std::string& out, std::string_view s) {
+  // Boost.JSON escapes only '"', '\\' and control characters (other bytes, UTF-8 included, go out
+  // as they are), so a string without them is copied between quotes.
+  bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (!plain) {
+    out += json::serialize(json::string_view(s.data(), s.size()));
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+std::string ToJson(const json::value& v) {
+  // Most documents hold no double (every ingest answer, for one): Boost.JSON's serializer as it is.
+  if (!HasDouble(v)) return json::serialize(v);
+  std::string out;
+  Write(v, Style::kReadable, out);
+  return out;
+}
+
 std::string CanonicalJson(const json::value& v) {
   std::string out;
-  Canonical(v, out);
+  Write(v, Style::kCanonical, out);
   return out;
 }
 

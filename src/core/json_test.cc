@@ -21,6 +21,9 @@ TEST(ParseJson, RejectsTrailingDataInvalidUtf8AndDeepNesting) {
 TEST(CanonicalJson, SortsKeysAtEveryLevel) {
   auto v = *ParseJson(R"({"b":{"z":1,"a":[{"y":2,"x":1}]},"a":"s"})");
   EXPECT_EQ(CanonicalJson(v), R"({"a":"s","b":{"a":[{"x":1,"y":2}],"z":1}})");
+  // Doubles and strings as Boost.JSON writes them, as they always were: stored audit hashes depend on it.
+  json::object d{{"q\"k", 0.194}, {"c", json::array{2.0, "tab\t"}}};
+  EXPECT_EQ(CanonicalJson(d), R"({"c":[2E0,"tab\t"],"q\"k":1.94E-1})");
 }
 
 TEST(ToJson, WritesDoublesAsPeopleReadThemAndEverythingElseAsBoostDoes) {
