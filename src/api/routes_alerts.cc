@@ -226,6 +226,29 @@ json::object AmAlertJson(const model::Alert& a) {
   return out;
 }
 
+// The Alertmanager-style batch endpoints (the webhook, /api/v2/alerts): the integration key, then
+// ?verbose, then `decode` of the body into events, one engine command for the batch, and the
+// webhook's summary as the answer (Alertmanager and Prometheus ignore it).
+template <class Decode>
+asio::awaitable<Response> IngestBatch(app::App& app, Exchange& ex, std::string source, Decode decode) {
+  auto key = IntegrationKey(ex);
+  if (!key) co_return ex.Fail(key.error());
+  auto integration = app.FindIntegration(key->first, key->second);
+  if (!integration) co_return ex.Fail(integration.error());
+  auto verbose = Verbose(ex);
+  if (!verbose) co_return ex.Fail(verbose.error());
+  auto events = decode(std::string_view(ex.req().body()));
+  if (!events) co_return ex.Fail(events.error());
+  auto req = std::make_shared<engine::IngestRequest>();
+  req->integration = std::move(*integration);
+  req->source = std::move(source);
+  req->events = std::move(*events);
+  auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
+  auto res = co_await Await<engine::IngestResult>(std::move(start));
+  if (!res) co_return ex.Fail(res.error());
+  co_return ex.JsonText(200, WebhookSummary(res->outcomes, *verbose));
+}
+
 json::value AlertsJson(const std::vector<model::Alert>& alerts) {
   json::array arr;
   for (const auto& a : alerts) arr.push_back(model::ToJson(a));
@@ -239,27 +262,15 @@ void RegisterAlertRoutes(Server& s) {
   auto& r = s.router();
 
   // ---- Alertmanager webhook ----
+  // Straight from the bytes (the single-pass reader; the tree reader for unusual input).
   r.Add(http::verb::post, "/api/v1/alerts/alertmanager", Auth::kCustom,
         [&app](Exchange& ex) -> asio::awaitable<Response> {
-          auto key = IntegrationKey(ex);
-          if (!key) co_return ex.Fail(key.error());
-          auto integration = app.FindIntegration(key->first, key->second);
-          if (!integration) co_return ex.Fail(integration.error());
-          auto verbose = Verbose(ex);
-          if (!verbose) co_return ex.Fail(verbose.error());
-          // Straight from the bytes (the single-pass reader; the tree reader for unusual input).
-          auto hook = ingest::DecodeAlertmanager(std::string_view(ex.req().body()));
-          if (!hook) co_return ex.Fail(hook.error());
-          auto req = std::make_shared<engine::IngestRequest>();
-          req->integration = std::move(*integration);
-          req->source = "alertmanager";
-          req->events = std::move(hook->alerts);
-          auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
-          auto res = co_await Await<engine::IngestResult>(std::move(start));
-          if (!res) co_return ex.Fail(res.error());
-          // Alertmanager ignores the body: counts by result, the incidents touched, and the
-          // per-alert results only when asked (?verbose=1).
-          co_return ex.JsonText(200, WebhookSummary(res->outcomes, *verbose));
+          auto decode = [](std::string_view body) -> Result<std::vector<model::AlertEvent>> {
+            FB_ASSIGN_OR_RETURN(auto hook, ingest::DecodeAlertmanager(body));
+            return std::move(hook.alerts);
+          };
+          auto work = IngestBatch(app, ex, "alertmanager", decode);
+          co_return co_await std::move(work);
         });
 
   // ---- Alertmanager's API, as Prometheus posts to it ----
@@ -267,23 +278,13 @@ void RegisterAlertRoutes(Server& s) {
   // authorization credentials) sends here directly: no Alertmanager in between. Alertmanager answers
   // 200 with an empty body; Firebreak's answer is the webhook's summary, which Prometheus ignores.
   r.Add(http::verb::post, "/api/v2/alerts", Auth::kCustom, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto key = IntegrationKey(ex);
-    if (!key) co_return ex.Fail(key.error());
-    auto integration = app.FindIntegration(key->first, key->second);
-    if (!integration) co_return ex.Fail(integration.error());
-    auto verbose = Verbose(ex);
-    if (!verbose) co_return ex.Fail(verbose.error());
-    auto posted = ingest::DecodePostableAlerts(std::string_view(ex.req().body()), app.clock().Now(),
-                                               app.config()->settings.resolve_timeout);
-    if (!posted) co_return ex.Fail(posted.error());
-    auto req = std::make_shared<engine::IngestRequest>();
-    req->integration = std::move(*integration);
-    req->source = "prometheus";
-    req->events = std::move(posted->alerts);
-    auto start = [&app, req](auto cb) mutable { app.IngestAlerts(req, std::move(cb)); };
-    auto res = co_await Await<engine::IngestResult>(std::move(start));
-    if (!res) co_return ex.Fail(res.error());
-    co_return ex.JsonText(200, WebhookSummary(res->outcomes, *verbose));
+    auto decode = [&app](std::string_view body) -> Result<std::vector<model::AlertEvent>> {
+      FB_ASSIGN_OR_RETURN(auto posted, ingest::DecodePostableAlerts(body, app.clock().Now(),
+                                                                    app.config()->settings.resolve_timeout));
+      return std::move(posted.alerts);
+    };
+    auto work = IngestBatch(app, ex, "prometheus", decode);
+    co_return co_await std::move(work);
   });
 
   // The open alerts in Alertmanager's shape (amtool alert query): ?active=, ?silenced= (default
