@@ -251,7 +251,7 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
       }
       case correlate::Decision::Kind::kResolve: {
         ++tally.resolved;
-        FB_TRY(ResolveEpisode(tx, in, d, ""));
+        FB_TRY(ResolveEpisode(tx, in, d, false));
         break;
       }
       case correlate::Decision::Kind::kNew: {
@@ -419,13 +419,17 @@ Result<std::string> AlertPipeline::Place(Tx& tx, const std::string& source, cons
 }
 
 Status AlertPipeline::ResolveEpisode(Tx& tx, const correlate::AlertInput& in, const correlate::Decision& d,
-                                     const std::string& why) {
+                                     bool expired) {
   const auto now = tx.now();
+  // Read before the resolution is written, which moves last_seen: an expiry names the last time the
+  // alert was received.
+  std::optional<model::Alert> stored;
+  if (!d.incident_id.empty()) {
+    FB_ASSIGN_OR_RETURN(stored, tx.store().alerts().Get(d.alert_id));
+  }
   FB_TRY(tx.store().alerts().SetStatus(d.alert_id, model::AlertStatus::kResolved, now, d.flapping, d.state_changes));
   corr_.Apply(in, d, d.alert_id, d.incident_id, now);
-  if (d.incident_id.empty()) return Ok();
-  FB_ASSIGN_OR_RETURN(auto stored, tx.store().alerts().Get(d.alert_id));
-  if (stored) FB_TRY(Resolved(tx, *stored, d, why));
+  if (stored) FB_TRY(Resolved(tx, *stored, d, expired));
   return Ok();
 }
 
@@ -437,15 +441,12 @@ Status AlertPipeline::OnExpireTimer(Tx& tx, const store::TimerRecord& t) {
   correlate::AlertInput in{&ev, t.key, "", ""};
   correlate::Decision d = corr_.Decide(in, tx.now());
   if (d.kind != correlate::Decision::Kind::kResolve) return Ok();  // resolved meanwhile
-  FB_ASSIGN_OR_RETURN(auto stored, tx.store().alerts().Get(d.alert_id));
-  std::string why = "its source stopped sending it";
-  if (stored) why += " (last received " + core::FormatRfc3339(stored->last_seen) + ")";
-  FB_TRY(ResolveEpisode(tx, in, d, why));
+  FB_TRY(ResolveEpisode(tx, in, d, true));
   tx.OnCommit([this] { ++counters_.expired; });
   return Ok();
 }
 
-Status AlertPipeline::Resolved(Tx& tx, const model::Alert& a, const correlate::Decision& d, const std::string& why) {
+Status AlertPipeline::Resolved(Tx& tx, const model::Alert& a, const correlate::Decision& d, bool expired) {
   const auto& who = Correlate();
   const std::string& incident = d.incident_id;
   int64_t open = corr_.OpenAlerts(incident);
@@ -454,8 +455,9 @@ Status AlertPipeline::Resolved(Tx& tx, const model::Alert& a, const correlate::D
   if (!quiet) {
     boost::json::object data{{"alert_id", a.id}, {"key", a.key}, {"open_alerts", open}};
     std::string text = "Alert resolved: " + a.summary + " (" + a.service + ")";
-    if (!why.empty()) {
-      text = "Alert expired: " + a.summary + " (" + a.service + "): " + why;
+    if (expired) {
+      text = "Alert expired: " + a.summary + " (" + a.service + "): its source stopped sending it (last received " +
+             core::FormatRfc3339(a.last_seen) + ")";
       data["expired"] = true;
     }
     FB_TRY(tx.Timeline(incident, who.actor, "alert_resolved", text, std::move(data)));

@@ -110,10 +110,10 @@ class AlertPipeline : public IncidentObserver {
   // Attaches an episode (stored as `alert`) where `d` says; returns the incident id ("" if silenced).
   Result<std::string> Place(Tx& tx, const std::string& source, const correlate::AlertInput& in, model::Alert& alert,
                             const correlate::Decision& d, bool stored);
-  // Resolves the episode `d` names; `why`, when set, says it expired (no resolve event came).
-  Status ResolveEpisode(Tx& tx, const correlate::AlertInput& in, const correlate::Decision& d, const std::string& why);
+  // Resolves the episode `d` names; `expired`: no resolve event came, its expiry timer fired.
+  Status ResolveEpisode(Tx& tx, const correlate::AlertInput& in, const correlate::Decision& d, bool expired);
   Status OnExpireTimer(Tx& tx, const store::TimerRecord& t);
-  Status Resolved(Tx& tx, const model::Alert& summary_of, const correlate::Decision& d, const std::string& why);
+  Status Resolved(Tx& tx, const model::Alert& summary_of, const correlate::Decision& d, bool expired);
   Status AutoResolve(Tx& tx, const std::string& incident_id, const std::string& why);
   Status Reconcile(Tx& tx, const std::string& incident_id, const std::string& why);
   Status EndSilence(Tx& tx, const std::string& silence_id);
