@@ -3,11 +3,13 @@
 Waits are on conditions (a line on the server's stdout, a process exit), never fixed sleeps.
 """
 import http.client
+import http.server
 import json
 import os
 import queue
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -102,13 +104,8 @@ class Server:
             log.close()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc)
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
         self.url = None
@@ -190,10 +187,70 @@ class ServerTestCase(unittest.TestCase):
 
 def free_port():
     """A loopback port nothing listens on right now."""
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for(cond, timeout, what):
+    """Re-checks `cond` until it returns a true value (which it returns) or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        pause.wait(0.1)
+
+
+def stop_process(proc, timeout=30):
+    """SIGTERM, then SIGKILL if PROC has not exited within TIMEOUT seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class MetricsTarget:
+    """A scrape target on a free loopback port: serves `self.render()` in the Prometheus text format
+    and reports every scrape on `self.scrapes`."""
+
+    def __init__(self):
+        self.scrapes = queue.Queue()
+        target = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = target.render().encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                target.scrapes.put(time.monotonic())
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def render(self):
+        raise NotImplementedError
+
+    def wait_scrapes(self, n, timeout=60):
+        for _ in range(n):
+            self.scrapes.get(timeout=timeout)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 class Prometheus:
@@ -243,13 +300,8 @@ class Prometheus:
         self.proc.wait()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
+        self.proc.stderr.close()
 
 
 class Sse:

@@ -8,36 +8,14 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 import unittest
 import urllib.request
 
-from harness import EXAMPLE_CONFIG, ServerTestCase, create_token, db_counts
+from harness import EXAMPLE_CONFIG, ServerTestCase, create_token, db_counts, free_port, stop_process, wait_for
 
 AM_BIN = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
 AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(cond, timeout, what):
-    """Re-checks `cond` until it returns a true value or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        pause.wait(0.1)
 
 
 def iso(t):
@@ -90,13 +68,7 @@ receivers:
             assert r.status == 200, r.status
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=20)
         self.log.close()
 
 

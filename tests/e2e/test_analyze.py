@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from harness import ServerTestCase, db_counts, example_config_plus, run_cli
+from harness import ServerTestCase, db_counts, example_config_plus, free_port, run_cli
 
 ANALYZE_YAML = """analyze:
   auto: true
@@ -253,14 +253,6 @@ class BlackHole:
         for c in self.conns:
             c.close()
         self.sock.close()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class PrometheusDown(AnalyzeServer):

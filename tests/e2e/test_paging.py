@@ -27,18 +27,10 @@ import urllib.parse
 
 from aiosmtpd.controller import Controller
 
-from harness import EXAMPLE_CONFIG, Server, ServerTestCase, run_cli
+from harness import EXAMPLE_CONFIG, Server, ServerTestCase, free_port, run_cli
 
 T0 = "2026-01-05T08:00:00Z"  # Monday 09:00 in Paris: alice's first primary week starts
 SECRET = "e2e-webhook-secret"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Receiver:

@@ -5,49 +5,26 @@ gets a top hypothesis naming the degraded service and the change, with the evide
 
 Every wait is on a condition: Prometheus's "ready" log line, scrape requests arriving at the
 target, and the server's long poll for the analysis."""
-import http.server
 import json
 import os
-import queue
 import random
 import shutil
 import tempfile
-import threading
-import time
 import unittest
 
-from harness import Prometheus, Server, example_config_plus, run_cli
+from harness import MetricsTarget, Prometheus, Server, example_config_plus, run_cli
 
 PROMETHEUS = Prometheus.BIN
 SERVICES = ["web", "checkout", "payments", "db", "catalog", "auth", "inventory"]
 
 
-class Target:
-    """Serves request latency and error ratio per service in the Prometheus text format and
-    reports every scrape on a queue."""
+class Target(MetricsTarget):
+    """Serves request latency and error ratio per service."""
 
     def __init__(self):
-        self.scrapes = queue.Queue()
         self.degraded = set()
         self.rnd = random.Random(7)
-        target = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = target.render().encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                target.scrapes.put(time.monotonic())
-
-            def log_message(self, *a):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        super().__init__()
 
     def render(self):
         lines = ["# TYPE request_latency_seconds gauge", "# TYPE request_error_ratio gauge"]
@@ -63,14 +40,6 @@ class Target:
             lines.append('request_latency_seconds{service="%s",instance="a"} %.6f' % (svc, lat))
             lines.append('request_error_ratio{service="%s",instance="a"} %.6f' % (svc, err))
         return "\n".join(lines) + "\n"
-
-    def wait_scrapes(self, n, timeout=60):
-        for _ in range(n):
-            self.scrapes.get(timeout=timeout)
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @unittest.skipUnless(os.path.exists(PROMETHEUS), "Debian's prometheus package is not installed")

@@ -10,15 +10,12 @@ POST /api/v2/alerts exactly as it would to an Alertmanager.
   mitigated, saying the source stopped sending it.
 
 Waits are on conditions: Prometheus's log lines and the server's state, polled."""
-import http.server
 import json
 import os
-import threading
-import time
 import unittest
 import urllib.request
 
-from harness import Prometheus, ServerTestCase
+from harness import MetricsTarget, Prometheus, ServerTestCase, wait_for
 
 KEY = "example-prometheus-key"
 
@@ -52,45 +49,15 @@ RULES = """groups:
 """
 
 
-class Target:
-    """Serves `checkout_up` in the Prometheus text format: 1 until the test sets it down."""
+class Target(MetricsTarget):
+    """Serves `checkout_up`: 1 until the test sets it down."""
 
     def __init__(self):
         self.up = 1
-        target = self
+        super().__init__()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = ("# TYPE checkout_up gauge\ncheckout_up %d\n" % target.up).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *a):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def wait_for(cond, timeout, what):
-    """Re-checks `cond` until it returns a true value or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        pause.wait(0.1)
+    def render(self):
+        return "# TYPE checkout_up gauge\ncheckout_up %d\n" % self.up
 
 
 class PrometheusWithoutAlertmanager(ServerTestCase):
