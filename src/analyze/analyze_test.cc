@@ -224,6 +224,33 @@ TEST(DetectorTest, LevelShiftOpensOneChangePointWithItsOnset) {
   EXPECT_LE(onset, kT0 + 2002 * kMin);
 }
 
+// Seventy-five minutes of history (what an incident's lookback often has), a level shift six
+// minutes before the end, and two records of the noise shortly before it (a new low, a new high):
+// at every time of day (the daily bins are wall time) the shift opens a change point whose onset
+// is its first sample, not one of the blips.
+TEST(DetectorTest, ShiftAfterNoiseRecordsOnAShortHistoryHasItsOwnOnset) {
+  for (double to : {4.0, 8.0}) {
+    for (int offset = 0; offset < 30; ++offset) {
+      AnomalyDetector d;
+      std::mt19937 rng(11);
+      std::normal_distribution<double> noise(0, 0.03);
+      const int64_t t0 = kT0 + offset * kMin;
+      constexpr int kShift = 69;
+      std::vector<int64_t> onsets;
+      for (int i = 0; i < 75; ++i) {
+        double v = 0.1 * (1 + noise(rng));
+        if (i == kShift - 6) v = 0.085;  // a new low of the noise
+        if (i == kShift - 3) v = 0.116;  // a new high
+        if (i >= kShift) v = 0.1 * to * (1 + noise(rng));
+        auto o = d.Update(t0 + i * kMin, v);
+        if (o.change_point) onsets.push_back(o.onset);
+      }
+      ASSERT_FALSE(onsets.empty()) << "offset " << offset << " x" << to;
+      EXPECT_EQ(onsets.back(), t0 + kShift * kMin) << "offset " << offset << " x" << to;
+    }
+  }
+}
+
 TEST(DetectorTest, DailyPatternIsNotAnAnomalyButABrokenDayIs) {
   // Hourly-scale daily wave sampled every 10 minutes for three weeks; day 18 stays flat.
   AnomalyDetector d;

@@ -150,11 +150,12 @@ double AnomalyDetector::Novelty(double v, bool* extreme) {
     x = FastLn(1 + hist_total_ / hist_weight_);
     // A record that barely beats the old extreme is what noise with a bounded range keeps doing
     // as it creeps towards its bound (ever smaller steps): the novelty is scaled by the
-    // overshoot, in full from `record_overshoot` times the series' spread.
-    if (opt_.record_overshoot > 0) {
-      const double over = v < lo_ ? lo_ - v : v - hi_;
-      x *= std::min(1.0, over / (opt_.record_overshoot * spread_ + eps_));
-    }
+    // overshoot, in full from `record_overshoot` times the series' spread. A record far beyond
+    // the old extreme is the reverse: under a tail that falls exponentially in spreads, each
+    // spread of overshoot past `record_gain_from` is worth `record_gain` nats more.
+    const double over = v < lo_ ? lo_ - v : v - hi_;
+    if (opt_.record_overshoot > 0) x *= std::min(1.0, over / (opt_.record_overshoot * spread_ + eps_));
+    if (opt_.record_gain > 0) x += opt_.record_gain * std::max(0.0, over / (spread_ + eps_) - opt_.record_gain_from);
     lo_ = new_lo;
     hi_ = new_hi;
     inv_width_ = hi_ > lo_ ? kHist / (hi_ - lo_) : 0;
@@ -198,12 +199,19 @@ void AnomalyDetector::Excursion(int64_t t, double u, bool record, DetectorOutput
   // Excursions: a run of samples with evidence, ended by `quiet_samples` without. The onset is the
   // excursion's first sample with at least half the change-point evidence: weak evidence before it
   // is the noise floor the excursion happened to start on.
+  const int quiet = quiet_;
   quiet_ = 0;
   if (!in_excursion_) {
     in_excursion_ = true;
     run_start_ = 0;
     reported_ = false;
     excursion_full_ = -1;
+  } else if (quiet > 0 && (!reported_ || quiet >= opt_.change_gap)) {
+    // Evidence resuming after quiet samples: the excursion goes on for scoring, but the onset of
+    // a change point is where its evidence became continuous (a blip before a shift is not its
+    // start); after `change_gap` quiet samples a reported excursion may open a new one.
+    run_start_ = 0;
+    reported_ = false;
   }
   if (run_start_ == 0 && like >= 0.5 * opt_.change_threshold) run_start_ = t;
   // A new extreme is beyond every earlier value, so it is no repeat of a rare value or a broken

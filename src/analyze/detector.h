@@ -58,6 +58,11 @@ struct DetectorOptions {
   // of the series' spread (mean absolute deviation from the slow mean), and in proportion to its
   // overshoot below that (0 disables).
   double record_overshoot = 0.1;
+  // A new extreme's novelty grows by `record_gain` nats per spread of overshoot beyond
+  // `record_gain_from` spreads (0 disables): a level shift to four times the old level is far
+  // more news than a record of the noise, however many records the noise set before.
+  double record_gain = 0.3;
+  double record_gain_from = 3;
   // Calibration: each statistic is compared with its running `quantile` (log domain, moving by
   // `quantile_rate`).
   double quantile = 0.995;
@@ -81,6 +86,10 @@ struct DetectorOptions {
   int recur_need = 2;
   // Score at which an excursion opens a change point.
   double change_threshold = 0.6;
+  // Evidence that resumes after this many quiet samples (fewer than `quiet_samples`, so the
+  // excursion and its damping go on) may open a change point of its own, with its own onset: a
+  // noise blip a few samples before a real shift must not take the shift's place.
+  int change_gap = 3;
   // Weights of the sub-detectors (0 disables one).
   double w_season = 1, w_novelty = 1;
 };
