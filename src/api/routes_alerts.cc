@@ -507,6 +507,42 @@ void RegisterAlertRoutes(Server& s) {
     co_return ex.Json(200, AmSilenceJson(*res, app.clock().Now()));
   });
 
+  // ---- heartbeats (dead man's switches) ----
+  r.Add(http::verb::get, "/api/v1/heartbeats", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto list = app.ListHeartbeats(*ex.principal);
+    if (!list) co_return ex.Fail(list.error());
+    json::array arr;
+    for (const auto& h : *list) arr.push_back(app::HeartbeatJson(h));
+    co_return ex.Json(200, json::object{{"heartbeats", std::move(arr)}});
+  });
+
+  // A ping, from a sender with an integration key (Authorization, or ?key= for a one-line cron
+  // `curl -X POST`) or a person's or agent's token with write.
+  r.Add(http::verb::post, "/api/v1/heartbeats/{id}/ping", Auth::kCustom,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto key = IntegrationKey(ex);
+          if (!key) co_return ex.Fail(key.error());
+          std::string via;
+          std::optional<std::string> integration;
+          if (key->first.rfind("fbt_", 0) == 0) {
+            auto p = app.Authenticate(key->first);
+            if (!p) co_return ex.Fail(p.error());
+            if (auto st = model::RequireScope(*p, model::kScopeWrite); !st) co_return ex.Fail(st.error());
+            via = "token:" + (p->person.empty() ? p->token_id : p->person);
+          } else {
+            auto in = app.FindIntegration(key->first, key->second);
+            if (!in) co_return ex.Fail(in.error());
+            via = in->name;
+            integration = in->name;
+          }
+          auto start = [&app, id = ex.Param("id"), via, integration](auto cb) mutable {
+            app.PingHeartbeat(id, via, integration, std::move(cb));
+          };
+          auto res = co_await Await<engine::HeartbeatStatus>(std::move(start));
+          if (!res) co_return ex.Fail(res.error());
+          co_return ex.Json(200, app::HeartbeatJson(*res));
+        });
+
   // Alertmanager's status, for clients that check the version before they talk (amtool).
   r.Add(http::verb::get, "/api/v2/status", Auth::kRead,
         [&app, started = app.clock().Now()](Exchange& ex) -> asio::awaitable<Response> {

@@ -121,6 +121,23 @@ Result<core::TimePoint> TimeOrAgo(const std::string& v, const char* field, core:
 }
 }  // namespace
 
+boost::json::object HeartbeatJson(const engine::HeartbeatStatus& h) {
+  boost::json::object o{{"id", h.id},
+                        {"service", h.service},
+                        {"timeout", core::FormatDuration(h.timeout)},
+                        {"timeout_seconds", h.timeout.count() / 1000},
+                        {"state", h.state}};
+  auto put = [&o](const char* k, const std::optional<core::TimePoint>& t) {
+    o[k] = t ? boost::json::value(core::FormatRfc3339(*t)) : boost::json::value(nullptr);
+  };
+  put("last_ping", h.last_ping);
+  o["last_via"] = h.last_via;
+  put("due", h.due);
+  put("missed_at", h.missed_at);
+  o["incident_id"] = h.incident_id.empty() ? boost::json::value(nullptr) : boost::json::value(h.incident_id);
+  return o;
+}
+
 Result<store::AlertFilter> DecodeAlertFilter(const std::map<std::string, std::string>& q) {
   store::AlertFilter f;
   for (const auto& [k, v] : q) {

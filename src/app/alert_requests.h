@@ -31,6 +31,9 @@ struct AmSilenceRequest {
 };
 Result<AmSilenceRequest> DecodeAmSilence(const boost::json::value& body, core::TimePoint now);
 
+// A heartbeat's status as the API, the CLI and MCP show it (times RFC 3339, absent when unknown).
+boost::json::object HeartbeatJson(const engine::HeartbeatStatus& h);
+
 // ?status=firing|acknowledged|resolved|open&service=&incident=&limit=&before=
 Result<store::AlertFilter> DecodeAlertFilter(const std::map<std::string, std::string>& query);
 

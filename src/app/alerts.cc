@@ -62,6 +62,23 @@ void App::ExpireSilence(const model::Principal& who, std::string id, Callback<mo
       std::move(cb));
 }
 
+void App::PingHeartbeat(std::string id, std::string via, std::optional<std::string> integration,
+                        Callback<engine::HeartbeatStatus> cb) {
+  auto* pipeline = alerts_.get();
+  engine_->Submit<engine::HeartbeatStatus>(
+      [pipeline, id = std::move(id), via = std::move(via), integration = std::move(integration)](engine::Tx& tx) {
+        return pipeline->PingHeartbeat(tx, id, via, integration);
+      },
+      std::move(cb));
+}
+
+Result<std::vector<engine::HeartbeatStatus>> App::ListHeartbeats(const model::Principal& who) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  return engine::HeartbeatStatuses(*tx, *cfg);
+}
+
 Result<std::vector<model::Alert>> App::ListAlerts(const model::Principal& who, const store::AlertFilter& f) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());

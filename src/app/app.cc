@@ -677,6 +677,23 @@ void App::RefreshGauges() {
     metrics_.GetGauge("firebreak_alert_storms", "Alert storms started").Set(static_cast<double>(c.storms));
     metrics_.GetGauge("firebreak_alerts_expired", "Alerts resolved because their source stopped re-sending them")
         .Set(static_cast<double>(c.expired));
+    metrics_.GetGauge("firebreak_heartbeat_pings", "Heartbeat pings received").Set(static_cast<double>(c.heartbeat_pings));
+    metrics_.GetGauge("firebreak_heartbeats_missed", "Heartbeats missed (each opened or joined an incident)")
+        .Set(static_cast<double>(c.heartbeats_missed));
+  }
+  auto cfg = config();
+  if (!cfg->heartbeats.empty()) {
+    if (auto list = engine::HeartbeatStatuses(**tx, *cfg)) {
+      for (const auto& h : *list) {
+        metrics_.GetGauge("firebreak_heartbeat_up", "1 while a heartbeat is pinged in time, 0 when missed or never pinged",
+                          {{"heartbeat", h.id}})
+            .Set(h.state == "up" ? 1 : 0);
+        if (h.last_ping)
+          metrics_.GetGauge("firebreak_heartbeat_last_ping_timestamp_seconds", "Time of a heartbeat's last ping",
+                            {{"heartbeat", h.id}})
+              .Set(static_cast<double>(core::ToUnixMillis(*h.last_ping)) / 1000.0);
+      }
+    }
   }
 }
 

@@ -219,6 +219,11 @@ class App {
                                                    const std::optional<std::string>& state) const;
   Result<model::Silence> GetSilence(const model::Principal& who, std::string_view id) const;
   Result<std::vector<model::ChangeEvent>> ListChanges(const model::Principal& who, const ChangeFilter& f) const;
+  // A ping of heartbeat `id` (durable when `cb` runs). `via` says who sent it; `integration` is the
+  // integration's name when an integration key authenticated the ping.
+  void PingHeartbeat(std::string id, std::string via, std::optional<std::string> integration,
+                     Callback<engine::HeartbeatStatus> cb);
+  Result<std::vector<engine::HeartbeatStatus>> ListHeartbeats(const model::Principal& who) const;
   engine::AlertPipeline& alerts() { return *alerts_; }
   // ---- automated investigation (metrics, anomalies, changes, root-cause hypotheses) ----
   Analysis& analysis() { return *analysis_; }

@@ -7,7 +7,7 @@
 //   name, description, config (extra YAML appended to examples/config), steps: [{at: 90s, <action>}]
 //   actions: alertmanager {key, alerts}, prometheus {key, alerts}, pagerduty {...event}, pagerduty_change {...},
 //            event {...}, silence {...}, expire_silence: SIL-n, incident {id, action, note,
-//            expect_error}, restart: true, expect {...}
+//            expect_error}, heartbeat {id, key, expect_error}, restart: true, expect {...}
 //   strings starting with '~' match as substrings.
 #include <filesystem>
 
@@ -252,6 +252,24 @@ class Scenario {
       } else {
         ASSERT_TRUE(r) << r.error().ToString();
       }
+    } else if (auto hb = step["heartbeat"]) {
+      // A ping over HTTP, by an integration's key (`key`) or a token (no key).
+      std::optional<std::string> integration;
+      if (hb["key"]) {
+        const auto* in = cfg_->FindIntegration(Str(hb["key"]));
+        ASSERT_NE(in, nullptr) << "unknown integration key";
+        integration = in->name;
+      }
+      auto* p = pipeline_.get();
+      auto r = engine_->Call<HeartbeatStatus>([p, id = Str(hb["id"]), integration](Tx& tx) {
+        return p->PingHeartbeat(tx, id, integration.value_or("token:alice"), integration);
+      });
+      if (hb["expect_error"]) {
+        ASSERT_FALSE(r) << "expected an error";
+        EXPECT_TRUE(Matches(Str(hb["expect_error"]), r.error().message)) << r.error().message;
+      } else {
+        ASSERT_TRUE(r) << r.error().ToString();
+      }
     } else if (step["restart"]) {
       Open();
     }
@@ -344,6 +362,22 @@ class Scenario {
       for (const auto& a : acts) {
         bool found = std::any_of(entries.begin(), entries.end(), [&](const auto& e) { return e.action == Str(a); });
         EXPECT_TRUE(found) << "no audit entry " << Str(a);
+      }
+    }
+    if (auto hbs = ex["heartbeats"]) {
+      auto got = HeartbeatStatuses(*tx, *cfg_);
+      ASSERT_TRUE(got) << got.error().ToString();
+      for (const auto& want : hbs) {
+        auto it = std::find_if(got->begin(), got->end(), [&](const auto& h) { return h.id == Str(want["id"]); });
+        ASSERT_NE(it, got->end()) << "no heartbeat " << Str(want["id"]);
+        SCOPED_TRACE("heartbeat " + it->id);
+        if (want["state"]) { EXPECT_EQ(Str(want["state"]), it->state); }
+        if (want["incident"]) { EXPECT_EQ(Str(want["incident"]), it->incident_id); }
+        if (want["last_via"]) { EXPECT_EQ(Str(want["last_via"]), it->last_via); }
+        if (want["due"]) {
+          ASSERT_TRUE(it->due.has_value());
+          EXPECT_EQ(Str(want["due"]), core::FormatRfc3339(*it->due));
+        }
       }
     }
     if (auto st = ex["storming"]) {

@@ -54,6 +54,18 @@ void AddSilenceRow(Table& t, const boost::json::object& s) {
          Str(s, "comment")});
 }
 
+void AddHeartbeatRow(Table& t, const boost::json::object& h) {
+  std::string when = Str(h, "state") == "up" ? "due " + Str(h, "due")
+                     : Str(h, "state") == "missed" ? "since " + Str(h, "missed_at")
+                                                   : "-";
+  t.Add({Str(h, "id"), Str(h, "state"), core::Truncate(Str(h, "service"), 16), Str(h, "timeout"),
+         Str(h, "last_ping").empty() ? "-" : Str(h, "last_ping"), Str(h, "last_via").empty() ? "-" : Str(h, "last_via"),
+         when, Str(h, "incident_id").empty() ? "-" : Str(h, "incident_id")});
+}
+
+const std::vector<std::string> kHeartbeatColumns = {"ID",       "STATE", "SERVICE", "TIMEOUT", "LAST PING",
+                                                    "LAST FROM", "WHEN",  "INCIDENT"};
+
 }  // namespace
 
 void AddAlertCommands(CLI::App& app, Runner& run) {
@@ -155,6 +167,48 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
         }
         Table t({});  // one row, no header
         AddSilenceRow(t, r->get_object());
+        t.Print();
+        return 0;
+      };
+    });
+  }
+  // ---- heartbeats ----
+  auto* hb = app.add_subcommand("heartbeats", "Heartbeats (dead man's switches): list them, or send a ping");
+  hb->require_subcommand(1);
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = hb->add_subcommand("list", "Every configured heartbeat: waiting, up (and when due) or missed");
+    AddClientOptions(c, o->client);
+    c->callback([o, &run] {
+      run = [o] {
+        auto r = CallServer(o->client, "GET", "/api/v1/heartbeats");
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        Table t(kHeartbeatColumns);
+        for (const auto& h : r->get_object().at("heartbeats").get_array()) AddHeartbeatRow(t, h.get_object());
+        t.Print();
+        return 0;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = hb->add_subcommand("ping", "Ping a heartbeat now (e.g. at the end of a cron job)");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Heartbeat id")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        auto r = CallServer(o->client, "POST", "/api/v1/heartbeats/" + Enc(o->id) + "/ping");
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        Table t(kHeartbeatColumns);
+        AddHeartbeatRow(t, r->get_object());
         t.Print();
         return 0;
       };

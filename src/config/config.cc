@@ -46,6 +46,7 @@ void Config::Index() {
   Build(runbooks, runbooks_, [](const auto& x) { return x.id; });
   Build(redundancy_groups, groups_, [](const auto& x) { return x.id; });
   Build(scenarios, scenarios_, [](const auto& x) { return x.id; });
+  Build(heartbeats, heartbeats_, [](const auto& x) { return x.id; });
 }
 
 const model::Service* Config::FindService(std::string_view id) const { return Lookup(services, services_, id); }
@@ -60,6 +61,7 @@ const model::RedundancyGroup* Config::FindGroup(std::string_view id) const {
   return Lookup(redundancy_groups, groups_, id);
 }
 const model::Scenario* Config::FindScenario(std::string_view id) const { return Lookup(scenarios, scenarios_, id); }
+const Heartbeat* Config::FindHeartbeat(std::string_view id) const { return Lookup(heartbeats, heartbeats_, id); }
 
 const model::EscalationPolicy* Config::PolicyFor(std::string_view service, model::Severity sev) const {
   const auto* s = FindService(service);

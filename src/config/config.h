@@ -165,6 +165,26 @@ struct AnalyzeSettings {
   PrometheusSettings prometheus;
 };
 
+// A heartbeat (dead man's switch, `heartbeats:`): a sender that must be heard from at least every
+// `timeout` once it has been heard from at all. A ping is `POST /api/v1/heartbeats/<id>/ping`, or
+// an ingested firing alert carrying every `match_labels` label (Prometheus's always-firing
+// Watchdog), which is then consumed and opens no incident. When the timeout passes without one,
+// an alert (source "heartbeat") opens an incident on `service` through the usual correlation and
+// paging; the next ping resolves it.
+struct Heartbeat {
+  std::string id;
+  std::string service;
+  core::Millis timeout{std::chrono::minutes(5)};
+  // Labels of the missed alert besides alertname, heartbeat and service (severity rules and
+  // grouping rules see them, e.g. severity: critical).
+  std::map<std::string, std::string> labels;
+  std::string summary;  // the missed alert's summary (default: which heartbeat, and since when)
+  std::map<std::string, std::string> match_labels;  // exact values; empty: pings over HTTP only
+  // Name of the integration whose key (and alerts) may ping; empty: any integration's.
+  std::string integration;
+  model::SourceLoc loc;
+};
+
 struct Config {
   std::string dir;
   std::vector<model::Service> services;
@@ -179,6 +199,7 @@ struct Config {
   std::vector<model::Runbook> runbooks;
   std::vector<model::RedundancyGroup> redundancy_groups;
   std::vector<model::Scenario> scenarios;
+  std::vector<Heartbeat> heartbeats;
   Settings settings;
   AnalyzeSettings analyze;
 
@@ -192,6 +213,7 @@ struct Config {
   const model::Runbook* FindRunbook(std::string_view id) const;
   const model::RedundancyGroup* FindGroup(std::string_view id) const;
   const model::Scenario* FindScenario(std::string_view id) const;
+  const Heartbeat* FindHeartbeat(std::string_view id) const;
   // The policy for a service and severity: per-severity override, else the service's, else the
   // owning team's, else the default. Null if none.
   const model::EscalationPolicy* PolicyFor(std::string_view service, model::Severity sev) const;
@@ -204,7 +226,7 @@ struct Config {
 
  private:
   std::map<std::string, size_t, std::less<>> services_, teams_, people_, schedules_, policies_,
-      integrations_, channels_, runbooks_, groups_, scenarios_;
+      integrations_, channels_, runbooks_, groups_, scenarios_, heartbeats_;
 };
 
 }  // namespace firebreak::config

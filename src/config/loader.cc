@@ -1,6 +1,7 @@
 #include "config/loader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -669,6 +670,47 @@ void DecodeIntegration(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   in.fingerprint = rr.StrList("fingerprint");
   rr.Finish();
   cfg.integrations.push_back(std::move(in));
+}
+
+void DecodeHeartbeat(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "heartbeat");
+  if (!r.ok()) return;
+  auto id = ReadId(r, ctx);
+  if (!id) return;
+  MapReader rr(ctx, n, ItemName("heartbeat", *id));
+  rr.Get("id", false);
+  Heartbeat hb;
+  hb.loc = rr.Loc();
+  hb.id = *id;
+  hb.service = rr.Str("service", true).value_or("");
+  if (auto t = rr.Duration("timeout", true)) {
+    if (t->count() < 1000)
+      rr.Err(rr.Get("timeout", false), "invalid-value", "timeout must be at least 1s");
+    else
+      hb.timeout = *t;
+  }
+  hb.summary = rr.StrOr("summary", "");
+  hb.integration = rr.StrOr("integration", "");
+  hb.labels = rr.StrMap("labels");
+  if (auto m = rr.Get("match", false)) {
+    MapReader mr(ctx, m, "match of heartbeat '" + hb.id + "'");
+    if (mr.ok()) {
+      hb.match_labels = mr.StrMap("labels");
+      mr.Finish();
+    }
+  }
+  for (const auto* labels : {&hb.labels, &hb.match_labels})
+    for (const auto& [k, v] : *labels) {
+      const bool ok = !k.empty() && (std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_') &&
+                      std::all_of(k.begin(), k.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                      });
+      if (!ok)
+        rr.Err(rr.Get(labels == &hb.labels ? "labels" : "match", false), "invalid-value",
+               "'" + k + "' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+    }
+  rr.Finish();
+  cfg.heartbeats.push_back(std::move(hb));
 }
 
 bool IsContactType(const std::string& t) {
@@ -1390,6 +1432,7 @@ void Link(Config& cfg, Diagnostics& d) {
   CheckDuplicates(d, cfg.grouping_rules, "grouping rule", [](auto& x) { return x.name; });
   CheckDuplicates(d, cfg.redundancy_groups, "redundancy group", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.scenarios, "scenario", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.heartbeats, "heartbeat", [](auto& x) { return x.id; });
   cfg.Index();
 
   auto need_person = [&](const model::SourceLoc& loc, const std::string& where, const std::string& id) {
@@ -1469,6 +1512,16 @@ void Link(Config& cfg, Diagnostics& d) {
     if (!in.service.empty() && !cfg.FindService(in.service))
       d.Error(in.loc, "undefined-service",
               "in integration '" + in.name + "': service '" + in.service + "' is not defined");
+  }
+  for (const auto& hb : cfg.heartbeats) {
+    if (!hb.service.empty() && !cfg.FindService(hb.service))
+      d.Error(hb.loc, "undefined-service",
+              "in heartbeat '" + hb.id + "': service '" + hb.service + "' is not defined");
+    if (!hb.integration.empty() &&
+        std::none_of(cfg.integrations.begin(), cfg.integrations.end(),
+                     [&](const auto& in) { return in.name == hb.integration; }))
+      d.Error(hb.loc, "undefined-integration",
+              "in heartbeat '" + hb.id + "': no integration is named '" + hb.integration + "'");
   }
   for (const auto& g : cfg.grouping_rules) {
     for (const auto& s : g.match_services)
@@ -1554,7 +1607,7 @@ void DecodeFile(Ctx& ctx, const YAML::Node& root, Config& cfg) {
       {"grouping_rules", DecodeGroupingRule},
       {"integrations", DecodeIntegration}, {"channels", DecodeChannel},
       {"runbooks", DecodeRunbook},         {"redundancy_groups", DecodeRedundancyGroup},
-      {"scenarios", DecodeScenario}};
+      {"scenarios", DecodeScenario},       {"heartbeats", DecodeHeartbeat}};
   if (!root || root.IsNull()) return;  // empty file
   if (!root.IsMap()) {
     ctx.diags.Error(LocOf(ctx.file, root), "invalid-type",

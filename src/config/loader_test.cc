@@ -165,6 +165,51 @@ scenarios:
       "g.yaml:16:5: error[invalid-value]: in scenario 's2': a scenario loses services or zones, or changes the load (load_factor)"));
 }
 
+TEST(ConfigLoader, HeartbeatsAreDecodedAndCheckedWithLocations) {
+  const char* good = R"(services:
+  - { id: web }
+integrations:
+  - { key: prometheus-key-1, name: prom, type: prometheus, service: web }
+heartbeats:
+  - id: watchdog
+    service: web
+    timeout: 3m
+    integration: prom
+    match: { labels: { alertname: Watchdog } }
+    labels: { severity: critical }
+  - { id: backup, service: web, timeout: 25h, summary: "Backups stopped" }
+)";
+  auto ok = LoadConfigFiles({{"h.yaml", good}});
+  ASSERT_TRUE(ok.config) << (ok.diagnostics.all().empty() ? "" : ok.diagnostics.all()[0].ToString());
+  const auto* w = ok.config->FindHeartbeat("watchdog");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->timeout, std::chrono::minutes(3));
+  EXPECT_EQ(w->integration, "prom");
+  EXPECT_EQ(w->match_labels, (std::map<std::string, std::string>{{"alertname", "Watchdog"}}));
+  EXPECT_EQ(w->labels, (std::map<std::string, std::string>{{"severity", "critical"}}));
+  EXPECT_EQ(ok.config->FindHeartbeat("backup")->summary, "Backups stopped");
+  EXPECT_EQ(ok.config->FindHeartbeat("nope"), nullptr);
+
+  const char* bad = R"(services:
+  - { id: web }
+heartbeats:
+  - { id: a, service: ghost, timeout: 1m }
+  - { id: b, service: web }
+  - { id: c, service: web, timeout: 500ms, integration: nobody }
+  - { id: d, service: web, timeout: 1m, match: { labels: { 9lives: x } } }
+  - { id: a, service: web, timeout: 1m }
+)";
+  auto r = LoadConfigFiles({{"h.yaml", bad}});
+  EXPECT_FALSE(r.config);
+  EXPECT_THAT(Errors(r), ::testing::ElementsAre(
+      "h.yaml:4:5: error[undefined-service]: in heartbeat 'a': service 'ghost' is not defined",
+      "h.yaml:5:5: error[missing-field]: in heartbeat 'b': missing required field 'timeout'",
+      "h.yaml:6:5: error[undefined-integration]: in heartbeat 'c': no integration is named 'nobody'",
+      "h.yaml:6:37: error[invalid-value]: in heartbeat 'c': timeout must be at least 1s",
+      "h.yaml:7:48: error[invalid-value]: in heartbeat 'd': '9lives' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+      "h.yaml:8:5: error[duplicate-id]: heartbeat 'a' is already defined at h.yaml:4:5"));
+}
+
 TEST(ConfigLoader, CapacityFieldsAndDependencyExtras) {
   const char* yaml = R"(services:
   - id: web

@@ -40,6 +40,7 @@ std::string Prefix(const std::string& source) {
   if (source == "alertmanager") return "am";
   if (source == "pagerduty") return "pd";
   if (source == "prometheus") return "prom";
+  if (source == "heartbeat") return "hb";
   return "ev";
 }
 
@@ -74,6 +75,9 @@ AlertPipeline::AlertPipeline(Engine& engine) : engine_(engine), corr_(engine.con
   });
   engine.RegisterTimerHandler(kExpireTimer, [this](Tx& tx, const store::TimerRecord& t, core::Millis) {
     return OnExpireTimer(tx, t);
+  });
+  engine.RegisterTimerHandler("heartbeat.miss", [this](Tx& tx, const store::TimerRecord& t, core::Millis) {
+    return OnHeartbeatTimer(tx, t);
   });
 }
 
@@ -172,6 +176,18 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
   };
   for (const auto& e : req.events) {
     ++tally.events;
+    // A firing alert that carries a heartbeat's match labels (Prometheus's Watchdog) is its ping.
+    if (!cfg.heartbeats.empty() && req.source != "heartbeat") {
+      if (auto pinged = PingedBy(cfg, req, e); !pinged.empty()) {
+        FB_TRY(flush());
+        for (const auto* hb : pinged) FB_TRY(PingHeartbeat(tx, hb->id, req.integration.name, std::nullopt));
+        IngestOutcome o;
+        o.dedup_key = e.dedup_key;
+        o.result = "heartbeat";
+        out.outcomes.push_back(std::move(o));
+        continue;
+      }
+    }
     std::string service = ResolveService(cfg, req.integration, e);
     std::string dedup = e.dedup_key;
     // Alertmanager's fingerprint and Prometheus's label sets are the alerts' identity; a configured

@@ -22,6 +22,10 @@
 //     not re-sent in time (timer "alert.expire", re-armed by every firing event);
 //   - silenced alerts are recorded without an incident; when their silence ends (timer
 //     "silence.expire" or an explicit expiry) still-firing ones are placed as if new.
+//   - heartbeats (config::Heartbeat): a ping re-arms timer "heartbeat.miss"; when it fires, an alert
+//     of source "heartbeat" goes through this same pipeline (incident, severity rules, paging) and
+//     the next ping resolves it. Firing alerts carrying a heartbeat's match_labels are pings, not
+//     alerts.
 #pragma once
 
 #include <atomic>
@@ -64,6 +68,22 @@ struct SilenceSpec {
   std::string comment;
 };
 
+// What is known of a heartbeat: `state` is waiting (never pinged), up, or missed.
+struct HeartbeatStatus {
+  std::string id;
+  std::string service;
+  core::Millis timeout{};
+  std::string state;
+  std::optional<core::TimePoint> last_ping;
+  std::string last_via;  // who pinged last: an integration's name, or token:<person or id>
+  std::optional<core::TimePoint> due;        // up: when it is missed without a ping
+  std::optional<core::TimePoint> missed_at;  // missed: since when
+  std::string incident_id;                   // missed: the incident its alert opened or joined
+};
+
+// The status of every configured heartbeat, from the store (any transaction).
+Result<std::vector<HeartbeatStatus>> HeartbeatStatuses(store::Tx& tx, const config::Config& cfg);
+
 class AlertPipeline : public IncidentObserver {
  public:
   // Registers itself as an observer and the timer handlers with `engine`.
@@ -82,6 +102,11 @@ class AlertPipeline : public IncidentObserver {
   Result<model::Silence> CreateSilence(Tx& tx, const model::Principal& who, const SilenceSpec& spec);
   // Ends a silence now (audited); still-firing alerts it silenced are placed.
   Result<model::Silence> ExpireSilence(Tx& tx, const model::Principal& who, const std::string& id);
+  // A ping of heartbeat `id` from `via`; `integration`, when the ping came with an integration key,
+  // is that integration's name (refused if the heartbeat names another). A missed heartbeat's
+  // alert resolves. NotFound for an unknown heartbeat.
+  Result<HeartbeatStatus> PingHeartbeat(Tx& tx, const std::string& id, const std::string& via,
+                                        const std::optional<std::string>& integration);
 
   Status OnIncidentEvent(Tx& tx, const IncidentEvent& ev) override;
 
@@ -93,7 +118,8 @@ class AlertPipeline : public IncidentObserver {
   // Counters for /metrics (read from any thread).
   struct Counters {
     std::atomic<uint64_t> events{0}, new_alerts{0}, repeats{0}, resolved{0}, acknowledged{0}, ignored{0},
-        silenced{0}, collapsed{0}, incidents_opened{0}, storms{0}, expired{0};
+        silenced{0}, collapsed{0}, incidents_opened{0}, storms{0}, expired{0}, heartbeat_pings{0},
+        heartbeats_missed{0};
   };
   const Counters& counters() const { return counters_; }
   // Engine thread only (tests, benchmarks).
@@ -117,6 +143,11 @@ class AlertPipeline : public IncidentObserver {
   Status AutoResolve(Tx& tx, const std::string& incident_id, const std::string& why);
   Status Reconcile(Tx& tx, const std::string& incident_id, const std::string& why);
   Status EndSilence(Tx& tx, const std::string& silence_id);
+  Status OnHeartbeatTimer(Tx& tx, const store::TimerRecord& t);
+  // The heartbeats a firing event pings: its labels carry every match label, and it came from the
+  // integration each names (if any).
+  std::vector<const config::Heartbeat*> PingedBy(const config::Config& cfg, const IngestRequest& req,
+                                                 const model::AlertEvent& e) const;
 
   Engine& engine_;
   correlate::Correlator corr_;

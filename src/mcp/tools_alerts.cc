@@ -4,6 +4,7 @@
 // (within the default agent tier, a proposal under a LOW one); expiring one only restores paging.
 #include "mcp/tools_common.h"
 
+#include "app/alert_requests.h"
 #include "app/alert_tools.h"
 
 namespace firebreak::mcp {
@@ -104,6 +105,32 @@ void AddAlertTools(Registry& r) {
                                                             Without(args, "limit")));
         Bound(out, "silences", static_cast<size_t>(IntArg(args, "limit", kDefaultLimit)));
         return Structured(std::move(out));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "list_heartbeats",
+      .title = "List heartbeats",
+      .description = "Lists the configured heartbeats (dead man's switches: a Prometheus Watchdog, a "
+                     "cron job) with their state: waiting (never pinged), up (and when it is due) or "
+                     "missed (since when, and the incident that opened). A missed heartbeat means the "
+                     "sender, often the monitoring itself, may be down.",
+      .input_schema = Object({}),
+      .output_schema = OpenResult(
+          {{"heartbeats",
+            Array("Heartbeats", OpenResult({{"id", Str("Heartbeat id")},
+                                            {"service", Str("Service its missed alert belongs to")},
+                                            {"state", Enum("State now", {"waiting", "up", "missed"})},
+                                            {"last_ping", Nullable(Str("Last ping, RFC 3339"))},
+                                            {"due", Nullable(Str("When it is missed without a ping"))},
+                                            {"incident_id", Nullable(Str("Incident of the missed alert"))}}))}}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .run = [](Context& ctx, const json::object&) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto list, ctx.app().ListHeartbeats(ctx.principal()));
+        json::array arr;
+        for (const auto& h : list) arr.push_back(app::HeartbeatJson(h));
+        return Structured(json::object{{"heartbeats", std::move(arr)}});
       },
   });
 

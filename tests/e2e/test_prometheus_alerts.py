@@ -8,6 +8,9 @@ POST /api/v2/alerts exactly as it would to an Alertmanager.
 - When Prometheus dies (kill -9) while the alert fires, nobody will ever send "resolved": the alert
   expires at the endsAt of the last send (four evaluation intervals ahead) and the incident is
   mitigated, saying the source stopped sending it.
+- Prometheus's always-firing Watchdog pings a heartbeat (a dead man's switch) and opens nothing;
+  when Prometheus dies, the heartbeat is missed and an incident opens; a ping from the CLI (a
+  token's) resolves it.
 
 Waits are on conditions: Prometheus's log lines and the server's state, polled."""
 import json
@@ -15,7 +18,7 @@ import os
 import unittest
 import urllib.request
 
-from harness import MetricsTarget, Prometheus, ServerTestCase, wait_for
+from harness import MetricsTarget, Prometheus, ServerTestCase, example_config_plus, run_cli, wait_for
 
 KEY = "example-prometheus-key"
 
@@ -46,6 +49,26 @@ RULES = """groups:
         expr: checkout_up == 0
         labels: {service: checkout, severity: critical}
         annotations: {summary: "checkout answers 503"}
+"""
+
+
+WATCHDOG_RULES = """groups:
+  - name: meta
+    interval: 1s
+    rules:
+      - alert: Watchdog
+        expr: vector(1)
+        labels: {severity: none}
+        annotations: {summary: "Always firing: the alerting pipeline works"}
+"""
+
+# A heartbeat that notices a silent Prometheus within seconds (the example's waits 5m).
+FAST_HEARTBEAT = """heartbeats:
+  - id: fast-watchdog
+    service: web
+    timeout: 3s
+    integration: Prometheus (direct)
+    match: {labels: {alertname: Watchdog}}
 """
 
 
@@ -144,6 +167,103 @@ class PrometheusWithoutAlertmanager(ServerTestCase):
         self.assertTrue(entry["data"]["expired"])
         metrics = self.server.request("GET", "/metrics", token=self.token)[1]
         self.assertIn("firebreak_alerts_expired 1", metrics)
+
+
+
+class WatchdogHeartbeat(ServerTestCase):
+    start_server = False
+
+    def setUp(self):
+        self.assertTrue(os.path.exists(Prometheus.BIN), "prometheus is not installed (scripts/install-deps.sh)")
+        super().setUp()
+        cfg = example_config_plus(self.tmp, "heartbeat.yaml", FAST_HEARTBEAT)
+        self.server = self.new_server(config_dir=cfg)
+        self.token = self.server.admin_token
+        self.target = Target()
+        host = self.server.url.split("//", 1)[1]
+        self.prom = Prometheus(self.tmp, CONFIG % (self.target.port, host, KEY), files={"rules.yml": WATCHDOG_RULES},
+                               extra_args=["--rules.alert.resend-delay=1s"])
+
+    def tearDown(self):
+        self.prom.stop()
+        self.target.close()
+        super().tearDown()
+
+    def get(self, path):
+        st, body, _ = self.server.request("GET", path, token=self.token)
+        self.assertEqual(st, 200, body)
+        return body
+
+    def heartbeat(self, state):
+        def reached():
+            [hb] = [h for h in self.get("/api/v1/heartbeats")["heartbeats"] if h["id"] == "fast-watchdog"]
+            return hb if hb["state"] == state else None
+        return wait_for(reached, 60, "heartbeat fast-watchdog to be " + state)
+
+    def test_a_silent_prometheus_opens_an_incident_and_a_ping_resolves_it(self):
+        hb = self.heartbeat("up")
+        self.assertEqual((hb["last_via"], hb["timeout"], hb["service"]), ("Prometheus (direct)", "3s", "web"))
+        # The Watchdog is consumed: it pinged both heartbeats that watch it, and stored nothing.
+        wait_for(lambda: self.get("/api/v1/heartbeats")["heartbeats"][0]["state"] == "up", 30,
+                 "the example heartbeat to be pinged too")
+        self.assertEqual(self.get("/api/v1/incidents")["incidents"], [])
+        self.assertEqual(self.get("/api/v1/alerts")["alerts"], [])
+
+        self.prom.kill9()
+        hb = self.heartbeat("missed")
+        inc = self.get("/api/v1/incidents/" + hb["incident_id"])
+        self.assertEqual((inc["source"], inc["state"], inc["services"]), ("heartbeat", "triggered", ["web"]))
+        self.assertIn("Heartbeat 'fast-watchdog' missed: nothing heard since", inc["title"])
+        [alert] = self.get("/api/v1/incidents/%s/alerts" % inc["id"])["alerts"]
+        self.assertEqual(alert["labels"], {"alertname": "HeartbeatMissed", "heartbeat": "fast-watchdog",
+                                           "service": "web"})
+        metrics = self.server.request("GET", "/metrics", token=self.token)[1]
+        self.assertIn('firebreak_heartbeat_up{heartbeat="fast-watchdog"} 0', metrics)
+        self.assertIn("firebreak_heartbeats_missed 1", metrics)
+
+        # The CLI lists it as missed, and a ping with a token (whoever fixed the sender) resolves it.
+        p = run_cli("heartbeats", "list", "--server", self.server.url, "--token", self.token)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        [row] = [line for line in p.stdout.splitlines() if line.startswith("fast-watchdog")]
+        self.assertEqual(row.split()[1], "missed")
+        self.assertIn(inc["id"], row)
+        p = run_cli("heartbeats", "ping", "fast-watchdog", "--json", "--server", self.server.url, "--token", self.token)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        pinged = json.loads(p.stdout)
+        self.assertEqual(pinged["state"], "up")
+        self.assertTrue(pinged["last_via"].startswith("token:"), pinged)
+        inc = self.get("/api/v1/incidents/" + inc["id"])
+        self.assertEqual((inc["state"], inc["open_alerts"]), ("mitigated", 0))
+
+
+class HeartbeatPings(ServerTestCase):
+    """Pings over HTTP as a cron job sends them, and the ones refused (nothing changes)."""
+
+    def ping(self, hid, key=None, token=None):
+        path = "/api/v1/heartbeats/%s/ping" % hid + ("?key=" + key if key else "")
+        return self.server.request("POST", path, token=token)
+
+    def state(self):
+        st, body, _ = self.server.request("GET", "/api/v1/heartbeats", token=self.token)
+        self.assertEqual(st, 200, body)
+        return {h["id"]: h for h in body["heartbeats"]}
+
+    def test_key_and_token_pings_and_refusals(self):
+        self.assertEqual(self.state()["prometheus-watchdog"]["state"], "waiting")
+        cases = [
+            (self.ping("prometheus-watchdog"), 401, "Authorization"),                       # no credentials
+            (self.ping("prometheus-watchdog", key="no-such-key-123"), 401, "key"),         # unknown key
+            (self.ping("prometheus-watchdog", key="example-checkout-key"), 403, None),     # not its integration
+            (self.ping("nope", key=KEY), 404, "id"),                                       # unknown heartbeat
+        ]
+        for (st, body, _), want, field in cases:
+            self.assertEqual(st, want, body)
+            self.assertEqual(body["error"].get("field"), field, body)
+        self.assertEqual(self.state()["prometheus-watchdog"]["state"], "waiting")
+        st, body, _ = self.ping("prometheus-watchdog", key=KEY)
+        self.assertEqual(st, 200, body)
+        self.assertEqual((body["state"], body["last_via"], body["timeout"]), ("up", "Prometheus (direct)", "5m"))
+        self.assertEqual(self.state()["prometheus-watchdog"]["due"], body["due"])
 
 
 if __name__ == "__main__":
