@@ -205,13 +205,17 @@ bool AlertMatchesFilter(const model::Alert& a, const std::vector<model::Matcher>
   });
 }
 
-// An open alert in Alertmanager's gettable shape: silenced ones are "suppressed".
+// Whether a silence id is an inhibition's (INH-<source alert>-<rule>) rather than a silence's.
+bool IsInhibition(std::string_view silence_id) { return silence_id.rfind("INH-", 0) == 0; }
+
+// An open alert in Alertmanager's gettable shape: silenced and inhibited ones are "suppressed".
 json::object AmAlertJson(const model::Alert& a) {
   json::object labels, annotations;
   for (const auto& [k, v] : a.labels) labels[k] = v;
   for (const auto& [k, v] : a.annotations) annotations[k] = v;
-  json::array silenced_by;
-  if (!a.silence_id.empty()) silenced_by.emplace_back(a.silence_id);
+  json::array silenced_by, inhibited_by;
+  if (IsInhibition(a.silence_id)) inhibited_by.emplace_back(a.silence_id);
+  else if (!a.silence_id.empty()) silenced_by.emplace_back(a.silence_id);
   json::object out{{"labels", labels},
                    {"annotations", annotations},
                    {"fingerprint", a.dedup_key},
@@ -219,9 +223,9 @@ json::object AmAlertJson(const model::Alert& a) {
                    {"updatedAt", core::FormatRfc3339(a.last_seen)},
                    {"endsAt", "0001-01-01T00:00:00Z"},
                    {"receivers", json::array{json::object{{"name", a.integration}}}},
-                   {"status", json::object{{"state", silenced_by.empty() ? "active" : "suppressed"},
+                   {"status", json::object{{"state", a.silence_id.empty() ? "active" : "suppressed"},
                                            {"silencedBy", silenced_by},
-                                           {"inhibitedBy", json::array{}}}}};
+                                           {"inhibitedBy", inhibited_by}}}};
   if (!a.generator_url.empty()) out["generatorURL"] = a.generator_url;
   return out;
 }
@@ -287,14 +291,15 @@ void RegisterAlertRoutes(Server& s) {
     co_return co_await std::move(work);
   });
 
-  // The open alerts in Alertmanager's shape (amtool alert query): ?active=, ?silenced= (default
-  // true: which states to include), ?filter= label matchers, ?receiver= a regex over the
+  // The open alerts in Alertmanager's shape (amtool alert query): ?active=, ?silenced=, ?inhibited=
+  // (default true: which states to include), ?filter= label matchers, ?receiver= a regex over the
   // integration's name (an alert's receiver here). Nothing is inhibited or unprocessed.
   r.Add(http::verb::get, "/api/v2/alerts", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto filter = Filters(ex);
     if (!filter) co_return ex.Fail(filter.error());
-    bool active = true, silenced = true;
-    for (auto [name, flag] : {std::pair{"active", &active}, std::pair{"silenced", &silenced}}) {
+    bool active = true, silenced = true, inhibited = true;
+    for (auto [name, flag] : {std::pair{"active", &active}, std::pair{"silenced", &silenced},
+                              std::pair{"inhibited", &inhibited}}) {
       auto it = ex.query.find(name);
       if (it == ex.query.end()) continue;
       auto v = app::ParseBool(it->second, name);
@@ -314,7 +319,8 @@ void RegisterAlertRoutes(Server& s) {
     if (!list) co_return ex.Fail(list.error());
     json::array arr;
     for (const auto& a : *list) {
-      if (!(a.silence_id.empty() ? active : silenced) || !AlertMatchesFilter(a, *filter)) continue;
+      const bool shown = a.silence_id.empty() ? active : IsInhibition(a.silence_id) ? inhibited : silenced;
+      if (!shown || !AlertMatchesFilter(a, *filter)) continue;
       if (receiver && !re2::RE2::FullMatch(a.integration, *receiver)) continue;
       arr.push_back(AmAlertJson(a));
     }

@@ -176,8 +176,10 @@ Result<ReloadReport> App::ReloadConfig(const model::Principal& who) {
                               {"policies", r.policies},
                               {"runbooks", r.runbooks}};
   engine_->SetConfig(loaded.config);
-  auto audited = engine_->Call<bool>([who, details](engine::Tx& tx) -> Result<bool> {
+  auto* pipeline = alerts_.get();
+  auto audited = engine_->Call<bool>([who, details, pipeline](engine::Tx& tx) -> Result<bool> {
     FB_TRY(tx.Audit(who.actor, "config.reload", "config", details));
+    if (pipeline) FB_TRY(pipeline->Resync(tx));
     tx.Publish(engine::Change{"config", details.at("fingerprint").as_string().c_str(), details});
     return true;
   });
@@ -671,6 +673,7 @@ void App::RefreshGauges() {
     set("acknowledged", c.acknowledged);
     set("ignored", c.ignored);
     set("silenced", c.silenced);
+    set("inhibited", c.inhibited);
     set("collapsed", c.collapsed);
     metrics_.GetGauge("firebreak_alert_incidents_opened", "Incidents opened by alerts")
         .Set(static_cast<double>(c.incidents_opened));

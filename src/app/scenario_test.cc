@@ -7,7 +7,7 @@
 //   name, description, config (extra YAML appended to examples/config), steps: [{at: 90s, <action>}]
 //   actions: alertmanager {key, alerts}, prometheus {key, alerts}, pagerduty {...event}, pagerduty_change {...},
 //            event {...}, silence {...}, expire_silence: SIL-n, incident {id, action, note,
-//            expect_error}, heartbeat {id, key, expect_error}, restart: true, expect {...}
+//            expect_error}, heartbeat {id, key, expect_error}, reload: <yaml>, restart: true, expect {...}
 //   strings starting with '~' match as substrings.
 #include <filesystem>
 
@@ -100,12 +100,16 @@ class Scenario {
  public:
   explicit Scenario(const std::string& path) : path_(path), doc_(YAML::LoadFile(path)) {}
 
-  void Run() {
+  std::map<std::string, std::string> ConfigFiles() {
     std::map<std::string, std::string> files;
     for (const auto& e : fs::directory_iterator(testing::SourceDir() + "/examples/config"))
       files[e.path().string()] = testing::ReadFile(e.path().string());
     if (doc_["config"]) files["zz-scenario.yaml"] = doc_["config"].Scalar();
-    auto loaded = config::LoadConfigFiles(files);
+    return files;
+  }
+
+  void Run() {
+    auto loaded = config::LoadConfigFiles(ConfigFiles());
     ASSERT_TRUE(loaded.config) << (loaded.diagnostics.all().empty() ? "" : loaded.diagnostics.all()[0].ToString());
     cfg_ = loaded.config;
     Open();
@@ -270,6 +274,20 @@ class Scenario {
       } else {
         ASSERT_TRUE(r) << r.error().ToString();
       }
+    } else if (auto text = step["reload"]) {
+      // A config reload: the examples, the file's config and this text.
+      auto files = ConfigFiles();
+      files["zz-scenario-reload.yaml"] = text.Scalar();
+      auto loaded = config::LoadConfigFiles(files);
+      ASSERT_TRUE(loaded.config) << (loaded.diagnostics.all().empty() ? "" : loaded.diagnostics.all()[0].ToString());
+      cfg_ = loaded.config;
+      engine_->SetConfig(cfg_);
+      auto* p = pipeline_.get();
+      auto r = engine_->Call<bool>([p](Tx& tx) -> Result<bool> {
+        FB_TRY(p->Resync(tx));
+        return true;
+      });
+      ASSERT_TRUE(r) << r.error().ToString();
     } else if (step["restart"]) {
       Open();
     }

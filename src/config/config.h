@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "model/alert.h"
 #include "model/catalog.h"
 #include "model/severity.h"
 
@@ -185,6 +186,19 @@ struct Heartbeat {
   model::SourceLoc loc;
 };
 
+// An inhibition rule (`inhibit_rules:`, as in Alertmanager): while an alert matching every
+// `source` matcher is open, new alerts matching every `target` matcher and carrying the same values
+// of the `equal` labels (a missing label is the empty value) are recorded as inhibited by it and
+// open no incident; when it resolves, the ones still firing are placed as if new. An alert that
+// matches a rule's source matchers is not inhibited by that rule. Matchers as in silences; the
+// name `service` also matches an alert's resolved service.
+struct InhibitRule {
+  std::string name;
+  std::vector<model::Matcher> source, target;
+  std::vector<std::string> equal;
+  model::SourceLoc loc;
+};
+
 struct Config {
   std::string dir;
   std::vector<model::Service> services;
@@ -200,6 +214,7 @@ struct Config {
   std::vector<model::RedundancyGroup> redundancy_groups;
   std::vector<model::Scenario> scenarios;
   std::vector<Heartbeat> heartbeats;
+  std::vector<InhibitRule> inhibit_rules;
   Settings settings;
   AnalyzeSettings analyze;
 

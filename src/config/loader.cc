@@ -672,6 +672,12 @@ void DecodeIntegration(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   cfg.integrations.push_back(std::move(in));
 }
 
+// Prometheus's label names: [a-zA-Z_][a-zA-Z0-9_]*.
+bool IsLabelName(std::string_view k) {
+  return !k.empty() && (std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_') &&
+         std::all_of(k.begin(), k.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
 void DecodeHeartbeat(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   MapReader r(ctx, n, "heartbeat");
   if (!r.ok()) return;
@@ -700,17 +706,55 @@ void DecodeHeartbeat(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     }
   }
   for (const auto* labels : {&hb.labels, &hb.match_labels})
-    for (const auto& [k, v] : *labels) {
-      const bool ok = !k.empty() && (std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_') &&
-                      std::all_of(k.begin(), k.end(), [](char c) {
-                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                      });
-      if (!ok)
+    for (const auto& [k, v] : *labels)
+      if (!IsLabelName(k))
         rr.Err(rr.Get(labels == &hb.labels ? "labels" : "match", false), "invalid-value",
                "'" + k + "' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)");
-    }
   rr.Finish();
   cfg.heartbeats.push_back(std::move(hb));
+}
+
+// A list of matchers in Prometheus's syntax ("severity=critical", "alertname=~Disk.*").
+std::vector<model::Matcher> ReadMatchers(MapReader& r, const std::string& key, const std::string& what) {
+  std::vector<model::Matcher> out;
+  auto list = r.StrList(key, true);
+  if (r.Get(key, false) && list.empty())
+    r.Err(r.Get(key, false), "invalid-value", what + " needs at least one matcher");
+  for (const auto& text : list) {
+    auto m = model::ParseMatcher(core::Trim(text));
+    if (!m) {
+      r.Err(r.Get(key, false), "invalid-value", m.error().message);
+      continue;
+    }
+    if (m->op == model::Matcher::Op::kRegex || m->op == model::Matcher::Op::kNotRegex) {
+      RE2 re(m->value, RE2::Quiet);
+      if (!re.ok()) {
+        r.Err(r.Get(key, false), "invalid-regex",
+              "matcher '" + core::Truncate(text, 80) + "': invalid regular expression: " + re.error());
+        continue;
+      }
+    }
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+void DecodeInhibitRule(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "inhibit rule");
+  if (!r.ok()) return;
+  InhibitRule rule;
+  rule.loc = r.Loc();
+  rule.name = r.StrOr("name", "inhibit rule " + std::to_string(cfg.inhibit_rules.size() + 1));
+  MapReader rr(ctx, n, ItemName("inhibit rule", rule.name));
+  rr.Get("name", false);
+  rule.source = ReadMatchers(rr, "source_matchers", "source_matchers");
+  rule.target = ReadMatchers(rr, "target_matchers", "target_matchers");
+  rule.equal = rr.StrList("equal");
+  for (const auto& l : rule.equal)
+    if (!IsLabelName(l))
+      rr.Err(rr.Get("equal", false), "invalid-value", "'" + l + "' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+  rr.Finish();
+  cfg.inhibit_rules.push_back(std::move(rule));
 }
 
 bool IsContactType(const std::string& t) {
@@ -1433,6 +1477,9 @@ void Link(Config& cfg, Diagnostics& d) {
   CheckDuplicates(d, cfg.redundancy_groups, "redundancy group", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.scenarios, "scenario", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.heartbeats, "heartbeat", [](auto& x) { return x.id; });
+  CheckDuplicates(d, cfg.inhibit_rules, "inhibit rule", [](auto& x) { return x.name; });
+  if (cfg.inhibit_rules.size() > 1000)
+    d.Error(cfg.inhibit_rules[1000].loc, "too-many", "at most 1000 inhibit rules");
   cfg.Index();
 
   auto need_person = [&](const model::SourceLoc& loc, const std::string& where, const std::string& id) {
@@ -1607,7 +1654,8 @@ void DecodeFile(Ctx& ctx, const YAML::Node& root, Config& cfg) {
       {"grouping_rules", DecodeGroupingRule},
       {"integrations", DecodeIntegration}, {"channels", DecodeChannel},
       {"runbooks", DecodeRunbook},         {"redundancy_groups", DecodeRedundancyGroup},
-      {"scenarios", DecodeScenario},       {"heartbeats", DecodeHeartbeat}};
+      {"scenarios", DecodeScenario},       {"heartbeats", DecodeHeartbeat},
+      {"inhibit_rules", DecodeInhibitRule}};
   if (!root || root.IsNull()) return;  // empty file
   if (!root.IsMap()) {
     ctx.diags.Error(LocOf(ctx.file, root), "invalid-type",

@@ -210,6 +210,41 @@ heartbeats:
       "h.yaml:8:5: error[duplicate-id]: heartbeat 'a' is already defined at h.yaml:4:5"));
 }
 
+TEST(ConfigLoader, InhibitRulesAreDecodedAndCheckedWithLocations) {
+  const char* good = R"(inhibit_rules:
+  - name: node-down
+    source_matchers: [alertname=NodeDown]
+    target_matchers: ["severity=~warning|critical", "alertname!=NodeDown"]
+    equal: [instance, cluster]
+  - { source_matchers: [severity=critical], target_matchers: [severity=warning] }
+)";
+  auto ok = LoadConfigFiles({{"i.yaml", good}});
+  ASSERT_TRUE(ok.config) << (ok.diagnostics.all().empty() ? "" : ok.diagnostics.all()[0].ToString());
+  ASSERT_EQ(ok.config->inhibit_rules.size(), 2u);
+  const auto& r = ok.config->inhibit_rules[0];
+  EXPECT_EQ(r.name, "node-down");
+  ASSERT_EQ(r.target.size(), 2u);
+  EXPECT_EQ(model::ToString(r.target[0]), "severity=~warning|critical");
+  EXPECT_EQ(model::ToString(r.target[1]), "alertname!=NodeDown");
+  EXPECT_EQ(r.equal, (std::vector<std::string>{"instance", "cluster"}));
+  EXPECT_EQ(ok.config->inhibit_rules[1].name, "inhibit rule 2");
+
+  const char* bad = R"(inhibit_rules:
+  - { name: a, target_matchers: [severity=warning] }
+  - { name: b, source_matchers: ["alertname=~(unclosed"], target_matchers: [x=y] }
+  - { name: c, source_matchers: [a=b], target_matchers: ["no operator"], equal: [bad-label] }
+  - { name: d, source_matchers: [], target_matchers: [x=y] }
+)";
+  auto r2 = LoadConfigFiles({{"i.yaml", bad}});
+  EXPECT_FALSE(r2.config);
+  EXPECT_THAT(Errors(r2), ::testing::ElementsAre(
+      "i.yaml:2:5: error[missing-field]: in inhibit rule 'a': missing required field 'source_matchers'",
+      "i.yaml:3:33: error[invalid-regex]: in inhibit rule 'b': matcher 'alertname=~(unclosed': invalid regular expression: missing ): (unclosed",
+      "i.yaml:4:57: error[invalid-value]: in inhibit rule 'c': matcher 'no operator' needs an operator after the label name (=, !=, =~, !~)",
+      "i.yaml:4:81: error[invalid-value]: in inhibit rule 'c': 'bad-label' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+      "i.yaml:5:33: error[invalid-value]: in inhibit rule 'd': source_matchers needs at least one matcher"));
+}
+
 TEST(ConfigLoader, CapacityFieldsAndDependencyExtras) {
   const char* yaml = R"(services:
   - id: web

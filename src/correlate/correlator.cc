@@ -44,13 +44,29 @@ std::string IncidentId(int64_t number) {
 }
 
 namespace {
+// Silences are numbered by their id: SIL-<n> is n; an inhibition INH-<alert>-<rule> (rule 1..1023)
+// is -(alert * 1024 + rule).
+constexpr int64_t kRulesPerAlert = 1024;
 int64_t SilenceNumber(std::string_view id) {
-  if (id.size() < 5 || id.substr(0, 4) != "SIL-") return 0;
+  if (id.size() < 5) return 0;
   int64_t n = 0;
-  auto r = std::from_chars(id.data() + 4, id.data() + id.size(), n);
-  return r.ec == std::errc() ? n : 0;
+  const char* end = id.data() + id.size();
+  if (id.substr(0, 4) == "SIL-") {
+    auto r = std::from_chars(id.data() + 4, end, n);
+    return r.ec == std::errc() && r.ptr == end ? n : 0;
+  }
+  if (id.substr(0, 4) != "INH-") return 0;
+  int64_t rule = 0;
+  auto r = std::from_chars(id.data() + 4, end, n);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != '-') return 0;
+  auto r2 = std::from_chars(r.ptr + 1, end, rule);
+  if (r2.ec != std::errc() || r2.ptr != end || rule < 1 || rule >= kRulesPerAlert || n <= 0) return 0;
+  return -(n * kRulesPerAlert + rule);
 }
-std::string SilenceId(int64_t n) { return "SIL-" + std::to_string(n); }
+std::string SilenceId(int64_t n) {
+  if (n >= 0) return "SIL-" + std::to_string(n);
+  return "INH-" + std::to_string(-n / kRulesPerAlert) + "-" + std::to_string(-n % kRulesPerAlert);
+}
 }  // namespace
 
 uint64_t LabelsHash(const model::LabelSet& labels) {
@@ -144,6 +160,7 @@ struct Correlator::CompiledSilence {
     std::shared_ptr<const re2::RE2> re;
   };
   std::vector<M> matchers;
+  std::vector<M> unless;  // an alert matching all of these (if any) is not muted
 };
 
 struct Correlator::Compiled {
@@ -418,26 +435,64 @@ Triage Correlator::Evaluate(const model::LabelSet& labels,
 
 // ---- silences ------------------------------------------------------------------------------------
 
+namespace {
+
+// Compiles matchers for a silence; InvalidArgument naming `field[i]` for a bad regex.
+template <class M>
+Result<std::vector<M>> CompileMatchers(const std::vector<model::Matcher>& ms, const std::string& field) {
+  std::vector<M> out;
+  for (size_t i = 0; i < ms.size(); ++i) {
+    const auto& m = ms[i];
+    M cm{m.name, m.op, m.value, nullptr};
+    if (m.op == model::Matcher::Op::kRegex || m.op == model::Matcher::Op::kNotRegex) {
+      auto re = std::make_shared<re2::RE2>(m.value, re2::RE2::Quiet);
+      if (!re->ok())
+        return InvalidArgument("matcher '" + core::Truncate(model::ToString(m), 80) +
+                                   "': invalid regular expression: " + re->error(),
+                               field + "[" + std::to_string(i) + "]");
+      cm.re = std::move(re);
+    }
+    out.push_back(std::move(cm));
+  }
+  return out;
+}
+
+}  // namespace
+
 Status Correlator::AddSilence(const model::Silence& s) {
   auto cs = std::make_shared<CompiledSilence>();
   cs->id = s.id;
   cs->number = SilenceNumber(s.id);
   cs->starts_at = s.starts_at;
   cs->ends_at = s.expired_at ? std::min(s.ends_at, *s.expired_at) : s.ends_at;
-  for (size_t i = 0; i < s.matchers.size(); ++i) {
-    const auto& m = s.matchers[i];
-    CompiledSilence::M cm{m.name, m.op, m.value, nullptr};
-    if (m.op == model::Matcher::Op::kRegex || m.op == model::Matcher::Op::kNotRegex) {
-      auto re = std::make_shared<re2::RE2>(m.value, re2::RE2::Quiet);
-      if (!re->ok())
-        return InvalidArgument("matcher '" + core::Truncate(model::ToString(m), 80) +
-                                   "': invalid regular expression: " + re->error(),
-                               "matchers[" + std::to_string(i) + "]");
-      cm.re = std::move(re);
-    }
-    cs->matchers.push_back(std::move(cm));
-  }
+  FB_ASSIGN_OR_RETURN(cs->matchers, CompileMatchers<CompiledSilence::M>(s.matchers, "matchers"));
   SetSilence(s.id, std::move(cs));
+  return Ok();
+}
+
+std::vector<std::string> Correlator::InhibitionIds() const {
+  std::vector<std::string> out;
+  for (const auto& [id, s] : silences_)
+    if (s && s->number < 0) out.push_back(id);
+  return out;
+}
+
+std::string Correlator::InhibitionId(int64_t source_alert, int rule) {
+  return "INH-" + std::to_string(source_alert) + "-" + std::to_string(rule);
+}
+
+Status Correlator::AddInhibition(int64_t source_alert, int rule, const std::vector<model::Matcher>& target,
+                                 const std::vector<model::Matcher>& unless) {
+  if (source_alert <= 0 || rule < 1 || rule >= kRulesPerAlert) return InvalidArgument("bad inhibition", "rule");
+  auto cs = std::make_shared<CompiledSilence>();
+  cs->id = InhibitionId(source_alert, rule);
+  cs->number = SilenceNumber(cs->id);
+  cs->starts_at = core::TimePoint::min();
+  cs->ends_at = core::TimePoint::max();
+  FB_ASSIGN_OR_RETURN(cs->matchers, CompileMatchers<CompiledSilence::M>(target, "target_matchers"));
+  FB_ASSIGN_OR_RETURN(cs->unless, CompileMatchers<CompiledSilence::M>(unless, "source_matchers"));
+  auto id = cs->id;
+  SetSilence(id, std::move(cs));
   return Ok();
 }
 
@@ -447,10 +502,8 @@ void Correlator::RemoveSilence(const std::string& id) {
 
 const Correlator::CompiledSilence* Correlator::MatchSilence(const model::AlertEvent& e, const std::string& service,
                                                             core::TimePoint now, const std::string& except) const {
-  for (const auto& [id, s] : silences_) {
-    if (id == except || now < s->starts_at || now >= s->ends_at) continue;
-    bool all = true;
-    for (const auto& m : s->matchers) {
+  auto all_match = [&](const std::vector<CompiledSilence::M>& ms) {
+    for (const auto& m : ms) {
       const std::string* v = &Lookup(e.labels, m.name);
       if (v->empty() && m.name == "service") v = &service;
       bool ok;
@@ -461,12 +514,13 @@ const Correlator::CompiledSilence* Correlator::MatchSilence(const model::AlertEv
         case model::Matcher::Op::kNotRegex: ok = !re2::RE2::FullMatch(*v, *m.re); break;
         default: ok = false;
       }
-      if (!ok) {
-        all = false;
-        break;
-      }
+      if (!ok) return false;
     }
-    if (all) return s.get();
+    return true;
+  };
+  for (const auto& [id, s] : silences_) {
+    if (id == except || now < s->starts_at || now >= s->ends_at) continue;
+    if (all_match(s->matchers) && (s->unless.empty() || !all_match(s->unless))) return s.get();
   }
   return nullptr;
 }
@@ -568,7 +622,8 @@ Decision Correlator::DecideNew(const AlertInput& in, const AlertSlot* prev, core
   if (const auto* s = MatchSilence(e, in.service, now, except_silence)) {
     d.join = JoinKind::kSilenced;
     d.silence_id = s->id;
-    d.join_reason = "silenced by " + s->id;
+    d.join_reason = s->number < 0 ? "inhibited by alert " + std::to_string(-s->number / kRulesPerAlert) + " (" + s->id + ")"
+                                  : "silenced by " + s->id;
     d.triage = Evaluate(e.labels, e.annotations, def, 1);
     return d;
   }

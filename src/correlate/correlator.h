@@ -157,6 +157,16 @@ class Correlator {
   // joins and why. Kind is kNew; the caller stores it and calls Apply.
   Decision Redecide(const AlertInput& in, core::TimePoint now) const;
 
+  // ---- inhibitions (config::InhibitRule) -----------------------------------------------------------
+  // Mutes new episodes that match every `target` matcher and not every `unless` matcher, under the
+  // silence id InhibitionId(source_alert, rule) (1-based rule), until RemoveSilence of that id.
+  Status AddInhibition(int64_t source_alert, int rule, const std::vector<model::Matcher>& target,
+                       const std::vector<model::Matcher>& unless);
+  static std::string InhibitionId(int64_t source_alert, int rule);  // "INH-<alert>-<rule>"
+  bool HasSilence(const std::string& id) const { return silences_.count(id) > 0; }
+  // Ids of the inhibitions in force.
+  std::vector<std::string> InhibitionIds() const;
+
   // ---- storms ------------------------------------------------------------------------------------
   bool Storming(const std::string& source) const;
   // Tokens available to `source` at `now`.

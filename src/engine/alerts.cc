@@ -105,6 +105,11 @@ Status AlertPipeline::Load() {
   for (const auto& s : silences) {
     if (auto st = corr_.AddSilence(s); !st) spdlog::warn("alerts: silence {} not loaded: {}", s.id, st.error().ToString());
   }
+  for (const auto& a : alerts)
+    if (a.status != model::AlertStatus::kResolved) {
+      if (auto st = StartInhibitions(*cfg, a); !st)
+        spdlog::warn("alerts: inhibitions of alert {} not loaded: {}", a.id, st.error().ToString());
+    }
   corr_.Commit();
   auto stats = corr_.Stats();
   spdlog::info("alerts: correlator loaded {} incidents, {} alerts ({} open), {} silences", stats.incidents,
@@ -123,12 +128,6 @@ void AlertPipeline::Guard(Tx& tx) {
       last_prune_ = now;
     }
   });
-}
-
-void AlertPipeline::SyncConfig(Tx& tx) {
-  if (tx.config_ptr().get() == synced_) return;
-  corr_.SetConfig(tx.config_ptr());
-  synced_ = tx.config_ptr().get();
 }
 
 std::string AlertPipeline::ResolveService(const config::Config& cfg, const model::Integration& integration,
@@ -159,7 +158,7 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
   const auto& fp = req.integration.fingerprint;
   struct Tally {
     uint64_t events = 0, fresh = 0, repeats = 0, resolved = 0, acked = 0, ignored = 0, silenced = 0,
-             collapsed = 0;
+             inhibited = 0, collapsed = 0;
   } tally;
   IngestResult out;
   out.outcomes.reserve(req.events.size());
@@ -272,7 +271,8 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
       }
       case correlate::Decision::Kind::kNew: {
         ++tally.fresh;
-        if (!d.silence_id.empty()) ++tally.silenced;
+        if (d.silence_id.rfind("INH-", 0) == 0) ++tally.inhibited;
+        else if (!d.silence_id.empty()) ++tally.silenced;
         else if (d.storm) ++tally.collapsed;
         FB_ASSIGN_OR_RETURN(o, NewEpisode(tx, req, e, in, d));
         o.dedup_key = dedup;
@@ -297,6 +297,7 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
     counters_.acknowledged += tally.acked;
     counters_.ignored += tally.ignored;
     counters_.silenced += tally.silenced;
+    counters_.inhibited += tally.inhibited;
     counters_.collapsed += tally.collapsed;
   });
   return out;
@@ -328,10 +329,11 @@ Result<IngestOutcome> AlertPipeline::NewEpisode(Tx& tx, const IngestRequest& req
   a.flapping = d.flapping;
   a.state_changes = d.state_changes;
   FB_ASSIGN_OR_RETURN(auto incident, Place(tx, req.source, in, a, d, false));
+  if (!tx.config().inhibit_rules.empty()) FB_TRY(StartInhibitions(tx.config(), a));
   IngestOutcome o;
   o.alert_id = a.id;
   o.incident_id = incident;
-  o.result = d.silence_id.empty() ? "new" : "silenced";
+  o.result = d.silence_id.empty() ? "new" : d.silence_id.rfind("INH-", 0) == 0 ? "inhibited" : "silenced";
   o.join_reason = a.join_reason;
   return o;
 }
@@ -446,6 +448,7 @@ Status AlertPipeline::ResolveEpisode(Tx& tx, const correlate::AlertInput& in, co
   FB_TRY(tx.store().alerts().SetStatus(d.alert_id, model::AlertStatus::kResolved, now, d.flapping, d.state_changes));
   corr_.Apply(in, d, d.alert_id, d.incident_id, now);
   if (stored) FB_TRY(Resolved(tx, *stored, d, expired));
+  if (!tx.config().inhibit_rules.empty()) FB_TRY(EndInhibitions(tx, d.alert_id));
   return Ok();
 }
 

@@ -22,6 +22,10 @@
 //     not re-sent in time (timer "alert.expire", re-armed by every firing event);
 //   - silenced alerts are recorded without an incident; when their silence ends (timer
 //     "silence.expire" or an explicit expiry) still-firing ones are placed as if new.
+//   - inhibition (config::InhibitRule): every new episode that matches a rule's source matchers adds
+//     an inhibition (a silence "INH-<alert>-<rule>" of the rule's targets with its equal labels'
+//     values) to the correlator; when it resolves, the inhibition ends like a silence. Rebuilt from
+//     the open alerts at Load and when a reload changes the rules;
 //   - heartbeats (config::Heartbeat): a ping re-arms timer "heartbeat.miss"; when it fires, an alert
 //     of source "heartbeat" goes through this same pipeline (incident, severity rules, paging) and
 //     the next ping resolves it. Firing alerts carrying a heartbeat's match_labels are pings, not
@@ -109,6 +113,9 @@ class AlertPipeline : public IncidentObserver {
                                         const std::optional<std::string>& integration);
 
   Status OnIncidentEvent(Tx& tx, const IncidentEvent& ev) override;
+  // Brings the correlator in line with the transaction's config (rules, and the inhibitions they
+  // cause). Every command does so first; a config reload calls it so that nothing waits for one.
+  Status Resync(Tx& tx);
 
   // The service an event belongs to: an explicit hint or `service` label naming a known service,
   // else a service whose configured labels all match the alert's, else the integration's.
@@ -118,7 +125,7 @@ class AlertPipeline : public IncidentObserver {
   // Counters for /metrics (read from any thread).
   struct Counters {
     std::atomic<uint64_t> events{0}, new_alerts{0}, repeats{0}, resolved{0}, acknowledged{0}, ignored{0},
-        silenced{0}, collapsed{0}, incidents_opened{0}, storms{0}, expired{0}, heartbeat_pings{0},
+        silenced{0}, inhibited{0}, collapsed{0}, incidents_opened{0}, storms{0}, expired{0}, heartbeat_pings{0},
         heartbeats_missed{0};
   };
   const Counters& counters() const { return counters_; }
@@ -144,6 +151,12 @@ class AlertPipeline : public IncidentObserver {
   Status Reconcile(Tx& tx, const std::string& incident_id, const std::string& why);
   Status EndSilence(Tx& tx, const std::string& silence_id);
   Status OnHeartbeatTimer(Tx& tx, const store::TimerRecord& t);
+  // Adds the inhibitions open alert `a` causes (one per rule whose source matchers it matches).
+  Status StartInhibitions(const config::Config& cfg, const model::Alert& a);
+  // Ends the inhibitions of alert `alert_id` (it resolved): what they muted and still fires is placed.
+  Status EndInhibitions(Tx& tx, int64_t alert_id);
+  // After a reload changed the rules: the inhibitions the open alerts cause now, and no others.
+  Status ResyncInhibitions(Tx& tx);
   // The heartbeats a firing event pings: its labels carry every match label, and it came from the
   // integration each names (if any).
   std::vector<const config::Heartbeat*> PingedBy(const config::Config& cfg, const IngestRequest& req,

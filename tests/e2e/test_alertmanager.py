@@ -154,6 +154,37 @@ class Amtool(ServerTestCase):
         self.assertEqual(st, 200, body)
         return body
 
+    def test_inhibited_alerts_as_amtool_shows_them(self):
+        # The example's inhibit rule: NodeDown mutes the warnings of its instance.
+        hook = {"version": "4", "status": "firing", "alerts": [
+            {"status": "firing", "labels": {"alertname": "NodeDown", "instance": "node-1", "service": "db",
+                                            "severity": "critical"}},
+            {"status": "firing", "labels": {"alertname": "HighLatency", "instance": "node-1", "service": "search",
+                                            "severity": "warning"}},
+            {"status": "firing", "labels": {"alertname": "HighLatency", "instance": "node-2", "service": "search",
+                                            "severity": "warning"}}]}
+        st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?key=example-alertmanager-key", hook)
+        self.assertEqual((st, body.get("new"), body.get("inhibited")), (200, 2, 1), body)
+
+        def names(*args):
+            return [(a["labels"]["alertname"], a["labels"]["instance"], a["status"]["state"],
+                     a["status"]["inhibitedBy"]) for a in json.loads(self.amtool("alert", "query", "-o", "json", *args))]
+        self.assertEqual(names(), [("NodeDown", "node-1", "active", []), ("HighLatency", "node-2", "active", [])])
+        self.assertEqual(names("-i"), [("HighLatency", "node-1", "suppressed", ["INH-1-1"])])
+        self.assertEqual(names("-a", "-i", "alertname=HighLatency"),
+                         [("HighLatency", "node-1", "suppressed", ["INH-1-1"]), ("HighLatency", "node-2", "active", [])])
+        self.assertEqual(names("-s"), [], "inhibited is not silenced")
+        # NodeDown resolves: the muted alert is placed (it opens or joins an incident).
+        hook["alerts"][0]["status"] = "resolved"
+        st, body, _ = self.server.request("POST", "/api/v1/alerts/alertmanager?key=example-alertmanager-key",
+                                          {**hook, "alerts": hook["alerts"][:1]})
+        self.assertEqual((st, body.get("resolved")), (200, 1), body)
+        self.assertEqual(names("alertname=HighLatency"),
+                         [("HighLatency", "node-1", "active", []), ("HighLatency", "node-2", "active", [])])
+        st, alerts, _ = self.server.request("GET", "/api/v1/alerts?status=open", token=self.token)
+        [muted] = [a for a in alerts["alerts"] if a["labels"].get("instance") == "node-1"]
+        self.assertTrue(muted["incident_id"], muted)
+
     def test_silences_added_queried_and_expired_with_amtool(self):
         sid = self.amtool("silence", "add", "alertname=DiskFull", "service=~check.*", "-c", "reindex window",
                           "-d", "2h").strip()
