@@ -205,16 +205,13 @@ bool AlertMatchesFilter(const model::Alert& a, const std::vector<model::Matcher>
   });
 }
 
-// Whether a silence id is an inhibition's (INH-<source alert>-<rule>) rather than a silence's.
-bool IsInhibition(std::string_view silence_id) { return silence_id.rfind("INH-", 0) == 0; }
-
 // An open alert in Alertmanager's gettable shape: silenced and inhibited ones are "suppressed".
 json::object AmAlertJson(const model::Alert& a) {
   json::object labels, annotations;
   for (const auto& [k, v] : a.labels) labels[k] = v;
   for (const auto& [k, v] : a.annotations) annotations[k] = v;
   json::array silenced_by, inhibited_by;
-  if (IsInhibition(a.silence_id)) inhibited_by.emplace_back(a.silence_id);
+  if (correlate::Correlator::IsInhibition(a.silence_id)) inhibited_by.emplace_back(a.silence_id);
   else if (!a.silence_id.empty()) silenced_by.emplace_back(a.silence_id);
   json::object out{{"labels", labels},
                    {"annotations", annotations},
@@ -319,7 +316,9 @@ void RegisterAlertRoutes(Server& s) {
     if (!list) co_return ex.Fail(list.error());
     json::array arr;
     for (const auto& a : *list) {
-      const bool shown = a.silence_id.empty() ? active : IsInhibition(a.silence_id) ? inhibited : silenced;
+      const bool shown = a.silence_id.empty()                                    ? active
+                         : correlate::Correlator::IsInhibition(a.silence_id) ? inhibited
+                                                                             : silenced;
       if (!shown || !AlertMatchesFilter(a, *filter)) continue;
       if (receiver && !re2::RE2::FullMatch(a.integration, *receiver)) continue;
       arr.push_back(AmAlertJson(a));

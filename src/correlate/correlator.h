@@ -163,6 +163,8 @@ class Correlator {
   Status AddInhibition(int64_t source_alert, int rule, const std::vector<model::Matcher>& target,
                        const std::vector<model::Matcher>& unless);
   static std::string InhibitionId(int64_t source_alert, int rule);  // "INH-<alert>-<rule>"
+  // Whether an alert's silence_id names an inhibition rather than a silence.
+  static bool IsInhibition(std::string_view silence_id) { return silence_id.rfind("INH-", 0) == 0; }
   bool HasSilence(const std::string& id) const { return silences_.count(id) > 0; }
   // Ids of the inhibitions in force.
   std::vector<std::string> InhibitionIds() const;

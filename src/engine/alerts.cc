@@ -271,7 +271,7 @@ Result<IngestResult> AlertPipeline::Ingest(Tx& tx, const IngestRequest& req) {
       }
       case correlate::Decision::Kind::kNew: {
         ++tally.fresh;
-        if (d.silence_id.rfind("INH-", 0) == 0) ++tally.inhibited;
+        if (correlate::Correlator::IsInhibition(d.silence_id)) ++tally.inhibited;
         else if (!d.silence_id.empty()) ++tally.silenced;
         else if (d.storm) ++tally.collapsed;
         FB_ASSIGN_OR_RETURN(o, NewEpisode(tx, req, e, in, d));
@@ -333,7 +333,9 @@ Result<IngestOutcome> AlertPipeline::NewEpisode(Tx& tx, const IngestRequest& req
   IngestOutcome o;
   o.alert_id = a.id;
   o.incident_id = incident;
-  o.result = d.silence_id.empty() ? "new" : d.silence_id.rfind("INH-", 0) == 0 ? "inhibited" : "silenced";
+  o.result = d.silence_id.empty()                                    ? "new"
+             : correlate::Correlator::IsInhibition(d.silence_id) ? "inhibited"
+                                                                 : "silenced";
   o.join_reason = a.join_reason;
   return o;
 }
