@@ -83,13 +83,30 @@ class Target(MetricsTarget):
         return "# TYPE checkout_up gauge\ncheckout_up %d\n" % self.up
 
 
-class PrometheusWithoutAlertmanager(ServerTestCase):
+class WithPrometheus(ServerTestCase):
+    """A scrape target the test controls (self.target) and, once a test starts it, a real Prometheus
+    (self.prom), stopped afterwards."""
+
     def setUp(self):
-        # A missing peer is a failure, not a skip: this test is the proof of the claim.
+        # A missing peer is a failure, not a skip: these tests are the proof of the claims.
         self.assertTrue(os.path.exists(Prometheus.BIN), "prometheus is not installed (scripts/install-deps.sh)")
         super().setUp()
         self.prom = None
         self.target = Target()
+
+    def tearDown(self):
+        if self.prom:
+            self.prom.stop()
+        self.target.close()
+        super().tearDown()
+
+    def get(self, path):
+        st, body, _ = self.server.request("GET", path, token=self.token)
+        self.assertEqual(st, 200, body)
+        return body
+
+
+class PrometheusWithoutAlertmanager(WithPrometheus):
 
     def start_prometheus(self, resend_delay):
         """Prometheus re-sends a firing alert every RESEND_DELAY with endsAt four times that ahead.
@@ -106,17 +123,6 @@ class PrometheusWithoutAlertmanager(ServerTestCase):
         self.assertEqual(wait_for(found, 60, "Prometheus to find its Alertmanager"),
                          [self.server.url + "/api/v2/alerts"])
         self.target.up = 0
-
-    def tearDown(self):
-        if self.prom:
-            self.prom.stop()
-        self.target.close()
-        super().tearDown()
-
-    def get(self, path):
-        st, body, _ = self.server.request("GET", path, token=self.token)
-        self.assertEqual(st, 200, body)
-        return body
 
     def firing_incident(self, resends):
         def opened():
@@ -170,29 +176,17 @@ class PrometheusWithoutAlertmanager(ServerTestCase):
 
 
 
-class WatchdogHeartbeat(ServerTestCase):
+class WatchdogHeartbeat(WithPrometheus):
     start_server = False
 
     def setUp(self):
-        self.assertTrue(os.path.exists(Prometheus.BIN), "prometheus is not installed (scripts/install-deps.sh)")
         super().setUp()
         cfg = example_config_plus(self.tmp, "heartbeat.yaml", FAST_HEARTBEAT)
         self.server = self.new_server(config_dir=cfg)
         self.token = self.server.admin_token
-        self.target = Target()
         host = self.server.url.split("//", 1)[1]
         self.prom = Prometheus(self.tmp, CONFIG % (self.target.port, host, KEY), files={"rules.yml": WATCHDOG_RULES},
                                extra_args=["--rules.alert.resend-delay=1s"])
-
-    def tearDown(self):
-        self.prom.stop()
-        self.target.close()
-        super().tearDown()
-
-    def get(self, path):
-        st, body, _ = self.server.request("GET", path, token=self.token)
-        self.assertEqual(st, 200, body)
-        return body
 
     def heartbeat(self, state):
         def reached():
