@@ -80,6 +80,7 @@ Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::
     if (!d) return InvalidArgument(d.error().message, "duration");
     if (d->count() <= 0) return InvalidArgument("duration must be positive", "duration");
     spec.ends_at = base + *d;
+    spec.duration = *d;
   } else {
     return InvalidArgument("a silence needs ends_at or duration", "ends_at");
   }

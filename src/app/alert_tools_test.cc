@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "app/alert_requests.h"
 #include "core/clock.h"
 #include "core/time.h"
 #include "testing/testing.h"
@@ -62,6 +63,32 @@ class AlertToolsTest : public ::testing::Test {
   core::ManualClock clock_{core::ParseRfc3339("2026-03-01T10:00:00Z").value()};
   std::unique_ptr<App> app_;
 };
+
+// "For 90m" means 90 minutes from when the silence starts, even when the request waited (for
+// the engine, behind other commands) between being read and being committed.
+TEST_F(AlertToolsTest, ASilenceForADurationLastsExactlyThatLongFromItsStart) {
+  auto spec = DecodeSilence(json::parse(R"({"matchers": ["service=checkout"], "duration": "90m", "comment": "c"})"),
+                            clock_.Now());
+  ASSERT_TRUE(spec) << spec.error().ToString();
+  clock_.Advance(std::chrono::milliseconds(5));
+  auto made = Wait<model::Silence>([&](auto cb) {
+    app_->CreateSilence(Who(model::kScopeRead | model::kScopeWrite), *spec, std::move(cb));
+  });
+  ASSERT_TRUE(made) << made.error().ToString();
+  EXPECT_EQ(made->starts_at, clock_.Now());
+  EXPECT_EQ(made->ends_at - made->starts_at, std::chrono::minutes(90));
+
+  // An explicit end stays where it was asked to be.
+  auto fixed = DecodeSilence(json::parse(R"({"matchers": ["service=checkout"], "ends_at": "2026-03-01T12:00:00Z", "comment": "c"})"),
+                             clock_.Now());
+  ASSERT_TRUE(fixed) << fixed.error().ToString();
+  clock_.Advance(std::chrono::milliseconds(5));
+  auto made2 = Wait<model::Silence>([&](auto cb) {
+    app_->CreateSilence(Who(model::kScopeRead | model::kScopeWrite), *fixed, std::move(cb));
+  });
+  ASSERT_TRUE(made2) << made2.error().ToString();
+  EXPECT_EQ(core::FormatRfc3339(made2->ends_at), "2026-03-01T12:00:00Z");
+}
 
 TEST_F(AlertToolsTest, ListsAlertsAndAnIncidentsAlertsWithJoinReasons) {
   std::string inc = Trigger("a-1", "checkout");

@@ -68,7 +68,10 @@ struct IngestResult {
 struct SilenceSpec {
   std::vector<model::Matcher> matchers;
   std::optional<core::TimePoint> starts_at;  // default: now
-  core::TimePoint ends_at{};
+  core::TimePoint ends_at{};                 // unless `duration` is given
+  // "for 90m": counted from the start the engine settles on (the commit's time for "now"), so
+  // the silence lasts exactly that long whatever the queueing before the commit.
+  std::optional<core::Millis> duration;
   std::string comment;
 };
 
