@@ -7,6 +7,7 @@ import { Stream } from './lib/stream.js';
 import * as signin from './pages/signin.js';
 import * as incidents from './pages/incidents.js';
 import * as incident from './pages/incident.js';
+import * as alerts from './pages/alerts.js';
 import * as services from './pages/services.js';
 import * as oncall from './pages/oncall.js';
 import * as approvals from './pages/approvals.js';
@@ -15,6 +16,7 @@ import * as reports from './pages/reports.js';
 
 const NAV = [
   ['#/incidents', 'Incidents'],
+  ['#/alerts', 'Alerts'],
   ['#/services', 'Services'],
   ['#/oncall', 'On-call'],
   ['#/approvals', 'Approvals'],
@@ -88,6 +90,7 @@ async function render() {
         if (r.parts[1]) await incident.render(page, r.parts[1]);
         else await incidents.render(page);
         break;
+      case 'alerts': await alerts.render(page); break;
       case 'services': await services.render(page); break;
       case 'oncall': await oncall.render(page); break;
       case 'approvals': await approvals.render(page); break;

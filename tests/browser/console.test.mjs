@@ -274,6 +274,84 @@ test('on-call page: who is on now per schedule and the next two weeks of shifts'
   await page.screenshot({ path: join(SHOTS, 'oncall.png'), fullPage: true });
 });
 
+test('alerts page: silence an alert from its labels, see the next one silenced, expire it; bad matchers get the server message; heartbeats', async () => {
+  const event = (dedup) => ({
+    routing_key: 'example-checkout-key', event_action: 'trigger', dedup_key: dedup,
+    payload: { summary: 'Disk almost full on cache-3', source: 'cache-3', severity: 'warning', component: 'disk', class: 'disk_full' },
+  });
+  const first = await server.api('POST', '/v2/enqueue', event('disk-cache-3-a'));
+  assert.equal(first.status, 202, first.text);
+  const alerts = await server.api('GET', '/api/v1/alerts?status=open&service=checkout');
+  const alert = alerts.json.alerts.find((a) => a.dedup_key === 'disk-cache-3-a');
+  assert.ok(alert, alerts.text);
+  await page.goto(server.url + '/#/alerts');
+  const row = page.locator(`tr[data-alert="${alert.id}"]`);
+  await row.waitFor(WAIT);
+  assert.match(await row.textContent(), /Disk almost full on cache-3/);
+  assert.match(await row.locator('td.where').textContent(), new RegExp(alert.incident_id));
+
+  // A matcher the server refuses: its message, naming the matcher, and nothing stored.
+  const before = (await server.api('GET', '/api/v1/silences?state=all')).json.silences.length;
+  await page.fill('#silence-matchers', '=oops');
+  await page.fill('#silence-comment', 'typo');
+  await page.click('#silence-form button[type=submit]');
+  const refusal = await page.locator('#silence-msg .msg.error').textContent(WAIT);
+  assert.match(refusal, /^matchers\[0\]: .*label name/);
+  assert.equal((await server.api('GET', '/api/v1/silences?state=all')).json.silences.length, before);
+  assert.equal(await page.inputValue('#silence-comment'), 'typo', 'the form keeps what was typed');
+
+  // "Silence…" fills the form with the alert's labels; the silence is the server's, by alice.
+  await row.locator('button[data-action="silence"]').click();
+  const lines = (await page.inputValue('#silence-matchers')).split('\n');
+  assert.deepEqual(lines.sort(), Object.entries(alert.labels).map(([k, v]) => `${k}=${v}`).sort());
+  await page.fill('#silence-duration', '90m');
+  await page.fill('#silence-comment', 'cleaning cache-3, CHG-1234');
+  await page.click('#silence-form button[type=submit]');
+  const ok = await page.locator('#silence-msg .msg.ok').textContent(WAIT);
+  const sid = ok.match(/Silence (\S+) created/)[1];
+  const silence = (await server.api('GET', `/api/v1/silences/${encodeURIComponent(sid)}`)).json;
+  assert.equal(silence.state, 'active');
+  assert.equal(silence.comment, 'cleaning cache-3, CHG-1234');
+  assert.match(silence.created_by, /alice/);
+  assert.equal((Date.parse(silence.ends_at) - Date.parse(silence.starts_at)) / 1000, 90 * 60);
+  assert.deepEqual(silence.matchers.map((m) => `${m.name}${m.op}${m.value}`).sort(), lines.sort());
+  assert.equal(await page.locator(`tr[data-silence="${sid}"] td.nowrap`).textContent(WAIT), 'in 1 h 30 min');
+
+  // The same problem under a new key is recorded, silenced, and opens nothing.
+  assert.equal((await server.api('POST', '/v2/enqueue', event('disk-cache-3-b'))).status, 202);
+  const second = (await server.api('GET', '/api/v1/alerts?status=open&service=checkout')).json.alerts.find((a) => a.dedup_key === 'disk-cache-3-b');
+  assert.equal(second.silence_id, sid);
+  assert.equal(second.incident_id, '');
+  await page.reload();
+  const row2 = page.locator(`tr[data-alert="${second.id}"]`);
+  await row2.waitFor(WAIT);
+  assert.equal(await row2.locator('td.where').textContent(), `silenced by ${sid}`);
+  assert.equal(await row2.locator('button[data-action="silence"]').count(), 0);
+  await page.screenshot({ path: join(SHOTS, 'alerts.png'), fullPage: true });
+
+  // Expire: the server records who, and the list drops it.
+  await page.click(`tr[data-silence="${sid}"] button[data-action="expire"]`);
+  await page.locator('#alerts-msg .msg.ok').filter({ hasText: sid }).waitFor(WAIT);
+  const expired = (await server.api('GET', `/api/v1/silences/${encodeURIComponent(sid)}`)).json;
+  assert.equal(expired.state, 'expired');
+  assert.match(expired.expired_by, /alice/);
+  await page.locator(`tr[data-silence="${sid}"]`).waitFor({ state: 'detached', ...WAIT });
+
+  // Heartbeats: the configured ones with the server's state; a ping shows on the next visit.
+  const hb = (await server.api('GET', '/api/v1/heartbeats')).json.heartbeats;
+  assert.ok(hb.length > 0);
+  for (const b of hb) {
+    const text = await page.textContent(`tr[data-heartbeat="${b.id}"]`);
+    assert.ok(text.includes(b.state) && text.includes(b.service), text);
+  }
+  const ping = await fetch(`${server.url}/api/v1/heartbeats/${encodeURIComponent(hb[0].id)}/ping?key=example-prometheus-key`, { method: 'POST' });
+  assert.equal(ping.status, 200, await ping.text());
+  await page.reload();
+  const hbRow = page.locator(`tr[data-heartbeat="${hb[0].id}"]`);
+  await hbRow.waitFor(WAIT);
+  assert.match(await hbRow.textContent(), /up.*just now/);
+});
+
 test('pages of capabilities this server lacks say so, and nothing logged an error', async () => {
   for (const [route, path, sel] of [['#/oncall', '/api/v1/oncall', '#oncall-now'], ['#/approvals', '/api/v1/approvals?state=pending', '#approvals'], ['#/runbooks', '/api/v1/runbooks', '#runbook-list']]) {
     await page.goto(server.url + '/' + route);
