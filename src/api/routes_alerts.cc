@@ -527,18 +527,15 @@ void RegisterAlertRoutes(Server& s) {
         [&app](Exchange& ex) -> asio::awaitable<Response> {
           auto key = IntegrationKey(ex);
           if (!key) co_return ex.Fail(key.error());
-          std::string via;
+          auto sender = app.AuthenticateSender(key->first, key->second);
+          if (!sender) co_return ex.Fail(sender.error());
           std::optional<std::string> integration;
-          if (key->first.rfind("fbt_", 0) == 0) {
-            auto p = app.Authenticate(key->first);
-            if (!p) co_return ex.Fail(p.error());
-            if (auto st = model::RequireScope(*p, model::kScopeWrite); !st) co_return ex.Fail(st.error());
-            via = "token:" + (p->person.empty() ? p->token_id : p->person);
+          std::string via;
+          if (!sender->integration.empty()) {
+            integration = via = sender->integration;
           } else {
-            auto in = app.FindIntegration(key->first, key->second);
-            if (!in) co_return ex.Fail(in.error());
-            via = in->name;
-            integration = in->name;
+            const auto& p = sender->principal;
+            via = "token:" + (p.person.empty() ? p.token_id : p.person);
           }
           auto start = [&app, id = ex.Param("id"), via, integration](auto cb) mutable {
             app.PingHeartbeat(id, via, integration, std::move(cb));

@@ -56,10 +56,12 @@ struct AppOptions {
   std::optional<core::TimePoint> manual_clock_start;
 };
 
-// Who sends logs: a token's principal, or an integration key's (then lines default to its service).
+// Who sends logs or pings: a token's principal, or an integration key's (then lines default to its
+// service, and `integration` names it).
 struct IngestIdentity {
   model::Principal principal;
   std::string default_service;
+  std::string integration;  // empty for a token
 };
 
 // What a configuration reload did.
@@ -170,6 +172,9 @@ class App {
   // Resolves the credential of a log sender: "Bearer <token>", "Basic <base64 user:token>", or an
   // integration key in either place (lines then default to the integration's service).
   Result<IngestIdentity> AuthenticateIngest(std::string_view authorization) const;
+  // The same for a credential already taken from the request; `field` names where it was found
+  // (for the error). A token needs the write scope.
+  Result<IngestIdentity> AuthenticateSender(std::string_view secret, std::string_view field) const;
   // Mines and stores log lines (needs write). When an error pattern is new or surging on a service
   // with an open incident, the incident's timeline says so (once per incident and pattern).
   void IngestLogs(const model::Principal& who, std::vector<logs::LogEntry> entries, Callback<LogIngestReport> cb);

@@ -178,18 +178,21 @@ Result<IngestIdentity> App::AuthenticateIngest(std::string_view authorization) c
   std::string_view a = core::Trim(authorization);
   if (a.empty()) return Unauthenticated("missing credentials (Authorization: Bearer <token or integration key>)");
   FB_ASSIGN_OR_RETURN(std::string secret, CredentialOf(a));
+  return AuthenticateSender(secret, "Authorization");
+}
+
+Result<IngestIdentity> App::AuthenticateSender(std::string_view secret, std::string_view field) const {
   IngestIdentity id;
   if (secret.rfind("fbt_", 0) == 0) {
     FB_ASSIGN_OR_RETURN(id.principal, Authenticate(secret));
     FB_TRY(model::RequireScope(id.principal, model::kScopeWrite));
     return id;
   }
-  auto cfg = config();
-  const auto* integ = cfg->FindIntegration(secret);
-  if (!integ) return Unauthenticated("unknown token or integration key");
+  FB_ASSIGN_OR_RETURN(auto integ, FindIntegration(secret, field));
   id.principal = model::Principal::System("logs");
-  id.principal.actor = model::Actor::System("integration:" + integ->key.substr(0, 4) + "…");
-  id.default_service = integ->service;
+  id.principal.actor = model::Actor::System("integration:" + integ.key.substr(0, 4) + "…");
+  id.default_service = integ.service;
+  id.integration = integ.name;
   return id;
 }
 

@@ -75,6 +75,12 @@ HeartbeatStatus StatusOf(const config::Heartbeat& hb, const State& s) {
   return h;
 }
 
+// Tells the stream (the console's Alerts page) that a heartbeat changed state.
+void PublishState(Tx& tx, const HeartbeatStatus& h) {
+  boost::json::object o{{"id", h.id}, {"service", h.service}, {"state", h.state}};
+  tx.Publish(Change{"heartbeat", h.id, std::move(o)});
+}
+
 // The integration missed-heartbeat alerts come from: its own, so their keys cannot collide with
 // any sender's.
 model::Integration HeartbeatIntegration(const config::Heartbeat& hb) {
@@ -144,6 +150,7 @@ Result<HeartbeatStatus> AlertPipeline::PingHeartbeat(Tx& tx, const std::string& 
   FB_ASSIGN_OR_RETURN(auto s, ReadState(tx.store(), id));
   const auto now = tx.now();
   const bool was_missed = s.missed_at.has_value();
+  const bool was_waiting = !s.last_ping.has_value();
   const auto last = s.last_ping.value_or(now);
   s.last_ping = now;
   s.via = via;
@@ -159,7 +166,9 @@ Result<HeartbeatStatus> AlertPipeline::PingHeartbeat(Tx& tx, const std::string& 
     FB_TRY(Ingest(tx, req));
   }
   tx.OnCommit([this] { ++counters_.heartbeat_pings; });
-  return StatusOf(*hb, s);
+  auto status = StatusOf(*hb, s);
+  if (was_missed || was_waiting) PublishState(tx, status);  // a change of state, not every ping
+  return status;
 }
 
 Status AlertPipeline::OnHeartbeatTimer(Tx& tx, const store::TimerRecord& t) {
@@ -181,6 +190,7 @@ Status AlertPipeline::OnHeartbeatTimer(Tx& tx, const store::TimerRecord& t) {
   s.missed_at = now;
   if (!res.outcomes.empty()) s.incident = res.outcomes.front().incident_id;
   FB_TRY(WriteState(tx.store(), t.key, s));
+  PublishState(tx, StatusOf(*hb, s));
   spdlog::warn("heartbeat {} missed: last ping {}", hb->id, core::FormatRfc3339(*s.last_ping));
   tx.OnCommit([this] { ++counters_.heartbeats_missed; });
   return Ok();

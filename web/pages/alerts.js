@@ -1,7 +1,7 @@
 // Alerts: what is firing now (silenced, inhibited and flapping ones marked, each with the
 // incident it joined), the live silences (create from the form or from an alert's labels,
-// expire), and the heartbeats (dead man's switches). Live: refreshed on incident and silence
-// events from the stream.
+// expire), and the heartbeats (dead man's switches). Live: refreshed on incident, silence and
+// heartbeat events from the stream.
 import { h, mount, note, badge, fmtTime, ago } from '../lib/dom.js';
 import { get, post, qs } from '../lib/api.js';
 import { fill } from '../lib/optional.js';
@@ -173,7 +173,7 @@ export async function render(page) {
 
   let timer = null;
   page.onChange((event) => {
-    if (event !== 'incident' && event !== 'silence' && event !== 'reset') return;
+    if (event !== 'incident' && event !== 'silence' && event !== 'heartbeat' && event !== 'reset') return;
     clearTimeout(timer);
     timer = setTimeout(() => { loadAlerts(); loadSilences(); loadHeartbeats(); }, 150);
   });
