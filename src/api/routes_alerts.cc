@@ -545,11 +545,13 @@ void RegisterAlertRoutes(Server& s) {
           co_return ex.Json(200, app::HeartbeatJson(*res));
         });
 
-  // Alertmanager's status, for clients that check the version before they talk (amtool).
+  // Alertmanager's status, for clients that check the version before they talk (amtool). The
+  // version is the Alertmanager API level this server implements (Debian bookworm's 0.25, whose
+  // amtool then talks without a warning on every command); Firebreak's own is in `revision`.
   r.Add(http::verb::get, "/api/v2/status", Auth::kRead,
         [&app, started = app.clock().Now()](Exchange& ex) -> asio::awaitable<Response> {
-          json::object version{{"version", FIREBREAK_VERSION}, {"branch", ""},  {"revision", ""},
-                               {"buildUser", ""},          {"buildDate", ""}, {"goVersion", ""}};
+          json::object version{{"version", "0.25.0"}, {"branch", "firebreak"}, {"revision", FIREBREAK_VERSION},
+                               {"buildUser", ""},     {"buildDate", ""},        {"goVersion", ""}};
           json::object out{{"cluster", json::object{{"status", "disabled"}, {"peers", json::array{}}}},
                            {"config", json::object{{"original", ""}}},
                            {"uptime", core::FormatRfc3339(started)},

@@ -160,14 +160,15 @@ export async function render(page) {
       const list = res.heartbeats || [];
       if (!list.length) return h('p', { class: 'empty' }, 'No heartbeats configured.');
       return h('table', { class: 'heartbeats' },
-        h('thead', null, h('tr', null, ['Heartbeat', 'Service', 'State', 'Last ping', 'Timeout', 'Due'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', null, h('tr', null, ['Heartbeat', 'Service', 'State', 'Last ping', 'Timeout', 'Due', 'Incident'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', null, list.map((b) => h('tr', { 'data-heartbeat': b.id },
           h('td', null, b.id),
           h('td', null, b.service),
           h('td', null, badge('heartbeat', b.state)),
           h('td', { title: fmtTime(b.last_ping) }, b.last_ping ? `${ago(b.last_ping)}${b.last_via ? ` (${b.last_via})` : ''}` : 'never'),
           h('td', null, b.timeout),
-          h('td', { title: fmtTime(b.due) }, b.due ? until(b.due) : '')))));
+          h('td', { title: fmtTime(b.due) }, b.due ? until(b.due) : ''),
+          h('td', null, b.incident_id ? h('a', { href: `#/incidents/${encodeURIComponent(b.incident_id)}` }, b.incident_id) : '')))));
     });
   }
 
