@@ -452,7 +452,7 @@ void RegisterAlertRoutes(Server& s) {
   r.Add(http::verb::post, "/api/v1/silences", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto body = ex.JsonBody();
     if (!body) co_return ex.Fail(body.error());
-    auto spec = app::DecodeSilence(*body, app.clock().Now());
+    auto spec = app::DecodeSilence(*body);
     if (!spec) co_return ex.Fail(spec.error());
     auto p = *ex.principal;
     auto start = [&app, p, spec = std::move(*spec)](auto cb) mutable { app.CreateSilence(p, std::move(spec), std::move(cb)); };

@@ -53,7 +53,7 @@ Result<std::vector<model::Matcher>> ReadMatchers(const boost::json::array& ms) {
 
 }  // namespace
 
-Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::TimePoint now) {
+Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body) {
   ObjectReader r(body, "");
   r.RejectUnknown({"matchers", "starts_at", "ends_at", "duration", "comment"});
   const auto* ms = r.Array("matchers", true);
@@ -69,7 +69,6 @@ Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::
     if (!t) return InvalidArgument(t.error().message, "starts_at");
     spec.starts_at = *t;
   }
-  core::TimePoint base = spec.starts_at.value_or(now);
   if (ends && duration) return InvalidArgument("give ends_at or duration, not both", "duration");
   if (ends) {
     auto t = core::ParseRfc3339(*ends);
@@ -79,8 +78,7 @@ Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::
     auto d = core::ParseDuration(*duration);
     if (!d) return InvalidArgument(d.error().message, "duration");
     if (d->count() <= 0) return InvalidArgument("duration must be positive", "duration");
-    spec.ends_at = base + *d;
-    spec.duration = *d;
+    spec.duration = *d;  // the engine counts it from the start it settles on
   } else {
     return InvalidArgument("a silence needs ends_at or duration", "ends_at");
   }

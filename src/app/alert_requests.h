@@ -17,7 +17,7 @@ namespace firebreak::app {
 
 // {"matchers": ["alertname=Foo", "service=~check.*"] or [{"name","value","op"|"isRegex","isEqual"}],
 //  "starts_at": RFC 3339 (default now), "ends_at": RFC 3339 or "duration": "2h", "comment": "..."}
-Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body, core::TimePoint now);
+Result<engine::SilenceSpec> DecodeSilence(const boost::json::value& body);
 
 // Alertmanager's postable silence (POST /api/v2/silences, what amtool and Grafana send):
 //   {"id": to replace, "matchers": [{"name","value","isRegex","isEqual"}], "startsAt", "endsAt",

@@ -95,7 +95,7 @@ Result<json::object> ListChangesJson(const App& app, const model::Principal& who
 
 void CreateSilenceJson(App& app, const model::Principal& who, const json::value& args, Callback<json::object> cb) {
   if (auto st = model::RequireScope(who, model::kScopeWrite); !st) return cb(tl::unexpected(st.error()));
-  auto spec = DecodeSilence(args.is_null() ? EmptyObject() : args, app.clock().Now());
+  auto spec = DecodeSilence(args.is_null() ? EmptyObject() : args);
   if (!spec) return cb(tl::unexpected(spec.error()));
   const core::Clock* clock = &app.clock();
   app.CreateSilence(who, std::move(*spec), [clock, cb = std::move(cb)](Result<model::Silence> s) {

@@ -67,25 +67,21 @@ class AlertToolsTest : public ::testing::Test {
 // "For 90m" means 90 minutes from when the silence starts, even when the request waited (for
 // the engine, behind other commands) between being read and being committed.
 TEST_F(AlertToolsTest, ASilenceForADurationLastsExactlyThatLongFromItsStart) {
-  auto spec = DecodeSilence(json::parse(R"({"matchers": ["service=checkout"], "duration": "90m", "comment": "c"})"),
-                            clock_.Now());
-  ASSERT_TRUE(spec) << spec.error().ToString();
-  clock_.Advance(std::chrono::milliseconds(5));
-  auto made = Wait<model::Silence>([&](auto cb) {
-    app_->CreateSilence(Who(model::kScopeRead | model::kScopeWrite), *spec, std::move(cb));
-  });
+  // Decoded now, committed 5 ms later.
+  auto create = [this](const char* body) -> Result<model::Silence> {
+    FB_ASSIGN_OR_RETURN(auto spec, DecodeSilence(json::parse(body)));
+    clock_.Advance(std::chrono::milliseconds(5));
+    return Wait<model::Silence>([&](auto cb) {
+      app_->CreateSilence(Who(model::kScopeRead | model::kScopeWrite), spec, std::move(cb));
+    });
+  };
+  auto made = create(R"({"matchers": ["service=checkout"], "duration": "90m", "comment": "c"})");
   ASSERT_TRUE(made) << made.error().ToString();
   EXPECT_EQ(made->starts_at, clock_.Now());
   EXPECT_EQ(made->ends_at - made->starts_at, std::chrono::minutes(90));
 
   // An explicit end stays where it was asked to be.
-  auto fixed = DecodeSilence(json::parse(R"({"matchers": ["service=checkout"], "ends_at": "2026-03-01T12:00:00Z", "comment": "c"})"),
-                             clock_.Now());
-  ASSERT_TRUE(fixed) << fixed.error().ToString();
-  clock_.Advance(std::chrono::milliseconds(5));
-  auto made2 = Wait<model::Silence>([&](auto cb) {
-    app_->CreateSilence(Who(model::kScopeRead | model::kScopeWrite), *fixed, std::move(cb));
-  });
+  auto made2 = create(R"({"matchers": ["service=checkout"], "ends_at": "2026-03-01T12:00:00Z", "comment": "c"})");
   ASSERT_TRUE(made2) << made2.error().ToString();
   EXPECT_EQ(core::FormatRfc3339(made2->ends_at), "2026-03-01T12:00:00Z");
 }

@@ -230,7 +230,7 @@ class Scenario {
       ASSERT_TRUE(decoded) << decoded.error().ToString();
       RecordChange(decoded->routing_key, decoded->change, "");
     } else if (auto sil = step["silence"]) {
-      auto spec = app::DecodeSilence(ToJsonValue(sil), clock_->Now());
+      auto spec = app::DecodeSilence(ToJsonValue(sil));
       ASSERT_TRUE(spec) << spec.error().ToString();
       auto* p = pipeline_.get();
       auto who = Admin();

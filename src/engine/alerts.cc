@@ -602,7 +602,6 @@ Result<model::Silence> AlertPipeline::CreateSilence(Tx& tx, const model::Princip
   s.matchers = spec.matchers;
   s.starts_at = spec.starts_at.value_or(now);
   if (s.starts_at < now) s.starts_at = now;
-  if (spec.duration && spec.duration->count() <= 0) return InvalidArgument("duration must be positive", "duration");
   s.ends_at = spec.duration ? s.starts_at + *spec.duration : spec.ends_at;
   if (s.ends_at <= s.starts_at) return InvalidArgument("ends_at must be after starts_at (and in the future)", "ends_at");
   if (s.ends_at - s.starts_at > std::chrono::hours(24 * 366))
