@@ -64,6 +64,11 @@ export function ago(t, now = Date.now()) {
   return `${Math.round(hrs / 24)} d ago`;
 }
 
+// A table's header row: one column heading per name.
+export function thead(names) {
+  return h('thead', null, h('tr', null, names.map((t) => h('th', { scope: 'col' }, t))));
+}
+
 export function badge(kind, value) {
   return h('span', { class: `badge ${kind}-${String(value).toLowerCase()}` }, value);
 }

@@ -2,7 +2,7 @@
 // incident it joined), the live silences (create from the form or from an alert's labels,
 // expire), and the heartbeats (dead man's switches). Live: refreshed on incident, silence and
 // heartbeat events from the stream.
-import { h, mount, note, badge, fmtTime, ago } from '../lib/dom.js';
+import { h, mount, note, badge, fmtTime, ago, thead } from '../lib/dom.js';
 import { get, post, qs } from '../lib/api.js';
 import { fill } from '../lib/optional.js';
 
@@ -103,7 +103,7 @@ export async function render(page) {
       if (!list.length) return h('p', { class: 'empty' }, 'Nothing is firing.');
       return [
         h('table', { class: 'alerts' },
-          h('thead', null, h('tr', null, ['Service', 'Alert', 'Severity', 'Status', 'Since', 'Count', 'Incident', ''].map((t) => h('th', { scope: 'col' }, t)))),
+          thead(['Service', 'Alert', 'Severity', 'Status', 'Since', 'Count', 'Incident', '']),
           h('tbody', null, list.map((a) => h('tr', { 'data-alert': a.id, class: a.silence_id ? 'muted-row' : '' },
             h('td', null, a.service),
             h('td', { class: 'title' }, a.summary || (a.labels && a.labels.alertname) || a.dedup_key,
@@ -128,7 +128,7 @@ export async function render(page) {
       const list = res.silences || [];
       if (!list.length) return h('p', { class: 'empty' }, 'No active or pending silences.');
       return h('table', { class: 'silences' },
-        h('thead', null, h('tr', null, ['Silence', 'Matchers', 'State', 'Starts', 'Ends', 'Comment', 'By', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        thead(['Silence', 'Matchers', 'State', 'Starts', 'Ends', 'Comment', 'By', '']),
         h('tbody', null, list.map((s) => h('tr', { 'data-silence': s.id },
           h('td', null, s.id),
           h('td', { class: 'matchers' }, (s.matchers || []).map((m) => h('code', null, matcherText(m))).flatMap((c, i) => (i ? [' ', c] : [c]))),
@@ -160,7 +160,7 @@ export async function render(page) {
       const list = res.heartbeats || [];
       if (!list.length) return h('p', { class: 'empty' }, 'No heartbeats configured.');
       return h('table', { class: 'heartbeats' },
-        h('thead', null, h('tr', null, ['Heartbeat', 'Service', 'State', 'Last ping', 'Timeout', 'Due', 'Incident'].map((t) => h('th', { scope: 'col' }, t)))),
+        thead(['Heartbeat', 'Service', 'State', 'Last ping', 'Timeout', 'Due', 'Incident']),
         h('tbody', null, list.map((b) => h('tr', { 'data-heartbeat': b.id },
           h('td', null, b.id),
           h('td', null, b.service),

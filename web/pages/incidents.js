@@ -1,7 +1,7 @@
 // Incidents list: filters (state, severity, service), open counts by severity, keyset pagination
 // (50 a page, "Older"/"Newer" by incident number, so 10,000 incidents cost one indexed page read),
 // acknowledge from the list, live updates from the stream.
-import { h, mount, note, badge, fmtTime, ago } from '../lib/dom.js';
+import { h, mount, note, badge, fmtTime, ago, thead } from '../lib/dom.js';
 import { get, post, qs } from '../lib/api.js';
 
 const SEVERITIES = ['SEV0', 'SEV1', 'SEV2', 'SEV3', 'SEV4'];
@@ -83,7 +83,7 @@ export async function render(page) {
       mount(table, h('p', { class: 'empty' }, before ? 'No older incidents.' : 'No incidents match.'));
     } else {
       mount(table, h('table', { class: 'incidents' },
-        h('thead', null, h('tr', null, ['Incident', 'Severity', 'State', 'Title', 'Services', 'Opened', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        thead(['Incident', 'Severity', 'State', 'Title', 'Services', 'Opened', '']),
         h('tbody', null, list.map(row))));
     }
     const nav = [];

@@ -1,6 +1,6 @@
 // On-call: who is on now for every schedule, the next two weeks of shifts per schedule (with
 // overrides and gaps marked). Needs the paging capability on the server.
-import { h, mount, fmtTime } from '../lib/dom.js';
+import { h, mount, fmtTime, thead } from '../lib/dom.js';
 import { get, qs } from '../lib/api.js';
 import { fill, UNAVAILABLE } from '../lib/optional.js';
 
@@ -15,7 +15,7 @@ export async function render(page) {
     const res = await get('/api/v1/oncall');
     schedules = res.schedules || [];
     if (!schedules.length) return h('p', { class: 'muted' }, 'No schedules configured.');
-    return h('table', null, h('thead', null, h('tr', null, ['Schedule', 'On call', 'Until', 'Override'].map((t) => h('th', { scope: 'col' }, t)))),
+    return h('table', null, thead(['Schedule', 'On call', 'Until', 'Override']),
       h('tbody', null, schedules.map((sc) => h('tr', { 'data-schedule': sc.id },
         h('td', null, sc.name || sc.id),
         h('td', null, sc.on_call ? (sc.on_call.name || sc.on_call.person) : h('strong', { class: 'gap' }, 'nobody (gap)')),

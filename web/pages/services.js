@@ -1,7 +1,7 @@
 // Services: the dependency graph (callers above their dependencies, layered by longest path) with
 // a selected failure's blast radius highlighted: failed in red, degraded in amber. Select a
 // service by clicking it or with the keyboard (Tab to it, Enter); ?fail=a,b preselects.
-import { h, s, mount, note } from '../lib/dom.js';
+import { h, s, mount, note, thead } from '../lib/dom.js';
 import { get, post } from '../lib/api.js';
 
 function layout(services, deps) {
@@ -96,7 +96,7 @@ export async function render(page) {
     h('p', { class: 'muted' }, 'Arrows point from a caller to its dependency (dashed: soft). Select a service to see what its failure takes down.'),
     msg, h('div', { class: 'graph-wrap' }, svg), info,
     h('h2', null, 'Catalog'),
-    h('table', null, h('thead', null, h('tr', null, ['Service', 'Tier', 'Team', 'Customer-facing', 'Utilization'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('table', null, thead(['Service', 'Tier', 'Team', 'Customer-facing', 'Utilization']),
       h('tbody', null, services.map((sv) => h('tr', null, h('td', null, sv.name || sv.id), h('td', null, String(sv.tier)), h('td', null, sv.team || ''),
         h('td', null, sv.customer_facing ? 'yes' : ''), h('td', null, sv.utilization == null ? '' : `${Math.round(sv.utilization * 100)}%`))))));
   if (params.fail) select(params.fail.split(',').filter((x) => byId.has(x)));
