@@ -2,12 +2,13 @@
 
 #include <fcntl.h>
 #include <cstring>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -565,17 +566,42 @@ Result<BackupReport> BackupDataDir(const std::string& data_dir, const std::strin
 
 // ---- data directory ownership ----------------------------------------------------------------
 
+namespace {
+
+// Data directories locked by this process. A POSIX record lock does not conflict with its own
+// process, so a second owner inside one process is refused here instead.
+std::mutex g_locked_dirs_mu;
+std::set<std::string> g_locked_dirs;
+
+std::string LockKey(const std::string& data_dir) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(data_dir, ec);
+  return ec ? data_dir : p.string();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& data_dir, const std::string& command) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return Unavailable("cannot create data directory " + data_dir + ": " + ec.message());
+  std::string key = LockKey(data_dir);
+  std::lock_guard<std::mutex> g(g_locked_dirs_mu);
+  if (g_locked_dirs.count(key))
+    return FailedPrecondition("data directory " + data_dir + " is already open in this process", "data");
   std::string path = data_dir + "/firebreak.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Unavailable("cannot open " + path + ": " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  // A POSIX record lock, not flock: it belongs to this process alone. A child that inherited the
+  // descriptor (a runbook step or notifier between fork and exec) does not keep it held after
+  // this process dies, so a restart right after kill -9 is never refused.
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  if (::fcntl(fd, F_SETLK, &fl) != 0) {
     int err = errno;
     ::close(fd);
-    if (err != EWOULDBLOCK) return Unavailable("cannot lock " + path + ": " + std::strerror(err));
+    if (err != EAGAIN && err != EACCES) return Unavailable("cannot lock " + path + ": " + std::strerror(err));
     auto owner = ReadOwner(data_dir);
     std::string who = "another firebreak process";
     if (auto* c = owner.if_contains("command"); c && c->is_string())
@@ -592,8 +618,10 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& dat
     }
     return FailedPrecondition(msg, "data");
   }
+  g_locked_dirs.insert(key);
   std::unique_ptr<DataDirLock> l(new DataDirLock());
   l->fd_ = fd;
+  l->key_ = key;
   l->command_ = command;
   l->Write();
   return l;
@@ -604,8 +632,9 @@ DataDirLock::~DataDirLock() {
     if (::ftruncate(fd_, 0) != 0) {
       // Best effort: a stale owner record is harmless once the lock is released.
     }
-    ::flock(fd_, LOCK_UN);
-    ::close(fd_);
+    ::close(fd_);  // releases the record lock
+    std::lock_guard<std::mutex> g(g_locked_dirs_mu);
+    g_locked_dirs.erase(key_);
   }
 }
 
@@ -624,6 +653,8 @@ void DataDirLock::Write() {
 }
 
 boost::json::object DataDirLock::ReadOwner(const std::string& data_dir) {
+  // Only for processes that do not hold the lock: closing any descriptor of the lock file would
+  // release a POSIX record lock held by this process.
   std::ifstream in(data_dir + "/firebreak.lock");
   std::stringstream ss;
   ss << in.rdbuf();

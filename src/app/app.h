@@ -331,9 +331,10 @@ class App {
 model::Principal AgentPrincipal(const model::Principal& token_principal, std::string_view client_name);
 
 // Exclusive ownership of a data directory by one long-running process (`serve` or `mcp`), which
-// holds the only in-memory engine state (timers, caches) for it. An advisory lock (flock) on
-// <data>/firebreak.lock, released when the process exits, even by a crash. Offline tools
-// (`token create`, `audit verify`) do not take it.
+// holds the only in-memory engine state (timers, caches) for it. An advisory POSIX record lock on
+// <data>/firebreak.lock, owned by this process only (children it forks do not hold it) and
+// released when the process exits, even by a crash. Offline tools (`token create`, `audit verify`)
+// do not take it.
 class DataDirLock {
  public:
   // Takes the lock for `command` ("serve" or "mcp"). FailedPrecondition naming the owner (its pid,
@@ -342,13 +343,15 @@ class DataDirLock {
   ~DataDirLock();
   // Records where the owner can be reached (serve: its URL), for the message other processes get.
   void SetUrl(const std::string& url);
-  // What the lock file says about the current owner: {"pid","command","url"} (empty if none).
+  // What the lock file says about the current owner: {"pid","command","url"} (empty if none). Not
+  // for the owner itself (closing the file would drop its lock).
   static boost::json::object ReadOwner(const std::string& data_dir);
 
  private:
   DataDirLock() = default;
   void Write();
   int fd_ = -1;
+  std::string key_;
   std::string command_;
   std::string url_;
 };
