@@ -1,3 +1,8 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <set>
+#include <sstream>
 #include <string>
 #include <unordered_map>
 
@@ -9,6 +14,7 @@
 #include "core/metrics.h"
 #include "core/result.h"
 #include "core/strings.h"
+#include "core/subprocess.h"
 #include "core/timer_queue.h"
 #include "core/time.h"
 
@@ -128,6 +134,29 @@ TEST(Metrics, RendersPrometheusTextFormat) {
   EXPECT_NE(text.find("fb_latency_seconds_bucket{le=\"0.10000000000000001\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("fb_latency_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("fb_latency_seconds_count 3\n"), std::string::npos);
+}
+
+// A child sees its three standard streams and nothing else the parent held open: a descriptor
+// opened without close-on-exec (as Asio opens sockets) must not outlive the parent in an orphan.
+TEST(Subprocess, AChildInheritsOnlyItsStandardStreams) {
+  int base = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC, like a socket from Asio
+  ASSERT_GE(base, 0);
+  int leaked = ::fcntl(base, F_DUPFD, 50);
+  ASSERT_GE(leaked, 50);
+  ProcessSpec spec;
+  spec.argv = {"/bin/ls", "/proc/self/fd"};
+  auto r = RunProcess(spec);
+  ::close(leaked);
+  ::close(base);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_EQ(r->exit_code, 0) << r->err;
+  std::set<int> fds;
+  std::istringstream in(r->out);
+  for (int fd; in >> fd;) fds.insert(fd);
+  // 0-2, plus the descriptor ls opened on the directory it lists.
+  EXPECT_TRUE(fds.count(0) && fds.count(1) && fds.count(2)) << r->out;
+  EXPECT_EQ(fds.count(leaked), 0u) << r->out;
+  EXPECT_LE(fds.size(), 4u) << r->out;
 }
 
 }  // namespace

@@ -1,3 +1,6 @@
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
@@ -247,6 +250,23 @@ TEST(Command, ExitCodesAndTimeLimitDecideRetryOrDeadLetter) {
   EXPECT_NE(o.detail.find("did not finish"), std::string::npos);
   ch.argv = {"/nonexistent/gateway"};
   EXPECT_EQ(Send(CommandDelivery(ch, dir)).kind, Outcome::Kind::kPermanent);
+}
+
+TEST(Command, TheGatewayInheritsOnlyItsStandardStreams) {
+  testing::TempDir dir;
+  int base = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC, like the server's sockets
+  ASSERT_GE(base, 0);
+  int leaked = ::fcntl(base, F_DUPFD, 50);
+  ASSERT_GE(leaked, 50);
+  model::Channel ch;
+  ch.type = "command";
+  ch.argv = {"/bin/sh", "-c", "cat >/dev/null; exec ls -m /proc/self/fd"};
+  auto o = Send(CommandDelivery(ch, dir));
+  ::close(leaked);
+  ::close(base);
+  ASSERT_EQ(o.kind, Outcome::Kind::kDelivered) << o.detail;
+  // 0-2, plus the descriptor ls opened on the directory it lists.
+  EXPECT_EQ(o.detail, "exit 0: 0, 1, 2, 3");
 }
 
 }  // namespace

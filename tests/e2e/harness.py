@@ -46,8 +46,9 @@ def run_cli(*args, env=None, input=None, timeout=120):
 class Server:
     """A `firebreak serve` process on a free loopback port."""
 
-    def __init__(self, data_dir, config_dir=EXAMPLE_CONFIG, extra_args=(), env=None):
+    def __init__(self, data_dir, config_dir=EXAMPLE_CONFIG, extra_args=(), env=None, listen="127.0.0.1:0"):
         self.data_dir = data_dir
+        self.listen = listen
         self.config_dir = config_dir
         self.extra_args = list(extra_args)
         self.env = env
@@ -65,7 +66,7 @@ class Server:
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--config", self.config_dir, "--data", self.data_dir,
-             "--listen", "127.0.0.1:0", "--sync", "full", *self.extra_args],
+             "--listen", self.listen, "--sync", "full", *self.extra_args],
             stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=SRC, env=e)
         lines = queue.Queue()
 

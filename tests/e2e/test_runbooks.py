@@ -4,11 +4,13 @@ rollback and escalation, config_change backups restored byte for byte, the circu
 dry-runs that touch nothing, argument injection, restart interruption, audit + timeline actors,
 and the CLI."""
 import hashlib
+import http.client
 import os
 import shutil
 import stat
 import subprocess
 import unittest
+import urllib.parse
 
 from harness import (EXAMPLE_CONFIG, ServerTestCase, create_token, db_counts, run_cli)
 
@@ -65,6 +67,12 @@ runbooks:
         kind: command
         category: diagnostic
         argv: [./order.sh, boom, fail]
+
+  - id: t-fds
+    title: Lists the descriptors a step starts with
+    params:
+      - { name: service, type: service, default: search }
+    steps: [{ id: fds, kind: command, category: diagnostic, argv: [./fds.sh] }]
 
   - id: t-block
     title: Blocks until released
@@ -132,6 +140,7 @@ SCRIPTS = {
                       "echo \"recorded $# arguments\"\n",
     "order.sh": "#!/bin/sh\necho \"$1 $2\" >> \"$FIREBREAK_SANDBOX/order.log\"\n"
                 "[ \"$2\" = fail ] && { echo \"$1 failed\" >&2; exit 3; }\necho \"$1 $2 ok\"\n",
+    "fds.sh": "#!/bin/sh\nls -l /proc/$$/fd\n",
     "block.sh": "#!/bin/sh\necho x >> \"$FIREBREAK_SANDBOX/block.count\"\n"
                 "echo started > \"$FIREBREAK_SANDBOX/started.fifo\"\nread line < \"$FIREBREAK_SANDBOX/release.fifo\"\n",
 }
@@ -466,10 +475,14 @@ class Safety(RunbookCase):
         run = self.run_rb("t-block", incident=iid)
         with open(started) as f:  # blocks until the step is running
             self.assertEqual(f.read().strip(), "started")
+        port = urllib.parse.urlsplit(self.server.url).port
         self.server.kill9()
-        with open(release, "w") as f:  # let the orphaned step exit
-            f.write("go\n")
-        s2 = self.new_server(config_dir=self.cfg)
+        # The orphaned step is still running: the restart takes the same port and data directory.
+        try:
+            s2 = self.new_server(config_dir=self.cfg, listen="127.0.0.1:%d" % port)
+        finally:
+            with open(release, "w") as f:  # let the orphaned step exit
+                f.write("go\n")
         st, got, _ = s2.request("GET", "/api/v1/runs/%s?wait=30s" % run["id"], token=self.token)
         self.assertEqual(got["state"], "interrupted", got)
         self.assertEqual([s["state"] for s in got["steps"]], ["interrupted", "pending"])
@@ -479,6 +492,27 @@ class Safety(RunbookCase):
         self.assertFalse(os.path.exists(self.sandbox_file("order.log")), "later steps did not run")
         st, tl, _ = s2.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=self.token)
         self.assertIn(("runbook_interrupted", "system:runbook"), [(e["kind"], e["actor"]) for e in tl["entries"]])
+
+    def test_a_step_inherits_only_its_standard_streams(self):
+        # Held by a step, the server's listening socket would keep a restarted server off its port,
+        # and a client connection would never see the server close it.
+        keepalive = http.client.HTTPConnection(urllib.parse.urlsplit(self.server.url).netloc, timeout=30)
+        keepalive.request("GET", "/healthz")
+        keepalive.getresponse().read()
+        run = self.settle(self.run_rb("t-fds")["id"])
+        keepalive.close()
+        self.assertEqual(run["state"], "succeeded", run)
+        listing = run["steps"][0]["result"]["stdout"]
+        fds = {}
+        for line in listing.splitlines():
+            if " -> " in line:
+                name, target = line.split(" -> ", 1)
+                fds[int(name.split()[-1])] = target
+        self.assertEqual(fds.get(0), "/dev/null", listing)
+        self.assertTrue(fds.get(1, "").startswith("pipe:") and fds.get(2, "").startswith("pipe:"), listing)
+        for fd, target in fds.items():
+            if fd > 2:  # the shell's own descriptor on its script is the only other one allowed
+                self.assertTrue(target.endswith("/fds.sh"), listing)
 
     def test_http_steps_health_and_metric_checks(self):
         base = self.server.url
