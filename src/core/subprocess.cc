@@ -20,21 +20,15 @@ void Append(std::string& buf, bool& trunc, const char* data, size_t n, size_t ma
   buf.append(data, std::min(n, room));
 }
 
-void CloseInheritedFds(int keep) {
-  // Descriptors the parent opened without close-on-exec (Asio's listening and connection sockets
-  // among them) would otherwise live on in the child: an orphaned step or notifier still running
-  // after a crash would keep the server's port bound and its clients' connections open.
-  unsigned lo = 3, hi = ~0U;
-  if (keep >= 3) {
-    if (static_cast<unsigned>(keep) > lo && ::close_range(lo, static_cast<unsigned>(keep) - 1, 0) != 0) {
-      for (int fd = 3; fd < keep; ++fd) ::close(fd);
-    }
-    lo = static_cast<unsigned>(keep) + 1;
-  }
-  if (::close_range(lo, hi, 0) != 0) {
-    long max = ::sysconf(_SC_OPEN_MAX);
-    for (long fd = lo; fd < (max > 0 ? max : 1024); ++fd) ::close(static_cast<int>(fd));
-  }
+// Marks every descriptor above stderr close-on-exec, so the program gets only its three streams.
+// Descriptors the parent opened without close-on-exec (Asio's listening and connection sockets
+// among them) would otherwise live on in the child: an orphaned step still running after a crash
+// would keep the server's port bound and its clients' connections open. (The exec-error pipe,
+// already close-on-exec, stays usable until the exec.)
+void CloseOnExecAboveStderr() {
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  long max = ::sysconf(_SC_OPEN_MAX);  // kernels before 5.11
+  for (long fd = 3; fd < (max > 0 ? max : 1024); ++fd) ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
 }
 
 }  // namespace
@@ -82,7 +76,7 @@ Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
     if (devnull >= 0) dup2(devnull, 0);
     dup2(out_p[1], 1);
     dup2(err_p[1], 2);
-    CloseInheritedFds(exec_p[1]);
+    CloseOnExecAboveStderr();
     if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) {
       int e = errno;
       (void)!write(exec_p[1], &e, sizeof e);
