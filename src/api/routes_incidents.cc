@@ -1,4 +1,4 @@
-// Incidents: list, get, declare, transitions, notes, severity, roles, impact, services, timeline.
+// Incidents: list, get, declare, transitions, notes, severity, roles, impact, services, merge, timeline.
 #include "api/server.h"
 
 namespace firebreak::api {
@@ -86,6 +86,10 @@ void RegisterIncidentRoutes(Server& s) {
   });
   add("services", app::DecodeServices, [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {
     a.AddServices(p, id, req, std::move(cb));
+  });
+  // The incidents in the body are merged into the one in the path.
+  add("merge", app::DecodeMerge, [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {
+    a.Merge(p, id, req, std::move(cb));
   });
 
   r.Add(http::verb::get, "/api/v1/incidents/{id}/timeline", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {

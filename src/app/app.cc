@@ -341,6 +341,13 @@ void App::AddServices(const model::Principal& who, std::string id, ServicesReque
       std::move(cb));
 }
 
+void App::Merge(const model::Principal& who, std::string id, MergeRequest req, Callback<model::Incident> cb) {
+  Run([this, who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
+        return alerts_->Merge(tx, who, id, req.incidents, req.note);
+      },
+      std::move(cb));
+}
+
 void App::RecordAudit(const model::Principal& who, std::string action, std::string target,
                       boost::json::object details, Callback<bool> cb) {
   engine_->Submit<bool>(

@@ -161,6 +161,8 @@ class App {
   void SetImpact(const model::Principal& who, std::string id, ImpactRequest req, Callback<model::Incident> cb);
   void AddServices(const model::Principal& who, std::string id, ServicesRequest req,
                    Callback<model::Incident> cb);
+  // Merges req.incidents into incident `id` (engine::AlertPipeline::Merge).
+  void Merge(const model::Principal& who, std::string id, MergeRequest req, Callback<model::Incident> cb);
 
   // ---- audit of front-end events ----------------------------------------------------------------
   // Appends one audit entry that is not a side product of a state change (e.g. an MCP tool call,

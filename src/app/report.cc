@@ -442,6 +442,9 @@ Result<json::object> Reports::Mttx(const model::Principal& who, const MttxQuery&
         done = true;  // newest first: older ones cannot be detected after `from`
         break;
       }
+      // A merged incident is part of the one it was merged into, which counts it (its "resolution"
+      // is the merge, not a repair).
+      if (!inc.merged_into.empty()) continue;
       FB_ASSIGN_OR_RETURN(auto rec, Load(*tx, inc.id));
       auto m = report::ExtractMilestones(rec);
       auto t = m.detected.at.value_or(inc.created_at);

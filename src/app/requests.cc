@@ -90,6 +90,20 @@ Result<ServicesRequest> DecodeServices(const boost::json::value& body) {
   return q;
 }
 
+Result<MergeRequest> DecodeMerge(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"incidents", "note"});
+  MergeRequest q;
+  q.incidents = r.StringArray("incidents", true).value_or(std::vector<std::string>{});
+  q.note = r.String("note").value_or("");
+  FB_TRY(r.status());
+  if (q.incidents.empty()) return InvalidArgument("incidents must name at least one incident to merge", "incidents");
+  if (q.incidents.size() > 50)
+    return InvalidArgument("incidents names " + std::to_string(q.incidents.size()) + " incidents (at most 50)",
+                           "incidents");
+  return q;
+}
+
 Result<TokenRequest> DecodeToken(const boost::json::value& body) {
   ObjectReader r(body, "");
   r.RejectUnknown({"person", "scopes", "name"});

@@ -50,6 +50,13 @@ struct ServicesRequest {
 };
 Result<ServicesRequest> DecodeServices(const boost::json::value& body);
 
+// {"incidents": ["INC-5", ...], "note": "..."}: the incidents to merge into the one addressed.
+struct MergeRequest {
+  std::vector<std::string> incidents;
+  std::string note;
+};
+Result<MergeRequest> DecodeMerge(const boost::json::value& body);
+
 
 struct TokenRequest {
   std::string person;

@@ -48,6 +48,7 @@ void PrintIncident(const boost::json::object& i) {
     std::printf("  acknowledged: %s by %s\n", Str(i, "acknowledged_at").c_str(), Str(i, "acknowledged_by").c_str());
   if (!Str(i, "resolved_at").empty())
     std::printf("  resolved:     %s by %s\n", Str(i, "resolved_at").c_str(), Str(i, "resolved_by").c_str());
+  if (!Str(i, "merged_into").empty()) std::printf("  merged into:  %s\n", Str(i, "merged_into").c_str());
 }
 
 void PrintTimeline(const boost::json::value& v) {
@@ -165,6 +166,25 @@ void AddIncidentCommands(CLI::App& app, Runner& run) {
         boost::json::value body = nullptr;
         if (!o->note.empty()) body = boost::json::object{{"note", o->note}};
         return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/" + p, body), *o,
+                      PrintIncident);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("merge", "Merge incidents into another: their alerts, services, flags and "
+                                           "severity move there, and they are resolved");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "The incident to merge into, e.g. INC-3")->required();
+    c->add_option("incidents", o->services, "The incidents to merge into it")->required();
+    c->add_option("--note", o->note, "Why (recorded on both timelines)");
+    c->callback([o, &run] {
+      run = [o] {
+        boost::json::array ids;
+        for (const auto& s : o->services) ids.emplace_back(s);
+        boost::json::object body{{"incidents", ids}};
+        if (!o->note.empty()) body["note"] = o->note;
+        return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/merge", body), *o,
                       PrintIncident);
       };
     });

@@ -361,7 +361,8 @@ void Correlator::EnsureIndex() const {
   by_group_.clear();
   for (const auto& [n, inc] : incidents_) {
     if (inc.state == IncidentState::kClosed) continue;
-    for (int32_t s : inc.services) by_service_[s].push_back(n);
+    // A merged incident is reached only through its target (Place follows merged_into).
+    if (!inc.merged_into) for (int32_t s : inc.services) by_service_[s].push_back(n);
     if (!inc.group_key.empty()) {
       auto [it, inserted] = by_group_.emplace(inc.group_key, n);
       if (!inserted && n > it->second) it->second = n;  // the latest incident of a group
@@ -672,9 +673,15 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
                !d.storm;
     d.add_service = !std::binary_search(inc.services.begin(), inc.services.end(), svc);
   };
+  // An incident merged into another stands for that one (followed along a chain of merges).
   auto find = [&](int64_t n) -> const IncidentSlot* {
-    auto it = incidents_.find(n);
-    return it == incidents_.end() ? nullptr : &it->second;
+    for (int hops = 0; hops < 64; ++hops) {
+      auto it = incidents_.find(n);
+      if (it == incidents_.end()) return nullptr;
+      if (!it->second.merged_into) return &it->second;
+      n = it->second.merged_into;
+    }
+    return nullptr;
   };
   // The most recently active accepting incident among `numbers`.
   auto best_of = [&](const std::vector<int64_t>& numbers, core::Millis w) -> const IncidentSlot* {
@@ -700,7 +707,11 @@ const Correlator::IncidentSlot* Correlator::Place(const AlertInput& in, int32_t 
         return joined;
       }
       if (Accepts(*inc, now, window)) {
-        join(*inc, JoinKind::kSameKey, "same key: it fired before in this incident", "");
+        join(*inc, JoinKind::kSameKey,
+             inc->number == prev->incident
+                 ? std::string("same key: it fired before in this incident")
+                 : "same key: it fired before in " + IncidentId(prev->incident) + ", merged into this incident",
+             "");
         return joined;
       }
     }
@@ -965,6 +976,7 @@ void Correlator::TrackIncident(const model::Incident& inc, core::TimePoint now) 
   // Open episodes are counted by Apply (and LoadAlert on rebuild), not taken from the document.
   if (auto it = incidents_.find(s.number); it != incidents_.end()) s.open_alerts = it->second.open_alerts;
   s.group_key = inc.group_key;
+  s.merged_into = IncidentNumber(inc.merged_into);
   (void)now;
   SetIncident(s.number, std::move(s));
 }
@@ -1011,6 +1023,44 @@ std::vector<std::string> Correlator::OpenIncidents() const {
   std::vector<std::string> out;
   for (auto n : ns) out.push_back(IncidentId(n));
   return out;
+}
+
+void Correlator::MergeIncident(const std::string& from, const std::string& into, core::TimePoint now) {
+  const int64_t f = IncidentNumber(from);
+  const int64_t t = IncidentNumber(into);
+  auto fi = incidents_.find(f);
+  auto ti = incidents_.find(t);
+  if (f == t || fi == incidents_.end() || ti == incidents_.end()) return;
+  // Episodes: collected by key first (writing while iterating the index is not allowed).
+  std::vector<std::string> keys;
+  alerts_.ForEach([&](std::string_view k, const AlertSlot& a) {
+    if (a.incident == f) keys.emplace_back(k);
+  });
+  for (const auto& k : keys) {
+    uint32_t node = alerts_.FindId(k);
+    AlertSlot& cur = alerts_.At(node);
+    journal_.emplace_back(AlertUndo{node, cur});
+    cur.incident = t;
+  }
+  IncidentSlot src = fi->second;
+  IncidentSlot dst = ti->second;
+  dst.open_alerts += src.open_alerts;
+  dst.last_activity = std::max({dst.last_activity, src.last_activity, now});
+  // Services and severity follow through the lifecycle operations the engine runs for the merge
+  // (IncidentServices, IncidentSeverity), as for an alert joining.
+  src.open_alerts = 0;
+  src.merged_into = t;
+  SetIncident(t, std::move(dst));
+  SetIncident(f, std::move(src));
+  // Incidents merged into `from` earlier now lead to `into` directly.
+  std::vector<int64_t> earlier;
+  for (const auto& [n, inc] : incidents_)
+    if (inc.merged_into == f) earlier.push_back(n);
+  for (int64_t n : earlier) {
+    IncidentSlot s = incidents_.at(n);
+    s.merged_into = t;
+    SetIncident(n, std::move(s));
+  }
 }
 
 // ---- storms --------------------------------------------------------------------------------------

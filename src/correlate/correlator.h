@@ -146,6 +146,10 @@ class Correlator {
   int64_t OpenAlerts(const std::string& id) const;
   // Incident ids the correlator tracks that are open (triggered, acknowledged or mitigated).
   std::vector<std::string> OpenIncidents() const;
+  // Incident `from` was merged into `into` (both tracked; the caller moved the stored alerts):
+  // its episodes now count for `into`, and what would have joined `from` — a re-firing key, its
+  // grouping rule's group — joins `into` instead. `from` itself never accepts an alert again.
+  void MergeIncident(const std::string& from, const std::string& into, core::TimePoint now);
 
   // ---- silences ----------------------------------------------------------------------------------
   // Adds or replaces a silence; InvalidArgument if a regex does not compile (field "matchers[i]").
@@ -216,6 +220,7 @@ class Correlator {
     core::TimePoint state_at{};  // when it entered its state
     int64_t open_alerts = 0;
     std::string group_key;
+    int64_t merged_into = 0;  // incident number; 0 = not merged
   };
   struct Bucket {
     double tokens = 0;

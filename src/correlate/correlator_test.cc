@@ -197,6 +197,58 @@ grouping_rules:
   EXPECT_EQ(c.incident, "INC-2") << "another cluster is another group, even for the same service";
 }
 
+TEST(CorrelatorTest, WhatWouldHaveJoinedAMergedIncidentJoinsItsTarget) {
+  Harness h(Config(R"(
+grouping_rules:
+  - name: node-down
+    match: { labels: { alertname: NodeDown } }
+    group_by: [cluster]
+    window: 30m
+)"));
+  h.Fire("n1", "db", {{"alertname", "NodeDown"}, {"cluster", "eu1"}});  // INC-1, by the rule
+  h.Fire("q1", "queue");                                                // INC-2
+  h.Fire("q2", "queue");
+  ASSERT_EQ(h.Fire("f1", "fraud").incident, "INC-3");
+  h.c.Commit();
+  const size_t mark = h.c.Mark();
+
+  // INC-1 and INC-2 are merged into INC-3; the engine then resolves them and adds their services.
+  h.c.MergeIncident("INC-1", "INC-3", h.now);
+  h.c.MergeIncident("INC-2", "INC-3", h.now);
+  h.c.IncidentState("INC-1", model::IncidentState::kResolved, h.now);
+  h.c.IncidentState("INC-2", model::IncidentState::kResolved, h.now);
+  EXPECT_EQ(h.c.OpenAlerts("INC-3"), 4);
+  EXPECT_EQ(h.c.OpenAlerts("INC-1"), 0);
+  EXPECT_EQ(h.c.OpenAlerts("INC-2"), 0);
+
+  // Episodes now belong to the target: a resolution counts there.
+  auto r = h.Resolve("q1", "queue");
+  EXPECT_EQ(r.d.incident_id, "INC-3");
+  EXPECT_FALSE(r.d.last_open);
+  EXPECT_EQ(h.c.OpenAlerts("INC-3"), 3);
+  // The key fires again: back to the incident it now belongs to, not the resolved INC-2.
+  h.now += minutes(1);
+  auto again = h.Fire("q1", "queue");
+  EXPECT_EQ(again.incident, "INC-3");
+  EXPECT_EQ(again.d.join, model::JoinKind::kSameKey);
+  EXPECT_FALSE(again.d.reopen);
+  // The grouping rule's group of INC-1 leads to INC-3.
+  auto n2 = h.Fire("n2", "search", {{"alertname", "NodeDown"}, {"cluster", "eu1"}});
+  EXPECT_EQ(n2.incident, "INC-3");
+  EXPECT_EQ(n2.d.join, model::JoinKind::kRule);
+  // A merged incident accepts nothing itself, even while it could be reopened by a resolved
+  // incident's window: a new queue alert does not reopen INC-2 (INC-3 lists no queue service here).
+  auto q3 = h.Fire("q3", "queue");
+  EXPECT_NE(q3.incident, "INC-2");
+  EXPECT_FALSE(q3.d.reopen);
+
+  // All of it is journaled.
+  h.c.RollbackTo(mark);
+  EXPECT_EQ(h.c.OpenAlerts("INC-2"), 2);
+  EXPECT_EQ(h.c.OpenAlerts("INC-3"), 1);
+  EXPECT_EQ(h.Resolve("q1", "queue").d.incident_id, "INC-2");
+}
+
 TEST(CorrelatorTest, SeverityRulesMatchLabelsTierAndCustomerFacing) {
   Harness h(Config());
   // critical-customer-facing (checkout is customer facing) beats critical.

@@ -115,6 +115,14 @@ class AlertPipeline : public IncidentObserver {
   Result<HeartbeatStatus> PingHeartbeat(Tx& tx, const std::string& id, const std::string& via,
                                         const std::optional<std::string>& integration);
 
+  // Merges each incident of `from` into incident `into` (PagerDuty's "merge incidents"): their
+  // alerts move to `into`, which takes on their services (blast radius), flags, unfilled roles
+  // and, if worse, their severity; each merged incident is resolved with `merged_into` set, and
+  // whatever would have joined it joins `into` from now on. Every incident must be open and
+  // distinct; otherwise nothing changes. Returns `into` as it is afterwards.
+  Result<model::Incident> Merge(Tx& tx, const model::Principal& who, const std::string& into,
+                                const std::vector<std::string>& from, const std::string& note);
+
   Status OnIncidentEvent(Tx& tx, const IncidentEvent& ev) override;
   // Brings the correlator in line with the transaction's config (rules, and the inhibitions they
   // cause). Every command does so first; a config reload calls it so that nothing waits for one.

@@ -119,6 +119,10 @@ Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std
   FB_TRY(CheckText(note, "note", kMaxText, false));
   FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
   const model::Incident before = inc;
+  if (t == model::Transition::kReopen && !inc.merged_into.empty())
+    return FailedPrecondition(inc.id + " was merged into " + inc.merged_into + "; work on " + inc.merged_into +
+                                  " instead",
+                              "state");
   FB_ASSIGN_OR_RETURN(auto next, model::NextState(inc.state, t));
   int64_t firing = 0;
   if (t == model::Transition::kResolve) {

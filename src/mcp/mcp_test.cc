@@ -365,6 +365,7 @@ const std::map<std::string, std::string> kToolCases = {
     {"acknowledge_incident", R"({"id":"INC-1","note":"on it"})"},
     {"add_note", R"({"id":"INC-1","text":"queue depth 40k"})"},
     {"set_severity", R"({"id":"INC-1","severity":"SEV1"})"},
+    {"merge_incidents", R"({"id":"INC-1","incidents":["INC-2"],"note":"one problem"})"},  // INC-2: create_incident's
     {"assign_role", R"({"id":"INC-1","role":"incident_commander","person":"bob"})"},
     {"escalate_incident", R"({"id":"INC-1","reason":"no progress"})"},
     {"resolve_incident", R"({"id":"INC-1","note":"fixed"})"},
@@ -385,7 +386,7 @@ const std::map<std::string, std::string> kToolCases = {
     {"find_runbooks", R"({"incident_id":"INC-1","limit":3})"},
     {"get_runbook", R"({"id":"restart-service"})"},
     {"request_runbook_run",
-     R"({"runbook":"restart-service","incident_id":"INC-1","rationale":"OutOfMemory in checkout",
+     R"({"runbook":"restart-service","incident_id":"INC-1","service":"checkout","rationale":"OutOfMemory in checkout",
          "expected_impact":"one pod at a time","rollback_plan":"none needed"})"},
     {"get_approval", R"({"id":"APR-1"})"},
     {"get_runbook_run", R"({"id":"RUN-1"})"},

@@ -88,7 +88,8 @@ json::object IncidentSchema() {
        {"mitigated_at", Time("RFC 3339 UTC or null")},
        {"resolved_at", Time("RFC 3339 UTC or null")},
        {"closed_at", Time("RFC 3339 UTC or null")},
-       {"created_by", Str("Actor")}},
+       {"created_by", Str("Actor")},
+       {"merged_into", Str("Set when this incident was merged into that one")}},
       {"id", "title", "state", "severity", "services"}, true);
 }
 

@@ -1,5 +1,6 @@
 // Incident tools: read (list_incidents, get_incident, get_timeline) and write (create_incident,
-// acknowledge_incident, resolve_incident, add_note, set_severity, assign_role, escalate_incident).
+// acknowledge_incident, resolve_incident, add_note, set_severity, assign_role, escalate_incident,
+// merge_incidents).
 // Writes decode their arguments with the same app/ decoders the HTTP API uses and run the same app
 // commands; the engine checks the scope again below this layer.
 #include "core/json.h"
@@ -244,6 +245,32 @@ void AddIncidentTools(Registry& r) {
         FB_ASSIGN_OR_RETURN(
             auto inc, RunCommand([&](auto cb) { a.ChangeSeverity(p, id, req, std::move(cb)); }));
         return IncidentResult(ctx, inc, "severity set");
+      },
+  });
+
+  r.Add(Tool{
+      .name = "merge_incidents",
+      .title = "Merge incidents into one",
+      .description = "Merges `incidents` into incident `id` when they are one problem: their alerts move "
+                     "to it (and future alerts that would have joined them join it), it takes on their "
+                     "services, flags, unfilled roles and, if worse, their severity; they are resolved "
+                     "with `merged_into` set. All must be open. Fails (isError) and changes nothing "
+                     "otherwise.",
+      .input_schema = Object({{"id", IncidentIdArg()},
+                              {"incidents", StrArray("Ids of the incidents to merge into `id`", 50, 64)},
+                              {"note", Str("Why they are one problem (recorded on the timelines)", 2000)}},
+                             {"id", "incidents"}),
+      .output_schema = IncidentSchema(),
+      .annotations = Write(true, false, false),
+      .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kMedium,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto req, app::DecodeMerge(Body(args)));
+        auto p = ctx.principal();
+        auto& a = ctx.app();
+        std::string id = StrArg(args, "id");
+        FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.Merge(p, id, req, std::move(cb)); }));
+        return IncidentResult(ctx, inc, "merged into");
       },
   });
 

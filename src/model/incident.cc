@@ -123,6 +123,7 @@ boost::json::object ToJson(const Incident& i) {
   o["open_alerts"] = i.open_alerts;
   o["source"] = i.source;
   if (!i.group_key.empty()) o["group_key"] = i.group_key;
+  if (!i.merged_into.empty()) o["merged_into"] = i.merged_into;
   return o;
 }
 
@@ -150,6 +151,7 @@ Result<Incident> IncidentFromJson(const boost::json::value& v) {
   i.open_alerts = r.Int("open_alerts").value_or(0);
   i.source = r.String("source").value_or("");
   i.group_key = r.String("group_key").value_or("");
+  i.merged_into = r.String("merged_into").value_or("");
   FB_ASSIGN_OR_RETURN(i.acknowledged_at, GetTime(r, "acknowledged_at"));
   FB_ASSIGN_OR_RETURN(i.mitigated_at, GetTime(r, "mitigated_at"));
   FB_ASSIGN_OR_RETURN(i.resolved_at, GetTime(r, "resolved_at"));

@@ -62,6 +62,9 @@ struct Incident {
   // Correlation group the incident was opened for: "rule:<name>:<values>" for a grouping rule,
   // "storm:<integration>" for a storm incident, "" otherwise.
   std::string group_key;
+  // "INC-<n>" when this incident was merged into that one (its alerts moved there and it was
+  // resolved); "" otherwise. A merged incident cannot be reopened.
+  std::string merged_into;
 };
 
 boost::json::object ToJson(const Incident& i);

@@ -248,6 +248,12 @@ Result<int64_t> AlertRepo::CountOpen(const std::string& incident_id) {
   return row ? st.Int(0) : 0;
 }
 
+Result<int64_t> AlertRepo::Reassign(const std::string& from, const std::string& to) {
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare("UPDATE alerts SET incident_id = ? WHERE incident_id = ?"));
+  FB_TRY(st.Bind(1, to).Bind(2, from).Run());
+  return static_cast<int64_t>(c_.Changes());
+}
+
 // ---- silences ---------------------------------------------------------------------------------
 
 Result<int64_t> SilenceRepo::NextNumber() {

@@ -62,6 +62,8 @@ class AlertRepo {
   Result<std::vector<model::Alert>> ForCorrelation(core::TimePoint since);
   Result<IncidentAlertSummary> Summary(const std::string& incident_id);
   Result<int64_t> CountOpen(const std::string& incident_id);
+  // Moves every episode of incident `from` to incident `to` (a merge); returns how many moved.
+  Result<int64_t> Reassign(const std::string& from, const std::string& to);
 
  private:
   Status Seen(int64_t id, core::TimePoint at);

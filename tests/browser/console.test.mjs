@@ -88,6 +88,30 @@ test('acknowledging in the console acknowledges the incident on the server', asy
   assert.match(after.json.acknowledged_by, /alice|token/);
 });
 
+test('incident page: merging another incident into this one; the merged one links to it', async () => {
+  const a = (await server.api('POST', '/api/v1/incidents', { title: 'Job queue backlog', severity: 'SEV3', services: ['queue'] })).json.id;
+  const b = (await server.api('POST', '/api/v1/incidents', { title: 'Fraud scoring timeouts', severity: 'SEV2', services: ['fraud'] })).json.id;
+  await page.goto(`${server.url}/#/incidents/${a}`);
+  await page.waitForSelector('#merge-form', WAIT);
+  // A bad id gets the server's message, and nothing changes.
+  await page.fill('#merge-ids', a);
+  await page.click('#merge-form button[type=submit]');
+  await page.waitForSelector('#action-msg .error', WAIT);
+  assert.match(await page.textContent('#action-msg'), /into itself/);
+  await page.fill('#merge-ids', b);
+  await page.click('#merge-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#summary .badge.sev-sev2') !== null, null, WAIT);
+  const target = await server.api('GET', `/api/v1/incidents/${a}`);
+  assert.deepEqual([target.json.severity, target.json.services], ['SEV2', ['fraud', 'queue']]);
+  const merged = await server.api('GET', `/api/v1/incidents/${b}`);
+  assert.deepEqual([merged.json.state, merged.json.merged_into], ['resolved', a]);
+  await page.goto(`${server.url}/#/incidents/${b}`);
+  const link = await page.waitForSelector('#merged-into', WAIT);
+  assert.equal(await link.textContent(), a);
+  await page.goto(server.url + '/#/incidents');
+  await page.waitForSelector('#incident-table table', WAIT);
+});
+
 test('an incident titled with HTML renders as text', async () => {
   const title = '<img src=x onerror=alert(1)>';
   const r = await server.api('POST', '/api/v1/incidents', { title, severity: 'SEV3', services: ['search'] });

@@ -4,6 +4,7 @@ and bad input refused with a JSON error naming the field while nothing is stored
 import base64
 import datetime
 import json
+import sqlite3
 import unittest
 
 from harness import ServerTestCase, db_counts, run_cli
@@ -242,6 +243,102 @@ class EventsChangesAndSilences(ServerTestCase):
         r = self.cli("silence", "create", "-m", "alertname=~(", "--comment", "bad regex")
         self.assertEqual(r.returncode, 1)
         self.assertIn("matchers[0]", r.stderr)
+
+
+class MergeIncidents(ServerTestCase):
+    """Incidents that correlation kept apart but a responder knows are one problem are merged: over
+    HTTP and the CLI, with refusals that name the field and change nothing."""
+
+    def cli(self, *args):
+        return run_cli(*args, env={"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token})
+
+    def pd(self, ev):
+        st, body, _ = self.server.request("POST", "/v2/enqueue", ev)
+        self.assertEqual(st, 202, body)
+        return body
+
+    def get(self, iid):
+        st, inc, _ = self.server.request("GET", "/api/v1/incidents/" + iid, token=self.token)
+        self.assertEqual(st, 200, inc)
+        return inc
+
+    def merge_state(self):
+        """What a merge writes, read from the SQLite file: the incidents' documents, where each
+        alert belongs, merge timeline entries and audit entries. (Paging adds timeline entries
+        on its own schedule, so whole-table counts would race.)"""
+        con = sqlite3.connect("file:%s/firebreak.db?mode=ro" % self.data, uri=True)
+        try:
+            return (con.execute("SELECT id, doc FROM incidents ORDER BY id").fetchall(),
+                    con.execute("SELECT id, incident_id FROM alerts ORDER BY id").fetchall(),
+                    con.execute("SELECT COUNT(*) FROM timeline WHERE kind = 'merged'").fetchone(),
+                    con.execute("SELECT COUNT(*) FROM audit WHERE action = 'incident.merge'").fetchone())
+        finally:
+            con.close()
+
+    def test_merge_over_http_and_cli_moves_the_alerts_and_later_ones_follow(self):
+        s = self.server
+        # queue, fraud and search are not linked in the example dependency graph: three incidents.
+        target = self.pd(trigger("Job queue backlog", "queue-backlog", severity="warning", component="queue"))["incident_id"]
+        a = self.pd(trigger("Fraud scoring timeouts", "fraud-timeouts", severity="critical", component="fraud"))["incident_id"]
+        b = self.pd(trigger("Search errors", "search-errors", severity="warning", component="search"))["incident_id"]
+        self.assertEqual(len({target, a, b}), 3)
+
+        path = "/api/v1/incidents/%s/merge" % target
+        before = self.merge_state()
+        for body, status, field in (({"incidents": []}, 400, "incidents"),
+                                    ({"incidents": "%s" % a}, 400, "incidents"),
+                                    ({"incidents": [a], "notes": "typo"}, 400, "notes"),
+                                    ({"incidents": [target]}, 400, "incidents[0]"),
+                                    ({"incidents": [a, "INC-99"]}, 404, "incidents[1]")):
+            st, err, _ = s.request("POST", path, body, token=self.token)
+            self.assertEqual((st, err["error"]["field"]), (status, field), err)
+        self.assertEqual(self.merge_state(), before, "a refused merge stores nothing")
+        self.assertEqual(self.get(a)["state"], "triggered")
+
+        st, inc, _ = s.request("POST", path, {"incidents": [a], "note": "same bad deploy"}, token=self.token)
+        self.assertEqual(st, 200, inc)
+        self.assertEqual((inc["id"], inc["services"], inc["severity"], inc["alert_count"], inc["open_alerts"]),
+                         (target, ["fraud", "queue"], "SEV2", 2, 2))
+        src = self.get(a)
+        self.assertEqual((src["state"], src["merged_into"], src["open_alerts"]), ("resolved", target, 0))
+        st, tl, _ = s.request("GET", "/api/v1/incidents/%s/timeline" % target, token=self.token)
+        merged = [e for e in tl["entries"] if e["kind"] == "merged"]
+        self.assertEqual(len(merged), 1)
+        self.assertIn(a, merged[0]["text"])
+        self.assertIn("same bad deploy", merged[0]["text"])
+        st, me, _ = s.request("GET", "/api/v1/whoami", token=self.token)
+        self.assertEqual(merged[0]["actor"], me["actor"])
+
+        # The CLI merges the third; `incident show` says where a merged incident went.
+        r = self.cli("incident", "merge", target, b, "--note", "one problem")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(target, r.stdout)
+        r = self.cli("incident", "show", b)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("merged into:  " + target, r.stdout)
+        r = self.cli("incident", "merge", target, b)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("only open incidents can be merged", r.stderr)
+        st, body, _ = s.request("GET", "/api/v1/incidents/%s/alerts" % target, token=self.token)
+        self.assertEqual(sorted(al["dedup_key"] for al in body["alerts"]),
+                         ["fraud-timeouts", "queue-backlog", "search-errors"])
+        st, audit, _ = s.request("GET", "/api/v1/audit?action=incident.merge", token=self.token)
+        self.assertEqual([(e["target"], e["details"]["from"]) for e in audit["entries"]],
+                         [("incident:" + target, a), ("incident:" + target, b)])
+
+        # A merged incident is not reopened, by hand or by its alerts: they count for the target.
+        st, err, _ = s.request("POST", "/api/v1/incidents/%s/reopen" % a, token=self.token)
+        self.assertEqual(st, 409, err)
+        self.assertIn(target, err["error"]["message"])
+        self.assertEqual(self.pd(trigger("Fraud scoring timeouts", "fraud-timeouts", severity="critical",
+                                         component="fraud"))["incident_id"], target)
+        self.assertEqual(self.pd(trigger("Fraud model errors", "fraud-model", severity="warning",
+                                         component="fraud"))["incident_id"], target)
+        for key in ("queue-backlog", "fraud-timeouts", "search-errors", "fraud-model"):
+            self.pd({"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": key})
+        inc = self.get(target)
+        self.assertEqual((inc["state"], inc["open_alerts"], inc["alert_count"]), ("mitigated", 0, 4))
+        self.assertEqual(self.get(a)["state"], "resolved")
 
 
 class BadInput(ServerTestCase):

@@ -458,6 +458,32 @@ class HttpTransport(ServerTestCase):
         self.assertEqual(status["open_incidents"]["SEV1"], 1)
 
 
+    def test_an_agent_merges_incidents_under_its_own_name(self):
+        c = McpHttp(self.server.url, self.token)
+        c.initialize("merge-agent")
+        ids = []
+        for title, svc in (("Job queue backlog", "queue"), ("Fraud scoring timeouts", "fraud")):
+            st, inc, _ = self.server.request("POST", "/api/v1/incidents",
+                                             {"title": title, "severity": "SEV3", "services": [svc]}, token=self.token)
+            self.assertEqual(st, 201, inc)
+            ids.append(inc["id"])
+        resp = c.call("merge_incidents", {"id": ids[0], "incidents": [ids[1]], "note": "one cause"})
+        out = resp["result"]["structuredContent"]
+        self.assertEqual((out["id"], out["services"]), (ids[0], ["fraud", "queue"]))
+        st, src, _ = self.server.request("GET", "/api/v1/incidents/" + ids[1], token=self.token)
+        self.assertEqual((src["state"], src["merged_into"], src["resolved_by"]), ("resolved", ids[0], "agent:merge-agent"))
+        st, audit, _ = self.server.request("GET", "/api/v1/audit?action=incident.merge", token=self.token)
+        self.assertEqual([e["actor"] for e in audit["entries"]], ["agent:merge-agent"])
+        # Refused merges are tool errors naming the problem, and change nothing.
+        for args, needle in (({"id": ids[0], "incidents": [ids[0]]}, "into itself"),
+                             ({"id": ids[0], "incidents": [ids[1]]}, "only open incidents")):
+            resp = c.call("merge_incidents", args)
+            self.assertTrue(resp["result"]["isError"], resp)
+            self.assertIn(needle, json.dumps(resp["result"]["content"]))
+        st, audit, _ = self.server.request("GET", "/api/v1/audit?action=incident.merge", token=self.token)
+        self.assertEqual(len(audit["entries"]), 1)
+
+
 class AgentTierOverHttp(ServerTestCase):
     extra_args = ("--mcp-agent-tier", "low")
 

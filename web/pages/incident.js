@@ -63,6 +63,12 @@ export async function render(page, id) {
   const impactText = h('input', { id: 'impact-text', placeholder: 'customer impact', 'aria-label': 'Impact' });
   const impactForm = h('form', { class: 'inline', id: 'impact-form' }, impactText, h('button', { type: 'submit' }, 'Set impact'));
   impactForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`${base}/impact`, { impact: impactText.value })); });
+  const mergeIds = h('input', { id: 'merge-ids', placeholder: 'INC-12, INC-13', 'aria-label': 'Incidents to merge into this one' });
+  const mergeForm = h('form', { class: 'inline', id: 'merge-form' }, mergeIds, h('button', { type: 'submit' }, 'Merge into this incident'));
+  mergeForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(async () => { await post(`${base}/merge`, { incidents: mergeIds.value.split(/[\s,]+/).filter(Boolean) }); mergeIds.value = ''; });
+  });
 
   const reportLinks = h('p', { class: 'reports' }, 'Report: ', ['md', 'json', 'html'].map((f) =>
     h('button', { type: 'button', class: 'link', onclick: () => download(`${base}/report?format=${f}`, `${id}.${f}`).catch((e) => mount(msg, note('error', e.unavailable ? 'Reports are not available on this server.' : e.message))) }, f)),
@@ -72,7 +78,7 @@ export async function render(page, id) {
     h('p', null, h('a', { href: '#/incidents' }, '← Incidents')),
     summary, msg, actions,
     h('div', { class: 'grid' },
-      h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, impactForm, noteForm, updForm),
+      h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, impactForm, mergeForm, noteForm, updForm),
       svcs),
     h('section', { class: 'card' }, h('h2', null, 'Timeline'), axis, list),
     h('section', { class: 'card' }, h('h2', null, 'Alerts and why each joined'), alerts),
@@ -91,6 +97,7 @@ export async function render(page, id) {
         ['Alerts', inc.alert_count ? String(inc.alert_count) : ''],
         ['Acknowledged', inc.acknowledged_at ? `${fmtTime(inc.acknowledged_at)} by ${inc.acknowledged_by}` : ''],
         ['Resolved', inc.resolved_at ? `${fmtTime(inc.resolved_at)} by ${inc.resolved_by}` : ''],
+        ['Merged into', inc.merged_into ? h('a', { id: 'merged-into', href: `#/incidents/${encodeURIComponent(inc.merged_into)}` }, inc.merged_into) : ''],
         ['Source', inc.source],
       ]));
     mount(actions, (ACTIONS[inc.state] || []).map((a) => h('button', {
