@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(app::DecodeChangeEvent(*v));
   check(app::DecodeServices(*v));
   check(app::DecodeMerge(*v));
+  check(app::DecodeSnooze(*v));
   check(app::DecodeToken(*v));
   check(app::DecodeSilence(*v));
   check(app::DecodeAmSilence(*v, core::FromUnixMillis(1'767'600'000'000)));

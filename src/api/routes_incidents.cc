@@ -1,4 +1,5 @@
-// Incidents: list, get, declare, transitions, notes, severity, roles, impact, services, merge, timeline.
+// Incidents: list, get, declare, transitions, notes, severity, roles, impact, services, snooze, merge,
+// timeline.
 #include "api/server.h"
 
 namespace firebreak::api {
@@ -40,7 +41,7 @@ void RegisterIncidentRoutes(Server& s) {
   });
 
   for (auto t : {model::Transition::kAcknowledge, model::Transition::kMitigate, model::Transition::kResolve,
-                 model::Transition::kReopen}) {
+                 model::Transition::kReopen, model::Transition::kUnacknowledge}) {
     std::string pattern = "/api/v1/incidents/{id}/" + std::string(model::TransitionName(t));
     r.Add(http::verb::post, pattern, Auth::kWrite, [&app, t](Exchange& ex) -> asio::awaitable<Response> {
       auto body = ex.JsonBody();
@@ -86,6 +87,9 @@ void RegisterIncidentRoutes(Server& s) {
   });
   add("services", app::DecodeServices, [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {
     a.AddServices(p, id, req, std::move(cb));
+  });
+  add("snooze", app::DecodeSnooze, [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {
+    a.Snooze(p, id, req, std::move(cb));
   });
   // The incidents in the body are merged into the one in the path.
   add("merge", app::DecodeMerge, [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {

@@ -341,6 +341,13 @@ void App::AddServices(const model::Principal& who, std::string id, ServicesReque
       std::move(cb));
 }
 
+void App::Snooze(const model::Principal& who, std::string id, SnoozeRequest req, Callback<model::Incident> cb) {
+  Run([who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
+        return engine::Snooze(tx, who, id, req.duration, req.note);
+      },
+      std::move(cb));
+}
+
 void App::Merge(const model::Principal& who, std::string id, MergeRequest req, Callback<model::Incident> cb) {
   Run([this, who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
         return alerts_->Merge(tx, who, id, req.incidents, req.note);

@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "core/strings.h"
+#include "core/time.h"
 
 namespace firebreak::app {
 
@@ -101,6 +102,21 @@ Result<MergeRequest> DecodeMerge(const boost::json::value& body) {
   if (q.incidents.size() > 50)
     return InvalidArgument("incidents names " + std::to_string(q.incidents.size()) + " incidents (at most 50)",
                            "incidents");
+  return q;
+}
+
+Result<SnoozeRequest> DecodeSnooze(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"duration", "note"});
+  auto duration = r.String("duration", true);
+  SnoozeRequest q;
+  q.note = r.String("note").value_or("");
+  FB_TRY(r.status());
+  auto d = core::ParseDuration(*duration);
+  if (!d) return InvalidArgument(d.error().message, "duration");
+  if (*d < std::chrono::minutes(1) || *d > std::chrono::hours(24 * 7))
+    return InvalidArgument("duration must be between 1m and 7d", "duration");
+  q.duration = *d;
   return q;
 }
 

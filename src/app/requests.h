@@ -57,6 +57,13 @@ struct MergeRequest {
 };
 Result<MergeRequest> DecodeMerge(const boost::json::value& body);
 
+// {"duration": "2h", "note": "..."}: snooze an acknowledged incident for that long (1m..7d).
+struct SnoozeRequest {
+  core::Millis duration{};
+  std::string note;
+};
+Result<SnoozeRequest> DecodeSnooze(const boost::json::value& body);
+
 
 struct TokenRequest {
   std::string person;

@@ -153,6 +153,8 @@ void AddIncidentCommands(CLI::App& app, Runner& run) {
                                   std::tuple{"mitigate", "mitigate", "Mark an incident mitigated"},
                                   std::tuple{"resolve", "resolve", "Resolve an incident"},
                                   std::tuple{"reopen", "reopen", "Reopen a resolved incident"},
+                                  std::tuple{"unack", "unacknowledge",
+                                             "Unacknowledge an incident (back to triggered: escalation starts over)"},
                                   std::tuple{"close", "close",
                                              "Close a resolved incident (needs its published report and an action item)"}}) {
     auto o = std::make_shared<Opts>();
@@ -166,6 +168,23 @@ void AddIncidentCommands(CLI::App& app, Runner& run) {
         boost::json::value body = nullptr;
         if (!o->note.empty()) body = boost::json::object{{"note", o->note}};
         return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/" + p, body), *o,
+                      PrintIncident);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("snooze", "Snooze an acknowledged incident: it pages again after DURATION "
+                                            "unless mitigated or resolved");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("duration", o->text, "How long, e.g. 30m, 2h (1m..7d)")->required();
+    c->add_option("--note", o->note, "Why (recorded on the timeline)");
+    c->callback([o, &run] {
+      run = [o] {
+        boost::json::object body{{"duration", o->text}};
+        if (!o->note.empty()) body["note"] = o->note;
+        return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/snooze", body), *o,
                       PrintIncident);
       };
     });

@@ -546,6 +546,11 @@ void DecodePolicy(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     if (ra->count() <= 0) rr.Err(rr.Get("repeat_after", false), "invalid-value", "repeat_after must be positive");
     else p.repeat_after = *ra;
   }
+  if (auto at = rr.Duration("ack_timeout")) {
+    if (*at < std::chrono::minutes(1) || *at > std::chrono::hours(24 * 7))
+      rr.Err(rr.Get("ack_timeout", false), "invalid-value", "ack_timeout must be between 1m and 7d (leave it out for never)");
+    else p.ack_timeout = *at;
+  }
   core::Millis last{-1};
   rr.ForEach("tiers", [&](const YAML::Node& tn, size_t i) {
     MapReader tr(ctx, tn, "tier " + std::to_string(i + 1) + " of policy '" + p.id + "'");
@@ -833,7 +838,7 @@ void DecodeChannel(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   }
   CheckChannelOptions(ctx, rr, c);
   c.events = rr.StrList("events");
-  static const std::set<std::string> kEvents = {"opened", "page", "acknowledged", "resolved", "reopened",
+  static const std::set<std::string> kEvents = {"opened", "page", "acknowledged", "resolved", "reopened", "unacknowledged",
                                                 "notification_failed", "escalation_stale", "status_update",
                                                 "status_update_external"};
   for (const auto& e : c.events)

@@ -376,6 +376,7 @@ escalation_policies:
   - id: short
     repeat: 1
     repeat_after: 10m
+    ack_timeout: 30s
     tiers:
       - { after: 0m, targets: [{ person: carol }] }
       - { after: 15m, targets: [{ person: carol }] }
@@ -396,6 +397,7 @@ settings:
   EXPECT_TRUE(has("bad.yaml:11:13: error[invalid-template]"));
   EXPECT_TRUE(has("email channels need options.from"));
   EXPECT_TRUE(has("repeat_after must be longer than the last tier's 'after' (15m)"));
+  EXPECT_TRUE(has("bad.yaml:19:18: error[invalid-value]: in policy 'short': ack_timeout must be between 1m and 7d"));
   EXPECT_TRUE(has("contact types are email, phone, sms, slack, webhook, command"));
   EXPECT_TRUE(has("retry_max must be positive"));
 }

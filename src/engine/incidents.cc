@@ -158,6 +158,8 @@ Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std
     case model::Transition::kClose:
       inc.closed_at = tx.now();
       break;
+    case model::Transition::kUnacknowledge:
+      break;  // acknowledged_at keeps the first acknowledgement (MTTA)
   }
   FB_TRY(Save(tx, inc));
   static const std::map<model::Transition, std::pair<const char*, const char*>> kWords = {
@@ -165,7 +167,8 @@ Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std
       {model::Transition::kMitigate, {"mitigated", "Mitigated"}},
       {model::Transition::kResolve, {"resolved", "Resolved"}},
       {model::Transition::kReopen, {"reopened", "Reopened"}},
-      {model::Transition::kClose, {"closed", "Closed"}}};
+      {model::Transition::kClose, {"closed", "Closed"}},
+      {model::Transition::kUnacknowledge, {"unacknowledged", "Unacknowledged"}}};
   auto [kind, verb] = kWords.at(t);
   std::string text = std::string(verb) + " by " + actor;
   if (!note.empty()) text += ": " + note;
@@ -177,6 +180,8 @@ Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std
   }
   FB_TRY(tx.Timeline(inc.id, who.actor, kind, text, data));
   FB_TRY(tx.Audit(who.actor, "incident." + std::string(model::TransitionName(t)), Target(inc), data));
+  // Only an acknowledged incident times out or wakes from a snooze.
+  if (t != model::Transition::kAcknowledge) FB_TRY(tx.CancelTimer(kUnackTimer, inc.id));
   IncidentEvent ev;
   ev.kind = IncidentEvent::Kind::kTransitioned;
   ev.before = &before;
@@ -354,6 +359,31 @@ Result<model::Incident> RequestEscalation(Tx& tx, const model::Principal& who, s
   ev.actor = who.actor;
   ev.reason = reason;
   FB_TRY(tx.engine().Notify(tx, ev));
+  return inc;
+}
+
+Result<model::Incident> Snooze(Tx& tx, const model::Principal& who, std::string_view id, core::Millis duration,
+                               const std::string& note) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  FB_TRY(CheckText(note, "note", kMaxText, false));
+  if (duration < std::chrono::minutes(1) || duration > std::chrono::hours(24 * 7))
+    return InvalidArgument("duration must be between 1m and 7d", "duration");
+  FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
+  if (inc.state != model::IncidentState::kAcknowledged)
+    return FailedPrecondition("only an acknowledged incident can be snoozed; " + inc.id + " is " +
+                                  std::string(model::StateName(inc.state)) +
+                                  (inc.state == model::IncidentState::kTriggered ? " (acknowledge it first)" : ""),
+                              "state");
+  const auto until = tx.now() + duration;
+  FB_TRY(tx.ArmTimer(kUnackTimer, inc.id, until, boost::json::object{{"reason", "snooze"}, {"after_ms", duration.count()}}));
+  FB_TRY(Save(tx, inc));
+  std::string text = "Snoozed for " + core::FormatDuration(duration) + " by " + who.actor.ToString() + ": pages again at " +
+                     core::FormatRfc3339(until) + " unless mitigated or resolved";
+  if (!note.empty()) text += " (" + note + ")";
+  boost::json::object data{{"until", core::FormatRfc3339(until)}, {"duration", core::FormatDuration(duration)}};
+  if (!note.empty()) data["note"] = note;
+  FB_TRY(tx.Timeline(inc.id, who.actor, "snoozed", text, data));
+  FB_TRY(tx.Audit(who.actor, "incident.snooze", Target(inc), data));
   return inc;
 }
 

@@ -24,11 +24,18 @@ struct DeclareSpec {
   std::string group_key;  // correlation group (see model::Incident::group_key)
 };
 
+// The durable timer (key: incident id) that unacknowledges an acknowledged incident: armed by the
+// pager on acknowledgement when the escalation policy has an ack_timeout, and by Snooze. Its
+// payload says why ({"reason": "ack_timeout" | "snooze", "after_ms": the duration}). Any transition
+// other than acknowledge disarms it.
+inline constexpr const char* kUnackTimer = "incident.unack";
+
 // Loads an incident or returns NotFound naming it.
 Result<model::Incident> LoadIncident(Tx& tx, std::string_view id);
 
 Result<model::Incident> Declare(Tx& tx, const model::Principal& who, const DeclareSpec& spec);
-// acknowledge | mitigate | resolve | reopen | close. `note` is recorded with the change. Resolving
+// acknowledge | mitigate | resolve | reopen | close | unacknowledge. `note` is recorded with the
+// change. Resolving
 // an incident with alerts still firing needs a note saying why (DESIGN.md §3).
 Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std::string_view id,
                                         model::Transition t, const std::string& note);
@@ -54,6 +61,12 @@ Result<model::Incident> FlagIncident(Tx& tx, const model::Principal& who, std::s
 // remediation when `remediation_failed`), and notifies observers; the escalation engine acts on it.
 Result<model::Incident> RequestEscalation(Tx& tx, const model::Principal& who, std::string_view id,
                                           const std::string& reason, bool remediation_failed = false);
+
+// Snoozes an acknowledged incident (PagerDuty's snooze): it stays acknowledged, nothing pages, and
+// after `duration` (1m..7d) it is unacknowledged and escalation starts over, unless it was mitigated
+// or resolved meanwhile. Replaces any acknowledgement timeout. FailedPrecondition unless acknowledged.
+Result<model::Incident> Snooze(Tx& tx, const model::Principal& who, std::string_view id, core::Millis duration,
+                               const std::string& note);
 
 // Records the alert counts of an incident (alert pipeline): `joined` more alerts joined it and
 // `open` of its alerts are firing. No timeline or audit entry (the pipeline writes the join).

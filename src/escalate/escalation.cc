@@ -12,6 +12,7 @@ namespace {
 
 constexpr size_t kMaxHistory = 500;
 constexpr const char* kReopened = "incident reopened";
+constexpr const char* kUnacknowledged = "incident unacknowledged";
 
 int TierCount(const State& s) { return static_cast<int>(s.policy.tiers.size()); }
 
@@ -53,6 +54,7 @@ PolicySnapshot Snapshot(const model::EscalationPolicy& p) {
   s.name = p.name;
   s.repeat = p.repeat;
   s.repeat_after = p.repeat_after;
+  s.ack_timeout = p.ack_timeout;
   s.tiers = p.tiers;
   return s;
 }
@@ -111,7 +113,9 @@ std::vector<Page> Due(State& s, core::TimePoint now) {
       Page p;
       p.tier = tier;
       p.cycle = s.cycle;
-      p.trigger = s.cycle == 0 && tier == 0 ? (s.status_reason == kReopened ? "reopened" : "opened")
+      p.trigger = s.cycle == 0 && tier == 0 ? (s.status_reason == kReopened         ? "reopened"
+                                               : s.status_reason == kUnacknowledged ? "unacknowledged"
+                                                                                    : "opened")
                                             : (s.cycle > 0 && tier == 0 ? "repeat" : "timer");
       p.reason = TimerReason(s, tier);
       p.due = due;
@@ -199,9 +203,9 @@ void Stop(State& s, std::string why) {
   s.sla_due.reset();
 }
 
-void Reopen(State& s, core::TimePoint now) {
+void Reopen(State& s, core::TimePoint now, bool unacknowledged) {
   s.status = Status::kActive;
-  s.status_reason = kReopened;
+  s.status_reason = unacknowledged ? kUnacknowledged : kReopened;
   s.started_at = now;
   s.cycle_start = now;
   s.cycle = 0;
@@ -290,6 +294,7 @@ json::object ToJson(const PolicySnapshot& p) {
                       {"name", p.name},
                       {"repeat", p.repeat},
                       {"repeat_after_ms", p.repeat_after.count()},
+                      {"ack_timeout_ms", p.ack_timeout.count()},
                       {"cycle", core::FormatDuration(CycleLength(p))},
                       {"tiers", tiers}};
 }
@@ -343,6 +348,7 @@ Result<State> StateFromJson(const json::value& v) {
     s.policy.name = pr.String("name").value_or("");
     s.policy.repeat = static_cast<int>(pr.Int("repeat").value_or(0));
     s.policy.repeat_after = core::Millis(pr.Int("repeat_after_ms").value_or(0));
+    s.policy.ack_timeout = core::Millis(pr.Int("ack_timeout_ms").value_or(0));
     const json::array* tiers = pr.Array("tiers", true);
     if (!pr.ok()) return Unexpected(pr.status().error());
     for (const auto& tv : *tiers) {

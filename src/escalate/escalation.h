@@ -39,6 +39,7 @@ struct PolicySnapshot {
   std::string name;
   int repeat = 0;
   core::Millis repeat_after{0};  // cycle length; 0 = last tier's delay + 15 minutes
+  core::Millis ack_timeout{0};   // see model::EscalationPolicy
   std::vector<model::EscalationTier> tiers;
 };
 PolicySnapshot Snapshot(const model::EscalationPolicy& p);
@@ -111,8 +112,9 @@ std::vector<Page> EscalateNow(State& s, core::TimePoint now, std::string trigger
 // Stops timers: acknowledged (Status::kAcknowledged) or mitigated/resolved/closed (kStopped).
 void Acknowledge(State& s, std::string why);
 void Stop(State& s, std::string why);
-// Starts over at the first tier (the incident was reopened); call Due(now) next.
-void Reopen(State& s, core::TimePoint now);
+// Starts over at the first tier (the incident was reopened, or unacknowledged when `unacknowledged`:
+// its first page's trigger then says so); call Due(now) next.
+void Reopen(State& s, core::TimePoint now, bool unacknowledged = false);
 // A new severity (and its ack SLA): the SLA schedule follows it.
 void SetSeverity(State& s, model::Severity sev, core::Millis ack_sla, core::TimePoint now);
 // Replaces the policy (a raised severity selected another one), keeping the progress made.

@@ -1,6 +1,6 @@
 // Incident tools: read (list_incidents, get_incident, get_timeline) and write (create_incident,
 // acknowledge_incident, resolve_incident, add_note, set_severity, assign_role, escalate_incident,
-// merge_incidents).
+// merge_incidents, snooze_incident).
 // Writes decode their arguments with the same app/ decoders the HTTP API uses and run the same app
 // commands; the engine checks the scope again below this layer.
 #include "core/json.h"
@@ -245,6 +245,30 @@ void AddIncidentTools(Registry& r) {
         FB_ASSIGN_OR_RETURN(
             auto inc, RunCommand([&](auto cb) { a.ChangeSeverity(p, id, req, std::move(cb)); }));
         return IncidentResult(ctx, inc, "severity set");
+      },
+  });
+
+  r.Add(Tool{
+      .name = "snooze_incident",
+      .title = "Snooze an acknowledged incident",
+      .description = "Keeps an acknowledged incident quiet for `duration` (e.g. 30m, 2h; 1m..7d): "
+                     "after it, unless mitigated or resolved meanwhile, the incident is unacknowledged "
+                     "and escalation starts over from tier 1. Fails (isError) unless acknowledged.",
+      .input_schema = Object({{"id", IncidentIdArg()},
+                              {"duration", Str("How long, e.g. 30m or 2h", 16, 2)},
+                              {"note", Str("Why (recorded on the timeline)", 2000)}},
+                             {"id", "duration"}),
+      .output_schema = IncidentSchema(),
+      .annotations = Write(false, false, false),
+      .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kMedium,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto req, app::DecodeSnooze(Body(args)));
+        auto p = ctx.principal();
+        auto& a = ctx.app();
+        std::string id = StrArg(args, "id");
+        FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.Snooze(p, id, req, std::move(cb)); }));
+        return IncidentResult(ctx, inc, "snoozed");
       },
   });
 

@@ -164,6 +164,9 @@ struct EscalationPolicy {
   int repeat = 0;  // extra cycles through all tiers when nobody acknowledges
   // Time from the start of one cycle to the start of the next; 0 = last tier's delay + 15 minutes.
   core::Millis repeat_after{0};
+  // An incident acknowledged this long ago and neither mitigated nor resolved is unacknowledged
+  // (back to triggered, escalation from tier 1), as PagerDuty's acknowledgement timeout; 0 = never.
+  core::Millis ack_timeout{0};
   std::vector<EscalationTier> tiers;
   SourceLoc loc;
 };

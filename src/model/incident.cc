@@ -33,13 +33,14 @@ std::string_view TransitionName(Transition t) {
     case Transition::kResolve: return "resolve";
     case Transition::kReopen: return "reopen";
     case Transition::kClose: return "close";
+    case Transition::kUnacknowledge: return "unacknowledge";
   }
   return "acknowledge";
 }
 
 Result<Transition> ParseTransition(std::string_view s) {
   for (auto t : {Transition::kAcknowledge, Transition::kMitigate, Transition::kResolve,
-                 Transition::kReopen, Transition::kClose}) {
+                 Transition::kReopen, Transition::kClose, Transition::kUnacknowledge}) {
     if (TransitionName(t) == s) return t;
   }
   return InvalidArgument("unknown transition '" + std::string(s.substr(0, 32)) + "'");
@@ -67,6 +68,9 @@ Result<IncidentState> NextState(IncidentState from, Transition t) {
       return refuse();
     case Transition::kClose:
       if (from == S::kResolved) return S::kClosed;
+      return refuse();
+    case Transition::kUnacknowledge:
+      if (from == S::kAcknowledged) return S::kTriggered;
       return refuse();
   }
   return refuse();

@@ -15,9 +15,11 @@
 
 namespace firebreak::model {
 
-// triggered -> acknowledged -> mitigated -> resolved -> closed; reopen: resolved -> triggered.
+// triggered -> acknowledged -> mitigated -> resolved -> closed; reopen: resolved -> triggered;
+// unacknowledge: acknowledged -> triggered (by hand, or when an acknowledgement times out or a
+// snooze ends; escalation starts over).
 enum class IncidentState { kTriggered, kAcknowledged, kMitigated, kResolved, kClosed };
-enum class Transition { kAcknowledge, kMitigate, kResolve, kReopen, kClose };
+enum class Transition { kAcknowledge, kMitigate, kResolve, kReopen, kClose, kUnacknowledge };
 
 std::string_view StateName(IncidentState s);
 Result<IncidentState> ParseState(std::string_view s);

@@ -23,9 +23,10 @@ TEST(Lifecycle, FollowsTheStateMachineExactly) {
       {{S::kResolved, T::kReopen}, S::kTriggered},
       {{S::kMitigated, T::kReopen}, S::kTriggered},
       {{S::kResolved, T::kClose}, S::kClosed},
+      {{S::kAcknowledged, T::kUnacknowledge}, S::kTriggered},
   };
   for (S s : {S::kTriggered, S::kAcknowledged, S::kMitigated, S::kResolved, S::kClosed}) {
-    for (T t : {T::kAcknowledge, T::kMitigate, T::kResolve, T::kReopen, T::kClose}) {
+    for (T t : {T::kAcknowledge, T::kMitigate, T::kResolve, T::kReopen, T::kClose, T::kUnacknowledge}) {
       auto r = NextState(s, t);
       auto it = allowed.find({s, t});
       if (it == allowed.end()) {

@@ -30,6 +30,7 @@ std::string EventLabel(std::string_view e) {
   if (e == "acknowledged") return "Acknowledged";
   if (e == "resolved") return "Resolved";
   if (e == "reopened") return "Reopened";
+  if (e == "unacknowledged") return "Unacknowledged";
   if (e == "notification_failed") return "Notification failed";
   if (e == "escalation_stale") return "Escalation overdue";
   if (e == "status_update") return "Status update";

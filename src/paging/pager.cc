@@ -133,6 +133,9 @@ Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Regis
   engine.RegisterTimerHandler(kTimerKind, [self](engine::Tx& tx, const store::TimerRecord& rec, core::Millis) {
     return self->OnTimer(tx, rec);
   });
+  engine.RegisterTimerHandler(engine::kUnackTimer, [self](engine::Tx& tx, const store::TimerRecord& rec, core::Millis) {
+    return self->OnUnackTimer(tx, rec);
+  });
   p->wake_handle_->pager = self;
   p->advance_handle_ = engine.clock().OnAdvance([h = p->wake_handle_] {
     std::lock_guard lock(h->mu);
@@ -403,20 +406,23 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
       return Broadcast(tx, inc, "opened", inc.impact, nullptr);
     case K::kTransitioned: {
       if (!ev.transition) return Ok();
-      if (*ev.transition == model::Transition::kReopen) {
+      const bool unacked = *ev.transition == model::Transition::kUnacknowledge;
+      if (*ev.transition == model::Transition::kReopen || unacked) {
+        const std::string what = unacked ? "unacknowledged" : "reopened";
         FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
         if (!s) {
-          FB_TRY(StartEscalation(tx, inc, "incident reopened"));
+          FB_TRY(StartEscalation(tx, inc, "incident " + what));
         } else {
-          escalate::Reopen(*s, tx.now());
+          escalate::Reopen(*s, tx.now(), unacked);
           escalate::SetSeverity(*s, inc.severity, tx.config().settings.For(inc.severity).ack_sla, tx.now());
           FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation",
-                             "Escalation restarted from tier 1 (incident reopened by " + ev.actor.ToString() + ")"));
+                             "Escalation restarted from tier 1 (incident " + what + " by " + ev.actor.ToString() +
+                                 ")"));
           auto pages = escalate::Due(*s, tx.now());
           FB_TRY(SendPages(tx, *s, inc, std::move(pages)));
           FB_TRY(Save(tx, *s));
         }
-        return Broadcast(tx, inc, "reopened", ev.reason, nullptr);
+        return Broadcast(tx, inc, what, ev.reason, nullptr);
       }
       return StopEscalation(tx, inc, *ev.transition, ev.actor);
     }
@@ -493,6 +499,18 @@ Status Pager::StopEscalation(engine::Tx& tx, const model::Incident& inc, model::
       if (cancelled > 0) text += "; " + std::to_string(cancelled) + " queued page notification(s) cancelled";
       FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation", text, {{"cancelled", cancelled}}));
     }
+    // The policy's acknowledgement timeout: unless mitigated or resolved by then, it pages again.
+    if (t == model::Transition::kAcknowledge && s->policy.ack_timeout.count() > 0) {
+      const auto at = tx.now() + s->policy.ack_timeout;
+      FB_TRY(tx.ArmTimer(engine::kUnackTimer, inc.id, at,
+                         json::object{{"reason", "ack_timeout"}, {"after_ms", s->policy.ack_timeout.count()}}));
+      FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation",
+                         "Acknowledgement times out at " + core::FormatRfc3339(at) + " (policy '" + s->policy.id +
+                             "': ack_timeout " + core::FormatDuration(s->policy.ack_timeout) +
+                             "): unless mitigated or resolved by then, escalation starts over",
+                         {{"ack_timeout", core::FormatDuration(s->policy.ack_timeout)},
+                          {"until", core::FormatRfc3339(at)}}));
+    }
   }
   if (cancelled > 0)
     metrics_.GetCounter("firebreak_notifications_total", "Notifications by channel type and result",
@@ -500,6 +518,26 @@ Status Pager::StopEscalation(engine::Tx& tx, const model::Incident& inc, model::
         .Inc(static_cast<double>(cancelled));
   if (t == model::Transition::kAcknowledge) return Broadcast(tx, inc, "acknowledged", "by " + actor.ToString(), nullptr);
   if (t == model::Transition::kResolve) return Broadcast(tx, inc, "resolved", inc.resolution_note, nullptr);
+  return Ok();
+}
+
+Status Pager::OnUnackTimer(engine::Tx& tx, const store::TimerRecord& rec) {
+  FB_ASSIGN_OR_RETURN(auto inc, tx.store().incidents().Get(rec.key));
+  // Mitigated, resolved or unacknowledged meanwhile (those disarm the timer; this is a guard).
+  if (!inc || inc->state != model::IncidentState::kAcknowledged) return Ok();
+  std::string reason = "ack_timeout";
+  int64_t after_ms = 0;
+  if (auto p = core::ParseJson(rec.payload); p && p->is_object()) {
+    const auto& o = p->get_object();
+    if (auto it = o.find("reason"); it != o.end() && it->value().is_string()) reason = it->value().get_string();
+    if (auto it = o.find("after_ms"); it != o.end() && it->value().is_int64()) after_ms = it->value().get_int64();
+  }
+  const std::string span = core::FormatDuration(core::Millis(after_ms));
+  const std::string note = reason == "snooze" ? "the snooze of " + span + " ended"
+                                              : "acknowledged " + span +
+                                                    " ago and neither mitigated nor resolved (the policy's ack_timeout)";
+  static const model::Principal who = model::Principal::System("escalate");
+  FB_TRY(engine::ApplyTransition(tx, who, inc->id, model::Transition::kUnacknowledge, note));
   return Ok();
 }
 

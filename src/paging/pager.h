@@ -118,6 +118,8 @@ class Pager final : public engine::IncidentObserver {
   Status Trigger(engine::Tx& tx, const model::Incident& inc, const std::string& trigger, const std::string& reason);
   Status StopEscalation(engine::Tx& tx, const model::Incident& inc, model::Transition t, const model::Actor& actor);
   Status OnTimer(engine::Tx& tx, const store::TimerRecord& rec);
+  // engine::kUnackTimer: an acknowledgement timed out or a snooze ended.
+  Status OnUnackTimer(engine::Tx& tx, const store::TimerRecord& rec);
   Status Record(engine::Tx& tx, int64_t id, const notify::Outcome& out);
   Status DeadLetter(engine::Tx& tx, const store::OutboxRow& row);
   Status FlagStale(engine::Tx& tx, const std::string& incident_id, core::TimePoint due);

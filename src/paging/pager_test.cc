@@ -54,6 +54,7 @@ services:
   - {id: web, tier: 2, escalation_policy: gap-first}
   - {id: edge, tier: 2, escalation_policy: unreachable}
   - {id: lonely, tier: 3}
+  - {id: queue, tier: 2, escalation_policy: patient}
 escalation_policies:
   - id: three-tier
     repeat: 1
@@ -70,6 +71,11 @@ escalation_policies:
   - id: gap-first
     tiers:
       - {after: 0m, targets: [{schedule: weekends}]}
+      - {after: 10m, targets: [{person: bob}]}
+  - id: patient
+    ack_timeout: 30m
+    tiers:
+      - {after: 0m, targets: [{schedule: primary}]}
       - {after: 10m, targets: [{person: bob}]}
   - id: unreachable
     tiers:
@@ -486,6 +492,82 @@ TEST_F(PagerTest, SevZeroPagesEveryContactMethodAndReopenStartsOver) {
   EXPECT_EQ(State(id).status, escalate::Status::kActive);
   Advance(minutes(5));
   EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2", "bob#3", "alice#4"));  // tier 2 + SEV0 SLA re-page
+}
+
+TEST_F(PagerTest, AnAcknowledgementTimesOutAndEscalationStartsOverEvenAcrossARestart) {
+  auto id = Declare("queue");
+  auto who = Alice();
+  Advance(minutes(2));
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  EXPECT_THAT(Timeline(id, "escalation").back().text,
+              HasSubstr("Acknowledgement times out at 2026-01-05T08:32:00Z (policy 'patient': ack_timeout 30m)"));
+  Advance(minutes(29) + seconds(59));
+  EXPECT_EQ(State(id).status, escalate::Status::kAcknowledged);
+  // The server dies; the deadline is durable.
+  Close();
+  Open();
+  Advance(seconds(1));
+  auto inc = engine_->Call<model::Incident>([&](engine::Tx& tx) { return engine::LoadIncident(tx, id); });
+  ASSERT_TRUE(inc);
+  EXPECT_EQ(inc->state, model::IncidentState::kTriggered);
+  EXPECT_EQ(inc->acknowledged_by, "person:alice") << "the first acknowledgement is kept (MTTA)";
+  auto unacked = Timeline(id, "unacknowledged");
+  ASSERT_EQ(unacked.size(), 1u);
+  EXPECT_EQ(unacked[0].actor, "system:escalate");
+  EXPECT_THAT(unacked[0].text, HasSubstr("acknowledged 30m ago and neither mitigated nor resolved"));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2"));
+  EXPECT_EQ(Timeline(id, "page").back().data.at("trigger").as_string(), "unacknowledged");
+  Advance(minutes(10));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2", "bob#3")) << "the tiers run again";
+
+  // Acknowledged again, then mitigated before the timeout: nothing more.
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  Advance(minutes(5));
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kMitigate, ""); });
+  {
+    auto tx = *store_->BeginRead();
+    EXPECT_FALSE(*tx->timers().Find(engine::kUnackTimer, id)) << "mitigating disarms the timeout";
+  }
+  Advance(hours(2));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2", "bob#3"));
+  EXPECT_EQ(Timeline(id, "unacknowledged").size(), 1u);
+}
+
+TEST_F(PagerTest, ASnoozedIncidentPagesAgainWhenTheSnoozeEnds) {
+  auto id = Declare();  // three-tier: no acknowledgement timeout
+  auto who = Alice();
+  auto snooze = [&](core::Millis d) {
+    return engine_->Call<model::Incident>([&](engine::Tx& tx) { return engine::Snooze(tx, who, id, d, "vendor fix"); });
+  };
+  auto early = snooze(hours(2));
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(early.error().message, HasSubstr("acknowledge it first"));
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  EXPECT_FALSE(snooze(seconds(30))) << "shorter than a minute";
+  EXPECT_FALSE(snooze(hours(24 * 8))) << "longer than a week";
+  ASSERT_TRUE(snooze(hours(2)));
+  EXPECT_THAT(Timeline(id, "snoozed").back().text, HasSubstr("Snoozed for 2h by person:alice: pages again at "
+                                                             "2026-01-05T10:00:00Z unless mitigated or resolved"));
+  Advance(hours(2) - seconds(1));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1"));
+  Advance(seconds(1));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2"));
+  EXPECT_THAT(Timeline(id, "unacknowledged").back().text, HasSubstr("the snooze of 2h ended"));
+  EXPECT_EQ(State(id).status, escalate::Status::kActive);
+
+  // Unacknowledging by hand does the same at once; a snooze ended by a resolution never fires.
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  Do([&](engine::Tx& tx) {
+    return engine::ApplyTransition(tx, who, id, model::Transition::kUnacknowledge, "wrong person");
+  });
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2", "alice#3"));
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  ASSERT_TRUE(snooze(hours(1)));
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kResolve, "fixed"); });
+  Advance(hours(3));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "alice#2", "alice#3"));
+  EXPECT_EQ(Timeline(id, "unacknowledged").size(), 2u);
 }
 
 }  // namespace

@@ -112,6 +112,25 @@ test('incident page: merging another incident into this one; the merged one link
   await page.waitForSelector('#incident-table table', WAIT);
 });
 
+test('incident page: snooze an acknowledged incident, then unacknowledge it', async () => {
+  const id = (await server.api('POST', '/api/v1/incidents', { title: 'Cache evictions', severity: 'SEV3', services: ['cache'] })).json.id;
+  await page.goto(`${server.url}/#/incidents/${id}`);
+  await page.waitForSelector('#act-acknowledge', WAIT);
+  assert.equal(await page.isHidden('#snooze-form'), true, 'only an acknowledged incident can be snoozed');
+  await page.click('#act-acknowledge');
+  await page.waitForSelector('#snooze-form:not([hidden])', WAIT);
+  await page.selectOption('#snooze-duration', '2h');
+  await page.click('#snooze-form button[type=submit]');
+  await page.waitForFunction(() => /Snoozed for 2h/.test(document.body.textContent), null, WAIT);
+  const tl = await server.api('GET', `/api/v1/incidents/${id}/timeline`);
+  assert.equal(tl.json.entries.filter((e) => e.kind === 'snoozed').length, 1);
+  await page.click('#act-unacknowledge');
+  await page.waitForSelector('#summary .badge.state-triggered', WAIT);
+  assert.equal((await server.api('GET', `/api/v1/incidents/${id}`)).json.state, 'triggered');
+  await page.goto(server.url + '/#/incidents');
+  await page.waitForSelector('#incident-table table', WAIT);
+});
+
 test('an incident titled with HTML renders as text', async () => {
   const title = '<img src=x onerror=alert(1)>';
   const r = await server.api('POST', '/api/v1/incidents', { title, severity: 'SEV3', services: ['search'] });

@@ -395,6 +395,60 @@ class RealReceivers(PagingTestCase):
         self.assertIn("firebreak_escalation_step_lateness_seconds_count", m)
         self.assertIn('firebreak_alert_to_notification_seconds_count{channel_type="slack"}', m)
 
+    def test_acknowledgement_timeout_snooze_and_unacknowledge(self):
+        s = self.serve()
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+
+        def state():
+            st, inc, _ = s.request("GET", "/api/v1/incidents/" + iid, token=self.token)
+            return inc["state"]
+
+        # queue has no policy of its own: the default, platform, times acknowledgements out after 30m.
+        iid = self.declare(s, title="Job queue backlog", sev="SEV3", services=("queue",))
+        r = run_cli("incident", "snooze", iid, "2h", env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("acknowledge it first", r.stderr)
+        self.assertEqual(run_cli("incident", "ack", iid, env=env).returncode, 0)
+        self.assertIn("Acknowledgement times out at 2026-01-05T08:30:00Z",
+                      self.timeline(s, iid, "escalation")[-1]["text"])
+        self.advance(s, "29m59s")
+        self.assertEqual(state(), "acknowledged")
+        self.advance(s, "1s")
+        self.assertEqual(state(), "triggered")
+        pages = self.timeline(s, iid, "page")
+        self.assertEqual([(p["time"], p["data"]["trigger"]) for p in pages],
+                         [("2026-01-05T08:00:00Z", "opened"), ("2026-01-05T08:30:00Z", "unacknowledged")])
+        self.assertIn("acknowledged 30m ago", self.timeline(s, iid, "unacknowledged")[0]["text"])
+
+        # A snooze replaces the timeout: quiet for 2h, then the same.
+        self.assertEqual(run_cli("incident", "ack", iid, env=env).returncode, 0)
+        r = run_cli("incident", "snooze", iid, "2h", "--note", "vendor fix due at 10:00", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("acknowledged", r.stdout)
+        self.advance(s, "30m")
+        self.assertEqual(state(), "acknowledged")
+        self.advance(s, "1h30m")
+        self.assertEqual(state(), "triggered")
+        self.assertIn("the snooze of 2h ended", self.timeline(s, iid, "unacknowledged")[-1]["text"])
+        self.assertEqual(len(self.timeline(s, iid, "page")), 3)
+
+        # By hand over HTTP, and what is refused.
+        path = "/api/v1/incidents/%s/" % iid
+        st, err, _ = s.request("POST", path + "unacknowledge", token=self.token)
+        self.assertEqual((st, err["error"]["code"]), (409, "failed_precondition"), err)
+        st, inc, _ = s.request("POST", path + "acknowledge", token=self.token)
+        for body, field in (({"duration": "forever"}, "duration"), ({"duration": "10s"}, "duration"),
+                            ({}, "duration"), ({"duration": "1h", "until": "x"}, "until")):
+            st, err, _ = s.request("POST", path + "snooze", body, token=self.token)
+            self.assertEqual((st, err["error"]["field"]), (400, field), err)
+        st, inc, _ = s.request("POST", path + "unacknowledge", {"note": "wrong person"}, token=self.token)
+        self.assertEqual((st, inc["state"]), (200, "triggered"), inc)
+        self.assertEqual(len(self.timeline(s, iid, "page")), 4)
+        st, audit, _ = s.request("GET", "/api/v1/audit?action=incident.", token=self.token)
+        actions = [e["action"] for e in audit["entries"]]
+        self.assertEqual(actions.count("incident.unacknowledge"), 3)
+        self.assertEqual(actions.count("incident.snooze"), 1)
+
     def test_status_updates_go_to_the_subscribed_channel(self):
         s = self.serve()
         iid = self.declare(s, title="Card payments failing", sev="SEV1")

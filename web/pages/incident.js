@@ -8,7 +8,7 @@ import { timelineSvg, timelineList } from './timeline.js';
 
 const ACTIONS = {
   triggered: ['acknowledge', 'mitigate', 'resolve'],
-  acknowledged: ['mitigate', 'resolve'],
+  acknowledged: ['mitigate', 'resolve', 'unacknowledge'],
   mitigated: ['resolve'],
   resolved: ['reopen'],
   closed: [],
@@ -63,6 +63,9 @@ export async function render(page, id) {
   const impactText = h('input', { id: 'impact-text', placeholder: 'customer impact', 'aria-label': 'Impact' });
   const impactForm = h('form', { class: 'inline', id: 'impact-form' }, impactText, h('button', { type: 'submit' }, 'Set impact'));
   impactForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`${base}/impact`, { impact: impactText.value })); });
+  const snoozeFor = h('select', { id: 'snooze-duration', 'aria-label': 'Snooze for' }, ['30m', '1h', '2h', '4h', '8h', '24h'].map((d) => h('option', { value: d }, d)));
+  const snoozeForm = h('form', { class: 'inline', id: 'snooze-form' }, h('label', null, 'Snooze ', snoozeFor), h('button', { type: 'submit' }, 'Snooze'));
+  snoozeForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`${base}/snooze`, { duration: snoozeFor.value })); });
   const mergeIds = h('input', { id: 'merge-ids', placeholder: 'INC-12, INC-13', 'aria-label': 'Incidents to merge into this one' });
   const mergeForm = h('form', { class: 'inline', id: 'merge-form' }, mergeIds, h('button', { type: 'submit' }, 'Merge into this incident'));
   mergeForm.addEventListener('submit', (e) => {
@@ -78,7 +81,7 @@ export async function render(page, id) {
     h('p', null, h('a', { href: '#/incidents' }, '← Incidents')),
     summary, msg, actions,
     h('div', { class: 'grid' },
-      h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, impactForm, mergeForm, noteForm, updForm),
+      h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, impactForm, snoozeForm, mergeForm, noteForm, updForm),
       svcs),
     h('section', { class: 'card' }, h('h2', null, 'Timeline'), axis, list),
     h('section', { class: 'card' }, h('h2', null, 'Alerts and why each joined'), alerts),
@@ -105,6 +108,7 @@ export async function render(page, id) {
       onclick: () => act(() => post(`${base}/${a}`, transitionNote.value ? { note: transitionNote.value } : {})),
     }, a[0].toUpperCase() + a.slice(1))), (ACTIONS[inc.state] || []).length ? transitionNote : null);
     sevSel.value = inc.severity;
+    snoozeForm.hidden = inc.state !== 'acknowledged';
     mount(svcs, h('h2', null, 'Affected services'),
       h('ul', { class: 'services' }, (inc.services || []).map((sv) => h('li', null, h('a', { href: `#/services?fail=${encodeURIComponent(sv)}` }, sv)))),
       h('h3', null, 'Blast radius'),
