@@ -4,8 +4,10 @@
 #include <set>
 #include <tuple>
 
+#include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
+#include "engine/incidents.h"
 #include "escalate/escalation.h"
 #include "oncall/resilience.h"
 #include "paging/oncall_query.h"
@@ -105,6 +107,17 @@ Result<json::object> App::GetEscalation(const model::Principal& who, std::string
   FB_ASSIGN_OR_RETURN(auto s, pager_->Escalation(id));
   json::object out{{"incident_id", std::string(id)}};
   out["escalation"] = s ? json::value(escalate::ToJson(*s)) : json::value(nullptr);
+  // An acknowledged incident's deadline: the policy's ack_timeout or a snooze.
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  FB_ASSIGN_OR_RETURN(auto unack, tx->timers().Find(engine::kUnackTimer, id));
+  json::value again = nullptr;
+  if (unack) {
+    std::string reason = "ack_timeout";
+    if (auto p = core::ParseJson(unack->payload); p && p->is_object())
+      if (const auto* r = p->get_object().if_contains("reason"); r && r->is_string()) reason = r->get_string();
+    again = json::object{{"at", core::FormatRfc3339(unack->due)}, {"reason", reason}};
+  }
+  out["pages_again_at"] = std::move(again);
   return out;
 }
 

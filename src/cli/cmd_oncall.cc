@@ -116,6 +116,9 @@ void PrintPages(const json::value& esc, const json::value& notes) {
     std::printf("Escalation: policy %s, %s", S(e.at("policy"), "id").c_str(), S(e, "status").c_str());
     if (!S(e, "next_due").empty()) std::printf(", next step %s", S(e, "next_due").c_str());
     std::printf(", %s page(s)\n", S(e, "pages").c_str());
+    if (const auto* again = esc.as_object().if_contains("pages_again_at"); again && again->is_object())
+      std::printf("Pages again at %s (%s) unless mitigated or resolved\n", S(*again, "at").c_str(),
+                  S(*again, "reason") == "snooze" ? "snoozed" : "acknowledgement timeout");
     for (const auto& h : e.at("history").as_array()) {
       std::vector<std::string> ppl;
       for (const auto& p : h.at("people").as_array())

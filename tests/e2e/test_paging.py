@@ -411,6 +411,8 @@ class RealReceivers(PagingTestCase):
         self.assertEqual(run_cli("incident", "ack", iid, env=env).returncode, 0)
         self.assertIn("Acknowledgement times out at 2026-01-05T08:30:00Z",
                       self.timeline(s, iid, "escalation")[-1]["text"])
+        st, esc, _ = s.request("GET", "/api/v1/incidents/%s/escalation" % iid, token=self.token)
+        self.assertEqual(esc["pages_again_at"], {"at": "2026-01-05T08:30:00Z", "reason": "ack_timeout"})
         self.advance(s, "29m59s")
         self.assertEqual(state(), "acknowledged")
         self.advance(s, "1s")
@@ -425,10 +427,14 @@ class RealReceivers(PagingTestCase):
         r = run_cli("incident", "snooze", iid, "2h", "--note", "vendor fix due at 10:00", env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("acknowledged", r.stdout)
+        r = run_cli("incident", "pages", iid, env=env)
+        self.assertIn("Pages again at 2026-01-05T10:30:00Z (snoozed) unless mitigated or resolved", r.stdout)
         self.advance(s, "30m")
         self.assertEqual(state(), "acknowledged")
         self.advance(s, "1h30m")
         self.assertEqual(state(), "triggered")
+        st, esc, _ = s.request("GET", "/api/v1/incidents/%s/escalation" % iid, token=self.token)
+        self.assertIsNone(esc["pages_again_at"])
         self.assertIn("the snooze of 2h ended", self.timeline(s, iid, "unacknowledged")[-1]["text"])
         self.assertEqual(len(self.timeline(s, iid, "page")), 3)
 
