@@ -35,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(app::DecodeServices(*v));
   check(app::DecodeMerge(*v));
   check(app::DecodeSnooze(*v));
+  check(app::DecodeResponders(*v));
   check(app::DecodeToken(*v));
   check(app::DecodeSilence(*v));
   check(app::DecodeAmSilence(*v, core::FromUnixMillis(1'767'600'000'000)));

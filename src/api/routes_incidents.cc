@@ -1,4 +1,5 @@
-// Incidents: list, get, declare, transitions, notes, severity, roles, impact, services, snooze, merge,
+// Incidents: list, get, declare, transitions, notes, severity, roles, impact, services, responders,
+// snooze, merge,
 // timeline.
 #include "api/server.h"
 
@@ -88,6 +89,10 @@ void RegisterIncidentRoutes(Server& s) {
   add("services", app::DecodeServices, [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {
     a.AddServices(p, id, req, std::move(cb));
   });
+  add("responders", app::DecodeResponders,
+      [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {
+        a.AddResponders(p, id, req, std::move(cb));
+      });
   add("snooze", app::DecodeSnooze, [](app::App& a, const model::Principal& p, const std::string& id, auto req, auto cb) {
     a.Snooze(p, id, req, std::move(cb));
   });

@@ -341,6 +341,14 @@ void App::AddServices(const model::Principal& who, std::string id, ServicesReque
       std::move(cb));
 }
 
+void App::AddResponders(const model::Principal& who, std::string id, RespondersRequest req,
+                        Callback<model::Incident> cb) {
+  Run([this, who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
+        return pager_->AddResponders(tx, who, id, req.targets, req.message);
+      },
+      std::move(cb));
+}
+
 void App::Snooze(const model::Principal& who, std::string id, SnoozeRequest req, Callback<model::Incident> cb) {
   Run([who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
         return engine::Snooze(tx, who, id, req.duration, req.note);

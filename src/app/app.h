@@ -161,6 +161,8 @@ class App {
   void SetImpact(const model::Principal& who, std::string id, ImpactRequest req, Callback<model::Incident> cb);
   void AddServices(const model::Principal& who, std::string id, ServicesRequest req,
                    Callback<model::Incident> cb);
+  // Pages responders for an incident now (paging::Pager::AddResponders).
+  void AddResponders(const model::Principal& who, std::string id, RespondersRequest req, Callback<model::Incident> cb);
   // Snoozes an acknowledged incident (engine::Snooze).
   void Snooze(const model::Principal& who, std::string id, SnoozeRequest req, Callback<model::Incident> cb);
   // Merges req.incidents into incident `id` (engine::AlertPipeline::Merge).

@@ -105,6 +105,34 @@ Result<MergeRequest> DecodeMerge(const boost::json::value& body) {
   return q;
 }
 
+Result<RespondersRequest> DecodeResponders(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"targets", "message"});
+  RespondersRequest q;
+  const auto* targets = r.Array("targets", true);
+  q.message = r.String("message", true).value_or("");
+  FB_TRY(r.status());
+  if (targets->empty()) return InvalidArgument("targets must name at least one person, schedule or team", "targets");
+  if (targets->size() > 20)
+    return InvalidArgument("targets names " + std::to_string(targets->size()) + " responders (at most 20)", "targets");
+  for (size_t i = 0; i < targets->size(); ++i) {
+    const std::string field = "targets[" + std::to_string(i) + "]";
+    const auto& t = (*targets)[i];
+    if (!t.is_object() || t.get_object().size() != 1)
+      return InvalidArgument(field + " must be {\"person\": id}, {\"schedule\": id} or {\"team\": id}", field);
+    const auto& kv = *t.get_object().begin();
+    const std::string type(kv.key());
+    if (type != "person" && type != "schedule" && type != "team")
+      return InvalidArgument(field + " must be {\"person\": id}, {\"schedule\": id} or {\"team\": id}", field);
+    if (!kv.value().is_string() || kv.value().get_string().empty() || kv.value().get_string().size() > 100)
+      return InvalidArgument(field + "." + type + " must be an id (a string of 1 to 100 bytes)", field + "." + type);
+    q.targets.push_back(model::EscalationTarget{type, std::string(kv.value().get_string()), {}});
+  }
+  if (core::Trim(q.message).empty()) return InvalidArgument("message must say what help is needed", "message");
+  if (q.message.size() > 2000) return InvalidArgument("message is too long (max 2000 bytes)", "message");
+  return q;
+}
+
 Result<SnoozeRequest> DecodeSnooze(const boost::json::value& body) {
   ObjectReader r(body, "");
   r.RejectUnknown({"duration", "note"});

@@ -57,6 +57,14 @@ struct MergeRequest {
 };
 Result<MergeRequest> DecodeMerge(const boost::json::value& body);
 
+// {"targets": [{"person": "carol"} | {"schedule": "dba"} | {"team": "platform"}, ...],
+// "message": "..."}: responders to page now (1..20 targets; the message is required).
+struct RespondersRequest {
+  std::vector<model::EscalationTarget> targets;
+  std::string message;
+};
+Result<RespondersRequest> DecodeResponders(const boost::json::value& body);
+
 // {"duration": "2h", "note": "..."}: snooze an acknowledged incident for that long (1m..7d).
 struct SnoozeRequest {
   core::Millis duration{};

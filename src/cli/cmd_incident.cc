@@ -64,6 +64,7 @@ struct Opts {
   ClientOptions client;
   std::string id, title, severity, impact, note, text, role, person, reason, state, service;
   std::vector<std::string> services;
+  std::vector<std::string> people, schedules, teams;
   int limit = 50;
 };
 
@@ -168,6 +169,28 @@ void AddIncidentCommands(CLI::App& app, Runner& run) {
         boost::json::value body = nullptr;
         if (!o->note.empty()) body = boost::json::object{{"note", o->note}};
         return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/" + p, body), *o,
+                      PrintIncident);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("add-responders", "Page people, schedules (whoever is on call) or teams for an "
+                                                    "incident now, outside its escalation tiers");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("--person", o->people, "A person to page (repeatable)");
+    c->add_option("--schedule", o->schedules, "A schedule whose on-call person to page (repeatable)");
+    c->add_option("--team", o->teams, "A team whose lead and members to page (repeatable)");
+    c->add_option("--message", o->text, "What help is needed")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        boost::json::array targets;
+        for (const auto& x : o->people) targets.push_back(boost::json::object{{"person", x}});
+        for (const auto& x : o->schedules) targets.push_back(boost::json::object{{"schedule", x}});
+        for (const auto& x : o->teams) targets.push_back(boost::json::object{{"team", x}});
+        boost::json::object body{{"targets", targets}, {"message", o->text}};
+        return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/responders", body), *o,
                       PrintIncident);
       };
     });

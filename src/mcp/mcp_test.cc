@@ -365,6 +365,7 @@ const std::map<std::string, std::string> kToolCases = {
     {"acknowledge_incident", R"({"id":"INC-1","note":"on it"})"},
     {"add_note", R"({"id":"INC-1","text":"queue depth 40k"})"},
     {"set_severity", R"({"id":"INC-1","severity":"SEV1"})"},
+    {"add_responders", R"({"id":"INC-1","targets":[{"person":"bob"}],"message":"need a DBA"})"},
     {"snooze_incident", R"({"id":"INC-1","duration":"30m","note":"vendor fix at 10:00"})"},
     {"merge_incidents", R"({"id":"INC-1","incidents":["INC-2"],"note":"one problem"})"},  // INC-2: create_incident's
     {"assign_role", R"({"id":"INC-1","role":"incident_commander","person":"bob"})"},

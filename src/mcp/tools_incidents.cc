@@ -1,6 +1,6 @@
 // Incident tools: read (list_incidents, get_incident, get_timeline) and write (create_incident,
 // acknowledge_incident, resolve_incident, add_note, set_severity, assign_role, escalate_incident,
-// merge_incidents, snooze_incident).
+// merge_incidents, snooze_incident, add_responders).
 // Writes decode their arguments with the same app/ decoders the HTTP API uses and run the same app
 // commands; the engine checks the scope again below this layer.
 #include "core/json.h"
@@ -245,6 +245,34 @@ void AddIncidentTools(Registry& r) {
         FB_ASSIGN_OR_RETURN(
             auto inc, RunCommand([&](auto cb) { a.ChangeSeverity(p, id, req, std::move(cb)); }));
         return IncidentResult(ctx, inc, "severity set");
+      },
+  });
+
+  r.Add(Tool{
+      .name = "add_responders",
+      .title = "Page responders now",
+      .description = "Pages people, schedules (whoever is on call now) or teams (lead and members) for an "
+                     "open incident now, outside its escalation tiers, with a message saying what help is "
+                     "needed. Each target is one of {\"person\": id}, {\"schedule\": id}, {\"team\": id}.",
+      .input_schema = Object({{"id", IncidentIdArg()},
+                              {"targets", Array("Whom to page (1 to 20)",
+                                                Object({{"person", Str("Person id", 100, 1)},
+                                                        {"schedule", Str("Schedule id", 100, 1)},
+                                                        {"team", Str("Team id", 100, 1)}},
+                                                       {}))},
+                              {"message", Str("What help is needed", 2000, 1)}},
+                             {"id", "targets", "message"}),
+      .output_schema = IncidentSchema(),
+      .annotations = Write(false, false, true),
+      .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kMedium,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto req, app::DecodeResponders(Body(args)));
+        auto p = ctx.principal();
+        auto& a = ctx.app();
+        std::string id = StrArg(args, "id");
+        FB_ASSIGN_OR_RETURN(auto inc, RunCommand([&](auto cb) { a.AddResponders(p, id, req, std::move(cb)); }));
+        return IncidentResult(ctx, inc, "responders paged");
       },
   });
 

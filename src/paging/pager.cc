@@ -296,6 +296,78 @@ Status Pager::PageTier(engine::Tx& tx, escalate::State& s, const model::Incident
   return Broadcast(tx, inc, "page", text, &rec);
 }
 
+Result<model::Incident> Pager::AddResponders(engine::Tx& tx, const model::Principal& who, std::string_view incident_id,
+                                             const std::vector<model::EscalationTarget>& targets,
+                                             const std::string& message) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  if (core::Trim(message).empty()) return InvalidArgument("message must say what help is needed", "message");
+  if (!core::IsValidUtf8(message)) return InvalidArgument("message is not valid UTF-8", "message");
+  const auto& cfg = tx.config();
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const auto& t = targets[i];
+    const bool known = t.type == "person"     ? cfg.FindPerson(t.id) != nullptr
+                       : t.type == "schedule" ? cfg.FindSchedule(t.id) != nullptr
+                       : t.type == "team"     ? cfg.FindTeam(t.id) != nullptr
+                                              : false;
+    if (!known)
+      return InvalidArgument("unknown " + t.type + " '" + core::Truncate(t.id, 64) + "'",
+                             "targets[" + std::to_string(i) + "]");
+  }
+  if (targets.empty()) return InvalidArgument("targets must name at least one person, schedule or team", "targets");
+  FB_ASSIGN_OR_RETURN(auto inc, engine::LoadIncident(tx, incident_id));
+  if (!model::IsOpen(inc.state))
+    return FailedPrecondition("cannot page responders for an incident that is " + std::string(model::StateName(inc.state)),
+                              "state");
+  std::vector<std::string> notes;
+  auto recipients = ResolveTargets(cfg, targets, tx.now(), &notes);
+  if (recipients.empty())
+    return FailedPrecondition("nobody to page" + (notes.empty() ? std::string() : ": " + core::Join(notes, "; ")),
+                              "targets");
+  // Recorded in the escalation's history (which numbers pages); an incident no policy pages gets a
+  // stopped escalation with no tiers to hold the record.
+  FB_ASSIGN_OR_RETURN(auto loaded, Load(tx, inc.id));
+  escalate::State s;
+  if (loaded) {
+    s = std::move(*loaded);
+  } else {
+    s.incident_id = inc.id;
+    s.severity = inc.severity;
+    s.status = escalate::Status::kStopped;
+    s.status_reason = "no escalation policy";
+    s.started_at = s.cycle_start = tx.now();
+  }
+  escalate::Page p;
+  p.tier = -1;
+  p.trigger = "responders";
+  p.reason = "responders requested by " + who.actor.ToString() + ": " + message;
+  p.due = tx.now();
+  std::vector<std::string> people;
+  for (const auto& r : recipients) people.push_back(r.person);
+  const auto rec = escalate::Record(s, p, people, tx.now(), cfg.settings.paging.late_margin);
+  std::string text = "Paging responders: " + JoinPeople(people) + " — " + p.reason;
+  if (!notes.empty()) text += " [" + core::Join(notes, "; ") + "]";
+  json::array ppl, nts, tgts;
+  for (const auto& r : recipients) ppl.push_back(json::object{{"person", r.person}, {"via", r.via}});
+  for (const auto& n : notes) nts.emplace_back(n);
+  for (const auto& t : targets) tgts.push_back(json::object{{t.type, t.id}});
+  FB_TRY(tx.Timeline(inc.id, who.actor, "page", text,
+                     {{"n", rec.n},
+                      {"trigger", p.trigger},
+                      {"reason", p.reason},
+                      {"people", ppl},
+                      {"notes", nts},
+                      {"due", core::FormatRfc3339(p.due)},
+                      {"late", false},
+                      {"lateness_ms", 0}}));
+  FB_TRY(tx.Audit(who.actor, "incident.responders", "incident:" + inc.id,
+                  {{"targets", tgts}, {"people", ppl}, {"message", message}, {"page", rec.n}}));
+  metrics_.GetCounter("firebreak_escalation_pages_total", "Escalation pages by trigger", {{"trigger", p.trigger}}).Inc();
+  for (const auto& r : recipients) FB_TRY(PagePerson(tx, inc, rec, r.person, r.via));
+  FB_TRY(Broadcast(tx, inc, "page", text, &rec));
+  FB_TRY(Save(tx, s));
+  return inc;
+}
+
 Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escalate::PageRecord& rec,
                          const std::string& person_id, const std::string& via) {
   const auto& cfg = tx.config();

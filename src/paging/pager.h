@@ -76,6 +76,16 @@ class Pager final : public engine::IncidentObserver {
   // An incident's notifications, oldest first.
   Result<std::vector<store::OutboxRow>> Notifications(std::string_view incident_id) const;
 
+  // ---- responders ----
+  // Pages `targets` (people, schedules: whoever is on call now, teams: lead and members) for an
+  // open incident now, outside the escalation tiers (PagerDuty's "add responders"): one page with
+  // trigger "responders", recorded in the escalation's history, delivered like any page (contact
+  // methods, fallbacks, acknowledgement links). `message` says what help is needed. InvalidArgument
+  // names targets[i] for an unknown target; FailedPrecondition if nobody can be paged.
+  Result<model::Incident> AddResponders(engine::Tx& tx, const model::Principal& who, std::string_view incident_id,
+                                        const std::vector<model::EscalationTarget>& targets,
+                                        const std::string& message);
+
   // ---- signed links ----
   // Verifies a link without using it (AlreadyExists if it was used).
   Result<notify::LinkClaims> CheckLink(std::string_view token) const;

@@ -570,5 +570,46 @@ TEST_F(PagerTest, ASnoozedIncidentPagesAgainWhenTheSnoozeEnds) {
   EXPECT_EQ(Timeline(id, "unacknowledged").size(), 2u);
 }
 
+TEST_F(PagerTest, RespondersArePagedNowOutsideTheTiers) {
+  auto id = Declare();  // three-tier: alice now, bob at 5m, carol at 20m
+  auto who = Alice();
+  auto add = [&](const std::string& inc, std::vector<model::EscalationTarget> targets) {
+    return engine_->Call<model::Incident>(
+        [&](engine::Tx& tx) { return pager_->AddResponders(tx, who, inc, targets, "need someone who knows the DB"); });
+  };
+  auto unknown = add(id, {{"person", "carol", {}}, {"schedule", "nope", {}}});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().field, "targets[1]");
+  EXPECT_THAT(unknown.error().message, HasSubstr("unknown schedule 'nope'"));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1")) << "a refused request pages nobody";
+
+  Advance(minutes(1));
+  ASSERT_TRUE(add(id, {{"person", "carol", {}}, {"schedule", "primary", {}}}));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "carol#2", "alice#2"));
+  auto page = Timeline(id, "page").back();
+  EXPECT_EQ(page.actor, "person:alice");
+  EXPECT_EQ(page.data.at("trigger").as_string(), "responders");
+  EXPECT_THAT(page.text, HasSubstr("Paging responders: carol, alice — responders requested by person:alice: need "
+                                   "someone who knows the DB"));
+  // The tiers keep their own schedule: bob still at 5 minutes.
+  Advance(minutes(4));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "carol#2", "alice#2", "bob#3"));
+  EXPECT_EQ(State(id).history.at(1).trigger, "responders");
+
+  // An incident no policy pages can still call for help.
+  auto lonely = Declare("lonely");
+  ASSERT_TRUE(add(lonely, {{"person", "dave", {}}}));
+  EXPECT_THAT(Pages(lonely), ElementsAre("dave#1"));
+  EXPECT_EQ(State(lonely).status, escalate::Status::kStopped);
+  Advance(hours(2));
+  EXPECT_THAT(Pages(lonely), ElementsAre("dave#1")) << "nothing repeats it";
+
+  // A resolved incident pages nobody.
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, lonely, model::Transition::kResolve, "ok"); });
+  auto closed = add(lonely, {{"person", "dave", {}}});
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().code, ErrorCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace firebreak::paging

@@ -127,6 +127,16 @@ test('incident page: snooze an acknowledged incident, then unacknowledge it', as
   await page.click('#act-unacknowledge');
   await page.waitForSelector('#summary .badge.state-triggered', WAIT);
   assert.equal((await server.api('GET', `/api/v1/incidents/${id}`)).json.state, 'triggered');
+  // Calling in help: an unknown id gets the server's message; a person is paged at once.
+  await page.selectOption('#responder-type', 'person');
+  await page.fill('#responder-id', 'nobody');
+  await page.fill('#responder-message', 'need a cache expert');
+  await page.click('#responders-form button[type=submit]');
+  await page.waitForSelector('#action-msg .error', WAIT);
+  assert.match(await page.textContent('#action-msg'), /unknown person 'nobody'/);
+  await page.fill('#responder-id', 'dave');
+  await page.click('#responders-form button[type=submit]');
+  await page.waitForFunction(() => /Paging responders: dave/.test(document.body.textContent), null, WAIT);
   await page.goto(server.url + '/#/incidents');
   await page.waitForSelector('#incident-table table', WAIT);
 });

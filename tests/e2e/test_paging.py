@@ -455,6 +455,34 @@ class RealReceivers(PagingTestCase):
         self.assertEqual(actions.count("incident.unacknowledge"), 3)
         self.assertEqual(actions.count("incident.snooze"), 1)
 
+    def test_add_responders_pages_them_now(self):
+        s = self.serve()
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        iid = self.declare(s, title="Orders DB slow", sev="SEV2", services=("db",))
+        path = "/api/v1/incidents/%s/responders" % iid
+        for body, field in (({"targets": [{"pager": "x"}], "message": "m"}, "targets[0]"),
+                            ({"targets": [{"person": "nobody"}], "message": "m"}, "targets[0]"),
+                            ({"targets": [{"person": "dave", "team": "platform"}], "message": "m"}, "targets[0]"),
+                            ({"targets": [], "message": "m"}, "targets"),
+                            ({"targets": [{"person": "dave"}]}, "message")):
+            st, err, _ = s.request("POST", path, body, token=self.token)
+            self.assertEqual((st, err["error"]["field"]), (400, field), err)
+        self.assertEqual(len(self.timeline(s, iid, "page")), 1, "a refused request pages nobody")
+        r = run_cli("incident", "add-responders", iid, "--person", "dave", "--schedule", "secondary",
+                    "--message", "need a DBA", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [first, extra] = self.timeline(s, iid, "page")
+        self.assertEqual(extra["data"]["trigger"], "responders")
+        self.assertEqual([(p["person"], p["via"]) for p in extra["data"]["people"]],
+                         [("dave", "person:dave"), ("carol", "schedule:secondary")])
+        self.assertIn("need a DBA", extra["text"])
+        paged = {n["person"] for n in self.notifications(s, iid) if n["kind"] == "page" and n["page"] == extra["data"]["n"]}
+        self.assertEqual(paged, {"dave", "carol"})
+        self.recv.wait(lambda rs: any(b"@carol" in b for p, h, b, st in rs if p.startswith("/slack/")),
+                       what="carol's page in chat")
+        st, audit, _ = s.request("GET", "/api/v1/audit?action=incident.responders", token=self.token)
+        self.assertEqual(audit["entries"][0]["details"]["message"], "need a DBA")
+
     def test_status_updates_go_to_the_subscribed_channel(self):
         s = self.serve()
         iid = self.declare(s, title="Card payments failing", sev="SEV1")

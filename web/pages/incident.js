@@ -66,6 +66,14 @@ export async function render(page, id) {
   const snoozeFor = h('select', { id: 'snooze-duration', 'aria-label': 'Snooze for' }, ['30m', '1h', '2h', '4h', '8h', '24h'].map((d) => h('option', { value: d }, d)));
   const snoozeForm = h('form', { class: 'inline', id: 'snooze-form' }, h('label', null, 'Snooze ', snoozeFor), h('button', { type: 'submit' }, 'Snooze'));
   snoozeForm.addEventListener('submit', (e) => { e.preventDefault(); act(() => post(`${base}/snooze`, { duration: snoozeFor.value })); });
+  const respType = h('select', { id: 'responder-type', 'aria-label': 'Responder kind' }, ['person', 'schedule', 'team'].map((x) => h('option', { value: x }, x)));
+  const respId = h('input', { id: 'responder-id', placeholder: 'id', 'aria-label': 'Responder id' });
+  const respMsg = h('input', { id: 'responder-message', placeholder: 'what help is needed', 'aria-label': 'Message to the responders' });
+  const respForm = h('form', { class: 'inline', id: 'responders-form' }, respType, respId, respMsg, h('button', { type: 'submit' }, 'Page responder'));
+  respForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(async () => { await post(`${base}/responders`, { targets: [{ [respType.value]: respId.value }], message: respMsg.value }); respId.value = ''; respMsg.value = ''; });
+  });
   const mergeIds = h('input', { id: 'merge-ids', placeholder: 'INC-12, INC-13', 'aria-label': 'Incidents to merge into this one' });
   const mergeForm = h('form', { class: 'inline', id: 'merge-form' }, mergeIds, h('button', { type: 'submit' }, 'Merge into this incident'));
   mergeForm.addEventListener('submit', (e) => {
@@ -81,7 +89,7 @@ export async function render(page, id) {
     h('p', null, h('a', { href: '#/incidents' }, '← Incidents')),
     summary, msg, actions,
     h('div', { class: 'grid' },
-      h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, impactForm, snoozeForm, mergeForm, noteForm, updForm),
+      h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, respForm, impactForm, snoozeForm, mergeForm, noteForm, updForm),
       svcs),
     h('section', { class: 'card' }, h('h2', null, 'Timeline'), axis, list),
     h('section', { class: 'card' }, h('h2', null, 'Alerts and why each joined'), alerts),
