@@ -16,7 +16,7 @@ constexpr std::string_view kSubject =
 
 constexpr std::string_view kText =
     "{{event_label}}: [{{incident.severity}}] {{incident.id}} {{incident.title}}\n"
-    "{{#page}}Tier {{tier}}{{#late}} (late){{/late}}: {{reason}}\n{{/page}}"
+    "{{#page}}{{#tier}}Tier {{tier}}{{/tier}}{{^tier}}Responders{{/tier}}{{#late}} (late){{/late}}: {{reason}}\n{{/page}}"
     "{{#note}}{{note}}\n{{/note}}"
     "State: {{incident.state}}. Services: {{services}}\n"
     "{{#incident.impact}}Impact: {{incident.impact}}\n{{/incident.impact}}"

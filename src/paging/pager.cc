@@ -54,8 +54,10 @@ json::object IncidentContext(const model::Incident& inc) {
 }
 
 json::object PageContext(const escalate::PageRecord& r) {
-  return json::object{{"n", r.n},          {"tier", r.tier},       {"cycle", r.cycle}, {"trigger", r.trigger},
-                      {"reason", r.reason}, {"late", r.late}, {"lateness_ms", r.lateness.count()}};
+  json::object o{{"n", r.n},          {"cycle", r.cycle}, {"trigger", r.trigger},
+                 {"reason", r.reason}, {"late", r.late},   {"lateness_ms", r.lateness.count()}};
+  if (r.tier >= 0) o["tier"] = r.tier;  // a responder request is outside the tiers
+  return o;
 }
 
 bool AllowsSeverity(const model::Channel& ch, model::Severity sev) {
@@ -339,7 +341,7 @@ Result<model::Incident> Pager::AddResponders(engine::Tx& tx, const model::Princi
   escalate::Page p;
   p.tier = -1;
   p.trigger = "responders";
-  p.reason = "responders requested by " + who.actor.ToString() + ": " + message;
+  p.reason = "requested by " + who.actor.ToString() + ": " + message;
   p.due = tx.now();
   std::vector<std::string> people;
   for (const auto& r : recipients) people.push_back(r.person);

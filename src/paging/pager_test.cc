@@ -589,7 +589,7 @@ TEST_F(PagerTest, RespondersArePagedNowOutsideTheTiers) {
   auto page = Timeline(id, "page").back();
   EXPECT_EQ(page.actor, "person:alice");
   EXPECT_EQ(page.data.at("trigger").as_string(), "responders");
-  EXPECT_THAT(page.text, HasSubstr("Paging responders: carol, alice — responders requested by person:alice: need "
+  EXPECT_THAT(page.text, HasSubstr("Paging responders: carol, alice — requested by person:alice: need "
                                    "someone who knows the DB"));
   // The tiers keep their own schedule: bob still at 5 minutes.
   Advance(minutes(4));

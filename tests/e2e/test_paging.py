@@ -478,8 +478,10 @@ class RealReceivers(PagingTestCase):
         self.assertIn("need a DBA", extra["text"])
         paged = {n["person"] for n in self.notifications(s, iid) if n["kind"] == "page" and n["page"] == extra["data"]["n"]}
         self.assertEqual(paged, {"dave", "carol"})
-        self.recv.wait(lambda rs: any(b"@carol" in b for p, h, b, st in rs if p.startswith("/slack/")),
-                       what="carol's page in chat")
+        self.recv.wait(lambda rs: any(b"@carol" in b and b"need a DBA" in b for p, h, b, st in rs
+                                      if p.startswith("/slack/")), what="carol's page in chat")
+        [page] = [json.loads(b)["text"] for h, b in self.recv.bodies("/slack/") if b"@carol" in b and b"need a DBA" in b]
+        self.assertIn("Responders: requested by token:", page)
         st, audit, _ = s.request("GET", "/api/v1/audit?action=incident.responders", token=self.token)
         self.assertEqual(audit["entries"][0]["details"]["message"], "need a DBA")
 
