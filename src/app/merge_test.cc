@@ -194,6 +194,24 @@ TEST_F(MergeTest, FiringAlertsMergedIntoAMitigatedIncidentReopenIt) {
       << Text(target, "reopened");
 }
 
+TEST_F(MergeTest, TheTargetsReportCountsFromTheEarliestDetection) {
+  const std::string early = Fire("f1", "fraud");  // 10:00
+  clock_.Advance(std::chrono::minutes(10));
+  const std::string target = Fire("q1", "queue");  // 10:10
+  clock_.Advance(std::chrono::minutes(5));
+  ASSERT_TRUE(Merge(target, {early}));
+  MttxQuery q;
+  q.incidents = true;
+  auto mttx = app_->reports().Mttx(Who("alice"), q);
+  ASSERT_TRUE(mttx) << mttx.error().ToString();
+  const auto& rows = mttx->at("incident_rows").as_array();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("incident_id").as_string(), target);
+  const auto& detected = rows[0].at("milestones").at("detected");
+  EXPECT_EQ(detected.at("at").as_string(), "2026-03-01T10:00:00Z");
+  EXPECT_NE(std::string(detected.at("source").as_string()).find("merged"), std::string::npos);
+}
+
 TEST_F(MergeTest, SeveralIncidentsMergeInOneCommand) {
   const std::string target = Fire("q1", "queue");
   const std::string a = Fire("f1", "fraud");

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/strings.h"
+#include "core/time.h"
 #include "engine/alerts.h"
 #include "engine/incidents.h"
 
@@ -55,6 +56,9 @@ Result<model::Incident> AlertPipeline::Merge(Tx& tx, const model::Principal& who
   const std::string why = note.empty() ? "" : ": " + note;
   for (auto& src : sources) {
     const int64_t open = corr_.OpenAlerts(src.id);
+    // When the merged incident detected the problem: the target's report measures from there
+    // (report::ExtractMilestones reads it back from the "merged" entry).
+    const core::TimePoint detected = src.created_at;
     FB_ASSIGN_OR_RETURN(int64_t moved, tx.store().alerts().Reassign(src.id, target.id));
     corr_.MergeIncident(src.id, target.id, tx.now());
 
@@ -72,7 +76,10 @@ Result<model::Incident> AlertPipeline::Merge(Tx& tx, const model::Principal& who
     FB_TRY(ApplyTransition(tx, who, src.id, model::Transition::kResolve, "merged into " + target.id + why));
 
     // The target takes on what the merged incident knew.
-    boost::json::object data{{"from", src.id}, {"alerts", moved}, {"open_alerts", open}, {"note", note}};
+    boost::json::object data{{"from", src.id},       {"alerts", moved},
+                             {"open_alerts", open},  {"note", note},
+                             {"detected_at", core::FormatRfc3339(detected)},
+                             {"severity", model::SeverityName(src.severity)}};
     FB_TRY(tx.Timeline(target.id, actor, "merged",
                        src.id + " (" + core::Truncate(src.title, 120) + ") merged into this incident by " + by + ": " +
                            moved_text + ", " + std::to_string(open) + " firing" + why,

@@ -153,6 +153,13 @@ Milestones ExtractMilestones(const Record& r) {
           starts_src = Src(e) + ".data.starts_at";
         }
       }
+    } else if (e.kind == "merged") {
+      // An incident merged into this one: the problem was detected when that one saw it, and its
+      // severity counts for the peak.
+      if (auto s = DataString(e.data, "detected_at"); !s.empty())
+        if (auto t = core::ParseRfc3339(s); t && *t < *m.detected.at) m.detected = {*t, Src(e) + ".data.detected_at", ""};
+      if (auto s = model::ParseSeverity(DataString(e.data, "severity")); s && model::WorseThan(*s, m.peak_severity))
+        m.peak_severity = *s;
     } else if (e.kind == "severity") {
       if (auto s = model::ParseSeverity(DataString(e.data, "to")); s && model::WorseThan(*s, m.peak_severity))
         m.peak_severity = *s;
