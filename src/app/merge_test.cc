@@ -212,6 +212,24 @@ TEST_F(MergeTest, TheTargetsReportCountsFromTheEarliestDetection) {
   EXPECT_NE(std::string(detected.at("source").as_string()).find("merged"), std::string::npos);
 }
 
+TEST_F(MergeTest, AMissedHeartbeatNamesTheIncidentItsAlertWasMergedInto) {
+  auto ping = Wait<engine::HeartbeatStatus>(
+      [&](auto cb) { app_->PingHeartbeat("prometheus-watchdog", "test", std::nullopt, std::move(cb)); });
+  ASSERT_TRUE(ping) << ping.error().ToString();
+  clock_.Advance(std::chrono::minutes(6));     // missed: its alert opens an incident on web
+  const std::string target = Fire("f1", "fraud");  // runs after the timer
+  auto before = app_->ListHeartbeats(Who("alice"));
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->at(0).state, "missed");
+  const std::string missed = before->at(0).incident_id;
+  ASSERT_FALSE(missed.empty());
+  ASSERT_NE(missed, target);
+  ASSERT_TRUE(Merge(target, {missed}));
+  auto after = app_->ListHeartbeats(Who("alice"));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->at(0).incident_id, target);
+}
+
 TEST_F(MergeTest, SeveralIncidentsMergeInOneCommand) {
   const std::string target = Fire("q1", "queue");
   const std::string a = Fire("f1", "fraud");

@@ -119,7 +119,14 @@ Result<std::vector<HeartbeatStatus>> HeartbeatStatuses(store::Tx& tx, const conf
   std::vector<HeartbeatStatus> out;
   for (const auto& hb : cfg.heartbeats) {
     FB_ASSIGN_OR_RETURN(auto s, ReadState(tx, hb.id));
-    out.push_back(StatusOf(hb, s));
+    auto status = StatusOf(hb, s);
+    // The incident may have been merged into another since: name the one that has the alert now.
+    for (int hops = 0; hops < 8 && !status.incident_id.empty(); ++hops) {
+      FB_ASSIGN_OR_RETURN(auto inc, tx.incidents().Get(status.incident_id));
+      if (!inc || inc->merged_into.empty()) break;
+      status.incident_id = inc->merged_into;
+    }
+    out.push_back(std::move(status));
   }
   return out;
 }
