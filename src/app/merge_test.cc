@@ -1,5 +1,6 @@
 // Merging incidents through the app: what moves, what the merged incident becomes, what is
-// refused, and that it holds after a restart.
+// refused, and that it holds after a restart. And the other way alerts leave an incident: late
+// inhibition, when the alert that explains them comes moments after them.
 #include <algorithm>
 #include <set>
 
@@ -308,6 +309,66 @@ TEST_F(MergeTest, AMergeHoldsAfterARestart) {
   EXPECT_EQ(Get(target).open_alerts, 1) << "q1 still fires";
   Send(model::AlertEvent::Action::kResolve, "q1", "queue");
   EXPECT_EQ(Get(target).state, model::IncidentState::kMitigated);
+}
+
+// The example's rule: while NodeDown fires for an instance, its warnings page nobody.
+using LateInhibitionTest = MergeTest;
+
+model::Alert AlertByKey(App& app, const std::string& dedup) {
+  store::AlertFilter f;
+  f.limit = 100;
+  auto all = app.ListAlerts(Who("alice"), f);
+  EXPECT_TRUE(all);
+  for (const auto& a : all.value_or(std::vector<model::Alert>{}))
+    if (a.dedup_key == dedup) return a;
+  ADD_FAILURE() << "no alert " << dedup;
+  return {};
+}
+
+TEST_F(LateInhibitionTest, ATargetPlacedMomentsBeforeItsSourceLeavesItsIncident) {
+  const std::string symptom = Fire("w1", "queue", {{"severity", "warning"}, {"instance", "n1"}});
+  const std::string other = Fire("w2", "queue", {{"severity", "warning"}, {"instance", "n2"}});
+  ASSERT_EQ(symptom, other);
+  clock_.Advance(std::chrono::seconds(10));
+  const std::string node = Fire("nd", "fraud", {{"alertname", "NodeDown"}, {"instance", "n1"}, {"severity", "critical"}});
+  ASSERT_NE(node, symptom);
+  auto w1 = AlertByKey(*app_, "w1");
+  EXPECT_TRUE(w1.incident_id.empty());
+  EXPECT_EQ(w1.silence_id.rfind("INH-", 0), 0u) << w1.silence_id;
+  EXPECT_NE(w1.join_reason.find("which came 10s after it"), std::string::npos) << w1.join_reason;
+  EXPECT_EQ(AlertByKey(*app_, "w2").incident_id, symptom) << "another instance is not inhibited";
+  auto inc = Get(symptom);
+  EXPECT_EQ(inc.state, model::IncidentState::kTriggered);
+  EXPECT_EQ(inc.alert_count, 1);
+  EXPECT_EQ(inc.open_alerts, 1);
+  EXPECT_NE(Text(symptom, "alert_inhibited").find("inhibited by alert"), std::string::npos);
+
+  // When the last symptom goes too, nothing is left of the incident: it is resolved.
+  const std::string lone = Fire("w3", "search", {{"severity", "warning"}, {"instance", "n3"}});
+  clock_.Advance(std::chrono::seconds(20));
+  Fire("nd3", "fraud", {{"alertname", "NodeDown"}, {"instance", "n3"}, {"severity", "critical"}});
+  auto gone = Get(lone);
+  EXPECT_EQ(gone.state, model::IncidentState::kResolved);
+  EXPECT_NE(gone.resolution_note.find("every alert of it was inhibited"), std::string::npos) << gone.resolution_note;
+
+  // The source resolves and the symptom still fires: it is placed again, like any muted alert.
+  Send(model::AlertEvent::Action::kResolve, "nd", "fraud");
+  EXPECT_FALSE(AlertByKey(*app_, "w1").incident_id.empty());
+  EXPECT_TRUE(AlertByKey(*app_, "w1").silence_id.empty());
+}
+
+TEST_F(LateInhibitionTest, OnlyWithinTheGraceAndNeverTheSourcesOwnIncident) {
+  const std::string old = Fire("w1", "queue", {{"severity", "warning"}, {"instance", "n1"}});
+  clock_.Advance(std::chrono::seconds(31));  // settings.inhibit_grace is 30s
+  Fire("nd", "fraud", {{"alertname", "NodeDown"}, {"instance", "n1"}, {"severity", "critical"}});
+  EXPECT_EQ(AlertByKey(*app_, "w1").incident_id, old) << "placed longer ago than the grace: it stays";
+  // A symptom of the same service: the source joins its incident, which keeps the source.
+  const std::string same = Fire("w5", "search", {{"severity", "warning"}, {"instance", "n5"}});
+  Fire("nd5", "search", {{"alertname", "NodeDown"}, {"instance", "n5"}, {"severity", "critical"}});
+  EXPECT_TRUE(AlertByKey(*app_, "w5").incident_id.empty());
+  auto inc = Get(same);
+  EXPECT_EQ(inc.state, model::IncidentState::kTriggered);
+  EXPECT_EQ(inc.open_alerts, 1);
 }
 
 }  // namespace

@@ -94,6 +94,10 @@ struct Settings {
   // Alerts posted to Alertmanager's API (POST /api/v2/alerts) without an endsAt resolve by
   // themselves this long after the last time they were sent (Alertmanager's resolve_timeout).
   core::Millis resolve_timeout{std::chrono::minutes(5)};
+  // An alert placed at most this long before an alert that inhibits it is inhibited after the fact
+  // (taken out of its incident), as Alertmanager's group_wait lets a source catch up with its
+  // targets; 0 = only alerts that start after their source are inhibited.
+  core::Millis inhibit_grace{std::chrono::seconds(30)};
   // State an incident moves to when all its alerts resolve: "mitigated" or "resolved".
   std::string auto_resolve_state = "mitigated";
   // Largest accepted HTTP request body.

@@ -1205,6 +1205,11 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       r.Err(r.Get("resolve_timeout", false), "invalid-value", "resolve_timeout must be positive and at most 30 days");
     else s.resolve_timeout = *v;
   }
+  if (auto v = r.Duration("inhibit_grace")) {
+    if (v->count() < 0 || *v > std::chrono::minutes(10))
+      r.Err(r.Get("inhibit_grace", false), "invalid-value", "inhibit_grace must be between 0s and 10m");
+    else s.inhibit_grace = *v;
+  }
   s.auto_resolve_state = r.StrOr("auto_resolve", s.auto_resolve_state);
   if (s.auto_resolve_state != "mitigated" && s.auto_resolve_state != "resolved")
     r.Err(r.Get("auto_resolve", false), "invalid-value", "auto_resolve must be 'mitigated' or 'resolved'");

@@ -381,6 +381,7 @@ escalation_policies:
       - { after: 0m, targets: [{ person: carol }] }
       - { after: 15m, targets: [{ person: carol }] }
 settings:
+  inhibit_grace: 1h
   paging:
     contact_types: { SEV1: [pigeon] }
     retry_max: 0s
@@ -400,6 +401,7 @@ settings:
   EXPECT_TRUE(has("bad.yaml:19:18: error[invalid-value]: in policy 'short': ack_timeout must be between 1m and 7d"));
   EXPECT_TRUE(has("contact types are email, phone, sms, slack, webhook, command"));
   EXPECT_TRUE(has("retry_max must be positive"));
+  EXPECT_TRUE(has("inhibit_grace must be between 0s and 10m"));
 }
 
 }  // namespace

@@ -497,6 +497,22 @@ Status Correlator::AddInhibition(int64_t source_alert, int rule, const std::vect
   return Ok();
 }
 
+void Correlator::InhibitPlaced(const std::string& key, const std::string& silence_id) {
+  const uint32_t node = alerts_.FindId(key);
+  if (node == KeyIndex<AlertSlot>::kNone) return;
+  AlertSlot& cur = alerts_.At(node);
+  if (cur.silenced || cur.status == AlertStatus::kResolved) return;
+  journal_.emplace_back(AlertUndo{node, cur});
+  const int64_t incident = cur.incident;
+  cur.silenced = true;
+  cur.silence = SilenceNumber(silence_id);
+  cur.incident = 0;
+  if (auto it = incidents_.find(incident); incident && it != incidents_.end()) {
+    journal_.emplace_back(CountUndo{incident, it->second.open_alerts, it->second.last_activity});
+    it->second.open_alerts = std::max<int64_t>(0, it->second.open_alerts - 1);
+  }
+}
+
 void Correlator::RemoveSilence(const std::string& id) {
   if (silences_.count(id)) SetSilence(id, nullptr);
 }

@@ -167,6 +167,11 @@ class Correlator {
   Status AddInhibition(int64_t source_alert, int rule, const std::vector<model::Matcher>& target,
                        const std::vector<model::Matcher>& unless);
   static std::string InhibitionId(int64_t source_alert, int rule);  // "INH-<alert>-<rule>"
+  // An open episode already placed in an incident is muted after the fact by inhibition
+  // `silence_id` (its source came in moments later): it leaves its incident's count and is placed
+  // again like any muted episode when the inhibition ends. Journaled; no-op for an unknown key or
+  // an episode that is resolved or already muted.
+  void InhibitPlaced(const std::string& key, const std::string& silence_id);
   // Whether an alert's silence_id names an inhibition rather than a silence.
   static bool IsInhibition(std::string_view silence_id) { return silence_id.rfind("INH-", 0) == 0; }
   bool HasSilence(const std::string& id) const { return silences_.count(id) > 0; }

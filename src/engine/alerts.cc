@@ -329,7 +329,10 @@ Result<IngestOutcome> AlertPipeline::NewEpisode(Tx& tx, const IngestRequest& req
   a.flapping = d.flapping;
   a.state_changes = d.state_changes;
   FB_ASSIGN_OR_RETURN(auto incident, Place(tx, req.source, in, a, d, false));
-  if (!tx.config().inhibit_rules.empty()) FB_TRY(StartInhibitions(tx.config(), a));
+  if (!tx.config().inhibit_rules.empty()) {
+    FB_TRY(StartInhibitions(tx.config(), a));
+    FB_TRY(InhibitRecent(tx, a));
+  }
   IngestOutcome o;
   o.alert_id = a.id;
   o.incident_id = incident;

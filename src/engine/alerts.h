@@ -164,6 +164,10 @@ class AlertPipeline : public IncidentObserver {
   Status OnHeartbeatTimer(Tx& tx, const store::TimerRecord& t);
   // Adds the inhibitions open alert `a` causes (one per rule whose source matchers it matches).
   Status StartInhibitions(const config::Config& cfg, const model::Alert& a);
+  // Inhibits after the fact the open alerts placed within settings.inhibit_grace before `source`
+  // that its inhibitions mute: they leave their incidents, and an incident left with no alert at
+  // all is resolved (one left with none open moves to settings.auto_resolve).
+  Status InhibitRecent(Tx& tx, const model::Alert& source);
   // Ends the inhibitions of alert `alert_id` (it resolved): what they muted and still fires is placed.
   Status EndInhibitions(Tx& tx, int64_t alert_id);
   // After a reload changed the rules: the inhibitions the open alerts cause now, and no others.

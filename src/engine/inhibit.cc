@@ -10,8 +10,13 @@
 
 #include <re2/re2.h>
 
+#include <set>
+
+#include "core/strings.h"
+#include "core/time.h"
 #include "correlate/correlator.h"
 #include "engine/alerts.h"
+#include "engine/incidents.h"
 
 namespace firebreak::engine {
 
@@ -58,19 +63,75 @@ bool SameRules(const std::vector<config::InhibitRule>& a, const std::vector<conf
   });
 }
 
+// The target matchers of `rule` for source alert `a`: the rule's, and its `equal` labels' values.
+std::vector<model::Matcher> TargetOf(const config::InhibitRule& rule, const model::Alert& a) {
+  std::vector<model::Matcher> target = rule.target;
+  for (const auto& name : rule.equal) {
+    auto it = a.labels.find(name);
+    std::string value = it != a.labels.end() ? it->second : (name == "service" ? a.service : std::string());
+    target.push_back(model::Matcher{name, model::Matcher::Op::kEqual, std::move(value)});
+  }
+  return target;
+}
+
+std::string Quoted(const std::string& s) { return "'" + core::Truncate(s, 200) + "'"; }
+
 }  // namespace
 
 Status AlertPipeline::StartInhibitions(const config::Config& cfg, const model::Alert& a) {
   for (size_t i = 0; i < cfg.inhibit_rules.size(); ++i) {
     const auto& rule = cfg.inhibit_rules[i];
     if (!MatchesAll(rule.source, a.labels, a.service)) continue;
-    std::vector<model::Matcher> target = rule.target;
-    for (const auto& name : rule.equal) {
-      auto it = a.labels.find(name);
-      std::string value = it != a.labels.end() ? it->second : (name == "service" ? a.service : std::string());
-      target.push_back(model::Matcher{name, model::Matcher::Op::kEqual, std::move(value)});
+    FB_TRY(corr_.AddInhibition(a.id, static_cast<int>(i) + 1, TargetOf(rule, a), rule.source));
+  }
+  return Ok();
+}
+
+Status AlertPipeline::InhibitRecent(Tx& tx, const model::Alert& source) {
+  const auto& cfg = tx.config();
+  const auto grace = cfg.settings.inhibit_grace;
+  if (grace.count() <= 0) return Ok();
+  const auto now = tx.now();
+  std::vector<model::Alert> recent;
+  bool listed = false;
+  std::set<int64_t> done;
+  const auto who = model::Principal::System("correlate");
+  for (size_t i = 0; i < cfg.inhibit_rules.size(); ++i) {
+    const auto& rule = cfg.inhibit_rules[i];
+    if (!MatchesAll(rule.source, source.labels, source.service)) continue;
+    if (!listed) {
+      store::AlertFilter f;  // newest first: the recent ones come first
+      f.status = "open";
+      f.limit = 1000;
+      FB_ASSIGN_OR_RETURN(recent, tx.store().alerts().List(f));
+      listed = true;
     }
-    FB_TRY(corr_.AddInhibition(a.id, static_cast<int>(i) + 1, target, rule.source));
+    const auto target = TargetOf(rule, source);
+    const std::string id = correlate::Correlator::InhibitionId(source.id, static_cast<int>(i) + 1);
+    for (const auto& t : recent) {
+      if (t.id == source.id || done.count(t.id) || now - t.first_seen > grace) continue;
+      if (t.incident_id.empty() || !t.silence_id.empty()) continue;  // not placed, or muted already
+      if (!MatchesAll(target, t.labels, t.service) || MatchesAll(rule.source, t.labels, t.service)) continue;
+      done.insert(t.id);
+      const std::string reason = "inhibited by alert " + std::to_string(source.id) + " (" + id + ", rule '" +
+                                 rule.name + "'), which came " + core::FormatDuration(now - t.first_seen) + " after it";
+      FB_TRY(tx.store().alerts().Attach(t.id, "", model::JoinKind::kSilenced, reason, id));
+      corr_.InhibitPlaced(t.key, id);
+      FB_TRY(tx.Timeline(t.incident_id, who.actor, "alert_inhibited",
+                         "Alert " + Quoted(t.summary) + " (" + t.service + ") " + reason + ": it no longer counts here",
+                         {{"alert_id", t.id}, {"source_alert", source.id}, {"inhibition", id}, {"rule", rule.name}}));
+      FB_ASSIGN_OR_RETURN(auto inc, SetAlertCounts(tx, t.incident_id, -1, corr_.OpenAlerts(t.incident_id)));
+      FB_ASSIGN_OR_RETURN(auto summary, tx.store().alerts().Summary(t.incident_id));
+      if (!model::IsOpen(inc.state)) continue;
+      if (summary.total == 0) {
+        // Nothing of it is left: it was only ever the symptoms the source explains.
+        FB_TRY(ApplyTransition(tx, who, t.incident_id, model::Transition::kResolve,
+                               "every alert of it was inhibited by alert " + std::to_string(source.id) + " (" +
+                                   Quoted(source.summary) + ", rule '" + rule.name + "')"));
+      } else if (summary.open == 0) {
+        FB_TRY(AutoResolve(tx, t.incident_id, "its firing alerts were inhibited by alert " + std::to_string(source.id)));
+      }
+    }
   }
   return Ok();
 }
