@@ -9,9 +9,17 @@
 #include "core/strings.h"
 #include "core/time.h"
 #include "engine/incidents.h"
+#include "engine/pipeline_text.h"
 #include "ingest/ingest.h"
 
 namespace firebreak::engine {
+
+const model::Principal& Correlate() {
+  static const model::Principal p = model::Principal::System("correlate");
+  return p;
+}
+
+std::string Quote(const std::string& s) { return "'" + core::Truncate(s, 200) + "'"; }
 
 namespace {
 
@@ -20,11 +28,6 @@ constexpr core::Millis kPruneEvery{std::chrono::minutes(1)};
 constexpr size_t kMaxTitle = 300;
 // The durable timer that resolves an alert its source stopped re-sending (AlertEvent::expires_at).
 const std::string kExpireTimer = "alert.expire";
-
-const model::Principal& Correlate() {
-  static const model::Principal p = model::Principal::System("correlate");
-  return p;
-}
 
 // A short, stable, non-secret tag of an integration key, to scope dedup keys by integration
 // (cached: computed once per key).
@@ -43,8 +46,6 @@ std::string Prefix(const std::string& source) {
   if (source == "heartbeat") return "hb";
   return "ev";
 }
-
-std::string Quote(const std::string& s) { return "'" + core::Truncate(s, 200) + "'"; }
 
 std::string SevText(const correlate::Triage& t) {
   std::string s(model::SeverityName(t.severity));

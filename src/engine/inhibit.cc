@@ -12,11 +12,11 @@
 
 #include <set>
 
-#include "core/strings.h"
 #include "core/time.h"
 #include "correlate/correlator.h"
 #include "engine/alerts.h"
 #include "engine/incidents.h"
+#include "engine/pipeline_text.h"
 
 namespace firebreak::engine {
 
@@ -74,8 +74,6 @@ std::vector<model::Matcher> TargetOf(const config::InhibitRule& rule, const mode
   return target;
 }
 
-std::string Quoted(const std::string& s) { return "'" + core::Truncate(s, 200) + "'"; }
-
 }  // namespace
 
 Status AlertPipeline::StartInhibitions(const config::Config& cfg, const model::Alert& a) {
@@ -95,7 +93,7 @@ Status AlertPipeline::InhibitRecent(Tx& tx, const model::Alert& source) {
   std::vector<model::Alert> recent;
   bool listed = false;
   std::set<int64_t> done;
-  const auto who = model::Principal::System("correlate");
+  const auto& who = Correlate();
   for (size_t i = 0; i < cfg.inhibit_rules.size(); ++i) {
     const auto& rule = cfg.inhibit_rules[i];
     if (!MatchesAll(rule.source, source.labels, source.service)) continue;
@@ -118,7 +116,7 @@ Status AlertPipeline::InhibitRecent(Tx& tx, const model::Alert& source) {
       FB_TRY(tx.store().alerts().Attach(t.id, "", model::JoinKind::kSilenced, reason, id));
       corr_.InhibitPlaced(t.key, id);
       FB_TRY(tx.Timeline(t.incident_id, who.actor, "alert_inhibited",
-                         "Alert " + Quoted(t.summary) + " (" + t.service + ") " + reason + ": it no longer counts here",
+                         "Alert " + Quote(t.summary) + " (" + t.service + ") " + reason + ": it no longer counts here",
                          {{"alert_id", t.id}, {"source_alert", source.id}, {"inhibition", id}, {"rule", rule.name}}));
       FB_ASSIGN_OR_RETURN(auto inc, SetAlertCounts(tx, t.incident_id, -1, corr_.OpenAlerts(t.incident_id)));
       FB_ASSIGN_OR_RETURN(auto summary, tx.store().alerts().Summary(t.incident_id));
@@ -127,7 +125,7 @@ Status AlertPipeline::InhibitRecent(Tx& tx, const model::Alert& source) {
         // Nothing of it is left: it was only ever the symptoms the source explains.
         FB_TRY(ApplyTransition(tx, who, t.incident_id, model::Transition::kResolve,
                                "every alert of it was inhibited by alert " + std::to_string(source.id) + " (" +
-                                   Quoted(source.summary) + ", rule '" + rule.name + "')"));
+                                   Quote(source.summary) + ", rule '" + rule.name + "')"));
       } else if (summary.open == 0) {
         FB_TRY(AutoResolve(tx, t.incident_id, "its firing alerts were inhibited by alert " + std::to_string(source.id)));
       }
