@@ -53,6 +53,32 @@ json::object IncidentContext(const model::Incident& inc) {
                       {"source", inc.source}};
 }
 
+// The people a page reaches, as recorded: [{"person", "via"}].
+json::array PeopleJson(const std::vector<Recipient>& recipients) {
+  json::array out;
+  for (const auto& r : recipients) out.push_back(json::object{{"person", r.person}, {"via", r.via}});
+  return out;
+}
+
+// The data of a page's timeline entry (tier pages and responder requests alike; no tier for the
+// latter, as in PageContext).
+json::object PageEntry(const escalate::PageRecord& rec, const std::vector<Recipient>& recipients,
+                       const std::vector<std::string>& notes) {
+  json::array nts;
+  for (const auto& n : notes) nts.emplace_back(n);
+  json::object o{{"n", rec.n},
+                 {"cycle", rec.cycle},
+                 {"trigger", rec.trigger},
+                 {"reason", rec.reason},
+                 {"people", PeopleJson(recipients)},
+                 {"notes", nts},
+                 {"due", core::FormatRfc3339(rec.due)},
+                 {"late", rec.late},
+                 {"lateness_ms", rec.lateness.count()}};
+  if (rec.tier >= 0) o["tier"] = rec.tier + 1;
+  return o;
+}
+
 json::object PageContext(const escalate::PageRecord& r) {
   json::object o{{"n", r.n},          {"cycle", r.cycle}, {"trigger", r.trigger},
                  {"reason", r.reason}, {"late", r.late},   {"lateness_ms", r.lateness.count()}};
@@ -270,20 +296,7 @@ Status Pager::PageTier(engine::Tx& tx, escalate::State& s, const model::Incident
   if (rec.late)
     text += " (late by " + core::FormatDuration(p.lateness) + "; due " + core::FormatRfc3339(p.due) + ")";
   if (!notes.empty()) text += " [" + core::Join(notes, "; ") + "]";
-  json::array ppl, nts;
-  for (const auto& r : recipients) ppl.push_back(json::object{{"person", r.person}, {"via", r.via}});
-  for (const auto& n : notes) nts.emplace_back(n);
-  FB_TRY(tx.Timeline(inc.id, EscalateActor(), "page", text,
-                     {{"n", rec.n},
-                      {"tier", p.tier + 1},
-                      {"cycle", p.cycle},
-                      {"trigger", p.trigger},
-                      {"reason", p.reason},
-                      {"people", ppl},
-                      {"notes", nts},
-                      {"due", core::FormatRfc3339(p.due)},
-                      {"late", rec.late},
-                      {"lateness_ms", p.lateness.count()}}));
+  FB_TRY(tx.Timeline(inc.id, EscalateActor(), "page", text, PageEntry(rec, recipients, notes)));
   metrics_.GetCounter("firebreak_escalation_pages_total", "Escalation pages by trigger", {{"trigger", p.trigger}}).Inc();
   if (TimerDriven(p.trigger))
     metrics_
@@ -348,21 +361,11 @@ Result<model::Incident> Pager::AddResponders(engine::Tx& tx, const model::Princi
   const auto rec = escalate::Record(s, p, people, tx.now(), cfg.settings.paging.late_margin);
   std::string text = "Paging responders: " + JoinPeople(people) + " — " + p.reason;
   if (!notes.empty()) text += " [" + core::Join(notes, "; ") + "]";
-  json::array ppl, nts, tgts;
-  for (const auto& r : recipients) ppl.push_back(json::object{{"person", r.person}, {"via", r.via}});
-  for (const auto& n : notes) nts.emplace_back(n);
+  FB_TRY(tx.Timeline(inc.id, who.actor, "page", text, PageEntry(rec, recipients, notes)));
+  json::array tgts;
   for (const auto& t : targets) tgts.push_back(json::object{{t.type, t.id}});
-  FB_TRY(tx.Timeline(inc.id, who.actor, "page", text,
-                     {{"n", rec.n},
-                      {"trigger", p.trigger},
-                      {"reason", p.reason},
-                      {"people", ppl},
-                      {"notes", nts},
-                      {"due", core::FormatRfc3339(p.due)},
-                      {"late", false},
-                      {"lateness_ms", 0}}));
   FB_TRY(tx.Audit(who.actor, "incident.responders", "incident:" + inc.id,
-                  {{"targets", tgts}, {"people", ppl}, {"message", message}, {"page", rec.n}}));
+                  {{"targets", tgts}, {"people", PeopleJson(recipients)}, {"message", message}, {"page", rec.n}}));
   metrics_.GetCounter("firebreak_escalation_pages_total", "Escalation pages by trigger", {{"trigger", p.trigger}}).Inc();
   for (const auto& r : recipients) FB_TRY(PagePerson(tx, inc, rec, r.person, r.via));
   FB_TRY(Broadcast(tx, inc, "page", text, &rec));
