@@ -1066,17 +1066,10 @@ void Correlator::MergeIncident(const std::string& from, const std::string& into,
   // (IncidentServices, IncidentSeverity), as for an alert joining.
   src.open_alerts = 0;
   src.merged_into = t;
+  // Incidents merged into `from` earlier keep pointing at it: Place follows the chain (as it must
+  // after a restart, where each incident knows only what it was merged into).
   SetIncident(t, std::move(dst));
   SetIncident(f, std::move(src));
-  // Incidents merged into `from` earlier now lead to `into` directly.
-  std::vector<int64_t> earlier;
-  for (const auto& [n, inc] : incidents_)
-    if (inc.merged_into == f) earlier.push_back(n);
-  for (int64_t n : earlier) {
-    IncidentSlot s = incidents_.at(n);
-    s.merged_into = t;
-    SetIncident(n, std::move(s));
-  }
 }
 
 // ---- storms --------------------------------------------------------------------------------------

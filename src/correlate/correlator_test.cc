@@ -237,10 +237,18 @@ grouping_rules:
   EXPECT_EQ(n2.incident, "INC-3");
   EXPECT_EQ(n2.d.join, model::JoinKind::kRule);
   // A merged incident accepts nothing itself, even while it could be reopened by a resolved
-  // incident's window: a new queue alert does not reopen INC-2 (INC-3 lists no queue service here).
+  // incident's window: a new queue alert does not reopen INC-2.
   auto q3 = h.Fire("q3", "queue");
   EXPECT_NE(q3.incident, "INC-2");
   EXPECT_FALSE(q3.d.reopen);
+
+  // A chain: INC-3 merged on into INC-4; INC-1's group now leads there.
+  ASSERT_EQ(h.Fire("a1", "auth").incident, "INC-4");
+  h.c.MergeIncident("INC-3", "INC-4", h.now);
+  h.c.IncidentState("INC-3", model::IncidentState::kResolved, h.now);
+  auto n4 = h.Fire("n4", "search", {{"alertname", "NodeDown"}, {"cluster", "eu1"}});
+  EXPECT_EQ(n4.incident, "INC-4");
+  EXPECT_EQ(n4.d.join, model::JoinKind::kRule);
 
   // All of it is journaled.
   h.c.RollbackTo(mark);
