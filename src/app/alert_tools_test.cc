@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "app/alert_requests.h"
+#include "app/example_app_test.h"
 #include "core/clock.h"
 #include "core/time.h"
 #include "testing/testing.h"
@@ -22,46 +23,17 @@ model::Principal Who(unsigned scopes) {
   return p;
 }
 
-class AlertToolsTest : public ::testing::Test {
+class AlertToolsTest : public ExampleAppTest {
  protected:
-  void SetUp() override {
-    AppOptions opt;
-    opt.config_dir = testing::SourceDir() + "/examples/config";
-    opt.data_dir = dir_.path();
-    opt.clock = &clock_;
-    opt.synchronous = "normal";
-    auto a = App::Open(opt);
-    ASSERT_TRUE(a) << a.error().ToString();
-    app_ = std::move(*a);
-    app_->Start();  // the engine thread runs commands; app::Wait blocks this one until durable
-  }
-
-  // Sends one PagerDuty-style trigger for `service` through the ingest path.
+  // A PagerDuty-style critical trigger for `service`.
   std::string Trigger(const std::string& dedup, const std::string& service) {
-    auto in = app_->FindIntegration("example-checkout-key", "routing_key");
-    EXPECT_TRUE(in);
-    auto req = std::make_shared<engine::IngestRequest>();
-    req->integration = *in;
-    req->source = "pagerduty";
-    model::AlertEvent ev;
-    ev.dedup_key = dedup;
-    ev.summary = "errors on " + service;
-    ev.service_hint = service;
-    ev.labels["severity"] = "critical";
-    req->events.push_back(ev);
-    auto res = Wait<engine::IngestResult>([&](auto cb) { app_->IngestAlerts(req, std::move(cb)); });
-    EXPECT_TRUE(res) << res.error().ToString();
-    return res ? res->outcomes.at(0).incident_id : "";
+    return Send(model::AlertEvent::Action::kTrigger, dedup, service, {{"severity", "critical"}}, "errors on " + service);
   }
 
   Result<json::object> Call(void (*fn)(App&, const model::Principal&, const json::value&, Callback<json::object>),
                             const model::Principal& who, const json::value& args) {
     return Wait<json::object>([&](auto cb) { fn(*app_, who, args, std::move(cb)); });
   }
-
-  testing::TempDir dir_;
-  core::ManualClock clock_{core::ParseRfc3339("2026-03-01T10:00:00Z").value()};
-  std::unique_ptr<App> app_;
 };
 
 // "For 90m" means 90 minutes from when the silence starts, even when the request waited (for

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "app/app.h"
+#include "app/example_app_test.h"
 #include "core/clock.h"
 #include "core/time.h"
 #include "testing/testing.h"
@@ -22,45 +22,11 @@ model::Principal Who(const std::string& person, unsigned scopes = model::kScopeR
   return p;
 }
 
-class MergeTest : public ::testing::Test {
+class MergeTest : public ExampleAppTest {
  protected:
-  void SetUp() override { Open(); }
-
-  void Open() {
-    AppOptions opt;
-    opt.config_dir = testing::SourceDir() + "/examples/config";
-    opt.data_dir = dir_.path();
-    opt.clock = &clock_;
-    opt.synchronous = "normal";
-    auto a = App::Open(opt);
-    ASSERT_TRUE(a) << a.error().ToString();
-    app_ = std::move(*a);
-    app_->Start();
-  }
-  void Restart() {
-    app_->Stop();
-    app_.reset();
-    Open();
-  }
-
-  // One PagerDuty event for `service`; returns the incident it opened or joined.
   std::string Send(model::AlertEvent::Action action, const std::string& dedup, const std::string& service,
                    model::LabelSet labels = {{"severity", "warning"}}) {
-    auto in = app_->FindIntegration("example-checkout-key", "routing_key");
-    EXPECT_TRUE(in);
-    auto req = std::make_shared<engine::IngestRequest>();
-    req->integration = *in;
-    req->source = "pagerduty";
-    model::AlertEvent ev;
-    ev.action = action;
-    ev.dedup_key = dedup;
-    ev.summary = dedup + " on " + service;
-    ev.service_hint = service;
-    ev.labels = std::move(labels);
-    req->events.push_back(ev);
-    auto res = Wait<engine::IngestResult>([&](auto cb) { app_->IngestAlerts(req, std::move(cb)); });
-    EXPECT_TRUE(res) << res.error().ToString();
-    return res ? res->outcomes.at(0).incident_id : "";
+    return ExampleAppTest::Send(action, dedup, service, std::move(labels), dedup + " on " + service);
   }
   std::string Fire(const std::string& dedup, const std::string& service,
                    model::LabelSet labels = {{"severity", "warning"}}) {
@@ -90,10 +56,6 @@ class MergeTest : public ::testing::Test {
       if (e.kind == kind) return e.text;
     return "";
   }
-
-  testing::TempDir dir_;
-  core::ManualClock clock_{core::ParseRfc3339("2026-03-01T10:00:00Z").value()};
-  std::unique_ptr<App> app_;
 };
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {

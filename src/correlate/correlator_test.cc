@@ -27,6 +27,15 @@ std::shared_ptr<const config::Config> Config(const std::string& extra = "") {
   return loaded.config;
 }
 
+// A grouping rule: NodeDown alerts of one cluster share an incident.
+constexpr const char* kNodeDownRule = R"(
+grouping_rules:
+  - name: node-down
+    match: { labels: { alertname: NodeDown } }
+    group_by: [cluster]
+    window: 30m
+)";
+
 // Drives a correlator the way the engine's pipeline does, with incidents numbered in order.
 class Harness {
  public:
@@ -180,13 +189,7 @@ TEST(CorrelatorTest, UnrelatedServicesOpenSeparateIncidents) {
 }
 
 TEST(CorrelatorTest, GroupingRulesGroupByLabelValues) {
-  Harness h(Config(R"(
-grouping_rules:
-  - name: node-down
-    match: { labels: { alertname: NodeDown } }
-    group_by: [cluster]
-    window: 30m
-)"));
+  Harness h(Config(kNodeDownRule));
   auto a = h.Fire("n1", "db", {{"alertname", "NodeDown"}, {"cluster", "eu1"}});
   EXPECT_EQ(a.d.group_key, "rule:node-down:cluster=eu1");
   EXPECT_EQ(a.d.join_reason, "opened: grouping rule 'node-down' (cluster=eu1)");
@@ -198,13 +201,7 @@ grouping_rules:
 }
 
 TEST(CorrelatorTest, WhatWouldHaveJoinedAMergedIncidentJoinsItsTarget) {
-  Harness h(Config(R"(
-grouping_rules:
-  - name: node-down
-    match: { labels: { alertname: NodeDown } }
-    group_by: [cluster]
-    window: 30m
-)"));
+  Harness h(Config(kNodeDownRule));
   h.Fire("n1", "db", {{"alertname", "NodeDown"}, {"cluster", "eu1"}});  // INC-1, by the rule
   h.Fire("q1", "queue");                                                // INC-2
   h.Fire("q2", "queue");
