@@ -4,7 +4,6 @@
 #include <set>
 #include <tuple>
 
-#include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
 #include "engine/incidents.h"
@@ -111,12 +110,8 @@ Result<json::object> App::GetEscalation(const model::Principal& who, std::string
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   FB_ASSIGN_OR_RETURN(auto unack, tx->timers().Find(engine::kUnackTimer, id));
   json::value again = nullptr;
-  if (unack) {
-    std::string reason = "ack_timeout";
-    if (auto p = core::ParseJson(unack->payload); p && p->is_object())
-      if (const auto* r = p->get_object().if_contains("reason"); r && r->is_string()) reason = r->get_string();
-    again = json::object{{"at", core::FormatRfc3339(unack->due)}, {"reason", reason}};
-  }
+  if (unack)
+    again = json::object{{"at", core::FormatRfc3339(unack->due)}, {"reason", engine::ParseUnackPayload(unack->payload).reason}};
   out["pages_again_at"] = std::move(again);
   return out;
 }

@@ -142,7 +142,7 @@ Result<SnoozeRequest> DecodeSnooze(const boost::json::value& body) {
   FB_TRY(r.status());
   auto d = core::ParseDuration(*duration);
   if (!d) return InvalidArgument(d.error().message, "duration");
-  if (*d < std::chrono::minutes(1) || *d > std::chrono::hours(24 * 7))
+  if (*d < engine::kMinSnooze || *d > engine::kMaxSnooze)
     return InvalidArgument("duration must be between 1m and 7d", "duration");
   q.duration = *d;
   return q;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
 #include "graph/impact.h"
@@ -362,11 +363,21 @@ Result<model::Incident> RequestEscalation(Tx& tx, const model::Principal& who, s
   return inc;
 }
 
+UnackPayload ParseUnackPayload(std::string_view payload) {
+  UnackPayload out;
+  auto p = core::ParseJson(payload);
+  if (!p || !p->is_object()) return out;
+  const auto& o = p->get_object();
+  if (const auto* r = o.if_contains("reason"); r && r->is_string()) out.reason = r->get_string();
+  if (const auto* a = o.if_contains("after_ms"); a && a->is_int64()) out.after = core::Millis(a->get_int64());
+  return out;
+}
+
 Result<model::Incident> Snooze(Tx& tx, const model::Principal& who, std::string_view id, core::Millis duration,
                                const std::string& note) {
   FB_TRY(model::RequireScope(who, model::kScopeWrite));
   FB_TRY(CheckText(note, "note", kMaxText, false));
-  if (duration < std::chrono::minutes(1) || duration > std::chrono::hours(24 * 7))
+  if (duration < kMinSnooze || duration > kMaxSnooze)
     return InvalidArgument("duration must be between 1m and 7d", "duration");
   FB_ASSIGN_OR_RETURN(auto inc, LoadIncident(tx, id));
   if (inc.state != model::IncidentState::kAcknowledged)

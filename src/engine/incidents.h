@@ -29,6 +29,15 @@ struct DeclareSpec {
 // payload says why ({"reason": "ack_timeout" | "snooze", "after_ms": the duration}). Any transition
 // other than acknowledge disarms it.
 inline constexpr const char* kUnackTimer = "incident.unack";
+// What an incident.unack timer's payload says (an unreadable one reads as an ack timeout).
+struct UnackPayload {
+  std::string reason = "ack_timeout";  // ack_timeout | snooze
+  core::Millis after{0};               // the timeout or the snooze's length
+};
+UnackPayload ParseUnackPayload(std::string_view payload);
+// How long a snooze may last.
+inline constexpr core::Millis kMinSnooze = std::chrono::minutes(1);
+inline constexpr core::Millis kMaxSnooze = std::chrono::hours(24 * 7);
 
 // Loads an incident or returns NotFound naming it.
 Result<model::Incident> LoadIncident(Tx& tx, std::string_view id);

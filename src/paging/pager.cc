@@ -602,17 +602,12 @@ Status Pager::OnUnackTimer(engine::Tx& tx, const store::TimerRecord& rec) {
   FB_ASSIGN_OR_RETURN(auto inc, tx.store().incidents().Get(rec.key));
   // Mitigated, resolved or unacknowledged meanwhile (those disarm the timer; this is a guard).
   if (!inc || inc->state != model::IncidentState::kAcknowledged) return Ok();
-  std::string reason = "ack_timeout";
-  int64_t after_ms = 0;
-  if (auto p = core::ParseJson(rec.payload); p && p->is_object()) {
-    const auto& o = p->get_object();
-    if (auto it = o.find("reason"); it != o.end() && it->value().is_string()) reason = it->value().get_string();
-    if (auto it = o.find("after_ms"); it != o.end() && it->value().is_int64()) after_ms = it->value().get_int64();
-  }
-  const std::string span = core::FormatDuration(core::Millis(after_ms));
-  const std::string note = reason == "snooze" ? "the snooze of " + span + " ended"
-                                              : "acknowledged " + span +
-                                                    " ago and neither mitigated nor resolved (the policy's ack_timeout)";
+  const auto why = engine::ParseUnackPayload(rec.payload);
+  const std::string span = core::FormatDuration(why.after);
+  const std::string note =
+      why.reason == "snooze"
+          ? "the snooze of " + span + " ended"
+          : "acknowledged " + span + " ago and neither mitigated nor resolved (the policy's ack_timeout)";
   static const model::Principal who = model::Principal::System("escalate");
   FB_TRY(engine::ApplyTransition(tx, who, inc->id, model::Transition::kUnacknowledge, note));
   return Ok();
