@@ -521,6 +521,15 @@ void RegisterAlertRoutes(Server& s) {
     co_return ex.Json(200, json::object{{"heartbeats", std::move(arr)}});
   });
 
+  // ---- maintenance windows (config: recurring silences) ----
+  r.Add(http::verb::get, "/api/v1/maintenance", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto list = app.ListMaintenanceWindows(*ex.principal);
+    if (!list) co_return ex.Fail(list.error());
+    json::array arr;
+    for (const auto& m : *list) arr.push_back(app::MaintenanceJson(m));
+    co_return ex.Json(200, json::object{{"windows", std::move(arr)}});
+  });
+
   // A ping, from a sender with an integration key (Authorization, or ?key= for a one-line cron
   // `curl -X POST`) or a person's or agent's token with write.
   r.Add(http::verb::post, "/api/v1/heartbeats/{id}/ping", Auth::kCustom,

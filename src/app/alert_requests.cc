@@ -137,6 +137,28 @@ boost::json::object HeartbeatJson(const engine::HeartbeatStatus& h) {
   return o;
 }
 
+boost::json::object MaintenanceJson(const engine::MaintenanceStatus& m) {
+  auto strings = [](const std::vector<std::string>& v) {
+    boost::json::array a;
+    for (const auto& x : v) a.emplace_back(x);
+    return a;
+  };
+  auto time = [](const std::optional<core::TimePoint>& t) {
+    return t ? boost::json::value(core::FormatRfc3339(*t)) : boost::json::value(nullptr);
+  };
+  return boost::json::object{
+      {"name", m.name},
+      {"matchers", strings(m.matchers)},
+      {"mute_time_intervals", strings(m.mute_time_intervals)},
+      {"active_time_intervals", strings(m.active_time_intervals)},
+      {"comment", m.comment},
+      {"in_window", m.in_window},
+      {"ends_at", time(m.ends_at)},
+      {"silence_id", m.silence_id.empty() ? boost::json::value(nullptr) : boost::json::value(m.silence_id)},
+      {"next_start", time(m.next_start)},
+      {"next_end", time(m.next_end)}};
+}
+
 Result<store::AlertFilter> DecodeAlertFilter(const std::map<std::string, std::string>& q) {
   store::AlertFilter f;
   for (const auto& [k, v] : q) {

@@ -33,6 +33,7 @@ Result<AmSilenceRequest> DecodeAmSilence(const boost::json::value& body, core::T
 
 // A heartbeat's status as the API, the CLI and MCP show it (times RFC 3339, absent when unknown).
 boost::json::object HeartbeatJson(const engine::HeartbeatStatus& h);
+boost::json::object MaintenanceJson(const engine::MaintenanceStatus& m);
 
 // ?status=firing|acknowledged|resolved|open&service=&incident=&limit=&before=
 Result<store::AlertFilter> DecodeAlertFilter(const std::map<std::string, std::string>& query);

@@ -79,6 +79,13 @@ Result<std::vector<engine::HeartbeatStatus>> App::ListHeartbeats(const model::Pr
   return engine::HeartbeatStatuses(*tx, *cfg);
 }
 
+Result<std::vector<engine::MaintenanceStatus>> App::ListMaintenanceWindows(const model::Principal& who) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  return engine::MaintenanceStatuses(*tx, *cfg, clock_->Now());
+}
+
 Result<std::vector<model::Alert>> App::ListAlerts(const model::Principal& who, const store::AlertFilter& f) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());

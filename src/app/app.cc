@@ -95,6 +95,15 @@ App::~App() { Stop(); }
 
 void App::Start() {
   engine_->Start();
+  // Maintenance windows start (or end) their silences now, not at the first command that comes.
+  engine_->Submit<bool>(
+      [pipeline = alerts_.get()](engine::Tx& tx) -> Result<bool> {
+        FB_TRY(pipeline->Resync(tx));
+        return true;
+      },
+      [](Result<bool> r) {
+        if (!r) spdlog::error("alerts: start-up sync failed: {}", r.error().ToString());
+      });
   runbooks_->Start();
   if (pager_) pager_->Start();
   resilience_->StartPrecompute();

@@ -235,6 +235,8 @@ class App {
   void PingHeartbeat(std::string id, std::string via, std::optional<std::string> integration,
                      Callback<engine::HeartbeatStatus> cb);
   Result<std::vector<engine::HeartbeatStatus>> ListHeartbeats(const model::Principal& who) const;
+  // The configured maintenance windows now: in a muting stretch or not, and the next one.
+  Result<std::vector<engine::MaintenanceStatus>> ListMaintenanceWindows(const model::Principal& who) const;
   engine::AlertPipeline& alerts() { return *alerts_; }
   // ---- automated investigation (metrics, anomalies, changes, root-cause hypotheses) ----
   Analysis& analysis() { return *analysis_; }

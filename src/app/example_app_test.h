@@ -21,7 +21,7 @@ class ExampleAppTest : public ::testing::Test {
 
   void Open() {
     AppOptions opt;
-    opt.config_dir = testing::SourceDir() + "/examples/config";
+    opt.config_dir = config_dir_;
     opt.data_dir = dir_.path();
     opt.clock = &clock_;
     opt.synchronous = "normal";
@@ -58,6 +58,8 @@ class ExampleAppTest : public ::testing::Test {
     return res ? res->outcomes.at(0).incident_id : "";
   }
 
+  // The configuration directory Open() loads (a test may point it at a copy before calling Open).
+  std::string config_dir_ = testing::SourceDir() + "/examples/config";
   testing::TempDir dir_;
   core::ManualClock clock_{core::ParseRfc3339("2026-03-01T10:00:00Z").value()};
   std::unique_ptr<App> app_;

@@ -66,6 +66,17 @@ void AddHeartbeatRow(Table& t, const boost::json::object& h) {
 const std::vector<std::string> kHeartbeatColumns = {"ID",       "STATE", "SERVICE", "TIMEOUT", "LAST PING",
                                                     "LAST FROM", "WHEN",  "INCIDENT"};
 
+// One maintenance window: NAME, NOW (muting until ... / -), SILENCE, NEXT, MATCHERS.
+void AddMaintenanceRow(Table& t, const boost::json::object& m) {
+  std::string now = "-";
+  if (m.at("in_window").as_bool()) now = Str(m, "ends_at").empty() ? "muting" : "muting until " + Str(m, "ends_at");
+  std::string next = Str(m, "next_start").empty() ? "-" : Str(m, "next_start") + " .. " + Str(m, "next_end");
+  std::string matchers;
+  for (const auto& x : m.at("matchers").as_array()) matchers += (matchers.empty() ? "" : ",") + std::string(x.as_string());
+  t.Add({Str(m, "name"), now, Str(m, "silence_id").empty() ? "-" : Str(m, "silence_id"), next,
+         core::Truncate(matchers, 60)});
+}
+
 }  // namespace
 
 void AddAlertCommands(CLI::App& app, Runner& run) {
@@ -209,6 +220,28 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
         }
         Table t(kHeartbeatColumns);
         AddHeartbeatRow(t, r->get_object());
+        t.Print();
+        return 0;
+      };
+    });
+  }
+  // ---- maintenance windows ----
+  auto* mw = app.add_subcommand("maintenance", "Maintenance windows (recurring silences from the config)");
+  mw->require_subcommand(1);
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = mw->add_subcommand("list", "Every configured maintenance window: muting now (until when) and the next stretch");
+    AddClientOptions(c, o->client);
+    c->callback([o, &run] {
+      run = [o] {
+        auto r = CallServer(o->client, "GET", "/api/v1/maintenance");
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        Table t({"NAME", "NOW", "SILENCE", "NEXT", "MATCHERS"});
+        for (const auto& m : r->get_object().at("windows").get_array()) AddMaintenanceRow(t, m.get_object());
         t.Print();
         return 0;
       };

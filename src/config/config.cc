@@ -63,6 +63,18 @@ const model::RedundancyGroup* Config::FindGroup(std::string_view id) const {
 const model::Scenario* Config::FindScenario(std::string_view id) const { return Lookup(scenarios, scenarios_, id); }
 const Heartbeat* Config::FindHeartbeat(std::string_view id) const { return Lookup(heartbeats, heartbeats_, id); }
 
+const model::TimeInterval* Config::FindTimeInterval(std::string_view name) const {
+  for (const auto& iv : time_intervals)
+    if (iv.name == name) return &iv;
+  return nullptr;
+}
+
+const MaintenanceWindow* Config::FindMaintenanceWindow(std::string_view name) const {
+  for (const auto& w : maintenance_windows)
+    if (w.name == name) return &w;
+  return nullptr;
+}
+
 const model::EscalationPolicy* Config::PolicyFor(std::string_view service, model::Severity sev) const {
   const auto* s = FindService(service);
   if (s) {

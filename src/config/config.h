@@ -14,6 +14,7 @@
 #include "model/alert.h"
 #include "model/catalog.h"
 #include "model/severity.h"
+#include "model/time_interval.h"
 
 namespace firebreak::config {
 
@@ -203,6 +204,19 @@ struct InhibitRule {
   model::SourceLoc loc;
 };
 
+// A maintenance window (`maintenance_windows:`): a recurring silence. While the time is in any of
+// `mute_time_intervals` (or, when `active_time_intervals` is set, in none of those), alerts matching
+// every matcher are silenced: the engine starts a silence (SIL-n, by system:maintenance) for each
+// stretch, which ends by itself at the stretch's end, when still-firing alerts are placed as after
+// any silence. Intervals are named entries of `time_intervals:` (Alertmanager's format).
+struct MaintenanceWindow {
+  std::string name;
+  std::vector<model::Matcher> matchers;
+  std::vector<std::string> mute_time_intervals, active_time_intervals;
+  std::string comment;
+  model::SourceLoc loc;
+};
+
 struct Config {
   std::string dir;
   std::vector<model::Service> services;
@@ -219,6 +233,8 @@ struct Config {
   std::vector<model::Scenario> scenarios;
   std::vector<Heartbeat> heartbeats;
   std::vector<InhibitRule> inhibit_rules;
+  std::vector<model::TimeInterval> time_intervals;
+  std::vector<MaintenanceWindow> maintenance_windows;
   Settings settings;
   AnalyzeSettings analyze;
 
@@ -233,6 +249,8 @@ struct Config {
   const model::RedundancyGroup* FindGroup(std::string_view id) const;
   const model::Scenario* FindScenario(std::string_view id) const;
   const Heartbeat* FindHeartbeat(std::string_view id) const;
+  const model::TimeInterval* FindTimeInterval(std::string_view name) const;
+  const MaintenanceWindow* FindMaintenanceWindow(std::string_view name) const;
   // The policy for a service and severity: per-severity override, else the service's, else the
   // owning team's, else the default. Null if none.
   const model::EscalationPolicy* PolicyFor(std::string_view service, model::Severity sev) const;

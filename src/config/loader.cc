@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -762,6 +763,154 @@ void DecodeInhibitRule(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   cfg.inhibit_rules.push_back(std::move(rule));
 }
 
+// ---- time intervals and maintenance windows (Alertmanager's time_intervals format) ----
+
+// A whole decimal number (optionally negative), nothing else.
+bool ParseWhole(std::string_view s, int64_t& v) {
+  if (s.empty() || s.size() > 12) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// "monday" -> 1 (Sunday = 0, as Alertmanager counts); nullopt if not a day's full name.
+std::optional<int> WeekdayNumber(const std::string& s) {
+  static const char* kDays[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+  const std::string l = core::ToLower(std::string(core::Trim(s)));
+  for (int i = 0; i < 7; ++i)
+    if (l == kDays[i]) return i;
+  return std::nullopt;
+}
+
+// "march" or "3" -> 3.
+std::optional<int> MonthNumber(const std::string& s) {
+  static const char* kMonths[] = {"january", "february", "march",     "april",   "may",      "june",
+                                  "july",    "august",   "september", "october", "november", "december"};
+  const std::string l = core::ToLower(std::string(core::Trim(s)));
+  for (int i = 0; i < 12; ++i)
+    if (l == kMonths[i]) return i + 1;
+  int64_t v = 0;
+  if (ParseWhole(l, v) && v >= 1 && v <= 12) return static_cast<int>(v);
+  return std::nullopt;
+}
+
+std::optional<int> IntIn(const std::string& s, int lo, int hi) {
+  int64_t v = 0;
+  if (!ParseWhole(core::Trim(s), v) || v < lo || v > hi) return std::nullopt;
+  return static_cast<int>(v);
+}
+
+// A list of "a" or "a:b" entries, each end read by `one`; `what` names one value in errors.
+// Ranges must not run backwards, except between a positive and a negative day of the month.
+std::vector<model::DayRange> ReadRanges(MapReader& r, const std::string& key, const std::string& what,
+                                        const std::function<std::optional<int>(const std::string&)>& one) {
+  std::vector<model::DayRange> out;
+  for (const auto& text : r.StrList(key)) {
+    const auto colon = text.find(':');
+    const std::string a = text.substr(0, colon);
+    const std::string b = colon == std::string::npos ? a : text.substr(colon + 1);
+    auto first = one(a), last = one(b);
+    if (!first || !last) {
+      r.Err(r.Get(key, false), "invalid-value",
+            key + ": '" + core::Truncate(text, 40) + "' is not " + what + (colon == std::string::npos ? "" : " range"));
+      continue;
+    }
+    if ((*first < 0) == (*last < 0) && *first > *last) {
+      r.Err(r.Get(key, false), "invalid-value",
+            key + ": '" + core::Truncate(text, 40) + "' runs backwards (its start is after its end)");
+      continue;
+    }
+    out.push_back({*first, *last});
+  }
+  return out;
+}
+
+void DecodeTimeIntervalSpec(Ctx& ctx, const YAML::Node& n, const std::string& where, model::TimeInterval& iv) {
+  MapReader r(ctx, n, where);
+  if (!r.ok()) return;
+  model::TimeIntervalSpec spec;
+  r.ForEach("times", [&](const YAML::Node& t, size_t j) {
+    MapReader tr(ctx, t, where + ".times[" + std::to_string(j) + "]");
+    if (!tr.ok()) return;
+    auto start = tr.Str("start_time", true), end = tr.Str("end_time", true);
+    tr.Finish();
+    if (!start || !end) return;
+    const int a = ParseClock(*start), b = ParseClock(*end);
+    if (a < 0 || a >= 24 * 60) {
+      tr.Err(tr.Get("start_time", false), "invalid-value", "start_time '" + core::Truncate(*start, 20) + "' is not HH:MM");
+      return;
+    }
+    if (b < 0) {
+      tr.Err(tr.Get("end_time", false), "invalid-value", "end_time '" + core::Truncate(*end, 20) + "' is not HH:MM (24:00 allowed)");
+      return;
+    }
+    if (b <= a) {
+      tr.Err(tr.Get("end_time", false), "invalid-value",
+             "end_time must be after start_time (a window across midnight is two entries, e.g. 22:00-24:00 and 00:00-02:00)");
+      return;
+    }
+    spec.times.push_back({a, b});
+  });
+  spec.weekdays = ReadRanges(r, "weekdays", "a day of the week (monday ... sunday)", WeekdayNumber);
+  spec.days_of_month = ReadRanges(r, "days_of_month", "a day of the month (1 to 31, or -1 to -31 from the end)",
+                                  [](const std::string& s) -> std::optional<int> {
+                                    auto v = IntIn(s, -31, 31);
+                                    return v && *v != 0 ? v : std::nullopt;
+                                  });
+  spec.months = ReadRanges(r, "months", "a month (january ... december, or 1 to 12)", MonthNumber);
+  spec.years = ReadRanges(r, "years", "a year", [](const std::string& s) { return IntIn(s, 1, 9999); });
+  if (auto loc = r.Str("location")) {
+    if (*loc != "Local" && !ValidTimezone(*loc))
+      r.Err(r.Get("location", false), "invalid-timezone",
+            "unknown time zone '" + core::Truncate(*loc, 64) + "' (an IANA name such as Europe/Berlin, UTC or Local)");
+    else
+      spec.location = *loc;
+  }
+  r.Finish();
+  iv.specs.push_back(std::move(spec));
+}
+
+void DecodeTimeInterval(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "time interval");
+  if (!r.ok()) return;
+  auto name = ReadId(r, ctx, "name");
+  if (!name) return;
+  const std::string item = ItemName("time interval", *name);
+  MapReader rr(ctx, n, item);
+  rr.Get("name", false);
+  model::TimeInterval iv;
+  iv.name = *name;
+  iv.loc = rr.Loc();
+  rr.ForEach(
+      "time_intervals",
+      [&](const YAML::Node& e, size_t i) {
+        DecodeTimeIntervalSpec(ctx, e, item + ": time_intervals[" + std::to_string(i) + "]", iv);
+      },
+      true);
+  rr.Finish();
+  cfg.time_intervals.push_back(std::move(iv));
+}
+
+void DecodeMaintenanceWindow(Ctx& ctx, const YAML::Node& n, Config& cfg) {
+  MapReader r(ctx, n, "maintenance window");
+  if (!r.ok()) return;
+  auto name = ReadId(r, ctx, "name");
+  if (!name) return;
+  MapReader rr(ctx, n, ItemName("maintenance window", *name));
+  rr.Get("name", false);
+  MaintenanceWindow w;
+  w.name = *name;
+  w.loc = rr.Loc();
+  w.matchers = ReadMatchers(rr, "matchers", "a maintenance window");
+  w.mute_time_intervals = rr.StrList("mute_time_intervals");
+  w.active_time_intervals = rr.StrList("active_time_intervals");
+  w.comment = rr.StrOr("comment", "");
+  if (w.mute_time_intervals.empty() && w.active_time_intervals.empty())
+    rr.Err(n, "missing-field", "needs mute_time_intervals (when to mute) or active_time_intervals (when not to)");
+  if (w.comment.size() > 1000) rr.Err(rr.Get("comment", false), "invalid-value", "comment is longer than 1000 bytes");
+  rr.Finish();
+  cfg.maintenance_windows.push_back(std::move(w));
+}
+
 bool IsContactType(const std::string& t) {
   static const std::set<std::string> kTypes = {"email", "phone", "sms", "slack", "webhook", "command"};
   return kTypes.count(t) > 0;
@@ -1490,6 +1639,18 @@ void Link(Config& cfg, Diagnostics& d) {
   CheckDuplicates(d, cfg.inhibit_rules, "inhibit rule", [](auto& x) { return x.name; });
   if (cfg.inhibit_rules.size() > 1000)
     d.Error(cfg.inhibit_rules[1000].loc, "too-many", "at most 1000 inhibit rules");
+  CheckDuplicates(d, cfg.time_intervals, "time interval", [](auto& x) { return x.name; });
+  CheckDuplicates(d, cfg.maintenance_windows, "maintenance window", [](auto& x) { return x.name; });
+  if (cfg.maintenance_windows.size() > 200)
+    d.Error(cfg.maintenance_windows[200].loc, "too-many", "at most 200 maintenance windows");
+  for (const auto& w : cfg.maintenance_windows)
+    for (const auto* names : {&w.mute_time_intervals, &w.active_time_intervals})
+      for (const auto& name : *names)
+        if (!cfg.FindTimeInterval(name))
+          d.Error(w.loc, "undefined-time-interval",
+                  "in maintenance window '" + w.name + "': " +
+                      (names == &w.mute_time_intervals ? "mute_time_intervals" : "active_time_intervals") +
+                      ": time interval '" + name + "' is not defined");
   cfg.Index();
 
   auto need_person = [&](const model::SourceLoc& loc, const std::string& where, const std::string& id) {
@@ -1665,7 +1826,8 @@ void DecodeFile(Ctx& ctx, const YAML::Node& root, Config& cfg) {
       {"integrations", DecodeIntegration}, {"channels", DecodeChannel},
       {"runbooks", DecodeRunbook},         {"redundancy_groups", DecodeRedundancyGroup},
       {"scenarios", DecodeScenario},       {"heartbeats", DecodeHeartbeat},
-      {"inhibit_rules", DecodeInhibitRule}};
+      {"inhibit_rules", DecodeInhibitRule}, {"time_intervals", DecodeTimeInterval},
+      {"maintenance_windows", DecodeMaintenanceWindow}};
   if (!root || root.IsNull()) return;  // empty file
   if (!root.IsMap()) {
     ctx.diags.Error(LocOf(ctx.file, root), "invalid-type",

@@ -404,5 +404,106 @@ settings:
   EXPECT_TRUE(has("inhibit_grace must be between 0s and 10m"));
 }
 
+TEST(ConfigLoader, TimeIntervalsAndMaintenanceWindowsInAlertmanagersFormat) {
+  const std::string good = std::string(kMinimal) + R"(
+time_intervals:
+  - name: weeknights
+    time_intervals:
+      - times: [{ start_time: "22:00", end_time: "24:00" }, { start_time: "00:00", end_time: "06:00" }]
+        weekdays: ["monday:friday"]
+        location: Europe/Berlin
+  - name: quarter-end
+    time_intervals:
+      - days_of_month: ["-3:-1"]
+        months: [march, june, "9", december]
+        years: ["2026:2030"]
+maintenance_windows:
+  - name: batch
+    matchers: [service=db, "alertname=~Batch.*"]
+    mute_time_intervals: [weeknights]
+    comment: nightly batch
+  - name: business-hours-only
+    matchers: [severity=info]
+    active_time_intervals: [quarter-end]
+)";
+  auto r = LoadConfigFiles({{"c.yaml", good}});
+  ASSERT_TRUE(r.config) << ::testing::PrintToString(Errors(r));
+  const auto& c = *r.config;
+  const auto* iv = c.FindTimeInterval("weeknights");
+  ASSERT_TRUE(iv);
+  ASSERT_EQ(iv->specs.size(), 1u);
+  const auto& spec = iv->specs[0];
+  ASSERT_EQ(spec.times.size(), 2u);
+  EXPECT_EQ(spec.times[0].start, 22 * 60);
+  EXPECT_EQ(spec.times[0].end, 24 * 60);
+  ASSERT_EQ(spec.weekdays.size(), 1u);
+  EXPECT_EQ(spec.weekdays[0].first, 1);  // Sunday is 0, as in Alertmanager
+  EXPECT_EQ(spec.weekdays[0].last, 5);
+  EXPECT_EQ(spec.location, "Europe/Berlin");
+  const auto& q = c.FindTimeInterval("quarter-end")->specs.at(0);
+  EXPECT_EQ(q.days_of_month.at(0).first, -3);
+  ASSERT_EQ(q.months.size(), 4u);
+  EXPECT_EQ(q.months[1].first, 6);
+  EXPECT_EQ(q.months[2].first, 9);
+  EXPECT_EQ(q.years.at(0).last, 2030);
+  const auto* w = c.FindMaintenanceWindow("batch");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->matchers.size(), 2u);
+  EXPECT_EQ(w->mute_time_intervals, std::vector<std::string>{"weeknights"});
+  EXPECT_EQ(w->comment, "nightly batch");
+  EXPECT_EQ(c.FindMaintenanceWindow("business-hours-only")->active_time_intervals,
+            std::vector<std::string>{"quarter-end"});
+
+  const std::string bad = std::string(kMinimal) + R"(
+time_intervals:
+  - name: broken
+    time_intervals:
+      - times: [{ start_time: "18:00", end_time: "09:00" }, { start_time: "25:00", end_time: "26:00" }]
+        weekdays: [funday, "friday:monday"]
+        days_of_month: ["0", "32"]
+        months: [smarch]
+        years: [twenty]
+        location: Mars/Olympus
+        hours: [1]
+  - name: broken
+    time_intervals: []
+maintenance_windows:
+  - name: nothing-to-mute
+    matchers: [service=db]
+  - name: unknown-interval
+    matchers: [service=db]
+    mute_time_intervals: [nope]
+    active_time_intervals: [neither]
+  - name: no-matchers
+    mute_time_intervals: [broken]
+)";
+  auto rb = LoadConfigFiles({{"bad.yaml", bad}});
+  EXPECT_FALSE(rb.config);
+  auto errs = Errors(rb);
+  auto has = [&](const std::string& needle) {
+    return std::any_of(errs.begin(), errs.end(), [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("time_intervals[0].times[0]: end_time must be after start_time")) << ::testing::PrintToString(errs);
+  EXPECT_TRUE(has("start_time '25:00' is not HH:MM"));
+  EXPECT_TRUE(has("weekdays: 'funday' is not a day of the week"));
+  EXPECT_TRUE(has("weekdays: 'friday:monday' runs backwards"));
+  EXPECT_TRUE(has("days_of_month: '0' is not a day of the month"));
+  EXPECT_TRUE(has("days_of_month: '32' is not a day of the month"));
+  EXPECT_TRUE(has("months: 'smarch' is not a month"));
+  EXPECT_TRUE(has("years: 'twenty' is not a year"));
+  EXPECT_TRUE(has("unknown time zone 'Mars/Olympus'"));
+  EXPECT_TRUE(has("time interval 'broken' is already defined at bad.yaml"));
+  EXPECT_TRUE(has("in maintenance window 'nothing-to-mute': needs mute_time_intervals"));
+  EXPECT_TRUE(has("in maintenance window 'unknown-interval': mute_time_intervals: time interval 'nope' is not defined"));
+  EXPECT_TRUE(has("active_time_intervals: time interval 'neither' is not defined"));
+  EXPECT_TRUE(has("in maintenance window 'no-matchers': missing required field 'matchers'"));
+  // The unknown key is a warning naming where it is, not an error.
+  bool warned = false;
+  for (const auto& d : rb.diagnostics.Sorted())
+    if (d.level == Diagnostic::Level::kWarning && d.ToString().find("unknown key 'hours'") != std::string::npos)
+      warned = true;
+  EXPECT_TRUE(warned);
+}
+
 }  // namespace
 }  // namespace firebreak::config

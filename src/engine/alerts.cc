@@ -80,6 +80,9 @@ AlertPipeline::AlertPipeline(Engine& engine) : engine_(engine), corr_(engine.con
   engine.RegisterTimerHandler("heartbeat.miss", [this](Tx& tx, const store::TimerRecord& t, core::Millis) {
     return OnHeartbeatTimer(tx, t);
   });
+  engine.RegisterTimerHandler("maintenance.window", [this](Tx& tx, const store::TimerRecord& t, core::Millis) {
+    return OnMaintenanceTimer(tx, t);
+  });
 }
 
 Status AlertPipeline::Load() {
@@ -611,15 +614,7 @@ Result<model::Silence> AlertPipeline::CreateSilence(Tx& tx, const model::Princip
   if (s.ends_at - s.starts_at > std::chrono::hours(24 * 366))
     return InvalidArgument("a silence may last at most a year", "ends_at");
   s.comment = spec.comment;
-  s.created_by = who.actor.ToString();
-  s.created_at = now;
-  FB_ASSIGN_OR_RETURN(int64_t n, tx.store().silences().NextNumber());
-  s.id = "SIL-" + std::to_string(n);
-  FB_TRY(corr_.AddSilence(s));
-  FB_TRY(tx.store().silences().Insert(s));
-  FB_TRY(tx.ArmTimer("silence.expire", s.id, s.ends_at));
-  FB_TRY(tx.Audit(who.actor, "silence.create", "silence:" + s.id, model::ToJson(s, now)));
-  tx.Publish(Change{"silence", s.id, model::ToJson(s, now)});
+  FB_TRY(StartSilence(tx, who.actor, s));
   return s;
 }
 
@@ -630,13 +625,7 @@ Result<model::Silence> AlertPipeline::ExpireSilence(Tx& tx, const model::Princip
   FB_ASSIGN_OR_RETURN(auto s, tx.store().silences().Get(id));
   if (!s) return NotFound("silence '" + core::Truncate(id, 64) + "' not found", "id");
   if (s->StateAt(tx.now()) == "expired") return FailedPrecondition("silence " + s->id + " has already ended", "id");
-  s->expired_at = tx.now();
-  s->expired_by = who.actor.ToString();
-  FB_TRY(tx.store().silences().Update(*s));
-  FB_TRY(tx.CancelTimer("silence.expire", s->id));
-  FB_TRY(tx.Audit(who.actor, "silence.expire", "silence:" + s->id, {{"reason", "expired early"}}));
-  tx.Publish(Change{"silence", s->id, model::ToJson(*s, tx.now())});
-  FB_TRY(EndSilence(tx, s->id));
+  FB_TRY(StopSilence(tx, who.actor, *s, "expired early"));
   return std::move(*s);
 }
 

@@ -26,6 +26,9 @@
 //     an inhibition (a silence "INH-<alert>-<rule>" of the rule's targets with its equal labels'
 //     values) to the correlator; when it resolves, the inhibition ends like a silence. Rebuilt from
 //     the open alerts at Load and when a reload changes the rules;
+//   - maintenance windows (config::MaintenanceWindow, maintenance.cc): each muting stretch of a
+//     window starts a silence (by system:maintenance) that ends with it; timer "maintenance.window"
+//     fires at each window's next change, and a config change restarts changed windows;
 //   - heartbeats (config::Heartbeat): a ping re-arms timer "heartbeat.miss"; when it fires, an alert
 //     of source "heartbeat" goes through this same pipeline (incident, severity rules, paging) and
 //     the next ping resolves it. Firing alerts carrying a heartbeat's match_labels are pings, not
@@ -88,6 +91,23 @@ struct HeartbeatStatus {
   std::string incident_id;                   // missed: the incident its alert opened or joined
 };
 
+// What a maintenance window (config::MaintenanceWindow) is doing at some time: in a muting stretch
+// (until when, and the silence it started unless that was expired by hand) or not, and its next
+// stretch (looked for up to a year ahead).
+struct MaintenanceStatus {
+  std::string name;
+  std::vector<std::string> matchers, mute_time_intervals, active_time_intervals;
+  std::string comment;
+  bool in_window = false;
+  std::optional<core::TimePoint> ends_at;  // in_window: the end of this stretch
+  std::string silence_id;                  // in_window: its live silence
+  std::optional<core::TimePoint> next_start, next_end;
+};
+
+// Every configured maintenance window at `now`, from the store (any transaction).
+Result<std::vector<MaintenanceStatus>> MaintenanceStatuses(store::Tx& tx, const config::Config& cfg,
+                                                           core::TimePoint now);
+
 // The status of every configured heartbeat, from the store (any transaction).
 Result<std::vector<HeartbeatStatus>> HeartbeatStatuses(store::Tx& tx, const config::Config& cfg);
 
@@ -147,6 +167,16 @@ class AlertPipeline : public IncidentObserver {
   void Guard(Tx& tx);
   void SyncConfig(Tx& tx);
   Status OnSilenceTimer(Tx& tx, const store::TimerRecord& t);
+  // Stores, arms, audits and announces silence `s` (its id is assigned here) as created by `by`.
+  Status StartSilence(Tx& tx, const model::Actor& by, model::Silence& s);
+  // Ends live silence `s` now (by `by`, audited with `reason`); still-firing alerts it silenced are
+  // placed.
+  Status StopSilence(Tx& tx, const model::Actor& by, model::Silence& s, const std::string& reason);
+  // Maintenance windows (maintenance.cc): after a config change, new and changed windows (re)start
+  // and removed ones end their silences; the timer brings one window up to date at each change.
+  Status SyncMaintenance(Tx& tx);
+  Status ApplyWindow(Tx& tx, const config::MaintenanceWindow& w, std::string& silence_id);
+  Status OnMaintenanceTimer(Tx& tx, const store::TimerRecord& t);
   Status OnStormTimer(Tx& tx, const store::TimerRecord& t);
   // Stores a new episode and applies the decision's incident effects.
   Result<IngestOutcome> NewEpisode(Tx& tx, const IngestRequest& req, const model::AlertEvent& e,
@@ -180,6 +210,7 @@ class AlertPipeline : public IncidentObserver {
   Engine& engine_;
   correlate::Correlator corr_;
   const config::Config* synced_ = nullptr;
+  const config::Config* maintenance_synced_ = nullptr;
   core::TimePoint last_prune_{};
   Counters counters_;
   // Incidents that received collapsed alerts, per storming source (reconciled when it ends).

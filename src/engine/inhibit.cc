@@ -167,13 +167,22 @@ Status AlertPipeline::Resync(Tx& tx) {
 }
 
 void AlertPipeline::SyncConfig(Tx& tx) {
-  if (tx.config_ptr().get() == synced_) return;
-  const bool rules_changed = !SameRules(corr_.config().inhibit_rules, tx.config().inhibit_rules);
-  corr_.SetConfig(tx.config_ptr());
-  synced_ = tx.config_ptr().get();
-  if (rules_changed) {
-    if (auto st = ResyncInhibitions(tx); !st)
-      spdlog::error("alerts: inhibitions not brought in line with the new rules: {}", st.error().ToString());
+  if (tx.config_ptr().get() != synced_) {
+    const bool rules_changed = !SameRules(corr_.config().inhibit_rules, tx.config().inhibit_rules);
+    corr_.SetConfig(tx.config_ptr());
+    synced_ = tx.config_ptr().get();
+    if (rules_changed) {
+      if (auto st = ResyncInhibitions(tx); !st)
+        spdlog::error("alerts: inhibitions not brought in line with the new rules: {}", st.error().ToString());
+    }
+  }
+  // Maintenance windows are checked against the store once per configuration (also the first one
+  // after a start); undone with the command if it rolls back.
+  if (tx.config_ptr().get() != maintenance_synced_) {
+    maintenance_synced_ = tx.config_ptr().get();
+    tx.OnRollback([this] { maintenance_synced_ = nullptr; });
+    if (auto st = SyncMaintenance(tx); !st)
+      spdlog::error("alerts: maintenance windows not brought in line with the configuration: {}", st.error().ToString());
   }
 }
 

@@ -193,7 +193,8 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
         "get_status_update", "generate_postmortem", "get_mttx_metrics", "get_root_cause_hypotheses", "get_metric_anomalies",
         "get_recent_changes", "get_error_patterns", "get_resource_trends", "get_log_patterns",
         "get_incident_log_patterns", "list_log_templates", "mine_log_lines", "list_alerts",
-        "get_incident_alerts", "list_silences", "create_silence", "expire_silence", "list_heartbeats"})
+        "get_incident_alerts", "list_silences", "create_silence", "expire_silence", "list_heartbeats",
+        "list_maintenance_windows"})
     EXPECT_TRUE(names.count(n)) << n;
   // Fixtures only when asked.
   EXPECT_EQ(reg.FindTool("test_simple_text"), nullptr);
@@ -411,6 +412,7 @@ const std::map<std::string, std::string> kToolCases = {
     {"get_incident_alerts", R"({"incident_id":"INC-1","limit":10})"},
     {"list_silences", R"({"state":"all"})"},
     {"list_heartbeats", "{}"},
+    {"list_maintenance_windows", "{}"},
     {"create_silence", R"({"matchers":["service=checkout"],"duration":"1h","comment":"deploy"})"},
     {"expire_silence", R"({"id":"SIL-1"})"},
 };

@@ -135,6 +135,34 @@ void AddAlertTools(Registry& r) {
   });
 
   r.Add(Tool{
+      .name = "list_maintenance_windows",
+      .title = "List maintenance windows",
+      .description = "Lists the configured maintenance windows (recurring silences, e.g. a nightly batch "
+                     "or a weekly database upgrade): whether each mutes its alerts now and until when, "
+                     "the silence it started, and its next stretch. Alerts muted by one are recorded "
+                     "but open no incident until the stretch ends.",
+      .input_schema = Object({}),
+      .output_schema = OpenResult(
+          {{"windows",
+            Array("Maintenance windows",
+                  OpenResult({{"name", Str("Window name")},
+                              {"matchers", Array("Label matchers an alert must all match", Str("Matcher"))},
+                              {"in_window", Bool("Whether it mutes now")},
+                              {"ends_at", Nullable(Str("End of the current stretch, RFC 3339"))},
+                              {"silence_id", Nullable(Str("The silence of the current stretch"))},
+                              {"next_start", Nullable(Str("Start of the next stretch"))},
+                              {"next_end", Nullable(Str("End of the next stretch"))}}))}}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .run = [](Context& ctx, const json::object&) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto list, ctx.app().ListMaintenanceWindows(ctx.principal()));
+        json::array arr;
+        for (const auto& m : list) arr.push_back(app::MaintenanceJson(m));
+        return Structured(json::object{{"windows", std::move(arr)}});
+      },
+  });
+
+  r.Add(Tool{
       .name = "create_silence",
       .title = "Silence alerts",
       .description =

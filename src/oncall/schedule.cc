@@ -128,6 +128,13 @@ core::TimePoint Zone::ToSys(LocalTime t) const {
   return core::TimePoint(t.time_since_epoch());
 }
 
+core::TimePoint Zone::ToSysLater(LocalTime t) const {
+  auto info = tz_->get_info(date::floor<std::chrono::seconds>(t));
+  if (info.result == date::local_info::ambiguous)
+    return core::TimePoint(t.time_since_epoch() - std::chrono::duration_cast<core::Millis>(info.second.offset));
+  return ToSys(t);
+}
+
 LocalTime Zone::ToLocal(core::TimePoint t) const {
   auto info = tz_->get_info(t);
   return LocalTime(t.time_since_epoch() + std::chrono::duration_cast<core::Millis>(info.offset));
@@ -139,6 +146,12 @@ bool Zone::IsNonexistent(LocalTime t) const {
 
 bool Zone::IsAmbiguous(LocalTime t) const {
   return tz_->get_info(date::floor<std::chrono::seconds>(t)).result == date::local_info::ambiguous;
+}
+
+std::optional<core::TimePoint> Zone::NextTransition(core::TimePoint t) const {
+  auto info = tz_->get_info(t);
+  if (info.end >= date::sys_days(date::year::max() / 1 / 1)) return std::nullopt;
+  return std::chrono::time_point_cast<core::Millis>(info.end);
 }
 
 std::string_view Zone::name() const { return tz_->name(); }

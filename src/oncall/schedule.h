@@ -37,11 +37,16 @@ class Zone {
   static Result<Zone> Find(std::string_view name);
   // Local wall time -> instant (nonexistent: first instant after the gap; ambiguous: the earlier).
   core::TimePoint ToSys(LocalTime t) const;
+  // As ToSys, but an ambiguous local time maps to the later of its two instants.
+  core::TimePoint ToSysLater(LocalTime t) const;
   LocalTime ToLocal(core::TimePoint t) const;
   // True if the local time `t` is skipped by a transition.
   bool IsNonexistent(LocalTime t) const;
   // True if the local time `t` happens twice.
   bool IsAmbiguous(LocalTime t) const;
+  // The first instant after `t` at which the zone's UTC offset changes (a DST start or end), if the
+  // zone has one.
+  std::optional<core::TimePoint> NextTransition(core::TimePoint t) const;
   std::string_view name() const;
 
  private:

@@ -3,7 +3,8 @@
 // cases; screenshots go to $FB_SCREENSHOT_DIR (default build/screenshots), never into the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { FirebreakServer, SRC } from './server.mjs';
@@ -400,6 +401,53 @@ test('alerts page: silence an alert from its labels, see the next one silenced, 
   const ping = await fetch(`${server.url}/api/v1/heartbeats/${encodeURIComponent(hb[0].id)}/ping?key=example-prometheus-key`, { method: 'POST' });
   assert.equal(ping.status, 200, await ping.text());
   await page.waitForFunction((id) => /up.*just now/.test(document.querySelector(`tr[data-heartbeat="${id}"]`)?.textContent || ''), hb[0].id, WAIT);
+});
+
+test('alerts page: maintenance windows from the config, one muting now with its silence, one not within a year', async () => {
+  // Times that hold whatever the date: one interval matches every time, the other only in 2099.
+  const cfg = mkdtempSync(join(tmpdir(), 'fbweb-cfg-'));
+  cpSync(join(SRC, 'examples', 'config'), cfg, { recursive: true });
+  writeFileSync(join(cfg, 'maintenance.yaml'), `
+time_intervals:
+  - name: always
+    time_intervals: [{}]
+  - name: in-2099
+    time_intervals: [{ years: ["2099"] }]
+maintenance_windows:
+  - { name: freeze, matchers: [service=search], mute_time_intervals: [always], comment: change freeze }
+  - { name: far-future, matchers: ["service=fraud"], mute_time_intervals: [in-2099] }
+`);
+  const other = await new FirebreakServer({ config: cfg }).start();
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    await p.goto(other.url + '/');
+    await p.fill('#token', other.token('alice', 'read'));
+    await p.click('#signin button[type=submit]');
+    await p.waitForSelector('#incident-table', WAIT);
+    await p.goto(other.url + '/#/alerts');
+    const api = (await other.api('GET', '/api/v1/maintenance')).json.windows;
+    const freeze = api.find((w) => w.name === 'freeze');
+    assert.ok(freeze.in_window && /^SIL-\d+$/.test(freeze.silence_id), JSON.stringify(freeze));
+    await p.waitForFunction((id) => (document.querySelector('tr[data-window="freeze"]')?.textContent || '').includes(id), freeze.silence_id, WAIT);
+    const row = await p.textContent('tr[data-window="freeze"]');
+    assert.match(row, /muting/);
+    assert.match(row, /service=search/);
+    assert.match(row, /change freeze/);
+    const far = await p.textContent('tr[data-window="far-future"]');
+    assert.match(far, /not muting/);
+    assert.match(far, /none within a year/);
+    // The window's silence is listed with the others, by system:maintenance.
+    await p.waitForFunction((id) => (document.querySelector('#silence-list')?.textContent || '').includes(id), freeze.silence_id, WAIT);
+    assert.match(await p.textContent('#silence-list'), /Maintenance window 'freeze'/);
+    await p.screenshot({ path: join(SHOTS, 'maintenance-windows.png'), fullPage: true });
+    await ctx.close();
+  } finally {
+    await other.stop();
+    other.cleanup();
+    rmSync(cfg, { recursive: true, force: true });
+  }
 });
 
 test('pages of capabilities this server lacks say so, and nothing logged an error', async () => {

@@ -7,7 +7,7 @@ import json
 import sqlite3
 import unittest
 
-from harness import ServerTestCase, db_counts, run_cli
+from harness import Server, ServerTestCase, db_counts, example_config_plus, run_cli, wait_for
 
 PD_KEY = "example-checkout-key"
 AM_KEY = "example-alertmanager-key"
@@ -243,6 +243,95 @@ class EventsChangesAndSilences(ServerTestCase):
         r = self.cli("silence", "create", "-m", "alertname=~(", "--comment", "bad regex")
         self.assertEqual(r.returncode, 1)
         self.assertIn("matchers[0]", r.stderr)
+
+
+MAINTENANCE = """
+time_intervals:
+  - name: sunday-reindex
+    time_intervals:
+      - weekdays: [sunday]
+        times: [{ start_time: "11:00", end_time: "12:00" }]
+        location: Europe/Berlin
+maintenance_windows:
+  - name: search-reindex
+    matchers: [service=search]
+    mute_time_intervals: [sunday-reindex]
+    comment: weekly index rebuild
+"""
+
+
+class MaintenanceWindows(ServerTestCase):
+    """A recurring maintenance window from the config (Alertmanager's time_intervals format) mutes
+    its alerts for each stretch by itself: a silence shown wherever silences are (Firebreak's API,
+    Alertmanager's API for amtool, the CLI), ended on time, after which still-firing alerts open
+    incidents. Time is the server's manual clock; nothing sleeps."""
+
+    start_server = False
+
+    def test_a_weekly_window_silences_its_stretch_and_lets_go_at_its_end(self):
+        cfg = example_config_plus(self.tmp, "maintenance.yaml", MAINTENANCE)
+        # Sunday 1 March 2026, 11:00 in Berlin: inside the first stretch.
+        s = Server(self.data, config_dir=cfg, extra_args=["--clock", "manual=2026-03-01T10:00:00Z"]).start()
+        self.servers.append(s)
+        token = s.admin_token
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": token}
+
+        def window():
+            st, body, _ = s.request("GET", "/api/v1/maintenance", token=token)
+            self.assertEqual(st, 200, body)
+            return body["windows"][0]
+
+        w = wait_for(lambda: window() if window()["silence_id"] else None, 30, "the start-up silence")
+        self.assertEqual((w["name"], w["in_window"], w["ends_at"], w["next_start"], w["next_end"]),
+                         ("search-reindex", True, "2026-03-01T11:00:00Z", "2026-03-08T10:00:00Z",
+                          "2026-03-08T11:00:00Z"))
+        sil = w["silence_id"]
+        # Alertmanager's silence API (amtool, Grafana) sees it like any silence.
+        st, am, _ = s.request("GET", "/api/v2/silence/" + sil, token=token)
+        self.assertEqual((st, am["status"]["state"], am["createdBy"], am["endsAt"]),
+                         (200, "active", "system:maintenance", "2026-03-01T11:00:00Z"), am)
+        self.assertEqual(am["matchers"], [{"name": "service", "value": "search", "isRegex": False, "isEqual": True}])
+        # A matching alert is recorded and silenced; another service's opens an incident.
+        st, body, _ = s.request("POST", "/api/v1/events", {"routing_key": EV_KEY, "summary": "Search index stale",
+                                                           "severity": "critical",
+                                                           "labels": {"alertname": "IndexStale", "service": "search"}})
+        self.assertEqual((st, body["result"], body.get("incident_id")), (202, "silenced", None), body)
+        r = run_cli("maintenance", "list", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("search-reindex", r.stdout)
+        self.assertIn("muting until 2026-03-01T11:00:00Z", r.stdout)
+        self.assertIn(sil, r.stdout)
+        self.assertIn("2026-03-08T10:00:00Z .. 2026-03-08T11:00:00Z", r.stdout)
+        r = run_cli("silence", "list", env=env)
+        self.assertIn("Maintenance window 'search-reindex': weekly index rebuild", r.stdout)
+
+        # 12:00 in Berlin: the stretch ends, the still-firing alert opens its incident.
+        st, body, _ = s.request("POST", "/api/v1/admin/clock", {"advance": "1h"}, token=token)
+        self.assertEqual(st, 200, body)
+
+        def placed():
+            st, body, _ = s.request("GET", "/api/v1/alerts?service=search", token=token)
+            return body["alerts"][0]["incident_id"]
+
+        iid = wait_for(placed, 30, "the silenced alert placed")
+        st, inc, _ = s.request("GET", "/api/v1/incidents/" + iid, token=token)
+        self.assertEqual((inc["services"], inc["state"]), (["search"], "triggered"))
+        w = window()
+        self.assertEqual((w["in_window"], w["silence_id"], w["next_start"]), (False, None, "2026-03-08T10:00:00Z"))
+        st, am, _ = s.request("GET", "/api/v2/silence/" + sil, token=token)
+        self.assertEqual(am["status"]["state"], "expired")
+
+    def test_a_window_naming_an_unknown_interval_or_a_bad_day_is_refused_with_its_place(self):
+        cfg = example_config_plus(self.tmp, "maintenance.yaml", MAINTENANCE.replace(
+            "weekdays: [sunday]", "weekdays: [sundae]").replace("mute_time_intervals: [sunday-reindex]",
+                                                                 "mute_time_intervals: [sunday-reindx]"))
+        r = run_cli("validate", "--config", cfg)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        out = r.stdout + r.stderr
+        self.assertIn("maintenance.yaml:5:", out)
+        self.assertIn("time_intervals[0]: weekdays: 'sundae' is not a day of the week", out)
+        self.assertIn("in maintenance window 'search-reindex': mute_time_intervals: time interval 'sunday-reindx' "
+                      "is not defined", out)
 
 
 class MergeIncidents(ServerTestCase):

@@ -1,7 +1,7 @@
 // Alerts: what is firing now (silenced, inhibited and flapping ones marked, each with the
 // incident it joined), the live silences (create from the form or from an alert's labels,
-// expire), and the heartbeats (dead man's switches). Live: refreshed on incident, silence and
-// heartbeat events from the stream.
+// expire), the maintenance windows (recurring silences from the config), and the heartbeats (dead
+// man's switches). Live: refreshed on incident, silence and heartbeat events from the stream.
 import { h, mount, note, badge, fmtTime, ago, thead } from '../lib/dom.js';
 import { get, post, qs } from '../lib/api.js';
 import { fill } from '../lib/optional.js';
@@ -38,6 +38,7 @@ export async function render(page) {
   const firing = h('div', { id: 'alert-list' });
   const silences = h('div', { id: 'silence-list' });
   const heartbeats = h('div', { id: 'heartbeat-list' });
+  const windows = h('div', { id: 'maintenance-list' });
   const formMsg = h('div', { id: 'silence-msg' });
   const listMsg = h('div', { id: 'alerts-msg' });
 
@@ -61,6 +62,7 @@ export async function render(page) {
     h('section', { class: 'card' }, h('h2', null, 'Open alerts'), firing),
     h('section', { class: 'card' }, h('h2', null, 'Silences'), silences),
     h('section', { class: 'card' }, h('h2', null, 'New silence'), form),
+    h('section', { class: 'card' }, h('h2', null, 'Maintenance windows'), windows),
     h('section', { class: 'card' }, h('h2', null, 'Heartbeats'), heartbeats));
 
   async function create(e) {
@@ -172,12 +174,31 @@ export async function render(page) {
     });
   }
 
+  // Recurring windows from the config: muting now (until when, with which silence) or not, and next.
+  async function loadWindows() {
+    await fill(windows, async () => {
+      const res = await get('/api/v1/maintenance');
+      const list = res.windows || [];
+      if (!list.length) return h('p', { class: 'empty' }, 'No maintenance windows configured (maintenance_windows in the config).');
+      return h('table', { class: 'maintenance' },
+        thead(['Window', 'Matchers', 'Now', 'Silence', 'Next', 'Comment']),
+        h('tbody', null, list.map((w) => h('tr', { 'data-window': w.name },
+          h('td', null, w.name),
+          h('td', null, h('code', null, w.matchers.join(', '))),
+          h('td', { title: fmtTime(w.ends_at) }, w.in_window ? (w.ends_at ? `muting, ends ${until(w.ends_at)}` : 'muting') : 'not muting'),
+          h('td', null, w.silence_id || ''),
+          h('td', { title: w.next_start ? `${fmtTime(w.next_start)} – ${fmtTime(w.next_end)}` : '' },
+            w.next_start ? `starts ${until(w.next_start)}` : 'none within a year'),
+          h('td', null, w.comment)))));
+    });
+  }
+
   let timer = null;
   page.onChange((event) => {
     if (event !== 'incident' && event !== 'silence' && event !== 'heartbeat' && event !== 'reset') return;
     clearTimeout(timer);
-    timer = setTimeout(() => { loadAlerts(); loadSilences(); loadHeartbeats(); }, 150);
+    timer = setTimeout(() => { loadAlerts(); loadSilences(); loadHeartbeats(); loadWindows(); }, 150);
   });
   page.cleanup(() => clearTimeout(timer));
-  await Promise.all([loadAlerts(), loadSilences(), loadHeartbeats()]);
+  await Promise.all([loadAlerts(), loadSilences(), loadHeartbeats(), loadWindows()]);
 }
