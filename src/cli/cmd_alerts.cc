@@ -5,7 +5,11 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cli/cli.h"
+#include "config/loader.h"
+#include "core/clock.h"
 #include "core/strings.h"
+#include "core/time.h"
+#include "oncall/time_intervals.h"
 
 namespace firebreak::cli {
 
@@ -243,6 +247,63 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
         Table t({"NAME", "NOW", "SILENCE", "NEXT", "MATCHERS"});
         for (const auto& m : r->get_object().at("windows").get_array()) AddMaintenanceRow(t, m.get_object());
         t.Print();
+        return 0;
+      };
+    });
+  }
+  {
+    struct PreviewOpts {
+      std::string config = "examples/config", from;
+      int days = 14;
+      bool json = false;
+    };
+    auto o = std::make_shared<PreviewOpts>();
+    auto* c = mw->add_subcommand(
+        "preview", "Offline: the stretches each maintenance window of a configuration directory will mute");
+    c->add_option("--config", o->config, "Configuration directory")->capture_default_str();
+    c->add_option("--from", o->from, "RFC 3339 start (default: now)");
+    c->add_option("--days", o->days, "How many days")->capture_default_str()->check(CLI::Range(1, 366));
+    c->add_flag("--json", o->json, "Print JSON");
+    c->callback([o, &run] {
+      run = [o] {
+        auto loaded = config::LoadConfigDir(o->config);
+        if (!loaded.config) {
+          for (const auto& d : loaded.diagnostics.Sorted()) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+          return 1;
+        }
+        core::TimePoint from = core::RealClock().Now();
+        if (!o->from.empty()) {
+          auto t = core::ParseRfc3339(o->from);
+          if (!t) return PrintError(Error{ErrorCode::kInvalidArgument, "--from: " + t.error().message, "from"});
+          from = *t;
+        }
+        const auto to = from + std::chrono::hours(24) * o->days;
+        const auto& cfg = *loaded.config;
+        boost::json::array windows;
+        Table t({"WINDOW", "START", "END", "LENGTH", "MATCHERS"});
+        for (const auto& w : cfg.maintenance_windows) {
+          std::vector<const model::TimeInterval*> mute, active;
+          for (const auto& n : w.mute_time_intervals) mute.push_back(cfg.FindTimeInterval(n));
+          for (const auto& n : w.active_time_intervals) active.push_back(cfg.FindTimeInterval(n));
+          auto cal = oncall::MuteCalendar::Make(mute, active);
+          if (!cal) return PrintError(cal.error());
+          std::string matchers;
+          for (const auto& m : w.matchers) matchers += (matchers.empty() ? "" : ",") + model::ToString(m);
+          boost::json::array stretches;
+          for (const auto& [a, b] : cal->Stretches(from, to)) {
+            stretches.push_back(boost::json::object{{"start", core::FormatRfc3339(a)}, {"end", core::FormatRfc3339(b)}});
+            t.Add({w.name, core::FormatRfc3339(a), core::FormatRfc3339(b), core::FormatDuration(b - a),
+                   core::Truncate(matchers, 50)});
+          }
+          windows.push_back(boost::json::object{{"name", w.name}, {"stretches", std::move(stretches)}});
+        }
+        if (o->json) {
+          PrintJson(boost::json::object{{"from", core::FormatRfc3339(from)}, {"to", core::FormatRfc3339(to)},
+                                        {"windows", std::move(windows)}});
+          return 0;
+        }
+        if (cfg.maintenance_windows.empty()) std::printf("no maintenance windows in %s\n", o->config.c_str());
+        else t.Print();
         return 0;
       };
     });

@@ -126,4 +126,20 @@ std::optional<core::TimePoint> MuteCalendar::NextChange(core::TimePoint t, core:
   return std::nullopt;
 }
 
+std::vector<std::pair<core::TimePoint, core::TimePoint>> MuteCalendar::Stretches(core::TimePoint from,
+                                                                                core::TimePoint to,
+                                                                                size_t max) const {
+  std::vector<std::pair<core::TimePoint, core::TimePoint>> out;
+  bool muted = MutedAt(from);
+  for (auto t = from; t < to && out.size() < max;) {
+    const auto next = NextChange(t, to - t);
+    const auto end = next.value_or(to);
+    if (muted) out.emplace_back(t, end);
+    if (!next) break;
+    t = *next;
+    muted = !muted;
+  }
+  return out;
+}
+
 }  // namespace firebreak::oncall

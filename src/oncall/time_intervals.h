@@ -36,6 +36,9 @@ class MuteCalendar {
   // The first instant after `t` and at most `t + horizon` at which MutedAt differs from MutedAt(t);
   // nullopt if there is none in that span.
   std::optional<core::TimePoint> NextChange(core::TimePoint t, core::Millis horizon) const;
+  // The muting stretches that overlap [from, to), clipped to it, in order (at most `max` of them).
+  std::vector<std::pair<core::TimePoint, core::TimePoint>> Stretches(core::TimePoint from, core::TimePoint to,
+                                                                     size_t max = 10000) const;
 
  private:
   struct Entry {

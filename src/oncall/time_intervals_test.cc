@@ -129,6 +129,24 @@ TEST(TimeIntervals, DaylightSavingChangesFollowTheLocalClock) {
   EXPECT_EQ(S(cal2.NextChange(T("2026-11-01T06:30:00Z"), kYear)), "2026-11-01T07:00:00Z");
 }
 
+TEST(TimeIntervals, StretchesOfAWeekAreClippedToTheRange) {
+  auto spec = Spec({{9 * kH, 17 * kH}});
+  spec.weekdays = {{1, 5}};
+  auto iv = Named("business", {spec});
+  auto cal = Muting(iv);
+  // From Tuesday noon to the next Tuesday 10:00: the rest of Tuesday, Wednesday to Friday, Monday,
+  // and the first hour of the next Tuesday.
+  auto st = cal.Stretches(T("2026-11-24T12:00:00Z"), T("2026-12-01T10:00:00Z"));
+  ASSERT_EQ(st.size(), 6u);
+  EXPECT_EQ(S(st[0].first), "2026-11-24T12:00:00Z");
+  EXPECT_EQ(S(st[0].second), "2026-11-24T17:00:00Z");
+  EXPECT_EQ(S(st[3].first), "2026-11-27T09:00:00Z");
+  EXPECT_EQ(S(st[4].first), "2026-11-30T09:00:00Z");
+  EXPECT_EQ(S(st[5].first), "2026-12-01T09:00:00Z");
+  EXPECT_EQ(S(st[5].second), "2026-12-01T10:00:00Z");
+  EXPECT_EQ(cal.Stretches(T("2026-11-28T00:00:00Z"), T("2026-11-29T00:00:00Z")).size(), 0u);  // Saturday
+}
+
 TEST(TimeIntervals, NothingWithinTheHorizonIsNoChange) {
   model::TimeIntervalSpec y;
   y.years = {{2030, 2030}};

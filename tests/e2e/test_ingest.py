@@ -321,6 +321,24 @@ class MaintenanceWindows(ServerTestCase):
         st, am, _ = s.request("GET", "/api/v2/silence/" + sil, token=token)
         self.assertEqual(am["status"]["state"], "expired")
 
+    def test_preview_lists_the_coming_stretches_offline_in_local_time(self):
+        cfg = example_config_plus(self.tmp, "maintenance.yaml", MAINTENANCE)
+        r = run_cli("maintenance", "preview", "--config", cfg, "--from", "2026-03-01T00:00:00Z", "--days", "14",
+                    "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [w] = json.loads(r.stdout)["windows"]
+        self.assertEqual(w["stretches"], [{"start": "2026-03-01T10:00:00Z", "end": "2026-03-01T11:00:00Z"},
+                                          {"start": "2026-03-08T10:00:00Z", "end": "2026-03-08T11:00:00Z"}])
+        # Berlin moves to summer time on 29 March: the same 11:00 local is an hour earlier in UTC.
+        r = run_cli("maintenance", "preview", "--config", cfg, "--from", "2026-03-22T00:00:00Z", "--days", "14")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("2026-03-22T10:00:00Z", r.stdout)
+        self.assertIn("2026-03-29T09:00:00Z", r.stdout)
+        self.assertIn("service=search", r.stdout)
+        r = run_cli("maintenance", "preview", "--config", cfg, "--from", "next sunday")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--from", r.stderr)
+
     def test_a_window_naming_an_unknown_interval_or_a_bad_day_is_refused_with_its_place(self):
         cfg = example_config_plus(self.tmp, "maintenance.yaml", MAINTENANCE.replace(
             "weekdays: [sunday]", "weekdays: [sundae]").replace("mute_time_intervals: [sunday-reindex]",
