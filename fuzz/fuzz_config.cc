@@ -20,12 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!r.config) return 0;
   const auto t = firebreak::core::FromUnixMillis(1'772'359'200'000);  // 2026-03-01T10:00:00Z
   for (const auto& w : r.config->maintenance_windows) {
-    std::vector<const firebreak::model::TimeInterval*> mute, active;
-    for (const auto& n : w.mute_time_intervals)
-      if (const auto* iv = r.config->FindTimeInterval(n)) mute.push_back(iv);
-    for (const auto& n : w.active_time_intervals)
-      if (const auto* iv = r.config->FindTimeInterval(n)) active.push_back(iv);
-    auto cal = firebreak::oncall::MuteCalendar::Make(mute, active);
+    auto cal = firebreak::oncall::MuteCalendar::Named(
+        w.mute_time_intervals, w.active_time_intervals,
+        [&r](const std::string& n) { return r.config->FindTimeInterval(n); });
     if (!cal) __builtin_trap();  // the loader checked every location
     const bool muted = cal->MutedAt(t);
     auto next = cal->NextChange(t, std::chrono::hours(24 * 40));

@@ -282,10 +282,8 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
         boost::json::array windows;
         Table t({"WINDOW", "START", "END", "LENGTH", "MATCHERS"});
         for (const auto& w : cfg.maintenance_windows) {
-          std::vector<const model::TimeInterval*> mute, active;
-          for (const auto& n : w.mute_time_intervals) mute.push_back(cfg.FindTimeInterval(n));
-          for (const auto& n : w.active_time_intervals) active.push_back(cfg.FindTimeInterval(n));
-          auto cal = oncall::MuteCalendar::Make(mute, active);
+          auto cal = oncall::MuteCalendar::Named(w.mute_time_intervals, w.active_time_intervals,
+                                                 [&cfg](const std::string& n) { return cfg.FindTimeInterval(n); });
           if (!cal) return PrintError(cal.error());
           std::string matchers;
           for (const auto& m : w.matchers) matchers += (matchers.empty() ? "" : ",") + model::ToString(m);

@@ -87,12 +87,8 @@ std::string Fingerprint(const config::Config& cfg, const config::MaintenanceWind
 }
 
 Result<oncall::MuteCalendar> CalendarOf(const config::Config& cfg, const config::MaintenanceWindow& w) {
-  std::vector<const model::TimeInterval*> mute, active;
-  for (const auto& n : w.mute_time_intervals)
-    if (const auto* iv = cfg.FindTimeInterval(n)) mute.push_back(iv);
-  for (const auto& n : w.active_time_intervals)
-    if (const auto* iv = cfg.FindTimeInterval(n)) active.push_back(iv);
-  return oncall::MuteCalendar::Make(mute, active);
+  return oncall::MuteCalendar::Named(w.mute_time_intervals, w.active_time_intervals,
+                                     [&cfg](const std::string& n) { return cfg.FindTimeInterval(n); });
 }
 
 const model::Actor& Maintenance() {

@@ -78,6 +78,17 @@ Result<MuteCalendar> MuteCalendar::Make(const std::vector<const model::TimeInter
   return c;
 }
 
+Result<MuteCalendar> MuteCalendar::Named(const std::vector<std::string>& mute, const std::vector<std::string>& active,
+                                         const Finder& find) {
+  auto resolve = [&find](const std::vector<std::string>& names) {
+    std::vector<const model::TimeInterval*> out;
+    for (const auto& n : names)
+      if (const auto* iv = find(n)) out.push_back(iv);
+    return out;
+  };
+  return Make(resolve(mute), resolve(active));
+}
+
 bool MuteCalendar::In(const Group& g, core::TimePoint t) {
   return std::any_of(g.entries.begin(), g.entries.end(), [t](const Entry& e) { return InSpec(*e.spec, e.zone, t); });
 }

@@ -8,7 +8,9 @@
 // hour, and happens twice, back to back, on the day one repeats it.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/clock.h"
@@ -31,6 +33,11 @@ class MuteCalendar {
   // Fails (naming the location) if a spec's zone is unknown.
   static Result<MuteCalendar> Make(const std::vector<const model::TimeInterval*>& mute,
                                    const std::vector<const model::TimeInterval*>& active);
+  // The same for intervals given by name (a maintenance window's lists), looked up with `find`;
+  // names it does not know are left out.
+  using Finder = std::function<const model::TimeInterval*(const std::string&)>;
+  static Result<MuteCalendar> Named(const std::vector<std::string>& mute, const std::vector<std::string>& active,
+                                    const Finder& find);
 
   bool MutedAt(core::TimePoint t) const;
   // The first instant after `t` and at most `t + horizon` at which MutedAt differs from MutedAt(t);
