@@ -629,6 +629,30 @@ Result<model::Silence> AlertPipeline::ExpireSilence(Tx& tx, const model::Princip
   return std::move(*s);
 }
 
+Status AlertPipeline::StartSilence(Tx& tx, const model::Actor& by, model::Silence& s) {
+  const auto now = tx.now();
+  s.created_by = by.ToString();
+  s.created_at = now;
+  FB_ASSIGN_OR_RETURN(int64_t n, tx.store().silences().NextNumber());
+  s.id = "SIL-" + std::to_string(n);
+  FB_TRY(corr_.AddSilence(s));
+  FB_TRY(tx.store().silences().Insert(s));
+  FB_TRY(tx.ArmTimer("silence.expire", s.id, s.ends_at));
+  FB_TRY(tx.Audit(by, "silence.create", "silence:" + s.id, model::ToJson(s, now)));
+  tx.Publish(Change{"silence", s.id, model::ToJson(s, now)});
+  return Ok();
+}
+
+Status AlertPipeline::StopSilence(Tx& tx, const model::Actor& by, model::Silence& s, const std::string& reason) {
+  s.expired_at = tx.now();
+  s.expired_by = by.ToString();
+  FB_TRY(tx.store().silences().Update(s));
+  FB_TRY(tx.CancelTimer("silence.expire", s.id));
+  FB_TRY(tx.Audit(by, "silence.expire", "silence:" + s.id, {{"reason", reason}}));
+  tx.Publish(Change{"silence", s.id, model::ToJson(s, tx.now())});
+  return EndSilence(tx, s.id);
+}
+
 Status AlertPipeline::OnSilenceTimer(Tx& tx, const store::TimerRecord& t) {
   Guard(tx);
   SyncConfig(tx);

@@ -139,30 +139,6 @@ Result<std::vector<MaintenanceStatus>> MaintenanceStatuses(store::Tx& tx, const 
   return out;
 }
 
-Status AlertPipeline::StartSilence(Tx& tx, const model::Actor& by, model::Silence& s) {
-  const auto now = tx.now();
-  s.created_by = by.ToString();
-  s.created_at = now;
-  FB_ASSIGN_OR_RETURN(int64_t n, tx.store().silences().NextNumber());
-  s.id = "SIL-" + std::to_string(n);
-  FB_TRY(corr_.AddSilence(s));
-  FB_TRY(tx.store().silences().Insert(s));
-  FB_TRY(tx.ArmTimer("silence.expire", s.id, s.ends_at));
-  FB_TRY(tx.Audit(by, "silence.create", "silence:" + s.id, model::ToJson(s, now)));
-  tx.Publish(Change{"silence", s.id, model::ToJson(s, now)});
-  return Ok();
-}
-
-Status AlertPipeline::StopSilence(Tx& tx, const model::Actor& by, model::Silence& s, const std::string& reason) {
-  s.expired_at = tx.now();
-  s.expired_by = by.ToString();
-  FB_TRY(tx.store().silences().Update(s));
-  FB_TRY(tx.CancelTimer("silence.expire", s.id));
-  FB_TRY(tx.Audit(by, "silence.expire", "silence:" + s.id, {{"reason", reason}}));
-  tx.Publish(Change{"silence", s.id, model::ToJson(s, tx.now())});
-  return EndSilence(tx, s.id);
-}
-
 // Brings window `w` up to date at tx.now(): starts the silence of a stretch that has begun (unless
 // the one it started is still live) and arms the timer at the next change.
 Status AlertPipeline::ApplyWindow(Tx& tx, const config::MaintenanceWindow& w, std::string& silence_id) {
