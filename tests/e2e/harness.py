@@ -153,10 +153,13 @@ def create_token(data_dir, scopes, person="", config=None):
 
 
 def db_counts(data_dir, tables=("incidents", "timeline", "audit")):
-    """Row counts read directly from the SQLite file (read-only, WAL-safe)."""
+    """Row counts read directly from the SQLite file (read-only, WAL-safe). Timeline entries written by
+    the notifier (system:notify: a delivery failed, is retried) are left out: they record the outcome of
+    earlier pages, arrive whenever a delivery attempt ends, and are no request's doing."""
+    where = {"timeline": " WHERE actor != 'system:notify'"}
     con = sqlite3.connect("file:%s/firebreak.db?mode=ro" % data_dir, uri=True)
     try:
-        return {t: con.execute("SELECT COUNT(*) FROM %s" % t).fetchone()[0] for t in tables}
+        return {t: con.execute("SELECT COUNT(*) FROM %s%s" % (t, where.get(t, ""))).fetchone()[0] for t in tables}
     finally:
         con.close()
 
