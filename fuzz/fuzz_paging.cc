@@ -1,10 +1,11 @@
 // Fuzzes the paging parsers of untrusted input: signed-link tokens (from any URL a stranger sends),
-// the on-call / roster / escalate / flag / clock request decoders (HTTP and MCP), and the stored escalation
-// state decoder. Errors must carry a message; nothing may crash or accept a forged link.
+// the on-call / roster / escalate / flag / clock / schedule-override request decoders (HTTP and MCP)
+// and the override checks against a small configuration, and the stored escalation state decoder. Errors must carry a message; nothing may crash or accept a forged link.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "app/overrides.h"
 #include "app/paging_requests.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -36,6 +37,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(app::DecodeOncallArgs(*v));
   check(app::DecodeRosterArgs(*v));
   check(escalate::StateFromJson(*v));
+  check(app::DecodeOverrideArgs(*v));
+  if (auto o = app::DecodeOverride(*v)) {
+    static const config::Config cfg = [] {
+      config::Config c;
+      for (const char* id : {"a", "b"}) {
+        model::Person p;
+        p.id = id;
+        c.people.push_back(p);
+      }
+      model::Schedule s;
+      s.id = "primary";
+      s.overrides.push_back(model::Override{"a", core::FromUnixMillis(1'767'600'000'000),
+                                            core::FromUnixMillis(1'767'700'000'000), ""});
+      c.schedules.push_back(s);
+      c.Index();
+      return c;
+    }();
+    auto made = app::CheckOverride(cfg, *o, now);
+    check(made);
+    if (made && !(made->start >= now && made->end > made->start)) __builtin_trap();
+  } else if (o.error().message.empty()) {
+    __builtin_trap();
+  }
   if (v->is_object()) {
     std::map<std::string, std::string> q;
     for (const auto& kv : v->get_object())
@@ -43,6 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(app::DecodeOncallQuery(q));
     check(app::DecodeShiftsQuery(q));
     check(app::DecodeRosterQuery(q));
+    check(app::DecodeOverrideQuery(q));
   }
   return 0;
 }

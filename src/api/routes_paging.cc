@@ -71,6 +71,40 @@ void RegisterPagingRoutes(Server& s) {
     co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
   });
 
+  // ---- schedule overrides made at run time ----
+  r.Add(http::verb::get, "/api/v1/oncall/overrides", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto q = app::DecodeOverrideQuery(ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto res = app.ListOverrides(*ex.principal, *q);
+    co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+  });
+
+  r.Add(http::verb::get, "/api/v1/oncall/overrides/{id}", Auth::kRead,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto res = app.GetOverride(*ex.principal, ex.Param("id"));
+          co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+        });
+
+  r.Add(http::verb::post, "/api/v1/oncall/overrides", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto body = ex.JsonBody();
+    if (!body) co_return ex.Fail(body.error());
+    auto req = app::DecodeOverride(*body);
+    if (!req) co_return ex.Fail(req.error());
+    auto p = *ex.principal;
+    auto start = [&app, p, req = std::move(*req)](auto cb) mutable { app.CreateOverride(p, std::move(req), std::move(cb)); };
+    auto res = co_await Await<json::object>(std::move(start));
+    if (!res) co_return ex.Fail(res.error());
+    co_return ex.Json(201, *res);
+  });
+
+  r.Add(http::verb::delete_, "/api/v1/oncall/overrides/{id}", Auth::kWrite,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto p = *ex.principal;
+          auto start = [&app, p, id = ex.Param("id")](auto cb) mutable { app.DeleteOverride(p, id, std::move(cb)); };
+          auto res = co_await Await<json::object>(std::move(start));
+          co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+        });
+
   r.Add(http::verb::get, "/api/v1/incidents/{id}/escalation", Auth::kRead,
         [&app](Exchange& ex) -> asio::awaitable<Response> {
           auto res = app.GetEscalation(*ex.principal, ex.Param("id"));

@@ -58,7 +58,14 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opt) {
   store::StoreOptions so;
   so.synchronous = opt.synchronous;
   FB_ASSIGN_OR_RETURN(a->store_, store::Store::OpenDir(opt.data_dir, so));
-  a->engine_ = std::make_unique<engine::Engine>(*a->store_, *a->clock_, loaded.config);
+  a->file_config_ = loaded.config;
+  std::shared_ptr<const config::Config> running;
+  {
+    FB_ASSIGN_OR_RETURN(auto tx, a->store_->BeginRead());
+    FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(*tx));
+    running = WithOverrides(loaded.config, book.items);
+  }
+  a->engine_ = std::make_unique<engine::Engine>(*a->store_, *a->clock_, running);
   paging::PagerOptions po;
   po.data_dir = opt.data_dir;
   FB_ASSIGN_OR_RETURN(a->pager_, paging::Pager::Create(*a->engine_, a->metrics_, po));
@@ -185,7 +192,26 @@ Result<ReloadReport> App::ReloadConfig(const model::Principal& who) {
                               {"services", r.services},
                               {"policies", r.policies},
                               {"runbooks", r.runbooks}};
-  engine_->SetConfig(loaded.config);
+  // The new files with the stored schedule overrides, set on the engine thread (where override
+  // commands set it too, so neither can undo the other).
+  auto run_with = [this](std::shared_ptr<const config::Config> files) -> Status {
+    {
+      std::lock_guard lk(file_config_mu_);
+      file_config_ = std::move(files);
+    }
+    auto applied = engine_->Call<bool>([this](engine::Tx& tx) -> Result<bool> {
+      FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(tx.store()));
+      ApplyOverrides(book.items);
+      return true;
+    });
+    if (!applied) return Unexpected(applied.error());
+    return Ok();
+  };
+  auto old_files = FileConfig();
+  if (auto st = run_with(loaded.config); !st) {
+    (void)run_with(old_files);
+    return fail(st.error());
+  }
   auto* pipeline = alerts_.get();
   auto audited = engine_->Call<bool>([who, details, pipeline](engine::Tx& tx) -> Result<bool> {
     FB_TRY(tx.Audit(who.actor, "config.reload", "config", details));
@@ -194,7 +220,7 @@ Result<ReloadReport> App::ReloadConfig(const model::Principal& who) {
     return true;
   });
   if (!audited) {
-    engine_->SetConfig(old);
+    (void)run_with(old_files);
     return fail(audited.error());
   }
   config_fingerprint_ = r.fingerprint;

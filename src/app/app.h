@@ -18,6 +18,7 @@
 
 #include "app/alert_requests.h"
 #include "app/analysis.h"
+#include "app/overrides.h"
 #include "app/paging_requests.h"
 #include "app/report.h"
 #include "app/requests.h"
@@ -254,6 +255,14 @@ class App {
   // services, fatigue-rule violations (settings.responders) and cognitive load (open incident
   // roles, unacknowledged pages). JSON as oncall::ToJson(ResilienceReport).
   Result<boost::json::object> ResponderResilience(const model::Principal& who, const ResponderQuery& q) const;
+  // Schedule overrides made at run time (app/overrides.h): listed (`{"overrides": [...]}`, by
+  // start), created (write scope; audited `oncall.override.create`) and deleted (a future one is
+  // cancelled, one in progress ends now; audited `oncall.override.delete`). Paging uses the new
+  // schedule from the next command on.
+  Result<boost::json::object> ListOverrides(const model::Principal& who, const OverrideQuery& q) const;
+  Result<boost::json::object> GetOverride(const model::Principal& who, std::string_view id) const;
+  void CreateOverride(const model::Principal& who, OverrideRequest req, Callback<boost::json::object> cb);
+  void DeleteOverride(const model::Principal& who, std::string id, Callback<boost::json::object> cb);
   // An incident's escalation: policy snapshot, status, next step, page history ({"escalation": null}
   // when no policy applied).
   Result<boost::json::object> GetEscalation(const model::Principal& who, std::string_view id) const;
@@ -326,6 +335,12 @@ class App {
   std::string config_dir_;
   std::mutex reload_mu_;
   std::string config_fingerprint_;  // of the running configuration's files (guarded by reload_mu_)
+  // The configuration as loaded from the files; the engine runs it with the schedule overrides
+  // applied (ApplyOverrides, on the engine thread, whenever either changes).
+  mutable std::mutex file_config_mu_;
+  std::shared_ptr<const config::Config> file_config_;
+  std::shared_ptr<const config::Config> FileConfig() const;
+  void ApplyOverrides(const std::vector<ScheduleOverride>& items);
   std::unique_ptr<Reports> reports_;         // observes the engine; destroyed after it stopped
   std::unique_ptr<Resilience> resilience_;  // after engine_: destroyed (and joined) first
   std::unique_ptr<Runbooks> runbooks_;      // after engine_: its worker stops first

@@ -1,6 +1,7 @@
 // App commands and queries for on-call schedules, escalations, notifications and signed links.
 #include "app/app.h"
 
+#include <algorithm>
 #include <set>
 #include <tuple>
 
@@ -99,6 +100,99 @@ Result<json::object> App::ResponderResilience(const model::Principal& who, const
   limits["critical_max_tier"] = rules.critical_max_tier;
   out["rules"] = std::move(limits);
   return out;
+}
+
+// ---- schedule overrides ---------------------------------------------------------------------
+
+std::shared_ptr<const config::Config> App::FileConfig() const {
+  std::lock_guard lk(file_config_mu_);
+  return file_config_;
+}
+
+void App::ApplyOverrides(const std::vector<ScheduleOverride>& items) {
+  engine_->SetConfig(WithOverrides(FileConfig(), items));
+}
+
+Result<json::object> App::ListOverrides(const model::Principal& who, const OverrideQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  const auto now = clock_->Now();
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(*tx));
+  if (!q.schedule.empty() && !cfg->FindSchedule(q.schedule) &&
+      std::none_of(book.items.begin(), book.items.end(), [&](const auto& o) { return o.schedule == q.schedule; }))
+    return UnknownName("schedule", q.schedule, "schedule");
+  std::stable_sort(book.items.begin(), book.items.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+  json::array out;
+  for (const auto& o : book.items) {
+    if (!q.schedule.empty() && o.schedule != q.schedule) continue;
+    std::string state = o.StateAt(now);
+    if (!q.all && state != "upcoming" && state != "active") continue;
+    out.push_back(OverrideJson(o, *cfg, now));
+  }
+  return json::object{{"overrides", std::move(out)}};
+}
+
+Result<json::object> App::GetOverride(const model::Principal& who, std::string_view id) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(*tx));
+  for (const auto& o : book.items)
+    if (o.id == id) return OverrideJson(o, *config(), clock_->Now());
+  return NotFound("no schedule override " + std::string(id));
+}
+
+void App::CreateOverride(const model::Principal& who, OverrideRequest req, Callback<json::object> cb) {
+  if (auto st = model::RequireScope(who, model::kScopeWrite); !st) return cb(Unexpected(st.error()));
+  engine_->Submit<json::object>(
+      std::function<Result<json::object>(engine::Tx&)>([this, who, req](engine::Tx& tx) -> Result<json::object> {
+        FB_ASSIGN_OR_RETURN(auto o, CheckOverride(tx.config(), req, tx.now()));
+        FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(tx.store()));
+        PruneOverrides(book, tx.now());
+        if (book.items.size() >= kMaxOverrides)
+          return FailedPrecondition("there are already " + std::to_string(kMaxOverrides) +
+                                    " schedule overrides; delete some first");
+        o.id = "OVR-" + std::to_string(book.next++);
+        o.created_by = who.actor.ToString();
+        o.created_at = tx.now();
+        book.items.push_back(o);
+        FB_TRY(SaveOverrides(tx.store(), book));
+        auto j = OverrideJson(o, tx.config(), tx.now());
+        FB_TRY(tx.Audit(who.actor, "oncall.override.create", "override:" + o.id, j));
+        tx.Publish(engine::Change{"oncall", o.id, j});
+        tx.OnCommit([this, items = std::move(book.items)] { ApplyOverrides(items); });
+        return j;
+      }),
+      std::move(cb));
+}
+
+void App::DeleteOverride(const model::Principal& who, std::string id, Callback<json::object> cb) {
+  if (auto st = model::RequireScope(who, model::kScopeWrite); !st) return cb(Unexpected(st.error()));
+  engine_->Submit<json::object>(
+      std::function<Result<json::object>(engine::Tx&)>([this, who, id](engine::Tx& tx) -> Result<json::object> {
+        FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(tx.store()));
+        auto it = std::find_if(book.items.begin(), book.items.end(), [&](const auto& o) { return o.id == id; });
+        if (it == book.items.end()) return NotFound("no schedule override " + id);
+        const auto now = tx.now();
+        const std::string state = it->StateAt(now);
+        if (state == "cancelled" || state == "ended")
+          return FailedPrecondition("schedule override " + id + " is " + state + "; it stays as history");
+        if (state == "upcoming") {
+          it->cancelled = true;
+        } else {
+          it->end = now;  // in progress: ends now, and stays as what happened
+        }
+        it->ended_by = who.actor.ToString();
+        it->ended_at = now;
+        FB_TRY(SaveOverrides(tx.store(), book));
+        auto j = OverrideJson(*it, tx.config(), now);
+        FB_TRY(tx.Audit(who.actor, "oncall.override.delete", "override:" + id,
+                        {{"was", state}, {"schedule", it->schedule}, {"person", it->person}}));
+        tx.Publish(engine::Change{"oncall", id, j});
+        tx.OnCommit([this, items = std::move(book.items)] { ApplyOverrides(items); });
+        return j;
+      }),
+      std::move(cb));
 }
 
 Result<json::object> App::GetEscalation(const model::Principal& who, std::string_view id) const {

@@ -1,4 +1,4 @@
-// firebreak oncall now|shifts|roster, and the paging commands of `firebreak incident`: escalate, flag, pages.
+// firebreak oncall now|shifts|roster|resilience|override, and the paging commands of `firebreak incident`: escalate, flag, pages.
 #include <cstdio>
 
 #include <boost/url/encode.hpp>
@@ -28,8 +28,9 @@ std::string S(const json::value& v, std::string_view k) {
 
 struct Opts {
   ClientOptions client;
-  std::string schedule, service, severity, at, from, to, id, reason, flag, team;
+  std::string schedule, service, severity, at, from, to, id, reason, flag, team, person, replaces, duration;
   int days = 7;
+  bool all = false;
 };
 
 void PrintSchedules(const json::value& v) {
@@ -168,6 +169,23 @@ void PrintResilience(const json::value& v) {
                 S(w, "total").c_str(), S(w, "roles").c_str(), S(w, "pages").c_str(), S(w, "approvals").c_str());
 }
 
+void PrintOverrides(const json::value& v) {
+  Table t({"ID", "SCHEDULE", "PERSON", "REPLACES", "START", "END", "STATE", "REASON"});
+  for (const auto& o : v.at("overrides").as_array()) {
+    std::string state = S(o, "state");
+    if (S(o, "applied") == "false" && state != "cancelled") state += " (not applied: " + S(o, "problem") + ")";
+    t.Add({S(o, "id"), S(o, "schedule"), S(o, "person"), S(o, "replaces"), S(o, "start"), S(o, "end"), state,
+           core::Truncate(S(o, "reason"), 40)});
+  }
+  t.Print();
+}
+
+void PrintOverride(const json::value& o) {
+  std::printf("%s: %s is on call in %s%s from %s to %s (%s)\n", S(o, "id").c_str(), S(o, "person").c_str(),
+              S(o, "schedule").c_str(), S(o, "replaces").empty() ? "" : (" for " + S(o, "replaces")).c_str(),
+              S(o, "start").c_str(), S(o, "end").c_str(), S(o, "state").c_str());
+}
+
 int Show(const Result<json::value>& r, const Opts& o, void (*print)(const json::value&)) {
   if (!r) return PrintError(r.error());
   if (o.client.json) PrintJson(*r);
@@ -259,6 +277,63 @@ void AddOncallCommands(CLI::App& app, Runner& run) {
         return Show(r, *o, PrintResilience);
       };
     });
+  }
+
+  {
+    auto* ov = oc->add_subcommand("override", "Schedule overrides made at run time: someone else takes a shift");
+    ov->require_subcommand(1);
+    {
+      auto o = std::make_shared<Opts>();
+      auto* c = ov->add_subcommand("list", "Current and upcoming overrides (--all: ended and cancelled too)");
+      AddClientOptions(c, o->client);
+      c->add_option("--schedule", o->schedule, "One schedule");
+      c->add_flag("--all", o->all, "Include ended and cancelled overrides");
+      c->callback([o, &run] {
+        run = [o] {
+          std::string q = "?state=" + std::string(o->all ? "all" : "current");
+          if (!o->schedule.empty()) q += "&schedule=" + Enc(o->schedule);
+          auto r = CallServer(o->client, "GET", "/api/v1/oncall/overrides" + q);
+          return Show(r, *o, PrintOverrides);
+        };
+      });
+    }
+    {
+      auto o = std::make_shared<Opts>();
+      auto* c = ov->add_subcommand("create", "Put a person on call in a schedule for a stretch of time");
+      AddClientOptions(c, o->client);
+      c->add_option("--schedule", o->schedule, "Schedule id")->required();
+      c->add_option("--person", o->person, "Who takes the shift")->required();
+      c->add_option("--replaces", o->replaces, "Only while this person would be on call");
+      c->add_option("--start", o->from, "RFC 3339 start (default: now)");
+      auto* end = c->add_option("--end", o->to, "RFC 3339 end");
+      auto* dur = c->add_option("--for", o->duration, "Length instead of --end, e.g. 8h");
+      end->excludes(dur);
+      c->add_option("--reason", o->reason, "Why (shown in the listing and the audit log)");
+      c->callback([o, &run] {
+        run = [o] {
+          json::object body{{"schedule", o->schedule}, {"person", o->person}};
+          if (!o->replaces.empty()) body["replaces"] = o->replaces;
+          if (!o->from.empty()) body["start"] = o->from;
+          if (!o->to.empty()) body["end"] = o->to;
+          if (!o->duration.empty()) body["duration"] = o->duration;
+          if (!o->reason.empty()) body["reason"] = o->reason;
+          auto r = CallServer(o->client, "POST", "/api/v1/oncall/overrides", body);
+          return Show(r, *o, PrintOverride);
+        };
+      });
+    }
+    {
+      auto o = std::make_shared<Opts>();
+      auto* c = ov->add_subcommand("delete", "Cancel an upcoming override, or end one in progress now");
+      AddClientOptions(c, o->client);
+      c->add_option("id", o->id, "Override id (OVR-n)")->required();
+      c->callback([o, &run] {
+        run = [o] {
+          auto r = CallServer(o->client, "DELETE", "/api/v1/oncall/overrides/" + Enc(o->id));
+          return Show(r, *o, PrintOverride);
+        };
+      });
+    }
   }
 
   // Paging commands join the `incident` family.

@@ -1,5 +1,6 @@
 #include "core/time.h"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace firebreak::core {
@@ -137,6 +138,7 @@ Result<Millis> ParseDuration(std::string_view s) {
       }
       ++pos;
     }
+    if (v > (INT64_MAX - total) / mult) return InvalidArgument("duration too large: " + std::string(s));
     total += v * mult;
     any = true;
   }

@@ -50,6 +50,10 @@ TEST(Duration, ParsesAndFormats) {
   EXPECT_EQ(FormatDuration(Millis(0)), "0s");
   EXPECT_EQ(FormatDuration(std::chrono::hours(25)), "1d1h");
   for (const char* bad : {"", "5", "m", "5x", "1h30", "-", "1.5h"}) EXPECT_FALSE(ParseDuration(bad)) << bad;
+  // Past what 64-bit milliseconds hold: refused, not wrapped around.
+  EXPECT_EQ(*ParseDuration("15250w"), std::chrono::hours(24 * 7 * 15250));
+  for (const char* huge : {"999999999999w", "15260000000w", "9000000000000000s", "106751991167d300d"})
+    EXPECT_FALSE(ParseDuration(huge)) << huge;
 }
 
 }  // namespace

@@ -308,10 +308,12 @@ bool Engine::RunBatch(std::vector<Work> batch) {
   for (size_t i = 0; i < batch.size(); ++i)
     if (txs[i]) collect(*txs[i]);
 
+  // A command's commit handlers run before its caller hears of the result, so a caller that reads
+  // right after sees what they set in memory (e.g. the configuration with a new schedule override).
   for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].complete(results[i]);
     if (txs[i])
       for (auto& fn : txs[i]->on_commit_) fn();
+    batch[i].complete(results[i]);
   }
   for (auto& [id, etx] : timer_txs)
     if (etx)

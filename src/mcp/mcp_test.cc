@@ -194,7 +194,8 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
         "get_recent_changes", "get_error_patterns", "get_resource_trends", "get_log_patterns",
         "get_incident_log_patterns", "list_log_templates", "mine_log_lines", "list_alerts",
         "get_incident_alerts", "list_silences", "create_silence", "expire_silence", "list_heartbeats",
-        "list_maintenance_windows"})
+        "list_maintenance_windows", "list_schedule_overrides", "create_schedule_override",
+        "delete_schedule_override"})
     EXPECT_TRUE(names.count(n)) << n;
   // Fixtures only when asked.
   EXPECT_EQ(reg.FindTool("test_simple_text"), nullptr);
@@ -413,6 +414,9 @@ const std::map<std::string, std::string> kToolCases = {
     {"list_silences", R"({"state":"all"})"},
     {"list_heartbeats", "{}"},
     {"list_maintenance_windows", "{}"},
+    {"list_schedule_overrides", R"({"state":"all"})"},
+    {"create_schedule_override", R"({"schedule":"primary","person":"carol","duration":"2h","reason":"swap"})"},
+    {"delete_schedule_override", R"({"id":"OVR-1"})"},
     {"create_silence", R"({"matchers":["service=checkout"],"duration":"1h","comment":"deploy"})"},
     {"expire_silence", R"({"id":"SIL-1"})"},
 };

@@ -1,6 +1,6 @@
-// On-call tools (issue 4's paging module): who is on call, the roster over the coming days, and an
-// incident's escalation state. Read-only; they wrap App::OnCall / Roster / GetEscalation with the
-// same argument decoders the HTTP API uses.
+// On-call tools (issue 4's paging module): who is on call, the roster over the coming days, an
+// incident's escalation state, and schedule overrides (list, create, delete). They wrap App::OnCall /
+// Roster / GetEscalation / *Override with the same argument decoders the HTTP API uses.
 #include "mcp/tools_common.h"
 
 #include "app/paging_requests.h"
@@ -75,6 +75,72 @@ void AddOncallTools(Registry& r) {
       .risk = model::RiskTier::kLow,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto out, ctx.app().GetEscalation(ctx.principal(), StrArg(args, "id")));
+        return Structured(std::move(out));
+      },
+  });
+
+  // ---- schedule overrides made at run time ----
+  r.Add(Tool{
+      .name = "list_schedule_overrides",
+      .title = "Schedule overrides",
+      .description = "Overrides made at run time (someone else takes a shift): current and upcoming "
+                     "ones, or all (`state`: all) including ended and cancelled, optionally for one "
+                     "`schedule`. Each says whether it applies under the running configuration.",
+      .input_schema = Object({{"schedule", Str("Schedule id", 100)},
+                              {"state", Enum("current (default) or all", {"current", "all"})}}),
+      .output_schema = Open({"overrides"}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .risk = model::RiskTier::kLow,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto q, app::DecodeOverrideArgs(json::value(args)));
+        FB_ASSIGN_OR_RETURN(auto out, ctx.app().ListOverrides(ctx.principal(), q));
+        return Structured(std::move(out));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "create_schedule_override",
+      .title = "Override a schedule",
+      .description = "Puts `person` on call in `schedule` from `start` (default now) until `end` or for "
+                     "`duration` (e.g. 8h; at most 93 days), optionally only while `replaces` would be "
+                     "on call. Pages from then on go to them. The start may not be in the past.",
+      .input_schema = Object({{"schedule", Str("Schedule id", 128, 1)},
+                              {"person", Str("Person id who takes the shift", 128, 1)},
+                              {"replaces", Str("Person id replaced (only while they are on call)", 128)},
+                              {"start", Str("RFC 3339 start (default now)", 64)},
+                              {"end", Str("RFC 3339 end", 64)},
+                              {"duration", Str("Length instead of end, e.g. 8h", 32)},
+                              {"reason", Str("Why", 1000)}},
+                             {"schedule", "person"}),
+      .output_schema = Open({"id", "schedule", "person", "start", "end", "state"}),
+      .annotations = Annotations{false, false, false, false},
+      .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kMedium,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto req, app::DecodeOverride(json::value(args)));
+        auto p = ctx.principal();
+        auto& a = ctx.app();
+        FB_ASSIGN_OR_RETURN(auto out, app::Wait<json::object>([&](auto cb) { a.CreateOverride(p, req, std::move(cb)); }));
+        return Structured(std::move(out));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "delete_schedule_override",
+      .title = "Delete a schedule override",
+      .description = "Cancels an upcoming schedule override, or ends one in progress now (the rotation "
+                     "takes over again). Ended and cancelled ones stay as history.",
+      .input_schema = Object({{"id", Str("Override id (OVR-n)", 64, 1)}}, {"id"}),
+      .output_schema = Open({"id", "state"}),
+      .annotations = Annotations{false, true, true, false},
+      .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kMedium,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        auto p = ctx.principal();
+        auto& a = ctx.app();
+        std::string id = StrArg(args, "id");
+        FB_ASSIGN_OR_RETURN(auto out, app::Wait<json::object>([&](auto cb) { a.DeleteOverride(p, id, std::move(cb)); }));
         return Structured(std::move(out));
       },
   });

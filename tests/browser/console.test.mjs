@@ -328,6 +328,38 @@ test('on-call page: who is on now per schedule and the next two weeks of shifts'
   await page.screenshot({ path: join(SHOTS, 'oncall.png'), fullPage: true });
 });
 
+test('on-call page: an override from the form takes the shift, a bad person gets the server message, End now ends it', async () => {
+  await page.goto(server.url + '/#/oncall');
+  await page.waitForSelector('#override-list p.empty, #override-list table', WAIT);
+  await page.selectOption('#override-schedule', 'primary');
+  await page.fill('#override-person', 'nobody');
+  await page.fill('#override-duration', '2h');
+  await page.click('#override-form button[type=submit]');
+  const refused = await page.locator('#override-msg .msg.error').textContent(WAIT);
+  const direct = await server.api('POST', '/api/v1/oncall/overrides', { schedule: 'primary', person: 'nobody', duration: '2h' });
+  assert.equal(direct.status, 400, direct.text);
+  assert.equal(refused, `person: ${direct.json.error.message}`);
+  await page.fill('#override-person', 'dave');
+  await page.fill('#override-reason', 'covering the morning');
+  await page.click('#override-form button[type=submit]');
+  await page.locator('#override-msg .msg.ok').waitFor(WAIT);
+  const listed = await server.api('GET', '/api/v1/oncall/overrides?schedule=primary');
+  const [ovr] = listed.json.overrides.filter((o) => o.reason === 'covering the morning');
+  assert.ok(ovr, listed.text);
+  const row = page.locator(`tr[data-override="${ovr.id}"]`);
+  await row.waitFor(WAIT);
+  assert.match(await row.textContent(), /covering the morning/);
+  // Who is on call now says so, and the shift list marks the override.
+  const onNow = await page.textContent('tr[data-schedule="primary"]');
+  assert.ok(onNow.includes(ovr.person_name) && onNow.includes('override'), onNow);
+  await page.screenshot({ path: join(SHOTS, 'oncall-override.png'), fullPage: true });
+  await row.locator('button[data-action="delete"]').click();
+  await page.locator('#override-list-msg .msg.ok').filter({ hasText: ovr.id }).waitFor(WAIT);
+  await row.waitFor({ state: 'detached', ...WAIT });
+  const ended = await server.api('GET', `/api/v1/oncall/overrides/${ovr.id}`);
+  assert.equal(ended.json.state, 'ended', ended.text);
+});
+
 test('alerts page: silence an alert from its labels, see the next one silenced, expire it; bad matchers get the server message; heartbeats', async () => {
   const event = (dedup) => ({
     routing_key: 'example-checkout-key', event_action: 'trigger', dedup_key: dedup,

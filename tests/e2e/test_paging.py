@@ -633,5 +633,89 @@ class Faults(PagingTestCase):
                              [(1, "opened", False), (2, "timer", True), (1, "repeat", False)], hist)
 
 
+class ScheduleOverrides(PagingTestCase):
+    """Overrides made at run time (someone else takes a shift): through the CLI and the API, the page
+    goes to the override's person; kept across SIGKILL; deleting cancels or ends; refusals name the
+    field. At T0 alice's primary week starts."""
+
+    def oncall(self, s, at=None):
+        q = "/api/v1/oncall?schedule=primary" + ("&at=" + at if at else "")
+        st, body, _ = s.request("GET", q, token=self.token)
+        self.assertEqual(st, 200, body)
+        on = body["schedules"][0]["on_call"]
+        return on["person"], on["override"], on.get("replaces", "")
+
+    def test_the_page_goes_to_the_override_and_it_survives_a_kill(self):
+        s = self.serve()
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        self.assertEqual(self.oncall(s), ("alice", False, ""))
+        r = run_cli("oncall", "override", "create", "--schedule", "primary", "--person", "carol", "--replaces",
+                    "alice", "--for", "8h", "--reason", "alice at the dentist", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("OVR-1: carol is on call in primary for alice from 2026-01-05T08:00:00Z to "
+                      "2026-01-05T16:00:00Z (active)", r.stdout)
+        self.assertEqual(self.oncall(s), ("carol", True, "alice"))
+        # The shift list shows the override, then the rotation again.
+        st, body, _ = s.request("GET", "/api/v1/oncall/shifts?schedule=primary&from=2026-01-05T08:00:00Z"
+                                       "&to=2026-01-06T08:00:00Z", token=self.token)
+        self.assertEqual([(x["person"], x["end"], x["override"]) for x in body["shifts"]],
+                         [("carol", "2026-01-05T16:00:00Z", True), ("alice", "2026-01-06T08:00:00Z", False)])
+        # checkout's policy pages primary first: carol, not alice.
+        iid = self.declare(s)
+        paged = {n["person"] for n in self.notifications(s, iid) if n["kind"] == "page"}
+        self.assertEqual(paged, {"carol"})
+        st, audit, _ = s.request("GET", "/api/v1/audit?action=oncall.override.create", token=self.token)
+        [entry] = audit["entries"]
+        self.assertEqual((entry["target"], entry["details"]["reason"]), ("override:OVR-1", "alice at the dentist"))
+        # An upcoming one over the API; both survive a SIGKILL.
+        st, ovr, _ = s.request("POST", "/api/v1/oncall/overrides",
+                               {"schedule": "primary", "person": "dave", "start": "2026-01-06T08:00:00Z",
+                                "duration": "1d"}, token=self.token)
+        self.assertEqual((st, ovr["id"], ovr["state"]), (201, "OVR-2", "upcoming"))
+        s.kill9()
+        s = self.serve(at="2026-01-05T09:00:00Z")
+        env["FIREBREAK_URL"] = s.url
+        st, body, _ = s.request("GET", "/api/v1/oncall/overrides", token=self.token)
+        self.assertEqual([(o["id"], o["state"]) for o in body["overrides"]], [("OVR-1", "active"), ("OVR-2", "upcoming")])
+        self.assertEqual(self.oncall(s, "2026-01-06T12:00:00Z"), ("dave", True, "alice"))
+        # Deleting: the upcoming one is cancelled, the active one ends now; both stay as history.
+        r = run_cli("oncall", "override", "delete", "OVR-2", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("(cancelled)", r.stdout)
+        st, body, _ = s.request("DELETE", "/api/v1/oncall/overrides/OVR-1", token=self.token)
+        self.assertEqual((st, body["state"], body["end"]), (200, "ended", "2026-01-05T09:00:00Z"))
+        self.assertEqual(self.oncall(s), ("alice", False, ""))
+        self.assertEqual(self.oncall(s, "2026-01-06T12:00:00Z"), ("alice", False, ""))
+        r = run_cli("oncall", "override", "list", "--all", "--json", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([(o["id"], o["state"], o["applied"]) for o in json.loads(r.stdout)["overrides"]],
+                         [("OVR-1", "ended", True), ("OVR-2", "cancelled", False)])
+        st, body, _ = s.request("DELETE", "/api/v1/oncall/overrides/OVR-1", token=self.token)
+        self.assertEqual((st, body["error"]["code"]), (409, "failed_precondition"))
+        st, audit, _ = s.request("GET", "/api/v1/audit?action=oncall.override.delete", token=self.token)
+        self.assertEqual(sorted(e["details"]["was"] for e in audit["entries"]), ["active", "upcoming"])
+
+    def test_refusals_name_the_field_and_store_nothing(self):
+        s = self.serve()
+        for body, field in (({"person": "carol", "duration": "1h"}, "schedule"),
+                            ({"schedule": "primary", "person": "carol"}, "end"),
+                            ({"schedule": "primary", "person": "nobody", "duration": "1h"}, "person"),
+                            ({"schedule": "primary", "person": "carol", "replaces": "bob", "duration": "1h"}, "replaces"),
+                            ({"schedule": "primary", "person": "carol", "start": "2026-01-05T07:00:00Z",
+                              "duration": "2h"}, "start"),
+                            ({"schedule": "primary", "person": "carol", "duration": "100d"}, "duration")):
+            st, err, _ = s.request("POST", "/api/v1/oncall/overrides", body, token=self.token)
+            self.assertEqual((st, err["error"]["field"]), (400, field), (body, err))
+        st, body, _ = s.request("GET", "/api/v1/oncall/overrides?state=all", token=self.token)
+        self.assertEqual((st, body["overrides"]), (200, []))
+        st, body, _ = s.request("GET", "/api/v1/oncall/overrides?state=gone", token=self.token)
+        self.assertEqual((st, body["error"]["field"]), (400, "state"))
+        st, body, _ = s.request("DELETE", "/api/v1/oncall/overrides/OVR-9", token=self.token)
+        self.assertEqual(st, 404)
+        r = run_cli("oncall", "override", "create", "--schedule", "primary", "--person", "carol", "--end",
+                    "2026-01-05T10:00:00Z", "--for", "1h", "--server", s.url, "--token", self.token)
+        self.assertNotEqual(r.returncode, 0)
+
+
 if __name__ == "__main__":
     unittest.main()
