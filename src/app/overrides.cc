@@ -230,7 +230,11 @@ Result<ScheduleOverride> CheckOverride(const config::Config& cfg, const Override
   if (o.end <= o.start) return InvalidArgument("end must be after start", end_field);
   if (o.end - o.start > longest) return InvalidArgument(too_long, end_field);
   if (!req.replaces.empty()) {
-    FB_ASSIGN_OR_RETURN(auto shifts, oncall::FinalShifts(*s, o.start, o.end));
+    // `replaces` names a person of the rotation (overrides apply over the layers' result, not over
+    // each other): check the schedule without any override.
+    model::Schedule rotation = *s;
+    rotation.overrides.clear();
+    FB_ASSIGN_OR_RETURN(auto shifts, oncall::FinalShifts(rotation, o.start, o.end));
     bool on_call = std::any_of(shifts.begin(), shifts.end(), [&](const oncall::Shift& sh) { return sh.person == req.replaces; });
     if (!on_call)
       return InvalidArgument(req.replaces + " is not on call in " + req.schedule + " between " +

@@ -93,7 +93,7 @@ Result<OverrideQuery> DecodeOverrideArgs(const boost::json::value& body);
 // Checks `req` against the running configuration `cfg` (its schedules already carry the live
 // overrides) at `now` and builds the override (without id and creator). A start up to five minutes
 // in the past is taken as now; an earlier one is refused, as an override must not rewrite who was on
-// call. With `replaces`, that person must be on call in the schedule at some time in the range.
+// call. With `replaces`, that person must be on the rotation (layers, before overrides) in the range.
 Result<ScheduleOverride> CheckOverride(const config::Config& cfg, const OverrideRequest& req, core::TimePoint now);
 
 }  // namespace firebreak::app

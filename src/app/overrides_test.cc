@@ -97,6 +97,21 @@ TEST_F(OverridesTest, KeptAcrossARestartAndAReload) {
   EXPECT_EQ(OnCall(nullptr, "secondary"), std::make_pair(std::string("erin"), true));
 }
 
+// `replaces` names the rotation's person: replacing bob again inside another override of bob's
+// shift applies (the newest wins); "replacing" the override's person would never apply, so it is
+// refused.
+TEST_F(OverridesTest, ReplacesNamesThePersonOfTheRotation) {
+  ASSERT_TRUE(Create(R"({"schedule":"primary","person":"carol","replaces":"bob","duration":"8h"})"));
+  auto inner = Create(R"({"schedule":"primary","person":"dave","replaces":"bob","start":"2026-03-01T12:00:00Z","duration":"2h"})");
+  ASSERT_TRUE(inner) << inner.error().ToString();
+  EXPECT_EQ(OnCall("2026-03-01T11:00:00Z"), std::make_pair(std::string("carol"), true));
+  EXPECT_EQ(OnCall("2026-03-01T13:00:00Z"), std::make_pair(std::string("dave"), true));
+  EXPECT_EQ(OnCall("2026-03-01T15:00:00Z"), std::make_pair(std::string("carol"), true));
+  auto of_override = Create(R"({"schedule":"primary","person":"erin","replaces":"carol","duration":"1h"})");
+  ASSERT_FALSE(of_override);
+  EXPECT_EQ(of_override.error().field, "replaces");
+}
+
 TEST_F(OverridesTest, DeletingCancelsOrEndsAndKeepsHistory) {
   ASSERT_TRUE(Create(R"({"schedule":"primary","person":"dave","start":"2026-03-02T08:00:00Z","duration":"4h"})"));
   ASSERT_TRUE(Create(R"({"schedule":"primary","person":"carol","duration":"4h"})"));
