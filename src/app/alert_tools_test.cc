@@ -15,14 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-model::Principal Who(unsigned scopes) {
-  model::Principal p;
-  p.actor = model::Actor::Person("alice");
-  p.person = "alice";
-  p.scopes = scopes;
-  return p;
-}
-
 class AlertToolsTest : public ExampleAppTest {
  protected:
   // A PagerDuty-style critical trigger for `service`.

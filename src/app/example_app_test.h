@@ -15,6 +15,18 @@
 
 namespace firebreak::app {
 
+// alice (a person of the example configuration) holding `scopes`: whom most app tests act as.
+inline model::Principal Who(unsigned scopes = model::kScopeRead | model::kScopeWrite) {
+  model::Principal p;
+  p.actor = model::Actor::Person("alice");
+  p.person = "alice";
+  p.scopes = scopes;
+  return p;
+}
+
+// An RFC 3339 time written in a test (it must parse).
+inline core::TimePoint T(const char* s) { return core::ParseRfc3339(s).value(); }
+
 class ExampleAppTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }

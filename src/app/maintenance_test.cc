@@ -14,16 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-model::Principal Who(unsigned scopes = model::kScopeRead | model::kScopeWrite) {
-  model::Principal p;
-  p.actor = model::Actor::Person("alice");
-  p.person = "alice";
-  p.scopes = scopes;
-  return p;
-}
-
-core::TimePoint T(const char* s) { return *core::ParseRfc3339(s); }
-
 // Sundays 11:00-12:00 in Berlin (10:00-11:00 UTC in March): the fixture's clock starts at
 // 2026-03-01T10:00:00Z, a Sunday, inside the first stretch.
 constexpr const char* kWindow = R"(

@@ -14,16 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-model::Principal Who(unsigned scopes = model::kScopeRead | model::kScopeWrite) {
-  model::Principal p;
-  p.actor = model::Actor::Person("alice");
-  p.person = "alice";
-  p.scopes = scopes;
-  return p;
-}
-
-core::TimePoint T(const char* s) { return *core::ParseRfc3339(s); }
-
 class OverridesTest : public ExampleAppTest {
  protected:
   Result<json::object> Create(const char* body, const model::Principal& who = Who()) {
