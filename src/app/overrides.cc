@@ -10,14 +10,12 @@
 namespace firebreak::app {
 
 namespace json = boost::json;
-using core::ObjectReader;
 
 namespace {
 
 constexpr std::string_view kKey = "oncall/overrides";
 constexpr core::Millis kPastSlack = std::chrono::minutes(5);
 constexpr core::Millis kKeepEnded = std::chrono::hours(24 * kMaxOverrideDays);
-constexpr size_t kMaxReason = 1000;
 
 std::string Str(const json::object& o, std::string_view k) {
   auto* v = o.if_contains(k);
@@ -129,74 +127,6 @@ json::object OverrideJson(const ScheduleOverride& o, const config::Config& cfg, 
   j["applied"] = !o.cancelled && problem.empty();
   if (!problem.empty()) j["problem"] = problem;
   return j;
-}
-
-Result<OverrideRequest> DecodeOverride(const json::value& body) {
-  ObjectReader r(body, "");
-  r.RejectUnknown({"schedule", "person", "replaces", "start", "end", "duration", "reason"});
-  OverrideRequest q;
-  q.schedule = r.String("schedule", true).value_or("");
-  q.person = r.String("person", true).value_or("");
-  q.replaces = r.String("replaces").value_or("");
-  auto start = r.String("start");
-  auto end = r.String("end");
-  auto duration = r.String("duration");
-  q.reason = r.String("reason").value_or("");
-  FB_TRY(r.status());
-  for (auto [v, f] : {std::pair{&q.schedule, "schedule"}, {&q.person, "person"}, {&q.replaces, "replaces"}}) {
-    if (v->size() > 128) return InvalidArgument(std::string(f) + " is too long (at most 128 bytes)", f);
-    if (v->empty() && std::string_view(f) != "replaces") return InvalidArgument(std::string(f) + " is empty", f);
-  }
-  if (q.reason.size() > kMaxReason) return InvalidArgument("reason is too long (at most 1000 bytes)", "reason");
-  if (start && !start->empty()) {
-    auto t = core::ParseRfc3339(*start);
-    if (!t) return InvalidArgument("start: " + t.error().message, "start");
-    q.start = *t;
-  }
-  if (end && duration) return InvalidArgument("give end or duration, not both", "duration");
-  if (!end && !duration) return InvalidArgument("end or duration is required", "end");
-  if (end) {
-    auto t = core::ParseRfc3339(*end);
-    if (!t) return InvalidArgument("end: " + t.error().message, "end");
-    q.end = *t;
-  } else {
-    auto d = core::ParseDuration(*duration);
-    if (!d) return InvalidArgument("duration: " + d.error().message, "duration");
-    if (*d <= core::Millis(0)) return InvalidArgument("duration must be positive", "duration");
-    q.duration = *d;
-  }
-  return q;
-}
-
-Result<OverrideQuery> DecodeOverrideQuery(const std::map<std::string, std::string>& query) {
-  OverrideQuery q;
-  for (const auto& [k, v] : query) {
-    if (k == "schedule") {
-      if (v.size() > 128) return InvalidArgument("schedule is too long", "schedule");
-      q.schedule = v;
-    } else if (k == "state") {
-      if (v == "all") {
-        q.all = true;
-      } else if (v != "current" && !v.empty()) {
-        return InvalidArgument("state must be current or all", "state");
-      }
-    } else {
-      return UnknownName("query parameter", k, "query", "(expected schedule, state)");
-    }
-  }
-  return q;
-}
-
-Result<OverrideQuery> DecodeOverrideArgs(const json::value& body) {
-  std::map<std::string, std::string> q;
-  if (!body.is_null()) {
-    ObjectReader r(body, "");
-    r.RejectUnknown({"schedule", "state"});
-    for (const char* k : {"schedule", "state"})
-      if (auto v = r.String(k)) q[k] = *v;
-    FB_TRY(r.status());
-  }
-  return DecodeOverrideQuery(q);
 }
 
 Result<ScheduleOverride> CheckOverride(const config::Config& cfg, const OverrideRequest& req, core::TimePoint now) {

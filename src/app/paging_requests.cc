@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "app/overrides.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -207,6 +208,68 @@ Result<ClockRequest> DecodeClock(const boost::json::value& body) {
     c.set = *t;
   }
   return c;
+}
+
+Result<OverrideRequest> DecodeOverride(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"schedule", "person", "replaces", "start", "end", "duration", "reason"});
+  OverrideRequest q;
+  q.schedule = r.String("schedule", true).value_or("");
+  q.person = r.String("person", true).value_or("");
+  q.replaces = r.String("replaces").value_or("");
+  auto start = r.String("start");
+  auto end = r.String("end");
+  auto duration = r.String("duration");
+  q.reason = r.String("reason").value_or("");
+  FB_TRY(r.status());
+  FB_TRY(CheckId(q.schedule, "schedule"));
+  FB_TRY(CheckId(q.person, "person"));
+  FB_TRY(CheckId(q.replaces, "replaces"));
+  if (q.schedule.empty()) return InvalidArgument("schedule is empty", "schedule");
+  if (q.person.empty()) return InvalidArgument("person is empty", "person");
+  if (q.reason.size() > 1000) return InvalidArgument("reason is too long (at most 1000 bytes)", "reason");
+  if (start && !start->empty()) {
+    auto t = core::ParseRfc3339(*start);
+    if (!t) return InvalidArgument("start: " + t.error().message, "start");
+    q.start = *t;
+  }
+  if (end && duration) return InvalidArgument("give end or duration, not both", "duration");
+  if (!end && !duration) return InvalidArgument("end or duration is required", "end");
+  if (end) {
+    auto t = core::ParseRfc3339(*end);
+    if (!t) return InvalidArgument("end: " + t.error().message, "end");
+    q.end = *t;
+  } else {
+    auto d = core::ParseDuration(*duration);
+    if (!d) return InvalidArgument("duration: " + d.error().message, "duration");
+    if (*d <= core::Millis(0)) return InvalidArgument("duration must be positive", "duration");
+    q.duration = *d;
+  }
+  return q;
+}
+
+Result<OverrideQuery> DecodeOverrideQuery(const std::map<std::string, std::string>& q) {
+  FB_TRY(OnlyParams(q, {"schedule", "state"}));
+  OverrideQuery o;
+  o.schedule = Param(q, "schedule");
+  FB_TRY(CheckId(o.schedule, "schedule"));
+  const std::string state = Param(q, "state");
+  if (!state.empty() && state != "current" && state != "all")
+    return InvalidArgument("state must be current or all", "state");
+  o.all = state == "all";
+  return o;
+}
+
+Result<OverrideQuery> DecodeOverrideArgs(const boost::json::value& body) {
+  std::map<std::string, std::string> q;
+  if (!body.is_null()) {
+    ObjectReader r(body, "");
+    r.RejectUnknown({"schedule", "state"});
+    for (const char* k : {"schedule", "state"})
+      if (auto v = r.String(k)) q[k] = *v;
+    FB_TRY(r.status());
+  }
+  return DecodeOverrideQuery(q);
 }
 
 }  // namespace firebreak::app
