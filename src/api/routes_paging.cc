@@ -71,6 +71,21 @@ void RegisterPagingRoutes(Server& s) {
     co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
   });
 
+  // ---- the people directory ----
+  r.Add(http::verb::get, "/api/v1/people", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto q = app::DecodePeopleQuery(ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto res = app.People(*ex.principal, *q);
+    co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+  });
+
+  r.Add(http::verb::get, "/api/v1/people/{id}", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto q = app::DecodePersonQuery(ex.Param("id"), ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto res = app.Person(*ex.principal, *q);
+    co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+  });
+
   // ---- schedule overrides made at run time ----
   r.Add(http::verb::get, "/api/v1/oncall/overrides", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto q = app::DecodeOverrideQuery(ex.query);

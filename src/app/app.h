@@ -255,6 +255,12 @@ class App {
   // services, fatigue-rule violations (settings.responders) and cognitive load (open incident
   // roles, unacknowledged pages). JSON as oncall::ToJson(ResilienceReport).
   Result<boost::json::object> ResponderResilience(const model::Principal& who, const ResponderQuery& q) const;
+  // The people directory (paging/people.h), and one person's on-call picture: their shifts across
+  // schedules, every policy tier that can page them, the open incidents where they hold a role, the
+  // incidents whose pages to them wait for an acknowledgement, and the current run-time overrides
+  // that put them on or take them off a schedule. "me" is the token's person.
+  Result<boost::json::object> People(const model::Principal& who, const PeopleQuery& q) const;
+  Result<boost::json::object> Person(const model::Principal& who, const PersonQuery& q) const;
   // Schedule overrides made at run time (app/overrides.h): listed (`{"overrides": [...]}`, by
   // start), created (write scope; audited `oncall.override.create`) and deleted (a future one is
   // cancelled, one in progress ends now; audited `oncall.override.delete`). Paging uses the new

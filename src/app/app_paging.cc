@@ -11,6 +11,7 @@
 #include "escalate/escalation.h"
 #include "oncall/resilience.h"
 #include "paging/oncall_query.h"
+#include "paging/people.h"
 
 namespace firebreak::app {
 
@@ -99,6 +100,64 @@ Result<json::object> App::ResponderResilience(const model::Principal& who, const
   limits["max_pending"] = rules.max_pending;
   limits["critical_max_tier"] = rules.critical_max_tier;
   out["rules"] = std::move(limits);
+  return out;
+}
+
+// ---- people ------------------------------------------------------------------------------------
+
+Result<json::object> App::People(const model::Principal& who, const PeopleQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  return paging::PeopleJson(*config(), q.team, clock_->Now());
+}
+
+Result<json::object> App::Person(const model::Principal& who, const PersonQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  std::string id = q.person;
+  if (id == "me") {
+    if (who.person.empty()) return InvalidArgument("this token belongs to no person: name one instead of me", "person");
+    id = who.person;
+  }
+  auto cfg = config();
+  const auto now = clock_->Now();
+  const core::TimePoint from = q.from.value_or(now);
+  const core::TimePoint to = q.to.value_or(from + std::chrono::hours(24) * q.days);
+  FB_ASSIGN_OR_RETURN(auto out, paging::PersonJson(*cfg, id, now, from, to));
+
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  store::IncidentFilter f;
+  f.open_only = true;
+  f.limit = 100000;
+  FB_ASSIGN_OR_RETURN(auto open, tx->incidents().List(f));
+  auto brief = [](const model::Incident& inc) {
+    return json::object{{"id", inc.id},
+                        {"title", inc.title},
+                        {"severity", model::SeverityName(inc.severity)},
+                        {"state", model::StateName(inc.state)}};
+  };
+  json::array roles, pages, overrides;
+  for (const auto& inc : open)
+    for (const auto& [role, person] : inc.roles)
+      if (person == id) {
+        auto o = brief(inc);
+        o["role"] = role;
+        roles.push_back(std::move(o));
+      }
+  FB_ASSIGN_OR_RETURN(auto unacked, tx->outbox().UnacknowledgedPages());
+  std::set<std::string> paged;
+  for (const auto& [person, incident] : unacked)
+    if (person == id) paged.insert(incident);
+  for (const auto& inc : open)
+    if (paged.count(inc.id)) pages.push_back(brief(inc));
+  FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(*tx));
+  std::stable_sort(book.items.begin(), book.items.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+  for (const auto& o : book.items) {
+    const std::string state = o.StateAt(now);
+    if ((state == "upcoming" || state == "active") && (o.person == id || o.replaces == id))
+      overrides.push_back(OverrideJson(o, *cfg, now));
+  }
+  out["incidents"] = std::move(roles);
+  out["pending_pages"] = std::move(pages);
+  out["overrides"] = std::move(overrides);
   return out;
 }
 

@@ -132,6 +132,55 @@ Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& 
   return r;
 }
 
+Result<PeopleQuery> DecodePeopleQuery(const std::map<std::string, std::string>& q) {
+  FB_TRY(OnlyParams(q, {"team"}));
+  PeopleQuery r;
+  r.team = Param(q, "team");
+  FB_TRY(CheckId(r.team, "team"));
+  return r;
+}
+
+Result<PeopleQuery> DecodePeopleArgs(const boost::json::value& body) {
+  std::map<std::string, std::string> q;
+  if (!body.is_null()) {
+    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
+    ObjectReader r(body, "");
+    r.RejectUnknown({"team"});
+    if (auto v = r.String("team")) q["team"] = *v;
+    FB_TRY(r.status());
+  }
+  return DecodePeopleQuery(q);
+}
+
+Result<PersonQuery> DecodePersonQuery(std::string person, const std::map<std::string, std::string>& q) {
+  FB_TRY(OnlyParams(q, {"from", "to", "days"}));
+  PersonQuery r;
+  r.person = std::move(person);
+  if (r.person.empty()) return InvalidArgument("give a person id, or me", "person");
+  FB_TRY(CheckId(r.person, "person"));
+  FB_ASSIGN_OR_RETURN(r.from, TimeParam(q, "from"));
+  FB_ASSIGN_OR_RETURN(r.to, TimeParam(q, "to"));
+  FB_ASSIGN_OR_RETURN(auto days, DaysParam(q));
+  if (days) {
+    if (r.to) return InvalidArgument("give to or days, not both", "days");
+    r.days = *days;
+  }
+  return r;
+}
+
+Result<PersonQuery> DecodePersonArgs(const boost::json::value& body) {
+  if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
+  std::map<std::string, std::string> q;
+  ObjectReader r(body, "");
+  r.RejectUnknown({"person", "from", "to", "days"});
+  std::string person = r.String("person", true).value_or("");
+  for (const char* k : {"from", "to"})
+    if (auto v = r.String(k)) q[k] = *v;
+  FB_TRY(r.status());
+  FB_TRY(DaysArg(body.get_object(), q));
+  return DecodePersonQuery(std::move(person), q);
+}
+
 Result<ResponderQuery> DecodeResponderQuery(const std::map<std::string, std::string>& q) {
   FB_TRY(OnlyParams(q, {"from", "days"}));
   ResponderQuery r;

@@ -45,6 +45,23 @@ Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& 
 // The same as a JSON object: {"schedule"|"team", "from", "to", "days": integer}.
 Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body);
 
+// GET /api/v1/people: ?team= (optional: its lead and members). MCP: {"team"}.
+struct PeopleQuery {
+  std::string team;
+};
+Result<PeopleQuery> DecodePeopleQuery(const std::map<std::string, std::string>& query);
+Result<PeopleQuery> DecodePeopleArgs(const boost::json::value& body);
+
+// GET /api/v1/people/{person}: a person id or "me" (the token's person), &from= (default now),
+// &days= (default 7, 1..93) or &to=. MCP: {"person", "from", "to", "days": integer}.
+struct PersonQuery {
+  std::string person;
+  std::optional<core::TimePoint> from, to;
+  int days = 7;
+};
+Result<PersonQuery> DecodePersonQuery(std::string person, const std::map<std::string, std::string>& query);
+Result<PersonQuery> DecodePersonArgs(const boost::json::value& body);
+
 // GET /api/v1/oncall/resilience: &from= (default now), &days= (default 14, 1..93). Responder
 // resilience (oncall/resilience.h): roster N-1, bus factor, fatigue, cognitive load.
 struct ResponderQuery {

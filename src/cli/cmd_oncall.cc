@@ -1,4 +1,4 @@
-// firebreak oncall now|shifts|roster|resilience|override, and the paging commands of `firebreak incident`: escalate, flag, pages.
+// firebreak oncall now|shifts|roster|people|person|resilience|override, and the paging commands of `firebreak incident`: escalate, flag, pages.
 #include <cstdio>
 
 #include <boost/url/encode.hpp>
@@ -107,6 +107,61 @@ void PrintRoster(const json::value& v) {
     people.Add({S(p, "person"), core::Truncate(S(p, "name"), 24), hours, S(p, "shifts"), core::Join(sc, ",")});
   }
   people.Print();
+}
+
+std::string Ids(const json::value& v, std::string_view k) {
+  std::vector<std::string> out;
+  if (const auto* a = v.as_object().if_contains(k); a && a->is_array()) {
+    for (const auto& x : a->get_array()) {
+      if (x.is_string()) out.emplace_back(x.get_string());
+      else if (x.is_object()) out.push_back(S(x, "schedule"));
+    }
+  }
+  return core::Join(out, ",");
+}
+
+void PrintPeople(const json::value& v) {
+  Table t({"PERSON", "NAME", "TITLE", "TEAMS", "ROTATIONS", "ON CALL NOW"});
+  for (const auto& p : v.at("people").as_array())
+    t.Add({S(p, "id"), core::Truncate(S(p, "name"), 24), core::Truncate(S(p, "title"), 20), Ids(p, "teams"),
+           Ids(p, "schedules"), Ids(p, "on_call")});
+  t.Print();
+}
+
+void PrintPerson(const json::value& v) {
+  std::printf("%s (%s)%s%s\n", S(v, "id").c_str(), S(v, "name").c_str(),
+              S(v, "title").empty() ? "" : (", " + S(v, "title")).c_str(),
+              S(v, "timezone").empty() ? "" : (", " + S(v, "timezone")).c_str());
+  std::printf("teams: %s   rotations: %s\n", Ids(v, "teams").c_str(), Ids(v, "schedules").c_str());
+  const auto& now = v.at("on_call").as_array();
+  if (now.empty()) std::printf("on call now: no\n");
+  for (const auto& s : now) std::printf("on call now: %s until %s\n", S(s, "schedule").c_str(), S(s, "end").c_str());
+  char hours[32];
+  std::snprintf(hours, sizeof hours, "%.1f", static_cast<double>(v.at("on_call_seconds").to_number<int64_t>()) / 3600.0);
+  std::printf("\nshifts %s .. %s (%s hours):\n", S(v, "from").c_str(), S(v, "to").c_str(), hours);
+  Table shifts({}, "  ");
+  for (const auto& sh : v.at("shifts").as_array())
+    shifts.Add({S(sh, "start"), S(sh, "end"), S(sh, "schedule"),
+                S(sh, "override") == "true" ? "override" + (S(sh, "replaces").empty() ? "" : " for " + S(sh, "replaces")) : S(sh, "layer")});
+  if (v.at("shifts").as_array().empty()) std::printf("  (none)\n");
+  shifts.Print();
+  std::printf("\npaged by:\n");
+  Table esc({}, "  ");
+  for (const auto& e : v.at("escalation").as_array())
+    esc.Add({S(e, "policy"), "tier " + S(e, "tier"), "after " + S(e, "after"), "via " + S(e, "via"),
+             core::Truncate(Ids(e, "services"), 60)});
+  if (v.at("escalation").as_array().empty()) std::printf("  (no escalation policy reaches them)\n");
+  esc.Print();
+  for (const auto& i : v.at("incidents").as_array())
+    std::printf("holds %s in %s [%s %s] %s\n", S(i, "role").c_str(), S(i, "id").c_str(), S(i, "severity").c_str(),
+                S(i, "state").c_str(), core::Truncate(S(i, "title"), 60).c_str());
+  for (const auto& i : v.at("pending_pages").as_array())
+    std::printf("unacknowledged page: %s [%s] %s\n", S(i, "id").c_str(), S(i, "severity").c_str(),
+                core::Truncate(S(i, "title"), 60).c_str());
+  for (const auto& o : v.at("overrides").as_array())
+    std::printf("override %s: %s on %s%s %s .. %s (%s)\n", S(o, "id").c_str(), S(o, "person").c_str(),
+                S(o, "schedule").c_str(), S(o, "replaces").empty() ? "" : (" for " + S(o, "replaces")).c_str(),
+                S(o, "start").c_str(), S(o, "end").c_str(), S(o, "state").c_str());
 }
 
 void PrintPages(const json::value& esc, const json::value& notes) {
@@ -257,6 +312,38 @@ void AddOncallCommands(CLI::App& app, Runner& run) {
         else q += "&days=" + std::to_string(o->days);
         auto r = CallServer(o->client, "GET", "/api/v1/oncall/roster" + q);
         return Show(r, *o, PrintRoster);
+      };
+    });
+  }
+
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = oc->add_subcommand("people", "Who can be paged: teams, rotations, where each is on call now");
+    AddClientOptions(c, o->client);
+    c->add_option("--team", o->team, "Only this team's lead and members");
+    c->callback([o, &run] {
+      run = [o] {
+        auto r = CallServer(o->client, "GET", "/api/v1/people" + (o->team.empty() ? "" : "?team=" + Enc(o->team)));
+        return Show(r, *o, PrintPeople);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = oc->add_subcommand("person", "One person's shifts, how they can be paged, their roles and pages");
+    AddClientOptions(c, o->client);
+    c->add_option("person", o->person, "Person id, or me (the token's person)")->required();
+    c->add_option("--from", o->from, "RFC 3339 start (default: now)");
+    c->add_option("--to", o->to, "RFC 3339 end (default: --days after the start)");
+    c->add_option("--days", o->days, "Length when --to is not given")->capture_default_str()->check(CLI::Range(1, 93));
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = "/api/v1/people/" + Enc(o->person);
+        if (!o->from.empty()) q += (q.find('?') == std::string::npos ? "?" : "&") + std::string("from=") + Enc(o->from);
+        if (!o->to.empty()) q += (q.find('?') == std::string::npos ? "?" : "&") + std::string("to=") + Enc(o->to);
+        else q += (q.find('?') == std::string::npos ? "?" : "&") + std::string("days=") + std::to_string(o->days);
+        auto r = CallServer(o->client, "GET", q);
+        return Show(r, *o, PrintPerson);
       };
     });
   }

@@ -1,6 +1,7 @@
-// On-call tools (issue 4's paging module): who is on call, the roster over the coming days, an
-// incident's escalation state, and schedule overrides (list, create, delete). They wrap App::OnCall /
-// Roster / GetEscalation / *Override with the same argument decoders the HTTP API uses.
+// On-call tools (issue 4's paging module): who is on call, the roster over the coming days, the
+// people directory and one person's on-call picture, an incident's escalation state, and schedule
+// overrides (list, create, delete). They wrap App::OnCall / Roster / People / Person / GetEscalation /
+// *Override with the same argument decoders the HTTP API uses.
 #include "mcp/tools_common.h"
 
 #include "app/paging_requests.h"
@@ -59,6 +60,48 @@ void AddOncallTools(Registry& r) {
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto q, app::DecodeRosterArgs(json::value(args)));
         FB_ASSIGN_OR_RETURN(auto out, ctx.app().Roster(ctx.principal(), q));
+        return Structured(std::move(out));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "list_people",
+      .title = "People",
+      .description = "The people who can be paged (optionally one `team`'s lead and members): name, "
+                     "title, teams, the schedules they rotate on, where they are on call now, and "
+                     "their contact method types. Use the ids to assign roles, page or override.",
+      .input_schema = Object({{"team", Str("Team id", 100)}}),
+      .output_schema = Open({"at", "people"}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .risk = model::RiskTier::kLow,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto q, app::DecodePeopleArgs(json::value(args)));
+        FB_ASSIGN_OR_RETURN(auto out, ctx.app().People(ctx.principal(), q));
+        return Structured(std::move(out));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "get_person",
+      .title = "A person's on-call picture",
+      .description = "One person (`me`: the caller's own): their shifts across every schedule over the "
+                     "next `days` (default 7) or a range, each escalation policy tier that can page "
+                     "them and through what, the open incidents where they hold a role, incidents "
+                     "whose pages to them are unacknowledged, and current overrides for or instead of "
+                     "them.",
+      .input_schema = Object({{"person", Str("Person id, or me", 128, 1)},
+                              {"from", Str("RFC 3339 start (default now)", 64)},
+                              {"to", Str("RFC 3339 end", 64)},
+                              {"days", Int("Days from `from` (default 7)", 1, 93)}},
+                             {"person"}),
+      .output_schema = Open({"id", "name", "shifts", "escalation", "incidents", "pending_pages"}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .risk = model::RiskTier::kLow,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto q, app::DecodePersonArgs(json::value(args)));
+        FB_ASSIGN_OR_RETURN(auto out, ctx.app().Person(ctx.principal(), q));
         return Structured(std::move(out));
       },
   });

@@ -2,6 +2,7 @@
 // resilience analytics build on): which schedules a team's policies reach, shifts with overrides,
 // gaps and coverage, and per-person totals including team members who hold no shift.
 #include "paging/oncall_query.h"
+#include "paging/people.h"
 
 #include <gtest/gtest.h>
 
@@ -168,6 +169,99 @@ TEST_F(RosterTest, RefusalsNameTheField) {
   EXPECT_EQ(RosterJson(*cfg_, "", "", from, from + std::chrono::hours(1)).error().field, "schedule");
   EXPECT_EQ(RosterJson(*cfg_, "primary", "", from, from).error().field, "to");
   EXPECT_EQ(RosterJson(*cfg_, "primary", "", from, from + std::chrono::hours(24 * 94)).error().field, "to");
+}
+
+
+// ---- the people directory ----
+
+std::vector<std::string> Strings(const json::value& a) {
+  std::vector<std::string> out;
+  for (const auto& v : a.as_array())
+    out.emplace_back(v.is_string() ? v.as_string() : v.at("schedule").as_string());
+  return out;
+}
+
+TEST_F(RosterTest, PeopleSaysWhoIsOnCallWhereNowWithTeamsAndRotations) {
+  // Wednesday 06:00: carol's override has replaced alice on primary; erin's daytime layer is off.
+  auto r = PeopleJson(*cfg_, "", T("2026-01-07T06:00:00Z"));
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& people = r->at("people").as_array();
+  ASSERT_EQ(people.size(), 5u);
+  const auto* alice = Find(people, "id", "alice");
+  const auto* carol = Find(people, "id", "carol");
+  const auto* dave = Find(people, "id", "dave");
+  const auto* erin = Find(people, "id", "erin");
+  ASSERT_TRUE(alice && carol && dave && erin);
+  EXPECT_EQ(Strings(alice->at("teams")), std::vector<std::string>{"ops"});
+  EXPECT_EQ(Strings(alice->at("schedules")), std::vector<std::string>{"primary"});
+  EXPECT_TRUE(alice->at("on_call").as_array().empty());  // replaced for the morning
+  EXPECT_EQ(Strings(carol->at("on_call")), (std::vector<std::string>{"primary", "unrelated"}));
+  EXPECT_EQ(carol->at("on_call").as_array().at(0).at("override"), true);
+  EXPECT_EQ(carol->at("on_call").as_array().at(0).at("end"), "2026-01-07T12:00:00Z");
+  EXPECT_EQ(Strings(dave->at("leads")), std::vector<std::string>{"ops"});
+  EXPECT_TRUE(dave->at("schedules").as_array().empty());
+  EXPECT_TRUE(erin->at("on_call").as_array().empty());
+  // At 10:00 erin's daytime shift has begun.
+  auto later = PeopleJson(*cfg_, "", T("2026-01-07T10:00:00Z"));
+  ASSERT_TRUE(later);
+  EXPECT_EQ(Strings(Find(later->at("people").as_array(), "id", "erin")->at("on_call")),
+            std::vector<std::string>{"daytime"});
+
+  // A team: its lead and members, by id.
+  auto ops = PeopleJson(*cfg_, "ops", T("2026-01-07T06:00:00Z"));
+  ASSERT_TRUE(ops);
+  std::vector<std::string> ids;
+  for (const auto& p : ops->at("people").as_array()) ids.emplace_back(p.at("id").as_string());
+  EXPECT_EQ(ids, (std::vector<std::string>{"alice", "bob", "dave", "erin"}));
+  auto unknown = PeopleJson(*cfg_, "nope", T("2026-01-07T06:00:00Z"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.error().field, "team");
+}
+
+TEST_F(RosterTest, PersonHasTheirShiftsAcrossSchedulesAndEveryWayTheyArePaged) {
+  const auto at = T("2026-01-05T00:00:00Z");
+  auto alice = PersonJson(*cfg_, "alice", at, at, T("2026-01-12T00:00:00Z"));
+  ASSERT_TRUE(alice) << alice.error().message;
+  std::vector<std::string> shifts;
+  for (const auto& s : alice->at("shifts").as_array())
+    shifts.push_back(std::string(s.at("schedule").as_string()) + "@" + std::string(s.at("start").as_string()) + ".." +
+                     std::string(s.at("end").as_string()));
+  // Her week on primary, less carol's twelve hours.
+  EXPECT_EQ(shifts, (std::vector<std::string>{"primary@2026-01-05T00:00:00Z..2026-01-07T00:00:00Z",
+                                              "primary@2026-01-07T12:00:00Z..2026-01-12T00:00:00Z"}));
+  EXPECT_EQ(alice->at("on_call_seconds"), (2 * 24 + 4 * 24 + 12) * 3600);
+  std::vector<std::string> esc;
+  for (const auto& e : alice->at("escalation").as_array())
+    esc.push_back(std::string(e.at("policy").as_string()) + "/" + std::to_string(e.at("tier").as_int64()) + "/" +
+                  std::string(e.at("via").as_string()));
+  EXPECT_EQ(esc, (std::vector<std::string>{"ops-default/1/schedule:primary", "ops-default/2/team:ops",
+                                           "ops-major/1/schedule:primary"}));
+  EXPECT_EQ(json::serialize(alice->at("escalation").as_array().at(0).at("services")), R"(["api"])");
+
+  // carol rotates only on a schedule no policy names, but her override on primary makes her
+  // pageable through it until it ends.
+  auto carol = PersonJson(*cfg_, "carol", at, at, T("2026-01-12T00:00:00Z"));
+  ASSERT_TRUE(carol);
+  EXPECT_EQ(carol->at("escalation").as_array().size(), 2u);
+  auto carol_after = PersonJson(*cfg_, "carol", T("2026-01-08T00:00:00Z"), T("2026-01-08T00:00:00Z"),
+                                T("2026-01-09T00:00:00Z"));
+  ASSERT_TRUE(carol_after);
+  EXPECT_TRUE(carol_after->at("escalation").as_array().empty());
+  // dave leads ops: its second tier.
+  auto dave = PersonJson(*cfg_, "dave", at, at, T("2026-01-12T00:00:00Z"));
+  ASSERT_TRUE(dave);
+  EXPECT_TRUE(dave->at("shifts").as_array().empty());
+  ASSERT_EQ(dave->at("escalation").as_array().size(), 1u);
+  EXPECT_EQ(dave->at("escalation").as_array().at(0).at("via"), "team:ops");
+
+  auto unknown = PersonJson(*cfg_, "zed", at, at, T("2026-01-12T00:00:00Z"));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().field, "person");
+  auto backwards = PersonJson(*cfg_, "alice", at, at, at);
+  ASSERT_FALSE(backwards);
+  EXPECT_EQ(backwards.error().field, "to");
+  EXPECT_FALSE(PersonJson(*cfg_, "alice", at, at, at + std::chrono::hours(24 * 94)));
 }
 
 }  // namespace

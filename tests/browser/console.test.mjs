@@ -352,6 +352,16 @@ test('on-call page: an override from the form takes the shift, a bad person gets
   // Who is on call now says so, and the shift list marks the override.
   const onNow = await page.textContent('tr[data-schedule="primary"]');
   assert.ok(onNow.includes(ovr.person_name) && onNow.includes('override'), onNow);
+  // The people directory: the form's person fields suggest its ids, and dave's row says he is on
+  // primary now by override, as the API does.
+  const people = await server.api('GET', '/api/v1/people');
+  const suggested = await page.locator('#people-ids option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(suggested, people.json.people.map((p) => p.id));
+  const daveRow = page.locator('tr[data-person="dave"] td.on-call');
+  await daveRow.filter({ hasText: 'override' }).waitFor(WAIT);
+  const dave = people.json.people.find((p) => p.id === 'dave');
+  assert.deepEqual(dave.on_call.map((o) => [o.schedule, o.override]), [['primary', true]]);
+  assert.match(await page.textContent('tr[data-person="dave"]'), /platform \(lead\)/);
   await page.screenshot({ path: join(SHOTS, 'oncall-override.png'), fullPage: true });
   await row.locator('button[data-action="delete"]').click();
   await page.locator('#override-list-msg .msg.ok').filter({ hasText: ovr.id }).waitFor(WAIT);

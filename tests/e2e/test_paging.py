@@ -633,6 +633,68 @@ class Faults(PagingTestCase):
                              [(1, "opened", False), (2, "timer", True), (1, "repeat", False)], hist)
 
 
+class People(PagingTestCase):
+    """The people directory and one person's on-call picture over HTTP and the CLI: who is on call
+    where, a person's shifts and the policies that page them, and with their own token ("me") the
+    page waiting for them, the role they hold and the override that takes their shift."""
+
+    def test_directory_and_my_on_call_picture(self):
+        s = self.serve()
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        st, body, _ = s.request("GET", "/api/v1/people", token=self.token)
+        self.assertEqual(st, 200, body)
+        by_id = {p["id"]: p for p in body["people"]}
+        self.assertEqual([p["id"] for p in body["people"]], sorted(by_id))
+        self.assertEqual([o["schedule"] for o in by_id["alice"]["on_call"]], ["primary"])
+        self.assertLessEqual({"platform", "payments"}, set(by_id["alice"]["teams"]))
+        self.assertEqual(by_id["alice"]["schedules"][:1], ["primary"])
+        self.assertIn("platform", by_id["dave"]["leads"])
+        self.assertLessEqual({"slack", "sms"}, {c["type"] for c in by_id["alice"]["contact_methods"]})
+        self.assertNotIn("+33600000001", json.dumps(body))  # contact addresses are not listed
+        r = run_cli("oncall", "people", "--team", "platform", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([ln.split()[0] for ln in r.stdout.splitlines()[1:]], ["alice", "bob", "dave"])
+
+        # alice, with her own token: paged for a new incident, then commander, then relieved.
+        st, tok, _ = s.request("POST", "/api/v1/tokens", {"person": "alice", "scopes": "read,write", "name": "t"},
+                               token=self.token)
+        self.assertEqual(st, 201, tok)
+        mine = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": tok["token"]}
+        iid = self.declare(s)
+        st, me, _ = s.request("GET", "/api/v1/people/me?days=3", token=tok["token"])
+        self.assertEqual(st, 200, me)
+        self.assertEqual((me["id"], me["from"], me["to"]), ("alice", T0, "2026-01-08T08:00:00Z"))
+        self.assertEqual([p["id"] for p in me["pending_pages"]], [iid])
+        self.assertEqual([(x["schedule"], x["start"], x["end"]) for x in me["shifts"]],
+                         [("primary", T0, "2026-01-08T08:00:00Z")])
+        self.assertIn(("platform", 1, "schedule:primary"), [(e["policy"], e["tier"], e["via"]) for e in me["escalation"]])
+        st, _, _ = s.request("POST", "/api/v1/incidents/%s/roles" % iid, {"role": "incident_commander", "person": "alice"},
+                             token=self.token)
+        self.assertEqual(st, 200)
+        st, _, _ = s.request("POST", "/api/v1/oncall/overrides", {"schedule": "primary", "person": "carol",
+                                                                  "replaces": "alice", "duration": "4h"}, token=self.token)
+        self.assertEqual(st, 201)
+        r = run_cli("oncall", "person", "me", "--days", "1", env=mine)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("alice (Alice Moreau)", r.stdout)
+        self.assertIn("on call now: no", r.stdout)
+        self.assertIn("2026-01-05T12:00:00Z 2026-01-06T08:00:00Z primary", r.stdout)
+        self.assertIn("holds incident_commander in %s" % iid, r.stdout)
+        self.assertIn("unacknowledged page: %s" % iid, r.stdout)
+        self.assertIn("override OVR-1: carol on primary for alice", r.stdout)
+        st, _, _ = s.request("POST", "/api/v1/incidents/%s/acknowledge" % iid, token=tok["token"])
+        self.assertEqual(st, 200)
+        st, me, _ = s.request("GET", "/api/v1/people/alice", token=self.token)
+        self.assertEqual((st, me["pending_pages"]), (200, []))
+
+        # Refusals name the field.
+        for path, code, field in (("/api/v1/people/nobody", 404, "person"), ("/api/v1/people/alice?days=0", 400, "days"),
+                                  ("/api/v1/people?team=nope", 404, "team"), ("/api/v1/people?x=1", 400, "x"),
+                                  ("/api/v1/people/me", 400, "person")):
+            st, err, _ = s.request("GET", path, token=self.token)
+            self.assertEqual((st, err["error"]["field"]), (code, field), (path, err))
+
+
 class ScheduleOverrides(PagingTestCase):
     """Overrides made at run time (someone else takes a shift): through the CLI and the API, the page
     goes to the override's person; kept across SIGKILL; deleting cancels or ends; refusals name the

@@ -1,7 +1,8 @@
 // On-call: who is on now for every schedule, the next two weeks of shifts per schedule (with
-// overrides and gaps marked), and the overrides made at run time: current and upcoming ones (delete
-// cancels an upcoming one or ends one now) and a form to put someone on a schedule for a while.
-// Needs the paging capability on the server.
+// overrides and gaps marked), the overrides made at run time: current and upcoming ones (delete
+// cancels an upcoming one or ends one now) and a form to put someone on a schedule for a while (its
+// person fields suggest the people directory), and the people directory itself: teams, rotations
+// and where each person is on call now. Needs the paging capability on the server.
 import { h, mount, fmtTime, thead, note } from '../lib/dom.js';
 import { get, post, qs, request } from '../lib/api.js';
 import { fill, UNAVAILABLE } from '../lib/optional.js';
@@ -14,8 +15,10 @@ export async function render(page) {
   const listMsg = h('div', { id: 'override-list-msg' });
   const formMsg = h('div', { id: 'override-msg' });
   const schedule = h('select', { id: 'override-schedule', name: 'schedule', required: true });
-  const person = h('input', { id: 'override-person', name: 'person', required: true, size: 12, placeholder: 'person id' });
-  const replaces = h('input', { id: 'override-replaces', name: 'replaces', size: 12, placeholder: 'anyone' });
+  const person = h('input', { id: 'override-person', name: 'person', required: true, size: 12, placeholder: 'person id', list: 'people-ids' });
+  const replaces = h('input', { id: 'override-replaces', name: 'replaces', size: 12, placeholder: 'anyone', list: 'people-ids' });
+  const peopleIds = h('datalist', { id: 'people-ids' });
+  const people = h('div', { id: 'people-list' });
   const start = h('input', { id: 'override-start', name: 'start', size: 22, placeholder: 'now, or 2026-03-02T09:00:00Z' });
   const duration = h('input', { id: 'override-duration', name: 'duration', value: '8h', required: true, size: 6 });
   const reason = h('input', { id: 'override-reason', name: 'reason', size: 40, placeholder: 'why (shown to the team)' });
@@ -27,11 +30,12 @@ export async function render(page) {
     h('label', null, 'For ', duration),
     h('label', null, 'Reason ', reason),
     h('button', { type: 'submit' }, 'Create override'),
-    formMsg);
+    formMsg, peopleIds);
   mount(main, h('h1', null, 'On-call'), h('section', { class: 'card' }, h('h2', null, 'On call now'), now),
     h('section', { class: 'card' }, h('h2', null, 'Overrides'), listMsg, overrides),
     h('section', { class: 'card' }, h('h2', null, 'New override'), form),
-    h('section', { class: 'card' }, h('h2', null, 'Next two weeks'), shifts));
+    h('section', { class: 'card' }, h('h2', null, 'Next two weeks'), shifts),
+    h('section', { class: 'card' }, h('h2', null, 'People'), people));
   let schedules = [];
 
   async function loadNow() {
@@ -97,9 +101,25 @@ export async function render(page) {
     });
   }
 
+  async function loadPeople() {
+    await fill(people, async () => {
+      const res = await get('/api/v1/people');
+      const list = res.people || [];
+      mount(peopleIds, list.map((p) => h('option', { value: p.id }, p.name)));
+      if (!list.length) return h('p', { class: 'empty' }, 'No people configured.');
+      return h('table', { class: 'people' }, thead(['Person', 'Title', 'Teams', 'Rotations', 'On call now']),
+        h('tbody', null, list.map((p) => h('tr', { 'data-person': p.id },
+          h('td', null, `${p.name} (${p.id})`),
+          h('td', null, p.title || ''),
+          h('td', null, (p.teams || []).map((t) => (p.leads || []).includes(t) ? `${t} (lead)` : t).join(', ')),
+          h('td', null, (p.schedules || []).join(', ')),
+          h('td', { class: 'on-call' }, (p.on_call || []).map((o) => `${o.schedule_name || o.schedule} until ${fmtTime(o.end)}${o.override ? ' (override)' : ''}`).join('; '))))));
+    });
+  }
+
   async function refresh() {
     await loadNow();
-    await Promise.all([loadOverrides(), schedules.length ? loadShifts() : null]);
+    await Promise.all([loadOverrides(), loadPeople(), schedules.length ? loadShifts() : null]);
   }
 
   async function create(e) {
@@ -127,10 +147,11 @@ export async function render(page) {
   if (got === 'unavailable') {
     mount(shifts, h('p', { class: 'unavailable muted' }, UNAVAILABLE));
     mount(overrides, h('p', { class: 'unavailable muted' }, UNAVAILABLE));
+    mount(people, h('p', { class: 'unavailable muted' }, UNAVAILABLE));
     form.hidden = true;
     return;
   }
   mount(schedule, schedules.map((sc) => h('option', { value: sc.id }, sc.name || sc.id)));
-  await loadOverrides();
+  await Promise.all([loadOverrides(), loadPeople()]);
   if (schedules.length) await loadShifts();
 }
