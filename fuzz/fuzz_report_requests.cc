@@ -1,6 +1,8 @@
 // Fuzzes the report decoders (HTTP, CLI and MCP share them): action items, postmortem fields, MTTx
 // and action-item queries, audiences, and the template loader's renderer over decoded documents.
 // Errors must carry a message; nothing may crash; a decoded postmortem must survive a round trip.
+// Also the similar-incidents traits of any title: words of 3+ lowercase letters or digits, and an
+// incident is entirely like itself.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -8,12 +10,23 @@
 #include "app/report.h"
 #include "core/json.h"
 #include "report/render.h"
+#include "report/similar.h"
 
 using namespace firebreak;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   (void)report::ParseAudience(in);
+  {
+    model::Incident inc;
+    inc.title = std::string(in);
+    inc.services = {"svc"};
+    const auto t = report::TraitsOf(inc, {});
+    for (const auto& w : t.words)
+      for (char c : w)
+        if (w.size() < 3 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) __builtin_trap();
+    if (report::Compare(t, t).score < 0.999999) __builtin_trap();
+  }
   auto v = core::ParseJson(in);
   if (!v) return 0;
   auto check = [](const auto& r) {

@@ -45,6 +45,17 @@ void RegisterReportRoutes(Server& s) {
     co_return ex.Text(200, std::move(out->body), out->content_type);
   });
 
+  // Similar past incidents: ?limit=1..50 (default 5).
+  r.Add(http::verb::get, "/api/v1/incidents/{id}/similar", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto ok = OnlyQuery(ex, {"limit"});
+    if (!ok) co_return ex.Fail(ok.error());
+    const std::string l = QueryOr(ex, "limit", "5");
+    if (l.empty() || l.size() > 2 || l.find_first_not_of("0123456789") != std::string::npos)
+      co_return ex.Fail(Error{ErrorCode::kInvalidArgument, "limit must be 1..50", "limit"});
+    auto doc = app.reports().Similar(*ex.principal, ex.Param("id"), std::atoi(l.c_str()));
+    co_return ex.Respond(doc, [](const json::object& o) { return json::value(o); });
+  });
+
   // Status update preview (GET) and posting one (POST): ?audience=internal|external.
   r.Add(http::verb::get, "/api/v1/incidents/{id}/status-update", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto ok = OnlyQuery(ex, {"audience"});

@@ -3,6 +3,7 @@
 #include "store/runbook_repo.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include "engine/incidents.h"
 #include "report/build.h"
 #include "report/render.h"
+#include "report/similar.h"
 
 namespace firebreak::app {
 
@@ -257,6 +259,97 @@ Result<json::object> Reports::StatusUpdate(const model::Principal& who, std::str
   auto now = engine_.clock().Now();
   auto doc = report::BuildStatusUpdate(rec, *cfg, now, audience, Cadence(*cfg, rec.incident.severity));
   return Finish(std::move(doc), *cfg, audience);
+}
+
+Result<json::object> Reports::Similar(const model::Principal& who, std::string_view id, int limit) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  if (limit < 1 || limit > 50) return InvalidArgument("limit must be 1..50", "limit");
+  constexpr double kMinScore = 0.2;
+  FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  FB_ASSIGN_OR_RETURN(auto inc, tx->incidents().Get(id));
+  if (!inc) return NotFound("incident '" + core::Truncate(id, 64) + "' not found", "id");
+  auto alerts = tx->alerts();
+  auto alerts_of = [&alerts](const std::string& incident) {
+    store::AlertFilter f;
+    f.incident_id = incident;
+    f.limit = 200;
+    return alerts.List(f);
+  };
+  FB_ASSIGN_OR_RETURN(auto own, alerts_of(inc->id));
+  const auto traits = report::TraitsOf(*inc, own);
+  store::IncidentFilter f;
+  f.limit = 1000;
+  FB_ASSIGN_OR_RETURN(auto others, tx->incidents().List(f));
+  struct Hit {
+    model::Incident inc;
+    report::Likeness like;
+  };
+  std::vector<Hit> hits;
+  for (auto& o : others) {
+    if (o.id == inc->id || o.merged_into == inc->id) continue;
+    FB_ASSIGN_OR_RETURN(auto theirs, alerts_of(o.id));
+    auto like = report::Compare(traits, report::TraitsOf(o, theirs));
+    if (like.score >= kMinScore) hits.push_back({std::move(o), std::move(like)});
+  }
+  std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    if (a.like.score != b.like.score) return a.like.score > b.like.score;
+    return a.inc.number > b.inc.number;  // the newer first
+  });
+  if (hits.size() > static_cast<size_t>(limit)) hits.resize(static_cast<size_t>(limit));
+
+  auto strings = [](const std::vector<std::string>& v) {
+    json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+  };
+  json::array out;
+  for (const auto& h : hits) {
+    const auto& o = h.inc;
+    std::vector<std::string> why;
+    if (!h.like.services.empty()) why.push_back("same services: " + core::Join(h.like.services, ", "));
+    if (!h.like.alerts.empty()) why.push_back("same alerts: " + core::Join(h.like.alerts, ", "));
+    if (!h.like.words.empty()) why.push_back("title words: " + core::Join(h.like.words, ", "));
+    json::object x{{"id", o.id},
+                   {"title", o.title},
+                   {"severity", model::SeverityName(o.severity)},
+                   {"state", model::StateName(o.state)},
+                   {"created_at", core::FormatRfc3339(o.created_at)},
+                   {"resolved_at", o.resolved_at ? json::value(core::FormatRfc3339(*o.resolved_at)) : json::value(nullptr)},
+                   {"score", std::round(h.like.score * 100) / 100},
+                   {"reasons", strings(why)},
+                   {"shared", json::object{{"services", strings(h.like.services)},
+                                           {"alerts", strings(h.like.alerts)},
+                                           {"words", strings(h.like.words)}}},
+                   {"resolution_note", o.resolution_note}};
+    x["resolve_seconds"] = o.resolved_at ? json::value((*o.resolved_at - o.created_at).count() / 1000) : json::value(nullptr);
+    std::string root_cause;
+    bool published = false;
+    FB_ASSIGN_OR_RETURN(auto pm, store::PostmortemRepo(tx->conn()).Get(o.id));
+    if (pm) {
+      auto v = core::ParseJson(*pm);
+      if (v) {
+        if (auto p = report::PostmortemFromJson(*v)) {
+          root_cause = p->root_cause;
+          published = p->published_at.has_value();
+        }
+      }
+    }
+    x["root_cause"] = root_cause;
+    x["report_published"] = published;
+    store::RunFilter rf;
+    rf.incident_id = o.id;
+    rf.limit = 20;
+    FB_ASSIGN_OR_RETURN(auto runs, tx->runbooks().ListRuns(rf));
+    json::array rs;
+    for (const auto& r : runs) rs.push_back(json::object{{"id", r.id}, {"runbook", r.runbook}, {"state", r.state}});
+    x["runbook_runs"] = std::move(rs);
+    out.push_back(std::move(x));
+  }
+  return json::object{{"incident", inc->id},
+                      {"traits", json::object{{"services", strings({traits.services.begin(), traits.services.end()})},
+                                              {"alerts", strings({traits.alerts.begin(), traits.alerts.end()})},
+                                              {"words", strings({traits.words.begin(), traits.words.end()})}}},
+                      {"similar", std::move(out)}};
 }
 
 Result<json::object> Reports::ResponsePlan(const model::Principal& who, std::string_view id) const {

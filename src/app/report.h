@@ -87,6 +87,10 @@ class Reports : public engine::IncidentObserver {
   // action. `defense` is the resilience view (utilization vs thresholds), or null.
   Result<boost::json::object> SystemStatus(const model::Principal& who, const boost::json::value& defense) const;
   Result<boost::json::object> Mttx(const model::Principal& who, const MttxQuery& q) const;
+  // Past incidents like `id` (report/similar.h: shared services, alert names, title words), best
+  // first, at most `limit` (1..50) of the 1,000 newest others: each with what they share, how it
+  // ended (state, time to resolve, root cause, resolution note) and the runbook runs made for it.
+  Result<boost::json::object> Similar(const model::Principal& who, std::string_view id, int limit) const;
   Result<boost::json::array> ActionItems(const model::Principal& who, const ActionItemQuery& q) const;
 
   // ---- commands (engine; callbacks run once durable) -----------------------------------------

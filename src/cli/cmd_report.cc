@@ -1,5 +1,5 @@
-// firebreak report / status / metrics mttx / status-update / response-plan / action-item /
-// postmortem: reports computed by a running server from the incident record (app/report.h).
+// firebreak report / status / metrics mttx / status-update / incident similar / response-plan /
+// action-item / postmortem: reports computed by a running server from the incident record (app/report.h).
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -227,6 +227,49 @@ void AddReportCommands(CLI::App& app, Runner& run) {
         if (!r) return PrintError(r.error());
         if (o->client.json) PrintJson(*r);
         else std::printf("%s", Str(r->as_object(), "text").c_str());
+        return 0;
+      };
+    });
+  }
+  {
+    // Joins the `incident` family: firebreak incident similar ID.
+    CLI::App* inc = nullptr;
+    try {
+      inc = app.get_subcommand("incident");
+    } catch (const CLI::OptionNotFound&) {
+      inc = app.add_subcommand("incident", "Work with incidents on a running server");
+    }
+    auto o = std::make_shared<Opts>();
+    auto limit = std::make_shared<int>(5);
+    auto* c = inc->add_subcommand("similar", "Past incidents like this one: what they share and how they ended");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->add_option("--limit", *limit, "At most this many")->capture_default_str()->check(CLI::Range(1, 50));
+    c->callback([o, limit, &run] {
+      run = [o, limit] {
+        auto r = CallServer(o->client, "GET",
+                            "/api/v1/incidents/" + Enc(o->id) + "/similar?limit=" + std::to_string(*limit));
+        if (!r) return PrintError(r.error());
+        if (o->client.json) {
+          PrintJson(*r);
+          return 0;
+        }
+        const auto& sim = r->at("similar").as_array();
+        if (sim.empty()) std::printf("No similar past incidents.\n");
+        for (const auto& v : sim) {
+          const auto& x = v.as_object();
+          std::printf("%s  %.2f  %s %s  %s\n", Str(x, "id").c_str(), x.at("score").to_number<double>(),
+                      Str(x, "severity").c_str(), Str(x, "state").c_str(), core::Truncate(Str(x, "title"), 70).c_str());
+          std::printf("    opened %s, resolved in %s\n", Str(x, "created_at").c_str(), Secs(x.at("resolve_seconds")).c_str());
+          for (const auto& why : x.at("reasons").as_array()) std::printf("    %s\n", std::string(why.as_string()).c_str());
+          if (!Str(x, "root_cause").empty())
+            std::printf("    root cause: %s\n", core::Truncate(Str(x, "root_cause"), 200).c_str());
+          if (!Str(x, "resolution_note").empty())
+            std::printf("    resolution: %s\n", core::Truncate(Str(x, "resolution_note"), 200).c_str());
+          for (const auto& run : x.at("runbook_runs").as_array())
+            std::printf("    runbook %s (%s): %s\n", Str(run.as_object(), "runbook").c_str(), Str(run.as_object(), "id").c_str(),
+                        Str(run.as_object(), "state").c_str());
+        }
         return 0;
       };
     });

@@ -2,6 +2,8 @@
 // and the post-incident report, and MTTx metrics. The documents are the ones the HTTP API serves
 // (GET /api/v1/incidents/{id}/response-plan, /postmortem, /api/v1/metrics/mttx; POST
 // .../status-updates), already passed through the one redactor for their audience.
+#include <algorithm>
+
 #include "mcp/tools_common.h"
 
 #include "report/redact.h"
@@ -92,6 +94,27 @@ void AddReportTools(Registry& r) {
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto doc, ctx.app().reports().ResponsePlan(
                                           ctx.principal(), StrArg(args, "incident_id")));
+        return Structured(std::move(doc));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "find_similar_incidents",
+      .title = "Similar past incidents",
+      .description =
+          "Past incidents like this one (shared services, alert names, title words), best first: "
+          "what they share, how each ended (state, time to resolve, root cause, resolution note) "
+          "and the runbook runs made for it. Start here to learn what fixed it last time.",
+      .input_schema = Object({{"incident_id", IncidentIdArg()}, {"limit", Int("At most this many (default 5)", 1, 50)}},
+                             {"incident_id"}),
+      .output_schema = OpenResult({{"incident", Str("Incident id")}}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        int64_t limit = 5;
+        if (const auto* l = args.if_contains("limit"); l && l->is_int64()) limit = l->get_int64();
+        FB_ASSIGN_OR_RETURN(auto doc, ctx.app().reports().Similar(ctx.principal(), StrArg(args, "incident_id"),
+                                                                  static_cast<int>(std::clamp<int64_t>(limit, 0, 51))));
         return Structured(std::move(doc));
       },
   });

@@ -278,6 +278,26 @@ test('incident page: root-cause hypotheses of the latest analysis, best first, w
   assert.ok(await first.$$eval('ul.evidence li', (els) => els.length) > 0, 'evidence listed');
 });
 
+test('incident page: similar past incidents in the server\'s order, with the earlier one\'s root cause', async () => {
+  const old = (await server.api('POST', '/api/v1/incidents', { title: 'Inventory sync stalled', severity: 'SEV3', services: ['inventory'] })).json.id;
+  const pm = await server.api('POST', `/api/v1/incidents/${old}/postmortem`, { root_cause: 'a stuck consumer lock' });
+  assert.equal(pm.status, 200, pm.text);
+  const resolved = await server.api('POST', `/api/v1/incidents/${old}/resolve`, { note: 'released the lock' });
+  assert.equal(resolved.status, 200, resolved.text);
+  const inc = (await server.api('POST', '/api/v1/incidents', { title: 'Inventory sync stalled again', severity: 'SEV3', services: ['inventory'] })).json.id;
+  const want = await server.api('GET', `/api/v1/incidents/${inc}/similar?limit=5`);
+  assert.equal(want.json.similar[0].id, old, want.text);
+  await page.goto(`${server.url}/#/incidents/${encodeURIComponent(inc)}`);
+  const item = page.locator(`#similar li[data-similar="${old}"]`);
+  await item.waitFor(WAIT);
+  assert.deepEqual(await page.locator('#similar li').evaluateAll((els) => els.map((e) => e.dataset.similar)),
+    want.json.similar.map((x) => x.id));
+  const text = await item.textContent();
+  assert.match(text, /Root cause: a stuck consumer lock/);
+  assert.match(text, /Resolution: released the lock/);
+  assert.match(text, /same services: inventory/);
+});
+
 test('approvals: requested by one person, refused to the requester with the server message, approved by another', async (t) => {
   const probe = await server.api('GET', '/api/v1/approvals?state=pending');
   if (probe.status === 404) { t.skip('this server has no approvals endpoint (issue 5 not merged)'); return; }

@@ -199,6 +199,34 @@ class Reports(ServerTestCase):
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
+    def test_similar_past_incidents_over_http_and_the_cli(self):
+        """The same fault again finds the earlier incident first, with its root cause and how long it
+        took; an unrelated one is not listed; bad requests name the field."""
+        first = self.work_incident()
+        self.call("POST", "/api/v1/incidents/%s/resolve" % first, {"note": "rolled the deploy back"})
+        self.call("POST", "/api/v1/incidents", {"title": "Certificate expiring", "severity": "SEV4",
+                                                 "services": ["auth"]}, expect=201)
+        again = self.call("POST", "/api/v1/incidents", {"title": "Checkout errors again", "severity": "SEV2",
+                                                         "services": ["checkout"]}, expect=201)["id"]
+        out = self.call("GET", "/api/v1/incidents/%s/similar" % again)
+        self.assertEqual([x["id"] for x in out["similar"]], [first])
+        top = out["similar"][0]
+        self.assertEqual((top["root_cause"], top["resolution_note"], top["state"]),
+                         ("Connection pool exhausted after a deploy", "rolled the deploy back", "resolved"))
+        self.assertEqual((top["shared"]["services"], top["shared"]["words"]), (["checkout"], ["checkout", "errors"]))
+        self.assertIsInstance(top["resolve_seconds"], int)
+        r = run_cli("incident", "similar", again, "--server", self.server.url, "--token", self.token)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(first, r.stdout)
+        self.assertIn("same services: checkout", r.stdout)
+        self.assertIn("root cause: Connection pool exhausted after a deploy", r.stdout)
+        for path, code, field in (("/api/v1/incidents/%s/similar?limit=0" % again, 400, "limit"),
+                                  ("/api/v1/incidents/%s/similar?limit=x" % again, 400, "limit"),
+                                  ("/api/v1/incidents/%s/similar?since=1d" % again, 400, "since"),
+                                  ("/api/v1/incidents/INC-999/similar", 404, "id")):
+            err = self.call("GET", path, expect=code)
+            self.assertEqual(err["error"]["field"], field, path)
+
     def test_cli_status_metrics_and_prometheus(self):
         iid = self.work_incident()
         env = {"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token}

@@ -36,6 +36,7 @@ export async function render(page, id) {
   const rbs = h('div', { id: 'runbooks' });
   const esc = h('div', { id: 'escalation' });
   const alerts = h('div', { id: 'alerts' });
+  const similar = h('div', { id: 'similar' });
 
   const act = async (fn) => {
     mount(msg);
@@ -95,6 +96,7 @@ export async function render(page, id) {
     h('section', { class: 'card' }, h('h2', null, 'Alerts and why each joined'), alerts),
     h('section', { class: 'card' }, h('h2', null, 'Root-cause hypotheses'), hyp),
     h('section', { class: 'card' }, h('h2', null, 'Runbooks'), rbs),
+    h('section', { class: 'card' }, h('h2', null, 'Similar past incidents'), similar),
     h('section', { class: 'card' }, h('h2', null, 'Escalation'), esc, reportLinks));
 
   function drawSummary() {
@@ -210,6 +212,23 @@ export async function render(page, id) {
     });
   }
 
+  // Past incidents like this one: what they share and how each ended (root cause, resolution,
+  // runbooks run, time to resolve).
+  async function loadSimilar() {
+    await fill(similar, async () => {
+      const items = itemsOf(await get(`${base}/similar?limit=5`), 'similar');
+      if (!items.length) return h('p', { class: 'muted' }, 'No similar past incidents.');
+      return h('ul', { class: 'similar' }, items.map((x) => h('li', { 'data-similar': x.id },
+        h('a', { href: `#/incidents/${encodeURIComponent(x.id)}` }, `${x.id}: ${x.title}`), ' ',
+        badge('sev', x.severity), ' ', badge('state', x.state), ' ',
+        h('span', { class: 'muted' }, `score ${x.score}${x.resolve_seconds != null ? `, resolved in ${Math.round(x.resolve_seconds / 60)} min` : ''}`),
+        h('div', { class: 'muted' }, (x.reasons || []).join('; ')),
+        x.root_cause ? h('div', { class: 'root-cause' }, `Root cause: ${x.root_cause}`) : null,
+        x.resolution_note ? h('div', null, `Resolution: ${x.resolution_note}`) : null,
+        (x.runbook_runs || []).length ? h('div', null, `Runbooks: ${x.runbook_runs.map((r) => `${r.runbook} (${r.state})`).join(', ')}`) : null)));
+    });
+  }
+
   async function refresh() {
     try {
       inc = await get(base);
@@ -232,5 +251,5 @@ export async function render(page, id) {
   });
   page.cleanup(() => clearTimeout(timer));
   drawSummary();
-  await Promise.all([loadTimeline(), loadAlerts(), loadHypotheses(), loadRunbooks(), loadEscalation()]);
+  await Promise.all([loadTimeline(), loadAlerts(), loadHypotheses(), loadRunbooks(), loadEscalation(), loadSimilar()]);
 }
