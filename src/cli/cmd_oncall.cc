@@ -338,11 +338,10 @@ void AddOncallCommands(CLI::App& app, Runner& run) {
     c->add_option("--days", o->days, "Length when --to is not given")->capture_default_str()->check(CLI::Range(1, 93));
     c->callback([o, &run] {
       run = [o] {
-        std::string q = "/api/v1/people/" + Enc(o->person);
-        if (!o->from.empty()) q += (q.find('?') == std::string::npos ? "?" : "&") + std::string("from=") + Enc(o->from);
-        if (!o->to.empty()) q += (q.find('?') == std::string::npos ? "?" : "&") + std::string("to=") + Enc(o->to);
-        else q += (q.find('?') == std::string::npos ? "?" : "&") + std::string("days=") + std::to_string(o->days);
-        auto r = CallServer(o->client, "GET", q);
+        std::string q = "?";
+        if (!o->from.empty()) q += "from=" + Enc(o->from) + "&";
+        q += o->to.empty() ? "days=" + std::to_string(o->days) : "to=" + Enc(o->to);
+        auto r = CallServer(o->client, "GET", "/api/v1/people/" + Enc(o->person) + q);
         return Show(r, *o, PrintPerson);
       };
     });

@@ -682,6 +682,12 @@ class People(PagingTestCase):
         self.assertIn("holds incident_commander in %s" % iid, r.stdout)
         self.assertIn("unacknowledged page: %s" % iid, r.stdout)
         self.assertIn("override OVR-1: carol on primary for alice", r.stdout)
+        r = run_cli("oncall", "person", "alice", "--from", "2026-01-06T08:00:00Z", "--to", "2026-01-07T08:00:00Z",
+                    "--json", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        span = json.loads(r.stdout)
+        self.assertEqual((span["from"], span["to"], span["on_call_seconds"]),
+                         ("2026-01-06T08:00:00Z", "2026-01-07T08:00:00Z", 24 * 3600))
         st, _, _ = s.request("POST", "/api/v1/incidents/%s/acknowledge" % iid, token=tok["token"])
         self.assertEqual(st, 200)
         st, me, _ = s.request("GET", "/api/v1/people/alice", token=self.token)
