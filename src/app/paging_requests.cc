@@ -53,6 +53,19 @@ Result<std::optional<int>> DaysParam(const std::map<std::string, std::string>& q
   return std::optional<int>(std::stoi(d));
 }
 
+// `from` and `to` (RFC 3339) and `days`, if given; `to` and `days` exclude each other.
+Status RangeParams(const std::map<std::string, std::string>& q, std::optional<core::TimePoint>& from,
+                   std::optional<core::TimePoint>& to, int& days) {
+  FB_ASSIGN_OR_RETURN(from, TimeParam(q, "from"));
+  FB_ASSIGN_OR_RETURN(to, TimeParam(q, "to"));
+  FB_ASSIGN_OR_RETURN(auto d, DaysParam(q));
+  if (d) {
+    if (to) return InvalidArgument("give to or days, not both", "days");
+    days = *d;
+  }
+  return Ok();
+}
+
 // Copies an integer `days` (1..93) from tool arguments into query form.
 Status DaysArg(const boost::json::object& o, std::map<std::string, std::string>& q) {
   auto it = o.find("days");
@@ -103,13 +116,7 @@ Result<ShiftsQuery> DecodeShiftsQuery(const std::map<std::string, std::string>& 
   s.schedule = Param(q, "schedule");
   if (s.schedule.empty()) return InvalidArgument("schedule is required", "schedule");
   FB_TRY(CheckId(s.schedule, "schedule"));
-  FB_ASSIGN_OR_RETURN(s.from, TimeParam(q, "from"));
-  FB_ASSIGN_OR_RETURN(s.to, TimeParam(q, "to"));
-  FB_ASSIGN_OR_RETURN(auto days, DaysParam(q));
-  if (days) {
-    if (s.to) return InvalidArgument("give to or days, not both", "days");
-    s.days = *days;
-  }
+  FB_TRY(RangeParams(q, s.from, s.to, s.days));
   return s;
 }
 
@@ -122,13 +129,7 @@ Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& 
   FB_TRY(CheckId(r.team, "team"));
   if (r.schedule.empty() && r.team.empty()) return InvalidArgument("give a schedule or a team", "schedule");
   if (!r.schedule.empty() && !r.team.empty()) return InvalidArgument("give a schedule or a team, not both", "team");
-  FB_ASSIGN_OR_RETURN(r.from, TimeParam(q, "from"));
-  FB_ASSIGN_OR_RETURN(r.to, TimeParam(q, "to"));
-  FB_ASSIGN_OR_RETURN(auto days, DaysParam(q));
-  if (days) {
-    if (r.to) return InvalidArgument("give to or days, not both", "days");
-    r.days = *days;
-  }
+  FB_TRY(RangeParams(q, r.from, r.to, r.days));
   return r;
 }
 
@@ -158,13 +159,7 @@ Result<PersonQuery> DecodePersonQuery(std::string person, const std::map<std::st
   r.person = std::move(person);
   if (r.person.empty()) return InvalidArgument("give a person id, or me", "person");
   FB_TRY(CheckId(r.person, "person"));
-  FB_ASSIGN_OR_RETURN(r.from, TimeParam(q, "from"));
-  FB_ASSIGN_OR_RETURN(r.to, TimeParam(q, "to"));
-  FB_ASSIGN_OR_RETURN(auto days, DaysParam(q));
-  if (days) {
-    if (r.to) return InvalidArgument("give to or days, not both", "days");
-    r.days = *days;
-  }
+  FB_TRY(RangeParams(q, r.from, r.to, r.days));
   return r;
 }
 

@@ -25,6 +25,10 @@ struct ClientOptions {
 };
 void AddClientOptions(CLI::App* cmd, ClientOptions& o);
 
+// The subcommand `name` of `app`, added with `description` when no earlier Add*Commands did:
+// command families such as `incident` and `metrics` are filled from several files.
+CLI::App* CommandFamily(CLI::App& app, const std::string& name, const std::string& description);
+
 // Calls the server's HTTP API; non-2xx responses become errors carrying the server's message.
 Result<boost::json::value> CallServer(const ClientOptions& o, const std::string& method, const std::string& path,
                                       const boost::json::value& body = nullptr);

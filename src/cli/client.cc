@@ -61,6 +61,14 @@ Result<boost::json::value> CallServer(const ClientOptions& o, const std::string&
   return parsed;
 }
 
+CLI::App* CommandFamily(CLI::App& app, const std::string& name, const std::string& description) {
+  try {
+    return app.get_subcommand(name);
+  } catch (const CLI::Error&) {
+    return app.add_subcommand(name, description);
+  }
+}
+
 int PrintError(const Error& e) {
   std::string msg = e.message;
   if (!e.field.empty()) msg += " (field: " + e.field + ")";

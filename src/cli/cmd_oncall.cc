@@ -79,6 +79,17 @@ void PrintShifts(const json::value& v) {
     std::printf("gap: nobody on call %s .. %s\n", S(g, "start").c_str(), S(g, "end").c_str());
 }
 
+std::string Ids(const json::value& v, std::string_view k) {
+  std::vector<std::string> out;
+  if (const auto* a = v.as_object().if_contains(k); a && a->is_array()) {
+    for (const auto& x : a->get_array()) {
+      if (x.is_string()) out.emplace_back(x.get_string());
+      else if (x.is_object()) out.push_back(S(x, "schedule"));
+    }
+  }
+  return core::Join(out, ",");
+}
+
 void PrintRoster(const json::value& v) {
   const auto& t = v.at("team");
   if (!t.is_null()) std::printf("team %s (%s)\n", S(t, "id").c_str(), S(t, "name").c_str());
@@ -99,25 +110,11 @@ void PrintRoster(const json::value& v) {
   std::printf("\n");
   Table people({"PERSON", "NAME", "HOURS", "SHIFTS", "SCHEDULES"});
   for (const auto& p : v.at("people").as_array()) {
-    std::vector<std::string> sc;
-    for (const auto& x : p.at("schedules").as_array())
-      if (x.is_string()) sc.emplace_back(x.get_string());
     char hours[32];
     std::snprintf(hours, sizeof hours, "%.1f", static_cast<double>(p.at("on_call_seconds").to_number<int64_t>()) / 3600.0);
-    people.Add({S(p, "person"), core::Truncate(S(p, "name"), 24), hours, S(p, "shifts"), core::Join(sc, ",")});
+    people.Add({S(p, "person"), core::Truncate(S(p, "name"), 24), hours, S(p, "shifts"), Ids(p, "schedules")});
   }
   people.Print();
-}
-
-std::string Ids(const json::value& v, std::string_view k) {
-  std::vector<std::string> out;
-  if (const auto* a = v.as_object().if_contains(k); a && a->is_array()) {
-    for (const auto& x : a->get_array()) {
-      if (x.is_string()) out.emplace_back(x.get_string());
-      else if (x.is_object()) out.push_back(S(x, "schedule"));
-    }
-  }
-  return core::Join(out, ",");
 }
 
 void PrintPeople(const json::value& v) {
@@ -423,12 +420,7 @@ void AddOncallCommands(CLI::App& app, Runner& run) {
   }
 
   // Paging commands join the `incident` family.
-  CLI::App* inc = nullptr;
-  try {
-    inc = app.get_subcommand("incident");
-  } catch (const CLI::OptionNotFound&) {
-    inc = app.add_subcommand("incident", "Work with incidents on a running server");
-  }
+  CLI::App* inc = CommandFamily(app, "incident", "Work with incidents on a running server");
   {
     auto o = std::make_shared<Opts>();
     auto* c = inc->add_subcommand("escalate", "Escalate to the next tier now (pages it at once)");

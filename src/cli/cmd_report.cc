@@ -186,13 +186,8 @@ void AddReportCommands(CLI::App& app, Runner& run) {
   {
     // `metrics` may already exist (issue 10's metric samples); add `mttx` to it. Registered last in
     // main.cc for that reason.
-    CLI::App* m = nullptr;
-    try {
-      m = app.get_subcommand("metrics");
-    } catch (const CLI::Error&) {
-      m = app.add_subcommand("metrics", "Incident response metrics");
-      m->require_subcommand(1);
-    }
+    CLI::App* m = CommandFamily(app, "metrics", "Incident response metrics");
+    m->require_subcommand(1);
     auto o = std::make_shared<Opts>();
     auto* c = m->add_subcommand("mttx", "MTTD / MTTA / MTTI / MTTR aggregated by service, team, severity or period");
     AddClientOptions(c, o->client);
@@ -233,12 +228,7 @@ void AddReportCommands(CLI::App& app, Runner& run) {
   }
   {
     // Joins the `incident` family: firebreak incident similar ID.
-    CLI::App* inc = nullptr;
-    try {
-      inc = app.get_subcommand("incident");
-    } catch (const CLI::OptionNotFound&) {
-      inc = app.add_subcommand("incident", "Work with incidents on a running server");
-    }
+    CLI::App* inc = CommandFamily(app, "incident", "Work with incidents on a running server");
     auto o = std::make_shared<Opts>();
     auto limit = std::make_shared<int>(5);
     auto* c = inc->add_subcommand("similar", "Past incidents like this one: what they share and how they ended");

@@ -13,8 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr auto kLookahead = std::chrono::hours(24 * 35);
-
 json::value ShiftJson(const config::Config& cfg, const oncall::Shift& s) {
   const auto* p = cfg.FindPerson(s.person);
   json::object o{{"person", s.person},
@@ -98,7 +96,7 @@ const model::EscalationPolicy* PolicyForServices(const config::Config& cfg, cons
 Result<json::object> OnCallForSchedules(const config::Config& cfg, const std::string& schedule, core::TimePoint at) {
   json::array out;
   auto one = [&](const model::Schedule& s) -> Status {
-    FB_ASSIGN_OR_RETURN(auto on, oncall::OnCallAt(s, at, kLookahead));
+    FB_ASSIGN_OR_RETURN(auto on, oncall::OnCallAt(s, at, kOnCallLookahead));
     json::object o{{"id", s.id}, {"name", s.name}, {"timezone", s.timezone}};
     o["on_call"] = on ? ShiftJson(cfg, *on) : json::value(nullptr);
     out.push_back(std::move(o));

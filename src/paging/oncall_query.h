@@ -17,6 +17,9 @@
 
 namespace firebreak::paging {
 
+// How far past `at` the shift of whoever is on call is followed to find when it ends.
+inline constexpr auto kOnCallLookahead = std::chrono::hours(24 * 35);
+
 // A person reached through a target.
 struct Recipient {
   std::string person;

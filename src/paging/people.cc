@@ -7,14 +7,13 @@
 #include "core/strings.h"
 #include "core/time.h"
 #include "oncall/schedule.h"
+#include "paging/oncall_query.h"
 
 namespace firebreak::paging {
 
 namespace json = boost::json;
 
 namespace {
-
-constexpr auto kLookahead = std::chrono::hours(24 * 35);
 
 bool InRotation(const model::Schedule& s, const std::string& person) {
   for (const auto& l : s.layers)
@@ -42,7 +41,7 @@ json::object ShiftJson(const model::Schedule& s, const oncall::Shift& sh) {
 std::map<std::string, oncall::Shift> OnCallNow(const config::Config& cfg, core::TimePoint at) {
   std::map<std::string, oncall::Shift> out;
   for (const auto& s : cfg.schedules) {
-    auto on = oncall::OnCallAt(s, at, kLookahead);
+    auto on = oncall::OnCallAt(s, at, kOnCallLookahead);
     if (on && *on) out.emplace(s.id, **on);
   }
   return out;
