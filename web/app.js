@@ -83,7 +83,7 @@ async function render() {
   if (!bannerShown) { bannerShown = true; defenseBanner(); }
   // start() re-renders once the stream exists; a hashchange during sign-in renders without it.
   const onChange = (fn) => { if (ctx.stream) ctx.cleanup.push(ctx.stream.on(fn)); };
-  const page = { main, params: r.params, parts: r.parts, onChange, cleanup: (fn) => ctx.cleanup.push(fn) };
+  const page = { main, params: r.params, parts: r.parts, me: ctx.me, onChange, cleanup: (fn) => ctx.cleanup.push(fn) };
   try {
     switch (r.parts[0] || 'incidents') {
       case 'incidents':

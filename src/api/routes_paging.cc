@@ -11,6 +11,14 @@ namespace {
 
 json::value IncidentJson(const model::Incident& i) { return model::ToJson(i); }
 
+// What a signed link does, as its page's heading says it.
+std::string LinkVerb(const std::string& action) {
+  if (action == "acknowledge") return "Acknowledge";
+  if (action == "accept") return "Accept the request to respond to";
+  if (action == "decline") return "Decline the request to respond to";
+  return "Resolve";
+}
+
 bool WantsJson(const Exchange& ex) { return ex.Header("Accept").find("application/json") != std::string::npos; }
 
 // A tiny self-contained page (no scripts, no external resources).
@@ -126,6 +134,28 @@ void RegisterPagingRoutes(Server& s) {
           co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
         });
 
+  // Requests to respond ("add responders") and the answers of the people asked.
+  r.Add(http::verb::get, "/api/v1/incidents/{id}/responders", Auth::kRead,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto res = app.Responders(*ex.principal, ex.Param("id"));
+          co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+        });
+
+  // {person} (or "me") answers their request: {"response": "accept" | "decline", "note"}.
+  r.Add(http::verb::post, "/api/v1/incidents/{id}/responders/{person}", Auth::kWrite,
+        [&app](Exchange& ex) -> asio::awaitable<Response> {
+          auto body = ex.JsonBody();
+          if (!body) co_return ex.Fail(body.error());
+          auto req = app::DecodeResponderAnswer(*body);
+          if (!req) co_return ex.Fail(req.error());
+          auto p = *ex.principal;
+          auto start = [&app, p, id = ex.Param("id"), person = ex.Param("person"), req = *req](auto cb) mutable {
+            app.AnswerResponder(p, id, person, req, std::move(cb));
+          };
+          auto res = co_await Await<model::Incident>(std::move(start));
+          co_return ex.Respond(res, IncidentJson);
+        });
+
   r.Add(http::verb::get, "/api/v1/incidents/{id}/notifications", Auth::kRead,
         [&app](Exchange& ex) -> asio::awaitable<Response> {
           auto res = app.ListNotifications(*ex.principal, ex.Param("id"));
@@ -174,7 +204,7 @@ void RegisterPagingRoutes(Server& s) {
                      {"expires_at", core::FormatRfc3339(c.expires)}};
       co_return ex.Json(200, o);
     }
-    std::string verb = c.action == "acknowledge" ? "Acknowledge" : "Resolve";
+    const std::string verb = LinkVerb(c.action);
     std::string html = "<h1>" + core::HtmlEscape(verb + " " + inc.id) + "</h1><p><b>[" +
                        core::HtmlEscape(std::string(model::SeverityName(inc.severity))) + "]</b> " + core::HtmlEscape(inc.title) +
                        "</p><p>State: " + core::HtmlEscape(std::string(model::StateName(inc.state))) +
@@ -185,13 +215,19 @@ void RegisterPagingRoutes(Server& s) {
   });
 
   r.Add(http::verb::post, "/a/{token}", Auth::kNone, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto info = app.CheckLink(ex.Param("token"));
+    if (!info) co_return LinkError(ex, info.error());
+    const std::string action = info->claims.action;
     auto start = [&app, token = ex.Param("token"), remote = ex.remote](auto cb) mutable {
       app.UseLink(token, remote, std::move(cb));
     };
     auto res = co_await Await<model::Incident>(std::move(start));
     if (!res) co_return LinkError(ex, res.error());
     if (WantsJson(ex)) co_return ex.Json(200, model::ToJson(*res));
-    std::string html = "<h1>" + core::HtmlEscape(res->id) + " is " + core::HtmlEscape(std::string(model::StateName(res->state))) + "</h1><p>" +
+    const std::string head = action == "accept"    ? "You are responding to " + res->id
+                             : action == "decline" ? "You declined to respond to " + res->id
+                                                   : res->id + " is " + std::string(model::StateName(res->state));
+    std::string html = "<h1>" + core::HtmlEscape(head) + "</h1><p>" +
                        core::HtmlEscape(res->title) + "</p><p>Recorded in the incident's timeline and audit log.</p>";
     co_return Page(ex, 200, res->id, html);
   });

@@ -384,6 +384,21 @@ void App::AddResponders(const model::Principal& who, std::string id, RespondersR
       std::move(cb));
 }
 
+void App::AnswerResponder(const model::Principal& who, std::string id, std::string person, ResponderAnswer req,
+                          Callback<model::Incident> cb) {
+  if (person == "me") {
+    if (who.person.empty()) {
+      cb(InvalidArgument("this token belongs to no person: name one instead of me", "person"));
+      return;
+    }
+    person = who.person;
+  }
+  Run([this, who, id = std::move(id), person = std::move(person), req = std::move(req)](engine::Tx& tx) {
+        return pager_->AnswerResponder(tx, who, id, person, req.accept, req.note);
+      },
+      std::move(cb));
+}
+
 void App::Snooze(const model::Principal& who, std::string id, SnoozeRequest req, Callback<model::Incident> cb) {
   Run([who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
         return engine::Snooze(tx, who, id, req.duration, req.note);

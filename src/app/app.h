@@ -164,6 +164,13 @@ class App {
                    Callback<model::Incident> cb);
   // Pages responders for an incident now (paging::Pager::AddResponders).
   void AddResponders(const model::Principal& who, std::string id, RespondersRequest req, Callback<model::Incident> cb);
+  // A person's answer to their request to respond (paging::Pager::AnswerResponder); `person` may be
+  // "me" (the token's person).
+  void AnswerResponder(const model::Principal& who, std::string id, std::string person, ResponderAnswer req,
+                       Callback<model::Incident> cb);
+  // An incident's requests to respond and their answers: {"incident_id", "responders": [...],
+  // "pending": n}, oldest first.
+  Result<boost::json::object> Responders(const model::Principal& who, std::string_view id) const;
   // Snoozes an acknowledged incident (engine::Snooze).
   void Snooze(const model::Principal& who, std::string id, SnoozeRequest req, Callback<model::Incident> cb);
   // Merges req.incidents into incident `id` (engine::AlertPipeline::Merge).
@@ -257,8 +264,9 @@ class App {
   Result<boost::json::object> ResponderResilience(const model::Principal& who, const ResponderQuery& q) const;
   // The people directory (paging/people.h), and one person's on-call picture: their shifts across
   // schedules, every policy tier that can page them, the open incidents where they hold a role, the
-  // incidents whose pages to them wait for an acknowledgement, and the current run-time overrides
-  // that put them on or take them off a schedule. "me" is the token's person.
+  // incidents whose pages to them wait for an acknowledgement, the requests to respond they have not
+  // answered, and the current run-time overrides that put them on or take them off a schedule. "me"
+  // is the token's person.
   Result<boost::json::object> People(const model::Principal& who, const PeopleQuery& q) const;
   Result<boost::json::object> Person(const model::Principal& who, const PersonQuery& q) const;
   // Schedule overrides made at run time (app/overrides.h): listed (`{"overrides": [...]}`, by

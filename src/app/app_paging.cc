@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
 #include "engine/incidents.h"
@@ -148,6 +149,18 @@ Result<json::object> App::Person(const model::Principal& who, const PersonQuery&
     if (person == id) paged.insert(incident);
   for (const auto& inc : open)
     if (paged.count(inc.id)) pages.push_back(brief(inc));
+  json::array asked;
+  for (const auto& inc : open) {
+    FB_ASSIGN_OR_RETURN(auto row, tx->escalations().Get(inc.id));
+    if (!row) continue;
+    FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(row->doc));
+    FB_ASSIGN_OR_RETURN(auto s, escalate::StateFromJson(v));
+    for (const auto& r : escalate::PendingResponderRequests(s, id)) {
+      auto o = brief(inc);
+      o["request"] = escalate::ToJson(r);
+      asked.push_back(std::move(o));
+    }
+  }
   FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(*tx));
   std::stable_sort(book.items.begin(), book.items.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
   for (const auto& o : book.items) {
@@ -157,6 +170,7 @@ Result<json::object> App::Person(const model::Principal& who, const PersonQuery&
   }
   out["incidents"] = std::move(roles);
   out["pending_pages"] = std::move(pages);
+  out["responder_requests"] = std::move(asked);
   out["overrides"] = std::move(overrides);
   return out;
 }
@@ -267,6 +281,19 @@ Result<json::object> App::GetEscalation(const model::Principal& who, std::string
     again = json::object{{"at", core::FormatRfc3339(unack->due)}, {"reason", engine::ParseUnackPayload(unack->payload).reason}};
   out["pages_again_at"] = std::move(again);
   return out;
+}
+
+Result<json::object> App::Responders(const model::Principal& who, std::string_view id) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  FB_ASSIGN_OR_RETURN(auto s, pager_->Escalation(id));
+  json::array items;
+  int64_t pending = 0;
+  if (s)
+    for (const auto& r : s->responders) {
+      if (r.response == "pending") ++pending;
+      items.push_back(escalate::ToJson(r));
+    }
+  return json::object{{"incident_id", std::string(id)}, {"responders", std::move(items)}, {"pending", pending}};
 }
 
 Result<json::object> App::ListNotifications(const model::Principal& who, std::string_view id) const {

@@ -133,6 +133,20 @@ Result<RespondersRequest> DecodeResponders(const boost::json::value& body) {
   return q;
 }
 
+Result<ResponderAnswer> DecodeResponderAnswer(const boost::json::value& body) {
+  ObjectReader r(body, "");
+  r.RejectUnknown({"response", "note"});
+  auto response = r.String("response", true);
+  ResponderAnswer q;
+  q.note = r.String("note").value_or("");
+  FB_TRY(r.status());
+  if (*response != "accept" && *response != "decline")
+    return InvalidArgument("response must be \"accept\" or \"decline\"", "response");
+  q.accept = *response == "accept";
+  if (q.note.size() > 2000) return InvalidArgument("note is too long (max 2000 bytes)", "note");
+  return q;
+}
+
 Result<SnoozeRequest> DecodeSnooze(const boost::json::value& body) {
   ObjectReader r(body, "");
   r.RejectUnknown({"duration", "note"});

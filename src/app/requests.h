@@ -65,6 +65,14 @@ struct RespondersRequest {
 };
 Result<RespondersRequest> DecodeResponders(const boost::json::value& body);
 
+// {"response": "accept" | "decline", "note": "..."}: a person's answer to their request to respond
+// (the note, at most 2000 bytes, says why when declining).
+struct ResponderAnswer {
+  bool accept = false;
+  std::string note;
+};
+Result<ResponderAnswer> DecodeResponderAnswer(const boost::json::value& body);
+
 // {"duration": "2h", "note": "..."}: snooze an acknowledged incident for that long (1m..7d).
 struct SnoozeRequest {
   core::Millis duration{};

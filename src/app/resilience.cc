@@ -185,11 +185,7 @@ Result<json::object> Resilience::AnalyzeHubCentrality(const model::Principal& wh
   so.limit = static_cast<size_t>(limit);
   auto ranked = graph::RankSinglePointsOfFailure(snap->graph, so);
   json::array arr;
-  size_t spofs = 0;
-  for (const auto& e : ranked) {
-    arr.push_back(graph::ToJson(snap->graph, e));
-    spofs += e.cf_failed > 0 ? 1 : 0;
-  }
+  for (const auto& e : ranked) arr.push_back(graph::ToJson(snap->graph, e));
   const double n = snap->graph.size();
   return json::object{{"services", arr},
                       {"count", snap->graph.size()},

@@ -51,6 +51,23 @@ void PrintIncident(const boost::json::object& i) {
   if (!Str(i, "merged_into").empty()) std::printf("  merged into:  %s\n", Str(i, "merged_into").c_str());
 }
 
+void PrintResponders(const boost::json::object& v) {
+  const auto& items = v.at("responders").as_array();
+  if (items.empty()) {
+    std::printf("Nobody was asked to respond to %s.\n", Str(v, "incident_id").c_str());
+    return;
+  }
+  Table t({"PERSON", "RESPONSE", "ASKED", "BY", "ANSWERED", "MESSAGE / NOTE"});
+  for (const auto& x : items) {
+    const auto& r = x.get_object();
+    std::string text = Str(r, "message");
+    if (!Str(r, "note").empty()) text += " / " + Str(r, "note");
+    t.Add({Str(r, "person"), Str(r, "response"), Str(r, "requested_at"), Str(r, "requested_by"), Str(r, "responded_at"),
+           core::Truncate(text, 60)});
+  }
+  t.Print();
+}
+
 void PrintTimeline(const boost::json::value& v) {
   const auto& entries = v.get_object().at("entries").get_array();
   for (const auto& e : entries) {
@@ -66,6 +83,7 @@ struct Opts {
   std::vector<std::string> services;
   std::vector<std::string> people, schedules, teams;
   int limit = 50;
+  bool accept = false, decline = false;
 };
 
 int Report(const Result<boost::json::value>& r, const Opts& o, void (*print)(const boost::json::object&)) {
@@ -192,6 +210,41 @@ void AddIncidentCommands(CLI::App& app, Runner& run) {
         boost::json::object body{{"targets", targets}, {"message", o->text}};
         return Report(CallServer(o->client, "POST", "/api/v1/incidents/" + Enc(o->id) + "/responders", body), *o,
                       PrintIncident);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = inc->add_subcommand("responders", "Who was asked to respond to an incident, and their answers");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    c->callback([o, &run] {
+      run = [o] {
+        return Report(CallServer(o->client, "GET", "/api/v1/incidents/" + Enc(o->id) + "/responders"), *o,
+                      PrintResponders);
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<Opts>();
+    o->person = "me";
+    auto* c = inc->add_subcommand("respond", "Answer a request to respond to an incident: accept (you are joining) "
+                                             "or decline");
+    AddClientOptions(c, o->client);
+    c->add_option("id", o->id, "Incident id")->required();
+    auto* acc = c->add_flag("--accept", o->accept, "Accept: you are joining the response");
+    auto* dec = c->add_flag("--decline", o->decline, "Decline (say why with --note)");
+    acc->excludes(dec);
+    c->add_option("--note", o->note, "Why, or what you will do (recorded on the timeline)");
+    c->add_option("--person", o->person, "Whose answer (default: me, the token's person; others need admin)");
+    c->callback([o, &run] {
+      run = [o] {
+        if (!o->accept && !o->decline) return PrintError(Error{ErrorCode::kInvalidArgument, "say --accept or --decline", "response"});
+        boost::json::object body{{"response", o->accept ? "accept" : "decline"}};
+        if (!o->note.empty()) body["note"] = o->note;
+        return Report(CallServer(o->client, "POST",
+                                 "/api/v1/incidents/" + Enc(o->id) + "/responders/" + Enc(o->person), body),
+                      *o, PrintIncident);
       };
     });
   }

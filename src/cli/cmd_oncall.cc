@@ -155,6 +155,11 @@ void PrintPerson(const json::value& v) {
   for (const auto& i : v.at("pending_pages").as_array())
     std::printf("unacknowledged page: %s [%s] %s\n", S(i, "id").c_str(), S(i, "severity").c_str(),
                 core::Truncate(S(i, "title"), 60).c_str());
+  if (const auto* asked = v.as_object().if_contains("responder_requests"); asked && asked->is_array())
+    for (const auto& i : asked->as_array())
+      std::printf("asked to respond: %s [%s] %s (by %s: %s)\n", S(i, "id").c_str(), S(i, "severity").c_str(),
+                  core::Truncate(S(i, "title"), 60).c_str(), S(i.at("request"), "requested_by").c_str(),
+                  core::Truncate(S(i.at("request"), "message"), 80).c_str());
   for (const auto& o : v.at("overrides").as_array())
     std::printf("override %s: %s on %s%s %s .. %s (%s)\n", S(o, "id").c_str(), S(o, "person").c_str(),
                 S(o, "schedule").c_str(), S(o, "replaces").empty() ? "" : (" for " + S(o, "replaces")).c_str(),

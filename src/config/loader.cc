@@ -987,14 +987,13 @@ void DecodeChannel(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   }
   CheckChannelOptions(ctx, rr, c);
   c.events = rr.StrList("events");
-  static const std::set<std::string> kEvents = {"opened", "page", "acknowledged", "resolved", "reopened", "unacknowledged",
-                                                "notification_failed", "escalation_stale", "status_update",
-                                                "status_update_external"};
+  static const std::vector<std::string> kEvents = {
+      "opened",         "page",           "acknowledged",     "resolved",           "reopened",
+      "unacknowledged", "notification_failed", "escalation_stale", "status_update", "status_update_external",
+      "responder_accepted", "responder_declined"};
   for (const auto& e : c.events)
-    if (!kEvents.count(e))
-      rr.Err(rr.Get("events", false), "invalid-value",
-             "unknown event '" + e + "' (opened, page, acknowledged, resolved, reopened, notification_failed, "
-                                     "escalation_stale)");
+    if (std::find(kEvents.begin(), kEvents.end(), e) == kEvents.end())
+      rr.Err(rr.Get("events", false), "invalid-value", "unknown event '" + e + "' (" + core::Join(kEvents, ", ") + ")");
   c.contact_types = rr.StrList("contact_types");
   for (const auto& t : c.contact_types)
     if (!IsContactType(t))

@@ -955,7 +955,7 @@ void Correlator::Apply(const AlertInput& in, const Decision& d, int64_t alert_id
       auto& slot = buckets_[static_cast<size_t>(src)];
       journal_.emplace_back(BucketUndo{src, slot});
       const bool fresh = !slot;
-      if (fresh) slot.emplace();
+      if (fresh) slot = Bucket{};
       Bucket& b = *slot;
       if (!fresh) {
         double secs = std::chrono::duration<double>(now - b.last).count();

@@ -11,6 +11,7 @@ namespace firebreak::escalate {
 namespace {
 
 constexpr size_t kMaxHistory = 500;
+constexpr size_t kMaxResponders = 500;
 constexpr const char* kReopened = "incident reopened";
 constexpr const char* kUnacknowledged = "incident unacknowledged";
 
@@ -256,6 +257,50 @@ const PageRecord& Record(State& s, const Page& p, std::vector<std::string> peopl
   return s.history.back();
 }
 
+void AddResponderRequests(State& s, const PageRecord& rec, const std::string& requested_by,
+                          const std::string& message) {
+  for (const auto& person : rec.people) {
+    // Asking again replaces an unanswered earlier request: only the latest can be answered.
+    for (auto& old : s.responders)
+      if (old.person == person && old.response == "pending") old.response = "superseded";
+    ResponderRequest r;
+    r.page = rec.n;
+    r.person = person;
+    r.requested_by = requested_by;
+    r.message = message;
+    r.requested_at = rec.time;
+    s.responders.push_back(std::move(r));
+  }
+  if (s.responders.size() > kMaxResponders)
+    s.responders.erase(s.responders.begin(),
+                       s.responders.begin() + static_cast<std::ptrdiff_t>(s.responders.size() - kMaxResponders));
+}
+
+Result<ResponderRequest> AnswerResponderRequest(State& s, const std::string& person, bool accept,
+                                                const std::string& responded_by, const std::string& note,
+                                                core::TimePoint now) {
+  auto it = std::find_if(s.responders.rbegin(), s.responders.rend(),
+                         [&](const ResponderRequest& r) { return r.person == person; });
+  if (it == s.responders.rend())
+    return NotFound(person + " was not asked to respond to " + s.incident_id, "person");
+  if (it->response != "pending")
+    return FailedPrecondition(person + " already " + it->response + " the request to respond (at " +
+                                  core::FormatRfc3339(it->responded_at.value_or(now)) + ")",
+                              "response");
+  it->response = accept ? "accepted" : "declined";
+  it->responded_at = now;
+  it->responded_by = responded_by;
+  it->note = note;
+  return *it;
+}
+
+std::vector<ResponderRequest> PendingResponderRequests(const State& s, const std::string& person) {
+  std::vector<ResponderRequest> out;
+  for (const auto& r : s.responders)
+    if (r.person == person && r.response == "pending") out.push_back(r);
+  return out;
+}
+
 // ---- JSON -------------------------------------------------------------------------------------
 
 namespace {
@@ -299,7 +344,21 @@ json::object ToJson(const PolicySnapshot& p) {
                       {"tiers", tiers}};
 }
 
+json::object ToJson(const ResponderRequest& r) {
+  return json::object{{"page", r.page},
+                      {"person", r.person},
+                      {"requested_by", r.requested_by},
+                      {"message", r.message},
+                      {"requested_at", core::FormatRfc3339(r.requested_at)},
+                      {"response", r.response},
+                      {"responded_at", Time(r.responded_at)},
+                      {"responded_by", r.responded_by},
+                      {"note", r.note}};
+}
+
 json::object ToJson(const State& s) {
+  json::array responders;
+  for (const auto& r : s.responders) responders.push_back(ToJson(r));
   json::array hist;
   for (const auto& r : s.history) {
     json::array people;
@@ -332,7 +391,8 @@ json::object ToJson(const State& s) {
                  {"ack_sla_ms", s.ack_sla.count()},
                  {"exhausted", s.exhausted},
                  {"pages", s.pages},
-                 {"history", hist}};
+                 {"history", hist},
+                 {"responders", responders}};
   return o;
 }
 
@@ -401,6 +461,26 @@ Result<State> StateFromJson(const json::value& v) {
       p.lateness = core::Millis(hr.Int("lateness_ms").value_or(0));
       p.late = hr.Bool("late").value_or(false);
       s.history.push_back(std::move(p));
+    }
+  }
+  if (const json::array* resp = r.Array("responders")) {
+    for (const auto& rv : *resp) {
+      core::ObjectReader rr(rv, "responders");
+      ResponderRequest q;
+      q.page = rr.Int("page").value_or(0);
+      q.person = rr.String("person", true).value_or("");
+      q.requested_by = rr.String("requested_by").value_or("");
+      q.message = rr.String("message").value_or("");
+      FB_ASSIGN_OR_RETURN(q.requested_at, ReadTime(rr, "requested_at"));
+      q.response = rr.String("response").value_or("pending");
+      FB_ASSIGN_OR_RETURN(q.responded_at, ReadOptTime(rr, "responded_at"));
+      q.responded_by = rr.String("responded_by").value_or("");
+      q.note = rr.String("note").value_or("");
+      if (!rr.ok()) return Unexpected(rr.status().error());
+      if (q.response != "pending" && q.response != "accepted" && q.response != "declined" &&
+          q.response != "superseded")
+        return InvalidArgument("unknown responder response '" + q.response + "'", "responders");
+      s.responders.push_back(std::move(q));
     }
   }
   if (!r.ok()) return Unexpected(r.status().error());

@@ -75,6 +75,20 @@ struct PageRecord {
   bool late = false;
 };
 
+// A person asked to help outside the tiers ("add responders", PagerDuty's responder request) and
+// what they answered. One per person and request; a person asked again gets a new one.
+struct ResponderRequest {
+  int64_t page = 0;  // the PageRecord that asked
+  std::string person;
+  std::string requested_by;  // actor, "person:alice"
+  std::string message;       // what help is needed
+  core::TimePoint requested_at{};
+  std::string response = "pending";  // pending | accepted | declined | superseded (asked again)
+  std::optional<core::TimePoint> responded_at;
+  std::string responded_by;  // actor that recorded the answer (the person, or an admin for them)
+  std::string note;
+};
+
 struct State {
   std::string incident_id;
   PolicySnapshot policy;
@@ -93,6 +107,7 @@ struct State {
   bool exhausted = false;  // every tier of every cycle paged
   std::vector<PageRecord> history;
   int64_t pages = 0;  // pages recorded so far (numbers PageRecord::n)
+  std::vector<ResponderRequest> responders;  // oldest first
 };
 
 // Starts an escalation at `now` (the incident opened). Call Due(now) next to get the first pages.
@@ -123,6 +138,18 @@ void SwitchPolicy(State& s, PolicySnapshot p);
 // Records a page that was sent to `people` (late = lateness above `late_margin`).
 const PageRecord& Record(State& s, const Page& p, std::vector<std::string> people, core::TimePoint now,
                          core::Millis late_margin);
+
+// Records that `rec.people` were asked to respond by `requested_by` with `message`.
+void AddResponderRequests(State& s, const PageRecord& rec, const std::string& requested_by, const std::string& message);
+// The person's answer to their latest request: NotFound (field "person") if they were never asked,
+// FailedPrecondition (field "response") if that request was already answered. Returns the request.
+// (Asking a person again supersedes their unanswered request: at most one is pending per person.)
+Result<ResponderRequest> AnswerResponderRequest(State& s, const std::string& person, bool accept,
+                                                const std::string& responded_by, const std::string& note,
+                                                core::TimePoint now);
+// The requests still waiting for `person`'s answer.
+std::vector<ResponderRequest> PendingResponderRequests(const State& s, const std::string& person);
+boost::json::object ToJson(const ResponderRequest& r);
 
 boost::json::object ToJson(const State& s);
 Result<State> StateFromJson(const boost::json::value& v);

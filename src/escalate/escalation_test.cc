@@ -127,6 +127,39 @@ TEST(Escalation, StateSurvivesJson) {
   EXPECT_FALSE(StateFromJson(boost::json::object{{"incident_id", "x"}}));
 }
 
+TEST(Escalation, RequestsToRespondAreAnsweredOnceAndSurviveJson) {
+  auto s = Start("INC-9", Policy({minutes(0)}), model::Severity::kSev1, minutes(10), T0);
+  Page p;
+  p.tier = -1;
+  p.trigger = "responders";
+  const auto& rec = Record(s, p, {"carol", "dave"}, T0 + minutes(1), seconds(5));
+  AddResponderRequests(s, rec, "person:alice", "need a DBA");
+  EXPECT_EQ(AnswerResponderRequest(s, "erin", true, "person:erin", "", T0).error().code, ErrorCode::kNotFound);
+  auto carol = AnswerResponderRequest(s, "carol", true, "person:carol", "joining", T0 + minutes(2));
+  ASSERT_TRUE(carol);
+  EXPECT_EQ(carol->response, "accepted");
+  EXPECT_EQ(carol->page, rec.n);
+  EXPECT_EQ(carol->requested_at, T0 + minutes(1));
+  auto again = AnswerResponderRequest(s, "carol", false, "person:carol", "", T0 + minutes(3));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(s.responders[0].response, "accepted") << "a refused second answer changes nothing";
+  EXPECT_EQ(PendingResponderRequests(s, "dave").size(), 1u);
+  EXPECT_TRUE(PendingResponderRequests(s, "carol").empty());
+
+  auto back = StateFromJson(ToJson(s));
+  ASSERT_TRUE(back) << back.error().ToString();
+  EXPECT_EQ(ToJson(*back), ToJson(s));
+  ASSERT_EQ(back->responders.size(), 2u);
+  EXPECT_EQ(back->responders[0].responded_at, T0 + minutes(2));
+  EXPECT_EQ(back->responders[0].note, "joining");
+  EXPECT_FALSE(back->responders[1].responded_at);
+  // A stored record with an answer it does not know is refused, not guessed at.
+  auto doc = ToJson(s);
+  doc["responders"].as_array()[0].as_object()["response"] = "maybe";
+  EXPECT_FALSE(StateFromJson(doc));
+}
+
 // Random policies and event sequences: the machine never goes backwards in time, pages only valid
 // tiers, and a timer armed for NextDue() always finds something due.
 TEST(EscalationProperties, InvariantsHoldOverRandomHistories) {

@@ -188,7 +188,7 @@ TEST(Registry, DeclarationsAreCompleteAndTruthful) {
         "propose_action", "calculate_blast_radius", "analyze_hub_centrality",
         "run_contingency_analysis", "simulate_cascade", "simulate_load_shedding",
         "check_utilization_threshold", "get_defense_level", "get_static_fallbacks", "get_oncall",
-        "get_roster", "list_people", "get_person", "get_escalation", "find_runbooks", "get_runbook", "request_runbook_run",
+        "get_roster", "list_people", "get_person", "get_escalation", "list_responders", "answer_responder_request", "find_runbooks", "get_runbook", "request_runbook_run",
         "get_approval", "get_runbook_run", "post_status_update", "get_response_plan", "find_similar_incidents",
         "get_status_update", "generate_postmortem", "get_mttx_metrics", "get_root_cause_hypotheses", "get_metric_anomalies",
         "get_recent_changes", "get_error_patterns", "get_resource_trends", "get_log_patterns",
@@ -367,7 +367,9 @@ const std::map<std::string, std::string> kToolCases = {
     {"acknowledge_incident", R"({"id":"INC-1","note":"on it"})"},
     {"add_note", R"({"id":"INC-1","text":"queue depth 40k"})"},
     {"set_severity", R"({"id":"INC-1","severity":"SEV1"})"},
-    {"add_responders", R"({"id":"INC-1","targets":[{"person":"bob"}],"message":"need a DBA"})"},
+    {"add_responders", R"({"id":"INC-1","targets":[{"person":"bob"},{"person":"alice"}],"message":"need a DBA"})"},
+    {"list_responders", R"({"id":"INC-1"})"},
+    {"answer_responder_request", R"({"id":"INC-1","response":"accept","note":"joining"})"},  // alice: asked above
     {"snooze_incident", R"({"id":"INC-1","duration":"30m","note":"vendor fix at 10:00"})"},
     {"merge_incidents", R"({"id":"INC-1","incidents":["INC-2"],"note":"one problem"})"},  // INC-2: create_incident's
     {"assign_role", R"({"id":"INC-1","role":"incident_commander","person":"bob"})"},

@@ -277,6 +277,56 @@ void AddIncidentTools(Registry& r) {
   });
 
   r.Add(Tool{
+      .name = "list_responders",
+      .title = "Requests to respond and their answers",
+      .description = "Who was asked to respond to an incident (add_responders), by whom, with what "
+                     "message, and each answer: pending, accepted, declined (with a note) or superseded "
+                     "(asked again). `pending` counts the unanswered ones.",
+      .input_schema = Object({{"id", IncidentIdArg()}}, {"id"}),
+      .output_schema = OpenResult({{"incident_id", Str("Incident id")},
+                                   {"responders", json::object{{"type", "array"}}},
+                                   {"pending", json::object{{"type", "integer"}}}}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .risk = model::RiskTier::kLow,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto out, ctx.app().Responders(ctx.principal(), StrArg(args, "id")));
+        return Structured(std::move(out));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "answer_responder_request",
+      .title = "Accept or decline a request to respond",
+      .description = "Answers the latest request to respond to an incident made to `person` (default "
+                     "me: the token's person; another person's answer needs the admin scope): "
+                     "`response` accept (they are joining) or decline, with a `note`. The person who "
+                     "asked is told. Fails (isError) if they were not asked or already answered.",
+      .input_schema = Object({{"id", IncidentIdArg()},
+                              {"response", Enum("accept or decline", {"accept", "decline"})},
+                              {"person", Str("Whose answer: a person id or me (default)", 100, 1)},
+                              {"note", Str("Why, or what they will do", 2000)}},
+                             {"id", "response"}),
+      .output_schema = IncidentSchema(),
+      .annotations = Write(false, false, true),
+      .scope = model::kScopeWrite,
+      .risk = model::RiskTier::kLow,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        json::object body = Body(args);
+        body.erase("person");
+        FB_ASSIGN_OR_RETURN(auto req, app::DecodeResponderAnswer(body));
+        auto p = ctx.principal();
+        auto& a = ctx.app();
+        std::string id = StrArg(args, "id");
+        std::string person = StrArg(args, "person");
+        if (person.empty()) person = "me";
+        FB_ASSIGN_OR_RETURN(auto inc,
+                            RunCommand([&](auto cb) { a.AnswerResponder(p, id, person, req, std::move(cb)); }));
+        return IncidentResult(ctx, inc, req.accept ? "responder accepted" : "responder declined");
+      },
+  });
+
+  r.Add(Tool{
       .name = "snooze_incident",
       .title = "Snooze an acknowledged incident",
       .description = "Keeps an acknowledged incident quiet for `duration` (e.g. 30m, 2h; 1m..7d): "

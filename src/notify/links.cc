@@ -98,7 +98,11 @@ Result<LinkClaims> VerifyLink(std::string_view secret, std::string_view token, c
   c.action = parts[2];
   c.person = parts[3];
   c.nonce = parts[5];
-  if (c.action != "acknowledge" && c.action != "resolve") return InvalidArgument("unknown link action", "token");
+  if (c.action != "acknowledge" && c.action != "resolve" && c.action != "accept" && c.action != "decline")
+    return InvalidArgument("unknown link action", "token");
+  // Answering a request to respond is one person's answer: such a link always names them.
+  if ((c.action == "accept" || c.action == "decline") && c.person.empty())
+    return InvalidArgument("malformed link", "token");
   if (c.incident.empty() || c.nonce.empty() || !SafeField(c.incident) || !SafeField(c.person))
     return InvalidArgument("malformed link", "token");
   int64_t ms = 0;

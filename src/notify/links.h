@@ -1,4 +1,5 @@
-// Signed one-click action links (acknowledge / resolve) carried in notifications.
+// Signed one-click action links carried in notifications: acknowledge / resolve an incident, and
+// accept / decline a request to respond (those name the person asked).
 //
 // A link token is `base64url(claims) "." hex(HMAC-SHA-256(secret, claims))`; the claims name the
 // incident, the action, the person it was sent to (empty for broadcast messages), an expiry and a
@@ -16,7 +17,7 @@ namespace firebreak::notify {
 
 struct LinkClaims {
   std::string incident;  // "INC-12"
-  std::string action;    // "acknowledge" | "resolve"
+  std::string action;    // "acknowledge" | "resolve" | "accept" | "decline"
   std::string person;    // the recipient, or "" for a broadcast
   core::TimePoint expires{};
   std::string nonce;  // unique per link

@@ -20,6 +20,8 @@ constexpr std::string_view kText =
     "{{#note}}{{note}}\n{{/note}}"
     "State: {{incident.state}}. Services: {{services}}\n"
     "{{#incident.impact}}Impact: {{incident.impact}}\n{{/incident.impact}}"
+    "{{#links.accept}}Accept (you are joining): {{links.accept}}\n{{/links.accept}}"
+    "{{#links.decline}}Decline: {{links.decline}}\n{{/links.decline}}"
     "{{#links.acknowledge}}Acknowledge: {{links.acknowledge}}\n{{/links.acknowledge}}"
     "{{#links.resolve}}Resolve: {{links.resolve}}\n{{/links.resolve}}"
     "{{#links.incident}}Incident: {{links.incident}}\n{{/links.incident}}";
@@ -35,6 +37,8 @@ std::string EventLabel(std::string_view e) {
   if (e == "escalation_stale") return "Escalation overdue";
   if (e == "status_update") return "Status update";
   if (e == "status_update_external") return "Public status update";
+  if (e == "responder_accepted") return "Responder accepted";
+  if (e == "responder_declined") return "Responder declined";
   return std::string(e);
 }
 
@@ -126,7 +130,11 @@ Result<Message> Render(const model::Channel& channel, const json::object& contex
   json::object inc;
   if (auto it = ctx.find("incident"); it != ctx.end() && it->value().is_object()) inc = it->value().get_object();
   ctx["services"] = JoinArray(inc, "services");
-  ctx["links"] = json::object{{"acknowledge", links.acknowledge}, {"resolve", links.resolve}, {"incident", links.incident}};
+  ctx["links"] = json::object{{"acknowledge", links.acknowledge},
+                              {"resolve", links.resolve},
+                              {"accept", links.accept},
+                              {"decline", links.decline},
+                              {"incident", links.incident}};
   // Tiers are 1-based for people.
   if (auto it = ctx.find("page"); it != ctx.end() && it->value().is_object()) {
     auto& page = it->value().get_object();
@@ -163,11 +171,15 @@ Result<Message> Render(const model::Channel& channel, const json::object& contex
                                 {"text", json::object{{"type", "plain_text"}, {"text", core::Truncate(m.subject, 150)}}}});
   std::string body = m.text;
   std::string who = Str(recipient, "address");
-  if (!who.empty() && event == "page") body = SlackEscape(who) + " " + body;
+  // Messages to one person (pages, notices such as an answer to their request) mention them.
+  if (!who.empty()) body = SlackEscape(who) + " " + body;
   blocks.push_back(json::object{{"type", "section"},
                                 {"text", json::object{{"type", "mrkdwn"}, {"text", core::Truncate(body, 2900)}}}});
   json::array buttons;
-  if (!links.acknowledge.empty()) buttons.push_back(Button("Acknowledge", links.acknowledge, "primary"));
+  if (!links.accept.empty()) buttons.push_back(Button("Accept", links.accept, "primary"));
+  if (!links.decline.empty()) buttons.push_back(Button("Decline", links.decline, "danger"));
+  if (!links.acknowledge.empty())
+    buttons.push_back(Button("Acknowledge", links.acknowledge, links.accept.empty() ? "primary" : nullptr));
   if (!links.resolve.empty()) buttons.push_back(Button("Resolve", links.resolve, nullptr));
   if (!links.incident.empty()) buttons.push_back(Button("Open", links.incident, nullptr));
   if (!buttons.empty()) blocks.push_back(json::object{{"type", "actions"}, {"elements", buttons}});
@@ -175,7 +187,7 @@ Result<Message> Render(const model::Channel& channel, const json::object& contex
       {"type", "context"},
       {"elements", json::array{json::object{{"type", "mrkdwn"},
                                             {"text", "Firebreak · " + SlackEscape(std::string(idempotency_key))}}}}});
-  m.slack = json::object{{"text", (who.empty() || event != "page" ? "" : SlackEscape(who) + " ") + m.text},
+  m.slack = json::object{{"text", (who.empty() ? "" : SlackEscape(who) + " ") + m.text},
                          {"blocks", blocks}};
   return m;
 }

@@ -25,6 +25,8 @@ namespace firebreak::notify {
 struct Links {
   std::string acknowledge;  // signed one-click links ("" when the incident cannot take the action)
   std::string resolve;
+  std::string accept;   // a request to respond: the person asked accepts / declines
+  std::string decline;
   std::string incident;  // the incident in the API / console
 };
 

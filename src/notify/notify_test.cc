@@ -47,6 +47,12 @@ TEST(Links, RoundTripAndRefusals) {
   auto odd = Claims();
   odd.action = "delete";
   EXPECT_EQ(VerifyLink("secret", SignLink("secret", odd), T0).error().code, ErrorCode::kInvalidArgument);
+  // Accepting or declining a request to respond is one person's answer: such a link names them.
+  auto accept = Claims();
+  accept.action = "accept";
+  EXPECT_EQ(VerifyLink("secret", SignLink("secret", accept), T0)->action, "accept");
+  accept.person = "";
+  EXPECT_EQ(VerifyLink("secret", SignLink("secret", accept), T0).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(Links, PropertiesRoundTripAndNeverCrashOnGarbage) {
@@ -108,7 +114,7 @@ boost::json::object PageContext() {
       {"recipient", boost::json::object{{"person", "bob"}, {"name", "Bob"}, {"address", "@bob"}}}};
 }
 
-Links SomeLinks() { return Links{"http://x/a/ack", "http://x/a/res", "http://x/api/v1/incidents/INC-3"}; }
+Links SomeLinks() { return Links{"http://x/a/ack", "http://x/a/res", "", "", "http://x/api/v1/incidents/INC-3"}; }
 
 TEST(Message, DefaultTextCarriesWhatAResponderNeeds) {
   model::Channel ch;
@@ -141,6 +147,36 @@ TEST(Message, SlackPayloadEscapesAndCarriesButtons) {
       for (const auto& e : b.at("elements").as_array())
         if (e.at("url") == "http://x/a/ack") ack = true;
   EXPECT_TRUE(ack);
+}
+
+TEST(Message, ARequestToRespondOffersAcceptAndDecline) {
+  auto ctx = PageContext();
+  ctx["page"].as_object().erase("tier");  // a responder request is outside the tiers
+  ctx["page"].as_object()["reason"] = "requested by person:alice: need a DBA";
+  ctx["page"].as_object()["late"] = false;
+  Links l = SomeLinks();
+  l.accept = "http://x/a/acc";
+  l.decline = "http://x/a/dec";
+  model::Channel mail;
+  mail.type = "email";
+  auto m = Render(mail, ctx, l, "k");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->text.find("Responders: requested by person:alice: need a DBA"), std::string::npos) << m->text;
+  EXPECT_NE(m->text.find("Accept (you are joining): http://x/a/acc"), std::string::npos) << m->text;
+  EXPECT_NE(m->text.find("Decline: http://x/a/dec"), std::string::npos) << m->text;
+  EXPECT_EQ(m->webhook.at("links").at("decline").as_string(), "http://x/a/dec");
+  model::Channel slack;
+  slack.type = "slack";
+  auto s = Render(slack, ctx, l, "k");
+  ASSERT_TRUE(s);
+  std::vector<std::string> labels;
+  for (const auto& b : s->slack.at("blocks").as_array())
+    if (b.at("type") == "actions")
+      for (const auto& e : b.at("elements").as_array()) labels.emplace_back(e.at("text").at("text").as_string());
+  EXPECT_EQ(labels, (std::vector<std::string>{"Accept", "Decline", "Acknowledge", "Resolve", "Open"}));
+  // Without those links (any other page) the text has no such lines.
+  auto plain = Render(mail, PageContext(), SomeLinks(), "k");
+  EXPECT_EQ(plain->text.find("Accept"), std::string::npos);
 }
 
 TEST(Message, ChannelTemplatesOverrideTheDefaults) {

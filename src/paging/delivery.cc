@@ -122,6 +122,17 @@ notify::Links Pager::LinksFor(const store::OutboxRow& row, const json::object& c
     notify::LinkClaims c{row.incident_id, action, row.person, row.created_at + ttl, row.key + suffix};
     return LinkUrl(c);
   };
+  if (row.event.rfind("responder_", 0) == 0) return l;  // an answer to a request to respond: for reading
+  if (row.kind == "page" && !row.person.empty()) {
+    // A request to respond is answered by the person asked.
+    if (auto it = ctx.find("page"); it != ctx.end() && it->value().is_object()) {
+      const auto& page = it->value().get_object();
+      if (auto t = page.find("trigger"); t != page.end() && t->value().is_string() && t->value().get_string() == "responders") {
+        l.accept = make("accept", ".acc");
+        l.decline = make("decline", ".dec");
+      }
+    }
+  }
   if (row.event == "page" || row.event == "opened" || row.event == "reopened" || row.event == "escalation_stale" ||
       row.event == "notification_failed")
     l.acknowledge = make("acknowledge", ".ack");

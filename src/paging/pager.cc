@@ -103,6 +103,21 @@ const model::Channel* ChannelFor(const config::Config& cfg, const model::Contact
   return nullptr;
 }
 
+// The contact methods of `person` a notification at `sev` goes to: those of the kinds the
+// severity asks for that a channel delivers, else the first one any channel delivers at all.
+std::vector<size_t> ChooseContacts(const config::Config& cfg, const model::Person& person, model::Severity sev) {
+  const auto& types = cfg.settings.paging.ContactTypesFor(sev);
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < person.contacts.size(); ++i) {
+    const auto& c = person.contacts[i];
+    if (!types.empty() && std::find(types.begin(), types.end(), c.type) == types.end()) continue;
+    if (ChannelFor(cfg, c, sev)) chosen.push_back(i);
+  }
+  for (size_t i = 0; i < person.contacts.size() && chosen.empty(); ++i)
+    if (ChannelFor(cfg, person.contacts[i], sev)) chosen.push_back(i);
+  return chosen;
+}
+
 std::string Tier1(int tier) { return std::to_string(tier + 1); }
 
 std::string JoinPeople(const std::vector<std::string>& people) {
@@ -359,6 +374,7 @@ Result<model::Incident> Pager::AddResponders(engine::Tx& tx, const model::Princi
   std::vector<std::string> people;
   for (const auto& r : recipients) people.push_back(r.person);
   const auto rec = escalate::Record(s, p, people, tx.now(), cfg.settings.paging.late_margin);
+  escalate::AddResponderRequests(s, rec, who.actor.ToString(), message);
   std::string text = "Paging responders: " + JoinPeople(people) + " — " + p.reason;
   if (!notes.empty()) text += " [" + core::Join(notes, "; ") + "]";
   FB_TRY(tx.Timeline(inc.id, who.actor, "page", text, PageEntry(rec, recipients, notes)));
@@ -373,23 +389,93 @@ Result<model::Incident> Pager::AddResponders(engine::Tx& tx, const model::Princi
   return inc;
 }
 
+Result<model::Incident> Pager::AnswerResponder(engine::Tx& tx, const model::Principal& who,
+                                               std::string_view incident_id, const std::string& person, bool accept,
+                                               const std::string& note) {
+  FB_TRY(model::RequireScope(who, model::kScopeWrite));
+  if (who.person != person && !who.Has(model::kScopeAdmin))
+    return PermissionDenied("only " + core::Truncate(person, 64) + " (or an admin) can answer " +
+                            core::Truncate(person, 64) + "'s request to respond");
+  FB_ASSIGN_OR_RETURN(auto inc, engine::LoadIncident(tx, incident_id));
+  if (!model::IsOpen(inc.state))
+    return FailedPrecondition("the incident is " + std::string(model::StateName(inc.state)) +
+                                  "; there is nothing to respond to",
+                              "state");
+  FB_ASSIGN_OR_RETURN(auto loaded, Load(tx, inc.id));
+  if (!loaded) return NotFound(core::Truncate(person, 64) + " was not asked to respond to " + inc.id, "person");
+  escalate::State s = std::move(*loaded);
+  FB_ASSIGN_OR_RETURN(auto req, escalate::AnswerResponderRequest(s, person, accept, who.actor.ToString(), note,
+                                                                 tx.now()));
+  FB_TRY(Save(tx, s));
+  // The answer stops the rest of that page to them (a method still retrying, say).
+  FB_ASSIGN_OR_RETURN(auto rows, tx.store().outbox().ForPage(inc.id, req.page, person));
+  for (auto& row : rows) {
+    if (row.state != "pending") continue;
+    row.state = "cancelled";
+    row.updated_at = tx.now();
+    row.last_error = "answered: " + req.response;
+    FB_TRY(tx.store().outbox().UpdateDelivery(row));
+  }
+  const auto* pp = tx.config().FindPerson(person);
+  const std::string name = pp && !pp->name.empty() && pp->name != person ? pp->name + " (" + person + ")" : person;
+  std::string text = name + (accept ? " accepted" : " declined") + " the request to respond";
+  if (!note.empty()) text += ": " + note;
+  if (who.person != person) text += " (recorded by " + who.actor.ToString() + ")";
+  json::object data{{"person", person}, {"response", req.response}, {"page", req.page}, {"note", note},
+                    {"requested_by", req.requested_by}};
+  FB_TRY(tx.Timeline(inc.id, who.actor, "responder", text, data));
+  FB_TRY(tx.Audit(who.actor, accept ? "incident.responder.accept" : "incident.responder.decline",
+                  "incident:" + inc.id, data));
+  metrics_.GetCounter("firebreak_responder_answers_total", "Answers to requests to respond",
+                      {{"response", req.response}})
+      .Inc();
+  const std::string event = accept ? "responder_accepted" : "responder_declined";
+  // The person who asked hears the answer directly; channels subscribed to the event too.
+  auto asker = model::Actor::Parse(req.requested_by);
+  if (asker && asker->kind == model::Actor::Kind::kPerson && asker->id != person)
+    FB_TRY(NotifyPerson(tx, inc, asker->id, event, text, "r" + std::to_string(req.page) + "." + person));
+  FB_TRY(Broadcast(tx, inc, event, text, nullptr));
+  return inc;
+}
+
+Status Pager::NotifyPerson(engine::Tx& tx, const model::Incident& inc, const std::string& person_id,
+                           const std::string& event, const std::string& note, const std::string& key) {
+  const auto& cfg = tx.config();
+  const auto* person = cfg.FindPerson(person_id);
+  if (!person) return Ok();
+  for (size_t i : ChooseContacts(cfg, *person, inc.severity)) {
+    const auto& c = person->contacts[i];
+    const auto* ch = ChannelFor(cfg, c, inc.severity);
+    store::OutboxRow row;
+    row.key = inc.id + "." + key + "." + person_id + "." + std::to_string(i);
+    row.incident_id = inc.id;
+    row.kind = "notice";
+    row.event = event;
+    row.channel = ch->id;
+    row.channel_type = ch->type;
+    row.destination = c.address;
+    row.person = person_id;
+    row.contact_index = static_cast<int>(i);
+    row.event_at = tx.now();
+    json::object ctx{{"event", event},
+                     {"incident", IncidentContext(inc)},
+                     {"note", note},
+                     {"recipient", json::object{{"person", person_id},
+                                                {"name", person->name},
+                                                {"contact_type", c.type},
+                                                {"address", c.address}}}};
+    row.context = core::ToJson(ctx);
+    FB_TRY(Enqueue(tx, std::move(row)));
+  }
+  return Ok();
+}
+
 Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escalate::PageRecord& rec,
                          const std::string& person_id, const std::string& via) {
   const auto& cfg = tx.config();
   const auto* person = cfg.FindPerson(person_id);
   if (!person) return Ok();
-  const auto& types = cfg.settings.paging.ContactTypesFor(inc.severity);
-  std::vector<size_t> chosen;
-  for (size_t i = 0; i < person->contacts.size(); ++i) {
-    const auto& c = person->contacts[i];
-    if (!types.empty() && std::find(types.begin(), types.end(), c.type) == types.end()) continue;
-    if (ChannelFor(cfg, c, inc.severity)) chosen.push_back(i);
-  }
-  if (chosen.empty()) {
-    // Nothing of the severity's kinds: the first method that can be delivered at all.
-    for (size_t i = 0; i < person->contacts.size() && chosen.empty(); ++i)
-      if (ChannelFor(cfg, person->contacts[i], inc.severity)) chosen.push_back(i);
-  }
+  const auto chosen = ChooseContacts(cfg, *person, inc.severity);
   if (chosen.empty()) {
     FB_TRY(tx.Timeline(inc.id, NotifyActor(), "notification_failed",
                        person_id + " has no contact method any configured channel delivers; page " +
@@ -795,8 +881,14 @@ Result<model::Incident> Pager::UseLink(engine::Tx& tx, std::string_view token, c
     who.actor = model::Actor::System("signed-link");
   }
   who.scopes = model::kScopeWrite;
-  auto t = c.action == "acknowledge" ? model::Transition::kAcknowledge : model::Transition::kResolve;
-  FB_ASSIGN_OR_RETURN(auto inc, engine::ApplyTransition(tx, who, c.incident, t, "via a signed link"));
+  model::Incident inc;
+  if (c.action == "accept" || c.action == "decline") {
+    if (who.person.empty()) return FailedPrecondition("the person this link was sent to is no longer configured", "token");
+    FB_ASSIGN_OR_RETURN(inc, AnswerResponder(tx, who, c.incident, c.person, c.action == "accept", ""));
+  } else {
+    auto t = c.action == "acknowledge" ? model::Transition::kAcknowledge : model::Transition::kResolve;
+    FB_ASSIGN_OR_RETURN(inc, engine::ApplyTransition(tx, who, c.incident, t, "via a signed link"));
+  }
   FB_TRY(tx.Audit(who.actor, "link.use", "incident:" + c.incident,
                   {{"action", c.action}, {"nonce", c.nonce}, {"remote", remote}}));
   return inc;

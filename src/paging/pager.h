@@ -18,7 +18,7 @@
 // are recorded through engine commands (timeline receipts). A stale-escalation auditor flags steps
 // overdue by more than `settings.paging.late_margin`.
 //
-// Signed one-click links (acknowledge / resolve) are HMAC tokens under a secret kept in the data
+// Signed one-click links (acknowledge / resolve; accept / decline on a request to respond) are HMAC tokens under a secret kept in the data
 // directory (`link.key`), expiring and single-use; using one is audited.
 #pragma once
 
@@ -86,6 +86,15 @@ class Pager final : public engine::IncidentObserver {
                                         const std::vector<model::EscalationTarget>& targets,
                                         const std::string& message);
 
+  // A person's answer to their latest request to respond: accept (they are joining) or decline
+  // (`note` says why). Only that person, or an admin recording it for them, may answer
+  // (PermissionDenied); NotFound if they were not asked, FailedPrecondition if the
+  // request was already answered or the incident is no longer open. Stops what is still pending
+  // of that page to them, records it (timeline, audit), tells the person who asked (their contact
+  // methods, event responder_accepted / responder_declined) and channels subscribed to the event.
+  Result<model::Incident> AnswerResponder(engine::Tx& tx, const model::Principal& who, std::string_view incident_id,
+                                          const std::string& person, bool accept, const std::string& note);
+
   // ---- signed links ----
   // Verifies a link without using it (AlreadyExists if it was used).
   Result<notify::LinkClaims> CheckLink(std::string_view token) const;
@@ -122,6 +131,10 @@ class Pager final : public engine::IncidentObserver {
                   bool* nobody);
   Status PagePerson(engine::Tx& tx, const model::Incident& inc, const escalate::PageRecord& rec,
                     const std::string& person, const std::string& via);
+  // A notice (not a page: no escalation, no fallback) to one person's contact methods; `key` makes
+  // its idempotency keys unique within the incident.
+  Status NotifyPerson(engine::Tx& tx, const model::Incident& inc, const std::string& person, const std::string& event,
+                      const std::string& note, const std::string& key);
   Status Broadcast(engine::Tx& tx, const model::Incident& inc, const std::string& event, const std::string& note,
                    const escalate::PageRecord* rec, const std::string& except_channel = "");
   Status Enqueue(engine::Tx& tx, store::OutboxRow row);

@@ -23,6 +23,7 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kConfig = R"yaml(
 people:
@@ -609,6 +610,139 @@ TEST_F(PagerTest, RespondersArePagedNowOutsideTheTiers) {
   auto closed = add(lonely, {{"person", "dave", {}}});
   ASSERT_FALSE(closed);
   EXPECT_EQ(closed.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(PagerTest, ThePersonAskedAcceptsOrDeclinesAndTheAskerIsTold) {
+  auto id = Declare();  // three-tier: alice now
+  auto alice = Alice();
+  auto as = [](const std::string& person, model::Scopes scopes = model::kScopeRead | model::kScopeWrite) {
+    model::Principal p;
+    p.actor = model::Actor::Person(person);
+    p.person = person;
+    p.scopes = scopes;
+    return p;
+  };
+  auto answer = [&](const model::Principal& who, const std::string& person, bool accept, const std::string& note) {
+    return engine_->Call<model::Incident>(
+        [&](engine::Tx& tx) { return pager_->AnswerResponder(tx, who, id, person, accept, note); });
+  };
+  // Nobody was asked yet.
+  auto early = answer(as("carol"), "carol", true, "");
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(early.error().field, "person");
+
+  Do([&](engine::Tx& tx) {
+    return pager_->AddResponders(tx, alice, id, {{"person", "carol", {}}, {"person", "bob", {}}}, "need a DBA");
+  });
+  ASSERT_EQ(State(id).responders.size(), 2u);
+  EXPECT_EQ(State(id).responders[0].person, "carol");
+  EXPECT_EQ(State(id).responders[0].response, "pending");
+  EXPECT_EQ(State(id).responders[0].requested_by, "person:alice");
+  EXPECT_EQ(State(id).responders[0].message, "need a DBA");
+
+  // Carol's page carries accept and decline links as well as acknowledge.
+  EXPECT_EQ(pager_->DeliverDue(), 3);  // alice's tier-1 page, carol, bob
+  auto rows = *pager_->Notifications(id);
+  auto carol_row = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.person == "carol"; });
+  ASSERT_NE(carol_row, rows.end());
+  std::string msg = testing::ReadFile(dir_.File("out." + carol_row->key));
+  EXPECT_THAT(msg, HasSubstr("Responders: requested by person:alice: need a DBA"));
+  auto link = [&](const std::string& label) {
+    auto at = msg.find(label + "http://fb.test/a/");
+    EXPECT_NE(at, std::string::npos) << msg;
+    if (at == std::string::npos) return std::string();
+    at += label.size() + std::string("http://fb.test/a/").size();
+    return msg.substr(at, msg.find('\n', at) - at);
+  };
+  const std::string accept = link("Accept (you are joining): "), decline = link("Decline: ");
+  ASSERT_THAT(msg, HasSubstr("Acknowledge: http://fb.test/a/"));
+  // Alice's tier page is not a request to respond: no such links.
+  auto alice_row = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.person == "alice"; });
+  EXPECT_THAT(testing::ReadFile(dir_.File("out." + alice_row->key)), Not(HasSubstr("Accept")));
+
+  // Only carol (or an admin) answers for carol.
+  auto other = answer(as("dave"), "carol", false, "");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kPermissionDenied);
+
+  // Carol accepts with the link: recorded as her, in the timeline and the audit log; alice hears it.
+  ASSERT_TRUE(pager_->CheckLink(accept));
+  Do([&](engine::Tx& tx) { return pager_->UseLink(tx, accept, "127.0.0.1"); });
+  auto st = State(id);
+  EXPECT_EQ(st.responders[0].response, "accepted");
+  EXPECT_EQ(st.responders[0].responded_by, "person:carol");
+  EXPECT_EQ(st.responders[0].responded_at, clock_->Now());
+  EXPECT_EQ(st.responders[1].response, "pending");
+  auto said = Timeline(id, "responder");
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_EQ(said[0].actor, "person:carol");
+  EXPECT_EQ(said[0].text, "carol accepted the request to respond");
+  rows = *pager_->Notifications(id);
+  std::vector<std::string> notices;
+  for (const auto& r : rows)
+    if (r.kind == "notice") notices.push_back(r.person + ":" + r.event);
+  EXPECT_THAT(notices, ElementsAre("alice:responder_accepted"));
+  // The decline link of the same request no longer works: the request is answered.
+  auto late = engine_->Call<model::Incident>([&](engine::Tx& tx) { return pager_->UseLink(tx, decline, ""); });
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(late.error().message, HasSubstr("carol already accepted"));
+
+  // Bob declines through the API path, with a reason; an admin cannot answer again for him.
+  ASSERT_TRUE(answer(as("bob"), "bob", false, "on a flight until 14:00"));
+  EXPECT_EQ(State(id).responders[1].response, "declined");
+  EXPECT_EQ(State(id).responders[1].note, "on a flight until 14:00");
+  EXPECT_EQ(Timeline(id, "responder").back().text, "bob declined the request to respond: on a flight until 14:00");
+  auto twice = answer(as("root", model::kScopeAdmin), "bob", true, "");
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kFailedPrecondition);
+
+  // Asked again, bob's new request is the one to answer; an admin records it for him.
+  Do([&](engine::Tx& tx) { return pager_->AddResponders(tx, alice, id, {{"person", "bob", {}}}, "landed yet?"); });
+  ASSERT_TRUE(answer(as("root", model::kScopeAdmin), "bob", true, "called me"));
+  st = State(id);
+  ASSERT_EQ(st.responders.size(), 3u);
+  EXPECT_EQ(st.responders[2].response, "accepted");
+  EXPECT_EQ(st.responders[2].responded_by, "person:root");
+  EXPECT_THAT(Timeline(id, "responder").back().text, HasSubstr("(recorded by person:root)"));
+  {
+    auto tx = *store_->BeginRead();
+    store::AuditFilter f;
+    f.action_prefix = "incident.responder.";
+    auto audit = *tx->audit().List(f);
+    ASSERT_EQ(audit.size(), 3u);
+  }
+  // The answers survive a restart (they live in the escalation record).
+  Close();
+  Open();
+  EXPECT_EQ(State(id).responders.size(), 3u);
+  EXPECT_EQ(State(id).responders[1].response, "declined");
+}
+
+TEST_F(PagerTest, AskingAgainSupersedesAnUnansweredRequest) {
+  auto id = Declare();
+  auto alice = Alice();
+  Do([&](engine::Tx& tx) { return pager_->AddResponders(tx, alice, id, {{"person", "dave", {}}}, "first"); });
+  Do([&](engine::Tx& tx) { return pager_->AddResponders(tx, alice, id, {{"person", "dave", {}}}, "second"); });
+  auto st = State(id);
+  ASSERT_EQ(st.responders.size(), 2u);
+  EXPECT_EQ(st.responders[0].response, "superseded");
+  EXPECT_EQ(st.responders[1].response, "pending");
+  auto pending = escalate::PendingResponderRequests(st, "dave");
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].message, "second");
+  // Once the incident is resolved there is nothing to answer.
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, alice, id, model::Transition::kResolve, "ok"); });
+  model::Principal dave;
+  dave.actor = model::Actor::Person("dave");
+  dave.person = "dave";
+  dave.scopes = model::kScopeWrite;
+  auto r = engine_->Call<model::Incident>(
+      [&](engine::Tx& tx) { return pager_->AnswerResponder(tx, dave, id, "dave", true, ""); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(r.error().field, "state");
 }
 
 }  // namespace

@@ -278,6 +278,28 @@ test('incident page: root-cause hypotheses of the latest analysis, best first, w
   assert.ok(await first.$$eval('ul.evidence li', (els) => els.length) > 0, 'evidence listed');
 });
 
+test('incident page: the person asked to respond answers there; others\' requests have no controls', async () => {
+  const inc = (await server.api('POST', '/api/v1/incidents', { title: 'Search index lagging', severity: 'SEV3', services: ['web'] })).json.id;
+  const asked = await server.api('POST', `/api/v1/incidents/${inc}/responders`, { targets: [{ person: 'alice' }, { person: 'carol' }], message: 'need eyes on the indexer' });
+  assert.equal(asked.status, 200, asked.text);
+  await page.goto(`${server.url}/#/incidents/${encodeURIComponent(inc)}`);
+  const mine = page.locator('#responders li[data-responder="alice"]');
+  await mine.waitFor(WAIT);
+  assert.match(await mine.textContent(), /need eyes on the indexer/);
+  assert.equal(await page.locator('#responders li[data-responder="carol"] button').count(), 0, 'alice cannot answer for carol');
+  await mine.locator('button[data-decline="alice"]').waitFor(WAIT);
+  await mine.locator('input.responder-note').nth(1).fill('already on INC elsewhere');
+  await mine.locator('button[data-decline="alice"]').click();
+  await page.waitForSelector('#responders li[data-responder="alice"][data-response="declined"]', WAIT);
+  const got = await server.api('GET', `/api/v1/incidents/${inc}/responders`);
+  const alice = got.json.responders.find((r) => r.person === 'alice');
+  assert.equal(alice.response, 'declined', got.text);
+  assert.equal(alice.note, 'already on INC elsewhere');
+  assert.equal(alice.responded_by, 'person:alice');
+  assert.equal(await page.locator('#responders li[data-responder="alice"] button').count(), 0, 'answered: no more controls');
+  assert.match(await page.textContent('#responders li[data-responder="alice"]'), /Note: already on INC elsewhere/);
+});
+
 test('incident page: similar past incidents in the server\'s order, with the earlier one\'s root cause', async () => {
   const old = (await server.api('POST', '/api/v1/incidents', { title: 'Inventory sync stalled', severity: 'SEV3', services: ['inventory'] })).json.id;
   const pm = await server.api('POST', `/api/v1/incidents/${old}/postmortem`, { root_cause: 'a stuck consumer lock' });

@@ -485,6 +485,87 @@ class RealReceivers(PagingTestCase):
         st, audit, _ = s.request("GET", "/api/v1/audit?action=incident.responders", token=self.token)
         self.assertEqual(audit["entries"][0]["details"]["message"], "need a DBA")
 
+    def test_responders_accept_or_decline_by_link_cli_and_http(self):
+        s = self.serve()
+        iid = self.declare(s, title="Orders DB slow", sev="SEV2", services=("db",))
+        tokens = {}
+        for person in ("alice", "carol", "dave"):
+            st, tok, _ = s.request("POST", "/api/v1/tokens", {"person": person, "scopes": "read,write", "name": person},
+                                   token=self.token)
+            self.assertEqual(st, 201, tok)
+            tokens[person] = tok["token"]
+        env = lambda person: {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": tokens[person]}
+        path = "/api/v1/incidents/%s/responders" % iid
+        st, inc, _ = s.request("POST", path, {"targets": [{"person": "carol"}, {"person": "dave"}],
+                                               "message": "need a DBA"}, token=tokens["alice"])
+        self.assertEqual(st, 200, inc)
+        st, listed, _ = s.request("GET", path, token=self.token)
+        self.assertEqual([(r["person"], r["response"], r["requested_by"]) for r in listed["responders"]],
+                         [("carol", "pending", "person:alice"), ("dave", "pending", "person:alice")])
+        self.assertEqual(listed["pending"], 2)
+        # Dave sees the request in his own on-call picture.
+        r = run_cli("oncall", "person", "me", env=env("dave"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("asked to respond: %s [SEV2] Orders DB slow (by person:alice: need a DBA)" % iid, r.stdout)
+
+        # Carol's chat message offers Accept and Decline; the link's GET changes nothing, POST accepts.
+        self.recv.wait(lambda rs: any(b"@carol" in b and b"need a DBA" in b for p, h, b, st in rs
+                                      if p.startswith("/slack/")), what="carol's page in chat")
+        [msg] = [json.loads(b) for h, b in self.recv.bodies("/slack/") if b"@carol" in b and b"need a DBA" in b]
+        buttons = {e["text"]["text"]: e["url"] for b in msg["blocks"] if b["type"] == "actions" for e in b["elements"]}
+        self.assertEqual(sorted(buttons), ["Accept", "Acknowledge", "Decline", "Open", "Resolve"])
+        accept = urllib.parse.urlparse(buttons["Accept"]).path
+        st, html, _ = s.request("GET", accept, headers={"Accept": "text/html"})
+        self.assertEqual(st, 200)
+        self.assertIn("Accept the request to respond to %s" % iid, html)
+        st, listed, _ = s.request("GET", path, token=self.token)
+        self.assertEqual(listed["pending"], 2, "a GET of the link changes nothing")
+        st, html, _ = s.request("POST", accept, headers={"Accept": "text/html"}, raw=b"")
+        self.assertEqual(st, 200, html)
+        self.assertIn("You are responding to %s" % iid, html)
+        # Alice, who asked, hears it on her own contact methods (chat and SMS at SEV2).
+        self.recv.wait(lambda rs: any(b"Responder accepted" in b and b"@alice" in b for p, h, b, st in rs
+                                      if p.startswith("/slack/")), what="alice told in chat")
+        self.recv.wait(lambda rs: any(p == "/sms" and b"Carol Nguyen (carol) accepted the request to respond" in b
+                                      for p, h, b, st in rs), what="alice told by SMS")
+
+        # Refusals: someone else's answer, an answer twice, a bad body, an unknown incident.
+        st, err, _ = s.request("POST", path + "/dave", {"response": "accept"}, token=tokens["carol"])
+        self.assertEqual((st, err["error"]["code"]), (403, "permission_denied"), err)
+        st, err, _ = s.request("POST", path + "/me", {"response": "decline"}, token=tokens["carol"])
+        self.assertEqual((st, err["error"]["field"]), (409, "response"), err)
+        self.assertIn("carol already accepted", err["error"]["message"])
+        for body, field in (({"response": "maybe"}, "response"), ({}, "response"),
+                            ({"response": "accept", "note": "x" * 2001}, "note"),
+                            ({"response": "accept", "when": "now"}, "when")):
+            st, err, _ = s.request("POST", path + "/me", body, token=tokens["dave"])
+            self.assertEqual((st, err["error"]["field"]), (400, field), err)
+        st, err, _ = s.request("POST", "/api/v1/incidents/INC-999/responders/me", {"response": "accept"},
+                               token=tokens["dave"])
+        self.assertEqual(st, 404, err)
+        st, err, _ = s.request("POST", path + "/me", {"response": "accept"}, token=self.token)
+        self.assertEqual((st, err["error"]["field"]), (400, "person"), "the admin token belongs to no person")
+
+        # Dave declines from the CLI, with a reason; the list shows both answers.
+        r = run_cli("incident", "respond", iid, "--decline", "--note", "on a train until 14:00", env=env("dave"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run_cli("incident", "respond", iid, env=env("dave"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--accept or --decline", r.stderr)
+        r = run_cli("incident", "responders", iid, env=env("alice"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [l.split() for l in r.stdout.splitlines()[1:]]
+        self.assertEqual([(x[0], x[1]) for x in rows], [("carol", "accepted"), ("dave", "declined")])
+        self.assertIn("need a DBA / on a train until 14:00", r.stdout)
+        said = [e["text"] for e in self.timeline(s, iid, "responder")]
+        self.assertEqual(said, ["Carol Nguyen (carol) accepted the request to respond",
+                                "Dave Lindqvist (dave) declined the request to respond: on a train until 14:00"])
+        st, audit, _ = s.request("GET", "/api/v1/audit?action=incident.responder.", token=self.token)
+        self.assertEqual(sorted((e["action"], e["actor"]) for e in audit["entries"]),
+                         [("incident.responder.accept", "person:carol"), ("incident.responder.decline", "person:dave")])
+        r = run_cli("oncall", "person", "me", env=env("dave"))
+        self.assertNotIn("asked to respond", r.stdout)
+
     def test_status_updates_go_to_the_subscribed_channel(self):
         s = self.serve()
         iid = self.declare(s, title="Card payments failing", sev="SEV1")

@@ -1,6 +1,7 @@
 // One incident: summary and impact, state and severity actions, roles, notes, external status
 // updates, the timeline on a time axis, affected services and blast radius, root-cause hypotheses,
-// matched runbooks (dry run / run), escalation, and links to the reports. Updates live.
+// matched runbooks (dry run / run), requests to respond (answered here by the person asked),
+// escalation, and links to the reports. Updates live.
 import { h, mount, note, badge, fmtTime, fields, plain } from '../lib/dom.js';
 import { get, post, download } from '../lib/api.js';
 import { fill, itemsOf } from '../lib/optional.js';
@@ -37,6 +38,7 @@ export async function render(page, id) {
   const esc = h('div', { id: 'escalation' });
   const alerts = h('div', { id: 'alerts' });
   const similar = h('div', { id: 'similar' });
+  const responders = h('div', { id: 'responders' });
 
   const act = async (fn) => {
     mount(msg);
@@ -92,6 +94,7 @@ export async function render(page, id) {
     h('div', { class: 'grid' },
       h('section', { class: 'card' }, h('h2', null, 'Response'), sevForm, roleForm, respForm, impactForm, snoozeForm, mergeForm, noteForm, updForm),
       svcs),
+    h('section', { class: 'card' }, h('h2', null, 'Requests to respond'), responders),
     h('section', { class: 'card' }, h('h2', null, 'Timeline'), axis, list),
     h('section', { class: 'card' }, h('h2', null, 'Alerts and why each joined'), alerts),
     h('section', { class: 'card' }, h('h2', null, 'Root-cause hypotheses'), hyp),
@@ -201,6 +204,30 @@ export async function render(page, id) {
     });
   }
 
+  // Who was asked to respond and what they answered; the signed-in person answers their own.
+  async function loadResponders() {
+    await fill(responders, async () => {
+      const items = itemsOf(await get(`${base}/responders`), 'responders');
+      if (!items.length) return h('p', { class: 'muted' }, 'Nobody was asked to respond.');
+      const mine = page.me && page.me.person;
+      return h('ul', { class: 'responders' }, items.map((r) => {
+        const answer = (response) => {
+          const note = h('input', { class: 'responder-note', placeholder: response === 'decline' ? 'why (optional)' : 'note (optional)', 'aria-label': 'Note with the answer' });
+          return [note, h('button', { type: 'button', class: 'small', [`data-${response}`]: r.person,
+            onclick: () => act(() => post(`${base}/responders/me`, { response, note: note.value })) }, response === 'accept' ? 'Accept' : 'Decline')];
+        };
+        const controls = r.response === 'pending' && mine === r.person && inc.state !== 'resolved' && inc.state !== 'closed'
+          ? h('div', { class: 'inline' }, ...answer('accept'), ' ', ...answer('decline')) : null;
+        return h('li', { 'data-responder': r.person, 'data-response': r.response },
+          h('strong', null, r.person), ' ', badge('state', r.response), ' ',
+          h('span', { class: 'muted' }, `asked ${fmtTime(r.requested_at)} by ${r.requested_by}${r.responded_at ? `, answered ${fmtTime(r.responded_at)}` : ''}`),
+          h('div', null, r.message),
+          r.note ? h('div', { class: 'muted' }, `Note: ${r.note}`) : null,
+          controls);
+      }));
+    });
+  }
+
   async function loadAlerts() {
     await fill(alerts, async () => {
       const items = itemsOf(await get(`${base}/alerts`), 'alerts');
@@ -233,7 +260,7 @@ export async function render(page, id) {
     try {
       inc = await get(base);
       drawSummary();
-      await loadTimeline();
+      await Promise.all([loadTimeline(), loadResponders()]);
     } catch (e) {
       mount(msg, note('error', e.message));
     }
@@ -241,7 +268,8 @@ export async function render(page, id) {
 
   let timer = null;
   page.onChange((event, payload) => {
-    if (event === 'reset' || (payload && payload.id === inc.id)) {
+    // The incident itself, or its escalation (pages, requests to respond and their answers).
+    if (event === 'reset' || (payload && (payload.id === inc.id || (event === 'escalation' && payload.incident_id === inc.id)))) {
       clearTimeout(timer);
       timer = setTimeout(() => {
         refresh();
@@ -251,5 +279,5 @@ export async function render(page, id) {
   });
   page.cleanup(() => clearTimeout(timer));
   drawSummary();
-  await Promise.all([loadTimeline(), loadAlerts(), loadHypotheses(), loadRunbooks(), loadEscalation(), loadSimilar()]);
+  await Promise.all([loadTimeline(), loadAlerts(), loadHypotheses(), loadRunbooks(), loadEscalation(), loadSimilar(), loadResponders()]);
 }
