@@ -658,14 +658,8 @@ Status AlertPipeline::OnSilenceTimer(Tx& tx, const store::TimerRecord& t) {
   SyncConfig(tx);
   FB_ASSIGN_OR_RETURN(auto s, tx.store().silences().Get(t.key));
   if (!s) return Ok();
-  if (!s->expired_at) {
-    s->expired_at = tx.now();
-    s->expired_by = "system:silence";
-    FB_TRY(tx.store().silences().Update(*s));
-    FB_TRY(tx.Audit(model::Actor::System("silence"), "silence.expire", "silence:" + s->id,
-                    {{"reason", "ended on schedule"}}));
-    tx.Publish(Change{"silence", s->id, model::ToJson(*s, tx.now())});
-  }
+  // (The engine deleted the firing timer already, so StopSilence's cancel finds nothing.)
+  if (!s->expired_at) return StopSilence(tx, model::Actor::System("silence"), *s, "ended on schedule");
   return EndSilence(tx, s->id);
 }
 
