@@ -174,7 +174,7 @@ Status Analysis::Install() {
       FB_TRY(tx.ArmTimer(kTimerAnalyze, id, tx.now() + cfg.rerun_every, boost::json::object{{"run", run + 1}}));
     return Ok();
   });
-  engine_.RegisterTimerHandler(kTimerCompact, [this](engine::Tx& tx, const store::TimerRecord&, core::Millis) -> Status {
+  engine_.RegisterTimerHandler(kTimerCompact, [](engine::Tx& tx, const store::TimerRecord&, core::Millis) -> Status {
     const auto& cfg = tx.config().analyze;
     const int64_t now = Ms(tx.now());
     FB_ASSIGN_OR_RETURN(auto cs, tx.store().metrics().Compact(now - Ms(cfg.raw_retention), Ms(cfg.rollup),
