@@ -72,6 +72,8 @@ Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage
       // Escape the path itself, which may contain the bad bytes.
       std::string shown;
       for (char c : path) shown += (static_cast<unsigned char>(c) < 0x80) ? c : '?';
+      // A body that is itself one bad string has no field path.
+      if (shown.empty()) return InvalidArgument("the body is a string that is not valid UTF-8", "body");
       return InvalidArgument("field '" + shown + "' is not valid UTF-8", shown);
     }
   }

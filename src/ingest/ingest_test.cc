@@ -432,6 +432,17 @@ TEST(IngestTest, InvalidUtf8IsReportedAgainstItsField) {
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().field, "alerts[0].labels.instance");
   EXPECT_NE(w.error().message.find("UTF-8"), std::string::npos);
+  // A body that is one bad string has no field path: the error names the body (found by
+  // fuzz_prometheus: the field was empty).
+  for (std::string bad : {std::string("\"\xff\""), "\"" + std::string(128, '\xff') + "\""}) {
+    auto e = ParseBody(bad);
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().field, "body");
+    EXPECT_EQ(e.error().message, "the body is a string that is not valid UTF-8");
+    auto p = DecodePostableAlerts(std::string_view(bad), core::FromUnixMillis(0), std::chrono::minutes(5));
+    ASSERT_FALSE(p);
+    EXPECT_EQ(p.error().field, "body");
+  }
 }
 
 
