@@ -5,7 +5,6 @@
 #include <set>
 #include <tuple>
 
-#include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
 #include "engine/incidents.h"
@@ -151,11 +150,9 @@ Result<json::object> App::Person(const model::Principal& who, const PersonQuery&
     if (paged.count(inc.id)) pages.push_back(brief(inc));
   json::array asked;
   for (const auto& inc : open) {
-    FB_ASSIGN_OR_RETURN(auto row, tx->escalations().Get(inc.id));
-    if (!row) continue;
-    FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(row->doc));
-    FB_ASSIGN_OR_RETURN(auto s, escalate::StateFromJson(v));
-    for (const auto& r : escalate::PendingResponderRequests(s, id)) {
+    FB_ASSIGN_OR_RETURN(auto s, paging::LoadEscalation(*tx, inc.id));
+    if (!s) continue;
+    for (const auto& r : escalate::PendingResponderRequests(*s, id)) {
       auto o = brief(inc);
       o["request"] = escalate::ToJson(r);
       asked.push_back(std::move(o));

@@ -118,6 +118,32 @@ std::vector<size_t> ChooseContacts(const config::Config& cfg, const model::Perso
   return chosen;
 }
 
+// The outbox row of one message to contact method `i` of `person` (one ChooseContacts chose), through
+// the channel that delivers it; its key is `prefix.person.i`. The caller adds what is its own (page
+// number, event time, context).
+store::OutboxRow PersonRow(const config::Config& cfg, const model::Incident& inc, const model::Person& person,
+                           size_t i, const std::string& kind, const std::string& event, const std::string& prefix) {
+  const auto& c = person.contacts[i];
+  const auto* ch = ChannelFor(cfg, c, inc.severity);
+  store::OutboxRow row;
+  row.key = prefix + "." + person.id + "." + std::to_string(i);
+  row.incident_id = inc.id;
+  row.kind = kind;
+  row.event = event;
+  row.channel = ch->id;
+  row.channel_type = ch->type;
+  row.destination = c.address;
+  row.person = person.id;
+  row.contact_index = static_cast<int>(i);
+  return row;
+}
+
+// Templates' `recipient` of a message to contact method `i` of `person`.
+json::object RecipientContext(const model::Person& person, size_t i) {
+  const auto& c = person.contacts[i];
+  return json::object{{"person", person.id}, {"name", person.name}, {"contact_type", c.type}, {"address", c.address}};
+}
+
 std::string Tier1(int tier) { return std::to_string(tier + 1); }
 
 std::string JoinPeople(const std::vector<std::string>& people) {
@@ -219,8 +245,8 @@ std::string Pager::PublicUrl() const {
 
 // ---- state ------------------------------------------------------------------------------------
 
-Result<std::optional<escalate::State>> Pager::Load(engine::Tx& tx, std::string_view id) {
-  FB_ASSIGN_OR_RETURN(auto row, tx.store().escalations().Get(id));
+Result<std::optional<escalate::State>> LoadEscalation(store::Tx& tx, std::string_view id) {
+  FB_ASSIGN_OR_RETURN(auto row, tx.escalations().Get(id));
   if (!row) return std::optional<escalate::State>();
   FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(row->doc));
   FB_ASSIGN_OR_RETURN(auto s, escalate::StateFromJson(v));
@@ -355,7 +381,7 @@ Result<model::Incident> Pager::AddResponders(engine::Tx& tx, const model::Princi
                               "targets");
   // Recorded in the escalation's history (which numbers pages); an incident no policy pages gets a
   // stopped escalation with no tiers to hold the record.
-  FB_ASSIGN_OR_RETURN(auto loaded, Load(tx, inc.id));
+  FB_ASSIGN_OR_RETURN(auto loaded, LoadEscalation(tx.store(), inc.id));
   escalate::State s;
   if (loaded) {
     s = std::move(*loaded);
@@ -401,7 +427,7 @@ Result<model::Incident> Pager::AnswerResponder(engine::Tx& tx, const model::Prin
     return FailedPrecondition("the incident is " + std::string(model::StateName(inc.state)) +
                                   "; there is nothing to respond to",
                               "state");
-  FB_ASSIGN_OR_RETURN(auto loaded, Load(tx, inc.id));
+  FB_ASSIGN_OR_RETURN(auto loaded, LoadEscalation(tx.store(), inc.id));
   if (!loaded) return NotFound(core::Truncate(person, 64) + " was not asked to respond to " + inc.id, "person");
   escalate::State s = std::move(*loaded);
   FB_ASSIGN_OR_RETURN(auto req, escalate::AnswerResponderRequest(s, person, accept, who.actor.ToString(), note,
@@ -444,27 +470,11 @@ Status Pager::NotifyPerson(engine::Tx& tx, const model::Incident& inc, const std
   const auto* person = cfg.FindPerson(person_id);
   if (!person) return Ok();
   for (size_t i : ChooseContacts(cfg, *person, inc.severity)) {
-    const auto& c = person->contacts[i];
-    const auto* ch = ChannelFor(cfg, c, inc.severity);
-    store::OutboxRow row;
-    row.key = inc.id + "." + key + "." + person_id + "." + std::to_string(i);
-    row.incident_id = inc.id;
-    row.kind = "notice";
-    row.event = event;
-    row.channel = ch->id;
-    row.channel_type = ch->type;
-    row.destination = c.address;
-    row.person = person_id;
-    row.contact_index = static_cast<int>(i);
-    row.event_at = tx.now();
-    json::object ctx{{"event", event},
-                     {"incident", IncidentContext(inc)},
-                     {"note", note},
-                     {"recipient", json::object{{"person", person_id},
-                                                {"name", person->name},
-                                                {"contact_type", c.type},
-                                                {"address", c.address}}}};
-    row.context = core::ToJson(ctx);
+    auto row = PersonRow(cfg, inc, *person, i, "notice", event, inc.id + "." + key);  // event_at: now (Enqueue)
+    row.context = core::ToJson(json::object{{"event", event},
+                                            {"incident", IncidentContext(inc)},
+                                            {"note", note},
+                                            {"recipient", RecipientContext(*person, i)}});
     FB_TRY(Enqueue(tx, std::move(row)));
   }
   return Ok();
@@ -485,29 +495,15 @@ Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escal
     return Ok();
   }
   for (size_t i : chosen) {
-    const auto& c = person->contacts[i];
-    const auto* ch = ChannelFor(cfg, c, inc.severity);
-    store::OutboxRow row;
-    row.key = inc.id + ".p" + std::to_string(rec.n) + "." + person_id + "." + std::to_string(i);
-    row.incident_id = inc.id;
-    row.kind = "page";
-    row.event = "page";
-    row.channel = ch->id;
-    row.channel_type = ch->type;
-    row.destination = c.address;
-    row.person = person_id;
-    row.contact_index = static_cast<int>(i);
+    auto row = PersonRow(cfg, inc, *person, i, "page", "page", inc.id + ".p" + std::to_string(rec.n));
     row.page_n = rec.n;
     row.event_at = rec.due > tx.now() ? tx.now() : rec.due;
-    json::object ctx{{"event", "page"},
-                     {"incident", IncidentContext(inc)},
-                     {"page", PageContext(rec)},
-                     {"recipient", json::object{{"person", person_id},
-                                                {"name", person->name},
-                                                {"contact_type", c.type},
-                                                {"address", c.address},
-                                                {"via", via}}}};
-    row.context = core::ToJson(ctx);
+    auto recipient = RecipientContext(*person, i);
+    recipient["via"] = via;
+    row.context = core::ToJson(json::object{{"event", "page"},
+                                            {"incident", IncidentContext(inc)},
+                                            {"page", PageContext(rec)},
+                                            {"recipient", std::move(recipient)}});
     FB_TRY(Enqueue(tx, std::move(row)));
   }
   return Ok();
@@ -572,7 +568,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
       const bool unacked = *ev.transition == model::Transition::kUnacknowledge;
       if (*ev.transition == model::Transition::kReopen || unacked) {
         const std::string what = unacked ? "unacknowledged" : "reopened";
-        FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
+        FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
         if (!s) {
           FB_TRY(StartEscalation(tx, inc, "incident " + what));
         } else {
@@ -591,7 +587,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
     }
     case K::kSeverityChanged: {
       if (!ev.before || !model::IsOpen(inc.state)) return Ok();
-      FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
+      FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
       bool raised = model::WorseThan(inc.severity, ev.before->severity);
       if (!s) return raised ? StartEscalation(tx, inc, "severity raised") : Ok();
       const auto& cfg = tx.config();
@@ -638,7 +634,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
 Status Pager::Trigger(engine::Tx& tx, const model::Incident& inc, const std::string& trigger,
                       const std::string& reason) {
   if (!model::IsOpen(inc.state)) return Ok();
-  FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
+  FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
   if (!s) return StartEscalation(tx, inc, reason);
   auto pages = escalate::EscalateNow(*s, tx.now(), trigger, reason);
   if (pages.empty()) return Ok();
@@ -648,7 +644,7 @@ Status Pager::Trigger(engine::Tx& tx, const model::Incident& inc, const std::str
 
 Status Pager::StopEscalation(engine::Tx& tx, const model::Incident& inc, model::Transition t,
                              const model::Actor& actor) {
-  FB_ASSIGN_OR_RETURN(auto s, Load(tx, inc.id));
+  FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
   std::string verb(model::StateName(inc.state));
   FB_ASSIGN_OR_RETURN(int64_t cancelled, tx.store().outbox().CancelPendingPages(inc.id, tx.now()));
   if (s) {
@@ -700,7 +696,7 @@ Status Pager::OnUnackTimer(engine::Tx& tx, const store::TimerRecord& rec) {
 }
 
 Status Pager::OnTimer(engine::Tx& tx, const store::TimerRecord& rec) {
-  FB_ASSIGN_OR_RETURN(auto s, Load(tx, rec.key));
+  FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), rec.key));
   if (!s) return Ok();
   FB_ASSIGN_OR_RETURN(auto inc, tx.store().incidents().Get(rec.key));
   if (!inc) return Ok();
@@ -900,11 +896,7 @@ Result<std::optional<escalate::State>> Pager::Escalation(std::string_view incide
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   FB_ASSIGN_OR_RETURN(auto inc, tx->incidents().Get(incident_id));
   if (!inc) return NotFound("incident '" + core::Truncate(incident_id, 64) + "' not found", "id");
-  FB_ASSIGN_OR_RETURN(auto row, tx->escalations().Get(incident_id));
-  if (!row) return std::optional<escalate::State>();
-  FB_ASSIGN_OR_RETURN(auto v, core::ParseJson(row->doc));
-  FB_ASSIGN_OR_RETURN(auto s, escalate::StateFromJson(v));
-  return std::optional<escalate::State>(std::move(s));
+  return LoadEscalation(*tx, incident_id);
 }
 
 Result<std::vector<store::OutboxRow>> Pager::Notifications(std::string_view incident_id) const {

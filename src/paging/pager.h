@@ -123,7 +123,6 @@ class Pager final : public engine::IncidentObserver {
   Pager(engine::Engine& engine, core::Registry& metrics, PagerOptions opt, std::string secret);
 
   // engine side (inside a command)
-  Result<std::optional<escalate::State>> Load(engine::Tx& tx, std::string_view id);
   Status Save(engine::Tx& tx, const escalate::State& s);
   Status StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why);
   Status SendPages(engine::Tx& tx, escalate::State& s, const model::Incident& inc, std::vector<escalate::Page> pages);
@@ -191,6 +190,9 @@ class Pager final : public engine::IncidentObserver {
   int advance_handle_ = 0;
   std::set<std::pair<std::string, int64_t>> flagged_;  // (incident, due ms) already reported stale
 };
+
+// An incident's escalation record as `tx` sees it; nullopt if it never had one.
+Result<std::optional<escalate::State>> LoadEscalation(store::Tx& tx, std::string_view incident_id);
 
 // Reads (creating if missing, mode 0600) the link-signing secret of a data directory.
 Result<std::string> LoadOrCreateSecret(const std::string& data_dir);
