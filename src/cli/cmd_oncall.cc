@@ -56,6 +56,9 @@ void PrintService(const json::value& v) {
     return;
   }
   std::printf("policy %s (%s)\n", S(pol, "id").c_str(), S(pol, "name").c_str());
+  if (!S(v, "waits_until").empty())
+    std::printf("%s is low urgency under this policy: outside support hours '%s', nobody is paged until %s\n",
+                S(v, "severity").c_str(), S(pol, "support_hours").c_str(), S(v, "waits_until").c_str());
   std::printf("%-5s %-7s %s\n", "TIER", "AFTER", "PEOPLE");
   for (const auto& t : v.at("tiers").as_array()) {
     std::vector<std::string> people;
@@ -174,6 +177,9 @@ void PrintPages(const json::value& esc, const json::value& notes) {
     std::printf("Escalation: policy %s, %s", S(e.at("policy"), "id").c_str(), S(e, "status").c_str());
     if (!S(e, "next_due").empty()) std::printf(", next step %s", S(e, "next_due").c_str());
     std::printf(", %s page(s)\n", S(e, "pages").c_str());
+    if (!S(e, "held_until").empty())
+      std::printf("Waiting for support hours until %s (%s): nobody is paged before then\n", S(e, "held_until").c_str(),
+                  S(e, "hold_reason").c_str());
     if (const auto* again = esc.as_object().if_contains("pages_again_at"); again && again->is_object())
       std::printf("Pages again at %s (%s) unless mitigated or resolved\n", S(*again, "at").c_str(),
                   S(*again, "reason") == "snooze" ? "snoozed" : "acknowledgement timeout");

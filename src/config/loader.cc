@@ -552,6 +552,15 @@ void DecodePolicy(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       rr.Err(rr.Get("ack_timeout", false), "invalid-value", "ack_timeout must be between 1m and 7d (leave it out for never)");
     else p.ack_timeout = *at;
   }
+  p.support_hours = rr.StrOr("support_hours", "");
+  if (rr.Get("low_urgency", false)) {
+    p.low_urgency = ReadSeverityList(rr, ctx, "low_urgency");
+    if (p.support_hours.empty())
+      rr.Err(rr.Get("low_urgency", false), "missing-field",
+             "low_urgency needs support_hours (the time interval outside which they wait)");
+  } else if (!p.support_hours.empty()) {
+    p.low_urgency = {model::Severity::kSev3, model::Severity::kSev4};
+  }
   core::Millis last{-1};
   rr.ForEach("tiers", [&](const YAML::Node& tn, size_t i) {
     MapReader tr(ctx, tn, "tier " + std::to_string(i + 1) + " of policy '" + p.id + "'");
@@ -1692,6 +1701,9 @@ void Link(Config& cfg, Diagnostics& d) {
     }
   }
   for (const auto& p : cfg.policies) {
+    if (!p.support_hours.empty() && !cfg.FindTimeInterval(p.support_hours))
+      d.Error(p.loc, "undefined-time-interval",
+              "in policy '" + p.id + "': support_hours: time interval '" + p.support_hours + "' is not defined");
     for (const auto& t : p.tiers) {
       for (const auto& x : t.targets) {
         std::string where = "policy '" + p.id + "'";

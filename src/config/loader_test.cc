@@ -380,6 +380,12 @@ escalation_policies:
     tiers:
       - { after: 0m, targets: [{ person: carol }] }
       - { after: 15m, targets: [{ person: carol }] }
+  - id: nights
+    support_hours: office
+    tiers: [{ after: 0m, targets: [{ person: carol }] }]
+  - id: urgent-only
+    low_urgency: [SEV4, SEV9]
+    tiers: [{ after: 0m, targets: [{ person: carol }] }]
 settings:
   inhibit_grace: 1h
   paging:
@@ -402,6 +408,9 @@ settings:
   EXPECT_TRUE(has("contact types are email, phone, sms, slack, webhook, command"));
   EXPECT_TRUE(has("retry_max must be positive"));
   EXPECT_TRUE(has("inhibit_grace must be between 0s and 10m"));
+  EXPECT_TRUE(has("error[undefined-time-interval]: in policy 'nights': support_hours: time interval 'office' is not defined"));
+  EXPECT_TRUE(has("in policy 'urgent-only': low_urgency needs support_hours"));
+  EXPECT_TRUE(has("error[invalid-severity]: in policy 'urgent-only'"));
 }
 
 TEST(ConfigLoader, TimeIntervalsAndMaintenanceWindowsInAlertmanagersFormat) {

@@ -41,7 +41,9 @@ std::string TimerReason(const State& s, int tier) {
     r = s.status_reason.empty() ? "incident opened" : s.status_reason;
   } else {
     r = "not acknowledged " + core::FormatDuration(s.policy.tiers[static_cast<size_t>(tier)].delay) + " after " +
-        (s.cycle == 0 ? std::string("the incident opened") : "repeat " + std::to_string(s.cycle) + " began");
+        (s.cycle > 0                ? "repeat " + std::to_string(s.cycle) + " began"
+         : s.hold_reason.empty()    ? std::string("the incident opened")
+                                    : std::string("its escalation started"));
   }
   if (s.cycle > 0) r = "repeat " + std::to_string(s.cycle) + " of " + std::to_string(s.policy.repeat) + ": " + r;
   return r;
@@ -56,8 +58,14 @@ PolicySnapshot Snapshot(const model::EscalationPolicy& p) {
   s.repeat = p.repeat;
   s.repeat_after = p.repeat_after;
   s.ack_timeout = p.ack_timeout;
+  s.support_hours = p.support_hours;
+  s.low_urgency = p.low_urgency;
   s.tiers = p.tiers;
   return s;
+}
+
+bool LowUrgency(const PolicySnapshot& p, model::Severity sev) {
+  return !p.support_hours.empty() && std::find(p.low_urgency.begin(), p.low_urgency.end(), sev) != p.low_urgency.end();
 }
 
 core::Millis CycleLength(const PolicySnapshot& p) {
@@ -99,6 +107,8 @@ std::vector<Page> Due(State& s, core::TimePoint now) {
   std::vector<Page> pages;
   if (s.status != Status::kActive) return pages;
   std::set<int> paged;  // tiers paged in this call (catching up pages each tier once)
+  const bool hold_ended = s.held_until && *s.held_until <= now;
+  if (hold_ended) s.held_until.reset();
   for (int guard = 0; s.tier_due && *s.tier_due <= now && guard < 100000; ++guard) {
     core::TimePoint due = *s.tier_due;
     if (s.next_tier >= TierCount(s)) {  // the next cycle begins
@@ -114,11 +124,13 @@ std::vector<Page> Due(State& s, core::TimePoint now) {
       Page p;
       p.tier = tier;
       p.cycle = s.cycle;
-      p.trigger = s.cycle == 0 && tier == 0 ? (s.status_reason == kReopened         ? "reopened"
+      p.trigger = s.cycle == 0 && tier == 0 ? (hold_ended                           ? "support_hours"
+                                               : s.status_reason == kReopened       ? "reopened"
                                                : s.status_reason == kUnacknowledged ? "unacknowledged"
                                                                                     : "opened")
                                             : (s.cycle > 0 && tier == 0 ? "repeat" : "timer");
-      p.reason = TimerReason(s, tier);
+      p.reason = hold_ended && s.cycle == 0 && tier == 0 ? "support hours began (" + s.hold_reason + ")"
+                                                         : TimerReason(s, tier);
       p.due = due;
       p.lateness = now - due;
       pages.push_back(std::move(p));
@@ -191,6 +203,7 @@ std::vector<Page> EscalateNow(State& s, core::TimePoint now, std::string trigger
 }
 
 void Acknowledge(State& s, std::string why) {
+  s.held_until.reset();
   s.status = Status::kAcknowledged;
   s.status_reason = std::move(why);
   s.tier_due.reset();
@@ -198,24 +211,51 @@ void Acknowledge(State& s, std::string why) {
 }
 
 void Stop(State& s, std::string why) {
+  s.held_until.reset();
   s.status = Status::kStopped;
   s.status_reason = std::move(why);
   s.tier_due.reset();
   s.sla_due.reset();
 }
 
-void Reopen(State& s, core::TimePoint now, bool unacknowledged) {
-  s.status = Status::kActive;
-  s.status_reason = unacknowledged ? kUnacknowledged : kReopened;
-  s.started_at = now;
-  s.cycle_start = now;
+namespace {
+// Back to tier 1 of the first cycle, starting at `at`.
+void Restart(State& s, core::TimePoint at) {
+  s.started_at = at;
+  s.cycle_start = at;
   s.cycle = 0;
   s.next_tier = 0;
   s.highest = -1;
   s.reached = -1;
   s.sla_due.reset();
-  if (s.ack_sla.count() > 0) s.sla_due = now + s.ack_sla;
+  if (s.ack_sla.count() > 0) s.sla_due = at + s.ack_sla;
   Arm(s);
+}
+}  // namespace
+
+void Hold(State& s, core::TimePoint until, std::string why) {
+  if (s.status != Status::kActive) return;
+  s.held_until = until;
+  s.hold_reason = std::move(why);
+  Restart(s, until);
+}
+
+bool Held(const State& s, core::TimePoint now) {
+  return s.status == Status::kActive && s.held_until && now < *s.held_until;
+}
+
+void Release(State& s, core::TimePoint now) {
+  if (!s.held_until) return;
+  s.held_until.reset();
+  Restart(s, now);
+}
+
+void Reopen(State& s, core::TimePoint now, bool unacknowledged) {
+  s.status = Status::kActive;
+  s.status_reason = unacknowledged ? kUnacknowledged : kReopened;
+  s.held_until.reset();
+  s.hold_reason.clear();
+  Restart(s, now);
 }
 
 void SetSeverity(State& s, model::Severity sev, core::Millis ack_sla, core::TimePoint now) {
@@ -328,6 +368,8 @@ Result<std::optional<core::TimePoint>> ReadOptTime(core::ObjectReader& r, std::s
 }  // namespace
 
 json::object ToJson(const PolicySnapshot& p) {
+  json::array low;
+  for (auto sev : p.low_urgency) low.emplace_back(model::SeverityName(sev));
   json::array tiers;
   for (const auto& t : p.tiers) {
     json::array targets;
@@ -340,6 +382,8 @@ json::object ToJson(const PolicySnapshot& p) {
                       {"repeat", p.repeat},
                       {"repeat_after_ms", p.repeat_after.count()},
                       {"ack_timeout_ms", p.ack_timeout.count()},
+                      {"support_hours", p.support_hours},
+                      {"low_urgency", low},
                       {"cycle", core::FormatDuration(CycleLength(p))},
                       {"tiers", tiers}};
 }
@@ -390,6 +434,8 @@ json::object ToJson(const State& s) {
                  {"next_due", Time(NextDue(s))},
                  {"ack_sla_ms", s.ack_sla.count()},
                  {"exhausted", s.exhausted},
+                 {"held_until", Time(s.held_until)},
+                 {"hold_reason", s.hold_reason},
                  {"pages", s.pages},
                  {"history", hist},
                  {"responders", responders}};
@@ -409,6 +455,12 @@ Result<State> StateFromJson(const json::value& v) {
     s.policy.repeat = static_cast<int>(pr.Int("repeat").value_or(0));
     s.policy.repeat_after = core::Millis(pr.Int("repeat_after_ms").value_or(0));
     s.policy.ack_timeout = core::Millis(pr.Int("ack_timeout_ms").value_or(0));
+    s.policy.support_hours = pr.String("support_hours").value_or("");
+    for (const auto& name : pr.StringArray("low_urgency").value_or(std::vector<std::string>{})) {
+      auto sev = model::ParseSeverity(name);
+      if (!sev) return InvalidArgument("policy.low_urgency: " + sev.error().message, "policy.low_urgency");
+      s.policy.low_urgency.push_back(*sev);
+    }
     const json::array* tiers = pr.Array("tiers", true);
     if (!pr.ok()) return Unexpected(pr.status().error());
     for (const auto& tv : *tiers) {
@@ -445,6 +497,8 @@ Result<State> StateFromJson(const json::value& v) {
   FB_ASSIGN_OR_RETURN(s.sla_due, ReadOptTime(r, "sla_due"));
   s.ack_sla = core::Millis(r.Int("ack_sla_ms").value_or(0));
   s.exhausted = r.Bool("exhausted").value_or(false);
+  FB_ASSIGN_OR_RETURN(s.held_until, ReadOptTime(r, "held_until"));
+  s.hold_reason = r.String("hold_reason").value_or("");
   s.pages = r.Int("pages").value_or(0);
   if (const json::array* hist = r.Array("history")) {
     for (const auto& hv : *hist) {

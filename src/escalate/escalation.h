@@ -18,6 +18,9 @@
 //   again. It pages even when the incident is acknowledged (someone asked for help), but timers only
 //   run while it is unacknowledged.
 // - Acknowledging (or mitigating, resolving, closing) stops all timers; reopening starts over.
+// - Support hours: the caller may Hold a low-urgency escalation until its policy's support hours
+//   begin; nothing is due before then, and its first page then says why it waited. Release ends a
+//   hold early (the incident became urgent, or someone asked to escalate).
 #pragma once
 
 #include <optional>
@@ -40,11 +43,15 @@ struct PolicySnapshot {
   int repeat = 0;
   core::Millis repeat_after{0};  // cycle length; 0 = last tier's delay + 15 minutes
   core::Millis ack_timeout{0};   // see model::EscalationPolicy
+  std::string support_hours;     // see model::EscalationPolicy (a time interval's name)
+  std::vector<model::Severity> low_urgency;
   std::vector<model::EscalationTier> tiers;
 };
 PolicySnapshot Snapshot(const model::EscalationPolicy& p);
 // The cycle length a snapshot runs with.
 core::Millis CycleLength(const PolicySnapshot& p);
+// True if incidents of `sev` wait for the policy's support hours.
+bool LowUrgency(const PolicySnapshot& p, model::Severity sev);
 
 enum class Status { kActive, kAcknowledged, kStopped };
 std::string_view StatusName(Status s);
@@ -54,7 +61,7 @@ struct Page {
   int tier = 0;   // 0-based index into the snapshot's tiers
   int cycle = 0;  // 0-based
   // What caused it: opened, timer, repeat, ack_sla, severity, service, flag, remediation, request,
-  // reopened, empty_tier, policy.
+  // reopened, unacknowledged, support_hours (a held escalation's first page), empty_tier, policy.
   std::string trigger;
   std::string reason;  // one line for the timeline
   core::TimePoint due{};
@@ -108,6 +115,10 @@ struct State {
   std::vector<PageRecord> history;
   int64_t pages = 0;  // pages recorded so far (numbers PageRecord::n)
   std::vector<ResponderRequest> responders;  // oldest first
+  // Held (low urgency outside support hours): nothing pages before `held_until`. `hold_reason` says
+  // why and stays after the hold ends, as a record that the escalation waited.
+  std::optional<core::TimePoint> held_until;
+  std::string hold_reason;
 };
 
 // Starts an escalation at `now` (the incident opened). Call Due(now) next to get the first pages.
@@ -130,6 +141,14 @@ void Stop(State& s, std::string why);
 // Starts over at the first tier (the incident was reopened, or unacknowledged when `unacknowledged`:
 // its first page's trigger then says so); call Due(now) next.
 void Reopen(State& s, core::TimePoint now, bool unacknowledged = false);
+// Holds an active escalation until `until` (see the header comment): it starts over from tier 1
+// then, tier delays and the ack SLA counting from `until`. `why` is kept for the record.
+void Hold(State& s, core::TimePoint until, std::string why);
+// True while `s` is held at `now`.
+bool Held(const State& s, core::TimePoint now);
+// Ends a hold at `now`: the escalation starts over from tier 1 at `now` (page with Due or EscalateNow).
+// No effect on an escalation that is not held.
+void Release(State& s, core::TimePoint now);
 // A new severity (and its ack SLA): the SLA schedule follows it.
 void SetSeverity(State& s, model::Severity sev, core::Millis ack_sla, core::TimePoint now);
 // Replaces the policy (a raised severity selected another one), keeping the progress made.

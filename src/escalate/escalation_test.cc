@@ -160,6 +160,75 @@ TEST(Escalation, RequestsToRespondAreAnsweredOnceAndSurviveJson) {
   EXPECT_FALSE(StateFromJson(doc));
 }
 
+TEST(Escalation, AHeldEscalationWaitsThenStartsOverWithTiersAndSlaCountedFromTheEnd) {
+  auto p = Policy({minutes(0), minutes(30)});
+  p.support_hours = "business-hours";
+  p.low_urgency = {model::Severity::kSev3, model::Severity::kSev4};
+  EXPECT_TRUE(LowUrgency(p, model::Severity::kSev4));
+  EXPECT_FALSE(LowUrgency(p, model::Severity::kSev2));
+  PolicySnapshot no_hours = p;
+  no_hours.support_hours.clear();
+  EXPECT_FALSE(LowUrgency(no_hours, model::Severity::kSev4)) << "without support hours nothing waits";
+
+  auto s = Start("INC-1", p, model::Severity::kSev3, hours(2), T0);
+  const auto until = T0 + hours(13);
+  Hold(s, until, "SEV3 opened outside support hours 'business-hours'");
+  EXPECT_TRUE(Held(s, T0));
+  EXPECT_TRUE(Due(s, T0).empty());
+  EXPECT_EQ(NextDue(s), until);
+  EXPECT_TRUE(Due(s, until - seconds(1)).empty());
+  EXPECT_TRUE(Held(s, until - seconds(1)));
+  EXPECT_FALSE(Held(s, until));
+
+  // Held across a restart: the record keeps the hold.
+  auto back = StateFromJson(ToJson(s));
+  ASSERT_TRUE(back) << back.error().ToString();
+  EXPECT_EQ(ToJson(*back), ToJson(s));
+  EXPECT_EQ(back->held_until, until);
+  EXPECT_EQ(back->policy.low_urgency, p.low_urgency);
+
+  auto first = Due(*back, until);
+  ASSERT_EQ(Tiers(first), std::vector<int>{0});
+  EXPECT_EQ(first[0].trigger, "support_hours");
+  EXPECT_EQ(first[0].reason, "support hours began (SEV3 opened outside support hours 'business-hours')");
+  EXPECT_EQ(first[0].lateness, core::Millis(0));
+  EXPECT_FALSE(back->held_until);
+  EXPECT_EQ(back->hold_reason, "SEV3 opened outside support hours 'business-hours'") << "kept as a record";
+  // Tier 2 thirty minutes after the escalation started, the ack SLA two hours after it.
+  EXPECT_EQ(NextDue(*back), until + minutes(30));
+  auto second = Due(*back, until + minutes(30));
+  ASSERT_EQ(Tiers(second), std::vector<int>{1});
+  EXPECT_EQ(second[0].reason, "not acknowledged 30m after its escalation started");
+  EXPECT_EQ(back->sla_due, until + hours(2));
+
+  // Released early (the incident became urgent): starts at once, timed from the release.
+  auto r = Start("INC-2", p, model::Severity::kSev3, hours(2), T0);
+  Hold(r, until, "held");
+  Release(r, T0 + hours(1));
+  EXPECT_FALSE(Held(r, T0 + hours(1)));
+  auto now = EscalateNow(r, T0 + hours(1), "severity", "severity raised from SEV3 to SEV1");
+  ASSERT_EQ(Tiers(now), std::vector<int>{0});
+  EXPECT_EQ(NextDue(r), T0 + hours(1) + minutes(30));
+  EXPECT_EQ(r.sla_due, T0 + hours(3));
+  Release(r, T0 + hours(2));  // not held: no effect
+  EXPECT_EQ(NextDue(r), T0 + hours(1) + minutes(30));
+
+  // Acknowledged while held: nothing ever pages; reopening clears the hold (the caller decides anew).
+  auto a = Start("INC-3", p, model::Severity::kSev4, hours(2), T0);
+  Hold(a, until, "held");
+  Acknowledge(a, "acknowledged by person:bob");
+  EXPECT_FALSE(a.held_until);
+  EXPECT_EQ(NextDue(a), std::nullopt);
+  Reopen(a, T0 + hours(20));
+  EXPECT_FALSE(a.held_until);
+  EXPECT_TRUE(a.hold_reason.empty());
+  EXPECT_EQ(Tiers(Due(a, T0 + hours(20))), std::vector<int>{0});
+  // Holding a stopped escalation does nothing.
+  Stop(a, "resolved");
+  Hold(a, until + hours(24), "held");
+  EXPECT_FALSE(a.held_until);
+}
+
 // Random policies and event sequences: the machine never goes backwards in time, pages only valid
 // tiers, and a timer armed for NextDue() always finds something due.
 TEST(EscalationProperties, InvariantsHoldOverRandomHistories) {

@@ -25,8 +25,9 @@ void AddOncallTools(Registry& r) {
       .title = "Who is on call",
       .description =
           "Who is on call now or at `at`: for a `schedule`, for a `service` (whom its escalation "
-          "policy pages, tier by tier, for `severity`), or for every schedule when neither is "
-          "given.",
+          "policy pages, tier by tier, for `severity`; `waits_until` is set when that severity is "
+          "low urgency and would wait for the policy's support hours), or for every schedule when "
+          "neither is given.",
       .input_schema = Object({{"schedule", Str("Schedule id", 100)},
                               {"service", Str("Service id", 100)},
                               {"severity", SeverityArg("With service: the severity (default SEV1)")},

@@ -167,6 +167,11 @@ struct EscalationPolicy {
   // An incident acknowledged this long ago and neither mitigated nor resolved is unacknowledged
   // (back to triggered, escalation from tier 1), as PagerDuty's acknowledgement timeout; 0 = never.
   core::Millis ack_timeout{0};
+  // Support hours (PagerDuty's urgency by support hours): a named time interval. Incidents of a
+  // `low_urgency` severity opened (or reopened) outside it page nobody until it next begins; empty =
+  // every severity pages at once, at any hour.
+  std::string support_hours;
+  std::vector<Severity> low_urgency;  // defaults to SEV3 and SEV4 when support_hours is set
   std::vector<EscalationTier> tiers;
   SourceLoc loc;
 };

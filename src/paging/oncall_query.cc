@@ -6,6 +6,8 @@
 
 #include "core/strings.h"
 #include "core/time.h"
+#include "escalate/escalation.h"
+#include "oncall/time_intervals.h"
 
 namespace firebreak::paging {
 
@@ -112,6 +114,30 @@ Result<json::object> OnCallForSchedules(const config::Config& cfg, const std::st
   return json::object{{"at", core::FormatRfc3339(at)}, {"schedules", out}};
 }
 
+SupportHoursCheck CheckSupportHours(const config::Config& cfg, const std::string& support_hours, core::TimePoint at) {
+  SupportHoursCheck out;
+  if (!cfg.FindTimeInterval(support_hours)) {
+    out.problem = "support hours '" + support_hours + "' are not defined";
+    return out;
+  }
+  auto cal = oncall::MuteCalendar::Named({}, {support_hours},
+                                         [&](const std::string& n) { return cfg.FindTimeInterval(n); });
+  if (!cal) {
+    out.problem = "support hours '" + support_hours + "' cannot be evaluated (" + cal.error().message + ")";
+    return out;
+  }
+  if (!cal->MutedAt(at)) return out;  // within support hours
+  auto begin = cal->NextChange(at, std::chrono::hours(24 * 8));
+  if (!begin) begin = cal->NextChange(at, std::chrono::hours(24 * 366));
+  if (!begin) {
+    out.problem = "support hours '" + support_hours + "' do not begin within a year";
+    return out;
+  }
+  out.waits = true;
+  out.until = *begin;
+  return out;
+}
+
 Result<json::object> OnCallForService(const config::Config& cfg, const std::string& service, model::Severity sev,
                                       core::TimePoint at) {
   if (!cfg.FindService(service)) return NotFound("service '" + core::Truncate(service, 64) + "' not found", "service");
@@ -122,12 +148,28 @@ Result<json::object> OnCallForService(const config::Config& cfg, const std::stri
     out["tiers"] = json::array();
     return out;
   }
-  out["policy"] = json::object{{"id", p->id}, {"name", p->name}, {"repeat", p->repeat}};
+  json::array low;
+  for (auto l : p->low_urgency) low.emplace_back(model::SeverityName(l));
+  out["policy"] = json::object{{"id", p->id},
+                               {"name", p->name},
+                               {"repeat", p->repeat},
+                               {"support_hours", p->support_hours},
+                               {"low_urgency", low}};
+  // A low-urgency incident opened now outside support hours waits for them.
+  core::TimePoint start = at;
+  out["waits_until"] = nullptr;
+  if (escalate::LowUrgency(escalate::Snapshot(*p), sev)) {
+    auto check = CheckSupportHours(cfg, p->support_hours, at);
+    if (check.waits) {
+      start = check.until;
+      out["waits_until"] = core::FormatRfc3339(check.until);
+    }
+  }
   json::array tiers;
   for (size_t i = 0; i < p->tiers.size(); ++i) {
     const auto& t = p->tiers[i];
     // Who would be paged when this tier comes due, if nobody acknowledges.
-    core::TimePoint when = at + t.delay;
+    core::TimePoint when = start + t.delay;
     std::vector<std::string> notes;
     auto people = ResolveTargets(cfg, t.targets, when, &notes);
     json::array targets, ppl, nts;

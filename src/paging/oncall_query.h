@@ -37,12 +37,25 @@ std::vector<Recipient> ResolveTargets(const config::Config& cfg, const std::vect
 const model::EscalationPolicy* PolicyForServices(const config::Config& cfg, const std::vector<std::string>& services,
                                                  model::Severity sev);
 
+// Support hours (model::EscalationPolicy::support_hours) at `at`, for an incident that is low urgency
+// under its policy: whether it waits, and until when. A low-urgency incident never waits silently
+// forever: when the interval is not defined, its zone is unknown or it does not begin within a year,
+// it pages at once and `problem` says why.
+struct SupportHoursCheck {
+  bool waits = false;
+  core::TimePoint until{};  // when waits: the start of the next support hours
+  std::string problem;
+};
+SupportHoursCheck CheckSupportHours(const config::Config& cfg, const std::string& support_hours, core::TimePoint at);
+
 // {"at", "schedules": [{"id","name","timezone","on_call": {"person","name","start","end","layer","override"} | null}]}
 // for one schedule (NotFound if unknown) or all when `schedule` is empty.
 Result<boost::json::object> OnCallForSchedules(const config::Config& cfg, const std::string& schedule,
                                                core::TimePoint at);
 
-// {"service","severity","at","policy":{id,name},"tiers":[{"tier","after","targets":[...],"people":[{person,name,via}]}]}
+// {"service","severity","at","policy":{id,name,support_hours,low_urgency},"tiers":[{"tier","after","at","targets":[...],
+//  "people":[{person,name,via}]}],"waits_until":time|null}: a low-urgency severity outside the policy's
+// support hours waits until they begin (`waits_until`), and the tiers' times count from then.
 Result<boost::json::object> OnCallForService(const config::Config& cfg, const std::string& service,
                                              model::Severity sev, core::TimePoint at);
 

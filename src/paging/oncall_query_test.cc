@@ -162,6 +162,60 @@ TEST_F(RosterTest, CoverageGradesPoliciesThatPageNobodyAndSchedulesWithGaps) {
   EXPECT_NE(before.findings[2].detail.find("until at least"), std::string::npos) << before.findings[2].detail;
 }
 
+// Who a low-urgency incident would page: nobody until support hours (weekdays 09:00-17:00 Paris)
+// begin, then the tiers from there.
+TEST_F(RosterTest, ServiceOnCallWaitsForSupportHoursAtLowUrgency) {
+  auto loaded = config::LoadConfigFiles({{"test.yaml", kConfig}, {"batch.yaml", R"yaml(
+services:
+  - {id: batch, escalation_policy: batch-daytime}
+time_intervals:
+  - name: weekdays
+    time_intervals:
+      - {weekdays: ["monday:friday"], times: [{start_time: "09:00", end_time: "17:00"}], location: Europe/Paris}
+  - name: long-ago
+    time_intervals: [{years: ["2020"]}]
+escalation_policies:
+  - id: batch-daytime
+    support_hours: weekdays
+    low_urgency: [SEV2, SEV3, SEV4]
+    tiers:
+      - {after: 0m, targets: [{schedule: primary}]}
+      - {after: 30m, targets: [{person: dave}]}
+)yaml"}});
+  ASSERT_TRUE(loaded.config);
+  cfg_ = loaded.config;
+  // Sunday 2026-01-11 22:00 UTC: the next support hours begin Monday 08:00 UTC (09:00 in Paris);
+  // bob's primary week starts Monday 00:00 UTC.
+  auto r = OnCallForService(*cfg_, "batch", model::Severity::kSev3, T("2026-01-11T22:00:00Z"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->at("waits_until").as_string(), "2026-01-12T08:00:00Z");
+  EXPECT_EQ(r->at("policy").at("support_hours").as_string(), "weekdays");
+  const auto& tiers = r->at("tiers").as_array();
+  ASSERT_EQ(tiers.size(), 2u);
+  EXPECT_EQ(tiers[0].at("at").as_string(), "2026-01-12T08:00:00Z");
+  EXPECT_EQ(tiers[0].at("people").as_array()[0].at("person").as_string(), "bob");
+  EXPECT_EQ(tiers[1].at("at").as_string(), "2026-01-12T08:30:00Z");
+  // An urgent severity pages now (alice's week), and so does any severity within support hours.
+  auto urgent = OnCallForService(*cfg_, "batch", model::Severity::kSev1, T("2026-01-11T22:00:00Z"));
+  ASSERT_TRUE(urgent);
+  EXPECT_TRUE(urgent->at("waits_until").is_null());
+  EXPECT_EQ(urgent->at("tiers").as_array()[0].at("people").as_array()[0].at("person").as_string(), "alice");
+  auto day = OnCallForService(*cfg_, "batch", model::Severity::kSev4, T("2026-01-12T10:00:00Z"));
+  ASSERT_TRUE(day);
+  EXPECT_TRUE(day->at("waits_until").is_null());
+
+  auto check = CheckSupportHours(*cfg_, "weekdays", T("2026-01-12T16:00:00Z"));  // 17:00 in Paris
+  EXPECT_TRUE(check.waits);
+  EXPECT_EQ(check.until, T("2026-01-13T08:00:00Z"));
+  // Support hours that never come, or are not defined, never hold a page back.
+  auto never = CheckSupportHours(*cfg_, "long-ago", T("2026-01-12T10:00:00Z"));
+  EXPECT_FALSE(never.waits);
+  EXPECT_EQ(never.problem, "support hours 'long-ago' do not begin within a year");
+  auto gone = CheckSupportHours(*cfg_, "removed", T("2026-01-12T10:00:00Z"));
+  EXPECT_FALSE(gone.waits);
+  EXPECT_EQ(gone.problem, "support hours 'removed' are not defined");
+}
+
 TEST_F(RosterTest, RefusalsNameTheField) {
   auto from = T("2026-01-05T00:00:00Z");
   EXPECT_EQ(RosterJson(*cfg_, "", "nope", from, from + std::chrono::hours(1)).error().field, "team");

@@ -151,7 +151,7 @@ std::string JoinPeople(const std::vector<std::string>& people) {
 }
 
 bool TimerDriven(const std::string& trigger) {
-  return trigger == "timer" || trigger == "repeat" || trigger == "ack_sla";
+  return trigger == "timer" || trigger == "repeat" || trigger == "ack_sla" || trigger == "support_hours";
 }
 
 }  // namespace
@@ -272,7 +272,7 @@ Status Pager::Save(engine::Tx& tx, const escalate::State& s) {
   return Ok();
 }
 
-Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why) {
+Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why, bool may_hold) {
   const auto& cfg = tx.config();
   const auto* policy = PolicyForServices(cfg, inc.services, inc.severity);
   if (!policy) {
@@ -292,9 +292,35 @@ Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const 
                          " tiers, repeat " + std::to_string(policy->repeat) + ", ack SLA " +
                          core::FormatDuration(s.ack_sla) + ")",
                      {{"policy", escalate::ToJson(snap)}}));
+  if (may_hold) FB_TRY(HoldForSupportHours(tx, s, inc, why.empty() ? "opened" : why));
   auto pages = escalate::Due(s, tx.now());
   FB_TRY(SendPages(tx, s, inc, std::move(pages)));
   return Save(tx, s);
+}
+
+Status Pager::HoldForSupportHours(engine::Tx& tx, escalate::State& s, const model::Incident& inc,
+                                  const std::string& what) {
+  if (s.status != escalate::Status::kActive || !escalate::LowUrgency(s.policy, s.severity)) return Ok();
+  const std::string& name = s.policy.support_hours;
+  const auto now = tx.now();
+  const auto check = CheckSupportHours(tx.config(), name, now);
+  if (!check.problem.empty()) {
+    spdlog::warn("escalation: {}: {}", inc.id, check.problem);
+    return tx.Timeline(inc.id, EscalateActor(), "escalation", "Low urgency, but " + check.problem + ": paging at once",
+                       {{"support_hours", name}})
+        .map([](auto&&) {});
+  }
+  if (!check.waits) return Ok();  // within support hours
+  std::string why = std::string(model::SeverityName(s.severity)) + " incident " + what + " outside support hours '" +
+                    name + "'";
+  escalate::Hold(s, check.until, why);
+  metrics_.GetCounter("firebreak_escalation_held_total", "Escalations held for support hours (low urgency)").Inc();
+  return tx.Timeline(inc.id, EscalateActor(), "escalation",
+                     "Low urgency: " + why + " (policy '" + s.policy.id + "'): nobody is paged until they begin at " +
+                         core::FormatRfc3339(check.until) + " (in " + core::FormatDuration(check.until - now) +
+                         "); a higher severity or a request to escalate pages at once",
+                     {{"support_hours", name}, {"held_until", core::FormatRfc3339(check.until)}})
+      .map([](auto&&) {});
 }
 
 // ---- pages ------------------------------------------------------------------------------------
@@ -561,7 +587,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
   const model::Incident& inc = *ev.after;
   switch (ev.kind) {
     case K::kOpened:
-      FB_TRY(StartEscalation(tx, inc, ""));
+      FB_TRY(StartEscalation(tx, inc, "", true));
       return Broadcast(tx, inc, "opened", inc.impact, nullptr);
     case K::kTransitioned: {
       if (!ev.transition) return Ok();
@@ -570,13 +596,14 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
         const std::string what = unacked ? "unacknowledged" : "reopened";
         FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
         if (!s) {
-          FB_TRY(StartEscalation(tx, inc, "incident " + what));
+          FB_TRY(StartEscalation(tx, inc, "incident " + what, true));
         } else {
           escalate::Reopen(*s, tx.now(), unacked);
           escalate::SetSeverity(*s, inc.severity, tx.config().settings.For(inc.severity).ack_sla, tx.now());
           FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation",
                              "Escalation restarted from tier 1 (incident " + what + " by " + ev.actor.ToString() +
                                  ")"));
+          FB_TRY(HoldForSupportHours(tx, *s, inc, what));
           auto pages = escalate::Due(*s, tx.now());
           FB_TRY(SendPages(tx, *s, inc, std::move(pages)));
           FB_TRY(Save(tx, *s));
@@ -589,8 +616,9 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
       if (!ev.before || !model::IsOpen(inc.state)) return Ok();
       FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
       bool raised = model::WorseThan(inc.severity, ev.before->severity);
-      if (!s) return raised ? StartEscalation(tx, inc, "severity raised") : Ok();
+      if (!s) return raised ? StartEscalation(tx, inc, "severity raised", true) : Ok();
       const auto& cfg = tx.config();
+      const bool was_held = escalate::Held(*s, tx.now());
       escalate::SetSeverity(*s, inc.severity, cfg.settings.For(inc.severity).ack_sla, tx.now());
       if (!raised) return Save(tx, *s);
       const auto* p = PolicyForServices(cfg, inc.services, inc.severity);
@@ -602,6 +630,13 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
       }
       std::string reason = "severity raised from " + std::string(model::SeverityName(ev.before->severity)) + " to " +
                            std::string(model::SeverityName(inc.severity));
+      if (was_held) {
+        // Still low urgency (SEV4 to SEV3, say): it keeps waiting, now for this policy's support hours.
+        escalate::Release(*s, tx.now());
+        FB_TRY(HoldForSupportHours(tx, *s, inc, "raised to " + std::string(model::SeverityName(inc.severity))));
+        if (escalate::Held(*s, tx.now())) return Save(tx, *s);
+        reason += " (it was waiting for support hours)";
+      }
       auto pages = escalate::EscalateNow(*s, tx.now(), "severity", reason);
       FB_TRY(SendPages(tx, *s, inc, std::move(pages)));
       return Save(tx, *s);
@@ -635,7 +670,15 @@ Status Pager::Trigger(engine::Tx& tx, const model::Incident& inc, const std::str
                       const std::string& reason) {
   if (!model::IsOpen(inc.state)) return Ok();
   FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
-  if (!s) return StartEscalation(tx, inc, reason);
+  if (!s) return StartEscalation(tx, inc, reason, false);
+  if (escalate::Held(*s, tx.now())) {
+    // A service joining a low-urgency incident does not make it urgent; a flag, a failed
+    // remediation or a request to escalate does.
+    if (trigger == "service") return Ok();
+    escalate::Release(*s, tx.now());
+    FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation",
+                       "No longer waiting for support hours: " + reason, {{"support_hours", s->policy.support_hours}}));
+  }
   auto pages = escalate::EscalateNow(*s, tx.now(), trigger, reason);
   if (pages.empty()) return Ok();
   FB_TRY(SendPages(tx, *s, inc, std::move(pages)));

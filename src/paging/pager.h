@@ -124,7 +124,13 @@ class Pager final : public engine::IncidentObserver {
 
   // engine side (inside a command)
   Status Save(engine::Tx& tx, const escalate::State& s);
-  Status StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why);
+  // `may_hold`: a low-urgency incident outside its policy's support hours waits for them (not when
+  // the escalation starts because someone asked for it).
+  Status StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why, bool may_hold);
+  // Low urgency outside support hours: holds `s` until they next begin, with a timeline entry saying
+  // so (`what` happened: "opened", "reopened", ...). Pages at once (no hold) when the support hours
+  // cannot be evaluated or never begin within a year, and says that too.
+  Status HoldForSupportHours(engine::Tx& tx, escalate::State& s, const model::Incident& inc, const std::string& what);
   Status SendPages(engine::Tx& tx, escalate::State& s, const model::Incident& inc, std::vector<escalate::Page> pages);
   Status PageTier(engine::Tx& tx, escalate::State& s, const model::Incident& inc, const escalate::Page& p,
                   bool* nobody);

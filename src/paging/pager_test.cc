@@ -56,7 +56,16 @@ services:
   - {id: edge, tier: 2, escalation_policy: unreachable}
   - {id: lonely, tier: 3}
   - {id: queue, tier: 2, escalation_policy: patient}
+  - {id: reports, tier: 3, escalation_policy: office-hours}
+time_intervals:
+  - name: office
+    time_intervals: [{weekdays: ["monday:friday"], times: [{start_time: "09:00", end_time: "17:00"}]}]
 escalation_policies:
+  - id: office-hours
+    support_hours: office
+    tiers:
+      - {after: 0m, targets: [{schedule: primary}]}
+      - {after: 10m, targets: [{person: bob}]}
   - id: three-tier
     repeat: 1
     repeat_after: 30m
@@ -254,6 +263,75 @@ TEST_F(PagerTest, AcknowledgingStopsTimersAndCancelsQueuedPages) {
   auto stops = Timeline(id, "escalation");
   EXPECT_THAT(stops.back().text, HasSubstr("Escalation stopped: acknowledged by person:alice"));
   EXPECT_THAT(stops.back().text, HasSubstr("queued page notification(s) cancelled"));
+}
+
+// Low urgency (SEV3, SEV4 by default) outside the policy's support hours (weekdays 09:00-17:00
+// UTC; the clock starts Monday 08:00) pages nobody until they begin.
+TEST_F(PagerTest, LowUrgencyWaitsForSupportHoursAndUrgencyPagesAtOnce) {
+  const auto nine = clock_->Now() + hours(1);
+  auto held = Declare("reports", model::Severity::kSev3);
+  EXPECT_TRUE(Pages(held).empty());
+  EXPECT_EQ(State(held).held_until, nine);
+  EXPECT_THAT(Timeline(held, "escalation").back().text,
+              HasSubstr("Low urgency: SEV3 incident opened outside support hours 'office' (policy 'office-hours'): "
+                        "nobody is paged until they begin at 2026-01-05T09:00:00Z (in 1h)"));
+  // Urgent severities of the same service page at once.
+  auto urgent = Declare("reports", model::Severity::kSev2);
+  EXPECT_THAT(Pages(urgent), ElementsAre("alice#1"));
+  EXPECT_FALSE(State(urgent).held_until);
+
+  // SEV4 raised to SEV3 keeps waiting; raised to SEV1 it pages now.
+  auto raised = Declare("reports", model::Severity::kSev4);
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::SetSeverity(tx, who, raised, model::Severity::kSev3, ""); });
+  EXPECT_TRUE(Pages(raised).empty());
+  EXPECT_EQ(State(raised).held_until, nine);
+  Advance(minutes(5));
+  Do([&](engine::Tx& tx) { return engine::SetSeverity(tx, who, raised, model::Severity::kSev1, ""); });
+  EXPECT_THAT(Pages(raised), ElementsAre("alice#1"));
+  EXPECT_THAT(Timeline(raised, "page")[0].text,
+              HasSubstr("severity raised from SEV3 to SEV1 (it was waiting for support hours)"));
+  EXPECT_FALSE(State(raised).held_until);
+
+  // A service joining does not make it urgent; a request to escalate does.
+  auto asked = Declare("reports", model::Severity::kSev3);
+  Do([&](engine::Tx& tx) { return engine::AddServices(tx, who, asked, {"lonely"}, "lonely too"); });
+  EXPECT_TRUE(Pages(asked).empty());
+  Do([&](engine::Tx& tx) { return engine::RequestEscalation(tx, who, asked, "customers are waiting", false); });
+  EXPECT_THAT(Pages(asked), ElementsAre("alice#1"));
+  EXPECT_THAT(Timeline(asked, "escalation").back().text,
+              HasSubstr("No longer waiting for support hours: escalation requested by person:alice"));
+
+  // Acknowledged while waiting: nothing pages when support hours begin.
+  auto acked = Declare("reports", model::Severity::kSev4);
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, acked, model::Transition::kAcknowledge, ""); });
+
+  // The hold is durable: after a kill, the timer still fires at 09:00 and not before.
+  Close();
+  Open();
+  Advance(nine - clock_->Now() - seconds(1));
+  EXPECT_TRUE(Pages(held).empty());
+  Advance(seconds(1));
+  EXPECT_THAT(Pages(held), ElementsAre("alice#1"));
+  auto page = Timeline(held, "page").at(0);
+  EXPECT_EQ(page.time, nine);
+  EXPECT_EQ(page.data.at("trigger").as_string(), "support_hours");
+  EXPECT_THAT(page.text, HasSubstr("support hours began (SEV3 incident opened outside support hours 'office')"));
+  EXPECT_FALSE(State(held).held_until);
+  Advance(minutes(10));  // tier 2 ten minutes after support hours began
+  EXPECT_THAT(Pages(held), ElementsAre("alice#1", "bob#2"));
+  EXPECT_TRUE(Pages(acked).empty());
+
+  // Within support hours a SEV4 pages at once.
+  auto day = Declare("reports", model::Severity::kSev4);
+  EXPECT_THAT(Pages(day), ElementsAre("alice#1"));
+  // Past 17:00, a reopened low-urgency incident waits for the next morning.
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, day, model::Transition::kResolve, "fixed"); });
+  Advance(hours(8));  // 17:10
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, day, model::Transition::kReopen, "back"); });
+  EXPECT_EQ(State(day).held_until, nine + hours(24));
+  EXPECT_THAT(Timeline(day, "escalation").back().text, HasSubstr("SEV4 incident reopened outside support hours"));
+  EXPECT_THAT(Pages(day), ElementsAre("alice#1"));
 }
 
 TEST_F(PagerTest, EachImmediateTriggerPagesTheNextTierWithItsReason) {

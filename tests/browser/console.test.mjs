@@ -3,7 +3,7 @@
 // cases; screenshots go to $FB_SCREENSHOT_DIR (default build/screenshots), never into the repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -526,6 +526,52 @@ maintenance_windows:
     await p.waitForFunction((id) => (document.querySelector('#silence-list')?.textContent || '').includes(id), freeze.silence_id, WAIT);
     assert.match(await p.textContent('#silence-list'), /Maintenance window 'freeze'/);
     await p.screenshot({ path: join(SHOTS, 'maintenance-windows.png'), fullPage: true });
+    await ctx.close();
+  } finally {
+    await other.stop();
+    other.cleanup();
+    rmSync(cfg, { recursive: true, force: true });
+  }
+});
+
+test('incident page: a low-urgency incident waiting for support hours says until when', async () => {
+  // Support hours that begin next New Year (UTC) whatever today is: a SEV4 on 'recommendations'
+  // (policy frontend-daytime) always waits for them.
+  const cfg = mkdtempSync(join(tmpdir(), 'fbweb-cfg-'));
+  cpSync(join(SRC, 'examples', 'config'), cfg, { recursive: true });
+  const next = new Date().getUTCFullYear() + 1;
+  const file = join(cfg, 'policies.yaml');
+  const before = readFileSync(file, 'utf8');
+  const after = before.replace(/- weekdays: \["monday:friday"\]\n\s+times: \[\{ start_time: "09:00", end_time: "18:00" \}\]\n\s+location: Europe\/Paris/,
+    `- years: ["${next}"]`);
+  assert.notEqual(after, before, 'the example business hours changed shape');
+  writeFileSync(file, after);
+  const other = await new FirebreakServer({ config: cfg }).start();
+  try {
+    const inc = await other.api('POST', '/api/v1/incidents', { title: 'Recommendations are a day old', severity: 'SEV4', services: ['recommendations'] });
+    assert.equal(inc.status, 201, inc.text);
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    await p.goto(other.url + '/');
+    await p.fill('#token', other.token('bob', 'read'));
+    await p.click('#signin button[type=submit]');
+    await p.waitForSelector('#incident-table', WAIT);
+    await p.goto(`${other.url}/#/incidents/${encodeURIComponent(inc.json.id)}`);
+    const held = p.locator('#escalation [data-held-until]');
+    await held.waitFor(WAIT);
+    assert.equal(await held.getAttribute('data-held-until'), `${next}-01-01T00:00:00Z`);
+    assert.match(await held.textContent(), /Waiting for support hours: nobody is paged until .*SEV4 incident opened outside support hours 'business-hours'/);
+    assert.match(await p.textContent('#escalation'), /No page yet\./);
+    await p.screenshot({ path: join(SHOTS, 'support-hours.png'), fullPage: true });
+    // Raised to SEV2 it is urgent: the card updates live with the page and no longer says it waits.
+    const raised = await other.api('POST', `/api/v1/incidents/${inc.json.id}/severity`, { severity: 'SEV2', reason: 'checkout shows it' });
+    assert.equal(raised.status, 200, raised.text);
+    const first = p.locator('#escalation li[data-trigger="severity"]');
+    await first.waitFor(WAIT);
+    assert.match(await first.textContent(), /tier 1: alice|tier 1: bob/);
+    assert.match(await first.textContent(), /severity raised from SEV4 to SEV2 \(it was waiting for support hours\)/);
+    assert.equal(await p.locator('#escalation [data-held-until]').count(), 0);
     await ctx.close();
   } finally {
     await other.stop();

@@ -130,7 +130,7 @@ class GraphApi(ServerTestCase):
         # The example schedules cover the next 24 h for every policy in use.
         cov = d["components"]["coverage"]
         self.assertEqual((cov["level"], cov["findings"]), ("GREEN", []))
-        self.assertEqual(cov["policies"], ["executive", "payments", "platform"])
+        self.assertEqual(cov["policies"], ["executive", "frontend-daytime", "payments", "platform"])
         self.post("/api/v1/incidents", {"title": "Checkout down", "severity": "SEV1", "services": ["checkout"]})
         st, d, _ = self.get("/api/v1/defense-level")
         self.assertEqual(d["level"], "RED")

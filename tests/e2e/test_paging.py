@@ -619,6 +619,57 @@ class RealReceivers(PagingTestCase):
         self.assertIn("loopback", r.stderr)
 
 
+class SupportHours(PagingTestCase):
+    """Low urgency waits for support hours: the example's 'recommendations' service pages through
+    policy 'frontend-daytime', whose support hours are weekdays 09:00-18:00 in Paris."""
+
+    def test_a_low_urgency_incident_pages_when_support_hours_begin(self):
+        s = self.serve(at="2026-01-09T17:30:00Z")  # Friday 18:30 in Paris
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        r = run_cli("oncall", "now", "--service", "recommendations", "--severity", "SEV4", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("SEV4 is low urgency under this policy: outside support hours 'business-hours', nobody is "
+                      "paged until 2026-01-12T08:00:00Z", r.stdout)
+        self.assertRegex(r.stdout, r"1\s+0s\s+bob \(schedule:primary\)")  # bob's week starts Monday 09:00
+
+        quiet = self.declare(s, title="Recommendations are a day old", sev="SEV4", services=("recommendations",))
+        esc = self.escalation(s, quiet)
+        self.assertEqual(esc["held_until"], "2026-01-12T08:00:00Z")
+        self.assertEqual(esc["hold_reason"], "SEV4 incident opened outside support hours 'business-hours'")
+        self.assertIn("nobody is paged until they begin at 2026-01-12T08:00:00Z (in 2d14h30m)",
+                      self.timeline(s, quiet, "escalation")[-1]["text"])
+        r = run_cli("incident", "pages", quiet, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Waiting for support hours until 2026-01-12T08:00:00Z", r.stdout)
+
+        # Raised to SEV2 (not low urgency), a second one pages alice at once.
+        loud = self.declare(s, title="Recommendations return errors", sev="SEV3", services=("recommendations",))
+        self.assertIsNotNone(self.escalation(s, loud)["held_until"])
+        st, body, _ = s.request("POST", "/api/v1/incidents/%s/severity" % loud,
+                                {"severity": "SEV2", "reason": "the home page shows the errors"}, token=self.token)
+        self.assertEqual(st, 200, body)
+        self.recv.wait(lambda rs: any(b"@alice" in b and loud.encode() in b for p, h, b, st in rs
+                                      if p.startswith("/slack/")), what="alice paged for the raised incident")
+        pages = self.timeline(s, loud, "page")
+        self.assertEqual(len(pages), 1)
+        self.assertIn("(it was waiting for support hours)", pages[0]["text"])
+        self.assertIsNone(self.escalation(s, loud)["held_until"])
+
+        # The weekend passes without a page for the SEV4; Monday 09:00 in Paris bob gets it by email.
+        self.advance(s, "62h29m59s")
+        self.assertEqual(self.escalation(s, quiet)["history"], [])
+        self.assertEqual([n for n in self.notifications(s, quiet) if n["kind"] == "page"], [])
+        self.advance(s, "1s")
+        self.smtp.wait(lambda ms: any("bob@example.com" in r and quiet.encode() in c for f, r, c, tls in ms),
+                       what="bob's email page")
+        pages = self.timeline(s, quiet, "page")
+        self.assertEqual([(p["time"], p["data"]["trigger"]) for p in pages], [("2026-01-12T08:00:00Z", "support_hours")])
+        self.assertIn("support hours began (SEV4 incident opened outside support hours 'business-hours')",
+                      pages[0]["text"])
+        self.assertEqual([p["person"] for p in pages[0]["data"]["people"]], ["bob"])
+        self.assertIsNone(self.escalation(s, quiet)["held_until"])
+
+
 class Faults(PagingTestCase):
     def test_receivers_down_for_a_while_then_back(self):
         s = self.serve()

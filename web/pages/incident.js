@@ -200,7 +200,24 @@ export async function render(page, id) {
   async function loadEscalation() {
     await fill(esc, async () => {
       const e = await get(`${base}/escalation`);
-      return fields(Object.entries(e).filter(([k]) => k !== 'incident_id').map(([k, v]) => [k.replace(/_/g, ' '), plain(v)]));
+      const x = e.escalation;
+      if (!x) return h('p', { class: 'muted' }, 'No escalation policy applies to this incident: nobody is paged.');
+      // Low urgency outside support hours: say plainly that nobody is paged yet, and until when.
+      const waiting = x.held_until ? h('p', { class: 'msg info', 'data-held-until': x.held_until },
+        `Waiting for support hours: nobody is paged until ${fmtTime(x.held_until)} (${x.hold_reason}). Raising the severity or escalating pages at once.`) : null;
+      const again = e.pages_again_at;
+      const info = fields([
+        ['policy', `${x.policy.name} (${x.policy.id})`],
+        ['status', x.status_reason ? `${x.status}: ${x.status_reason}` : x.status],
+        ['next step', x.held_until ? '' : fmtTime(x.next_due)],
+        ['pages again', again ? `${fmtTime(again.at)} (${again.reason === 'snooze' ? 'snoozed' : 'acknowledgement timeout'})` : ''],
+        ['support hours', x.policy.support_hours ? `${x.policy.support_hours} (low urgency: ${plain(x.policy.low_urgency)})` : ''],
+      ]);
+      const pages = x.history.length
+        ? h('ol', { class: 'pages' }, x.history.map((p) => h('li', { 'data-page': p.n, 'data-trigger': p.trigger },
+          `${fmtTime(p.time)} tier ${p.tier}: ${p.people.length ? p.people.join(', ') : 'nobody'} — ${p.reason}${p.late ? ' (late)' : ''}`)))
+        : h('p', { class: 'muted' }, 'No page yet.');
+      return [waiting, info, pages];
     });
   }
 
@@ -260,7 +277,7 @@ export async function render(page, id) {
     try {
       inc = await get(base);
       drawSummary();
-      await Promise.all([loadTimeline(), loadResponders()]);
+      await Promise.all([loadTimeline(), loadResponders(), loadEscalation()]);
     } catch (e) {
       mount(msg, note('error', e.message));
     }
