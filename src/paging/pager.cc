@@ -292,7 +292,14 @@ Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const 
                          " tiers, repeat " + std::to_string(policy->repeat) + ", ack SLA " +
                          core::FormatDuration(s.ack_sla) + ")",
                      {{"policy", escalate::ToJson(snap)}}));
-  if (may_hold) FB_TRY(HoldForSupportHours(tx, s, inc, why.empty() ? "opened" : why));
+  if (may_hold) {
+    // What happened, for the hold's reason ("SEV3 incident reopened outside support hours ...").
+    std::string what = why.empty()                      ? std::string("opened")
+                       : why.rfind("incident ", 0) == 0 ? why.substr(9)
+                       : why == "severity raised"       ? "raised to " + std::string(model::SeverityName(inc.severity))
+                                                        : why;
+    FB_TRY(HoldForSupportHours(tx, s, inc, what));
+  }
   auto pages = escalate::Due(s, tx.now());
   FB_TRY(SendPages(tx, s, inc, std::move(pages)));
   return Save(tx, s);
