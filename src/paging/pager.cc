@@ -272,7 +272,8 @@ Status Pager::Save(engine::Tx& tx, const escalate::State& s) {
   return Ok();
 }
 
-Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why, bool may_hold) {
+Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why,
+                              const std::string& hold_what) {
   const auto& cfg = tx.config();
   const auto* policy = PolicyForServices(cfg, inc.services, inc.severity);
   if (!policy) {
@@ -292,14 +293,7 @@ Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const 
                          " tiers, repeat " + std::to_string(policy->repeat) + ", ack SLA " +
                          core::FormatDuration(s.ack_sla) + ")",
                      {{"policy", escalate::ToJson(snap)}}));
-  if (may_hold) {
-    // What happened, for the hold's reason ("SEV3 incident reopened outside support hours ...").
-    std::string what = why.empty()                      ? std::string("opened")
-                       : why.rfind("incident ", 0) == 0 ? why.substr(9)
-                       : why == "severity raised"       ? "raised to " + std::string(model::SeverityName(inc.severity))
-                                                        : why;
-    FB_TRY(HoldForSupportHours(tx, s, inc, what));
-  }
+  if (!hold_what.empty()) FB_TRY(HoldForSupportHours(tx, s, inc, hold_what));
   auto pages = escalate::Due(s, tx.now());
   FB_TRY(SendPages(tx, s, inc, std::move(pages)));
   return Save(tx, s);
@@ -594,7 +588,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
   const model::Incident& inc = *ev.after;
   switch (ev.kind) {
     case K::kOpened:
-      FB_TRY(StartEscalation(tx, inc, "", true));
+      FB_TRY(StartEscalation(tx, inc, "", "opened"));
       return Broadcast(tx, inc, "opened", inc.impact, nullptr);
     case K::kTransitioned: {
       if (!ev.transition) return Ok();
@@ -603,7 +597,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
         const std::string what = unacked ? "unacknowledged" : "reopened";
         FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
         if (!s) {
-          FB_TRY(StartEscalation(tx, inc, "incident " + what, true));
+          FB_TRY(StartEscalation(tx, inc, "incident " + what, what));
         } else {
           escalate::Reopen(*s, tx.now(), unacked);
           escalate::SetSeverity(*s, inc.severity, tx.config().settings.For(inc.severity).ack_sla, tx.now());
@@ -623,7 +617,8 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
       if (!ev.before || !model::IsOpen(inc.state)) return Ok();
       FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
       bool raised = model::WorseThan(inc.severity, ev.before->severity);
-      if (!s) return raised ? StartEscalation(tx, inc, "severity raised", true) : Ok();
+      const std::string raised_to = "raised to " + std::string(model::SeverityName(inc.severity));
+      if (!s) return raised ? StartEscalation(tx, inc, "severity raised", raised_to) : Ok();
       const auto& cfg = tx.config();
       const bool was_held = escalate::Held(*s, tx.now());
       escalate::SetSeverity(*s, inc.severity, cfg.settings.For(inc.severity).ack_sla, tx.now());
@@ -640,7 +635,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
       if (was_held) {
         // Still low urgency (SEV4 to SEV3, say): it keeps waiting, now for this policy's support hours.
         escalate::Release(*s, tx.now());
-        FB_TRY(HoldForSupportHours(tx, *s, inc, "raised to " + std::string(model::SeverityName(inc.severity))));
+        FB_TRY(HoldForSupportHours(tx, *s, inc, raised_to));
         if (escalate::Held(*s, tx.now())) return Save(tx, *s);
         reason += " (it was waiting for support hours)";
       }
@@ -677,7 +672,7 @@ Status Pager::Trigger(engine::Tx& tx, const model::Incident& inc, const std::str
                       const std::string& reason) {
   if (!model::IsOpen(inc.state)) return Ok();
   FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
-  if (!s) return StartEscalation(tx, inc, reason, false);
+  if (!s) return StartEscalation(tx, inc, reason, "");
   if (escalate::Held(*s, tx.now())) {
     // A service joining a low-urgency incident does not make it urgent; a flag, a failed
     // remediation or a request to escalate does.

@@ -124,9 +124,11 @@ class Pager final : public engine::IncidentObserver {
 
   // engine side (inside a command)
   Status Save(engine::Tx& tx, const escalate::State& s);
-  // `may_hold`: a low-urgency incident outside its policy's support hours waits for them (not when
-  // the escalation starts because someone asked for it).
-  Status StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why, bool may_hold);
+  // `hold_what`: what happened ("opened", "reopened", "raised to SEV3"), when a low-urgency incident
+  // outside its policy's support hours may wait for them; empty when it may not (the escalation
+  // starts because someone asked for it).
+  Status StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why,
+                         const std::string& hold_what);
   // Low urgency outside support hours: holds `s` until they next begin, with a timeline entry saying
   // so (`what` happened: "opened", "reopened", ...). Pages at once (no hold) when the support hours
   // cannot be evaluated or never begin within a year, and says that too.

@@ -17,13 +17,14 @@ let browser, server, page;
 const pageErrors = [];
 const dialogs = [];
 
-async function newSignedInPage(token) {
+// A page signed in to `srv` (the shared server unless a test starts its own) with `token`.
+async function newSignedInPage(token, srv = server) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const p = await ctx.newPage();
   p.on('pageerror', (e) => pageErrors.push(String(e)));
   p.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text()); });
   p.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
-  await p.goto(server.url + '/');
+  await p.goto(srv.url + '/');
   await p.fill('#token', token);
   await p.click('#signin button[type=submit]');
   await p.waitForSelector('#incident-table', WAIT);
@@ -503,13 +504,7 @@ maintenance_windows:
 `);
   const other = await new FirebreakServer({ config: cfg }).start();
   try {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const p = await ctx.newPage();
-    p.on('pageerror', (e) => pageErrors.push(String(e)));
-    await p.goto(other.url + '/');
-    await p.fill('#token', other.token('alice', 'read'));
-    await p.click('#signin button[type=submit]');
-    await p.waitForSelector('#incident-table', WAIT);
+    const p = await newSignedInPage(other.token('alice', 'read'), other);
     await p.goto(other.url + '/#/alerts');
     const api = (await other.api('GET', '/api/v1/maintenance')).json.windows;
     const freeze = api.find((w) => w.name === 'freeze');
@@ -526,7 +521,7 @@ maintenance_windows:
     await p.waitForFunction((id) => (document.querySelector('#silence-list')?.textContent || '').includes(id), freeze.silence_id, WAIT);
     assert.match(await p.textContent('#silence-list'), /Maintenance window 'freeze'/);
     await p.screenshot({ path: join(SHOTS, 'maintenance-windows.png'), fullPage: true });
-    await ctx.close();
+    await p.context().close();
   } finally {
     await other.stop();
     other.cleanup();
@@ -550,13 +545,7 @@ test('incident page: a low-urgency incident waiting for support hours says until
   try {
     const inc = await other.api('POST', '/api/v1/incidents', { title: 'Recommendations are a day old', severity: 'SEV4', services: ['recommendations'] });
     assert.equal(inc.status, 201, inc.text);
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const p = await ctx.newPage();
-    p.on('pageerror', (e) => pageErrors.push(String(e)));
-    await p.goto(other.url + '/');
-    await p.fill('#token', other.token('bob', 'read'));
-    await p.click('#signin button[type=submit]');
-    await p.waitForSelector('#incident-table', WAIT);
+    const p = await newSignedInPage(other.token('bob', 'read'), other);
     await p.goto(`${other.url}/#/incidents/${encodeURIComponent(inc.json.id)}`);
     const held = p.locator('#escalation [data-held-until]');
     await held.waitFor(WAIT);
@@ -572,7 +561,7 @@ test('incident page: a low-urgency incident waiting for support hours says until
     assert.match(await first.textContent(), /tier 1: alice|tier 1: bob/);
     assert.match(await first.textContent(), /severity raised from SEV4 to SEV2 \(it was waiting for support hours\)/);
     assert.equal(await p.locator('#escalation [data-held-until]').count(), 0);
-    await ctx.close();
+    await p.context().close();
   } finally {
     await other.stop();
     other.cleanup();
