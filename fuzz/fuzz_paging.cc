@@ -1,5 +1,5 @@
 // Fuzzes the paging parsers of untrusted input: signed-link tokens (from any URL a stranger sends),
-// the on-call / roster / people / escalate / flag / clock / schedule-override request decoders (HTTP
+// the on-call / roster / handoffs / people / escalate / flag / clock / schedule-override request decoders (HTTP
 // and MCP), the people directory and a person's picture of a small configuration, the override checks
 // against it, and the stored escalation state decoder. Errors must carry a message; nothing may crash or accept a forged link.
 #include <cstddef>
@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "escalate/escalation.h"
 #include "notify/links.h"
+#include "paging/handoff.h"
 #include "paging/people.h"
 
 using namespace firebreak;
@@ -80,6 +81,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();
   }
   if (auto p = app::DecodePeopleArgs(*v)) check(paging::PeopleJson(SmallConfig(), p->team, now));
+  if (auto h = app::DecodeHandoffsArgs(*v)) {
+    // A decoded range lists handoffs or says what is wrong with it.
+    const auto from = h->from.value_or(now);
+    const auto to = h->to.value_or(from + std::chrono::hours(24) * h->days);
+    check(paging::HandoffsJson(SmallConfig(), h->schedule, from, to));
+  } else if (h.error().message.empty()) {
+    __builtin_trap();
+  }
   if (auto o = app::DecodeOverride(*v)) {
     const auto& cfg = SmallConfig();
     auto made = app::CheckOverride(cfg, *o, now);
@@ -95,6 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(app::DecodeOncallQuery(q));
     check(app::DecodeShiftsQuery(q));
     check(app::DecodeRosterQuery(q));
+    check(app::DecodeHandoffsQuery(q));
     check(app::DecodeOverrideQuery(q));
     check(app::DecodePeopleQuery(q));
     check(app::DecodePersonQuery(Param(q, "person"), q));

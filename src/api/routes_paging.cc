@@ -65,6 +65,13 @@ void RegisterPagingRoutes(Server& s) {
     co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
   });
 
+  r.Add(http::verb::get, "/api/v1/oncall/handoffs", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto q = app::DecodeHandoffsQuery(ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto res = app.Handoffs(*ex.principal, *q);
+    co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
+  });
+
   r.Add(http::verb::get, "/api/v1/oncall/roster", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto q = app::DecodeRosterQuery(ex.query);
     if (!q) co_return ex.Fail(q.error());

@@ -277,6 +277,11 @@ class App {
   Result<boost::json::object> GetOverride(const model::Principal& who, std::string_view id) const;
   void CreateOverride(const model::Principal& who, OverrideRequest req, Callback<boost::json::object> cb);
   void DeleteOverride(const model::Principal& who, std::string id, Callback<boost::json::object> cb);
+  // Shift handoffs: the coming ones (paging::HandoffsJson) and "notices": the handoff notices queued
+  // or sent ([{"idempotency_key","event","person","schedule","at","channel","channel_type",
+  // "destination","state","attempts","created_at","delivered_at","last_error"}], newest first, at
+  // most 50; for one schedule when the query names it).
+  Result<boost::json::object> Handoffs(const model::Principal& who, const HandoffsQuery& q) const;
   // An incident's escalation: policy snapshot, status, next step, page history ({"escalation": null}
   // when no policy applied).
   Result<boost::json::object> GetEscalation(const model::Principal& who, std::string_view id) const;

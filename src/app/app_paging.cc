@@ -5,11 +5,13 @@
 #include <set>
 #include <tuple>
 
+#include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
 #include "engine/incidents.h"
 #include "escalate/escalation.h"
 #include "oncall/resilience.h"
+#include "paging/handoff.h"
 #include "paging/oncall_query.h"
 #include "paging/people.h"
 
@@ -52,6 +54,44 @@ Result<json::object> App::Shifts(const model::Principal& who, const ShiftsQuery&
   core::TimePoint from = q.from.value_or(clock_->Now());
   core::TimePoint to = q.to.value_or(from + std::chrono::hours(24) * q.days);
   return paging::ShiftsJson(*cfg, q.schedule, from, to);
+}
+
+Result<json::object> App::Handoffs(const model::Principal& who, const HandoffsQuery& q) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  auto cfg = config();
+  core::TimePoint from = q.from.value_or(clock_->Now());
+  core::TimePoint to = q.to.value_or(from + std::chrono::hours(24) * q.days);
+  FB_ASSIGN_OR_RETURN(auto out, paging::HandoffsJson(*cfg, q.schedule, from, to));
+  json::array notices;
+  if (pager_) {
+    FB_ASSIGN_OR_RETURN(auto rows, pager_->HandoffNotices());
+    for (auto it = rows.rbegin(); it != rows.rend() && notices.size() < 50; ++it) {
+      const auto& r = *it;
+      std::string schedule, at;
+      if (auto ctx = core::ParseJson(r.context); ctx && ctx->is_object()) {
+        if (const auto* sh = ctx->get_object().if_contains("shift"); sh && sh->is_object()) {
+          if (const auto* v = sh->get_object().if_contains("schedule"); v && v->is_string()) schedule = v->get_string();
+          if (const auto* v = sh->get_object().if_contains("at"); v && v->is_string()) at = v->get_string();
+        }
+      }
+      if (!q.schedule.empty() && schedule != q.schedule) continue;
+      notices.push_back(json::object{{"idempotency_key", r.key},
+                                     {"event", r.event},
+                                     {"person", r.person},
+                                     {"schedule", schedule},
+                                     {"at", at},
+                                     {"channel", r.channel},
+                                     {"channel_type", r.channel_type},
+                                     {"destination", RedactDestination(r.destination)},
+                                     {"state", r.state},
+                                     {"attempts", r.attempts},
+                                     {"created_at", core::FormatRfc3339(r.created_at)},
+                                     {"delivered_at", OptTime(r.delivered_at)},
+                                     {"last_error", r.last_error}});
+    }
+  }
+  out["notices"] = std::move(notices);
+  return out;
 }
 
 Result<json::object> App::Roster(const model::Principal& who, const RosterQuery& q) const {
@@ -181,6 +221,7 @@ std::shared_ptr<const config::Config> App::FileConfig() const {
 
 void App::ApplyOverrides(const std::vector<ScheduleOverride>& items) {
   engine_->SetConfig(WithOverrides(FileConfig(), items));
+  if (pager_) pager_->PlanHandoffs();  // a handoff may have moved, appeared or gone
 }
 
 Result<json::object> App::ListOverrides(const model::Principal& who, const OverrideQuery& q) const {

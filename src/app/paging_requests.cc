@@ -212,6 +212,29 @@ Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body) {
   return DecodeRosterQuery(q);
 }
 
+Result<HandoffsQuery> DecodeHandoffsQuery(const std::map<std::string, std::string>& q) {
+  FB_TRY(OnlyParams(q, {"schedule", "from", "to", "days"}));
+  HandoffsQuery h;
+  h.schedule = Param(q, "schedule");
+  FB_TRY(CheckId(h.schedule, "schedule"));
+  FB_TRY(RangeParams(q, h.from, h.to, h.days));
+  return h;
+}
+
+Result<HandoffsQuery> DecodeHandoffsArgs(const boost::json::value& body) {
+  std::map<std::string, std::string> q;
+  if (!body.is_null()) {
+    ObjectReader r(body, "");
+    r.RejectUnknown({"schedule", "from", "to", "days"});
+    for (const char* k : {"schedule", "from", "to"})
+      if (auto v = r.String(k)) q[k] = *v;
+    FB_TRY(r.status());
+    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
+    FB_TRY(DaysArg(body.get_object(), q));
+  }
+  return DecodeHandoffsQuery(q);
+}
+
 Result<EscalateRequest> DecodeEscalate(const boost::json::value& body) {
   ObjectReader r(body, "");
   r.RejectUnknown({"reason"});

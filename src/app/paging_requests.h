@@ -45,6 +45,16 @@ Result<RosterQuery> DecodeRosterQuery(const std::map<std::string, std::string>& 
 // The same as a JSON object: {"schedule"|"team", "from", "to", "days": integer}.
 Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body);
 
+// GET /api/v1/oncall/handoffs: ?schedule= (optional: every schedule), &from= (default now), &days=
+// (default 7, 1..93) or &to=. MCP: {"schedule", "from", "to", "days": integer}.
+struct HandoffsQuery {
+  std::string schedule;
+  std::optional<core::TimePoint> from, to;
+  int days = 7;
+};
+Result<HandoffsQuery> DecodeHandoffsQuery(const std::map<std::string, std::string>& query);
+Result<HandoffsQuery> DecodeHandoffsArgs(const boost::json::value& body);
+
 // GET /api/v1/people: ?team= (optional: its lead and members). MCP: {"team"}.
 struct PeopleQuery {
   std::string team;

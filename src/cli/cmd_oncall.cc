@@ -1,4 +1,4 @@
-// firebreak oncall now|shifts|roster|people|person|resilience|override, and the paging commands of `firebreak incident`: escalate, flag, pages.
+// firebreak oncall now|shifts|handoffs|roster|people|person|resilience|override, and the paging commands of `firebreak incident`: escalate, flag, pages.
 #include <cstdio>
 
 #include <boost/url/encode.hpp>
@@ -80,6 +80,33 @@ void PrintShifts(const json::value& v) {
   t.Print();
   for (const auto& g : v.at("gaps").as_array())
     std::printf("gap: nobody on call %s .. %s\n", S(g, "start").c_str(), S(g, "end").c_str());
+}
+
+std::string Who(const json::value& v, std::string_view k) {
+  const auto* p = v.is_object() ? v.get_object().if_contains(k) : nullptr;
+  if (!p || !p->is_object()) return "(nobody)";
+  return S(*p, "person");
+}
+
+void PrintHandoffs(const json::value& v) {
+  const std::string notice = S(v, "notice");
+  if (notice.empty()) std::printf("Handoff notices are off (settings.paging.handoff_notice).\n");
+  else std::printf("Both people are told %s each handoff.\n", notice == "0s" ? "at the time of" : (notice + " ahead of").c_str());
+  std::printf("%s .. %s\n", S(v, "from").c_str(), S(v, "to").c_str());
+  Table t({"AT", "SCHEDULE", "FROM", "TO", "UNTIL", "NOTICE AT"});
+  for (const auto& h : v.at("handoffs").as_array())
+    t.Add({S(h, "at"), S(h, "schedule"), Who(h, "from"), Who(h, "to") + (S(h, "override") == "true" ? " (override)" : ""),
+           S(h, "until").empty() ? "-" : S(h, "until"), S(h, "notice_at").empty() ? "-" : S(h, "notice_at")});
+  if (v.at("handoffs").as_array().empty()) std::printf("(no handoff in this range)\n");
+  t.Print();
+  const auto& notices = v.at("notices").as_array();
+  if (notices.empty()) return;
+  std::printf("\nNotices sent (newest first):\n");
+  Table n({"QUEUED", "EVENT", "PERSON", "SCHEDULE", "HANDOFF AT", "VIA", "STATE"});
+  for (const auto& x : notices)
+    n.Add({S(x, "created_at"), S(x, "event"), S(x, "person"), S(x, "schedule"), S(x, "at"), S(x, "channel_type"),
+           S(x, "state") + (S(x, "last_error").empty() ? "" : ": " + core::Truncate(S(x, "last_error"), 40))});
+  n.Print();
 }
 
 std::string Ids(const json::value& v, std::string_view k) {
@@ -324,6 +351,25 @@ void AddOncallCommands(CLI::App& app, Runner& run) {
     });
   }
 
+  {
+    auto o = std::make_shared<Opts>();
+    auto* c = oc->add_subcommand("handoffs", "Coming shift handoffs (who hands over to whom, when they are told) and the notices sent");
+    AddClientOptions(c, o->client);
+    c->add_option("--schedule", o->schedule, "One schedule (default: every schedule)");
+    c->add_option("--from", o->from, "RFC 3339 start (default: now)");
+    c->add_option("--to", o->to, "RFC 3339 end (default: --days after the start)");
+    c->add_option("--days", o->days, "Length when --to is not given")->capture_default_str()->check(CLI::Range(1, 93));
+    c->callback([o, &run] {
+      run = [o] {
+        std::string q = "?days=" + std::to_string(o->days);
+        if (!o->to.empty()) q = "?to=" + Enc(o->to);
+        if (!o->schedule.empty()) q += "&schedule=" + Enc(o->schedule);
+        if (!o->from.empty()) q += "&from=" + Enc(o->from);
+        auto r = CallServer(o->client, "GET", "/api/v1/oncall/handoffs" + q);
+        return Show(r, *o, PrintHandoffs);
+      };
+    });
+  }
   {
     auto o = std::make_shared<Opts>();
     auto* c = oc->add_subcommand("people", "Who can be paged: teams, rotations, where each is on call now");

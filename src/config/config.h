@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,12 @@ struct PagingSettings {
   // Delivery threads and the time limit of one attempt.
   int workers = 4;
   core::Millis send_timeout{std::chrono::seconds(10)};
+  // Shift handoff notices: this long before an on-call schedule passes from one person to the next,
+  // the person coming on call and the person going off call are each told (with the open incidents
+  // paging through that schedule). Unset = no notices; zero = at the handoff itself.
+  std::optional<core::Millis> handoff_notice;
+  // The contact types handoff notices use (empty = those of SEV4, the least urgent severity).
+  std::vector<std::string> handoff_contact_types;
 
   // Contact types for `s` (empty = all).
   const std::vector<std::string>& ContactTypesFor(model::Severity s) const;

@@ -1202,6 +1202,22 @@ void DecodePaging(Ctx& ctx, const YAML::Node& n, PagingSettings& p) {
   positive("send_timeout", p.send_timeout, std::chrono::minutes(5));
   if (p.retry_max < p.retry_initial)
     r.Err(r.Get("retry_max", false), "invalid-value", "retry_max must not be below retry_initial");
+  if (auto v = r.Duration("handoff_notice")) {
+    if (v->count() < 0 || *v > std::chrono::hours(24 * 7))
+      r.Err(r.Get("handoff_notice", false), "invalid-value", "handoff_notice must be 0s..7d (0s = at the handoff)");
+    else p.handoff_notice = *v;
+  }
+  if (auto hc = r.Get("handoff_contact_types", false)) {
+    if (!hc.IsSequence() || hc.size() == 0) {
+      r.Err(hc, "invalid-type", "handoff_contact_types must be a list of contact types");
+    } else {
+      for (const auto& t : hc) {
+        if (!t.IsScalar() || !IsContactType(t.Scalar()))
+          r.Err(t, "invalid-value", "contact types are email, phone, sms, slack, webhook, command");
+        else p.handoff_contact_types.push_back(t.Scalar());
+      }
+    }
+  }
   if (auto v = r.Int("max_attempts")) {
     if (*v < 1 || *v > 1000) r.Err(r.Get("max_attempts", false), "invalid-value", "max_attempts must be 1..1000");
     else p.max_attempts = static_cast<int>(*v);

@@ -340,6 +340,8 @@ settings:
     retry_max: 1m
     max_attempts: 5
     contact_types: { SEV0: all, SEV3: [slack] }
+    handoff_notice: 0s
+    handoff_contact_types: [slack, email]
 )";
   auto r = LoadConfigFiles({{"a.yaml", kMinimal}, {"b.yaml", extra}});
   ASSERT_TRUE(r.config) << ::testing::PrintToString(Errors(r));
@@ -347,6 +349,8 @@ settings:
   EXPECT_EQ(p.late_margin, std::chrono::seconds(2));
   EXPECT_EQ(p.retry_initial, std::chrono::milliseconds(500));
   EXPECT_EQ(p.max_attempts, 5);
+  EXPECT_EQ(p.handoff_notice, std::chrono::milliseconds(0));  // at the handoff itself
+  EXPECT_EQ(p.handoff_contact_types, (std::vector<std::string>{"slack", "email"}));
   EXPECT_TRUE(p.ContactTypesFor(model::Severity::kSev0).empty());
   EXPECT_EQ(p.ContactTypesFor(model::Severity::kSev3), std::vector<std::string>{"slack"});
   EXPECT_EQ(p.ContactTypesFor(model::Severity::kSev4), std::vector<std::string>{"email"});  // default
@@ -391,6 +395,8 @@ settings:
   paging:
     contact_types: { SEV1: [pigeon] }
     retry_max: 0s
+    handoff_notice: 8d
+    handoff_contact_types: email
 )";
   auto r = LoadConfigFiles({{"bad.yaml", bad}});
   EXPECT_FALSE(r.config);
@@ -407,6 +413,8 @@ settings:
   EXPECT_TRUE(has("bad.yaml:19:18: error[invalid-value]: in policy 'short': ack_timeout must be between 1m and 7d"));
   EXPECT_TRUE(has("contact types are email, phone, sms, slack, webhook, command"));
   EXPECT_TRUE(has("retry_max must be positive"));
+  EXPECT_TRUE(has("bad.yaml:34:21: error[invalid-value]: in settings.paging: handoff_notice must be 0s..7d"));
+  EXPECT_TRUE(has("bad.yaml:35:28: error[invalid-type]: in settings.paging: handoff_contact_types must be a list"));
   EXPECT_TRUE(has("inhibit_grace must be between 0s and 10m"));
   EXPECT_TRUE(has("error[undefined-time-interval]: in policy 'nights': support_hours: time interval 'office' is not defined"));
   EXPECT_TRUE(has("in policy 'urgent-only': low_urgency needs support_hours"));

@@ -1,6 +1,6 @@
 // On-call tools (issue 4's paging module): who is on call, the roster over the coming days, the
 // people directory and one person's on-call picture, an incident's escalation state, and schedule
-// overrides (list, create, delete). They wrap App::OnCall / Roster / People / Person / GetEscalation /
+// overrides (list, create, delete). They wrap App::OnCall / Roster / Handoffs / People / Person / GetEscalation /
 // *Override with the same argument decoders the HTTP API uses.
 #include "mcp/tools_common.h"
 
@@ -61,6 +61,30 @@ void AddOncallTools(Registry& r) {
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto q, app::DecodeRosterArgs(json::value(args)));
         FB_ASSIGN_OR_RETURN(auto out, ctx.app().Roster(ctx.principal(), q));
+        return Structured(std::move(out));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "list_handoffs",
+      .title = "Shift handoffs",
+      .description =
+          "The coming on-call handoffs of every schedule (or one `schedule`) over the next `days` "
+          "(default 7) or a range: when each schedule passes from whom to whom (null: nobody, a "
+          "gap), until when, and when both people are told (`notice_at`, null when handoff notices "
+          "are off); plus `notices`, the handoff notices already queued or sent with their delivery "
+          "state.",
+      .input_schema = Object({{"schedule", Str("Schedule id", 100)},
+                              {"from", Str("RFC 3339 start (default now)", 64)},
+                              {"to", Str("RFC 3339 end", 64)},
+                              {"days", Int("Days from `from` (default 7)", 1, 93)}}),
+      .output_schema = Open({"from", "to", "notice", "handoffs", "notices"}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .risk = model::RiskTier::kLow,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto q, app::DecodeHandoffsArgs(json::value(args)));
+        FB_ASSIGN_OR_RETURN(auto out, ctx.app().Handoffs(ctx.principal(), q));
         return Structured(std::move(out));
       },
   });

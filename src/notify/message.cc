@@ -11,10 +11,16 @@ namespace mst = kainjow::mustache;
 
 namespace {
 
+// A shift handoff notice has a `shift` and no incident.
 constexpr std::string_view kSubject =
-    "{{event_label}}: [{{incident.severity}}] {{incident.id}} {{incident.title}}";
+    "{{event_label}}: {{^shift}}[{{incident.severity}}] {{incident.id}} {{incident.title}}{{/shift}}"
+    "{{#shift}}{{schedule_name}}, {{at_local}}{{/shift}}";
 
 constexpr std::string_view kText =
+    "{{#shift}}{{event_label}}: {{schedule_name}}, {{at_local}}\n{{note}}\n"
+    "{{#incidents}}- [{{severity}}] {{id}} {{title}} ({{state}}{{#acknowledged_by}}, acknowledged by "
+    "{{acknowledged_by}}{{/acknowledged_by}})\n{{/incidents}}{{/shift}}"
+    "{{^shift}}"
     "{{event_label}}: [{{incident.severity}}] {{incident.id}} {{incident.title}}\n"
     "{{#page}}{{#tier}}Tier {{tier}}{{/tier}}{{^tier}}Responders{{/tier}}{{#late}} (late){{/late}}: {{reason}}\n{{/page}}"
     "{{#note}}{{note}}\n{{/note}}"
@@ -24,7 +30,8 @@ constexpr std::string_view kText =
     "{{#links.decline}}Decline: {{links.decline}}\n{{/links.decline}}"
     "{{#links.acknowledge}}Acknowledge: {{links.acknowledge}}\n{{/links.acknowledge}}"
     "{{#links.resolve}}Resolve: {{links.resolve}}\n{{/links.resolve}}"
-    "{{#links.incident}}Incident: {{links.incident}}\n{{/links.incident}}";
+    "{{#links.incident}}Incident: {{links.incident}}\n{{/links.incident}}"
+    "{{/shift}}";
 
 std::string EventLabel(std::string_view e) {
   if (e == "page") return "Page";
@@ -39,6 +46,8 @@ std::string EventLabel(std::string_view e) {
   if (e == "status_update_external") return "Public status update";
   if (e == "responder_accepted") return "Responder accepted";
   if (e == "responder_declined") return "Responder declined";
+  if (e == "shift_start") return "On-call shift starting";
+  if (e == "shift_end") return "On-call shift ending";
   return std::string(e);
 }
 
@@ -165,6 +174,10 @@ Result<Message> Render(const model::Channel& channel, const json::object& contex
                            {"recipient", recipient.empty() ? json::value(nullptr) : json::value(recipient)},
                            {"note", Str(ctx, "note")},
                            {"links", ctx["links"]}};
+  if (auto it = ctx.find("shift"); it != ctx.end() && it->value().is_object()) {
+    m.webhook["shift"] = it->value();
+    if (auto i = ctx.find("incidents"); i != ctx.end()) m.webhook["incidents"] = i->value();
+  }
 
   json::array blocks;
   blocks.push_back(json::object{{"type", "header"},

@@ -179,6 +179,42 @@ TEST(Message, ARequestToRespondOffersAcceptAndDecline) {
   EXPECT_EQ(plain->text.find("Accept"), std::string::npos);
 }
 
+TEST(Message, AShiftHandoffNoticeNamesTheScheduleAndListsTheIncidents) {
+  boost::json::object ctx{
+      {"event", "shift_start"},
+      {"note", "Your on-call shift on Primary starts in 1h; you take over from Alice."},
+      {"shift", boost::json::object{{"schedule", "primary"}, {"schedule_name", "Primary"},
+                                    {"at", "2026-01-12T08:00:00Z"}, {"at_local", "Mon 12 Jan 09:00 (Europe/Paris)"}}},
+      {"incidents", boost::json::array{boost::json::object{{"id", "INC-7"}, {"title", "Checkout <slow>"},
+                                                           {"severity", "SEV2"}, {"state", "acknowledged"},
+                                                           {"acknowledged_by", "person:alice"}},
+                                       boost::json::object{{"id", "INC-8"}, {"title", "Search down"},
+                                                           {"severity", "SEV1"}, {"state", "triggered"},
+                                                           {"acknowledged_by", ""}}}},
+      {"recipient", boost::json::object{{"person", "bob"}, {"name", "Bob"}, {"address", "@bob"}}}};
+  model::Channel mail;
+  mail.type = "email";
+  auto m = Render(mail, ctx, Links{}, "handoff.primary.1.bob.shift_start.bob.0");
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ(m->subject, "On-call shift starting: Primary, Mon 12 Jan 09:00 (Europe/Paris)");
+  EXPECT_EQ(m->text,
+            "On-call shift starting: Primary, Mon 12 Jan 09:00 (Europe/Paris)\n"
+            "Your on-call shift on Primary starts in 1h; you take over from Alice.\n"
+            "- [SEV2] INC-7 Checkout <slow> (acknowledged, acknowledged by person:alice)\n"
+            "- [SEV1] INC-8 Search down (triggered)\n");
+  EXPECT_EQ(m->webhook.at("event").as_string(), "shift_start");
+  EXPECT_EQ(m->webhook.at("shift").at("schedule").as_string(), "primary");
+  EXPECT_EQ(m->webhook.at("incidents").as_array().size(), 2u);
+  model::Channel slack;
+  slack.type = "slack";
+  auto s = Render(slack, ctx, Links{}, "k");
+  ASSERT_TRUE(s);
+  std::string text(s->slack.at("text").as_string());
+  EXPECT_EQ(text.rfind("@bob On-call shift starting: Primary", 0), 0u) << text;
+  EXPECT_NE(text.find("Checkout &lt;slow&gt;"), std::string::npos) << text;
+  for (const auto& b : s->slack.at("blocks").as_array()) EXPECT_NE(b.at("type"), "actions");  // nothing to act on
+}
+
 TEST(Message, ChannelTemplatesOverrideTheDefaults) {
   model::Channel ch;
   ch.type = "command";

@@ -431,7 +431,7 @@ std::string BuildEmail(const Delivery& d, std::string_view from, std::string_vie
   m += "To: <" + std::string(to) + ">\r\n";
   m += "Subject: " + EncodeHeader(d.message.subject) + "\r\n";
   m += "Message-ID: <" + d.key + "@firebreak>\r\n";
-  m += "X-Firebreak-Incident: " + d.incident_id + "\r\n";
+  if (!d.incident_id.empty()) m += "X-Firebreak-Incident: " + d.incident_id + "\r\n";
   m += "X-Firebreak-Event: " + d.event + "\r\n";
   m += "Auto-Submitted: auto-generated\r\n";
   m += "MIME-Version: 1.0\r\n";

@@ -41,6 +41,7 @@ void Pager::Start() {
   limiter_.Configure(ps.rate_per_minute, ps.burst);
   threads_.emplace_back([this] { DispatchLoop(); });
   for (int i = 0; i < ps.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
+  PlanHandoffs();  // the configuration may have changed while the server was down
 }
 
 void Pager::Stop() {
@@ -108,6 +109,7 @@ void Pager::ScanDue(core::TimePoint now, size_t extra) {
 
 notify::Links Pager::LinksFor(const store::OutboxRow& row, const json::object& ctx) const {
   notify::Links l;
+  if (row.incident_id.empty()) return l;  // a shift handoff notice: nothing to act on
   std::string base = PublicUrl();
   l.incident = base + "/api/v1/incidents/" + row.incident_id;
   std::string state;

@@ -18,6 +18,7 @@
 #include "core/strings.h"
 #include "core/time.h"
 #include "engine/incidents.h"
+#include "paging/handoff.h"
 #include "paging/oncall_query.h"
 
 namespace firebreak::paging {
@@ -27,6 +28,13 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kTimerKind = "escalation";
+// Shift handoff notices: one durable timer, and the handoffs already told (meta key).
+constexpr const char* kHandoffTimer = "handoff";
+constexpr const char* kHandoffKey = "next";
+constexpr const char* kHandoffMeta = "paging/handoffs";
+// A handoff notice timer that fires this late still tells; a handoff further in the past is not
+// announced after a restart (it happened; the people are paged anyway if something breaks).
+constexpr auto kHandoffGrace = std::chrono::minutes(1);
 
 model::Actor EscalateActor() { return model::Actor::System("escalate"); }
 model::Actor NotifyActor() { return model::Actor::System("notify"); }
@@ -104,9 +112,11 @@ const model::Channel* ChannelFor(const config::Config& cfg, const model::Contact
 }
 
 // The contact methods of `person` a notification at `sev` goes to: those of the kinds the
-// severity asks for that a channel delivers, else the first one any channel delivers at all.
-std::vector<size_t> ChooseContacts(const config::Config& cfg, const model::Person& person, model::Severity sev) {
-  const auto& types = cfg.settings.paging.ContactTypesFor(sev);
+// severity asks for (or `only`, when given) that a channel delivers, else the first one any channel
+// delivers at all.
+std::vector<size_t> ChooseContacts(const config::Config& cfg, const model::Person& person, model::Severity sev,
+                                   const std::vector<std::string>* only = nullptr) {
+  const auto& types = only ? *only : cfg.settings.paging.ContactTypesFor(sev);
   std::vector<size_t> chosen;
   for (size_t i = 0; i < person.contacts.size(); ++i) {
     const auto& c = person.contacts[i];
@@ -201,6 +211,9 @@ Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Regis
   Pager* self = p.get();
   engine.RegisterTimerHandler(kTimerKind, [self](engine::Tx& tx, const store::TimerRecord& rec, core::Millis) {
     return self->OnTimer(tx, rec);
+  });
+  engine.RegisterTimerHandler(kHandoffTimer, [self](engine::Tx& tx, const store::TimerRecord&, core::Millis) {
+    return self->ProcessHandoffs(tx);
   });
   engine.RegisterTimerHandler(engine::kUnackTimer, [self](engine::Tx& tx, const store::TimerRecord& rec, core::Millis) {
     return self->OnUnackTimer(tx, rec);
@@ -782,7 +795,8 @@ Status Pager::Record(engine::Tx& tx, int64_t id, const notify::Outcome& out) {
     auto latency = now - row.event_at;
     data["receipt"] = out.detail;
     data["latency_ms"] = latency.count();
-    FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification",
+    if (!row.incident_id.empty())  // a shift handoff notice belongs to no incident
+      FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification",
                        what + " delivered" + to + via + ": " + out.detail +
                            (row.attempts > 1 ? " (attempt " + std::to_string(row.attempts) + ")" : ""),
                        data));
@@ -801,7 +815,8 @@ Status Pager::Record(engine::Tx& tx, int64_t id, const notify::Outcome& out) {
     row.state = "dead";
     row.last_error = out.detail;
     data["error"] = out.detail;
-    FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification_failed",
+    if (!row.incident_id.empty())  // a shift handoff notice belongs to no incident
+      FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification_failed",
                        what + to + via + " failed after " + std::to_string(row.attempts) + " attempt(s) and was " +
                            "dead-lettered: " + out.detail,
                        data));
@@ -817,7 +832,8 @@ Status Pager::Record(engine::Tx& tx, int64_t id, const notify::Outcome& out) {
     row.next_attempt_at = now + delay;
     if (row.attempts == 1) {
       data["error"] = out.detail;
-      FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification_retry",
+      if (!row.incident_id.empty())  // a shift handoff notice belongs to no incident
+        FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification_retry",
                          what + to + via + " not delivered yet (" + out.detail + "); retrying with backoff", data));
     }
     count("retry");
@@ -895,6 +911,174 @@ Status Pager::FlagStale(engine::Tx& tx, const std::string& incident_id, core::Ti
   FB_TRY(tx.Timeline(incident_id, model::Actor::System("auditor"), "escalation_stale", text,
                      {{"due", core::FormatRfc3339(due)}, {"overdue_ms", (tx.now() - due).count()}}));
   return Broadcast(tx, *inc, "escalation_stale", text, nullptr);
+}
+
+// ---- shift handoffs ---------------------------------------------------------------------------
+
+namespace {
+
+std::string InOrNow(core::Millis d) { return d.count() <= 0 ? "now" : "in " + core::FormatDuration(d); }
+
+std::string NameOf(const config::Config& cfg, const std::string& id) {
+  const auto* p = cfg.FindPerson(id);
+  return p && !p->name.empty() ? p->name : id;
+}
+
+// Open incidents whose escalation pages through schedule `id`: [{id,title,severity,state,acknowledged_by}].
+Result<json::array> IncidentsPagingThrough(store::Tx& tx, const std::string& id) {
+  store::IncidentFilter f;
+  f.open_only = true;
+  f.limit = 100000;
+  FB_ASSIGN_OR_RETURN(auto open, tx.incidents().List(f));
+  json::array out;
+  for (const auto& inc : open) {
+    FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx, inc.id));
+    if (!s || s->status == escalate::Status::kStopped) continue;
+    bool through = false;
+    for (const auto& tier : s->policy.tiers)
+      for (const auto& t : tier.targets) through = through || (t.type == "schedule" && t.id == id);
+    if (!through) continue;
+    out.push_back(json::object{{"id", inc.id},
+                               {"title", inc.title},
+                               {"severity", model::SeverityName(inc.severity)},
+                               {"state", model::StateName(inc.state)},
+                               {"acknowledged_by", inc.acknowledged_by}});
+  }
+  return out;
+}
+
+}  // namespace
+
+void Pager::PlanHandoffs() {
+  std::function<Result<bool>(engine::Tx&)> fn = [this](engine::Tx& tx) -> Result<bool> {
+    FB_TRY(ProcessHandoffs(tx));
+    return true;
+  };
+  engine_.Submit<bool>(std::move(fn), [](Result<bool> r) {
+    if (!r) spdlog::error("paging: cannot plan shift handoff notices: {}", r.error().ToString());
+  });
+}
+
+Result<std::vector<store::OutboxRow>> Pager::HandoffNotices() const {
+  FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  return tx->outbox().ForIncident("", 1000);
+}
+
+Status Pager::ProcessHandoffs(engine::Tx& tx) {
+  const auto& cfg = tx.config();
+  const auto& notice = cfg.settings.paging.handoff_notice;
+  if (!notice) return tx.CancelTimer(kHandoffTimer, kHandoffKey);
+  const core::TimePoint now = tx.now();
+  // The handoffs already told: "schedule@ms:from>to" -> when, kept a day past it.
+  json::object told;
+  FB_ASSIGN_OR_RETURN(auto saved, tx.store().meta().Get(kHandoffMeta));
+  if (saved) {
+    auto v = core::ParseJson(*saved);
+    if (v && v->is_object())
+      if (auto it = v->get_object().find("told"); it != v->get_object().end() && it->value().is_object())
+        told = it->value().get_object();
+  }
+  for (auto it = told.begin(); it != told.end();) {
+    auto at = it->value().is_string() ? core::ParseRfc3339(it->value().get_string()) : Result<core::TimePoint>(now);
+    if (!at || *at < now - std::chrono::hours(24)) it = told.erase(it);
+    else ++it;
+  }
+
+  std::optional<core::TimePoint> next;
+  bool changed = false;
+  for (const auto& sched : cfg.schedules) {
+    FB_ASSIGN_OR_RETURN(auto hs, Handoffs(sched, now - kHandoffGrace, now + *notice));
+    std::optional<json::array> incidents;  // read once per schedule, when a handoff is told
+    for (const auto& h : hs) {
+      const std::string key = sched.id + "@" + std::to_string(core::ToUnixMillis(h.at)) + ":" + h.from + ">" + h.to;
+      if (told.contains(key)) continue;
+      told[key] = core::FormatRfc3339(h.at);
+      changed = true;
+      if (!incidents) {
+        FB_ASSIGN_OR_RETURN(auto inc, IncidentsPagingThrough(tx.store(), sched.id));
+        incidents = std::move(inc);
+      }
+      const size_t n = incidents->size();
+      const std::string count =
+          n == 0 ? "No open incident pages through this schedule."
+                 : std::to_string(n) + " open incident" + (n == 1 ? " pages" : "s page") + " through this schedule.";
+      // One notice to each side of the handoff, in their own time zone.
+      auto tell = [&](const std::string& person_id, bool coming) -> Status {
+        const auto* person = cfg.FindPerson(person_id);
+        if (!person) return Ok();
+        const std::string zone = person->timezone.empty() ? sched.timezone : person->timezone;
+        const std::string when = InOrNow(h.at - now) + ", at " + FormatLocal(h.at, zone);
+        std::string note;
+        if (coming) {
+          note = "Your on-call shift on " + sched.name + " starts " + when;
+          if (h.until) note += ", until " + FormatLocal(*h.until, zone);
+          if (h.override) note += " (an override)";
+          note += h.from.empty() ? "; nobody is on call before you." : "; you take over from " + NameOf(cfg, h.from) + ".";
+          note += " " + count;
+        } else {
+          note = "Your on-call shift on " + sched.name + " ends " + when;
+          if (!h.to.empty()) {
+            note += "; " + NameOf(cfg, h.to) + " takes over.";
+          } else {
+            note += "; nobody is on call after you" +
+                    (h.until ? " until " + FormatLocal(*h.until, zone) : std::string()) + ": the schedule has a gap.";
+          }
+          note += n ? " Hand over: " + count : " " + count;
+        }
+        const std::string event = coming ? "shift_start" : "shift_end";
+        json::object shift{{"schedule", sched.id},
+                           {"schedule_name", sched.name},
+                           {"at", core::FormatRfc3339(h.at)},
+                           {"at_local", FormatLocal(h.at, zone)},
+                           {"until", h.until ? json::value(core::FormatRfc3339(*h.until)) : nullptr},
+                           {"from", h.from},
+                           {"to", h.to},
+                           {"override", h.override}};
+        const std::vector<std::string>* only =
+            cfg.settings.paging.handoff_contact_types.empty() ? nullptr : &cfg.settings.paging.handoff_contact_types;
+        const auto chosen = ChooseContacts(cfg, *person, model::Severity::kSev4, only);
+        if (chosen.empty()) {
+          spdlog::warn("paging: {} has no contact method a channel delivers; handoff notice ({}) not sent", person_id,
+                       event);
+          return Ok();
+        }
+        for (size_t i : chosen) {
+          const auto& c = person->contacts[i];
+          const auto* ch = ChannelFor(cfg, c, model::Severity::kSev4);
+          store::OutboxRow row;
+          row.key = "handoff." + sched.id + "." + std::to_string(core::ToUnixMillis(h.at)) + "." +
+                    (h.to.empty() ? "nobody" : h.to) + "." + event + "." + person->id + "." + std::to_string(i);
+          row.kind = "notice";
+          row.event = event;
+          row.channel = ch->id;
+          row.channel_type = ch->type;
+          row.destination = c.address;
+          row.person = person->id;
+          row.contact_index = static_cast<int>(i);
+          row.context = core::ToJson(json::object{{"event", event},
+                                                  {"note", note},
+                                                  {"shift", shift},
+                                                  {"incidents", *incidents},
+                                                  {"recipient", RecipientContext(*person, i)}});
+          FB_TRY(Enqueue(tx, std::move(row)));
+          metrics_.GetCounter("firebreak_handoff_notices_total", "Shift handoff notices queued", {{"event", event}})
+              .Inc();
+        }
+        return Ok();
+      };
+      if (!h.to.empty()) FB_TRY(tell(h.to, true));
+      if (!h.from.empty()) FB_TRY(tell(h.from, false));
+    }
+    FB_ASSIGN_OR_RETURN(auto after, NextHandoff(sched, now + *notice));
+    if (after && (!next || after->at < *next)) next = after->at;
+  }
+  if (changed || !saved)
+    FB_TRY(tx.store().meta().Set(kHandoffMeta, core::ToJson(json::object{{"told", std::move(told)}})));
+  // Nothing within the lookahead: look again when the lookahead has moved on.
+  const core::TimePoint due = next ? *next - *notice : now + kOnCallLookahead;
+  FB_ASSIGN_OR_RETURN(auto id, tx.ArmTimer(kHandoffTimer, kHandoffKey, std::max(due, now)));
+  (void)id;
+  return Ok();
 }
 
 // ---- links ------------------------------------------------------------------------------------

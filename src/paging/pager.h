@@ -114,6 +114,15 @@ class Pager final : public engine::IncidentObserver {
   // Gauges for /metrics (outbox by state, escalations by status).
   void RefreshGauges();
 
+  // ---- shift handoffs ----
+  // Plans the shift handoff notices (settings.paging.handoff_notice) from the running configuration,
+  // schedule overrides included: sends those due now that were not sent yet and arms the durable
+  // timer for the next one. Asynchronous (an engine command). Start calls it; call it again whenever
+  // the configuration or the overrides change.
+  void PlanHandoffs();
+  // The handoff notices queued or sent (outbox rows that belong to no incident), oldest first.
+  Result<std::vector<store::OutboxRow>> HandoffNotices() const;
+
   // Sends a posted status update to the channels subscribed to its event — "status_update"
   // (internal) or "status_update_external" (the customer-facing text) — inside the command that
   // records it, so the notice is queued durably with the timeline entry.
@@ -153,6 +162,9 @@ class Pager final : public engine::IncidentObserver {
   Status Record(engine::Tx& tx, int64_t id, const notify::Outcome& out);
   Status DeadLetter(engine::Tx& tx, const store::OutboxRow& row);
   Status FlagStale(engine::Tx& tx, const std::string& incident_id, core::TimePoint due);
+  // The "handoff" timer and PlanHandoffs: notices for every handoff in [now - 1m, now + notice] not
+  // yet told, then the timer re-armed for the next.
+  Status ProcessHandoffs(engine::Tx& tx);
 
   // delivery side
   void Push(store::OutboxRow row);  // fast path after commit

@@ -823,5 +823,167 @@ TEST_F(PagerTest, AskingAgainSupersedesAnUnansweredRequest) {
   EXPECT_EQ(r.error().field, "state");
 }
 
+
+// ---- shift handoff notices ----------------------------------------------------------------------
+
+constexpr const char* kHandoffConfig = R"yaml(
+people:
+  - id: alice
+    name: Alice Martin
+    timezone: Europe/Paris
+    contacts: [{type: sms, address: alice-sms}, {type: email, address: alice@example.com}]
+  - {id: bob, name: Bob Chen, contacts: [{type: sms, address: bob-sms}]}
+  - {id: carol, name: Carol, contacts: [{type: email, address: carol@example.com}]}
+schedules:
+  - id: primary
+    name: Primary on-call
+    timezone: UTC
+    layers: [{rotation: weekly, start: "2026-01-05", handoff: "09:00", members: [alice, bob]}]
+  - id: quiet
+    timezone: UTC
+    layers: [{rotation: weekly, start: "2026-01-05", handoff: "09:00", members: [carol]}]
+services:
+  - {id: api, tier: 1, escalation_policy: through-primary}
+  - {id: other, tier: 2, escalation_policy: carol-only}
+escalation_policies:
+  - id: through-primary
+    tiers: [{after: 0m, targets: [{schedule: primary}]}]
+  - id: carol-only
+    tiers: [{after: 0m, targets: [{person: carol}]}]
+channels:
+  - id: sms
+    type: command
+    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
+  - id: mail
+    type: command
+    contact_types: [email]
+    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
+settings:
+  paging:
+    handoff_notice: 1h
+    handoff_contact_types: [email]
+)yaml";
+
+class HandoffNoticeTest : public PagerTest {
+ protected:
+  void SetUp() override {
+    config_ = LoadYaml(kHandoffConfig);
+    Open();
+  }
+  void Plan() {
+    pager_->PlanHandoffs();
+    engine_->RunUntilIdle();
+  }
+  std::vector<store::OutboxRow> Notices() { return *pager_->HandoffNotices(); }
+  // "event:person:channel" per notice, oldest first.
+  std::vector<std::string> Summary() {
+    std::vector<std::string> out;
+    for (const auto& r : Notices()) out.push_back(r.event + ":" + r.person + ":" + r.channel);
+    return out;
+  }
+  boost::json::object Context(const store::OutboxRow& r) { return core::ParseJson(r.context)->as_object(); }
+  std::string Note(size_t i) { return std::string(Context(Notices().at(i)).at("note").as_string()); }
+};
+
+TEST_F(HandoffNoticeTest, BothPeopleAreToldAnHourAheadOnceWithTheIncidentsPagingThroughTheSchedule) {
+  // Monday 08:00Z: both schedules start at 09:00Z. Alice (in Paris) and carol are told now, by
+  // email (handoff_contact_types); alice's times are in her own zone.
+  Plan();
+  EXPECT_THAT(Summary(), ElementsAre("shift_start:alice:mail", "shift_start:carol:mail"));
+  EXPECT_EQ(Note(0),
+            "Your on-call shift on Primary on-call starts in 1h, at Mon 05 Jan 10:00 (Europe/Paris), until Mon 12 Jan "
+            "10:00 (Europe/Paris); nobody is on call before you. No open incident pages through this schedule.");
+  // Planning again (a restart, a reload) tells nobody twice.
+  Plan();
+  Close();
+  Open();
+  Plan();
+  EXPECT_EQ(Notices().size(), 2u);
+
+  Advance(hours(1));  // alice is on call
+  auto id = Declare("api");
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  Declare("other");  // pages carol directly, not through primary
+  // The durable timer fires an hour before the next handoff, to the second.
+  Advance(hours(24 * 7 - 1) - seconds(1));  // Monday 12 January 07:59:59Z
+  EXPECT_EQ(Notices().size(), 2u);
+  Advance(seconds(1));
+  // bob has no email: his first contact method a channel delivers.
+  EXPECT_THAT(Summary(), ElementsAre("shift_start:alice:mail", "shift_start:carol:mail", "shift_start:bob:sms",
+                                     "shift_end:alice:mail"));
+  EXPECT_EQ(Note(2),
+            "Your on-call shift on Primary on-call starts in 1h, at Mon 12 Jan 09:00 (UTC), until Mon 19 Jan 09:00 "
+            "(UTC); you take over from Alice Martin. 1 open incident pages through this schedule.");
+  EXPECT_EQ(Note(3),
+            "Your on-call shift on Primary on-call ends in 1h, at Mon 12 Jan 10:00 (Europe/Paris); Bob Chen takes "
+            "over. Hand over: 1 open incident pages through this schedule.");
+  auto incidents = Context(Notices()[2]).at("incidents").as_array();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].at("id").as_string(), id);
+  EXPECT_EQ(incidents[0].at("state").as_string(), "acknowledged");
+
+  // Delivered like any notification: the message names the schedule and lists the incident, with no
+  // acknowledge or incident link (there is no incident to act on).
+  pager_->DeliverDue();
+  auto rows = Notices();
+  for (const auto& r : rows) EXPECT_EQ(r.state, "delivered") << r.key << ": " << r.last_error;
+  std::string msg = testing::ReadFile(dir_.File("out." + rows[2].key));
+  EXPECT_THAT(msg, HasSubstr("On-call shift starting: Primary on-call, Mon 12 Jan 09:00 (UTC)\nYour on-call shift"));
+  EXPECT_THAT(msg, HasSubstr("- [SEV2] " + id + " API errors (acknowledged, acknowledged by"));
+  EXPECT_THAT(msg, Not(HasSubstr("http://fb.test")));
+}
+
+TEST_F(HandoffNoticeTest, AnOverrideMovesTheHandoffAndTurningNoticesOffStopsThem) {
+  Plan();
+  Advance(hours(24 * 7));  // Monday 12 January 08:00Z: alice hands over to bob at 09:00
+  ASSERT_EQ(Notices().size(), 4u);
+  // carol takes 08:30-12:00 (an override made now): alice hands over to her in 30 minutes, so both
+  // are told at once; carol hands over to bob at 12:00, and they are told at 11:00.
+  std::string edited = kHandoffConfig;
+  const std::string layer = R"(members: [alice, bob]}])";
+  edited.replace(edited.find(layer), layer.size(),
+                 layer + "\n    overrides: [{person: carol, start: \"2026-01-12T08:30:00Z\", end: \"2026-01-12T12:00:00Z\"}]");
+  engine_->SetConfig(LoadYaml(edited));
+  Plan();
+  EXPECT_THAT(Summary(), ElementsAre("shift_start:alice:mail", "shift_start:carol:mail", "shift_start:bob:sms",
+                                     "shift_end:alice:mail", "shift_start:carol:mail", "shift_end:alice:mail"));
+  EXPECT_THAT(Note(4), HasSubstr("starts in 30m, at Mon 12 Jan 08:30 (UTC), until Mon 12 Jan 12:00 (UTC) (an override); "
+                                 "you take over from Alice Martin."));
+  Advance(hours(3) - seconds(1));
+  EXPECT_EQ(Notices().size(), 6u);
+  Advance(seconds(1));
+  EXPECT_THAT(Summary(), ::testing::ElementsAreArray(std::vector<std::string>{
+                             "shift_start:alice:mail", "shift_start:carol:mail", "shift_start:bob:sms",
+                             "shift_end:alice:mail", "shift_start:carol:mail", "shift_end:alice:mail",
+                             "shift_start:bob:sms", "shift_end:carol:mail"}));
+
+  // Off: no more notices, not even at the next weekly handoff.
+  std::string off = kHandoffConfig;
+  const std::string setting = "    handoff_notice: 1h\n";
+  off.erase(off.find(setting), setting.size());
+  engine_->SetConfig(LoadYaml(off));
+  Plan();
+  Advance(hours(24 * 8));
+  EXPECT_EQ(Notices().size(), 8u);
+}
+
+TEST_F(HandoffNoticeTest, AGapAfterYourShiftIsSaid) {
+  // carol covers quiet on weekdays 09:00-17:00 only: her shift's end says nobody follows until when.
+  std::string edited = kHandoffConfig;
+  const std::string layer = R"(members: [carol]}])";
+  edited.replace(edited.find(layer), layer.size(),
+                 R"(members: [carol], restrictions: [{days: [weekdays], start: "09:00", end: "17:00"}]}])");
+  Close();
+  config_ = LoadYaml(edited);
+  Open();
+  clock_->Advance(hours(8));  // Monday 16:00Z
+  Plan();
+  ASSERT_THAT(Summary(), ElementsAre("shift_end:carol:mail"));
+  EXPECT_EQ(Note(0),
+            "Your on-call shift on quiet ends in 1h, at Mon 05 Jan 17:00 (UTC); nobody is on call after you until Tue "
+            "06 Jan 09:00 (UTC): the schedule has a gap. No open incident pages through this schedule.");
+}
+
 }  // namespace
 }  // namespace firebreak::paging

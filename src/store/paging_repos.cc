@@ -164,8 +164,9 @@ Result<std::optional<core::TimePoint>> OutboxRepo::NextPendingAfter(core::TimePo
 }
 
 Result<std::vector<OutboxRow>> OutboxRepo::ForIncident(std::string_view incident_id, int limit) {
-  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT ") + kOutCols +
-                                          " FROM outbox WHERE incident_id = ? ORDER BY id LIMIT ?"));
+  // The latest `limit`, oldest first.
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT * FROM (SELECT ") + kOutCols +
+                                          " FROM outbox WHERE incident_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id"));
   st.Bind(1, incident_id).Bind(2, static_cast<int64_t>(limit));
   return ReadAll(st);
 }

@@ -368,6 +368,16 @@ test('on-call page: who is on now per schedule and the next two weeks of shifts'
     const drawn = await page.locator('#oncall-shifts ol.shifts').nth(now.json.schedules.indexOf(sc)).locator('li').count();
     assert.equal(drawn, shifts.json.shifts.length);
   }
+  // The coming week's handoffs, as the API lists them: one row each, naming who takes over.
+  const handoffs = await server.api('GET', '/api/v1/oncall/handoffs?days=7');
+  assert.equal(handoffs.status, 200, handoffs.text);
+  assert.ok(handoffs.json.handoffs.length > 0, handoffs.text);
+  await page.waitForSelector('#oncall-handoffs table.handoffs', WAIT);
+  assert.equal(await page.locator('#oncall-handoffs tr[data-handoff]').count(), handoffs.json.handoffs.length);
+  const first = handoffs.json.handoffs[0];
+  const firstRow = await page.textContent(`#oncall-handoffs tr[data-handoff="${first.schedule}@${first.at}"]`);
+  assert.ok(firstRow.includes(first.to ? first.to.name : 'nobody'), firstRow);
+  assert.match(await page.textContent('#oncall-handoffs'), /Both people are told 1h before/);
   await page.screenshot({ path: join(SHOTS, 'oncall.png'), fullPage: true });
 });
 

@@ -670,6 +670,78 @@ class SupportHours(PagingTestCase):
         self.assertIsNone(self.escalation(s, quiet)["held_until"])
 
 
+class Handoffs(PagingTestCase):
+    """Shift handoff notices: an hour before the example's primary schedule passes from alice to bob
+    (Monday 09:00 in Paris) and its secondary from bob to carol (her weekday daytime layer), each
+    person coming on and going off call gets an email (handoff_contact_types) in their own time zone,
+    listing the open incidents that page through that schedule; a kill -9 and restart tells nobody
+    twice; the API, the CLI and the timer agree on when."""
+
+    def setUp(self):
+        super().setUp()
+        with open(os.path.join(self.config, "settings.yaml"), "a") as f:
+            f.write("    handoff_notice: 1h\n    handoff_contact_types: [email]\n")
+
+    def handoff_mail(self):
+        out = []
+        for f, r, m, tls in self.smtp.parsed():
+            if m["X-Firebreak-Event"] in ("shift_start", "shift_end"):
+                out.append((r[0], str(m["Subject"]), m.get_content()))
+        return sorted(out)
+
+    def notices(self, s):
+        st, body, _ = s.request("GET", "/api/v1/oncall/handoffs?days=1", token=self.token)
+        self.assertEqual(st, 200, body)
+        return body
+
+    def test_both_people_are_told_an_hour_ahead_once_with_the_incidents_they_inherit(self):
+        s = self.serve(at="2026-01-12T06:30:00Z")  # Monday 07:30 in Paris
+        iid = self.declare(s)  # checkout: pages through primary, then secondary
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        r = run_cli("oncall", "handoffs", "--days", "1", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Both people are told 1h ahead of each handoff.", r.stdout)
+        self.assertRegex(r.stdout, r"2026-01-12T08:00:00Z\s+primary\s+alice\s+bob\s+2026-01-19T08:00:00Z\s+"
+                                   r"2026-01-12T07:00:00Z")
+        self.assertRegex(r.stdout, r"2026-01-12T16:00:00Z\s+secondary\s+carol\s+alice\s+")
+        body = self.notices(s)
+        self.assertEqual(body["notice"], "1h")
+        self.assertEqual([(h["at"], h["schedule"], h["from"]["person"], h["to"]["person"]) for h in body["handoffs"]],
+                         [("2026-01-12T08:00:00Z", "primary", "alice", "bob"),
+                          ("2026-01-12T08:00:00Z", "secondary", "bob", "carol"),
+                          ("2026-01-12T16:00:00Z", "secondary", "carol", "alice")])
+        self.assertEqual(body["notices"], [])
+
+        self.advance(s, "29m59s")
+        self.assertEqual(self.notices(s)["notices"], [])
+        self.advance(s, "1s")  # 07:00Z
+        self.smtp.wait(lambda ms: len(self.handoff_mail()) >= 4, what="four handoff emails")
+        mail = self.handoff_mail()
+        self.assertEqual([(to, subject) for to, subject, text in mail], [
+            ("alice@example.com", "On-call shift ending: Primary on-call, Mon 12 Jan 09:00 (Europe/Paris)"),
+            ("bob@example.com", "On-call shift ending: Secondary on-call, Mon 12 Jan 08:00 (Europe/London)"),
+            ("bob@example.com", "On-call shift starting: Primary on-call, Mon 12 Jan 08:00 (Europe/London)"),
+            ("carol@example.com", "On-call shift starting: Secondary on-call, Mon 12 Jan 09:00 (Europe/Berlin)"),
+        ])
+        bob = mail[2][2]
+        self.assertIn("Your on-call shift on Primary on-call starts in 1h, at Mon 12 Jan 08:00 (Europe/London), "
+                      "until Mon 19 Jan 08:00 (Europe/London); you take over from Alice Moreau. 1 open incident "
+                      "pages through this schedule.", bob)
+        self.assertIn("- [SEV2] %s Checkout returns 500s (triggered)" % iid, bob)
+        self.assertIn("Hand over: 1 open incident pages through this schedule.", mail[0][2])
+        self.eventually(lambda: [n["state"] for n in self.notices(s)["notices"]] == ["delivered"] * 4,
+                        what="the notices recorded as delivered")
+        # They belong to no incident: the incident's notifications are its own pages only.
+        self.assertEqual([n["event"] for n in self.notifications(s, iid) if n["event"].startswith("shift_")], [])
+
+        # A kill -9 and a restart at the same moment: already told, nobody is told again.
+        s.kill9()
+        s2 = self.serve(at="2026-01-12T07:00:00Z")
+        self.advance(s2, "1s")
+        self.assertEqual(len(self.notices(s2)["notices"]), 4)
+        self.assertEqual(len(self.handoff_mail()), 4)
+
+
 class Faults(PagingTestCase):
     def test_receivers_down_for_a_while_then_back(self):
         s = self.serve()

@@ -1,4 +1,5 @@
-// On-call: who is on now for every schedule, the next two weeks of shifts per schedule (with
+// On-call: who is on now for every schedule, the coming week's handoffs (who hands over to whom and
+// when both are told), the next two weeks of shifts per schedule (with
 // overrides and gaps marked), the overrides made at run time: current and upcoming ones (delete
 // cancels an upcoming one or ends one now) and a form to put someone on a schedule for a while (its
 // person fields suggest the people directory), and the people directory itself: teams, rotations
@@ -11,6 +12,7 @@ export async function render(page) {
   const { main } = page;
   const now = h('div', { id: 'oncall-now' });
   const shifts = h('div', { id: 'oncall-shifts' });
+  const handoffs = h('div', { id: 'oncall-handoffs' });
   const overrides = h('div', { id: 'override-list' });
   const listMsg = h('div', { id: 'override-list-msg' });
   const formMsg = h('div', { id: 'override-msg' });
@@ -32,6 +34,7 @@ export async function render(page) {
     h('button', { type: 'submit' }, 'Create override'),
     formMsg, peopleIds);
   mount(main, h('h1', null, 'On-call'), h('section', { class: 'card' }, h('h2', null, 'On call now'), now),
+    h('section', { class: 'card' }, h('h2', null, 'Handoffs this week'), handoffs),
     h('section', { class: 'card' }, h('h2', null, 'Overrides'), listMsg, overrides),
     h('section', { class: 'card' }, h('h2', null, 'New override'), form),
     h('section', { class: 'card' }, h('h2', null, 'Next two weeks'), shifts),
@@ -63,6 +66,25 @@ export async function render(page) {
           (res.gaps || []).length ? h('p', { class: 'gap' }, `Gaps: ${res.gaps.map((g) => `${fmtTime(g.start)} → ${fmtTime(g.end)}`).join('; ')}`) : null);
       }
       return parts;
+    });
+  }
+
+  async function loadHandoffs() {
+    await fill(handoffs, async () => {
+      const res = await get(`/api/v1/oncall/handoffs${qs({ days: 7 })}`);
+      const list = res.handoffs || [];
+      const told = res.notice ? `Both people are told ${res.notice === '0s' ? 'at the handoff' : res.notice + ' before'}.`
+        : 'Handoff notices are off (settings.paging.handoff_notice).';
+      if (!list.length) return [h('p', { class: 'muted' }, told), h('p', { class: 'empty' }, 'No handoff in the coming week.')];
+      const who = (p) => p ? (p.name || p.person) : h('strong', { class: 'gap' }, 'nobody (gap)');
+      return [h('p', { class: 'muted' }, told), h('table', { class: 'handoffs' }, thead(['When', 'Schedule', 'From', 'To', 'Until', 'Told at']),
+        h('tbody', null, list.map((x) => h('tr', { 'data-handoff': `${x.schedule}@${x.at}` },
+          h('td', null, fmtTime(x.at)),
+          h('td', null, x.schedule_name || x.schedule),
+          h('td', null, who(x.from)),
+          h('td', null, who(x.to), x.override ? ' (override)' : ''),
+          h('td', null, x.until ? fmtTime(x.until) : ''),
+          h('td', null, x.notice_at ? fmtTime(x.notice_at) : '')))))];
     });
   }
 
@@ -119,7 +141,7 @@ export async function render(page) {
 
   async function refresh() {
     await loadNow();
-    await Promise.all([loadOverrides(), loadPeople(), schedules.length ? loadShifts() : null]);
+    await Promise.all([loadHandoffs(), loadOverrides(), loadPeople(), schedules.length ? loadShifts() : null]);
   }
 
   async function create(e) {
@@ -146,12 +168,13 @@ export async function render(page) {
   const got = await loadNow();
   if (got === 'unavailable') {
     mount(shifts, h('p', { class: 'unavailable muted' }, UNAVAILABLE));
+    mount(handoffs, h('p', { class: 'unavailable muted' }, UNAVAILABLE));
     mount(overrides, h('p', { class: 'unavailable muted' }, UNAVAILABLE));
     mount(people, h('p', { class: 'unavailable muted' }, UNAVAILABLE));
     form.hidden = true;
     return;
   }
   mount(schedule, schedules.map((sc) => h('option', { value: sc.id }, sc.name || sc.id)));
-  await Promise.all([loadOverrides(), loadPeople()]);
+  await Promise.all([loadHandoffs(), loadOverrides(), loadPeople()]);
   if (schedules.length) await loadShifts();
 }
