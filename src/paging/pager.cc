@@ -947,6 +947,23 @@ Result<json::array> IncidentsPagingThrough(store::Tx& tx, const std::string& id)
   return out;
 }
 
+// The roles `person` holds in open incidents ("incident commander of INC-3"), by incident.
+Result<std::vector<std::string>> RolesHeldBy(store::Tx& tx, const std::string& person) {
+  store::IncidentFilter f;
+  f.open_only = true;
+  f.limit = 100000;
+  FB_ASSIGN_OR_RETURN(auto open, tx.incidents().List(f));
+  std::vector<std::string> out;
+  for (const auto& inc : open)
+    for (const auto& [role, who] : inc.roles) {
+      if (who != person) continue;
+      std::string r = role;
+      std::replace(r.begin(), r.end(), '_', ' ');
+      out.push_back(r + " of " + inc.id);
+    }
+  return out;
+}
+
 }  // namespace
 
 void Pager::PlanHandoffs() {
@@ -1024,6 +1041,12 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
                     (h.until ? " until " + FormatLocal(*h.until, zone) : std::string()) + ": the schedule has a gap.";
           }
           note += n ? " Hand over: " + count : " " + count;
+          // Going off call does not end a role in an incident; say which are still theirs.
+          FB_ASSIGN_OR_RETURN(auto roles, RolesHeldBy(tx.store(), person_id));
+          if (!roles.empty())
+            note += " You still hold " + std::string(roles.size() == 1 ? "a role" : "roles") + ": " +
+                    core::Join(roles, ", ") + "; hand " + (roles.size() == 1 ? "it" : "them") + " over or keep " +
+                    (roles.size() == 1 ? "it." : "them.");
         }
         const std::string event = coming ? "shift_start" : "shift_end";
         json::object shift{{"schedule", sched.id},

@@ -904,6 +904,7 @@ TEST_F(HandoffNoticeTest, BothPeopleAreToldAnHourAheadOnceWithTheIncidentsPaging
   auto id = Declare("api");
   auto who = Alice();
   Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  Do([&](engine::Tx& tx) { return engine::AssignRole(tx, who, id, std::string(model::kRoleCommander), "alice"); });
   Declare("other");  // pages carol directly, not through primary
   // The durable timer fires an hour before the next handoff, to the second.
   Advance(hours(24 * 7 - 1) - seconds(1));  // Monday 12 January 07:59:59Z
@@ -917,7 +918,9 @@ TEST_F(HandoffNoticeTest, BothPeopleAreToldAnHourAheadOnceWithTheIncidentsPaging
             "(UTC); you take over from Alice Martin. 1 open incident pages through this schedule.");
   EXPECT_EQ(Note(3),
             "Your on-call shift on Primary on-call ends in 1h, at Mon 12 Jan 10:00 (Europe/Paris); Bob Chen takes "
-            "over. Hand over: 1 open incident pages through this schedule.");
+            "over. Hand over: 1 open incident pages through this schedule. You still hold a role: incident commander "
+            "of " + id + "; hand it over or keep it.");
+  EXPECT_THAT(Note(2), Not(HasSubstr("role")));  // bob holds none
   auto incidents = Context(Notices()[2]).at("incidents").as_array();
   ASSERT_EQ(incidents.size(), 1u);
   EXPECT_EQ(incidents[0].at("id").as_string(), id);
