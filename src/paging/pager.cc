@@ -843,6 +843,42 @@ Status Pager::Record(engine::Tx& tx, int64_t id, const notify::Outcome& out) {
 
 Status Pager::DeadLetter(engine::Tx& tx, const store::OutboxRow& row) {
   const auto& cfg = tx.config();
+  if (row.incident_id.empty()) {
+    // A shift handoff notice (key "<prefix>.<contact index>"): unless another of its contact methods
+    // is under way or arrived, the person's next untried contact method a channel delivers.
+    const std::string prefix = row.key.substr(0, row.key.rfind('.') + 1);
+    const auto* person = cfg.FindPerson(row.person);
+    if (prefix.empty() || !person) return Ok();
+    FB_ASSIGN_OR_RETURN(auto notices, tx.store().outbox().ForIncident("", 1000));
+    std::set<int> tried;
+    for (const auto& r : notices) {
+      if (r.key.rfind(prefix, 0) != 0) continue;
+      if (r.state == "pending" || r.state == "delivered") return Ok();
+      tried.insert(r.contact_index);
+    }
+    for (size_t i = 0; i < person->contacts.size(); ++i) {
+      if (tried.count(static_cast<int>(i))) continue;
+      const auto* ch = ChannelFor(cfg, person->contacts[i], model::Severity::kSev4);
+      if (!ch) continue;
+      store::OutboxRow next;
+      next.key = prefix + std::to_string(i);
+      next.kind = row.kind;
+      next.event = row.event;
+      next.channel = ch->id;
+      next.channel_type = ch->type;
+      next.destination = person->contacts[i].address;
+      next.person = row.person;
+      next.contact_index = static_cast<int>(i);
+      next.event_at = row.event_at;
+      FB_ASSIGN_OR_RETURN(auto ctxv, core::ParseJson(row.context));
+      if (ctxv.is_object()) ctxv.get_object()["recipient"] = RecipientContext(*person, i);
+      next.context = core::ToJson(ctxv);
+      spdlog::warn("notify: handoff notice {} failed; falling back to {}'s {} via {}", row.key, row.person,
+                   person->contacts[i].type, ch->id);
+      return Enqueue(tx, std::move(next));
+    }
+    return Ok();
+  }
   FB_ASSIGN_OR_RETURN(auto incopt, tx.store().incidents().Get(row.incident_id));
   if (!incopt) return Ok();
   const model::Incident& inc = *incopt;

@@ -971,6 +971,31 @@ TEST_F(HandoffNoticeTest, AnOverrideMovesTheHandoffAndTurningNoticesOffStopsThem
   EXPECT_EQ(Notices().size(), 8u);
 }
 
+TEST_F(HandoffNoticeTest, ANoticeThatCannotBeDeliveredFallsBackToTheNextContactMethod) {
+  // Email fails for good (one attempt): alice's notice goes to her sms instead; carol has nothing else.
+  std::string edited = kHandoffConfig;
+  const std::string mail = "contact_types: [email]\n    argv: [/bin/sh, -c, 'cat > \"$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY\"']";
+  ASSERT_NE(edited.find(mail), std::string::npos);
+  edited.replace(edited.find(mail), mail.size(), "contact_types: [email]\n    argv: [/bin/sh, -c, 'cat >/dev/null; echo relay down; exit 1']");
+  const std::string types = "handoff_contact_types: [email]\n";
+  edited.replace(edited.find(types), types.size(), types + "    max_attempts: 1\n");
+  Close();
+  config_ = LoadYaml(edited);
+  Open();
+  Plan();
+  EXPECT_EQ(pager_->DeliverDue(), 2);
+  EXPECT_THAT(Summary(), ElementsAre("shift_start:alice:mail", "shift_start:carol:mail", "shift_start:alice:sms"));
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  auto rows = Notices();
+  EXPECT_EQ(rows[0].state, "dead");
+  EXPECT_EQ(rows[0].last_error, "exit 1: relay down");
+  EXPECT_EQ(rows[1].state, "dead");
+  EXPECT_EQ(rows[2].state, "delivered");
+  EXPECT_EQ(rows[2].destination, "alice-sms");
+  EXPECT_THAT(testing::ReadFile(dir_.File("out." + rows[2].key)), HasSubstr("On-call shift starting: Primary on-call"));
+  EXPECT_EQ(pager_->DeliverDue(), 0);  // nothing else to try
+}
+
 TEST_F(HandoffNoticeTest, AGapAfterYourShiftIsSaid) {
   // carol covers quiet on weekdays 09:00-17:00 only: her shift's end says nobody follows until when.
   std::string edited = kHandoffConfig;
