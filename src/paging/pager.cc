@@ -154,6 +154,60 @@ json::object RecipientContext(const model::Person& person, size_t i) {
   return json::object{{"person", person.id}, {"name", person.name}, {"contact_type", c.type}, {"address", c.address}};
 }
 
+// A message to a person has the key "<prefix><contact index>" (PersonRow); this is its prefix.
+std::string KeyPrefix(const std::string& key) { return key.substr(0, key.rfind('.') + 1); }
+
+// After `row` (a message to a person) was dead-lettered: whether one of `siblings` (the rows of the
+// same message to that person's other contact methods, `row` included) is still under way or
+// arrived, and otherwise the copy of `row` to the person's next contact method not tried yet that a
+// channel delivers at `sev` (none when nothing is left to try).
+struct Fallback {
+  bool reached = false;
+  std::optional<store::OutboxRow> row;
+  std::string contact_type;
+};
+Result<Fallback> NextContact(const config::Config& cfg, const store::OutboxRow& row,
+                             const std::vector<store::OutboxRow>& siblings, model::Severity sev) {
+  Fallback out;
+  std::set<int> tried;
+  for (const auto& r : siblings) {
+    tried.insert(r.contact_index);
+    if (r.state == "pending" || r.state == "delivered") out.reached = true;
+  }
+  const auto* person = cfg.FindPerson(row.person);
+  if (out.reached || !person) return out;
+  for (size_t i = 0; i < person->contacts.size(); ++i) {
+    if (tried.count(static_cast<int>(i))) continue;
+    const auto& c = person->contacts[i];
+    const auto* ch = ChannelFor(cfg, c, sev);
+    if (!ch) continue;
+    store::OutboxRow next = row;
+    next.id = 0;
+    next.key = KeyPrefix(row.key) + std::to_string(i);
+    next.channel = ch->id;
+    next.channel_type = ch->type;
+    next.destination = c.address;
+    next.contact_index = static_cast<int>(i);
+    next.attempts = 0;
+    next.delivered_at.reset();
+    next.last_error.clear();
+    next.receipt.clear();
+    FB_ASSIGN_OR_RETURN(auto ctxv, core::ParseJson(row.context));
+    if (ctxv.is_object()) {
+      auto& o = ctxv.get_object();
+      if (auto it = o.find("recipient"); it != o.end() && it->value().is_object()) {
+        it->value().get_object()["contact_type"] = c.type;
+        it->value().get_object()["address"] = c.address;
+      }
+    }
+    next.context = core::ToJson(ctxv);
+    out.row = std::move(next);
+    out.contact_type = c.type;
+    return out;
+  }
+  return out;
+}
+
 std::string Tier1(int tier) { return std::to_string(tier + 1); }
 
 std::string JoinPeople(const std::vector<std::string>& people) {
@@ -844,40 +898,17 @@ Status Pager::Record(engine::Tx& tx, int64_t id, const notify::Outcome& out) {
 Status Pager::DeadLetter(engine::Tx& tx, const store::OutboxRow& row) {
   const auto& cfg = tx.config();
   if (row.incident_id.empty()) {
-    // A shift handoff notice (key "<prefix>.<contact index>"): unless another of its contact methods
-    // is under way or arrived, the person's next untried contact method a channel delivers.
-    const std::string prefix = row.key.substr(0, row.key.rfind('.') + 1);
-    const auto* person = cfg.FindPerson(row.person);
-    if (prefix.empty() || !person) return Ok();
+    // A shift handoff notice: its other contact methods are the rows of the same key prefix.
+    if (row.person.empty()) return Ok();
     FB_ASSIGN_OR_RETURN(auto notices, tx.store().outbox().ForIncident("", 1000));
-    std::set<int> tried;
-    for (const auto& r : notices) {
-      if (r.key.rfind(prefix, 0) != 0) continue;
-      if (r.state == "pending" || r.state == "delivered") return Ok();
-      tried.insert(r.contact_index);
-    }
-    for (size_t i = 0; i < person->contacts.size(); ++i) {
-      if (tried.count(static_cast<int>(i))) continue;
-      const auto* ch = ChannelFor(cfg, person->contacts[i], model::Severity::kSev4);
-      if (!ch) continue;
-      store::OutboxRow next;
-      next.key = prefix + std::to_string(i);
-      next.kind = row.kind;
-      next.event = row.event;
-      next.channel = ch->id;
-      next.channel_type = ch->type;
-      next.destination = person->contacts[i].address;
-      next.person = row.person;
-      next.contact_index = static_cast<int>(i);
-      next.event_at = row.event_at;
-      FB_ASSIGN_OR_RETURN(auto ctxv, core::ParseJson(row.context));
-      if (ctxv.is_object()) ctxv.get_object()["recipient"] = RecipientContext(*person, i);
-      next.context = core::ToJson(ctxv);
-      spdlog::warn("notify: handoff notice {} failed; falling back to {}'s {} via {}", row.key, row.person,
-                   person->contacts[i].type, ch->id);
-      return Enqueue(tx, std::move(next));
-    }
-    return Ok();
+    std::vector<store::OutboxRow> siblings;
+    for (auto& r : notices)
+      if (r.key.rfind(KeyPrefix(row.key), 0) == 0) siblings.push_back(std::move(r));
+    FB_ASSIGN_OR_RETURN(auto next, NextContact(cfg, row, siblings, model::Severity::kSev4));
+    if (!next.row) return Ok();
+    spdlog::warn("notify: handoff notice {} failed; falling back to {}'s {} via {}", row.key, row.person,
+                 next.contact_type, next.row->channel);
+    return Enqueue(tx, std::move(*next.row));
   }
   FB_ASSIGN_OR_RETURN(auto incopt, tx.store().incidents().Get(row.incident_id));
   if (!incopt) return Ok();
@@ -890,45 +921,14 @@ Status Pager::DeadLetter(engine::Tx& tx, const store::OutboxRow& row) {
   }
   if (row.kind != "page" || row.person.empty() || !model::IsOpen(inc.state)) return Ok();
   FB_ASSIGN_OR_RETURN(auto siblings, tx.store().outbox().ForPage(row.incident_id, row.page_n, row.person));
-  std::set<int> tried;
-  bool reached = false;
-  for (const auto& r : siblings) {
-    tried.insert(r.contact_index);
-    if (r.state == "pending" || r.state == "delivered") reached = true;
-  }
-  if (reached) return Ok();  // another contact method of this page is under way or arrived
-  const auto* person = cfg.FindPerson(row.person);
-  if (person) {
-    for (size_t i = 0; i < person->contacts.size(); ++i) {
-      if (tried.count(static_cast<int>(i))) continue;
-      const auto& c = person->contacts[i];
-      const auto* ch = ChannelFor(cfg, c, inc.severity);
-      if (!ch) continue;
-      store::OutboxRow next = row;
-      next.id = 0;
-      next.key = row.incident_id + ".p" + std::to_string(row.page_n) + "." + row.person + "." + std::to_string(i);
-      next.channel = ch->id;
-      next.channel_type = ch->type;
-      next.destination = c.address;
-      next.contact_index = static_cast<int>(i);
-      next.attempts = 0;
-      next.delivered_at.reset();
-      next.last_error.clear();
-      next.receipt.clear();
-      FB_ASSIGN_OR_RETURN(auto ctxv, core::ParseJson(row.context));
-      if (ctxv.is_object()) {
-        auto& o = ctxv.get_object();
-        if (auto it = o.find("recipient"); it != o.end() && it->value().is_object()) {
-          it->value().get_object()["contact_type"] = c.type;
-          it->value().get_object()["address"] = c.address;
-        }
-      }
-      next.context = core::ToJson(ctxv);
-      FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification",
-                         "Falling back to " + row.person + "'s next contact method: " + c.type + " via " + ch->id,
-                         {{"person", row.person}, {"contact_type", c.type}, {"channel", ch->id}}));
-      return Enqueue(tx, std::move(next));
-    }
+  FB_ASSIGN_OR_RETURN(auto next, NextContact(cfg, row, siblings, inc.severity));
+  if (next.reached) return Ok();  // another contact method of this page is under way or arrived
+  if (next.row) {
+    FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification",
+                       "Falling back to " + row.person + "'s next contact method: " + next.contact_type + " via " +
+                           next.row->channel,
+                       {{"person", row.person}, {"contact_type", next.contact_type}, {"channel", next.row->channel}}));
+    return Enqueue(tx, std::move(*next.row));
   }
   metrics_.GetCounter("firebreak_pages_unreachable_total", "Pages that could reach nobody").Inc();
   return Trigger(tx, inc, "unreachable",
@@ -960,12 +960,10 @@ std::string NameOf(const config::Config& cfg, const std::string& id) {
   return p && !p->name.empty() ? p->name : id;
 }
 
-// Open incidents whose escalation pages through schedule `id`: [{id,title,severity,state,acknowledged_by}].
-Result<json::array> IncidentsPagingThrough(store::Tx& tx, const std::string& id) {
-  store::IncidentFilter f;
-  f.open_only = true;
-  f.limit = 100000;
-  FB_ASSIGN_OR_RETURN(auto open, tx.incidents().List(f));
+// The incidents of `open` whose escalation pages through schedule `id`:
+// [{id,title,severity,state,acknowledged_by}].
+Result<json::array> IncidentsPagingThrough(store::Tx& tx, const std::vector<model::Incident>& open,
+                                           const std::string& id) {
   json::array out;
   for (const auto& inc : open) {
     FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx, inc.id));
@@ -983,12 +981,8 @@ Result<json::array> IncidentsPagingThrough(store::Tx& tx, const std::string& id)
   return out;
 }
 
-// The roles `person` holds in open incidents ("incident commander of INC-3"), by incident.
-Result<std::vector<std::string>> RolesHeldBy(store::Tx& tx, const std::string& person) {
-  store::IncidentFilter f;
-  f.open_only = true;
-  f.limit = 100000;
-  FB_ASSIGN_OR_RETURN(auto open, tx.incidents().List(f));
+// The roles `person` holds in the incidents of `open` ("incident commander of INC-3"), by incident.
+std::vector<std::string> RolesHeldBy(const std::vector<model::Incident>& open, const std::string& person) {
   std::vector<std::string> out;
   for (const auto& inc : open)
     for (const auto& [role, who] : inc.roles) {
@@ -1039,6 +1033,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
 
   std::optional<core::TimePoint> next;
   bool changed = false;
+  std::optional<std::vector<model::Incident>> open;  // read once, when a handoff is told
   for (const auto& sched : cfg.schedules) {
     FB_ASSIGN_OR_RETURN(auto hs, Handoffs(sched, now - kHandoffGrace, now + *notice));
     std::optional<json::array> incidents;  // read once per schedule, when a handoff is told
@@ -1047,8 +1042,15 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
       if (told.contains(key)) continue;
       told[key] = core::FormatRfc3339(h.at);
       changed = true;
+      if (!open) {
+        store::IncidentFilter f;
+        f.open_only = true;
+        f.limit = 100000;
+        FB_ASSIGN_OR_RETURN(auto list, tx.store().incidents().List(f));
+        open = std::move(list);
+      }
       if (!incidents) {
-        FB_ASSIGN_OR_RETURN(auto inc, IncidentsPagingThrough(tx.store(), sched.id));
+        FB_ASSIGN_OR_RETURN(auto inc, IncidentsPagingThrough(tx.store(), *open, sched.id));
         incidents = std::move(inc);
       }
       const size_t n = incidents->size();
@@ -1078,7 +1080,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
           }
           note += n ? " Hand over: " + count : " " + count;
           // Going off call does not end a role in an incident; say which are still theirs.
-          FB_ASSIGN_OR_RETURN(auto roles, RolesHeldBy(tx.store(), person_id));
+          const auto roles = RolesHeldBy(*open, person_id);
           if (!roles.empty())
             note += " You still hold " + std::string(roles.size() == 1 ? "a role" : "roles") + ": " +
                     core::Join(roles, ", ") + "; hand " + (roles.size() == 1 ? "it" : "them") + " over or keep " +
