@@ -78,6 +78,25 @@ Status DaysArg(const boost::json::object& o, std::map<std::string, std::string>&
   return Ok();
 }
 
+// MCP tool arguments as the query parameters of the GET they mirror: the string fields of `allowed`
+// and, if it names "days", an integer `days` (DaysArg). Null arguments are no parameters; a field
+// not in `allowed` is refused by name.
+Result<std::map<std::string, std::string>> ArgsAsQuery(const boost::json::value& body,
+                                                       std::initializer_list<std::string_view> allowed) {
+  std::map<std::string, std::string> q;
+  if (body.is_null()) return q;
+  ObjectReader r(body, "");
+  r.RejectUnknown(allowed);
+  bool days = false;
+  for (auto k : allowed) {
+    if (k == "days") days = true;
+    else if (auto v = r.String(k)) q[std::string(k)] = *v;
+  }
+  FB_TRY(r.status());
+  if (days) FB_TRY(DaysArg(body.get_object(), q));
+  return q;
+}
+
 }  // namespace
 
 Result<OncallQuery> DecodeOncallQuery(const std::map<std::string, std::string>& q) {
@@ -99,14 +118,7 @@ Result<OncallQuery> DecodeOncallQuery(const std::map<std::string, std::string>& 
 }
 
 Result<OncallQuery> DecodeOncallArgs(const boost::json::value& body) {
-  std::map<std::string, std::string> q;
-  if (!body.is_null()) {
-    ObjectReader r(body, "");
-    r.RejectUnknown({"schedule", "service", "severity", "at"});
-    for (const char* k : {"schedule", "service", "severity", "at"})
-      if (auto v = r.String(k)) q[k] = *v;
-    FB_TRY(r.status());
-  }
+  FB_ASSIGN_OR_RETURN(auto q, ArgsAsQuery(body, {"schedule", "service", "severity", "at"}));
   return DecodeOncallQuery(q);
 }
 
@@ -142,14 +154,8 @@ Result<PeopleQuery> DecodePeopleQuery(const std::map<std::string, std::string>& 
 }
 
 Result<PeopleQuery> DecodePeopleArgs(const boost::json::value& body) {
-  std::map<std::string, std::string> q;
-  if (!body.is_null()) {
-    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
-    ObjectReader r(body, "");
-    r.RejectUnknown({"team"});
-    if (auto v = r.String("team")) q["team"] = *v;
-    FB_TRY(r.status());
-  }
+  if (!body.is_null() && !body.is_object()) return InvalidArgument("arguments must be an object", "");
+  FB_ASSIGN_OR_RETURN(auto q, ArgsAsQuery(body, {"team"}));
   return DecodePeopleQuery(q);
 }
 
@@ -186,29 +192,13 @@ Result<ResponderQuery> DecodeResponderQuery(const std::map<std::string, std::str
 }
 
 Result<ResponderQuery> DecodeResponderArgs(const boost::json::value& body) {
-  std::map<std::string, std::string> q;
-  if (!body.is_null()) {
-    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
-    ObjectReader r(body, "");
-    r.RejectUnknown({"from", "days"});
-    if (auto v = r.String("from")) q["from"] = *v;
-    FB_TRY(r.status());
-    FB_TRY(DaysArg(body.get_object(), q));
-  }
+  if (!body.is_null() && !body.is_object()) return InvalidArgument("arguments must be an object", "");
+  FB_ASSIGN_OR_RETURN(auto q, ArgsAsQuery(body, {"from", "days"}));
   return DecodeResponderQuery(q);
 }
 
 Result<RosterQuery> DecodeRosterArgs(const boost::json::value& body) {
-  std::map<std::string, std::string> q;
-  if (!body.is_null()) {
-    ObjectReader r(body, "");
-    r.RejectUnknown({"schedule", "team", "from", "to", "days"});
-    for (const char* k : {"schedule", "team", "from", "to"})
-      if (auto v = r.String(k)) q[k] = *v;
-    FB_TRY(r.status());
-    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
-    FB_TRY(DaysArg(body.get_object(), q));
-  }
+  FB_ASSIGN_OR_RETURN(auto q, ArgsAsQuery(body, {"schedule", "team", "from", "to", "days"}));
   return DecodeRosterQuery(q);
 }
 
@@ -222,16 +212,7 @@ Result<HandoffsQuery> DecodeHandoffsQuery(const std::map<std::string, std::strin
 }
 
 Result<HandoffsQuery> DecodeHandoffsArgs(const boost::json::value& body) {
-  std::map<std::string, std::string> q;
-  if (!body.is_null()) {
-    ObjectReader r(body, "");
-    r.RejectUnknown({"schedule", "from", "to", "days"});
-    for (const char* k : {"schedule", "from", "to"})
-      if (auto v = r.String(k)) q[k] = *v;
-    FB_TRY(r.status());
-    if (!body.is_object()) return InvalidArgument("arguments must be an object", "");
-    FB_TRY(DaysArg(body.get_object(), q));
-  }
+  FB_ASSIGN_OR_RETURN(auto q, ArgsAsQuery(body, {"schedule", "from", "to", "days"}));
   return DecodeHandoffsQuery(q);
 }
 
