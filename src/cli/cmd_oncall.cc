@@ -160,6 +160,19 @@ void PrintPerson(const json::value& v) {
               S(v, "title").empty() ? "" : (", " + S(v, "title")).c_str(),
               S(v, "timezone").empty() ? "" : (", " + S(v, "timezone")).c_str());
   std::printf("teams: %s   rotations: %s\n", Ids(v, "teams").c_str(), Ids(v, "schedules").c_str());
+  // How a page reaches them: their notification rules, else the severity's contact types.
+  if (const auto* rules = v.as_object().if_contains("notification_rules"); rules && rules->is_array()) {
+    std::vector<std::string> steps;
+    for (const auto& r : rules->as_array()) {
+      std::string step = S(r, "contact_type") + (S(r, "after") == "0s" ? " at once" : " after " + S(r, "after"));
+      if (!r.at("severities").as_array().empty()) step += " (" + Ids(r, "severities") + ")";
+      steps.push_back(step);
+    }
+    std::printf("pages reach them by: %s\n", steps.empty() ? "the contact types of each severity (settings.paging.contact_types)"
+                                                  : (core::Join(steps, ", ") + " unless acknowledged first").c_str());
+  }
+  if (const auto* h = v.as_object().if_contains("handoff_notices"); h && h->is_bool() && !h->as_bool())
+    std::printf("handoff notices: off\n");
   const auto& now = v.at("on_call").as_array();
   if (now.empty()) std::printf("on call now: no\n");
   for (const auto& s : now) std::printf("on call now: %s until %s\n", S(s, "schedule").c_str(), S(s, "end").c_str());

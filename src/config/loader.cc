@@ -408,6 +408,56 @@ void DecodePerson(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   if (!p.email.empty() &&
       std::none_of(p.contacts.begin(), p.contacts.end(), [](auto& c) { return c.type == "email"; }))
     p.contacts.insert(p.contacts.begin(), model::ContactMethod{"email", p.email});
+  p.handoff_notices = rr.Bool("handoff_notices").value_or(true);
+  rr.ForEach("notification_rules", [&](const YAML::Node& rn, size_t i) {
+    MapReader nr(ctx, rn, "notification rule " + std::to_string(i + 1) + " of person '" + p.id + "'");
+    if (!nr.ok()) return;
+    model::NotificationRule rule;
+    rule.loc = nr.Loc();
+    rule.after = nr.Duration("after").value_or(core::Millis(0));
+    if (rule.after > std::chrono::hours(24))
+      nr.Err(nr.Get("after", false), "invalid-value", "after must be at most 24h");
+    rule.contact = nr.Str("contact", true).value_or("");
+    if (!rule.contact.empty() &&
+        std::none_of(p.contacts.begin(), p.contacts.end(), [&](auto& c) { return c.type == rule.contact; })) {
+      std::vector<std::string> have;
+      for (const auto& c : p.contacts)
+        if (std::find(have.begin(), have.end(), c.type) == have.end()) have.push_back(c.type);
+      nr.Err(nr.Get("contact", false), "invalid-value",
+             "'" + p.id + "' has no " + rule.contact + " contact method (they have: " +
+                 (have.empty() ? std::string("none") : core::Join(have, ", ")) + ")");
+    }
+    rule.severities = ReadSeverityList(nr, ctx, "severities");
+    for (size_t j = 0; j < p.notification_rules.size(); ++j) {
+      const auto& o = p.notification_rules[j];
+      if (o.contact != rule.contact || o.after != rule.after) continue;
+      auto covers = [](const std::vector<model::Severity>& v, model::Severity sev) {
+        return v.empty() || std::find(v.begin(), v.end(), sev) != v.end();
+      };
+      if (std::any_of(model::kAllSeverities.begin(), model::kAllSeverities.end(),
+                      [&](model::Severity sev) { return covers(o.severities, sev) && covers(rule.severities, sev); })) {
+        nr.Err(rn, "duplicate-rule", "repeats notification rule " + std::to_string(j + 1) + " (" + rule.contact +
+                                         " after " + core::FormatDuration(rule.after) + ")");
+        break;
+      }
+    }
+    nr.Finish();
+    p.notification_rules.push_back(std::move(rule));
+  });
+  // Rules that say nothing at once for a severity delay every page of that severity to them.
+  std::vector<std::string> late;
+  for (auto sev : model::kAllSeverities) {
+    std::optional<core::Millis> first;
+    for (const auto& rule : p.notification_rules)
+      if (rule.severities.empty() || std::find(rule.severities.begin(), rule.severities.end(), sev) != rule.severities.end())
+        first = first ? std::min(*first, rule.after) : rule.after;
+    if (first && first->count() > 0)
+      late.push_back(std::string(model::SeverityName(sev)) + " after " + core::FormatDuration(*first));
+  }
+  if (!late.empty())
+    ctx.diags.Warning(rr.LocOfKey("notification_rules"), "delayed-notification",
+                      rr.Prefix() + "no notification rule reaches '" + p.id + "' at once: pages reach them " +
+                          core::Join(late, ", ") + " at the earliest");
   rr.Finish();
   cfg.people.push_back(std::move(p));
 }

@@ -421,6 +421,81 @@ settings:
   EXPECT_TRUE(has("error[invalid-severity]: in policy 'urgent-only'"));
 }
 
+TEST(ConfigLoader, NotificationRulesAndHandoffOptOut) {
+  const std::string good = R"(
+people:
+  - id: carol
+    email: carol@example.com
+    handoff_notices: false
+    contacts: [{ type: slack, address: "@carol" }, { type: sms, address: "+1" }]
+    notification_rules:
+      - { after: 10m, contact: sms, severities: [SEV0, SEV1] }
+      - { after: 0m, contact: slack }
+      - { contact: email, severities: [SEV0] }
+)";
+  auto ok = LoadConfigFiles({{"p.yaml", good}});
+  ASSERT_TRUE(ok.config) << ::testing::PrintToString(Errors(ok));
+  const auto* carol = ok.config->FindPerson("carol");
+  ASSERT_TRUE(carol);
+  EXPECT_FALSE(carol->handoff_notices);
+  ASSERT_EQ(carol->notification_rules.size(), 3u);
+  EXPECT_EQ(carol->notification_rules[0].after, std::chrono::minutes(10));
+  EXPECT_EQ(carol->notification_rules[0].contact, "sms");
+  EXPECT_EQ(carol->notification_rules[0].severities,
+            (std::vector<model::Severity>{model::Severity::kSev0, model::Severity::kSev1}));
+  EXPECT_EQ(carol->notification_rules[2].contact, "email");  // the email: field is a contact method
+  EXPECT_EQ(carol->notification_rules[2].after, std::chrono::milliseconds(0));
+  EXPECT_TRUE(ok.config->FindPerson("carol")->contacts.size() == 3u);
+  EXPECT_TRUE(LoadConfigFiles({{"a.yaml", kMinimal}}).config->FindPerson("alice")->handoff_notices);  // default on
+
+  const std::string bad = R"(
+people:
+  - id: dan
+    handoff_notices: sometimes
+    contacts: [{ type: sms, address: "+1" }]
+    notification_rules:
+      - { after: 0m, contact: phone }
+      - { after: 25h, contact: sms }
+      - { after: 5m, contact: sms, severities: [SEV7] }
+      - { after: 5m, contact: sms, severities: [SEV2] }
+      - { contact: sms }
+      - { after: 0s, contact: sms, severities: [SEV3] }
+      - sms
+  - id: erin
+    contacts: [{ type: sms, address: "+2" }]
+    notification_rules: { after: 0m, contact: sms }
+)";
+  auto r = LoadConfigFiles({{"bad.yaml", bad}});
+  EXPECT_FALSE(r.config);
+  auto errs = Errors(r);
+  EXPECT_THAT(errs, ::testing::Contains(
+                        "bad.yaml:4:22: error[invalid-type]: in person 'dan': field 'handoff_notices' must be true or false"));
+  EXPECT_THAT(errs, ::testing::Contains("bad.yaml:7:31: error[invalid-value]: in notification rule 1 of person 'dan': "
+                                        "'dan' has no phone contact method (they have: sms)"));
+  EXPECT_THAT(errs, ::testing::Contains(
+                        "bad.yaml:8:18: error[invalid-value]: in notification rule 2 of person 'dan': after must be at most 24h"));
+  EXPECT_THAT(errs, ::testing::Contains(HasSubstr("bad.yaml:9:48: error[invalid-severity]: in notification rule 3 of person 'dan'")));
+  // Rule 4 is rule 3 again for SEV2; rule 6 repeats rule 5 (any severity) for SEV3.
+  EXPECT_THAT(errs, ::testing::Contains("bad.yaml:10:9: error[duplicate-rule]: in notification rule 4 of person 'dan': "
+                                        "repeats notification rule 3 (sms after 5m)"));
+  EXPECT_THAT(errs, ::testing::Contains("bad.yaml:12:9: error[duplicate-rule]: in notification rule 6 of person 'dan': "
+                                        "repeats notification rule 5 (sms after 0s)"));
+  EXPECT_THAT(errs, ::testing::Contains("bad.yaml:13:9: error[invalid-type]: in notification rule 7 of person 'dan': "
+                                        "expected a mapping"));
+  EXPECT_THAT(errs, ::testing::Contains("bad.yaml:16:25: error[invalid-type]: in person 'erin': field "
+                                        "'notification_rules' must be a list"));
+
+  // Rules that reach someone only later are allowed, with a warning saying so.
+  auto late = LoadConfigFiles({{"l.yaml", "people:\n  - id: fay\n    contacts: [{ type: sms, address: \"+3\" }]\n"
+                                          "    notification_rules: [{ after: 2m, contact: sms, severities: [SEV4] }]\n"}});
+  ASSERT_TRUE(late.config);
+  bool warned = false;
+  for (const auto& d : late.diagnostics.all())
+    warned |= d.ToString() == "l.yaml:4:25: warning[delayed-notification]: in person 'fay': no notification rule reaches "
+                              "'fay' at once: pages reach them SEV4 after 2m at the earliest";
+  EXPECT_TRUE(warned);
+}
+
 TEST(ConfigLoader, TimeIntervalsAndMaintenanceWindowsInAlertmanagersFormat) {
   const std::string good = std::string(kMinimal) + R"(
 time_intervals:

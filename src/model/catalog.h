@@ -94,6 +94,16 @@ struct ContactMethod {
   std::string channel;  // optional: the channel that delivers it (default: the first that accepts the type)
 };
 
+// A person's own notification rule (PagerDuty's): a page at one of `severities` (empty = any) reaches
+// their contact methods of type `contact` `after` it was sent, unless the incident was acknowledged
+// (or mitigated, or resolved) by then.
+struct NotificationRule {
+  core::Millis after{0};
+  std::string contact;  // a contact type the person has
+  std::vector<Severity> severities;
+  SourceLoc loc;
+};
+
 struct Person {
   std::string id;
   std::string name;
@@ -101,6 +111,11 @@ struct Person {
   std::string title;     // "SRE", "Engineering manager", ...
   std::string timezone;  // IANA name
   std::vector<ContactMethod> contacts;
+  // How a page reaches them. Rules that apply to a page's severity replace the severity's contact
+  // types (settings.paging.contact_types) for this person; none = those.
+  std::vector<NotificationRule> notification_rules;
+  // Whether they get shift handoff notices (settings.paging.handoff_notice).
+  bool handoff_notices = true;
   SourceLoc loc;
 };
 

@@ -163,8 +163,8 @@ TEST(Fatigue, PlantedViolationsOfEveryRuleAreReportedAndCompliantRostersAreNot) 
   s.id = "ops";
   s.layers.push_back(MakeLayer("main", "daily", {"alice", "alice", "bob"}));  // alice twice in a row
   f.schedules.push_back(s);
-  f.people.push_back({"alice", "Alice", "", "", "Europe/Paris", {}, {}});
-  f.people.push_back({"bob", "Bob", "", "", "America/New_York", {}, {}});
+  f.people.push_back({"alice", "Alice", "", "", "Europe/Paris", {}, {}, true, {}});
+  f.people.push_back({"bob", "Bob", "", "", "America/New_York", {}, {}, true, {}});
   model::ResponderRules rules;
   rules.max_oncall_per_week = hours(100);
   rules.max_consecutive_shifts = 1;

@@ -1,7 +1,8 @@
 // The deliverer: threads that send outbox rows and record what happened through engine commands.
 //
 // A row reaches a worker two ways: right after the transaction that wrote it commits (Push, no
-// store read), or when a scan of the store finds it due (retries, rows left from before a restart).
+// store read), or when a scan of the store finds it due (retries, rows planned for later by a
+// person's notification rules, rows left from before a restart).
 // A claimed row's id stays in `inflight_` until the command recording its outcome has committed, so
 // neither path can send it twice from one process.
 #include <csignal>
@@ -66,6 +67,10 @@ void Pager::Wake() {
 }
 
 void Pager::Push(store::OutboxRow row) {
+  if (row.next_attempt_at > clock_.Now()) {
+    Wake();  // due later (a notification rule's step): the dispatcher's next scan time may be earlier now
+    return;
+  }
   {
     std::lock_guard lock(mu_);
     if (stop_) return;  // not started (single-threaded mode) or stopping: the store has it

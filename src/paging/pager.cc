@@ -128,6 +128,28 @@ std::vector<size_t> ChooseContacts(const config::Config& cfg, const model::Perso
   return chosen;
 }
 
+// When a page at `sev` reaches each contact method of `person`: (contact index, delay after the page),
+// by delay. The person's notification rules for `sev` decide when they have any whose contact methods
+// a channel delivers; otherwise the severity's contact types do, all at once (ChooseContacts).
+std::vector<std::pair<size_t, core::Millis>> PlanContacts(const config::Config& cfg, const model::Person& person,
+                                                          model::Severity sev) {
+  std::vector<std::pair<size_t, core::Millis>> plan;
+  for (const auto& rule : person.notification_rules) {
+    if (!rule.severities.empty() && std::find(rule.severities.begin(), rule.severities.end(), sev) == rule.severities.end())
+      continue;
+    for (size_t i = 0; i < person.contacts.size(); ++i)
+      if (person.contacts[i].type == rule.contact && ChannelFor(cfg, person.contacts[i], sev))
+        plan.emplace_back(i, rule.after);
+  }
+  if (plan.empty())
+    for (size_t i : ChooseContacts(cfg, person, sev)) plan.emplace_back(i, core::Millis(0));
+  std::sort(plan.begin(), plan.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second < b.second : a.first < b.first;
+  });
+  plan.erase(std::unique(plan.begin(), plan.end()), plan.end());
+  return plan;
+}
+
 // The outbox row of one message to contact method `i` of `person` (one ChooseContacts chose), through
 // the channel that delivers it; its key is `prefix.person.i`. The caller adds what is its own (page
 // number, event time, context).
@@ -167,10 +189,12 @@ struct Fallback {
   std::string contact_type;
 };
 Result<Fallback> NextContact(const config::Config& cfg, const store::OutboxRow& row,
-                             const std::vector<store::OutboxRow>& siblings, model::Severity sev) {
+                             const std::vector<store::OutboxRow>& siblings, model::Severity sev, core::TimePoint now) {
   Fallback out;
   std::set<int> tried;
   for (const auto& r : siblings) {
+    // Planned by a notification rule for later: neither tried nor a sign the person was reached.
+    if (r.state == "pending" && r.event_at > now) continue;
     tried.insert(r.contact_index);
     if (r.state == "pending" || r.state == "delivered") out.reached = true;
   }
@@ -188,6 +212,7 @@ Result<Fallback> NextContact(const config::Config& cfg, const store::OutboxRow& 
     next.channel_type = ch->type;
     next.destination = c.address;
     next.contact_index = static_cast<int>(i);
+    next.next_attempt_at = {};
     next.attempts = 0;
     next.delivered_at.reset();
     next.last_error.clear();
@@ -579,8 +604,8 @@ Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escal
   const auto& cfg = tx.config();
   const auto* person = cfg.FindPerson(person_id);
   if (!person) return Ok();
-  const auto chosen = ChooseContacts(cfg, *person, inc.severity);
-  if (chosen.empty()) {
+  const auto plan = PlanContacts(cfg, *person, inc.severity);
+  if (plan.empty()) {
     FB_TRY(tx.Timeline(inc.id, NotifyActor(), "notification_failed",
                        person_id + " has no contact method any configured channel delivers; page " +
                            std::to_string(rec.n) + " cannot reach them",
@@ -588,10 +613,23 @@ Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escal
     metrics_.GetCounter("firebreak_pages_unreachable_total", "Pages that could reach nobody").Inc();
     return Ok();
   }
-  for (size_t i : chosen) {
+  std::vector<std::string> later;
+  json::array planned;
+  for (const auto& [i, after] : plan) {
     auto row = PersonRow(cfg, inc, *person, i, "page", "page", inc.id + ".p" + std::to_string(rec.n));
     row.page_n = rec.n;
     row.event_at = rec.due > tx.now() ? tx.now() : rec.due;
+    if (after.count() > 0) {
+      // A notification rule's later step: queued now (durable), sent then unless the incident was
+      // acknowledged, mitigated or resolved meanwhile (that cancels queued pages).
+      row.key += "@" + std::to_string(after.count());
+      row.event_at = tx.now() + after;
+      row.next_attempt_at = row.event_at;
+      later.push_back(person->contacts[i].type + " at " + core::FormatRfc3339(row.event_at));
+      planned.push_back(json::object{{"contact_type", person->contacts[i].type},
+                                     {"after", core::FormatDuration(after)},
+                                     {"at", core::FormatRfc3339(row.event_at)}});
+    }
     auto recipient = RecipientContext(*person, i);
     recipient["via"] = via;
     row.context = core::ToJson(json::object{{"event", "page"},
@@ -600,6 +638,11 @@ Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escal
                                             {"recipient", std::move(recipient)}});
     FB_TRY(Enqueue(tx, std::move(row)));
   }
+  if (!later.empty())
+    FB_TRY(tx.Timeline(inc.id, NotifyActor(), "notification",
+                       person_id + "'s notification rules: page " + std::to_string(rec.n) + " also reaches them by " +
+                           core::Join(later, ", ") + " unless the incident is acknowledged first",
+                       {{"person", person_id}, {"page", rec.n}, {"planned", std::move(planned)}}));
   return Ok();
 }
 
@@ -640,7 +683,7 @@ Status Pager::Enqueue(engine::Tx& tx, store::OutboxRow row) {
   row.state = "pending";
   row.created_at = tx.now();
   row.updated_at = tx.now();
-  row.next_attempt_at = tx.now();
+  if (row.next_attempt_at < tx.now()) row.next_attempt_at = tx.now();  // later: a notification rule's step
   if (row.event_at == core::TimePoint{}) row.event_at = tx.now();
   FB_ASSIGN_OR_RETURN(row.id, tx.store().outbox().Insert(row));
   tx.OnCommit([this, row = std::move(row)]() mutable { Push(std::move(row)); });
@@ -904,7 +947,7 @@ Status Pager::DeadLetter(engine::Tx& tx, const store::OutboxRow& row) {
     std::vector<store::OutboxRow> siblings;
     for (auto& r : notices)
       if (r.key.rfind(KeyPrefix(row.key), 0) == 0) siblings.push_back(std::move(r));
-    FB_ASSIGN_OR_RETURN(auto next, NextContact(cfg, row, siblings, model::Severity::kSev4));
+    FB_ASSIGN_OR_RETURN(auto next, NextContact(cfg, row, siblings, model::Severity::kSev4, tx.now()));
     if (!next.row) return Ok();
     spdlog::warn("notify: handoff notice {} failed; falling back to {}'s {} via {}", row.key, row.person,
                  next.contact_type, next.row->channel);
@@ -921,7 +964,7 @@ Status Pager::DeadLetter(engine::Tx& tx, const store::OutboxRow& row) {
   }
   if (row.kind != "page" || row.person.empty() || !model::IsOpen(inc.state)) return Ok();
   FB_ASSIGN_OR_RETURN(auto siblings, tx.store().outbox().ForPage(row.incident_id, row.page_n, row.person));
-  FB_ASSIGN_OR_RETURN(auto next, NextContact(cfg, row, siblings, inc.severity));
+  FB_ASSIGN_OR_RETURN(auto next, NextContact(cfg, row, siblings, inc.severity, tx.now()));
   if (next.reached) return Ok();  // another contact method of this page is under way or arrived
   if (next.row) {
     FB_TRY(tx.Timeline(row.incident_id, NotifyActor(), "notification",
@@ -1060,7 +1103,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
       // One notice to each side of the handoff, in their own time zone.
       auto tell = [&](const std::string& person_id, bool coming) -> Status {
         const auto* person = cfg.FindPerson(person_id);
-        if (!person) return Ok();
+        if (!person || !person->handoff_notices) return Ok();
         const std::string zone = person->timezone.empty() ? sched.timezone : person->timezone;
         const std::string when = InOrNow(h.at - now) + ", at " + FormatLocal(h.at, zone);
         std::string note;

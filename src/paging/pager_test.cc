@@ -1013,5 +1013,142 @@ TEST_F(HandoffNoticeTest, AGapAfterYourShiftIsSaid) {
             "06 Jan 09:00 (UTC): the schedule has a gap. No open incident pages through this schedule.");
 }
 
+TEST_F(HandoffNoticeTest, SomeoneWhoTurnedHandoffNoticesOffIsNotTold) {
+  std::string edited = kHandoffConfig;
+  const std::string carol = "{id: carol, name: Carol, ";
+  edited.replace(edited.find(carol), carol.size(), carol + "handoff_notices: false, ");
+  Close();
+  config_ = LoadYaml(edited);
+  Open();
+  Plan();
+  EXPECT_THAT(Summary(), ElementsAre("shift_start:alice:mail"));
+}
+
+// ---- personal notification rules ---------------------------------------------------------------
+
+constexpr const char* kRulesConfig = R"yaml(
+people:
+  - id: alice
+    contacts: [{type: email, address: alice@example.com}, {type: sms, address: alice-sms}]
+    notification_rules:
+      - {after: 0m, contact: email}
+      - {after: 5m, contact: sms}
+      - {after: 15m, contact: sms, severities: [SEV0, SEV1]}
+  - id: bob
+    contacts: [{type: sms, address: bob-sms}, {type: email, address: bob@example.com}]
+    notification_rules: [{after: 0m, contact: email, severities: [SEV0]}]
+services:
+  - {id: api, tier: 1, escalation_policy: alice-then-bob}
+escalation_policies:
+  - id: alice-then-bob
+    tiers: [{after: 0m, targets: [{person: alice}]}, {after: 30m, targets: [{person: bob}]}]
+channels:
+  - id: sms
+    type: command
+    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
+  - id: mail
+    type: command
+    contact_types: [email]
+    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
+settings:
+  severities:
+    SEV1: {ack_sla: 2h, resolve_sla: 4h}
+    SEV2: {ack_sla: 2h, resolve_sla: 4h}
+  paging:
+    max_attempts: 1
+    contact_types: {SEV0: all, SEV1: [sms], SEV2: [sms], SEV3: [sms], SEV4: [sms]}
+)yaml";
+
+class NotificationRulesTest : public PagerTest {
+ protected:
+  void SetUp() override {
+    config_ = LoadYaml(kRulesConfig);
+    Open();
+  }
+  // "person:channel@minutes after the declaration:state" per notification to a person, oldest first.
+  std::vector<std::string> Plan(const std::string& id, core::TimePoint declared) {
+    std::vector<std::string> out;
+    const auto rows = *pager_->Notifications(id);
+    for (const auto& r : rows)
+      if (r.kind == "page")
+        out.push_back(r.person + ":" + r.channel + "@" +
+                      std::to_string(std::chrono::duration_cast<minutes>(r.next_attempt_at - declared).count()) + ":" +
+                      r.state);
+    return out;
+  }
+};
+
+TEST_F(NotificationRulesTest, EachStepIsSentOnTimeUnlessTheIncidentWasAcknowledgedFirst) {
+  const auto t0 = clock_->Now();
+  auto id = Declare("api", model::Severity::kSev1);
+  // Alice's rules for SEV1: email at once, sms after 5m and again after 15m; all queued now.
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:pending", "alice:sms@5:pending", "alice:sms@15:pending"));
+  auto said = Timeline(id, "notification");
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_EQ(said[0].text,
+            "alice's notification rules: page 1 also reaches them by sms at 2026-01-05T08:05:00Z, sms at "
+            "2026-01-05T08:15:00Z unless the incident is acknowledged first");
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  Advance(minutes(5) - seconds(1));
+  EXPECT_EQ(pager_->DeliverDue(), 0);
+  Advance(seconds(1));
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  auto rows = *pager_->Notifications(id);
+  EXPECT_EQ(rows[1].destination, "alice-sms");
+  EXPECT_THAT(testing::ReadFile(dir_.File("out." + rows[1].key)), HasSubstr("API errors"));
+  // Acknowledged at 10m: the 15m step is cancelled and never sent.
+  Advance(minutes(5));
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kAcknowledge, ""); });
+  Advance(minutes(10));
+  EXPECT_EQ(pager_->DeliverDue(), 0);
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:delivered", "alice:sms@15:cancelled"));
+  EXPECT_THAT(Timeline(id, "escalation").back().text, HasSubstr("1 queued page notification(s) cancelled"));
+
+  // SEV2: the 15m rule does not apply. Bob's only rule is for SEV0, so the severity's contact types
+  // (sms) page him, at once.
+  const auto t1 = clock_->Now();
+  auto other = Declare("api", model::Severity::kSev2);
+  Advance(minutes(30));
+  EXPECT_THAT(Plan(other, t1), ElementsAre("alice:mail@0:pending", "alice:sms@5:pending", "bob:sms@30:pending"));
+  EXPECT_EQ(Timeline(other, "notification").size(), 1u);  // bob has nothing planned for later
+}
+
+TEST_F(NotificationRulesTest, AStepPlannedBeforeAKillIsSentAfterTheRestart) {
+  const auto t0 = clock_->Now();
+  auto id = Declare("api", model::Severity::kSev2);
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  Close();  // as after kill -9: only the store is left
+  clock_->Advance(minutes(7));
+  Open();
+  engine_->RunUntilIdle();
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:delivered"));
+}
+
+TEST_F(NotificationRulesTest, AFailedFirstStepFallsBackAtOnceToAMethodNotTriedYet) {
+  // Email fails for good: alice is not left waiting five minutes for the sms step, nor is the page
+  // escalated as unreachable; the fallback goes to her sms now, and the 5m step still follows.
+  std::string edited = kRulesConfig;
+  const std::string mail = "contact_types: [email]\n    argv: [/bin/sh, -c, 'cat > \"$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY\"']";
+  ASSERT_NE(edited.find(mail), std::string::npos);
+  edited.replace(edited.find(mail), mail.size(), "contact_types: [email]\n    argv: [/bin/sh, -c, 'cat >/dev/null; exit 1']");
+  Close();
+  config_ = LoadYaml(edited);
+  Open();
+  const auto t0 = clock_->Now();
+  auto id = Declare("api", model::Severity::kSev2);
+  EXPECT_EQ(pager_->DeliverDue(), 1);  // email: dead
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:dead", "alice:sms@5:pending", "alice:sms@0:pending"));
+  EXPECT_EQ(pager_->DeliverDue(), 1);  // the fallback
+  std::vector<std::string> said;
+  for (const auto& e : Timeline(id, "notification")) said.push_back(e.text);
+  EXPECT_THAT(said, ::testing::Contains("Falling back to alice's next contact method: sms via sms"));
+  Advance(minutes(5));
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:dead", "alice:sms@5:delivered", "alice:sms@0:delivered"));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1"));  // not escalated
+}
+
 }  // namespace
 }  // namespace firebreak::paging

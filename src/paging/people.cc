@@ -47,6 +47,20 @@ std::map<std::string, oncall::Shift> OnCallNow(const config::Config& cfg, core::
   return out;
 }
 
+// [{"after","contact_type","severities":[...]}] (empty severities = every severity), by delay.
+json::array RulesJson(const model::Person& p) {
+  std::vector<const model::NotificationRule*> rules;
+  for (const auto& r : p.notification_rules) rules.push_back(&r);
+  std::stable_sort(rules.begin(), rules.end(), [](auto* a, auto* b) { return a->after < b->after; });
+  json::array out;
+  for (const auto* r : rules) {
+    json::array sevs;
+    for (auto s : r->severities) sevs.emplace_back(model::SeverityName(s));
+    out.push_back(json::object{{"after", core::FormatDuration(r->after)}, {"contact_type", r->contact}, {"severities", std::move(sevs)}});
+  }
+  return out;
+}
+
 json::object Entry(const config::Config& cfg, const model::Person& p,
                    const std::map<std::string, oncall::Shift>& now) {
   json::array teams, leads, schedules, on_call, contacts;
@@ -73,7 +87,9 @@ json::object Entry(const config::Config& cfg, const model::Person& p,
                       {"leads", std::move(leads)},
                       {"schedules", std::move(schedules)},
                       {"on_call", std::move(on_call)},
-                      {"contact_methods", std::move(contacts)}};
+                      {"contact_methods", std::move(contacts)},
+                      {"notification_rules", RulesJson(p)},
+                      {"handoff_notices", p.handoff_notices}};
 }
 
 // The services whose incidents a policy pages for (at some severity), sorted.

@@ -17,7 +17,9 @@ namespace firebreak::paging {
 // {"at", "people": [{"id","name","title","email","timezone","teams":[ids],"leads":[team ids],
 //   "schedules":[ids of schedules whose rotation has them],
 //   "on_call":[{"schedule","schedule_name","start","end","layer","override"}] (at `at`),
-//   "contact_methods":[{"type","channel"?}] (no addresses)}]}, sorted by id.
+//   "contact_methods":[{"type","channel"?}] (no addresses),
+//   "notification_rules":[{"after","contact_type","severities":[...]}] (by delay; none = the
+//   severity's contact types at once), "handoff_notices": bool}]}, sorted by id.
 // With `team`: its lead and members only (NotFound naming `team` if unknown).
 Result<boost::json::object> PeopleJson(const config::Config& cfg, const std::string& team, core::TimePoint at);
 

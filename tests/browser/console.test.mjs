@@ -415,6 +415,12 @@ test('on-call page: an override from the form takes the shift, a bad person gets
   const dave = people.json.people.find((p) => p.id === 'dave');
   assert.deepEqual(dave.on_call.map((o) => [o.schedule, o.override]), [['primary', true]]);
   assert.match(await page.textContent('tr[data-person="dave"]'), /platform \(lead\)/);
+  // How a page reaches each person: erin's own notification rules, as the API lists them; dave has
+  // none, so his severity's contact types decide.
+  const erin = people.json.people.find((p) => p.id === 'erin');
+  assert.deepEqual(erin.notification_rules.map((r) => [r.contact_type, r.after]), [['email', '0s'], ['sms', '5m']]);
+  assert.equal(await page.textContent('tr[data-person="erin"] td.paged-by'), 'email at once, then sms after 5m');
+  assert.equal(await page.textContent('tr[data-person="dave"] td.paged-by'), 'by severity');
   await page.screenshot({ path: join(SHOTS, 'oncall-override.png'), fullPage: true });
   await row.locator('button[data-action="delete"]').click();
   await page.locator('#override-list-msg .msg.ok').filter({ hasText: ovr.id }).waitFor(WAIT);

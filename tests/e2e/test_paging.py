@@ -742,6 +742,90 @@ class Handoffs(PagingTestCase):
         self.assertEqual(len(self.handoff_mail()), 4)
 
 
+class NotificationRules(PagingTestCase):
+    """A person's own notification rules (PagerDuty's): alice wants Slack at once, an SMS after 5
+    minutes and an email after 10 if nobody has acknowledged by then. Over the real server: each
+    step reaches the real receiver (SMS gateway, SMTP server) at its minute and not before, the later
+    steps survive a kill -9, and acknowledging cancels what is still planned."""
+
+    def setUp(self):
+        super().setUp()
+        path = os.path.join(self.config, "people.yaml")
+        with open(path) as f:
+            people = f.read()
+        alice = '      - { type: sms, address: "+33600000001" }\n'
+        self.assertIn(alice, people)
+        people = people.replace(alice, alice + """    notification_rules:
+      - { after: 0m, contact: slack }
+      - { after: 5m, contact: sms }
+      - { after: 10m, contact: email }
+      - { after: 1m, contact: sms, severities: [SEV0] }
+""", 1)
+        bob = "    timezone: Europe/London\n"
+        self.assertIn(bob, people)
+        people = people.replace(bob, bob + "    handoff_notices: false\n", 1)
+        with open(path, "w") as f:
+            f.write(people)
+
+    def alice_sms(self):
+        return [b for h, b in self.recv.bodies("/sms") if h.get("X-To") == "+33600000001"]
+
+    def alice_mail(self):
+        return [m["X-Firebreak-Incident"] for f, r, m, tls in self.smtp.parsed() if r == ["alice@example.com"]]
+
+    def alice_rows(self, s, iid):
+        return [(n["channel_type"], n["next_attempt_at"], n["state"]) for n in self.notifications(s, iid)
+                if n["person"] == "alice"]
+
+    def test_each_step_on_its_minute_surviving_a_kill_and_cancelled_by_an_acknowledgement(self):
+        s = self.serve()
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        r = run_cli("oncall", "person", "alice", "--days", "1", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("pages reach them by: slack at once, sms after 1m (SEV0), sms after 5m, email after 10m "
+                      "unless acknowledged first", r.stdout)
+        st, body, _ = s.request("GET", "/api/v1/people", token=self.token)
+        by_id = {p["id"]: p for p in body["people"]}
+        self.assertEqual(by_id["alice"]["notification_rules"][0],
+                         {"after": "0s", "contact_type": "slack", "severities": []})
+        self.assertEqual((by_id["alice"]["handoff_notices"], by_id["bob"]["handoff_notices"]), (True, False))
+        self.assertEqual(by_id["carol"]["notification_rules"], [])
+        r = run_cli("oncall", "person", "bob", "--days", "1", env=env)
+        self.assertIn("handoff notices: off", r.stdout)
+
+        # Two SEV2 incidents page alice through primary: Slack now; SMS and email are planned.
+        a = self.declare(s, title="Checkout returns 500s")
+        b = self.declare(s, title="Checkout is slow")
+        for iid in (a, b):
+            self.eventually(lambda: self.alice_rows(s, iid) == [
+                ("slack", None, "delivered"), ("command", "2026-01-05T08:05:00Z", "pending"),  # the SMS gateway
+                ("email", "2026-01-05T08:10:00Z", "pending")], what="alice's slack message and planned steps")
+            self.assertEqual([e["text"] for e in self.timeline(s, iid, "notification")
+                              if "notification rules" in e["text"]],
+                             ["alice's notification rules: page 1 also reaches them by sms at 2026-01-05T08:05:00Z, "
+                              "email at 2026-01-05T08:10:00Z unless the incident is acknowledged first"])
+        self.assertEqual(self.alice_sms(), [])
+        self.advance(s, "4m59s")
+        self.assertEqual(self.alice_sms(), [])
+        self.advance(s, "1s")
+        self.recv.wait(lambda rs: len(self.alice_sms()) == 2, what="alice's two SMS")
+        self.eventually(lambda: all(self.alice_rows(s, iid)[1][2] == "delivered" for iid in (a, b)),
+                        what="the SMS recorded as delivered")
+
+        # kill -9 with the email steps planned; back at the same moment, they are still planned.
+        s.kill9()
+        s2 = self.serve(at="2026-01-05T08:05:00Z")
+        self.advance(s2, "2m")
+        st, _, _ = s2.request("POST", "/api/v1/incidents/%s/acknowledge" % a, token=self.token)
+        self.assertEqual(st, 200)
+        self.assertEqual(self.alice_rows(s2, a)[2], ("email", None, "cancelled"))
+        self.advance(s2, "3m")  # 08:10Z
+        self.smtp.wait(lambda ms: len(self.alice_mail()) >= 1, what="alice's email for the unacknowledged incident")
+        self.eventually(lambda: self.alice_rows(s2, b)[2] == ("email", None, "delivered"), what="the email recorded")
+        self.assertEqual(self.alice_mail(), [b])
+        self.assertEqual(len(self.alice_sms()), 2)
+
+
 class Faults(PagingTestCase):
     def test_receivers_down_for_a_while_then_back(self):
         s = self.serve()

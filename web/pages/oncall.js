@@ -129,13 +129,19 @@ export async function render(page) {
       const list = res.people || [];
       mount(peopleIds, list.map((p) => h('option', { value: p.id }, p.name)));
       if (!list.length) return h('p', { class: 'empty' }, 'No people configured.');
-      return h('table', { class: 'people' }, thead(['Person', 'Title', 'Teams', 'Rotations', 'On call now']),
+      // How a page reaches them: their notification rules in order, else the severity's contact types.
+      const reach = (p) => (p.notification_rules || []).length
+        ? p.notification_rules.map((r) => `${r.contact_type} ${r.after === '0s' ? 'at once' : 'after ' + r.after}` +
+            (r.severities.length ? ` (${r.severities.join(', ')})` : '')).join(', then ')
+        : 'by severity';
+      return h('table', { class: 'people' }, thead(['Person', 'Title', 'Teams', 'Rotations', 'On call now', 'Paged by']),
         h('tbody', null, list.map((p) => h('tr', { 'data-person': p.id },
           h('td', null, `${p.name} (${p.id})`),
           h('td', null, p.title || ''),
           h('td', null, (p.teams || []).map((t) => (p.leads || []).includes(t) ? `${t} (lead)` : t).join(', ')),
           h('td', null, (p.schedules || []).join(', ')),
-          h('td', { class: 'on-call' }, (p.on_call || []).map((o) => `${o.schedule_name || o.schedule} until ${fmtTime(o.end)}${o.override ? ' (override)' : ''}`).join('; '))))));
+          h('td', { class: 'on-call' }, (p.on_call || []).map((o) => `${o.schedule_name || o.schedule} until ${fmtTime(o.end)}${o.override ? ' (override)' : ''}`).join('; ')),
+          h('td', { class: 'paged-by' }, reach(p) + (p.handoff_notices === false ? '; no handoff notices' : ''))))));
     });
   }
 
