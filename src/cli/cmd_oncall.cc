@@ -62,7 +62,14 @@ void PrintService(const json::value& v) {
   std::printf("%-5s %-7s %s\n", "TIER", "AFTER", "PEOPLE");
   for (const auto& t : v.at("tiers").as_array()) {
     std::vector<std::string> people;
-    for (const auto& p : t.at("people").as_array()) people.push_back(S(p, "person") + " (" + S(p, "via") + ")");
+    for (const auto& p : t.at("people").as_array()) {
+      // How the page would reach them: "by slack, sms after 5m".
+      std::vector<std::string> steps;
+      if (const auto* reach = p.as_object().if_contains("reach"); reach && reach->is_array())
+        for (const auto& st : reach->as_array())
+          steps.push_back(S(st, "contact_type") + (S(st, "after") == "0s" ? "" : " after " + S(st, "after")));
+      people.push_back(S(p, "person") + " (" + S(p, "via") + ")" + (steps.empty() ? "" : " by " + core::Join(steps, ", ")));
+    }
     for (const auto& n : t.at("notes").as_array())
       if (n.is_string()) people.push_back("[" + std::string(n.get_string()) + "]");
     std::printf("%-5s %-7s %s\n", S(t, "tier").c_str(), S(t, "after").c_str(),

@@ -8,6 +8,7 @@
 #include "core/time.h"
 #include "escalate/escalation.h"
 #include "oncall/time_intervals.h"
+#include "paging/contacts.h"
 
 namespace firebreak::paging {
 
@@ -176,7 +177,9 @@ Result<json::object> OnCallForService(const config::Config& cfg, const std::stri
     for (const auto& x : t.targets) targets.push_back(json::object{{"type", x.type}, {"id", x.id}});
     for (const auto& r : people) {
       const auto* person = cfg.FindPerson(r.person);
-      ppl.push_back(json::object{{"person", r.person}, {"name", person ? person->name : r.person}, {"via", r.via}});
+      json::object o{{"person", r.person}, {"name", person ? person->name : r.person}, {"via", r.via}};
+      if (person) o["reach"] = PlanJson(*person, PlanContacts(cfg, *person, sev));
+      ppl.push_back(std::move(o));
     }
     for (const auto& n : notes) nts.emplace_back(n);
     tiers.push_back(json::object{{"tier", static_cast<int64_t>(i + 1)},

@@ -54,8 +54,9 @@ Result<boost::json::object> OnCallForSchedules(const config::Config& cfg, const 
                                                core::TimePoint at);
 
 // {"service","severity","at","policy":{id,name,support_hours,low_urgency},"tiers":[{"tier","after","at","targets":[...],
-//  "people":[{person,name,via}]}],"waits_until":time|null}: a low-urgency severity outside the policy's
-// support hours waits until they begin (`waits_until`), and the tiers' times count from then.
+//  "people":[{person,name,via,reach:[{contact_type,after}]}]}],"waits_until":time|null}: a low-urgency
+// severity outside the policy's support hours waits until they begin (`waits_until`), and the tiers'
+// times count from then. `reach` is how a page at `sev` would reach the person (PlanContacts).
 Result<boost::json::object> OnCallForService(const config::Config& cfg, const std::string& service,
                                              model::Severity sev, core::TimePoint at);
 

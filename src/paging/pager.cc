@@ -18,6 +18,7 @@
 #include "core/strings.h"
 #include "core/time.h"
 #include "engine/incidents.h"
+#include "paging/contacts.h"
 #include "paging/handoff.h"
 #include "paging/oncall_query.h"
 
@@ -92,62 +93,6 @@ json::object PageContext(const escalate::PageRecord& r) {
                  {"reason", r.reason}, {"late", r.late},   {"lateness_ms", r.lateness.count()}};
   if (r.tier >= 0) o["tier"] = r.tier;  // a responder request is outside the tiers
   return o;
-}
-
-bool AllowsSeverity(const model::Channel& ch, model::Severity sev) {
-  return ch.severities.empty() || std::find(ch.severities.begin(), ch.severities.end(), sev) != ch.severities.end();
-}
-
-// The channel that delivers a contact method at a severity, or null.
-const model::Channel* ChannelFor(const config::Config& cfg, const model::ContactMethod& c, model::Severity sev) {
-  if (!c.channel.empty()) {
-    const auto* ch = cfg.FindChannel(c.channel);
-    return ch && AllowsSeverity(*ch, sev) ? ch : nullptr;
-  }
-  for (const auto& ch : cfg.channels) {
-    auto types = model::ContactTypesOf(ch);
-    if (std::find(types.begin(), types.end(), c.type) != types.end() && AllowsSeverity(ch, sev)) return &ch;
-  }
-  return nullptr;
-}
-
-// The contact methods of `person` a notification at `sev` goes to: those of the kinds the
-// severity asks for (or `only`, when given) that a channel delivers, else the first one any channel
-// delivers at all.
-std::vector<size_t> ChooseContacts(const config::Config& cfg, const model::Person& person, model::Severity sev,
-                                   const std::vector<std::string>* only = nullptr) {
-  const auto& types = only ? *only : cfg.settings.paging.ContactTypesFor(sev);
-  std::vector<size_t> chosen;
-  for (size_t i = 0; i < person.contacts.size(); ++i) {
-    const auto& c = person.contacts[i];
-    if (!types.empty() && std::find(types.begin(), types.end(), c.type) == types.end()) continue;
-    if (ChannelFor(cfg, c, sev)) chosen.push_back(i);
-  }
-  for (size_t i = 0; i < person.contacts.size() && chosen.empty(); ++i)
-    if (ChannelFor(cfg, person.contacts[i], sev)) chosen.push_back(i);
-  return chosen;
-}
-
-// When a page at `sev` reaches each contact method of `person`: (contact index, delay after the page),
-// by delay. The person's notification rules for `sev` decide when they have any whose contact methods
-// a channel delivers; otherwise the severity's contact types do, all at once (ChooseContacts).
-std::vector<std::pair<size_t, core::Millis>> PlanContacts(const config::Config& cfg, const model::Person& person,
-                                                          model::Severity sev) {
-  std::vector<std::pair<size_t, core::Millis>> plan;
-  for (const auto& rule : person.notification_rules) {
-    if (!rule.severities.empty() && std::find(rule.severities.begin(), rule.severities.end(), sev) == rule.severities.end())
-      continue;
-    for (size_t i = 0; i < person.contacts.size(); ++i)
-      if (person.contacts[i].type == rule.contact && ChannelFor(cfg, person.contacts[i], sev))
-        plan.emplace_back(i, rule.after);
-  }
-  if (plan.empty())
-    for (size_t i : ChooseContacts(cfg, person, sev)) plan.emplace_back(i, core::Millis(0));
-  std::sort(plan.begin(), plan.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second < b.second : a.first < b.first;
-  });
-  plan.erase(std::unique(plan.begin(), plan.end()), plan.end());
-  return plan;
 }
 
 // The outbox row of one message to contact method `i` of `person` (one ChooseContacts chose), through

@@ -792,6 +792,12 @@ class NotificationRules(PagingTestCase):
         self.assertEqual(by_id["carol"]["notification_rules"], [])
         r = run_cli("oncall", "person", "bob", "--days", "1", env=env)
         self.assertIn("handoff notices: off", r.stdout)
+        # Who a checkout incident would page, and how: alice by her rules, the tier-2 people by the
+        # severity's contact types (SEV2: slack, email, sms, each one they have, at once).
+        r = run_cli("oncall", "now", "--service", "checkout", "--severity", "SEV2", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"\n1\s+0s\s+alice \(schedule:primary\) by slack, sms after 5m, email after 10m\n")
+        self.assertIn("carol (person:carol) by email, slack", r.stdout)
 
         # Two SEV2 incidents page alice through primary: Slack now; SMS and email are planned.
         a = self.declare(s, title="Checkout returns 500s")
