@@ -95,7 +95,7 @@ json::object PageContext(const escalate::PageRecord& r) {
   return o;
 }
 
-// The outbox row of one message to contact method `i` of `person` (one ChooseContacts chose), through
+// The outbox row of one message to contact method `i` of `person` (one ChooseContacts or PlanContacts chose), through
 // the channel that delivers it; its key is `prefix.person.i`. The caller adds what is its own (page
 // number, event time, context).
 store::OutboxRow PersonRow(const config::Config& cfg, const model::Incident& inc, const model::Person& person,
