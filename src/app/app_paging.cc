@@ -33,6 +33,21 @@ json::value OptTime(const std::optional<core::TimePoint>& t) {
   return t ? json::value(core::FormatRfc3339(*t)) : json::value(nullptr);
 }
 
+// What every listing of notifications shows of one: to whom, through what, and how its delivery went.
+json::object DeliveryJson(const store::OutboxRow& r) {
+  return json::object{{"idempotency_key", r.key},
+                      {"event", r.event},
+                      {"person", r.person},
+                      {"channel", r.channel},
+                      {"channel_type", r.channel_type},
+                      {"destination", RedactDestination(r.destination)},
+                      {"state", r.state},
+                      {"attempts", r.attempts},
+                      {"created_at", core::FormatRfc3339(r.created_at)},
+                      {"delivered_at", OptTime(r.delivered_at)},
+                      {"last_error", r.last_error}};
+}
+
 template <class F>
 void Submit(engine::Engine& e, F fn, Callback<model::Incident> cb) {
   e.Submit<model::Incident>(std::function<Result<model::Incident>(engine::Tx&)>(std::move(fn)), std::move(cb));
@@ -75,19 +90,10 @@ Result<json::object> App::Handoffs(const model::Principal& who, const HandoffsQu
         }
       }
       if (!q.schedule.empty() && schedule != q.schedule) continue;
-      notices.push_back(json::object{{"idempotency_key", r.key},
-                                     {"event", r.event},
-                                     {"person", r.person},
-                                     {"schedule", schedule},
-                                     {"at", at},
-                                     {"channel", r.channel},
-                                     {"channel_type", r.channel_type},
-                                     {"destination", RedactDestination(r.destination)},
-                                     {"state", r.state},
-                                     {"attempts", r.attempts},
-                                     {"created_at", core::FormatRfc3339(r.created_at)},
-                                     {"delivered_at", OptTime(r.delivered_at)},
-                                     {"last_error", r.last_error}});
+      auto notice = DeliveryJson(r);
+      notice["schedule"] = schedule;
+      notice["at"] = at;
+      notices.push_back(std::move(notice));
     }
   }
   out["notices"] = std::move(notices);
@@ -339,23 +345,13 @@ Result<json::object> App::ListNotifications(const model::Principal& who, std::st
   FB_ASSIGN_OR_RETURN(auto rows, pager_->Notifications(id));
   json::array arr;
   for (const auto& r : rows) {
-    arr.push_back(json::object{{"id", r.id},
-                               {"idempotency_key", r.key},
-                               {"kind", r.kind},
-                               {"event", r.event},
-                               {"page", r.page_n},
-                               {"person", r.person},
-                               {"channel", r.channel},
-                               {"channel_type", r.channel_type},
-                               {"destination", RedactDestination(r.destination)},
-                               {"state", r.state},
-                               {"attempts", r.attempts},
-                               {"created_at", core::FormatRfc3339(r.created_at)},
-                               {"next_attempt_at", r.state == "pending" ? json::value(core::FormatRfc3339(r.next_attempt_at))
-                                                                        : json::value(nullptr)},
-                               {"delivered_at", OptTime(r.delivered_at)},
-                               {"last_error", r.last_error},
-                               {"receipt", r.receipt}});
+    auto o = DeliveryJson(r);
+    o["id"] = r.id;
+    o["kind"] = r.kind;
+    o["page"] = r.page_n;
+    o["next_attempt_at"] = r.state == "pending" ? json::value(core::FormatRfc3339(r.next_attempt_at)) : json::value(nullptr);
+    o["receipt"] = r.receipt;
+    arr.push_back(std::move(o));
   }
   return json::object{{"incident_id", std::string(id)}, {"notifications", arr}};
 }

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "config/loader.h"
 #include "core/time.h"
 #include "paging/oncall_query.h"
+#include "paging/test_config.h"
 
 namespace firebreak::paging {
 namespace {
@@ -50,11 +50,8 @@ settings:
 class ContactsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = config::LoadConfigFiles({{"test.yaml", kConfig}});
-    std::string errs;
-    for (const auto& d : loaded.diagnostics.all()) errs += d.ToString() + "\n";
-    ASSERT_TRUE(loaded.config) << errs;
-    cfg_ = loaded.config;
+    cfg_ = LoadTestConfig(kConfig);
+    ASSERT_TRUE(cfg_);
   }
   // "type@after" per step.
   std::vector<std::string> Plan(const char* person, Severity sev) {

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "config/loader.h"
 #include "core/time.h"
+#include "paging/test_config.h"
 
 namespace firebreak::paging {
 namespace {
@@ -44,11 +44,8 @@ core::TimePoint T(const char* s) { return *core::ParseRfc3339(s); }
 class HandoffTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = config::LoadConfigFiles({{"test.yaml", kConfig}});
-    std::string errs;
-    for (const auto& d : loaded.diagnostics.all()) errs += d.ToString() + "\n";
-    ASSERT_TRUE(loaded.config) << errs;
-    cfg_ = loaded.config;
+    cfg_ = LoadTestConfig(kConfig);
+    ASSERT_TRUE(cfg_);
   }
   std::vector<Handoff> Of(const char* schedule, const char* from, const char* to) {
     auto r = Handoffs(*cfg_->FindSchedule(schedule), T(from), T(to));

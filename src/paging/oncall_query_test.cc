@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "config/loader.h"
 #include "core/time.h"
+#include "paging/test_config.h"
 
 namespace firebreak::paging {
 namespace {
@@ -56,11 +56,8 @@ escalation_policies:
 class RosterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = config::LoadConfigFiles({{"test.yaml", kConfig}});
-    std::string errs;
-    for (const auto& d : loaded.diagnostics.all()) errs += d.ToString() + "\n";
-    ASSERT_TRUE(loaded.config) << errs;
-    cfg_ = loaded.config;
+    cfg_ = LoadTestConfig(kConfig);
+    ASSERT_TRUE(cfg_);
   }
   static core::TimePoint T(const char* s) { return *core::ParseRfc3339(s); }
   std::shared_ptr<const config::Config> cfg_;
@@ -165,7 +162,7 @@ TEST_F(RosterTest, CoverageGradesPoliciesThatPageNobodyAndSchedulesWithGaps) {
 // Who a low-urgency incident would page: nobody until support hours (weekdays 09:00-17:00 Paris)
 // begin, then the tiers from there.
 TEST_F(RosterTest, ServiceOnCallWaitsForSupportHoursAtLowUrgency) {
-  auto loaded = config::LoadConfigFiles({{"test.yaml", kConfig}, {"batch.yaml", R"yaml(
+  cfg_ = LoadTestConfigFiles({{"test.yaml", kConfig}, {"batch.yaml", R"yaml(
 services:
   - {id: batch, escalation_policy: batch-daytime}
 time_intervals:
@@ -182,8 +179,7 @@ escalation_policies:
       - {after: 0m, targets: [{schedule: primary}]}
       - {after: 30m, targets: [{person: dave}]}
 )yaml"}});
-  ASSERT_TRUE(loaded.config);
-  cfg_ = loaded.config;
+  ASSERT_TRUE(cfg_);
   // Sunday 2026-01-11 22:00 UTC: the next support hours begin Monday 08:00 UTC (09:00 in Paris);
   // bob's primary week starts Monday 00:00 UTC.
   auto r = OnCallForService(*cfg_, "batch", model::Severity::kSev3, T("2026-01-11T22:00:00Z"));

@@ -9,10 +9,10 @@
 
 #include <filesystem>
 
-#include "config/loader.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "engine/incidents.h"
+#include "paging/test_config.h"
 #include "testing/testing.h"
 
 namespace firebreak::paging {
@@ -25,7 +25,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* kConfig = R"yaml(
+const std::string kConfig = R"yaml(
 people:
   - id: alice
     contacts: [{type: sms, address: alice-sms}, {type: email, address: alice@example.com}]
@@ -92,14 +92,7 @@ escalation_policies:
       - {after: 0m, targets: [{person: frank}]}
       - {after: 30m, targets: [{person: carol}]}
 channels:
-  - id: sms
-    type: command
-    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
-  - id: mail
-    type: command
-    contact_types: [email]
-    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
-  - id: broken
+)yaml" + std::string(kFileChannels) + R"yaml(  - id: broken
     type: command
     contact_types: []
     argv: [/bin/sh, -c, 'cat >/dev/null; echo gateway down; exit 1']
@@ -116,18 +109,10 @@ settings:
     contact_types: {SEV0: all, SEV1: [sms], SEV2: [sms], SEV3: [sms], SEV4: [sms]}
 )yaml";
 
-std::shared_ptr<const config::Config> LoadYaml(const std::string& yaml) {
-  auto loaded = config::LoadConfigFiles({{"test.yaml", yaml}});
-  std::string errs;
-  for (const auto& d : loaded.diagnostics.all()) errs += d.ToString() + "\n";
-  EXPECT_TRUE(loaded.config) << errs;
-  return loaded.config;
-}
-
 class PagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_ = LoadYaml(kConfig);
+    config_ = LoadTestConfig(kConfig);
     Open();
   }
   void TearDown() override { Close(); }
@@ -404,7 +389,7 @@ TEST_F(PagerTest, EditingThePolicyNeverReachesALiveEscalation) {
   std::string edited = kConfig;
   auto pos = edited.find("{after: 5m, targets: [{person: bob}]}");
   edited.replace(pos, std::string("{after: 5m, targets: [{person: bob}]}").size(), "{after: 1m, targets: [{person: dave}]}");
-  engine_->SetConfig(LoadYaml(edited));
+  engine_->SetConfig(LoadTestConfig(edited));
   Advance(minutes(1));
   EXPECT_THAT(Pages(id), ElementsAre("alice#1"));
   Advance(minutes(4));
@@ -533,7 +518,7 @@ TEST_F(PagerTest, SomeoneUnreachableOnEveryMethodEscalatesToTheNextTier) {
   std::string cfg = kConfig;
   auto pos = cfg.find(", {type: email, address: frank@example.com}");
   cfg.erase(pos, std::string(", {type: email, address: frank@example.com}").size());
-  engine_->SetConfig(LoadYaml(cfg));
+  engine_->SetConfig(LoadTestConfig(cfg));
   auto id = Declare("edge");
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(pager_->DeliverDue(), 1);
@@ -826,7 +811,7 @@ TEST_F(PagerTest, AskingAgainSupersedesAnUnansweredRequest) {
 
 // ---- shift handoff notices ----------------------------------------------------------------------
 
-constexpr const char* kHandoffConfig = R"yaml(
+const std::string kHandoffConfig = R"yaml(
 people:
   - id: alice
     name: Alice Martin
@@ -851,14 +836,7 @@ escalation_policies:
   - id: carol-only
     tiers: [{after: 0m, targets: [{person: carol}]}]
 channels:
-  - id: sms
-    type: command
-    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
-  - id: mail
-    type: command
-    contact_types: [email]
-    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
-settings:
+)yaml" + std::string(kFileChannels) + R"yaml(settings:
   paging:
     handoff_notice: 1h
     handoff_contact_types: [email]
@@ -867,7 +845,7 @@ settings:
 class HandoffNoticeTest : public PagerTest {
  protected:
   void SetUp() override {
-    config_ = LoadYaml(kHandoffConfig);
+    config_ = LoadTestConfig(kHandoffConfig);
     Open();
   }
   void Plan() {
@@ -947,7 +925,7 @@ TEST_F(HandoffNoticeTest, AnOverrideMovesTheHandoffAndTurningNoticesOffStopsThem
   const std::string layer = R"(members: [alice, bob]}])";
   edited.replace(edited.find(layer), layer.size(),
                  layer + "\n    overrides: [{person: carol, start: \"2026-01-12T08:30:00Z\", end: \"2026-01-12T12:00:00Z\"}]");
-  engine_->SetConfig(LoadYaml(edited));
+  engine_->SetConfig(LoadTestConfig(edited));
   Plan();
   EXPECT_THAT(Summary(), ElementsAre("shift_start:alice:mail", "shift_start:carol:mail", "shift_start:bob:sms",
                                      "shift_end:alice:mail", "shift_start:carol:mail", "shift_end:alice:mail"));
@@ -965,7 +943,7 @@ TEST_F(HandoffNoticeTest, AnOverrideMovesTheHandoffAndTurningNoticesOffStopsThem
   std::string off = kHandoffConfig;
   const std::string setting = "    handoff_notice: 1h\n";
   off.erase(off.find(setting), setting.size());
-  engine_->SetConfig(LoadYaml(off));
+  engine_->SetConfig(LoadTestConfig(off));
   Plan();
   Advance(hours(24 * 8));
   EXPECT_EQ(Notices().size(), 8u);
@@ -980,7 +958,7 @@ TEST_F(HandoffNoticeTest, ANoticeThatCannotBeDeliveredFallsBackToTheNextContactM
   const std::string types = "handoff_contact_types: [email]\n";
   edited.replace(edited.find(types), types.size(), types + "    max_attempts: 1\n");
   Close();
-  config_ = LoadYaml(edited);
+  config_ = LoadTestConfig(edited);
   Open();
   Plan();
   EXPECT_EQ(pager_->DeliverDue(), 2);
@@ -1003,7 +981,7 @@ TEST_F(HandoffNoticeTest, AGapAfterYourShiftIsSaid) {
   edited.replace(edited.find(layer), layer.size(),
                  R"(members: [carol], restrictions: [{days: [weekdays], start: "09:00", end: "17:00"}]}])");
   Close();
-  config_ = LoadYaml(edited);
+  config_ = LoadTestConfig(edited);
   Open();
   clock_->Advance(hours(8));  // Monday 16:00Z
   Plan();
@@ -1018,7 +996,7 @@ TEST_F(HandoffNoticeTest, SomeoneWhoTurnedHandoffNoticesOffIsNotTold) {
   const std::string carol = "{id: carol, name: Carol, ";
   edited.replace(edited.find(carol), carol.size(), carol + "handoff_notices: false, ");
   Close();
-  config_ = LoadYaml(edited);
+  config_ = LoadTestConfig(edited);
   Open();
   Plan();
   EXPECT_THAT(Summary(), ElementsAre("shift_start:alice:mail"));
@@ -1026,7 +1004,7 @@ TEST_F(HandoffNoticeTest, SomeoneWhoTurnedHandoffNoticesOffIsNotTold) {
 
 // ---- personal notification rules ---------------------------------------------------------------
 
-constexpr const char* kRulesConfig = R"yaml(
+const std::string kRulesConfig = R"yaml(
 people:
   - id: alice
     contacts: [{type: email, address: alice@example.com}, {type: sms, address: alice-sms}]
@@ -1043,14 +1021,7 @@ escalation_policies:
   - id: alice-then-bob
     tiers: [{after: 0m, targets: [{person: alice}]}, {after: 30m, targets: [{person: bob}]}]
 channels:
-  - id: sms
-    type: command
-    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
-  - id: mail
-    type: command
-    contact_types: [email]
-    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
-settings:
+)yaml" + std::string(kFileChannels) + R"yaml(settings:
   severities:
     SEV1: {ack_sla: 2h, resolve_sla: 4h}
     SEV2: {ack_sla: 2h, resolve_sla: 4h}
@@ -1062,7 +1033,7 @@ settings:
 class NotificationRulesTest : public PagerTest {
  protected:
   void SetUp() override {
-    config_ = LoadYaml(kRulesConfig);
+    config_ = LoadTestConfig(kRulesConfig);
     Open();
   }
   // "person:channel@minutes after the declaration:state" per notification to a person, oldest first.
@@ -1134,7 +1105,7 @@ TEST_F(NotificationRulesTest, AFailedFirstStepFallsBackAtOnceToAMethodNotTriedYe
   ASSERT_NE(edited.find(mail), std::string::npos);
   edited.replace(edited.find(mail), mail.size(), "contact_types: [email]\n    argv: [/bin/sh, -c, 'cat >/dev/null; exit 1']");
   Close();
-  config_ = LoadYaml(edited);
+  config_ = LoadTestConfig(edited);
   Open();
   const auto t0 = clock_->Now();
   auto id = Declare("api", model::Severity::kSev2);
