@@ -213,9 +213,12 @@ Result<ReloadReport> App::ReloadConfig(const model::Principal& who) {
     return fail(st.error());
   }
   auto* pipeline = alerts_.get();
-  auto audited = engine_->Call<bool>([who, details, pipeline](engine::Tx& tx) -> Result<bool> {
+  auto* pager = pager_.get();
+  auto audited = engine_->Call<bool>([who, details, pipeline, pager](engine::Tx& tx) -> Result<bool> {
     FB_TRY(tx.Audit(who.actor, "config.reload", "config", details));
     if (pipeline) FB_TRY(pipeline->Resync(tx));
+    // A person removed, or whose notification rules no longer send a step already planned: dropped.
+    if (pager) FB_TRY(pager->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
     tx.Publish(engine::Change{"config", details.at("fingerprint").as_string().c_str(), details});
     return true;
   });

@@ -343,6 +343,7 @@ Result<json::object> App::Responders(const model::Principal& who, std::string_vi
 Result<json::object> App::ListNotifications(const model::Principal& who, std::string_view id) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto rows, pager_->Notifications(id));
+  const auto now = clock_->Now();
   json::array arr;
   for (const auto& r : rows) {
     auto o = DeliveryJson(r);
@@ -350,6 +351,11 @@ Result<json::object> App::ListNotifications(const model::Principal& who, std::st
     o["kind"] = r.kind;
     o["page"] = r.page_n;
     o["next_attempt_at"] = r.state == "pending" ? json::value(core::FormatRfc3339(r.next_attempt_at)) : json::value(nullptr);
+    // A notification rule's later step: when it was planned for (sent then unless acknowledged
+    // first); `planned` while that time is still ahead.
+    const bool step = r.event_at > r.created_at;
+    o["planned_for"] = step ? json::value(core::FormatRfc3339(r.event_at)) : json::value(nullptr);
+    o["planned"] = step && r.state == "pending" && r.event_at > now;
     o["receipt"] = r.receipt;
     arr.push_back(std::move(o));
   }

@@ -241,10 +241,14 @@ void PrintPages(const json::value& esc, const json::value& notes) {
   }
   std::printf("\n%-5s %-30s %-16s %-8s %-10s %-4s %s\n", "ID", "KEY", "CHANNEL", "PERSON", "STATE", "TRY", "RESULT");
   for (const auto& n : notes.at("notifications").as_array()) {
-    std::string result = S(n, "state") == "delivered" ? S(n, "receipt") : S(n, "last_error");
+    const bool planned = S(n, "planned") == "true";
+    std::string result = planned                          ? "due " + S(n, "planned_for") + " unless acknowledged first"
+                         : S(n, "state") == "delivered" ? S(n, "receipt")
+                                                         : S(n, "last_error");
     std::printf("%-5s %-30s %-16s %-8s %-10s %-4s %s\n", S(n, "id").c_str(),
                 core::Truncate(S(n, "idempotency_key"), 30).c_str(), S(n, "channel").c_str(), S(n, "person").c_str(),
-                S(n, "state").c_str(), S(n, "attempts").c_str(), core::Truncate(result, 60).c_str());
+                planned ? "planned" : S(n, "state").c_str(), S(n, "attempts").c_str(),
+                core::Truncate(result, 80).c_str());
   }
 }
 

@@ -431,11 +431,8 @@ void DecodePerson(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     for (size_t j = 0; j < p.notification_rules.size(); ++j) {
       const auto& o = p.notification_rules[j];
       if (o.contact != rule.contact || o.after != rule.after) continue;
-      auto covers = [](const std::vector<model::Severity>& v, model::Severity sev) {
-        return v.empty() || std::find(v.begin(), v.end(), sev) != v.end();
-      };
       if (std::any_of(model::kAllSeverities.begin(), model::kAllSeverities.end(),
-                      [&](model::Severity sev) { return covers(o.severities, sev) && covers(rule.severities, sev); })) {
+                      [&](model::Severity sev) { return o.AppliesTo(sev) && rule.AppliesTo(sev); })) {
         nr.Err(rn, "duplicate-rule", "repeats notification rule " + std::to_string(j + 1) + " (" + rule.contact +
                                          " after " + core::FormatDuration(rule.after) + ")");
         break;
@@ -449,7 +446,7 @@ void DecodePerson(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   for (auto sev : model::kAllSeverities) {
     std::optional<core::Millis> first;
     for (const auto& rule : p.notification_rules)
-      if (rule.severities.empty() || std::find(rule.severities.begin(), rule.severities.end(), sev) != rule.severities.end())
+      if (rule.AppliesTo(sev))
         first = first ? std::min(*first, rule.after) : rule.after;
     if (first && first->count() > 0)
       late.push_back(std::string(model::SeverityName(sev)) + " after " + core::FormatDuration(*first));

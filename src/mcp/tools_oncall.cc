@@ -26,8 +26,9 @@ void AddOncallTools(Registry& r) {
       .description =
           "Who is on call now or at `at`: for a `schedule`, for a `service` (whom its escalation "
           "policy pages, tier by tier, for `severity`; `waits_until` is set when that severity is "
-          "low urgency and would wait for the policy's support hours), or for every schedule when "
-          "neither is given.",
+          "low urgency and would wait for the policy's support hours; each person's `reach` says how "
+          "a page would reach them: contact types and delays, from their notification rules), or for "
+          "every schedule when neither is given.",
       .input_schema = Object({{"schedule", Str("Schedule id", 100)},
                               {"service", Str("Service id", 100)},
                               {"severity", SeverityArg("With service: the severity (default SEV1)")},
@@ -143,6 +144,24 @@ void AddOncallTools(Registry& r) {
       .risk = model::RiskTier::kLow,
       .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
         FB_ASSIGN_OR_RETURN(auto out, ctx.app().GetEscalation(ctx.principal(), StrArg(args, "id")));
+        return Structured(std::move(out));
+      },
+  });
+
+  r.Add(Tool{
+      .name = "list_notifications",
+      .title = "An incident's notifications",
+      .description = "Every message of an incident, oldest first: pages to people (each contact method) "
+                     "and notices to channels, with the delivery state (pending, delivered, dead, "
+                     "cancelled; `planned` with `planned_for` when a person's notification rule sends it "
+                     "later unless the incident is acknowledged first), attempts, last error and receipt.",
+      .input_schema = Object({{"id", IncidentIdArg()}}, {"id"}),
+      .output_schema = Open({"incident_id", "notifications"}),
+      .annotations = {},
+      .scope = model::kScopeRead,
+      .risk = model::RiskTier::kLow,
+      .run = [](Context& ctx, const json::object& args) -> Result<ToolResult> {
+        FB_ASSIGN_OR_RETURN(auto out, ctx.app().ListNotifications(ctx.principal(), StrArg(args, "id")));
         return Structured(std::move(out));
       },
   });

@@ -2,6 +2,7 @@
 // integrations, channels, runbooks). Plain values; config/ loads and validates them.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -100,8 +101,12 @@ struct ContactMethod {
 struct NotificationRule {
   core::Millis after{0};
   std::string contact;  // a contact type the person has
-  std::vector<Severity> severities;
+  std::vector<Severity> severities;  // empty: every severity
   SourceLoc loc;
+
+  bool AppliesTo(Severity sev) const {
+    return severities.empty() || std::find(severities.begin(), severities.end(), sev) != severities.end();
+  }
 };
 
 struct Person {

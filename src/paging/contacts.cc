@@ -39,8 +39,7 @@ std::vector<size_t> ChooseContacts(const config::Config& cfg, const model::Perso
 std::vector<ContactStep> PlanContacts(const config::Config& cfg, const model::Person& person, model::Severity sev) {
   std::vector<ContactStep> plan;
   for (const auto& rule : person.notification_rules) {
-    if (!rule.severities.empty() && std::find(rule.severities.begin(), rule.severities.end(), sev) == rule.severities.end())
-      continue;
+    if (!rule.AppliesTo(sev)) continue;
     for (size_t i = 0; i < person.contacts.size(); ++i)
       if (person.contacts[i].type == rule.contact && ChannelFor(cfg, person.contacts[i], sev))
         plan.push_back({i, rule.after});

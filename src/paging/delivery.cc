@@ -28,6 +28,21 @@ std::string EnvSecret(const std::string& name) {
   return v ? v : "";
 }
 
+// The pending rows due at `now`. A notification rule's step was written with its page, minutes
+// ago: its message is given what the incident is now (title, severity, state), not what it was then.
+Result<std::vector<store::OutboxRow>> ReadDue(store::Tx& tx, core::TimePoint now, int limit) {
+  FB_ASSIGN_OR_RETURN(auto rows, tx.outbox().Due(now, limit));
+  for (auto& r : rows) {
+    if (r.kind != "page" || r.event_at <= r.created_at) continue;
+    FB_ASSIGN_OR_RETURN(auto inc, tx.incidents().Get(r.incident_id));
+    auto ctx = core::ParseJson(r.context);
+    if (!inc || !ctx || !ctx->is_object()) continue;
+    ctx->get_object()["incident"] = IncidentContext(*inc);
+    r.context = core::ToJson(*ctx);
+  }
+  return rows;
+}
+
 }  // namespace
 
 void Pager::Start() {
@@ -89,7 +104,7 @@ void Pager::ScanDue(core::TimePoint now, size_t extra) {
   // The snapshot begins after the epoch moved: every outcome settled before that is visible in it.
   auto tx = store_.BeginRead();
   if (!tx) return;
-  auto rows = (*tx)->outbox().Due(now, static_cast<int>(extra + 256));
+  auto rows = ReadDue(**tx, now, static_cast<int>(extra + 256));
   if (!rows) {
     spdlog::error("notify: cannot read the outbox: {}", rows.error().ToString());
     return;
@@ -267,7 +282,7 @@ int Pager::DeliverDue() {
   {
     auto tx = store_.BeginRead();
     if (!tx) return 0;
-    auto due = (*tx)->outbox().Due(now, 100000);
+    auto due = ReadDue(**tx, now, 100000);
     if (!due) return 0;
     rows = std::move(*due);
   }

@@ -44,24 +44,6 @@ std::vector<double> LatenessBuckets() {
   return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
 }
 
-json::object IncidentContext(const model::Incident& inc) {
-  json::array svcs, blast, flags;
-  for (const auto& s : inc.services) svcs.emplace_back(s);
-  for (const auto& s : inc.blast_radius) blast.emplace_back(s);
-  for (const auto& s : inc.flags) flags.emplace_back(s);
-  return json::object{{"id", inc.id},
-                      {"title", inc.title},
-                      {"severity", model::SeverityName(inc.severity)},
-                      {"priority", model::PriorityName(inc.severity)},
-                      {"state", model::StateName(inc.state)},
-                      {"services", svcs},
-                      {"blast_radius", blast},
-                      {"impact", inc.impact},
-                      {"flags", flags},
-                      {"created_at", core::FormatRfc3339(inc.created_at)},
-                      {"source", inc.source}};
-}
-
 // The people a page reaches, as recorded: [{"person", "via"}].
 json::array PeopleJson(const std::vector<Recipient>& recipients) {
   json::array out;
@@ -178,6 +160,15 @@ Result<Fallback> NextContact(const config::Config& cfg, const store::OutboxRow& 
   return out;
 }
 
+// The contact type a message to a person was sent for (its context's recipient), "" if unknown.
+std::string ContactTypeOf(const store::OutboxRow& row) {
+  auto v = core::ParseJson(row.context);
+  if (!v || !v->is_object()) return "";
+  const auto* rec = v->get_object().if_contains("recipient");
+  const auto* type = rec && rec->is_object() ? rec->get_object().if_contains("contact_type") : nullptr;
+  return type && type->is_string() ? std::string(type->get_string()) : "";
+}
+
 std::string Tier1(int tier) { return std::to_string(tier + 1); }
 
 std::string JoinPeople(const std::vector<std::string>& people) {
@@ -189,6 +180,24 @@ bool TimerDriven(const std::string& trigger) {
 }
 
 }  // namespace
+
+json::object IncidentContext(const model::Incident& inc) {
+  json::array svcs, blast, flags;
+  for (const auto& s : inc.services) svcs.emplace_back(s);
+  for (const auto& s : inc.blast_radius) blast.emplace_back(s);
+  for (const auto& s : inc.flags) flags.emplace_back(s);
+  return json::object{{"id", inc.id},
+                      {"title", inc.title},
+                      {"severity", model::SeverityName(inc.severity)},
+                      {"priority", model::PriorityName(inc.severity)},
+                      {"state", model::StateName(inc.state)},
+                      {"services", svcs},
+                      {"blast_radius", blast},
+                      {"impact", inc.impact},
+                      {"flags", flags},
+                      {"created_at", core::FormatRfc3339(inc.created_at)},
+                      {"source", inc.source}};
+}
 
 // ---- secret -----------------------------------------------------------------------------------
 
@@ -591,6 +600,99 @@ Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escal
   return Ok();
 }
 
+Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, const std::string& why) {
+  std::vector<model::Incident> incidents;
+  if (!only) {
+    store::IncidentFilter f;
+    f.state = model::IncidentState::kTriggered;
+    f.limit = 100000;
+    FB_ASSIGN_OR_RETURN(incidents, tx.store().incidents().List(f));
+  } else if (only->state == model::IncidentState::kTriggered) {
+    incidents.push_back(*only);
+  }
+  const auto& cfg = tx.config();
+  const auto now = tx.now();
+  for (const auto& inc : incidents) {
+    FB_ASSIGN_OR_RETURN(const auto rows, tx.store().outbox().ForIncident(inc.id, 5000));
+    std::map<std::pair<int64_t, std::string>, std::vector<const store::OutboxRow*>> pages;  // (page, person)
+    for (const auto& r : rows)
+      if (r.kind == "page" && !r.person.empty()) pages[{r.page_n, r.person}].push_back(&r);
+    std::vector<std::string> said;
+    json::array changes;
+    for (const auto& [key, sent] : pages) {
+      const auto& [n, person_id] = key;
+      core::TimePoint start = sent.front()->created_at;  // when the page went out
+      for (const auto* r : sent) start = std::min(start, r->created_at);
+      const auto* person = cfg.FindPerson(person_id);
+      const auto plan = person ? PlanContacts(cfg, *person, inc.severity) : std::vector<ContactStep>{};
+      std::vector<std::string> what;
+      auto change = [&](const std::string& type, core::TimePoint at, const char* action) {
+        what.push_back(type + " at " + core::FormatRfc3339(at) + " " + action);
+        changes.push_back(json::object{{"person", person_id}, {"page", n}, {"contact_type", type},
+                                       {"at", core::FormatRfc3339(at)}, {"change", action}});
+      };
+      // Steps still ahead that the plan no longer has (same contact method, same time): cancelled.
+      for (const auto* r : sent) {
+        if (r->state != "pending" || r->event_at <= now) continue;
+        const std::string type = ContactTypeOf(*r);
+        const bool kept = std::any_of(plan.begin(), plan.end(), [&](const ContactStep& st) {
+          const auto& c = person->contacts[st.contact];
+          return c.type == type && c.address == r->destination && start + st.after == r->event_at;
+        });
+        if (kept) continue;
+        store::OutboxRow c = *r;
+        c.state = "cancelled";
+        c.updated_at = now;
+        c.last_error = "cancelled before it was due: " + why;
+        FB_TRY(tx.store().outbox().UpdateDelivery(c));
+        change(type.empty() ? std::string("message") : type, r->event_at, "cancelled");
+      }
+      // Steps of the plan still ahead that are not queued: added (nothing is sent for a time past).
+      for (const auto& st : plan) {
+        const auto at = start + st.after;
+        if (at <= now) continue;
+        const auto& c = person->contacts[st.contact];
+        const bool queued = std::any_of(sent.begin(), sent.end(), [&](const store::OutboxRow* r) {
+          return r->state != "cancelled" && r->event_at == at && r->destination == c.address && ContactTypeOf(*r) == c.type;
+        });
+        if (queued) continue;
+        auto row = PersonRow(cfg, inc, *person, st.contact, "page", "page", inc.id + ".p" + std::to_string(n));
+        row.page_n = n;
+        row.key += "@" + std::to_string(st.after.count());
+        if (std::any_of(rows.begin(), rows.end(), [&](const store::OutboxRow& r) { return r.key == row.key; }))
+          row.key += "." + std::to_string(core::ToUnixMillis(now));  // re-added after a cancellation
+        row.event_at = at;
+        row.next_attempt_at = at;
+        // The page's own context (which page, through what), for this contact method.
+        FB_ASSIGN_OR_RETURN(auto ctx, core::ParseJson(sent.front()->context));
+        if (!ctx.is_object()) ctx = json::object{{"event", "page"}};
+        auto& o = ctx.get_object();
+        o["incident"] = IncidentContext(inc);
+        auto recipient = RecipientContext(*person, st.contact);
+        if (const auto* old = o.if_contains("recipient"); old && old->is_object())
+          if (const auto* via = old->get_object().if_contains("via")) recipient["via"] = *via;
+        o["recipient"] = std::move(recipient);
+        row.context = core::ToJson(ctx);
+        FB_TRY(Enqueue(tx, std::move(row)));
+        change(c.type, at, "added");
+      }
+      if (!what.empty())
+        said.push_back(person_id + "'s page " + std::to_string(n) + ": " + core::Join(what, ", "));
+    }
+    if (said.empty()) continue;
+    tx.OnCommit([this, n = changes.size()] {
+      metrics_.GetCounter("firebreak_planned_notifications_replanned_total",
+                          "Notification rule steps cancelled or added before they were due because the "
+                          "configuration or the incident's severity changed")
+          .Inc(static_cast<double>(n));
+    });
+    FB_TRY(tx.Timeline(inc.id, NotifyActor(), "notification",
+                       "Planned notifications re-planned (" + why + "): " + core::Join(said, "; "),
+                       {{"replanned", std::move(changes)}, {"why", why}}));
+  }
+  return Ok();
+}
+
 Status Pager::Broadcast(engine::Tx& tx, const model::Incident& inc, const std::string& event, const std::string& note,
                         const escalate::PageRecord* rec, const std::string& except_channel) {
   const auto& cfg = tx.config();
@@ -673,6 +775,12 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
       FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
       bool raised = model::WorseThan(inc.severity, ev.before->severity);
       const std::string raised_to = "raised to " + std::string(model::SeverityName(inc.severity));
+      // The steps still ahead of the pages sent follow the new severity's rules (no SEV1 phone call
+      // for a now-SEV3 incident; a call planned for an incident raised to SEV1).
+      FB_TRY(ReviewPlannedSteps(tx, &inc,
+                                std::string(raised ? "severity raised" : "severity lowered") + " from " +
+                                    std::string(model::SeverityName(ev.before->severity)) + " to " +
+                                    std::string(model::SeverityName(inc.severity))));
       if (!s) return raised ? StartEscalation(tx, inc, "severity raised", raised_to) : Ok();
       const auto& cfg = tx.config();
       const bool was_held = escalate::Held(*s, tx.now());
@@ -1187,8 +1295,8 @@ Result<std::vector<store::OutboxRow>> Pager::Notifications(std::string_view inci
 void Pager::RefreshGauges() {
   auto tx = store_.BeginRead();
   if (!tx) return;
-  if (auto c = (*tx)->outbox().CountByState()) {
-    for (const char* st : {"pending", "delivered", "dead", "cancelled"}) {
+  if (auto c = (*tx)->outbox().CountByState(clock_.Now())) {
+    for (const char* st : {"pending", "planned", "delivered", "dead", "cancelled"}) {
       auto it = c->find(st);
       metrics_.GetGauge("firebreak_outbox_notifications", "Outbox notifications by state", {{"state", st}})
           .Set(it == c->end() ? 0 : static_cast<double>(it->second));

@@ -123,6 +123,15 @@ class Pager final : public engine::IncidentObserver {
   // The handoff notices queued or sent (outbox rows that belong to no incident), oldest first.
   Result<std::vector<store::OutboxRow>> HandoffNotices() const;
 
+  // Re-plans the steps still ahead of the pages waiting for an acknowledgement, from the running
+  // configuration: a page's remaining steps to a person become those their plan at the incident's
+  // current severity gives (PlanContacts), counted from when the page went out. A queued step the
+  // plan no longer has (same contact method, same time) is cancelled; a step of the plan still ahead
+  // and not queued is queued; nothing is sent for a time already past. Of incident `inc` (as it is
+  // now), or of every triggered incident when null; the changes go on each incident's timeline with
+  // `why`. A severity change runs it by itself; a configuration reload must call it.
+  Status ReviewPlannedSteps(engine::Tx& tx, const model::Incident* inc, const std::string& why);
+
   // Sends a posted status update to the channels subscribed to its event — "status_update"
   // (internal) or "status_update_external" (the customer-facing text) — inside the command that
   // records it, so the notice is queued durably with the timeline entry.
@@ -213,6 +222,10 @@ class Pager final : public engine::IncidentObserver {
 
 // An incident's escalation record as `tx` sees it; nullopt if it never had one.
 Result<std::optional<escalate::State>> LoadEscalation(store::Tx& tx, std::string_view incident_id);
+
+// Templates' `incident` of a message about `inc`: id, title, severity, priority, state, services,
+// blast radius, impact, flags, created_at, source.
+boost::json::object IncidentContext(const model::Incident& inc);
 
 // Reads (creating if missing, mode 0600) the link-signing secret of a data directory.
 Result<std::string> LoadOrCreateSecret(const std::string& data_dir);

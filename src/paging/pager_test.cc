@@ -1121,5 +1121,91 @@ TEST_F(NotificationRulesTest, AFailedFirstStepFallsBackAtOnceToAMethodNotTriedYe
   EXPECT_THAT(Pages(id), ElementsAre("alice#1"));  // not escalated
 }
 
+TEST_F(NotificationRulesTest, ASeverityChangeReplansTheStepsStillAhead) {
+  const auto t0 = clock_->Now();
+  auto id = Declare("api", model::Severity::kSev1);
+  EXPECT_EQ(pager_->DeliverDue(), 1);  // the email
+  auto planned = [&] {
+    pager_->RefreshGauges();
+    return metrics_.GetGauge("firebreak_outbox_notifications", "", {{"state", "planned"}}).value();
+  };
+  EXPECT_EQ(planned(), 2);
+  EXPECT_EQ(metrics_.GetGauge("firebreak_outbox_notifications", "", {{"state", "pending"}}).value(), 0);
+
+  // Lowered to SEV2 at 2m: the 15m sms belongs to the SEV1 rules only, so it goes; the 5m one stays.
+  Advance(minutes(2));
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::SetSeverity(tx, who, id, model::Severity::kSev2, "contained"); });
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:pending", "alice:sms@15:cancelled"));
+  EXPECT_EQ(Timeline(id, "notification").back().text,
+            "Planned notifications re-planned (severity lowered from SEV1 to SEV2): alice's page 1: sms at "
+            "2026-01-05T08:15:00Z cancelled");
+  EXPECT_EQ(planned(), 1);
+
+  // The 5m step's message says what the incident is when it goes, not what it was when planned.
+  Advance(minutes(3));
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  auto rows = *pager_->Notifications(id);
+  const auto sms = testing::ReadFile(dir_.File("out." + rows[1].key));
+  EXPECT_THAT(sms, HasSubstr("SEV2"));
+  EXPECT_THAT(sms, Not(HasSubstr("SEV1")));
+
+  // Raised to SEV1 again at 5m: the 15m step is planned again (counted from the page, not from now),
+  // and the raise pages the next tier (bob, by the SEV1 contact types, at once).
+  Do([&](engine::Tx& tx) { return engine::SetSeverity(tx, who, id, model::Severity::kSev1, ""); });
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:delivered", "alice:sms@15:cancelled",
+                                        "alice:sms@15:pending", "bob:sms@5:pending"));
+  EXPECT_EQ(Timeline(id, "notification").back().text,
+            "Planned notifications re-planned (severity raised from SEV2 to SEV1): alice's page 1: sms at "
+            "2026-01-05T08:15:00Z added");
+  EXPECT_EQ(pager_->DeliverDue(), 1);  // bob
+  Advance(minutes(10) - seconds(1));
+  EXPECT_EQ(pager_->DeliverDue(), 0);
+  Advance(seconds(1));
+  EXPECT_EQ(pager_->DeliverDue(), 1);  // alice's 15m step
+  rows = *pager_->Notifications(id);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[3].state, "delivered");
+  EXPECT_THAT(rows[3].key, HasSubstr("@900000."));  // a new key: the cancelled one keeps its own
+  EXPECT_THAT(testing::ReadFile(dir_.File("out." + rows[3].key)), HasSubstr("API errors"));
+  EXPECT_THAT(rows[3].context, HasSubstr("\"contact_type\":\"sms\""));
+}
+
+TEST_F(NotificationRulesTest, AReloadReplansThePagesStillWaitingForAnAcknowledgement) {
+  const auto t0 = clock_->Now();
+  auto id = Declare("api", model::Severity::kSev2);
+  auto acked = Declare("api", model::Severity::kSev2);
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, acked, model::Transition::kAcknowledge, ""); });
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  Advance(minutes(1));
+  // Alice now wants an SMS after 30 seconds and another after 3 minutes instead of one after 5.
+  std::string edited = kRulesConfig;
+  const std::string five = "- {after: 5m, contact: sms}";
+  ASSERT_NE(edited.find(five), std::string::npos);
+  edited.replace(edited.find(five), five.size(), "- {after: 30s, contact: sms}\n      - {after: 3m, contact: sms}");
+  engine_->SetConfig(LoadTestConfig(edited));
+  auto r = engine_->Call<bool>([&](engine::Tx& tx) -> Result<bool> {
+    FB_TRY(pager_->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
+    return true;
+  });
+  ASSERT_TRUE(r) << r.error().ToString();
+  // The 30s step is already past: not sent late. The 5m one goes, the 3m one comes.
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:cancelled", "alice:sms@3:pending"));
+  EXPECT_EQ(Timeline(id, "notification").back().text,
+            "Planned notifications re-planned (configuration reloaded): alice's page 1: sms at 2026-01-05T08:05:00Z "
+            "cancelled, sms at 2026-01-05T08:03:00Z added");
+  EXPECT_EQ(pager_->Notifications(id)->at(1).last_error, "cancelled before it was due: configuration reloaded");
+  // The acknowledged incident's steps were cancelled by the acknowledgement; nothing is re-planned.
+  EXPECT_THAT(Plan(acked, t0), ElementsAre("alice:mail@0:cancelled", "alice:sms@5:cancelled"));
+  Advance(minutes(2) - seconds(1));
+  EXPECT_EQ(pager_->DeliverDue(), 0);
+  Advance(seconds(1));
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  Advance(minutes(5));
+  EXPECT_EQ(pager_->DeliverDue(), 0);
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:cancelled", "alice:sms@3:delivered"));
+}
+
 }  // namespace
 }  // namespace firebreak::paging

@@ -221,8 +221,11 @@ Status OutboxRepo::UpdateDelivery(const OutboxRow& r) {
   return Ok();
 }
 
-Result<std::map<std::string, int64_t>> OutboxRepo::CountByState() {
-  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state"));
+Result<std::map<std::string, int64_t>> OutboxRepo::CountByState(core::TimePoint now) {
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(
+      "SELECT CASE WHEN state = 'pending' AND event_at > ?1 THEN 'planned' ELSE state END AS s, COUNT(*) "
+      "FROM outbox GROUP BY s"));
+  st.Bind(1, ToUnixMillis(now));
   std::map<std::string, int64_t> out;
   while (true) {
     FB_ASSIGN_OR_RETURN(bool row, st.Step());

@@ -85,7 +85,8 @@ class OutboxRepo {
   Result<int64_t> CancelPendingPages(std::string_view incident_id, core::TimePoint at);
   // Writes the delivery fields (state, attempts, times, error, receipt) of `r`.
   Status UpdateDelivery(const OutboxRow& r);
-  Result<std::map<std::string, int64_t>> CountByState();
+  // Rows by state; pending rows planned for later than `now` are counted as "planned", not "pending".
+  Result<std::map<std::string, int64_t>> CountByState(core::TimePoint now);
 
  private:
   Conn& c_;

@@ -831,6 +831,62 @@ class NotificationRules(PagingTestCase):
         self.assertEqual(self.alice_mail(), [b])
         self.assertEqual(len(self.alice_sms()), 2)
 
+    def test_a_lowered_severity_and_a_reload_replan_the_steps_still_ahead(self):
+        s = self.serve()
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        # SEV0: alice's rules add an SMS after 1 minute to Slack at once, SMS at 5m and email at 10m.
+        iid = self.declare(s, title="Payments down", sev="SEV0")
+        self.eventually(lambda: self.alice_rows(s, iid) == [
+            ("slack", None, "delivered"), ("command", "2026-01-05T08:01:00Z", "pending"),
+            ("command", "2026-01-05T08:05:00Z", "pending"), ("email", "2026-01-05T08:10:00Z", "pending")],
+            what="alice's planned steps at SEV0")
+        planned = [n for n in self.notifications(s, iid) if n["planned"]]
+        self.assertEqual([n["planned_for"] for n in planned],
+                         ["2026-01-05T08:01:00Z", "2026-01-05T08:05:00Z", "2026-01-05T08:10:00Z"])
+        # The outbox gauge tells planned steps from a delivery backlog.
+        st, text, _ = s.request("GET", "/metrics", token=self.token)
+        self.assertEqual(st, 200)
+        self.assertRegex(text, r'firebreak_outbox_notifications\{state="planned"\} 3\b')
+        r = run_cli("incident", "pages", iid, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"alice\s+planned\s+0\s+due 2026-01-05T08:01:00Z unless acknowledged first")
+
+        # Lowered to SEV2 at 08:00:30: the SEV0-only SMS at 08:01 is cancelled, nothing else moves.
+        self.advance(s, "30s")
+        st, body, _ = s.request("POST", "/api/v1/incidents/%s/severity" % iid,
+                                {"severity": "SEV2", "reason": "only EU cards affected"}, token=self.token)
+        self.assertEqual(st, 200, body)
+        self.assertEqual(self.alice_rows(s, iid)[1], ("command", None, "cancelled"))
+        said = [e["text"] for e in self.timeline(s, iid, "notification") if "re-planned" in e["text"]]
+        self.assertEqual(said, ["Planned notifications re-planned (severity lowered from SEV0 to SEV2): alice's "
+                                "page 1: sms at 2026-01-05T08:01:00Z cancelled"])
+
+        # Alice moves her SMS from 5 to 3 minutes; the reload re-plans the page still waiting.
+        path = os.path.join(self.config, "people.yaml")
+        with open(path) as f:
+            people = f.read()
+        mine = "      - { after: 5m, contact: sms }\n      - { after: 10m, contact: email }\n"
+        self.assertEqual(people.count(mine), 1)
+        with open(path, "w") as f:
+            f.write(people.replace(mine, mine.replace("5m", "3m")))
+        r = run_cli("reload", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = self.alice_rows(s, iid)
+        self.assertEqual(rows[2], ("command", None, "cancelled"))
+        self.assertEqual(rows[4], ("command", "2026-01-05T08:03:00Z", "pending"))
+        said = [e["text"] for e in self.timeline(s, iid, "notification") if "re-planned" in e["text"]]
+        self.assertEqual(said[-1], "Planned notifications re-planned (configuration reloaded): alice's page 1: "
+                                   "sms at 2026-01-05T08:05:00Z cancelled, sms at 2026-01-05T08:03:00Z added")
+        self.advance(s, "2m29s")
+        self.assertEqual(self.alice_sms(), [])
+        self.advance(s, "1s")  # 08:03
+        self.recv.wait(lambda rs: len(self.alice_sms()) == 1, what="alice's SMS at 08:03")
+        self.advance(s, "3m")  # 08:06: neither cancelled SMS went out
+        st, _, _ = s.request("POST", "/api/v1/incidents/%s/acknowledge" % iid, token=self.token)
+        self.assertEqual(st, 200)
+        self.assertEqual(self.alice_rows(s, iid)[3], ("email", None, "cancelled"))
+        self.assertEqual(len(self.alice_sms()), 1)
+
 
 class Faults(PagingTestCase):
     def test_receivers_down_for_a_while_then_back(self):
