@@ -48,6 +48,7 @@ std::string EventLabel(std::string_view e) {
   if (e == "responder_declined") return "Responder declined";
   if (e == "shift_start") return "On-call shift starting";
   if (e == "shift_end") return "On-call shift ending";
+  if (e == "shift_changed") return "On-call shift changed";
   return std::string(e);
 }
 

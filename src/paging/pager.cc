@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -78,15 +79,17 @@ json::object PageContext(const escalate::PageRecord& r) {
 }
 
 // The outbox row of one message to contact method `i` of `person` (one ChooseContacts or PlanContacts chose), through
-// the channel that delivers it; its key is `prefix.person.i`. The caller adds what is its own (page
+// the channel that delivers it at `sev`; its key is `prefix.person.i`. `incident_id` is empty for a
+// notice that belongs to no incident (a shift handoff). The caller adds what is its own (page
 // number, event time, context).
-store::OutboxRow PersonRow(const config::Config& cfg, const model::Incident& inc, const model::Person& person,
-                           size_t i, const std::string& kind, const std::string& event, const std::string& prefix) {
+store::OutboxRow PersonRow(const config::Config& cfg, const std::string& incident_id, model::Severity sev,
+                           const model::Person& person, size_t i, const std::string& kind, const std::string& event,
+                           const std::string& prefix) {
   const auto& c = person.contacts[i];
-  const auto* ch = ChannelFor(cfg, c, inc.severity);
+  const auto* ch = ChannelFor(cfg, c, sev);
   store::OutboxRow row;
   row.key = prefix + "." + person.id + "." + std::to_string(i);
-  row.incident_id = inc.id;
+  row.incident_id = incident_id;
   row.kind = kind;
   row.event = event;
   row.channel = ch->id;
@@ -543,7 +546,7 @@ Status Pager::NotifyPerson(engine::Tx& tx, const model::Incident& inc, const std
   const auto* person = cfg.FindPerson(person_id);
   if (!person) return Ok();
   for (size_t i : ChooseContacts(cfg, *person, inc.severity)) {
-    auto row = PersonRow(cfg, inc, *person, i, "notice", event, inc.id + "." + key);  // event_at: now (Enqueue)
+    auto row = PersonRow(cfg, inc.id, inc.severity, *person, i, "notice", event, inc.id + "." + key);  // event_at: now (Enqueue)
     row.context = core::ToJson(json::object{{"event", event},
                                             {"incident", IncidentContext(inc)},
                                             {"note", note},
@@ -570,7 +573,7 @@ Status Pager::PagePerson(engine::Tx& tx, const model::Incident& inc, const escal
   std::vector<std::string> later;
   json::array planned;
   for (const auto& [i, after] : plan) {
-    auto row = PersonRow(cfg, inc, *person, i, "page", "page", inc.id + ".p" + std::to_string(rec.n));
+    auto row = PersonRow(cfg, inc.id, inc.severity, *person, i, "page", "page", inc.id + ".p" + std::to_string(rec.n));
     row.page_n = rec.n;
     row.event_at = rec.due > tx.now() ? tx.now() : rec.due;
     if (after.count() > 0) {
@@ -656,7 +659,8 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
           return r->state != "cancelled" && r->event_at == at && r->destination == c.address && ContactTypeOf(*r) == c.type;
         });
         if (queued) continue;
-        auto row = PersonRow(cfg, inc, *person, st.contact, "page", "page", inc.id + ".p" + std::to_string(n));
+        auto row = PersonRow(cfg, inc.id, inc.severity, *person, st.contact, "page", "page",
+                             inc.id + ".p" + std::to_string(n));
         row.page_n = n;
         row.key += "@" + std::to_string(st.after.count());
         if (std::any_of(rows.begin(), rows.end(), [&](const store::OutboxRow& r) { return r.key == row.key; }))
@@ -1049,6 +1053,29 @@ Status Pager::FlagStale(engine::Tx& tx, const std::string& incident_id, core::Ti
 
 namespace {
 
+// What `told` records of a handoff: "schedule@ms:from>to".
+std::string HandoffKey(const Handoff& h) {
+  return h.schedule + "@" + std::to_string(core::ToUnixMillis(h.at)) + ":" + h.from + ">" + h.to;
+}
+
+// A HandoffKey read back (nullopt if it is not one).
+std::optional<Handoff> TellKey(std::string_view key) {
+  const auto at = key.find('@');
+  const auto colon = key.find(':', at == std::string_view::npos ? 0 : at);
+  const auto arrow = key.find('>', colon == std::string_view::npos ? 0 : colon);
+  if (at == std::string_view::npos || colon == std::string_view::npos || arrow == std::string_view::npos) return std::nullopt;
+  int64_t ms = 0;
+  const auto digits = key.substr(at + 1, colon - at - 1);
+  if (digits.empty() || std::from_chars(digits.data(), digits.data() + digits.size(), ms).ptr != digits.data() + digits.size())
+    return std::nullopt;
+  Handoff h;
+  h.schedule = std::string(key.substr(0, at));
+  h.at = core::FromUnixMillis(ms);
+  h.from = std::string(key.substr(colon + 1, arrow - colon - 1));
+  h.to = std::string(key.substr(arrow + 1));
+  return h;
+}
+
 std::string InOrNow(core::Millis d) { return d.count() <= 0 ? "now" : "in " + core::FormatDuration(d); }
 
 std::string NameOf(const config::Config& cfg, const std::string& id) {
@@ -1112,32 +1139,118 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
   const auto& notice = cfg.settings.paging.handoff_notice;
   if (!notice) return tx.CancelTimer(kHandoffTimer, kHandoffKey);
   const core::TimePoint now = tx.now();
-  // The handoffs already told: "schedule@ms:from>to" -> when, kept a day past it.
-  json::object told;
+  // The handoffs already told: "schedule@ms:from>to" -> when, kept a day past it; and those told
+  // and then called off (a correction was sent), so that one coming back is told again.
+  json::object told, retracted;
   FB_ASSIGN_OR_RETURN(auto saved, tx.store().meta().Get(kHandoffMeta));
   if (saved) {
     auto v = core::ParseJson(*saved);
     if (v && v->is_object())
-      if (auto it = v->get_object().find("told"); it != v->get_object().end() && it->value().is_object())
-        told = it->value().get_object();
+      for (auto [name, into] : {std::pair{"told", &told}, std::pair{"retracted", &retracted}})
+        if (auto it = v->get_object().find(name); it != v->get_object().end() && it->value().is_object())
+          *into = it->value().get_object();
   }
-  for (auto it = told.begin(); it != told.end();) {
-    auto at = it->value().is_string() ? core::ParseRfc3339(it->value().get_string()) : Result<core::TimePoint>(now);
-    if (!at || *at < now - std::chrono::hours(24)) it = told.erase(it);
-    else ++it;
-  }
+  for (auto* record : {&told, &retracted})
+    for (auto it = record->begin(); it != record->end();) {
+      auto at = it->value().is_string() ? core::ParseRfc3339(it->value().get_string()) : Result<core::TimePoint>(now);
+      if (!at || *at < now - std::chrono::hours(24)) it = record->erase(it);
+      else ++it;
+    }
+
+  // A notice about a shift to `person` on each contact method handoff notices go to. `tag` keeps
+  // its key apart from the other notices of the same instant.
+  auto send = [&](const model::Person& person, const std::string& event, const std::string& note,
+                  json::object shift, const json::array& incidents, core::TimePoint at,
+                  const std::string& tag) -> Status {
+    const std::vector<std::string>* only =
+        cfg.settings.paging.handoff_contact_types.empty() ? nullptr : &cfg.settings.paging.handoff_contact_types;
+    const auto chosen = ChooseContacts(cfg, person, model::Severity::kSev4, only);
+    if (chosen.empty()) {
+      spdlog::warn("paging: {} has no contact method a channel delivers; handoff notice ({}) not sent", person.id,
+                   event);
+      return Ok();
+    }
+    for (size_t i : chosen) {
+      auto row = PersonRow(cfg, "", model::Severity::kSev4, person, i, "notice", event,
+                           "handoff." + std::string(shift.at("schedule").as_string()) + "." +
+                               std::to_string(core::ToUnixMillis(at)) + "." + tag + "." + event);
+      row.context = core::ToJson(json::object{{"event", event},
+                                              {"note", note},
+                                              {"shift", shift},
+                                              {"incidents", incidents},
+                                              {"recipient", RecipientContext(person, i)}});
+      FB_TRY(Enqueue(tx, std::move(row)));
+      metrics_.GetCounter("firebreak_handoff_notices_total", "Shift handoff notices queued", {{"event", event}}).Inc();
+    }
+    return Ok();
+  };
 
   std::optional<core::TimePoint> next;
   bool changed = false;
   std::optional<std::vector<model::Incident>> open;  // read once, when a handoff is told
   for (const auto& sched : cfg.schedules) {
     FB_ASSIGN_OR_RETURN(auto hs, Handoffs(sched, now - kHandoffGrace, now + *notice));
+    // Handoffs told that no longer happen (an override made or removed since, a reload): each person
+    // told is told what holds now instead, unless a handoff of the window tells them anyway (their
+    // shift now starts, or ends, at another time or with someone else). Should the handoff come back,
+    // it is told again.
+    std::vector<std::string> gone;
+    for (const auto& kv : told) {
+      const auto k = TellKey(kv.key());
+      if (!k || k->schedule != sched.id || k->at <= now || k->at > now + *notice) continue;
+      if (std::none_of(hs.begin(), hs.end(), [&](const Handoff& h) { return HandoffKey(h) == kv.key(); }))
+        gone.emplace_back(kv.key());
+    }
+    for (const auto& key : gone) {
+      const auto k = *TellKey(key);
+      told.erase(key);
+      retracted[key] = core::FormatRfc3339(k.at);
+      changed = true;
+      FB_ASSIGN_OR_RETURN(auto now_on, oncall::OnCallAt(sched, k.at, kOnCallLookahead));
+      const std::string on = now_on ? now_on->person : "";
+      auto told_anyway = [&](auto pred) { return std::any_of(hs.begin(), hs.end(), pred); };
+      auto correct = [&](const std::string& person_id, bool was_coming) -> Status {
+        const auto* person = cfg.FindPerson(person_id);
+        if (!person || !person->handoff_notices) return Ok();
+        const std::string zone = person->timezone.empty() ? sched.timezone : person->timezone;
+        const std::string when = FormatLocal(k.at, zone);
+        // What they were told no longer holds; say what does at that instant.
+        std::string note = "Change to your on-call shift on " + sched.name + ": ";
+        const std::string then = on.empty() ? std::string("nobody is on call then.") : NameOf(cfg, on) + " is on call then.";
+        if (was_coming) {
+          note += "it no longer starts at " + when + "; " +
+                  (on == person_id ? std::string("you are on call before then already.") : then);
+        } else if (on == person_id) {
+          note += "it no longer ends at " + when + "; you stay on call" +
+                  (now_on->end < k.at + kOnCallLookahead ? " until " + FormatLocal(now_on->end, zone) : std::string()) +
+                  ".";
+        } else {
+          note += "the handoff from you at " + when + " is off; " + then;
+        }
+        json::object shift{{"schedule", sched.id},
+                           {"schedule_name", sched.name},
+                           {"at", core::FormatRfc3339(k.at)},
+                           {"at_local", when},
+                           {"until", nullptr},
+                           {"from", k.from},
+                           {"to", k.to},
+                           {"on_call", on},
+                           {"override", false}};
+        return send(*person, "shift_changed", note, std::move(shift), json::array{}, k.at,
+                    "changed" + std::to_string(core::ToUnixMillis(now)));
+      };
+      if (!k.to.empty() && !told_anyway([&](const Handoff& h) { return h.to == k.to; })) FB_TRY(correct(k.to, true));
+      if (!k.from.empty() && !told_anyway([&](const Handoff& h) { return h.from == k.from; }))
+        FB_TRY(correct(k.from, false));
+    }
     std::optional<json::array> incidents;  // read once per schedule, when a handoff is told
     for (const auto& h : hs) {
-      const std::string key = sched.id + "@" + std::to_string(core::ToUnixMillis(h.at)) + ":" + h.from + ">" + h.to;
+      const std::string key = HandoffKey(h);
       if (told.contains(key)) continue;
       told[key] = core::FormatRfc3339(h.at);
       changed = true;
+      // Told before, called off, and back: told again, under keys of its own.
+      const bool again = retracted.erase(key) > 0;
       if (!open) {
         store::IncidentFilter f;
         f.open_only = true;
@@ -1182,7 +1295,6 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
                     core::Join(roles, ", ") + "; hand " + (roles.size() == 1 ? "it" : "them") + " over or keep " +
                     (roles.size() == 1 ? "it." : "them.");
         }
-        const std::string event = coming ? "shift_start" : "shift_end";
         json::object shift{{"schedule", sched.id},
                            {"schedule_name", sched.name},
                            {"at", core::FormatRfc3339(h.at)},
@@ -1191,37 +1303,9 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
                            {"from", h.from},
                            {"to", h.to},
                            {"override", h.override}};
-        const std::vector<std::string>* only =
-            cfg.settings.paging.handoff_contact_types.empty() ? nullptr : &cfg.settings.paging.handoff_contact_types;
-        const auto chosen = ChooseContacts(cfg, *person, model::Severity::kSev4, only);
-        if (chosen.empty()) {
-          spdlog::warn("paging: {} has no contact method a channel delivers; handoff notice ({}) not sent", person_id,
-                       event);
-          return Ok();
-        }
-        for (size_t i : chosen) {
-          const auto& c = person->contacts[i];
-          const auto* ch = ChannelFor(cfg, c, model::Severity::kSev4);
-          store::OutboxRow row;
-          row.key = "handoff." + sched.id + "." + std::to_string(core::ToUnixMillis(h.at)) + "." +
-                    (h.to.empty() ? "nobody" : h.to) + "." + event + "." + person->id + "." + std::to_string(i);
-          row.kind = "notice";
-          row.event = event;
-          row.channel = ch->id;
-          row.channel_type = ch->type;
-          row.destination = c.address;
-          row.person = person->id;
-          row.contact_index = static_cast<int>(i);
-          row.context = core::ToJson(json::object{{"event", event},
-                                                  {"note", note},
-                                                  {"shift", shift},
-                                                  {"incidents", *incidents},
-                                                  {"recipient", RecipientContext(*person, i)}});
-          FB_TRY(Enqueue(tx, std::move(row)));
-          metrics_.GetCounter("firebreak_handoff_notices_total", "Shift handoff notices queued", {{"event", event}})
-              .Inc();
-        }
-        return Ok();
+        return send(*person, coming ? "shift_start" : "shift_end", note, std::move(shift), *incidents, h.at,
+                    (h.to.empty() ? "nobody" : h.to) +
+                        (again ? ".again" + std::to_string(core::ToUnixMillis(now)) : std::string()));
       };
       if (!h.to.empty()) FB_TRY(tell(h.to, true));
       if (!h.from.empty()) FB_TRY(tell(h.from, false));
@@ -1230,7 +1314,8 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
     if (after && (!next || after->at < *next)) next = after->at;
   }
   if (changed || !saved)
-    FB_TRY(tx.store().meta().Set(kHandoffMeta, core::ToJson(json::object{{"told", std::move(told)}})));
+    FB_TRY(tx.store().meta().Set(kHandoffMeta, core::ToJson(json::object{{"told", std::move(told)},
+                                                                         {"retracted", std::move(retracted)}})));
   // Nothing within the lookahead: look again when the lookahead has moved on.
   const core::TimePoint due = next ? *next - *notice : now + kOnCallLookahead;
   FB_ASSIGN_OR_RETURN(auto id, tx.ArmTimer(kHandoffTimer, kHandoffKey, std::max(due, now)));

@@ -859,6 +859,20 @@ class HandoffNoticeTest : public PagerTest {
     for (const auto& r : Notices()) out.push_back(r.event + ":" + r.person + ":" + r.channel);
     return out;
   }
+  // kHandoffConfig with `person` on primary from `start` to `end` (an override in the file).
+  std::shared_ptr<const config::Config> WithOverride(const std::string& person, const std::string& start,
+                                                     const std::string& end) {
+    std::string edited = kHandoffConfig;
+    const std::string layer = R"(members: [alice, bob]}])";
+    edited.replace(edited.find(layer), layer.size(),
+                   layer + "\n    overrides: [{person: " + person + ", start: \"" + start + "\", end: \"" + end + "\"}]");
+    return LoadTestConfig(edited);
+  }
+  // Summary() from the n-th notice on.
+  std::vector<std::string> Since(size_t n) {
+    auto all = Summary();
+    return std::vector<std::string>(all.begin() + static_cast<std::ptrdiff_t>(std::min(n, all.size())), all.end());
+  }
   boost::json::object Context(const store::OutboxRow& r) { return core::ParseJson(r.context)->as_object(); }
   std::string Note(size_t i) { return std::string(Context(Notices().at(i)).at("note").as_string()); }
 };
@@ -921,23 +935,24 @@ TEST_F(HandoffNoticeTest, AnOverrideMovesTheHandoffAndTurningNoticesOffStopsThem
   ASSERT_EQ(Notices().size(), 4u);
   // carol takes 08:30-12:00 (an override made now): alice hands over to her in 30 minutes, so both
   // are told at once; carol hands over to bob at 12:00, and they are told at 11:00.
-  std::string edited = kHandoffConfig;
-  const std::string layer = R"(members: [alice, bob]}])";
-  edited.replace(edited.find(layer), layer.size(),
-                 layer + "\n    overrides: [{person: carol, start: \"2026-01-12T08:30:00Z\", end: \"2026-01-12T12:00:00Z\"}]");
-  engine_->SetConfig(LoadTestConfig(edited));
+  engine_->SetConfig(WithOverride("carol", "2026-01-12T08:30:00Z", "2026-01-12T12:00:00Z"));
   Plan();
+  // Bob, told his shift starts at 09:00, is told it does not; alice learns her new end time from
+  // the new handoff's notice.
   EXPECT_THAT(Summary(), ElementsAre("shift_start:alice:mail", "shift_start:carol:mail", "shift_start:bob:sms",
-                                     "shift_end:alice:mail", "shift_start:carol:mail", "shift_end:alice:mail"));
-  EXPECT_THAT(Note(4), HasSubstr("starts in 30m, at Mon 12 Jan 08:30 (UTC), until Mon 12 Jan 12:00 (UTC) (an override); "
+                                     "shift_end:alice:mail", "shift_changed:bob:sms", "shift_start:carol:mail",
+                                     "shift_end:alice:mail"));
+  EXPECT_EQ(Note(4), "Change to your on-call shift on Primary on-call: it no longer starts at Mon 12 Jan 09:00 (UTC); "
+                     "Carol is on call then.");
+  EXPECT_THAT(Note(5), HasSubstr("starts in 30m, at Mon 12 Jan 08:30 (UTC), until Mon 12 Jan 12:00 (UTC) (an override); "
                                  "you take over from Alice Martin."));
   Advance(hours(3) - seconds(1));
-  EXPECT_EQ(Notices().size(), 6u);
+  EXPECT_EQ(Notices().size(), 7u);
   Advance(seconds(1));
   EXPECT_THAT(Summary(), ::testing::ElementsAreArray(std::vector<std::string>{
                              "shift_start:alice:mail", "shift_start:carol:mail", "shift_start:bob:sms",
-                             "shift_end:alice:mail", "shift_start:carol:mail", "shift_end:alice:mail",
-                             "shift_start:bob:sms", "shift_end:carol:mail"}));
+                             "shift_end:alice:mail", "shift_changed:bob:sms", "shift_start:carol:mail",
+                             "shift_end:alice:mail", "shift_start:bob:sms", "shift_end:carol:mail"}));
 
   // Off: no more notices, not even at the next weekly handoff.
   std::string off = kHandoffConfig;
@@ -946,7 +961,52 @@ TEST_F(HandoffNoticeTest, AnOverrideMovesTheHandoffAndTurningNoticesOffStopsThem
   engine_->SetConfig(LoadTestConfig(off));
   Plan();
   Advance(hours(24 * 8));
-  EXPECT_EQ(Notices().size(), 8u);
+  EXPECT_EQ(Notices().size(), 9u);
+}
+
+TEST_F(HandoffNoticeTest, AHandoffCalledOffIsCorrectedAndToldAgainWhenItComesBack) {
+  Plan();
+  Advance(hours(24 * 7));  // Monday 12 January 08:00Z: alice hands over to bob at 09:00, both told
+  ASSERT_EQ(Notices().size(), 4u);
+  // carol takes 09:00-12:00: at 09:00 alice hands over to carol instead of bob.
+  engine_->SetConfig(WithOverride("carol", "2026-01-12T09:00:00Z", "2026-01-12T12:00:00Z"));
+  Plan();
+  EXPECT_THAT(Since(4),
+              ElementsAre("shift_changed:bob:sms", "shift_start:carol:mail", "shift_end:alice:mail"));
+  EXPECT_EQ(Note(4), "Change to your on-call shift on Primary on-call: it no longer starts at Mon 12 Jan 09:00 (UTC); "
+                     "Carol is on call then.");
+  EXPECT_THAT(Note(6), HasSubstr("ends in 1h, at Mon 12 Jan 10:00 (Europe/Paris); Carol takes over."));
+  // The override is deleted: carol hears her shift is off, and the first handoff is told again.
+  engine_->SetConfig(LoadTestConfig(kHandoffConfig));
+  Plan();
+  EXPECT_THAT(Since(7),
+              ElementsAre("shift_changed:carol:mail", "shift_start:bob:sms", "shift_end:alice:mail"));
+  EXPECT_EQ(Note(7), "Change to your on-call shift on Primary on-call: it no longer starts at Mon 12 Jan 09:00 (UTC); "
+                     "Bob Chen is on call then.");
+  EXPECT_THAT(Note(8), HasSubstr("starts in 1h, at Mon 12 Jan 09:00 (UTC)"));
+  // Each went out once under its own key; a restart and another plan add nothing.
+  Close();
+  Open();
+  Plan();
+  EXPECT_EQ(Notices().size(), 10u);
+  pager_->DeliverDue();
+  for (const auto& r : Notices()) EXPECT_EQ(r.state, "delivered") << r.key << ": " << r.last_error;
+  EXPECT_THAT(testing::ReadFile(dir_.File("out." + Notices()[4].key)),
+              HasSubstr("On-call shift changed: Primary on-call, Mon 12 Jan 09:00 (UTC)\nChange to your on-call shift"));
+}
+
+TEST_F(HandoffNoticeTest, AShiftThatNoLongerEndsSaysYouStayOnCall) {
+  Plan();
+  Advance(hours(24 * 7));  // 08:00Z: alice told her shift ends at 09:00 (10:00 in Paris)
+  // An override puts alice on until 12:00: her shift does not end at 09:00 after all.
+  engine_->SetConfig(WithOverride("alice", "2026-01-12T09:00:00Z", "2026-01-12T12:00:00Z"));
+  Plan();
+  EXPECT_THAT(Since(4),
+              ElementsAre("shift_changed:bob:sms", "shift_changed:alice:mail"));
+  EXPECT_EQ(Note(4), "Change to your on-call shift on Primary on-call: it no longer starts at Mon 12 Jan 09:00 (UTC); "
+                     "Alice Martin is on call then.");
+  EXPECT_EQ(Note(5), "Change to your on-call shift on Primary on-call: it no longer ends at Mon 12 Jan 10:00 "
+                     "(Europe/Paris); you stay on call until Mon 12 Jan 13:00 (Europe/Paris).");
 }
 
 TEST_F(HandoffNoticeTest, ANoticeThatCannotBeDeliveredFallsBackToTheNextContactMethod) {

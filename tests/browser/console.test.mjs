@@ -290,6 +290,13 @@ test('incident page: the person asked to respond answers there; others\' request
   assert.equal(await page.locator('#responders li[data-responder="carol"] button').count(), 0, 'alice cannot answer for carol');
   await mine.locator('button[data-decline="alice"]').waitFor(WAIT);
   await mine.locator('input.responder-note').nth(1).fill('already on INC elsewhere');
+  // The incident changes meanwhile and the card is redrawn live: what alice typed, and her cursor, stay.
+  const typing = await mine.locator('input.responder-note').nth(1).elementHandle();
+  const impact = await server.api('POST', `/api/v1/incidents/${inc}/impact`, { impact: 'search results an hour old' });
+  assert.equal(impact.status, 200, impact.text);
+  await typing.waitForElementState('hidden', WAIT);  // that input is gone: the card was redrawn
+  assert.equal(await mine.locator('input.responder-note').nth(1).inputValue(), 'already on INC elsewhere');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.noteFor), 'alice:decline');
   await mine.locator('button[data-decline="alice"]').click();
   await page.waitForSelector('#responders li[data-responder="alice"][data-response="declined"]', WAIT);
   const got = await server.api('GET', `/api/v1/incidents/${inc}/responders`);
@@ -583,6 +590,36 @@ test('incident page: a low-urgency incident waiting for support hours says until
     other.cleanup();
     rmSync(cfg, { recursive: true, force: true });
   }
+});
+
+test('incident page: each page lists how its messages went; a planned step shows until the acknowledgement cancels it', async () => {
+  // SEV0 on payments follows the executive policy; escalated twice, it reaches its third tier,
+  // where erin's notification rules send an email at once and plan an SMS for five minutes later.
+  const inc = await server.api('POST', '/api/v1/incidents', { title: 'Card payments fail', severity: 'SEV0', services: ['payments'] });
+  assert.equal(inc.status, 201, inc.text);
+  const id = inc.json.id;
+  for (let i = 0; i < 2; i++) {
+    const r = await server.api('POST', `/api/v1/incidents/${id}/escalate`, { reason: 'nobody on the first tiers answers' });
+    assert.equal(r.status, 200, r.text);
+  }
+  const sent = await server.api('GET', `/api/v1/incidents/${id}/notifications`);
+  const planned = sent.json.notifications.filter((n) => n.person === 'erin' && n.planned);
+  assert.equal(planned.length, 1, sent.text);
+  await page.goto(`${server.url}/#/incidents/${encodeURIComponent(id)}`);
+  const erin = `#escalation li[data-page="${planned[0].page}"] li[data-person="erin"][data-channel="${planned[0].channel}"]`;
+  const step = page.locator(`${erin}[data-state="planned"]`);
+  await step.waitFor(WAIT);
+  assert.match(await step.textContent(), new RegExp(`^erin via ${planned[0].channel}: planned for .+ unless acknowledged first$`));
+  // Every message to a person the API lists sits under its page, one line each.
+  for (const n of sent.json.notifications.filter((x) => x.kind === 'page')) {
+    assert.ok(await page.locator(`#escalation li[data-page="${n.page}"] li[data-person="${n.person}"]`).count() >= 1, `${n.person} page ${n.page}`);
+  }
+  // Acknowledged elsewhere: the card shows the planned step cancelled without a reload.
+  const ack = await server.api('POST', `/api/v1/incidents/${id}/acknowledge`, {});
+  assert.equal(ack.status, 200, ack.text);
+  await page.locator(`${erin}[data-state="cancelled"]`).waitFor(WAIT);
+  assert.equal(await step.count(), 0);
+  await page.screenshot({ path: join(SHOTS, 'incident-deliveries.png'), fullPage: true });
 });
 
 test('pages of capabilities this server lacks say so, and nothing logged an error', async () => {

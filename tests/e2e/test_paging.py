@@ -741,6 +741,49 @@ class Handoffs(PagingTestCase):
         self.assertEqual(len(self.notices(s2)["notices"]), 4)
         self.assertEqual(len(self.handoff_mail()), 4)
 
+    def test_a_handoff_an_override_calls_off_is_corrected_and_told_again_when_it_comes_back(self):
+        s = self.serve(at="2026-01-12T07:00:00Z")  # primary passes from alice to bob at 08:00Z
+        env = {"FIREBREAK_URL": s.url, "FIREBREAK_TOKEN": self.token}
+        self.smtp.wait(lambda ms: len(self.handoff_mail()) >= 4, what="the four handoff emails")
+
+        def changed():
+            return sorted((r[0], m.get_content().replace("\r\n", "\n").strip()) for f, r, m, tls in self.smtp.parsed()
+                          if m["X-Firebreak-Event"] == "shift_changed")
+
+        def primary(to):
+            return [text for rcpt, subject, text in self.handoff_mail() if rcpt == to and "Primary" in subject]
+
+        # carol takes the first hours of bob's week: at 08:00 alice hands over to her, not to bob.
+        r = run_cli("oncall", "override", "create", "--schedule", "primary", "--person", "carol", "--replaces",
+                    "bob", "--start", "2026-01-12T08:00:00Z", "--for", "4h", "--reason", "bob's flight is late",
+                    env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.smtp.wait(lambda ms: len(changed()) >= 1 and len(self.handoff_mail()) >= 6, what="bob's correction")
+        self.assertEqual(changed(), [("bob@example.com", "On-call shift changed: Primary on-call, Mon 12 Jan 08:00 "
+                                      "(Europe/London)\nChange to your on-call shift on Primary on-call: it no "
+                                      "longer starts at Mon 12 Jan 08:00 (Europe/London); Carol Nguyen is on call "
+                                      "then.")])
+        self.assertEqual(len(primary("carol@example.com")), 1)
+        self.assertIn("starts in 1h, at Mon 12 Jan 09:00 (Europe/Berlin), until Mon 12 Jan 13:00 (Europe/Berlin) "
+                      "(an override); you take over from Alice Moreau.", primary("carol@example.com")[0])
+        self.assertEqual(len(primary("alice@example.com")), 2)
+        self.assertEqual(sum("Carol Nguyen takes over" in t for t in primary("alice@example.com")), 1)
+
+        # Deleted before it starts: carol is told her shift is off; bob and alice are told the first
+        # handoff again, as before.
+        r = run_cli("oncall", "override", "delete", "OVR-1", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.smtp.wait(lambda ms: len(changed()) >= 2 and len(self.handoff_mail()) >= 8, what="the handoff told again")
+        self.assertEqual(changed()[1][0], "carol@example.com")
+        self.assertTrue(changed()[1][1].endswith("Change to your on-call shift on Primary on-call: it no longer starts "
+                                                 "at Mon 12 Jan 09:00 (Europe/Berlin); Bob Okafor is on call then."),
+                        changed()[1][1])
+        bob = primary("bob@example.com")
+        self.assertEqual(len(bob), 2)
+        self.assertEqual(bob[0], bob[1])
+        self.assertEqual(sum("Bob Okafor takes over" in t for t in primary("alice@example.com")), 2)
+        self.eventually(lambda: [n["state"] for n in self.notices(s)["notices"]] == ["delivered"] * 10,
+                        what="every notice recorded as delivered")
 
 class NotificationRules(PagingTestCase):
     """A person's own notification rules (PagerDuty's): alice wants Slack at once, an SMS after 5

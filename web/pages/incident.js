@@ -199,7 +199,7 @@ export async function render(page, id) {
 
   async function loadEscalation() {
     await fill(esc, async () => {
-      const e = await get(`${base}/escalation`);
+      const [e, sent] = await Promise.all([get(`${base}/escalation`), get(`${base}/notifications`)]);
       const x = e.escalation;
       if (!x) return h('p', { class: 'muted' }, 'No escalation policy applies to this incident: nobody is paged.');
       // Low urgency outside support hours: say plainly that nobody is paged yet, and until when.
@@ -213,9 +213,26 @@ export async function render(page, id) {
         ['pages again', again ? `${fmtTime(again.at)} (${again.reason === 'snooze' ? 'snoozed' : 'acknowledgement timeout'})` : ''],
         ['support hours', x.policy.support_hours ? `${x.policy.support_hours} (low urgency: ${plain(x.policy.low_urgency)})` : ''],
       ]);
+      // Under each page, how each message to a person went (a notification rule's later steps
+      // included: planned until their time, cancelled by an acknowledgement).
+      const rows = new Map();
+      for (const r of itemsOf(sent, 'notifications')) {
+        if (r.kind !== 'page') continue;
+        if (!rows.has(r.page)) rows.set(r.page, []);
+        rows.get(r.page).push(r);
+      }
+      const delivery = (r) => {
+        const state = r.planned ? 'planned' : r.state;
+        const how = r.planned ? `for ${fmtTime(r.planned_for)} unless acknowledged first`
+          : r.state === 'delivered' ? `at ${fmtTime(r.delivered_at)}`
+          : r.state === 'pending' ? (r.attempts ? `retrying after ${r.attempts} attempt${r.attempts > 1 ? 's' : ''}: ${r.last_error}` : '')
+          : r.last_error ? `— ${r.last_error}` : '';
+        return h('li', { 'data-person': r.person, 'data-channel': r.channel, 'data-state': state }, `${r.person} via ${r.channel}: `, badge('state', state), ` ${how}`);
+      };
       const pages = x.history.length
         ? h('ol', { class: 'pages' }, x.history.map((p) => h('li', { 'data-page': p.n, 'data-trigger': p.trigger },
-          `${fmtTime(p.time)} tier ${p.tier}: ${p.people.length ? p.people.join(', ') : 'nobody'} — ${p.reason}${p.late ? ' (late)' : ''}`)))
+          `${fmtTime(p.time)} tier ${p.tier}: ${p.people.length ? p.people.join(', ') : 'nobody'} — ${p.reason}${p.late ? ' (late)' : ''}`,
+          rows.has(p.n) ? h('ul', { class: 'deliveries' }, rows.get(p.n).map(delivery)) : null)))
         : h('p', { class: 'muted' }, 'No page yet.');
       return [waiting, info, pages];
     });
@@ -223,13 +240,21 @@ export async function render(page, id) {
 
   // Who was asked to respond and what they answered; the signed-in person answers their own.
   async function loadResponders() {
+    let focused = null;
     await fill(responders, async () => {
       const items = itemsOf(await get(`${base}/responders`), 'responders');
+      // A live redraw keeps what someone is typing in a note, and the focus.
+      const typed = new Map([...responders.querySelectorAll('input.responder-note')].filter((i) => i.value)
+        .map((i) => [i.dataset.noteFor, i.value]));
+      const active = document.activeElement;
+      focused = active && responders.contains(active) && active.dataset ? active.dataset.noteFor : null;
       if (!items.length) return h('p', { class: 'muted' }, 'Nobody was asked to respond.');
       const mine = page.me && page.me.person;
       return h('ul', { class: 'responders' }, items.map((r) => {
         const answer = (response) => {
-          const note = h('input', { class: 'responder-note', placeholder: response === 'decline' ? 'why (optional)' : 'note (optional)', 'aria-label': 'Note with the answer' });
+          const key = `${r.person}:${response}`;
+          const note = h('input', { class: 'responder-note', 'data-note-for': key, placeholder: response === 'decline' ? 'why (optional)' : 'note (optional)', 'aria-label': 'Note with the answer' });
+          if (typed.has(key)) note.value = typed.get(key);
           return [note, h('button', { type: 'button', class: 'small', [`data-${response}`]: r.person,
             onclick: () => act(() => post(`${base}/responders/me`, { response, note: note.value })) }, response === 'accept' ? 'Accept' : 'Decline')];
         };
@@ -243,6 +268,10 @@ export async function render(page, id) {
           controls);
       }));
     });
+    if (focused) {
+      const again = [...responders.querySelectorAll('input.responder-note')].find((i) => i.dataset.noteFor === focused);
+      if (again) again.focus();
+    }
   }
 
   async function loadAlerts() {
@@ -284,8 +313,15 @@ export async function render(page, id) {
   }
 
   let timer = null;
+  let deliveryTimer = null;
   page.onChange((event, payload) => {
     // The incident itself, or its escalation (pages, requests to respond and their answers).
+    // A delivery's receipt or a re-planned step (timeline kinds notification*) redraws the pages.
+    if (event === 'timeline' && payload && payload.incident_id === inc.id && /^notification|^page/.test(payload.kind || '')) {
+      clearTimeout(deliveryTimer);
+      deliveryTimer = setTimeout(() => loadEscalation().catch((e) => mount(msg, note('error', e.message))), 100);
+      return;
+    }
     if (event === 'reset' || (payload && (payload.id === inc.id || (event === 'escalation' && payload.incident_id === inc.id)))) {
       clearTimeout(timer);
       timer = setTimeout(() => {
@@ -294,7 +330,7 @@ export async function render(page, id) {
       }, 100);
     }
   });
-  page.cleanup(() => clearTimeout(timer));
+  page.cleanup(() => { clearTimeout(timer); clearTimeout(deliveryTimer); });
   drawSummary();
   await Promise.all([loadTimeline(), loadAlerts(), loadHypotheses(), loadRunbooks(), loadEscalation(), loadSimilar(), loadResponders()]);
 }
