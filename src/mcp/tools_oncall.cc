@@ -74,7 +74,8 @@ void AddOncallTools(Registry& r) {
           "(default 7) or a range: when each schedule passes from whom to whom (null: nobody, a "
           "gap), until when, and when both people are told (`notice_at`, null when handoff notices "
           "are off); plus `notices`, the handoff notices already queued or sent with their delivery "
-          "state.",
+          "state (events shift_start and shift_end, and shift_changed: the correction sent when a "
+          "handoff already told was called off by an override or a reload).",
       .input_schema = Object({{"schedule", Str("Schedule id", 100)},
                               {"from", Str("RFC 3339 start (default now)", 64)},
                               {"to", Str("RFC 3339 end", 64)},
