@@ -972,6 +972,20 @@ bool IsContactType(const std::string& t) {
   return kTypes.count(t) > 0;
 }
 
+// The contact types a YAML sequence names; each item that is not one is an error at its line (its
+// message ends with `hint`).
+std::vector<std::string> ContactTypeList(MapReader& r, const YAML::Node& list, const std::string& hint) {
+  std::vector<std::string> types;
+  for (const auto& t : list) {
+    if (!t.IsScalar() || !IsContactType(t.Scalar())) {
+      r.Err(t, "invalid-value", "contact types are email, phone, sms, slack, webhook, command" + hint);
+      continue;
+    }
+    types.push_back(t.Scalar());
+  }
+  return types;
+}
+
 // Checks a channel's URL scheme and type-specific options.
 void CheckChannelOptions(Ctx& ctx, MapReader& rr, const model::Channel& c) {
   auto opt = [&](const char* k) -> std::string {
@@ -1258,11 +1272,7 @@ void DecodePaging(Ctx& ctx, const YAML::Node& n, PagingSettings& p) {
     if (!hc.IsSequence() || hc.size() == 0) {
       r.Err(hc, "invalid-type", "handoff_contact_types must be a list of contact types");
     } else {
-      for (const auto& t : hc) {
-        if (!t.IsScalar() || !IsContactType(t.Scalar()))
-          r.Err(t, "invalid-value", "contact types are email, phone, sms, slack, webhook, command");
-        else p.handoff_contact_types.push_back(t.Scalar());
-      }
+      p.handoff_contact_types = ContactTypeList(r, hc, "");
     }
   }
   if (auto v = r.Int("max_attempts")) {
@@ -1295,13 +1305,7 @@ void DecodePaging(Ctx& ctx, const YAML::Node& n, PagingSettings& p) {
         if (kv.second.IsScalar() && kv.second.Scalar() == "all") {
           // empty = every contact method
         } else if (kv.second.IsSequence()) {
-          for (const auto& t : kv.second) {
-            if (!t.IsScalar() || !IsContactType(t.Scalar())) {
-              r.Err(t, "invalid-value", "contact types are email, phone, sms, slack, webhook, command (or 'all')");
-              continue;
-            }
-            types.push_back(t.Scalar());
-          }
+          types = ContactTypeList(r, kv.second, " (or 'all')");
           if (types.empty()) r.Err(kv.second, "invalid-value", "name at least one contact type (or 'all')");
         } else {
           r.Err(kv.second, "invalid-type", "expected 'all' or a list of contact types");

@@ -106,6 +106,21 @@ json::object RecipientContext(const model::Person& person, size_t i) {
   return json::object{{"person", person.id}, {"name", person.name}, {"contact_type", c.type}, {"address", c.address}};
 }
 
+// `context`, the context of a message to a person, for contact method `i` of `person` instead: its
+// recipient becomes that method's, keeping how the person was reached (`via`). Other contexts are
+// returned as they are.
+Result<json::value> RetargetContext(std::string_view context, const model::Person& person, size_t i) {
+  FB_ASSIGN_OR_RETURN(auto ctx, core::ParseJson(context));
+  if (!ctx.is_object()) return ctx;
+  auto& o = ctx.get_object();
+  auto* old = o.if_contains("recipient");
+  if (!old || !old->is_object()) return ctx;
+  auto recipient = RecipientContext(person, i);
+  if (const auto* via = old->get_object().if_contains("via")) recipient["via"] = *via;
+  *old = std::move(recipient);
+  return ctx;
+}
+
 // A message to a person has the key "<prefix><contact index>" (PersonRow); this is its prefix.
 std::string KeyPrefix(const std::string& key) { return key.substr(0, key.rfind('.') + 1); }
 
@@ -147,14 +162,7 @@ Result<Fallback> NextContact(const config::Config& cfg, const store::OutboxRow& 
     next.delivered_at.reset();
     next.last_error.clear();
     next.receipt.clear();
-    FB_ASSIGN_OR_RETURN(auto ctxv, core::ParseJson(row.context));
-    if (ctxv.is_object()) {
-      auto& o = ctxv.get_object();
-      if (auto it = o.find("recipient"); it != o.end() && it->value().is_object()) {
-        it->value().get_object()["contact_type"] = c.type;
-        it->value().get_object()["address"] = c.address;
-      }
-    }
+    FB_ASSIGN_OR_RETURN(auto ctxv, RetargetContext(row.context, *person, i));
     next.context = core::ToJson(ctxv);
     out.row = std::move(next);
     out.contact_type = c.type;
@@ -617,15 +625,20 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
   const auto now = tx.now();
   for (const auto& inc : incidents) {
     FB_ASSIGN_OR_RETURN(const auto rows, tx.store().outbox().ForIncident(inc.id, 5000));
-    std::map<std::pair<int64_t, std::string>, std::vector<const store::OutboxRow*>> pages;  // (page, person)
+    // (page, person) -> the rows of that page to that person, each with the contact type it was sent for.
+    struct Sent {
+      const store::OutboxRow* row;
+      std::string type;
+    };
+    std::map<std::pair<int64_t, std::string>, std::vector<Sent>> pages;
     for (const auto& r : rows)
-      if (r.kind == "page" && !r.person.empty()) pages[{r.page_n, r.person}].push_back(&r);
+      if (r.kind == "page" && !r.person.empty()) pages[{r.page_n, r.person}].push_back({&r, ContactTypeOf(r)});
     std::vector<std::string> said;
     json::array changes;
     for (const auto& [key, sent] : pages) {
       const auto& [n, person_id] = key;
-      core::TimePoint start = sent.front()->created_at;  // when the page went out
-      for (const auto* r : sent) start = std::min(start, r->created_at);
+      core::TimePoint start = sent.front().row->created_at;  // when the page went out
+      for (const auto& x : sent) start = std::min(start, x.row->created_at);
       const auto* person = cfg.FindPerson(person_id);
       const auto plan = person ? PlanContacts(cfg, *person, inc.severity) : std::vector<ContactStep>{};
       std::vector<std::string> what;
@@ -635,9 +648,8 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
                                        {"at", core::FormatRfc3339(at)}, {"change", action}});
       };
       // Steps still ahead that the plan no longer has (same contact method, same time): cancelled.
-      for (const auto* r : sent) {
+      for (const auto& [r, type] : sent) {
         if (r->state != "pending" || r->event_at <= now) continue;
-        const std::string type = ContactTypeOf(*r);
         const bool kept = std::any_of(plan.begin(), plan.end(), [&](const ContactStep& st) {
           const auto& c = person->contacts[st.contact];
           return c.type == type && c.address == r->destination && start + st.after == r->event_at;
@@ -655,8 +667,9 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
         const auto at = start + st.after;
         if (at <= now) continue;
         const auto& c = person->contacts[st.contact];
-        const bool queued = std::any_of(sent.begin(), sent.end(), [&](const store::OutboxRow* r) {
-          return r->state != "cancelled" && r->event_at == at && r->destination == c.address && ContactTypeOf(*r) == c.type;
+        const bool queued = std::any_of(sent.begin(), sent.end(), [&](const Sent& x) {
+          return x.row->state != "cancelled" && x.row->event_at == at && x.row->destination == c.address &&
+                 x.type == c.type;
         });
         if (queued) continue;
         auto row = PersonRow(cfg, inc.id, inc.severity, *person, st.contact, "page", "page",
@@ -668,14 +681,9 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
         row.event_at = at;
         row.next_attempt_at = at;
         // The page's own context (which page, through what), for this contact method.
-        FB_ASSIGN_OR_RETURN(auto ctx, core::ParseJson(sent.front()->context));
+        FB_ASSIGN_OR_RETURN(auto ctx, RetargetContext(sent.front().row->context, *person, st.contact));
         if (!ctx.is_object()) ctx = json::object{{"event", "page"}};
-        auto& o = ctx.get_object();
-        o["incident"] = IncidentContext(inc);
-        auto recipient = RecipientContext(*person, st.contact);
-        if (const auto* old = o.if_contains("recipient"); old && old->is_object())
-          if (const auto* via = old->get_object().if_contains("via")) recipient["via"] = *via;
-        o["recipient"] = std::move(recipient);
+        ctx.get_object()["incident"] = IncidentContext(inc);
         row.context = core::ToJson(ctx);
         FB_TRY(Enqueue(tx, std::move(row)));
         change(c.type, at, "added");
@@ -1159,9 +1167,9 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
 
   // A notice about a shift to `person` on each contact method handoff notices go to. `tag` keeps
   // its key apart from the other notices of the same instant.
-  auto send = [&](const model::Person& person, const std::string& event, const std::string& note,
-                  json::object shift, const json::array& incidents, core::TimePoint at,
-                  const std::string& tag) -> Status {
+  auto send = [&](const model::Person& person, const std::string& schedule, core::TimePoint at,
+                  const std::string& tag, const std::string& event, const std::string& note, json::object shift,
+                  const json::array& incidents) -> Status {
     const std::vector<std::string>* only =
         cfg.settings.paging.handoff_contact_types.empty() ? nullptr : &cfg.settings.paging.handoff_contact_types;
     const auto chosen = ChooseContacts(cfg, person, model::Severity::kSev4, only);
@@ -1172,8 +1180,8 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
     }
     for (size_t i : chosen) {
       auto row = PersonRow(cfg, "", model::Severity::kSev4, person, i, "notice", event,
-                           "handoff." + std::string(shift.at("schedule").as_string()) + "." +
-                               std::to_string(core::ToUnixMillis(at)) + "." + tag + "." + event);
+                           "handoff." + schedule + "." + std::to_string(core::ToUnixMillis(at)) + "." + tag + "." +
+                               event);
       row.context = core::ToJson(json::object{{"event", event},
                                               {"note", note},
                                               {"shift", shift},
@@ -1194,15 +1202,17 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
     // told is told what holds now instead, unless a handoff of the window tells them anyway (their
     // shift now starts, or ends, at another time or with someone else). Should the handoff come back,
     // it is told again.
-    std::vector<std::string> gone;
+    std::set<std::string> current;
+    for (const auto& h : hs) current.insert(HandoffKey(h));
+    std::vector<std::pair<std::string, Handoff>> gone;
     for (const auto& kv : told) {
-      const auto k = TellKey(kv.key());
+      auto k = TellKey(kv.key());
       if (!k || k->schedule != sched.id || k->at <= now || k->at > now + *notice) continue;
-      if (std::none_of(hs.begin(), hs.end(), [&](const Handoff& h) { return HandoffKey(h) == kv.key(); }))
-        gone.emplace_back(kv.key());
+      if (!current.count(kv.key())) gone.emplace_back(kv.key(), std::move(*k));
     }
-    for (const auto& key : gone) {
-      const auto k = *TellKey(key);
+    for (const auto& entry : gone) {
+      const std::string& key = entry.first;
+      const Handoff& k = entry.second;
       told.erase(key);
       retracted[key] = core::FormatRfc3339(k.at);
       changed = true;
@@ -1236,8 +1246,8 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
                            {"to", k.to},
                            {"on_call", on},
                            {"override", false}};
-        return send(*person, "shift_changed", note, std::move(shift), json::array{}, k.at,
-                    "changed" + std::to_string(core::ToUnixMillis(now)));
+        return send(*person, sched.id, k.at, "changed" + std::to_string(core::ToUnixMillis(now)), "shift_changed",
+                    note, std::move(shift), json::array{});
       };
       if (!k.to.empty() && !told_anyway([&](const Handoff& h) { return h.to == k.to; })) FB_TRY(correct(k.to, true));
       if (!k.from.empty() && !told_anyway([&](const Handoff& h) { return h.from == k.from; }))
@@ -1303,9 +1313,10 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
                            {"from", h.from},
                            {"to", h.to},
                            {"override", h.override}};
-        return send(*person, coming ? "shift_start" : "shift_end", note, std::move(shift), *incidents, h.at,
+        return send(*person, sched.id, h.at,
                     (h.to.empty() ? "nobody" : h.to) +
-                        (again ? ".again" + std::to_string(core::ToUnixMillis(now)) : std::string()));
+                        (again ? ".again" + std::to_string(core::ToUnixMillis(now)) : std::string()),
+                    coming ? "shift_start" : "shift_end", note, std::move(shift), *incidents);
       };
       if (!h.to.empty()) FB_TRY(tell(h.to, true));
       if (!h.from.empty()) FB_TRY(tell(h.from, false));
