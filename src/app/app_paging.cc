@@ -353,9 +353,8 @@ Result<json::object> App::ListNotifications(const model::Principal& who, std::st
     o["next_attempt_at"] = r.state == "pending" ? json::value(core::FormatRfc3339(r.next_attempt_at)) : json::value(nullptr);
     // A notification rule's later step: when it was planned for (sent then unless acknowledged
     // first); `planned` while that time is still ahead.
-    const bool step = r.event_at > r.created_at;
-    o["planned_for"] = step ? json::value(core::FormatRfc3339(r.event_at)) : json::value(nullptr);
-    o["planned"] = step && r.state == "pending" && r.event_at > now;
+    o["planned_for"] = r.IsRuleStep() ? json::value(core::FormatRfc3339(r.event_at)) : json::value(nullptr);
+    o["planned"] = r.IsRuleStep() && r.IsPlanned(now);
     o["receipt"] = r.receipt;
     arr.push_back(std::move(o));
   }

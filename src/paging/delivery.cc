@@ -33,7 +33,7 @@ std::string EnvSecret(const std::string& name) {
 Result<std::vector<store::OutboxRow>> ReadDue(store::Tx& tx, core::TimePoint now, int limit) {
   FB_ASSIGN_OR_RETURN(auto rows, tx.outbox().Due(now, limit));
   for (auto& r : rows) {
-    if (r.kind != "page" || r.event_at <= r.created_at) continue;
+    if (r.kind != "page" || !r.IsRuleStep()) continue;
     FB_ASSIGN_OR_RETURN(auto inc, tx.incidents().Get(r.incident_id));
     auto ctx = core::ParseJson(r.context);
     if (!inc || !ctx || !ctx->is_object()) continue;

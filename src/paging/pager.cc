@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -139,7 +140,7 @@ Result<Fallback> NextContact(const config::Config& cfg, const store::OutboxRow& 
   std::set<int> tried;
   for (const auto& r : siblings) {
     // Planned by a notification rule for later: neither tried nor a sign the person was reached.
-    if (r.state == "pending" && r.event_at > now) continue;
+    if (r.IsPlanned(now)) continue;
     tried.insert(r.contact_index);
     if (r.state == "pending" || r.state == "delivered") out.reached = true;
   }
@@ -642,25 +643,41 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
       const auto* person = cfg.FindPerson(person_id);
       const auto plan = person ? PlanContacts(cfg, *person, inc.severity) : std::vector<ContactStep>{};
       std::vector<std::string> what;
-      auto change = [&](const std::string& type, core::TimePoint at, const char* action) {
-        what.push_back(type + " at " + core::FormatRfc3339(at) + " " + action);
-        changes.push_back(json::object{{"person", person_id}, {"page", n}, {"contact_type", type},
-                                       {"at", core::FormatRfc3339(at)}, {"change", action}});
+      auto change = [&](const std::string& type, core::TimePoint at, const std::string& action,
+                        const std::string& from_channel = "", const std::string& to_channel = "") {
+        what.push_back(type + " at " + core::FormatRfc3339(at) + " " + action +
+                       (to_channel.empty() ? "" : " from channel '" + from_channel + "' to '" + to_channel + "'"));
+        json::object o{{"person", person_id}, {"page", n}, {"contact_type", type}, {"at", core::FormatRfc3339(at)},
+                       {"change", action}};
+        if (!to_channel.empty()) {
+          o["from_channel"] = from_channel;
+          o["to_channel"] = to_channel;
+        }
+        changes.push_back(std::move(o));
       };
       // Steps still ahead that the plan no longer has (same contact method, same time): cancelled.
+      // A step the plan still has but another channel now delivers (a reload renamed or replaced the
+      // channel) is cancelled and queued again through that channel, as one change: "re-routed".
+      std::set<int64_t> cancelled;
+      std::map<std::tuple<std::string, std::string, core::TimePoint>, std::string> rerouted;  // -> old channel
       for (const auto& [r, type] : sent) {
-        if (r->state != "pending" || r->event_at <= now) continue;
-        const bool kept = std::any_of(plan.begin(), plan.end(), [&](const ContactStep& st) {
+        if (!r->IsPlanned(now)) continue;
+        const auto step = std::find_if(plan.begin(), plan.end(), [&](const ContactStep& st) {
           const auto& c = person->contacts[st.contact];
           return c.type == type && c.address == r->destination && start + st.after == r->event_at;
         });
-        if (kept) continue;
+        const model::Channel* ch =
+            step == plan.end() ? nullptr : ChannelFor(cfg, person->contacts[step->contact], inc.severity);
+        if (ch && ch->id == r->channel) continue;  // kept
         store::OutboxRow c = *r;
         c.state = "cancelled";
         c.updated_at = now;
         c.last_error = "cancelled before it was due: " + why;
+        if (ch) c.last_error += " (re-queued through channel '" + ch->id + "' instead of '" + r->channel + "')";
         FB_TRY(tx.store().outbox().UpdateDelivery(c));
-        change(type.empty() ? std::string("message") : type, r->event_at, "cancelled");
+        cancelled.insert(r->id);
+        if (ch) rerouted[{type, r->destination, r->event_at}] = r->channel;
+        else change(type.empty() ? std::string("message") : type, r->event_at, "cancelled");
       }
       // Steps of the plan still ahead that are not queued: added (nothing is sent for a time past).
       for (const auto& st : plan) {
@@ -668,8 +685,8 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
         if (at <= now) continue;
         const auto& c = person->contacts[st.contact];
         const bool queued = std::any_of(sent.begin(), sent.end(), [&](const Sent& x) {
-          return x.row->state != "cancelled" && x.row->event_at == at && x.row->destination == c.address &&
-                 x.type == c.type;
+          return x.row->state != "cancelled" && !cancelled.count(x.row->id) && x.row->event_at == at &&
+                 x.row->destination == c.address && x.type == c.type;
         });
         if (queued) continue;
         auto row = PersonRow(cfg, inc.id, inc.severity, *person, st.contact, "page", "page",
@@ -685,8 +702,12 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
         if (!ctx.is_object()) ctx = json::object{{"event", "page"}};
         ctx.get_object()["incident"] = IncidentContext(inc);
         row.context = core::ToJson(ctx);
+        const std::string channel = row.channel;
         FB_TRY(Enqueue(tx, std::move(row)));
-        change(c.type, at, "added");
+        if (auto was = rerouted.find({c.type, c.address, at}); was != rerouted.end())
+          change(c.type, at, "re-routed", was->second, channel);
+        else
+          change(c.type, at, "added");
       }
       if (!what.empty())
         said.push_back(person_id + "'s page " + std::to_string(n) + ": " + core::Join(what, ", "));
@@ -1323,6 +1344,40 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
     }
     FB_ASSIGN_OR_RETURN(auto after, NextHandoff(sched, now + *notice));
     if (after && (!next || after->at < *next)) next = after->at;
+  }
+  // Handoffs told on a schedule a reload has since removed: nobody is on call through it any more,
+  // so each person told hears that the shift change they expect is off.
+  std::vector<std::pair<std::string, Handoff>> orphaned;
+  for (const auto& kv : told) {
+    auto k = TellKey(kv.key());
+    if (k && !cfg.FindSchedule(k->schedule) && k->at > now && k->at <= now + *notice)
+      orphaned.emplace_back(kv.key(), std::move(*k));
+  }
+  for (const auto& [key, k] : orphaned) {
+    told.erase(key);
+    retracted[key] = core::FormatRfc3339(k.at);
+    changed = true;
+    for (const auto& [person_id, was_coming] : {std::pair{k.to, true}, std::pair{k.from, false}}) {
+      const auto* person = person_id.empty() ? nullptr : cfg.FindPerson(person_id);
+      if (!person || !person->handoff_notices) continue;
+      const std::string when = FormatLocal(k.at, person->timezone.empty() ? "UTC" : person->timezone);
+      const std::string note =
+          "Change to your on-call shift on " + k.schedule + ": the schedule was removed from the configuration; " +
+          (was_coming ? "your shift no longer starts at " + when + "."
+                      : "you are no longer on call through it, and the handoff from you at " + when + " is off.");
+      json::object shift{{"schedule", k.schedule},
+                         {"schedule_name", k.schedule},
+                         {"at", core::FormatRfc3339(k.at)},
+                         {"at_local", when},
+                         {"until", nullptr},
+                         {"from", k.from},
+                         {"to", k.to},
+                         {"on_call", ""},
+                         {"removed", true},
+                         {"override", false}};
+      FB_TRY(send(*person, k.schedule, k.at, "changed" + std::to_string(core::ToUnixMillis(now)), "shift_changed",
+                  note, std::move(shift), json::array{}));
+    }
   }
   if (changed || !saved)
     FB_TRY(tx.store().meta().Set(kHandoffMeta, core::ToJson(json::object{{"told", std::move(told)},

@@ -1009,6 +1009,38 @@ TEST_F(HandoffNoticeTest, AShiftThatNoLongerEndsSaysYouStayOnCall) {
                      "(Europe/Paris); you stay on call until Mon 12 Jan 13:00 (Europe/Paris).");
 }
 
+TEST_F(HandoffNoticeTest, AScheduleRemovedByAReloadCallsOffTheHandoffsItsPeopleWereToldAbout) {
+  Plan();
+  Advance(hours(24 * 7));  // Monday 12 January 08:00Z: alice hands over to bob at 09:00, both told
+  ASSERT_EQ(Notices().size(), 4u);
+  // The primary schedule is removed (its policy now pages through quiet): nobody takes over at 09:00.
+  std::string edited = kHandoffConfig;
+  const std::string primary =
+      "  - id: primary\n    name: Primary on-call\n    timezone: UTC\n"
+      "    layers: [{rotation: weekly, start: \"2026-01-05\", handoff: \"09:00\", members: [alice, bob]}]\n";
+  ASSERT_NE(edited.find(primary), std::string::npos);
+  edited.erase(edited.find(primary), primary.size());
+  const std::string target = "targets: [{schedule: primary}]";
+  edited.replace(edited.find(target), target.size(), "targets: [{schedule: quiet}]");
+  engine_->SetConfig(LoadTestConfig(edited));
+  Plan();
+  EXPECT_THAT(Since(4), ElementsAre("shift_changed:bob:sms", "shift_changed:alice:mail"));
+  EXPECT_EQ(Note(4), "Change to your on-call shift on primary: the schedule was removed from the configuration; "
+                     "your shift no longer starts at Mon 12 Jan 09:00 (UTC).");
+  EXPECT_EQ(Note(5), "Change to your on-call shift on primary: the schedule was removed from the configuration; "
+                     "you are no longer on call through it, and the handoff from you at Mon 12 Jan 10:00 "
+                     "(Europe/Paris) is off.");
+  EXPECT_TRUE(Context(Notices()[4]).at("shift").at("removed").as_bool());
+  Plan();  // said once
+  EXPECT_EQ(Notices().size(), 6u);
+  // Restored: the handoff is back, and both are told again.
+  engine_->SetConfig(LoadTestConfig(kHandoffConfig));
+  Plan();
+  EXPECT_THAT(Since(6), ElementsAre("shift_start:bob:sms", "shift_end:alice:mail"));
+  pager_->DeliverDue();
+  for (const auto& r : Notices()) EXPECT_EQ(r.state, "delivered") << r.key << ": " << r.last_error;
+}
+
 TEST_F(HandoffNoticeTest, ANoticeThatCannotBeDeliveredFallsBackToTheNextContactMethod) {
   // Email fails for good (one attempt): alice's notice goes to her sms instead; carol has nothing else.
   std::string edited = kHandoffConfig;
@@ -1265,6 +1297,47 @@ TEST_F(NotificationRulesTest, AReloadReplansThePagesStillWaitingForAnAcknowledge
   Advance(minutes(5));
   EXPECT_EQ(pager_->DeliverDue(), 0);
   EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:cancelled", "alice:sms@3:delivered"));
+}
+
+TEST_F(NotificationRulesTest, AStepStillAheadFollowsItsContactMethodToTheChannelAReloadNamesForIt) {
+  const auto t0 = clock_->Now();
+  auto id = Declare("api", model::Severity::kSev1);
+  EXPECT_EQ(pager_->DeliverDue(), 1);  // the email
+  Advance(minutes(1));
+  // The SMS channel is renamed (a new provider): the 5m and 15m steps queued through 'sms' would find
+  // no channel when due. They go through 'text' instead; the email already sent is left alone.
+  std::string edited = kRulesConfig;
+  const std::string sms = "  - id: sms\n";
+  ASSERT_NE(edited.find(sms), std::string::npos);
+  edited.replace(edited.find(sms), sms.size(), "  - id: text\n");
+  engine_->SetConfig(LoadTestConfig(edited));
+  auto r = engine_->Call<bool>([&](engine::Tx& tx) -> Result<bool> {
+    FB_TRY(pager_->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
+    return true;
+  });
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:cancelled", "alice:sms@15:cancelled",
+                                        "alice:text@5:pending", "alice:text@15:pending"));
+  EXPECT_EQ(Timeline(id, "notification").back().text,
+            "Planned notifications re-planned (configuration reloaded): alice's page 1: sms at 2026-01-05T08:05:00Z "
+            "re-routed from channel 'sms' to 'text', sms at 2026-01-05T08:15:00Z re-routed from channel 'sms' to "
+            "'text'");
+  EXPECT_EQ(pager_->Notifications(id)->at(1).last_error,
+            "cancelled before it was due: configuration reloaded (re-queued through channel 'text' instead of 'sms')");
+  // Reviewing again changes nothing; at 5m the SMS goes out through the new channel.
+  const auto entries = Timeline(id, "notification").size();
+  r = engine_->Call<bool>([&](engine::Tx& tx) -> Result<bool> {
+    FB_TRY(pager_->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
+    return true;
+  });
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(Timeline(id, "notification").size(), entries);
+  Advance(minutes(4));
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  auto rows = *pager_->Notifications(id);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[3].state, "delivered") << rows[3].last_error;
+  EXPECT_THAT(testing::ReadFile(dir_.File("out." + rows[3].key)), HasSubstr("API errors"));
 }
 
 }  // namespace

@@ -61,6 +61,11 @@ struct OutboxRow {
   std::optional<core::TimePoint> delivered_at;
   std::string last_error;
   std::string receipt;
+
+  // A later step of a person's notification rules: written with its page, due after it (event_at).
+  bool IsRuleStep() const { return event_at > created_at; }
+  // Waiting for its time at `now` (a rule step not yet due), as opposed to due and not yet delivered.
+  bool IsPlanned(core::TimePoint now) const { return state == "pending" && event_at > now; }
 };
 
 class OutboxRepo {
