@@ -1,5 +1,7 @@
 #include "core/json.h"
+
 #include "core/json_text.h"
+#include "core/time.h"
 
 #include <algorithm>
 #include <charconv>
@@ -166,6 +168,17 @@ Status ObjectReader::status() const {
 std::string ObjectReader::PathOf(std::string_view key) const {
   if (path_.empty()) return std::string(key);
   return path_ + "." + std::string(key);
+}
+
+std::optional<TimePoint> ObjectReader::Time(std::string_view key, bool required) {
+  auto s = String(key, required);
+  if (!s) return std::nullopt;
+  auto t = ParseRfc3339(*s);
+  if (!t) {
+    Fail(key, PathOf(key) + ": " + t.error().message);
+    return std::nullopt;
+  }
+  return *t;
 }
 
 void ObjectReader::Fail(std::string_view key, std::string message) {

@@ -11,6 +11,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/clock.h"
 #include "core/result.h"
 
 namespace firebreak::core {
@@ -44,6 +45,8 @@ class ObjectReader {
   std::optional<int64_t> Int(std::string_view key, bool required = false);
   std::optional<double> Number(std::string_view key, bool required = false);
   std::optional<bool> Bool(std::string_view key, bool required = false);
+  // An RFC 3339 time (a string that is not one is an error naming the key).
+  std::optional<TimePoint> Time(std::string_view key, bool required = false);
   const json::object* Object(std::string_view key, bool required = false);
   const json::array* Array(std::string_view key, bool required = false);
   std::optional<std::vector<std::string>> StringArray(std::string_view key, bool required = false);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/time.h"
+
 namespace firebreak::core {
 namespace {
 
@@ -81,6 +83,23 @@ TEST(ObjectReader, AcceptsIntegralNumbersOnlyForInt) {
   EXPECT_TRUE(r.ok());
   EXPECT_FALSE(r.Int("c"));
   EXPECT_FALSE(r.ok());
+}
+
+TEST(ObjectReader, ReadsRfc3339TimesAndNamesTheFieldOfOneThatIsNot) {
+  auto v = *ParseJson(R"({"at":"2026-01-05T08:00:00.250Z","history":{"due":"yesterday"}})");
+  ObjectReader r(v, "");
+  EXPECT_EQ(r.Time("at"), FromUnixMillis(1767600000250));
+  EXPECT_EQ(r.Time("absent"), std::nullopt);
+  EXPECT_TRUE(r.ok());
+  ObjectReader h(r.object()->at("history"), "history");
+  EXPECT_EQ(h.Time("due"), std::nullopt);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().error().field, "history.due");
+  EXPECT_NE(h.status().error().message.find("history.due: invalid RFC 3339 timestamp 'yesterday'"), std::string::npos)
+      << h.status().error().message;
+  ObjectReader required(v, "");
+  EXPECT_EQ(required.Time("when", true), std::nullopt);
+  EXPECT_EQ(required.status().error().field, "when");
 }
 
 TEST(ObjectReader, RejectsNonObjects) {

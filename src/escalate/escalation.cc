@@ -352,18 +352,6 @@ json::value Time(const std::optional<core::TimePoint>& t) {
   return json::value(core::FormatRfc3339(*t));
 }
 
-Result<core::TimePoint> ReadTime(core::ObjectReader& r, std::string_view key) {
-  auto s = r.String(key, true);
-  if (!s) return InvalidArgument("missing " + std::string(key), std::string(key));
-  return core::ParseRfc3339(*s);
-}
-
-Result<std::optional<core::TimePoint>> ReadOptTime(core::ObjectReader& r, std::string_view key) {
-  auto s = r.String(key, false);
-  if (!s) return std::optional<core::TimePoint>();
-  FB_ASSIGN_OR_RETURN(auto t, core::ParseRfc3339(*s));
-  return std::optional<core::TimePoint>(t);
-}
 
 }  // namespace
 
@@ -487,17 +475,17 @@ Result<State> StateFromJson(const json::value& v) {
   else if (st == "stopped") s.status = Status::kStopped;
   else return InvalidArgument("unknown escalation status '" + st + "'", "status");
   s.status_reason = r.String("status_reason").value_or("");
-  FB_ASSIGN_OR_RETURN(s.started_at, ReadTime(r, "started_at"));
-  FB_ASSIGN_OR_RETURN(s.cycle_start, ReadTime(r, "cycle_start"));
+  s.started_at = r.Time("started_at", true).value_or(core::TimePoint{});
+  s.cycle_start = r.Time("cycle_start", true).value_or(core::TimePoint{});
   s.cycle = static_cast<int>(r.Int("cycle").value_or(0));
   s.next_tier = static_cast<int>(r.Int("next_tier").value_or(0));
   s.highest = static_cast<int>(r.Int("highest").value_or(-1));
   s.reached = static_cast<int>(r.Int("reached").value_or(-1));
-  FB_ASSIGN_OR_RETURN(s.tier_due, ReadOptTime(r, "tier_due"));
-  FB_ASSIGN_OR_RETURN(s.sla_due, ReadOptTime(r, "sla_due"));
+  s.tier_due = r.Time("tier_due");
+  s.sla_due = r.Time("sla_due");
   s.ack_sla = core::Millis(r.Int("ack_sla_ms").value_or(0));
   s.exhausted = r.Bool("exhausted").value_or(false);
-  FB_ASSIGN_OR_RETURN(s.held_until, ReadOptTime(r, "held_until"));
+  s.held_until = r.Time("held_until");
   s.hold_reason = r.String("hold_reason").value_or("");
   s.pages = r.Int("pages").value_or(0);
   if (const json::array* hist = r.Array("history")) {
@@ -505,8 +493,8 @@ Result<State> StateFromJson(const json::value& v) {
       core::ObjectReader hr(hv, "history");
       PageRecord p;
       p.n = hr.Int("n").value_or(0);
-      FB_ASSIGN_OR_RETURN(p.time, ReadTime(hr, "time"));
-      FB_ASSIGN_OR_RETURN(p.due, ReadTime(hr, "due"));
+      p.time = hr.Time("time", true).value_or(core::TimePoint{});
+      p.due = hr.Time("due", true).value_or(core::TimePoint{});
       p.tier = static_cast<int>(hr.Int("tier").value_or(1)) - 1;
       p.cycle = static_cast<int>(hr.Int("cycle").value_or(0));
       p.trigger = hr.String("trigger").value_or("");
@@ -514,6 +502,7 @@ Result<State> StateFromJson(const json::value& v) {
       p.people = hr.StringArray("people").value_or(std::vector<std::string>{});
       p.lateness = core::Millis(hr.Int("lateness_ms").value_or(0));
       p.late = hr.Bool("late").value_or(false);
+      FB_TRY(hr.status());
       s.history.push_back(std::move(p));
     }
   }
@@ -525,9 +514,9 @@ Result<State> StateFromJson(const json::value& v) {
       q.person = rr.String("person", true).value_or("");
       q.requested_by = rr.String("requested_by").value_or("");
       q.message = rr.String("message").value_or("");
-      FB_ASSIGN_OR_RETURN(q.requested_at, ReadTime(rr, "requested_at"));
+      q.requested_at = rr.Time("requested_at", true).value_or(core::TimePoint{});
       q.response = rr.String("response").value_or("pending");
-      FB_ASSIGN_OR_RETURN(q.responded_at, ReadOptTime(rr, "responded_at"));
+      q.responded_at = rr.Time("responded_at");
       q.responded_by = rr.String("responded_by").value_or("");
       q.note = rr.String("note").value_or("");
       if (!rr.ok()) return Unexpected(rr.status().error());

@@ -114,19 +114,6 @@ boost::json::object ToJson(const Alert& a) {
   return o;
 }
 
-namespace {
-Result<core::TimePoint> Time(core::ObjectReader& r, std::string_view k, bool required) {
-  auto s = r.String(k, required);
-  if (!s) return core::TimePoint{};
-  return core::ParseRfc3339(*s);
-}
-Result<std::optional<core::TimePoint>> OptTime(core::ObjectReader& r, std::string_view k) {
-  auto s = r.String(k);
-  if (!s) return std::optional<core::TimePoint>();
-  FB_ASSIGN_OR_RETURN(auto t, core::ParseRfc3339(*s));
-  return std::optional<core::TimePoint>(t);
-}
-}  // namespace
 
 Result<Alert> AlertFromJson(const boost::json::value& v) {
   core::ObjectReader r(v, "alert");
@@ -166,11 +153,11 @@ Result<Alert> AlertFromJson(const boost::json::value& v) {
   a.silence_id = r.String("silence_id").value_or("");
   a.flapping = r.Bool("flapping").value_or(false);
   auto changes = r.StringArray("state_changes");
-  FB_ASSIGN_OR_RETURN(a.starts_at, Time(r, "starts_at", false));
-  FB_ASSIGN_OR_RETURN(a.first_seen, Time(r, "first_seen", false));
-  FB_ASSIGN_OR_RETURN(a.last_seen, Time(r, "last_seen", false));
-  FB_ASSIGN_OR_RETURN(a.acknowledged_at, OptTime(r, "acknowledged_at"));
-  FB_ASSIGN_OR_RETURN(a.resolved_at, OptTime(r, "resolved_at"));
+  a.starts_at = r.Time("starts_at").value_or(core::TimePoint{});
+  a.first_seen = r.Time("first_seen").value_or(core::TimePoint{});
+  a.last_seen = r.Time("last_seen").value_or(core::TimePoint{});
+  a.acknowledged_at = r.Time("acknowledged_at");
+  a.resolved_at = r.Time("resolved_at");
   FB_TRY(r.status());
   FB_ASSIGN_OR_RETURN(a.status, ParseAlertStatus(*status));
   FB_ASSIGN_OR_RETURN(a.severity, ParseSeverity(*sev));
@@ -279,10 +266,10 @@ Result<Silence> SilenceFromJson(const boost::json::value& v) {
   s.comment = r.String("comment").value_or("");
   s.created_by = r.String("created_by").value_or("");
   s.expired_by = r.String("expired_by").value_or("");
-  FB_ASSIGN_OR_RETURN(s.starts_at, Time(r, "starts_at", true));
-  FB_ASSIGN_OR_RETURN(s.ends_at, Time(r, "ends_at", true));
-  FB_ASSIGN_OR_RETURN(s.created_at, Time(r, "created_at", false));
-  FB_ASSIGN_OR_RETURN(s.expired_at, OptTime(r, "expired_at"));
+  s.starts_at = r.Time("starts_at", true).value_or(core::TimePoint{});
+  s.ends_at = r.Time("ends_at", true).value_or(core::TimePoint{});
+  s.created_at = r.Time("created_at").value_or(core::TimePoint{});
+  s.expired_at = r.Time("expired_at");
   FB_TRY(r.status());
   return s;
 }

@@ -89,12 +89,6 @@ boost::json::array StrArray(const std::vector<std::string>& v) {
 void PutTime(boost::json::object& o, std::string_view k, const std::optional<core::TimePoint>& t) {
   if (t) o[k] = core::FormatRfc3339(*t);
 }
-Result<std::optional<core::TimePoint>> GetTime(core::ObjectReader& r, std::string_view k) {
-  auto s = r.String(k);
-  if (!s) return std::optional<core::TimePoint>{};
-  FB_ASSIGN_OR_RETURN(auto t, core::ParseRfc3339(*s));
-  return std::optional<core::TimePoint>(t);
-}
 }  // namespace
 
 boost::json::object ToJson(const Incident& i) {
@@ -145,8 +139,6 @@ Result<Incident> IncidentFromJson(const boost::json::value& v) {
   auto roles = r.StringMap("roles");
   if (roles) i.roles = *roles;
   i.flags = r.StringArray("flags").value_or(std::vector<std::string>{});
-  auto created = r.String("created_at", true);
-  auto updated = r.String("updated_at");
   i.created_by = r.String("created_by").value_or("");
   i.acknowledged_by = r.String("acknowledged_by").value_or("");
   i.resolved_by = r.String("resolved_by").value_or("");
@@ -156,19 +148,17 @@ Result<Incident> IncidentFromJson(const boost::json::value& v) {
   i.source = r.String("source").value_or("");
   i.group_key = r.String("group_key").value_or("");
   i.merged_into = r.String("merged_into").value_or("");
-  FB_ASSIGN_OR_RETURN(i.acknowledged_at, GetTime(r, "acknowledged_at"));
-  FB_ASSIGN_OR_RETURN(i.mitigated_at, GetTime(r, "mitigated_at"));
-  FB_ASSIGN_OR_RETURN(i.resolved_at, GetTime(r, "resolved_at"));
-  FB_ASSIGN_OR_RETURN(i.closed_at, GetTime(r, "closed_at"));
+  i.acknowledged_at = r.Time("acknowledged_at");
+  i.mitigated_at = r.Time("mitigated_at");
+  i.resolved_at = r.Time("resolved_at");
+  i.closed_at = r.Time("closed_at");
+  const auto created = r.Time("created_at", true);
+  const auto updated = r.Time("updated_at");
   FB_TRY(r.status());
   FB_ASSIGN_OR_RETURN(i.state, ParseState(*state));
   FB_ASSIGN_OR_RETURN(i.severity, ParseSeverity(*sev));
-  FB_ASSIGN_OR_RETURN(i.created_at, core::ParseRfc3339(*created));
-  if (updated) {
-    FB_ASSIGN_OR_RETURN(i.updated_at, core::ParseRfc3339(*updated));
-  } else {
-    i.updated_at = i.created_at;
-  }
+  i.created_at = *created;
+  i.updated_at = updated.value_or(i.created_at);
   return i;
 }
 

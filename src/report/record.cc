@@ -86,11 +86,7 @@ Status ReadTime(core::ObjectReader& r, std::string_view key, std::optional<core:
     out.reset();
     return r.status();
   }
-  if (auto v = r.String(key)) {
-    auto t = core::ParseRfc3339(*v);
-    if (!t) r.Fail(key, t.error().message);
-    else out = *t;
-  }
+  if (auto t = r.Time(key)) out = *t;
   return r.status();
 }
 }  // namespace
