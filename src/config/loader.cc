@@ -25,6 +25,24 @@ namespace {
 using model::SourceLoc;
 constexpr size_t kMaxFileBytes = 4 << 20;
 
+// A YAML scalar as the JSON value YAML's core schema reads it: a plain (unquoted) true/false, null,
+// integer or finite number is that; anything else, and anything quoted, is a string.
+boost::json::value TypedScalar(const YAML::Node& y) {
+  const std::string& s = y.Scalar();
+  if (y.Tag() != "?") return boost::json::value(s);  // quoted or explicitly tagged
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (s == "null" || s == "Null" || s == "NULL" || s == "~") return nullptr;
+  const char* end = s.data() + s.size();
+  int64_t i = 0;
+  if (auto r = std::from_chars(s.data(), end, i); r.ec == std::errc() && r.ptr == end) return i;
+  double d = 0;
+  const bool numeric = !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '.');
+  if (auto r = std::from_chars(s.data(), end, d); numeric && r.ec == std::errc() && r.ptr == end && std::isfinite(d))
+    return d;
+  return boost::json::value(s);
+}
+
 // A node that tests false (`!n`), standing for an absent key.
 YAML::Node Missing() {
   const YAML::Node m(YAML::NodeType::Map);
@@ -1129,7 +1147,9 @@ std::optional<model::RunbookStep> DecodeStep(Ctx& ctx, const YAML::Node& n, cons
   static const std::map<std::string, std::vector<std::string>> kSpecKeys = {
       {"command", {"argv", "env", "cwd", "expect_exit"}},
       {"http", {"method", "url", "body", "headers", "expect_status"}},
-      {"check", {"check", "argv", "url", "expect_status", "metric", "op", "threshold", "expect_exit"}},
+      {"check",
+       {"check", "argv", "url", "method", "body", "headers", "expect_status", "metric", "op", "threshold",
+        "expect_exit"}},
       {"config_change", {"path", "content", "set"}},
       {"manual", {"instructions"}}};
   auto it = kSpecKeys.find(st.kind);
@@ -1137,7 +1157,9 @@ std::optional<model::RunbookStep> DecodeStep(Ctx& ctx, const YAML::Node& n, cons
     for (const auto& k : it->second) {
       auto v = r.Get(k, false);
       if (!v) continue;
-      // Convert YAML scalar/list/map to JSON.
+      // Convert YAML scalar/list/map to JSON. Scalars are strings, except in an HTTP body, which is
+      // sent as JSON: there a plain (unquoted) true, 3 or 0.5 is a boolean or a number, as YAML means.
+      const bool typed = k == "body";
       std::function<boost::json::value(const YAML::Node&)> conv = [&](const YAML::Node& y) -> boost::json::value {
         if (y.IsSequence()) {
           boost::json::array a;
@@ -1149,7 +1171,7 @@ std::optional<model::RunbookStep> DecodeStep(Ctx& ctx, const YAML::Node& n, cons
           for (const auto& kv : y) o[kv.first.Scalar()] = conv(kv.second);
           return o;
         }
-        if (y.IsScalar()) return boost::json::value(y.Scalar());
+        if (y.IsScalar()) return typed ? TypedScalar(y) : boost::json::value(y.Scalar());
         return nullptr;
       };
       st.spec[k] = conv(v);

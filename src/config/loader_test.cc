@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/json.h"
 #include "testing/testing.h"
 
 namespace firebreak::config {
@@ -113,6 +114,31 @@ TEST(ConfigLoader, EnforcesRiskTierFloorsAndTheMediumRollbackRule) {
   auto r = LoadConfigFiles({{"rb.yaml", rb}});
   EXPECT_THAT(Errors(r), ::testing::ElementsAre(HasSubstr("error[risk-below-floor]: in step 1 of runbook 'r'"),
                                                 HasSubstr("error[medium-without-rollback]: in step 2 of runbook 'r'")));
+}
+
+TEST(ConfigLoader, AnHttpCheckKeepsItsMethodBodyAndHeaders) {
+  // A health endpoint that wants a POST with a token: what the check step sends, not dropped as unknown.
+  const char* rb = R"(runbooks:
+  - id: r
+    title: Probe
+    steps:
+      - kind: check
+        check: http
+        url: http://127.0.0.1:9/health
+        method: POST
+        body: {deep: true, replicas: 3, ratio: 0.5, version: "3", note: ~, name: api}
+        headers: {X-Probe: firebreak}
+        expect_status: 204
+)";
+  auto r = LoadConfigFiles({{"rb.yaml", rb}});
+  ASSERT_TRUE(r.config) << Errors(r).front();
+  for (const auto& d : r.diagnostics.all()) ADD_FAILURE() << d.ToString();
+  const auto& spec = r.config->runbooks.at(0).steps.at(0).spec;
+  EXPECT_EQ(spec.at("method").as_string(), "POST");
+  // Sent as JSON: plain YAML scalars keep their types, quoted ones are strings.
+  EXPECT_EQ(core::ToJson(spec.at("body")),
+            R"({"deep":true,"replicas":3,"ratio":0.5,"version":"3","note":null,"name":"api"})");
+  EXPECT_EQ(spec.at("headers").at("X-Probe").as_string(), "firebreak");
 }
 
 TEST(ConfigLoader, ChecksReferencesAcrossFiles) {
