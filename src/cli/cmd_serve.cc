@@ -120,6 +120,7 @@ int Serve(const ServeOptions& o) {
   mcp::HttpOptions ho;
   ho.allow_anonymous = o.mcp_test_fixtures;
   ho.allowed_hosts.push_back(HostOfUrl((*app)->config()->settings.public_url));
+  if (!o.public_url.empty()) ho.allowed_hosts.push_back(HostOfUrl(o.public_url));
   if (so.host != "0.0.0.0" && so.host != "::") ho.allowed_hosts.push_back(so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host);
   mcp::RegisterHttpRoutes(server, mcp_server, ho);
   auto port = server.Listen();

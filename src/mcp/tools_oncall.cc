@@ -12,11 +12,8 @@ using namespace schema;
 using namespace internal;
 
 namespace {
-json::object Open(std::vector<std::string> keys) {
-  std::vector<std::pair<std::string, json::object>> props;
-  for (const auto& k : keys) props.push_back({k, json::object{}});
-  return Object(std::move(props), keys, /*open=*/true);
-}
+// A result's property, described for the agent (its shape is the HTTP API's).
+json::object D(std::string description) { return Describe(json::object{}, std::move(description)); }
 }  // namespace
 
 void AddOncallTools(Registry& r) {
@@ -33,7 +30,7 @@ void AddOncallTools(Registry& r) {
                               {"service", Str("Service id", 100)},
                               {"severity", SeverityArg("With service: the severity (default SEV1)")},
                               {"at", Str("RFC 3339 time (default now)", 64)}}),
-      .output_schema = Open({}),
+      .output_schema = OpenResult({}),
       .annotations = {},
       .scope = model::kScopeRead,
       .risk = model::RiskTier::kLow,
@@ -55,7 +52,12 @@ void AddOncallTools(Registry& r) {
                               {"from", Str("RFC 3339 start (default now)", 64)},
                               {"to", Str("RFC 3339 end", 64)},
                               {"days", Int("Days from `from` (default 7)", 1, 93)}}),
-      .output_schema = Open({"from", "to", "schedules"}),
+      .output_schema = OpenResult({{"from", D("RFC 3339 start of the range")},
+                                   {"to", D("RFC 3339 end of the range")},
+                                   {"team", D("The team asked for: id, name, lead, members (null: none)")},
+                                   {"schedules", D("Per schedule: shifts, gaps, coverage, members")},
+                                   {"people", D("Per person, most on call first: on_call_seconds, shifts, "
+                                                "schedules, in_team")}}),
       .annotations = {},
       .scope = model::kScopeRead,
       .risk = model::RiskTier::kLow,
@@ -80,7 +82,14 @@ void AddOncallTools(Registry& r) {
                               {"from", Str("RFC 3339 start (default now)", 64)},
                               {"to", Str("RFC 3339 end", 64)},
                               {"days", Int("Days from `from` (default 7)", 1, 93)}}),
-      .output_schema = Open({"from", "to", "notice", "handoffs", "notices"}),
+      .output_schema = OpenResult(
+          {{"from", D("RFC 3339 start of the range")},
+           {"to", D("RFC 3339 end of the range")},
+           {"notice", D("How long before a handoff both people are told, e.g. 1h (null: notices are off)")},
+           {"handoffs", D("The coming handoffs, earliest first: schedule, schedule_name, at, from, "
+                          "to (null: a gap), until, override, notice_at")},
+           {"notices", D("Handoff notices queued or sent, newest first (at most 50): event, person, "
+                         "channel, state, attempts, last_error, schedule, at")}}),
       .annotations = {},
       .scope = model::kScopeRead,
       .risk = model::RiskTier::kLow,
@@ -98,7 +107,10 @@ void AddOncallTools(Registry& r) {
                      "title, teams, the schedules they rotate on, where they are on call now, and "
                      "their contact method types. Use the ids to assign roles, page or override.",
       .input_schema = Object({{"team", Str("Team id", 100)}}),
-      .output_schema = Open({"at", "people"}),
+      .output_schema = OpenResult({{"at", D("RFC 3339 time the on-call state is read at")},
+                                   {"people", D("Each person: id, name, title, email, timezone, teams, "
+                                                "leads, schedules, on_call, contact_methods, "
+                                                "notification_rules, handoff_notices")}}),
       .annotations = {},
       .scope = model::kScopeRead,
       .risk = model::RiskTier::kLow,
@@ -122,7 +134,13 @@ void AddOncallTools(Registry& r) {
                               {"to", Str("RFC 3339 end", 64)},
                               {"days", Int("Days from `from` (default 7)", 1, 93)}},
                              {"person"}),
-      .output_schema = Open({"id", "name", "shifts", "escalation", "incidents", "pending_pages"}),
+      .output_schema = OpenResult(
+          {{"id", D("Person id")},
+           {"name", D("Display name")},
+           {"shifts", D("Their shifts across schedules in the range")},
+           {"escalation", D("Each policy tier that can page them, and through what")},
+           {"incidents", D("Open incidents where they hold a role")},
+           {"pending_pages", D("Incidents whose pages to them are unacknowledged")}}),
       .annotations = {},
       .scope = model::kScopeRead,
       .risk = model::RiskTier::kLow,
@@ -139,7 +157,8 @@ void AddOncallTools(Registry& r) {
       .description = "An incident's escalation: the policy snapshot, status, the next step and "
                      "when it is due, and who was paged when (null when no policy applied).",
       .input_schema = Object({{"id", IncidentIdArg()}}, {"id"}),
-      .output_schema = Open({"escalation"}),
+      .output_schema = OpenResult({{"escalation", D("Policy snapshot, status, next step and when due, "
+                                                    "pages sent; null when no policy applied")}}),
       .annotations = {},
       .scope = model::kScopeRead,
       .risk = model::RiskTier::kLow,
@@ -157,7 +176,9 @@ void AddOncallTools(Registry& r) {
                      "cancelled; `planned` with `planned_for` when a person's notification rule sends it "
                      "later unless the incident is acknowledged first), attempts, last error and receipt.",
       .input_schema = Object({{"id", IncidentIdArg()}}, {"id"}),
-      .output_schema = Open({"incident_id", "notifications"}),
+      .output_schema = OpenResult({{"incident_id", D("Incident id")},
+                                   {"notifications", D("Each message, oldest first: kind, event, person, channel, "
+                                                       "state, planned, planned_for, attempts, last_error, receipt")}}),
       .annotations = {},
       .scope = model::kScopeRead,
       .risk = model::RiskTier::kLow,
@@ -176,7 +197,9 @@ void AddOncallTools(Registry& r) {
                      "`schedule`. Each says whether it applies under the running configuration.",
       .input_schema = Object({{"schedule", Str("Schedule id", 100)},
                               {"state", Enum("current (default) or all", {"current", "all"})}}),
-      .output_schema = Open({"overrides"}),
+      .output_schema = OpenResult({{"overrides", D("Each override: id, schedule, person, replaces, start, "
+                                                   "end, reason, state, applied (and problem when it does "
+                                                   "not apply)")}}),
       .annotations = {},
       .scope = model::kScopeRead,
       .risk = model::RiskTier::kLow,
@@ -201,7 +224,12 @@ void AddOncallTools(Registry& r) {
                               {"duration", Str("Length instead of end, e.g. 8h", 32)},
                               {"reason", Str("Why", 1000)}},
                              {"schedule", "person"}),
-      .output_schema = Open({"id", "schedule", "person", "start", "end", "state"}),
+      .output_schema = OpenResult({{"id", D("Override id (OVR-n)")},
+                                   {"schedule", D("Schedule id")},
+                                   {"person", D("Who takes the shift")},
+                                   {"start", D("RFC 3339 start")},
+                                   {"end", D("RFC 3339 end")},
+                                   {"state", D("upcoming, active, ended or cancelled")}}),
       .annotations = Annotations{false, false, false, false},
       .scope = model::kScopeWrite,
       .risk = model::RiskTier::kMedium,
@@ -220,7 +248,7 @@ void AddOncallTools(Registry& r) {
       .description = "Cancels an upcoming schedule override, or ends one in progress now (the rotation "
                      "takes over again). Ended and cancelled ones stay as history.",
       .input_schema = Object({{"id", Str("Override id (OVR-n)", 64, 1)}}, {"id"}),
-      .output_schema = Open({"id", "state"}),
+      .output_schema = OpenResult({{"id", D("Override id (OVR-n)")}, {"state", D("cancelled or ended")}}),
       .annotations = Annotations{false, true, true, false},
       .scope = model::kScopeWrite,
       .risk = model::RiskTier::kMedium,

@@ -69,7 +69,9 @@ namespace {
 // happens there, by another person under the four-eyes rule; the agent gets nothing it could
 // approve with. The user's answer (accept, decline, cancel) is only reported back.
 void OfferApprovalPage(Context& ctx, const std::string& approval_id, json::object& out) {
-  std::string url = ctx.app().config()->settings.public_url + "/#/approvals";
+  // The console's address as links in notifications give it (--public-url, settings.public_url, or
+  // the address the server listens on).
+  std::string url = ctx.app().pager().PublicUrl() + "/#/approvals";
   out["approval_url"] = url;
   const auto& caps = ctx.session().client().capabilities;
   const auto* el = caps.if_contains("elicitation");
