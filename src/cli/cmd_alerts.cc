@@ -244,8 +244,13 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
           PrintJson(*r);
           return 0;
         }
+        const auto& windows = r->get_object().at("windows").get_array();
+        if (windows.empty()) {
+          std::printf("no maintenance windows configured (maintenance_windows in the config)\n");
+          return 0;
+        }
         Table t({"NAME", "NOW", "SILENCE", "NEXT", "MATCHERS"});
-        for (const auto& m : r->get_object().at("windows").get_array()) AddMaintenanceRow(t, m.get_object());
+        for (const auto& m : windows) AddMaintenanceRow(t, m.get_object());
         t.Print();
         return 0;
       };

@@ -69,12 +69,13 @@ void PrintResponders(const boost::json::object& v) {
 }
 
 void PrintTimeline(const boost::json::value& v) {
-  const auto& entries = v.get_object().at("entries").get_array();
-  for (const auto& e : entries) {
+  // Columns as wide as their widest entry (kinds such as notification_failed, long actors).
+  Table t({});
+  for (const auto& e : v.get_object().at("entries").get_array()) {
     const auto& o = e.get_object();
-    std::printf("%-24s %-14s %-22s %s\n", Str(o, "time").c_str(), Str(o, "kind").c_str(), Str(o, "actor").c_str(),
-                Str(o, "text").c_str());
+    t.Add({Str(o, "time"), Str(o, "kind"), Str(o, "actor"), Str(o, "text")});
   }
+  t.Print();
 }
 
 struct Opts {

@@ -239,17 +239,17 @@ void PrintPages(const json::value& esc, const json::value& notes) {
                   S(h, "late") == "true" ? " (LATE)" : "");
     }
   }
-  std::printf("\n%-5s %-30s %-16s %-8s %-10s %-4s %s\n", "ID", "KEY", "CHANNEL", "PERSON", "STATE", "TRY", "RESULT");
+  std::printf("\n");
+  Table t({"ID", "KEY", "CHANNEL", "PERSON", "STATE", "TRY", "RESULT"});
   for (const auto& n : notes.at("notifications").as_array()) {
     const bool planned = S(n, "planned") == "true";
     std::string result = planned                          ? "due " + S(n, "planned_for") + " unless acknowledged first"
                          : S(n, "state") == "delivered" ? S(n, "receipt")
                                                          : S(n, "last_error");
-    std::printf("%-5s %-30s %-16s %-8s %-10s %-4s %s\n", S(n, "id").c_str(),
-                core::Truncate(S(n, "idempotency_key"), 30).c_str(), S(n, "channel").c_str(), S(n, "person").c_str(),
-                planned ? "planned" : S(n, "state").c_str(), S(n, "attempts").c_str(),
-                core::Truncate(result, 80).c_str());
+    t.Add({S(n, "id"), core::Truncate(S(n, "idempotency_key"), 30), S(n, "channel"), S(n, "person"),
+           planned ? "planned" : S(n, "state"), S(n, "attempts"), core::Truncate(result, 80)});
   }
+  t.Print();
 }
 
 void PrintResilience(const json::value& v) {
