@@ -1214,6 +1214,19 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
     return Ok();
   };
 
+  // The correction of handoff `k`, told and now called off, to `person`: `on` is who is on call at
+  // its time instead ("" nobody), `removed` that its schedule is gone from the configuration.
+  auto send_change = [&](const model::Person& person, const std::string& schedule, const std::string& name,
+                         const Handoff& k, const std::string& when, const std::string& on, bool removed,
+                         const std::string& note) -> Status {
+    json::object shift{{"schedule", schedule}, {"schedule_name", name}, {"at", core::FormatRfc3339(k.at)},
+                       {"at_local", when},     {"until", nullptr},      {"from", k.from},
+                       {"to", k.to},           {"on_call", on},         {"override", false}};
+    if (removed) shift["removed"] = true;
+    return send(person, schedule, k.at, "changed" + std::to_string(core::ToUnixMillis(now)), "shift_changed", note,
+                std::move(shift), json::array{});
+  };
+
   std::optional<core::TimePoint> next;
   bool changed = false;
   std::optional<std::vector<model::Incident>> open;  // read once, when a handoff is told
@@ -1258,17 +1271,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
         } else {
           note += "the handoff from you at " + when + " is off; " + then;
         }
-        json::object shift{{"schedule", sched.id},
-                           {"schedule_name", sched.name},
-                           {"at", core::FormatRfc3339(k.at)},
-                           {"at_local", when},
-                           {"until", nullptr},
-                           {"from", k.from},
-                           {"to", k.to},
-                           {"on_call", on},
-                           {"override", false}};
-        return send(*person, sched.id, k.at, "changed" + std::to_string(core::ToUnixMillis(now)), "shift_changed",
-                    note, std::move(shift), json::array{});
+        return send_change(*person, sched.id, sched.name, k, when, on, false, note);
       };
       if (!k.to.empty() && !told_anyway([&](const Handoff& h) { return h.to == k.to; })) FB_TRY(correct(k.to, true));
       if (!k.from.empty() && !told_anyway([&](const Handoff& h) { return h.from == k.from; }))
@@ -1365,18 +1368,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
           "Change to your on-call shift on " + k.schedule + ": the schedule was removed from the configuration; " +
           (was_coming ? "your shift no longer starts at " + when + "."
                       : "you are no longer on call through it, and the handoff from you at " + when + " is off.");
-      json::object shift{{"schedule", k.schedule},
-                         {"schedule_name", k.schedule},
-                         {"at", core::FormatRfc3339(k.at)},
-                         {"at_local", when},
-                         {"until", nullptr},
-                         {"from", k.from},
-                         {"to", k.to},
-                         {"on_call", ""},
-                         {"removed", true},
-                         {"override", false}};
-      FB_TRY(send(*person, k.schedule, k.at, "changed" + std::to_string(core::ToUnixMillis(now)), "shift_changed",
-                  note, std::move(shift), json::array{}));
+      FB_TRY(send_change(*person, k.schedule, k.schedule, k, when, "", true, note));
     }
   }
   if (changed || !saved)

@@ -1128,6 +1128,14 @@ class NotificationRulesTest : public PagerTest {
     config_ = LoadTestConfig(kRulesConfig);
     Open();
   }
+  // What App::ReloadConfig does after a new configuration is in place.
+  void Replan() {
+    auto r = engine_->Call<bool>([&](engine::Tx& tx) -> Result<bool> {
+      FB_TRY(pager_->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
+      return true;
+    });
+    ASSERT_TRUE(r) << r.error().ToString();
+  }
   // "person:channel@minutes after the declaration:state" per notification to a person, oldest first.
   std::vector<std::string> Plan(const std::string& id, core::TimePoint declared) {
     std::vector<std::string> out;
@@ -1277,11 +1285,7 @@ TEST_F(NotificationRulesTest, AReloadReplansThePagesStillWaitingForAnAcknowledge
   ASSERT_NE(edited.find(five), std::string::npos);
   edited.replace(edited.find(five), five.size(), "- {after: 30s, contact: sms}\n      - {after: 3m, contact: sms}");
   engine_->SetConfig(LoadTestConfig(edited));
-  auto r = engine_->Call<bool>([&](engine::Tx& tx) -> Result<bool> {
-    FB_TRY(pager_->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
-    return true;
-  });
-  ASSERT_TRUE(r) << r.error().ToString();
+  Replan();
   // The 30s step is already past: not sent late. The 5m one goes, the 3m one comes.
   EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:cancelled", "alice:sms@3:pending"));
   EXPECT_EQ(Timeline(id, "notification").back().text,
@@ -1311,11 +1315,7 @@ TEST_F(NotificationRulesTest, AStepStillAheadFollowsItsContactMethodToTheChannel
   ASSERT_NE(edited.find(sms), std::string::npos);
   edited.replace(edited.find(sms), sms.size(), "  - id: text\n");
   engine_->SetConfig(LoadTestConfig(edited));
-  auto r = engine_->Call<bool>([&](engine::Tx& tx) -> Result<bool> {
-    FB_TRY(pager_->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
-    return true;
-  });
-  ASSERT_TRUE(r) << r.error().ToString();
+  Replan();
   EXPECT_THAT(Plan(id, t0), ElementsAre("alice:mail@0:delivered", "alice:sms@5:cancelled", "alice:sms@15:cancelled",
                                         "alice:text@5:pending", "alice:text@15:pending"));
   EXPECT_EQ(Timeline(id, "notification").back().text,
@@ -1326,11 +1326,7 @@ TEST_F(NotificationRulesTest, AStepStillAheadFollowsItsContactMethodToTheChannel
             "cancelled before it was due: configuration reloaded (re-queued through channel 'text' instead of 'sms')");
   // Reviewing again changes nothing; at 5m the SMS goes out through the new channel.
   const auto entries = Timeline(id, "notification").size();
-  r = engine_->Call<bool>([&](engine::Tx& tx) -> Result<bool> {
-    FB_TRY(pager_->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
-    return true;
-  });
-  ASSERT_TRUE(r) << r.error().ToString();
+  Replan();
   EXPECT_EQ(Timeline(id, "notification").size(), entries);
   Advance(minutes(4));
   EXPECT_EQ(pager_->DeliverDue(), 1);
