@@ -352,7 +352,6 @@ json::value Time(const std::optional<core::TimePoint>& t) {
   return json::value(core::FormatRfc3339(*t));
 }
 
-
 }  // namespace
 
 json::object ToJson(const PolicySnapshot& p) {

@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -655,16 +654,19 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
         }
         changes.push_back(std::move(o));
       };
-      // Steps still ahead that the plan no longer has (same contact method, same time): cancelled.
-      // A step the plan still has but another channel now delivers (a reload renamed or replaced the
-      // channel) is cancelled and queued again through that channel, as one change: "re-routed".
+      // Whether queued row `x` is step `at` of contact method `c` (same method, same time).
+      auto same_step = [](const Sent& x, const model::ContactMethod& c, core::TimePoint at) {
+        return x.row->event_at == at && x.row->destination == c.address && x.type == c.type;
+      };
+      // Steps still ahead that the plan no longer has: cancelled. A step the plan still has but
+      // another channel now delivers (a reload renamed or replaced the channel) is cancelled here and
+      // queued again through that channel below, as one change: "re-routed".
       std::set<int64_t> cancelled;
-      std::map<std::tuple<std::string, std::string, core::TimePoint>, std::string> rerouted;  // -> old channel
-      for (const auto& [r, type] : sent) {
+      for (const auto& x : sent) {
+        const auto* r = x.row;
         if (!r->IsPlanned(now)) continue;
         const auto step = std::find_if(plan.begin(), plan.end(), [&](const ContactStep& st) {
-          const auto& c = person->contacts[st.contact];
-          return c.type == type && c.address == r->destination && start + st.after == r->event_at;
+          return same_step(x, person->contacts[st.contact], start + st.after);
         });
         const model::Channel* ch =
             step == plan.end() ? nullptr : ChannelFor(cfg, person->contacts[step->contact], inc.severity);
@@ -676,8 +678,7 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
         if (ch) c.last_error += " (re-queued through channel '" + ch->id + "' instead of '" + r->channel + "')";
         FB_TRY(tx.store().outbox().UpdateDelivery(c));
         cancelled.insert(r->id);
-        if (ch) rerouted[{type, r->destination, r->event_at}] = r->channel;
-        else change(type.empty() ? std::string("message") : type, r->event_at, "cancelled");
+        if (!ch) change(x.type.empty() ? std::string("message") : x.type, r->event_at, "cancelled");
       }
       // Steps of the plan still ahead that are not queued: added (nothing is sent for a time past).
       for (const auto& st : plan) {
@@ -685,8 +686,7 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
         if (at <= now) continue;
         const auto& c = person->contacts[st.contact];
         const bool queued = std::any_of(sent.begin(), sent.end(), [&](const Sent& x) {
-          return x.row->state != "cancelled" && !cancelled.count(x.row->id) && x.row->event_at == at &&
-                 x.row->destination == c.address && x.type == c.type;
+          return x.row->state != "cancelled" && !cancelled.count(x.row->id) && same_step(x, c, at);
         });
         if (queued) continue;
         auto row = PersonRow(cfg, inc.id, inc.severity, *person, st.contact, "page", "page",
@@ -704,10 +704,11 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
         row.context = core::ToJson(ctx);
         const std::string channel = row.channel;
         FB_TRY(Enqueue(tx, std::move(row)));
-        if (auto was = rerouted.find({c.type, c.address, at}); was != rerouted.end())
-          change(c.type, at, "re-routed", was->second, channel);
-        else
-          change(c.type, at, "added");
+        // Cancelled above although still planned: only its channel changed.
+        const auto was = std::find_if(sent.begin(), sent.end(),
+                                      [&](const Sent& x) { return cancelled.count(x.row->id) && same_step(x, c, at); });
+        if (was != sent.end()) change(c.type, at, "re-routed", was->row->channel, channel);
+        else change(c.type, at, "added");
       }
       if (!what.empty())
         said.push_back(person_id + "'s page " + std::to_string(n) + ": " + core::Join(what, ", "));
@@ -1227,6 +1228,14 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
                 std::move(shift), json::array{});
   };
 
+  // The handoffs told whose time is still ahead within the notice window, by schedule: those an
+  // override or a reload may have called off since. What a schedule's loop below does not take
+  // belongs to a schedule no longer configured.
+  std::map<std::string, std::vector<std::pair<std::string, Handoff>>> ahead;
+  for (const auto& kv : told)
+    if (auto k = TellKey(kv.key()); k && k->at > now && k->at <= now + *notice)
+      ahead[k->schedule].emplace_back(kv.key(), std::move(*k));
+
   std::optional<core::TimePoint> next;
   bool changed = false;
   std::optional<std::vector<model::Incident>> open;  // read once, when a handoff is told
@@ -1239,10 +1248,10 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
     std::set<std::string> current;
     for (const auto& h : hs) current.insert(HandoffKey(h));
     std::vector<std::pair<std::string, Handoff>> gone;
-    for (const auto& kv : told) {
-      auto k = TellKey(kv.key());
-      if (!k || k->schedule != sched.id || k->at <= now || k->at > now + *notice) continue;
-      if (!current.count(kv.key())) gone.emplace_back(kv.key(), std::move(*k));
+    if (auto it = ahead.find(sched.id); it != ahead.end()) {
+      for (auto& entry : it->second)
+        if (!current.count(entry.first)) gone.push_back(std::move(entry));
+      ahead.erase(it);
     }
     for (const auto& entry : gone) {
       const std::string& key = entry.first;
@@ -1350,25 +1359,21 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
   }
   // Handoffs told on a schedule a reload has since removed: nobody is on call through it any more,
   // so each person told hears that the shift change they expect is off.
-  std::vector<std::pair<std::string, Handoff>> orphaned;
-  for (const auto& kv : told) {
-    auto k = TellKey(kv.key());
-    if (k && !cfg.FindSchedule(k->schedule) && k->at > now && k->at <= now + *notice)
-      orphaned.emplace_back(kv.key(), std::move(*k));
-  }
-  for (const auto& [key, k] : orphaned) {
-    told.erase(key);
-    retracted[key] = core::FormatRfc3339(k.at);
-    changed = true;
-    for (const auto& [person_id, was_coming] : {std::pair{k.to, true}, std::pair{k.from, false}}) {
-      const auto* person = person_id.empty() ? nullptr : cfg.FindPerson(person_id);
-      if (!person || !person->handoff_notices) continue;
-      const std::string when = FormatLocal(k.at, person->timezone.empty() ? "UTC" : person->timezone);
-      const std::string note =
-          "Change to your on-call shift on " + k.schedule + ": the schedule was removed from the configuration; " +
-          (was_coming ? "your shift no longer starts at " + when + "."
-                      : "you are no longer on call through it, and the handoff from you at " + when + " is off.");
-      FB_TRY(send_change(*person, k.schedule, k.schedule, k, when, "", true, note));
+  for (const auto& entry : ahead) {
+    for (const auto& [key, k] : entry.second) {
+      told.erase(key);
+      retracted[key] = core::FormatRfc3339(k.at);
+      changed = true;
+      for (const auto& [person_id, was_coming] : {std::pair{k.to, true}, std::pair{k.from, false}}) {
+        const auto* person = person_id.empty() ? nullptr : cfg.FindPerson(person_id);
+        if (!person || !person->handoff_notices) continue;
+        const std::string when = FormatLocal(k.at, person->timezone.empty() ? "UTC" : person->timezone);
+        const std::string note =
+            "Change to your on-call shift on " + k.schedule + ": the schedule was removed from the configuration; " +
+            (was_coming ? "your shift no longer starts at " + when + "."
+                        : "you are no longer on call through it, and the handoff from you at " + when + " is off.");
+        FB_TRY(send_change(*person, k.schedule, k.schedule, k, when, "", true, note));
+      }
     }
   }
   if (changed || !saved)

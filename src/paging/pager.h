@@ -127,7 +127,9 @@ class Pager final : public engine::IncidentObserver {
   // configuration: a page's remaining steps to a person become those their plan at the incident's
   // current severity gives (PlanContacts), counted from when the page went out. A queued step the
   // plan no longer has (same contact method, same time) is cancelled; a step of the plan still ahead
-  // and not queued is queued; nothing is sent for a time already past. Of incident `inc` (as it is
+  // and not queued is queued; a step still planned whose channel is no longer the one delivering its
+  // contact method is queued again through that one ("re-routed"); nothing is sent for a time
+  // already past. Of incident `inc` (as it is
   // now), or of every triggered incident when null; the changes go on each incident's timeline with
   // `why`. A severity change runs it by itself; a configuration reload must call it.
   Status ReviewPlannedSteps(engine::Tx& tx, const model::Incident* inc, const std::string& why);
