@@ -1,6 +1,8 @@
 // firebreak token create|list|revoke: manage API tokens directly in a data directory.
 #include <cstdio>
 
+#include <spdlog/spdlog.h>
+
 #include "app/app.h"
 #include "cli/cli.h"
 #include "core/time.h"
@@ -19,6 +21,9 @@ struct TokenOpts {
 };
 
 Result<std::unique_ptr<app::App>> OpenOffline(const TokenOpts& o) {
+  // Opening the engine logs what it loaded (useful when serving); a token command's output is the
+  // token, so only warnings and errors reach stderr.
+  spdlog::set_level(spdlog::level::warn);
   app::AppOptions ao;
   ao.data_dir = o.data;
   ao.config_dir = o.config;
