@@ -39,6 +39,12 @@ std::string TimerReason(const State& s, int tier) {
   std::string r;
   if (s.cycle == 0 && tier == 0) {
     r = s.status_reason.empty() ? "incident opened" : s.status_reason;
+  } else if (s.cycle > 0 && s.policy.tiers[static_cast<size_t>(tier)].delay == core::Millis(0)) {
+    // "not acknowledged 0s after repeat 1 began" said nothing: what started the repeat is that the
+    // previous round went unanswered.
+    r = "not acknowledged " + core::FormatDuration(CycleLength(s.policy)) + " after " +
+        (s.cycle == 1 ? std::string("the first round began") : "repeat " + std::to_string(s.cycle - 1) + " began") +
+        "; the policy starts over";
   } else {
     r = "not acknowledged " + core::FormatDuration(s.policy.tiers[static_cast<size_t>(tier)].delay) + " after " +
         (s.cycle > 0                ? "repeat " + std::to_string(s.cycle) + " began"

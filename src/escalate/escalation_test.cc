@@ -49,7 +49,10 @@ TEST(Escalation, TiersArePagedAtTheirDelaysAndRepeat) {
   ASSERT_EQ(Tiers(again), std::vector<int>{0});
   EXPECT_EQ(again[0].cycle, 1);
   EXPECT_EQ(again[0].trigger, "repeat");
-  EXPECT_EQ(Tiers(Due(s, T0 + minutes(45))), std::vector<int>{1});
+  EXPECT_EQ(again[0].reason, "repeat 1 of 1: not acknowledged 30m after the first round began; the policy starts over");
+  auto again_tier2 = Due(s, T0 + minutes(45));
+  EXPECT_EQ(Tiers(again_tier2), std::vector<int>{1});
+  EXPECT_EQ(again_tier2[0].reason, "repeat 1 of 1: not acknowledged 15m after repeat 1 began");
   EXPECT_TRUE(s.exhausted);
   EXPECT_EQ(NextDue(s), std::nullopt);
 }
