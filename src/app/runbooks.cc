@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/crypto.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -24,11 +25,6 @@ const model::Actor kSystemActor = model::Actor::System("runbook");
 std::string Str(const json::object& o, std::string_view k) {
   auto it = o.find(k);
   return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
-}
-
-json::object& ObjAt(json::object& o, std::string_view k) {
-  if (!o[k].is_object()) o[k] = json::object();
-  return o[k].get_object();
 }
 
 json::array& ArrAt(json::object& o, std::string_view k) {
@@ -107,24 +103,70 @@ Result<Resolved> Resolve(const config::Config& cfg, store::Tx& st, const Request
       if (p.type == "service" && !given.count(p.name) && !b.labels.count(p.name)) given[p.name] = implied;
   FB_ASSIGN_OR_RETURN(r.params, runbook::BindParams(*r.rb, cfg, given, b.labels));
   FB_ASSIGN_OR_RETURN(r.plan, runbook::RenderPlan(*r.rb, r.params));
+  // The services the run acts on: its service parameters. A request's `service` that names another
+  // one is refused: the run would act on one service while its breaker and its failures were
+  // looked up and counted on the other.
+  std::vector<std::string> targets;
+  for (const auto& p : r.rb->params)
+    if (p.type == "service" && !r.params[p.name].empty()) {
+      const std::string& t = r.params[p.name];
+      if (!b.service.empty() && t != b.service)
+        return InvalidArgument("service '" + core::Truncate(b.service, 64) + "' contradicts parameter '" + p.name +
+                                   "' ('" + core::Truncate(t, 64) + "'): name one service",
+                               "service");
+      if (std::find(targets.begin(), targets.end(), t) == targets.end()) targets.push_back(t);
+    }
   r.service = b.service;
-  if (r.service.empty())
-    for (const auto& p : r.rb->params)
-      if (p.type == "service" && !r.params[p.name].empty()) {
-        r.service = r.params[p.name];
-        break;
-      }
+  if (r.service.empty() && !targets.empty()) r.service = targets[0];
   if (r.service.empty() && r.incident && !r.incident->services.empty()) r.service = r.incident->services[0];
   if (!r.service.empty() && !cfg.FindService(r.service))
     return InvalidArgument("unknown service '" + core::Truncate(r.service, 64) + "'", "service");
-  if (!r.service.empty()) {
-    FB_ASSIGN_OR_RETURN(auto br, st.runbooks().GetBreaker(r.service));
-    r.breaker_open = br && Str(*br, "state") == "open";
+  if (!r.service.empty() && std::find(targets.begin(), targets.end(), r.service) == targets.end())
+    targets.push_back(r.service);
+  // An open breaker on any service the run touches stops its automation.
+  for (const auto& t : targets) {
+    FB_ASSIGN_OR_RETURN(auto br, st.runbooks().GetBreaker(t));
+    if (br && Str(*br, "state") == "open") r.breaker_open = true;
   }
   r.approval_reason = runbook::ApprovalReason(*r.rb, r.breaker_open);
   r.secrets = runbook::SecretValues(*r.rb, r.params);
   return r;
 }
+
+// What a run's plan is checked against later: the SHA-256 of its unredacted rendering (the plan is
+// stored redacted, and secret parameters not at all).
+std::string PlanDigest(const json::array& plan) { return core::Sha256Hex(json::serialize(plan)); }
+
+// The plan the run's runbook renders now from the current configuration, provided it is still the
+// plan that was requested (and, for a HIGH run, approved): `original` when it is known, else the
+// digest recorded with the run. A run never executes, nor is approved for, anything else.
+Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& run, const runbook::Params& params,
+                                const json::array* original) {
+  const auto* rb = cfg.FindRunbook(run.runbook);
+  if (!rb) return FailedPrecondition("runbook " + run.runbook + " is no longer in the configuration");
+  auto plan = runbook::RenderPlan(*rb, params);
+  if (!plan) return FailedPrecondition("runbook " + run.runbook + " no longer renders: " + plan.error().message);
+  bool same = original ? *plan == *original : PlanDigest(*plan) == Str(run.doc, "plan_sha256");
+  if (!same)
+    return FailedPrecondition("runbook " + run.runbook + " changed since " + run.id +
+                              " was requested: what it would run now is not what was requested" +
+                              (run.doc.contains("approval") ? " and shown for approval" : "") +
+                              "; request the run again");
+  return std::move(*plan);
+}
+
+// The stored parameters of a run, or nothing when redaction changed them (secrets are never stored).
+std::optional<runbook::Params> StoredParams(const store::RunRow& run) {
+  if (run.doc.contains("params_redacted") && run.doc.at("params_redacted").as_bool()) return std::nullopt;
+  runbook::Params p;
+  if (auto it = run.doc.find("params"); it != run.doc.end() && it->value().is_object())
+    for (const auto& kv : it->value().get_object())
+      if (kv.value().is_string()) p[std::string(kv.key())] = std::string(kv.value().get_string());
+  return p;
+}
+
+constexpr const char* kSecretsNotStored =
+    "the run's parameters held secrets, which are never stored; request the run again";
 
 json::array StepStates(const json::array& plan) {
   json::array out;
@@ -189,7 +231,8 @@ json::object& StepAt(store::RunRow& run, size_t i) { return ArrAt(run.doc, "step
 }  // namespace
 
 struct Runbooks::RawRun {
-  json::array plan;  // unredacted rendered steps
+  json::array plan;  // unredacted rendered steps, as requested
+  runbook::Params params;  // unredacted, to check the runbook still renders `plan`
   std::vector<std::string> secrets;
 };
 
@@ -230,15 +273,17 @@ std::unique_ptr<core::Redactor> Runbooks::RedactorFor(const std::vector<std::str
 }
 
 void Runbooks::Start() {
-  // Runs a previous process left mid-step are interrupted, never resumed silently.
+  // A run a previous process left mid-step is interrupted: its in-flight step is never re-run
+  // (whether it took effect is unknown), and the steps it completed are rolled back, as after a
+  // failure. A run that stopped mid-rollback finishes its rollback. Queued runs resume.
   auto res = engine_.Call<std::vector<std::string>>([](engine::Tx& tx) -> Result<std::vector<std::string>> {
-    std::vector<std::string> queued;
+    std::vector<std::string> resume;
     store::RunFilter f;
     f.limit = 100000;
     FB_ASSIGN_OR_RETURN(auto runs, tx.store().runbooks().ListRuns(f));
     for (auto& run : runs) {
-      if (run.state == "queued") {
-        queued.push_back(run.id);
+      if (run.state == "queued" || run.state == "rolling_back") {
+        resume.push_back(run.id);
         continue;
       }
       if (run.state != "running") continue;
@@ -253,14 +298,17 @@ void Runbooks::Start() {
       }
       run.doc["error"] = step_id.empty() ? "the server stopped during the run"
                                          : "the server stopped while step " + step_id + " was running; it was not re-run";
-      FB_TRY(SaveRun(tx, run, "interrupted"));
+      run.doc["interrupted"] = true;
+      FB_TRY(SaveRun(tx, run, "rolling_back"));
       FB_TRY(Record(tx, run, kSystemActor, "runbook.run.interrupted", "runbook_interrupted",
                     "Runbook " + run.runbook + " run " + run.id + " interrupted by a restart" +
-                        (step_id.empty() ? "" : " during step " + step_id) + "; check the target before re-running",
+                        (step_id.empty() ? "" : " during step " + step_id) +
+                        "; completed steps are rolled back; check the target before re-running",
                     json::object{{"step", step_id}}));
+      resume.push_back(run.id);
     }
-    std::reverse(queued.begin(), queued.end());
-    return queued;
+    std::reverse(resume.begin(), resume.end());
+    return resume;
   });
   if (!res) spdlog::error("runbooks: recovering runs failed: {}", res.error().message);
   {
@@ -585,7 +633,7 @@ void Runbooks::RequestRun(const Principal& who, json::value body, JsonCallback c
                                {"requested_at", Now(tx)}, {"params", params}, {"params_redacted", params_redacted},
                                {"rationale", red->Redact(b.rationale)}, {"automatic", !needs_approval},
                                {"approval_reason", r.approval_reason},
-                               {"plan", red->RedactJson(r.plan)},
+                               {"plan", red->RedactJson(r.plan)}, {"plan_sha256", PlanDigest(r.plan)},
                                {"steps", StepStates(red->RedactJson(r.plan).as_array())},
                                {"created_at", Now(tx)}};
         run.state = needs_approval ? "pending_approval" : "queued";
@@ -633,6 +681,7 @@ void Runbooks::RequestRun(const Principal& who, json::value body, JsonCallback c
           tx.Publish(engine::Change{"approval", a.id, a.doc});
         }
         raw->plan = r.plan;
+        raw->params = r.params;
         raw->secrets = r.secrets;
         std::string id = run.id;
         tx.OnCommit([this, id, raw, needs_approval] {
@@ -674,6 +723,20 @@ void Runbooks::Approve(const Principal& who, std::string approval_id, json::valu
         if (who.person == Str(a.doc, "requester_person") || who.actor.ToString() == Str(a.doc, "requested_by"))
           return PermissionDenied("four-eyes rule: " + who.actor.ToString() +
                                   " requested this run and cannot approve it; another person must");
+        {
+          // The approval is for the plan it shows: a runbook edited or removed since (a reload, a
+          // restart with another config) voids it.
+          FB_ASSIGN_OR_RETURN(auto pending, LoadRun(tx.store(), a.run_id));
+          std::shared_ptr<RawRun> raw;
+          {
+            std::lock_guard<std::mutex> l(mu_);
+            if (auto it = raw_.find(pending.id); it != raw_.end()) raw = it->second;
+          }
+          auto params = raw ? std::optional<runbook::Params>(raw->params) : StoredParams(pending);
+          if (!params) return FailedPrecondition(std::string(kSecretsNotStored) + " (reject " + a.id + ")");
+          if (auto cur = CurrentPlan(tx.config(), pending, *params, raw ? &raw->plan : nullptr); !cur)
+            return FailedPrecondition(cur.error().message + " (reject " + a.id + ")");
+        }
         a.state = "approved";
         a.doc["state"] = "approved";
         a.doc["decided_by"] = who.actor.ToString();
@@ -794,42 +857,39 @@ void Runbooks::Process(const std::string& run_id) {
     if (auto it = raw_.find(run_id); it != raw_.end()) raw = it->second;
   }
   auto cfg = engine_.config();
-  // Without the in-memory plan (a restart), re-render from the recorded parameters unless
-  // redaction changed them (secrets are never stored).
-  if (!raw) {
-    std::string err;
+  std::optional<store::RunRow> stored;
+  {
     auto tx = store_.BeginRead();
-    std::optional<store::RunRow> run;
     if (tx) {
       auto r = (*tx)->runbooks().GetRun(run_id);
-      if (r && *r) run = **r;
-    }
-    if (!run) return;
-    raw = std::make_shared<RawRun>();
-    const auto* rb = cfg->FindRunbook(run->runbook);
-    bool redacted = run->doc.contains("params_redacted") && run->doc.at("params_redacted").as_bool();
-    if (!rb) err = "runbook " + run->runbook + " is no longer in the configuration";
-    else if (redacted) err = "the run's parameters held secrets, which are never stored; request the run again";
-    else {
-      runbook::Params p;
-      for (const auto& kv : ObjAt(run->doc, "params"))
-        if (kv.value().is_string()) p[std::string(kv.key())] = std::string(kv.value().get_string());
-      auto plan = runbook::RenderPlan(*rb, p);
-      if (!plan) err = plan.error().message;
-      else raw->plan = *plan;
-    }
-    if (!err.empty()) {
-      (void)engine_.Call<bool>([run_id, err](engine::Tx& tx) -> Result<bool> {
-        FB_ASSIGN_OR_RETURN(auto r, LoadRun(tx.store(), run_id));
-        if (r.state != "queued") return false;
-        r.doc["error"] = err;
-        FB_TRY(SaveRun(tx, r, "failed"));
-        FB_TRY(Record(tx, r, kSystemActor, "runbook.run.failed", "runbook_failed", "Run " + r.id + " failed: " + err, {}));
-        return true;
-      });
-      return;
+      if (r && *r) stored = **r;
     }
   }
+  if (!stored || (stored->state != "queued" && stored->state != "rolling_back")) return;
+  // Recovering: a restart found the run mid-step or mid-rollback (Start()).
+  const bool recovering = stored->state == "rolling_back";
+  const bool interrupted = stored->doc.contains("interrupted");
+
+  // The plan: the one requested, and only while the runbook still renders it. Without the in-memory
+  // plan (a restart) it is rendered again from the recorded parameters, unless redaction changed
+  // them (secrets are never stored).
+  std::string plan_error;
+  if (!raw) {
+    raw = std::make_shared<RawRun>();
+    auto params = StoredParams(*stored);
+    if (!params) {
+      plan_error = kSecretsNotStored;
+    } else if (auto cur = CurrentPlan(*cfg, *stored, *params, nullptr); !cur) {
+      plan_error = cur.error().message;
+    } else {
+      raw->plan = std::move(*cur);
+      raw->params = std::move(*params);
+    }
+  } else if (auto cur = CurrentPlan(*cfg, *stored, raw->params, &raw->plan); !cur) {
+    plan_error = cur.error().message;  // the original plan stays known: its rollbacks can run
+  }
+  const bool plan_known = !raw->plan.empty();
+
   auto red = std::shared_ptr<core::Redactor>(RedactorFor(raw->secrets));
   runbook::ExecEnv env;
   env.config_dir = cfg->dir;
@@ -844,12 +904,38 @@ void Runbooks::Process(const std::string& run_id) {
   env.backup_dir = std::filesystem::absolute(env.backup_dir, ec).string();
   env.config_dir = std::filesystem::absolute(env.config_dir, ec).string();
 
-  // Unredacted details of steps whose action completed (for rollback), by index.
+  // Details of steps whose action completed (for rollback), by index: those of earlier passes (a
+  // run that waited for a manual step, a restart) from the record, this pass's unredacted.
   std::map<size_t, json::object> done;
-  std::optional<size_t> failed_index;
+  {
+    const auto& steps = stored->doc.at("steps").as_array();
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const auto& so = steps[i].get_object();
+      if (Str(so, "state") != "succeeded" || Str(so, "kind") == "manual" || so.contains("rollback")) continue;
+      auto res = so.find("result");
+      done[i] = res != so.end() && res->value().is_object() ? res->value().get_object() : json::object();
+    }
+  }
   std::string failure;
+  if (recovering) failure = Str(stored->doc, "error");
+  else if (!plan_error.empty()) failure = plan_error;
 
-  while (true) {
+  if (!plan_error.empty() && !recovering && done.empty()) {
+    // Nothing ran and nothing will: the run fails as it stands.
+    (void)engine_.Call<bool>([run_id, plan_error](engine::Tx& tx) -> Result<bool> {
+      FB_ASSIGN_OR_RETURN(auto r, LoadRun(tx.store(), run_id));
+      if (r.state != "queued") return false;
+      r.doc["error"] = plan_error;
+      FB_TRY(SaveRun(tx, r, "failed"));
+      FB_TRY(Record(tx, r, kSystemActor, "runbook.run.failed", "runbook_failed",
+                    "Run " + r.id + " failed: " + plan_error + "; nothing ran", {}));
+      return true;
+    });
+    Forget(run_id);
+    return;
+  }
+
+  while (failure.empty()) {
     // Next pending step (state lives in the store; a restart never re-runs a finished one).
     auto next = engine_.Call<json::value>([run_id](engine::Tx& tx) -> Result<json::value> {
       FB_ASSIGN_OR_RETURN(auto run, LoadRun(tx.store(), run_id));
@@ -934,13 +1020,12 @@ void Runbooks::Process(const std::string& run_id) {
     });
     if (!ended) return;
     if (!out.ok) {
-      failed_index = i;
       failure = "step " + step_id + " failed: " + red->Redact(out.error);
       break;
     }
   }
 
-  if (!failed_index) {
+  if (failure.empty()) {
     (void)engine_.Call<bool>([run_id](engine::Tx& tx) -> Result<bool> {
       FB_ASSIGN_OR_RETURN(auto run, LoadRun(tx.store(), run_id));
       FB_TRY(SaveRun(tx, run, "succeeded"));
@@ -961,11 +1046,30 @@ void Runbooks::Process(const std::string& run_id) {
     bool rollback_ok = true;
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
       size_t i = it->first;
-      const json::object& step = raw->plan[i].get_object();
-      std::string step_id = Str(step, "id");
       runbook::StepOutcome rb;
       std::string what;
       bool skipped = false;
+      if (!plan_known || i >= raw->plan.size()) {
+        // The runbook changed under a restarted run: what undoes this step is no longer known.
+        rollback_ok = false;
+        std::string step_id = Str(stored->doc.at("steps").as_array()[i].as_object(), "id");
+        (void)engine_.Call<bool>([run_id, i, step_id, plan_error](engine::Tx& tx) -> Result<bool> {
+          FB_ASSIGN_OR_RETURN(auto run, LoadRun(tx.store(), run_id));
+          auto& so = StepAt(run, i);
+          so["rollback"] = json::object{{"state", "rollback_failed"}, {"action", "unknown"},
+                                        {"error", "not rolled back: " + plan_error}, {"at", Now(tx)}};
+          so["state"] = "rollback_failed";
+          FB_TRY(SaveRun(tx, run, "rolling_back"));
+          FB_TRY(Record(tx, run, kSystemActor, "runbook.rollback.step", "runbook_rollback",
+                        "Step " + step_id + " of " + run.id + " was not rolled back: " + plan_error +
+                            "; check the target",
+                        json::object{{"step", step_id}, {"state", "rollback_failed"}, {"error", plan_error}}));
+          return true;
+        });
+        continue;
+      }
+      const json::object& step = raw->plan[i].get_object();
+      std::string step_id = Str(step, "id");
       if (auto r = step.find("rollback"); r != step.end() && r->value().is_object()) {
         const auto& ro = r->value().get_object();
         what = runbook::Describe(ro);
@@ -993,17 +1097,20 @@ void Runbooks::Process(const std::string& run_id) {
         return true;
       });
     }
-    (void)engine_.Call<bool>([run_id, failure, rollback_ok](engine::Tx& tx) -> Result<bool> {
+    (void)engine_.Call<bool>([run_id, failure, rollback_ok, interrupted](engine::Tx& tx) -> Result<bool> {
       FB_ASSIGN_OR_RETURN(auto run, LoadRun(tx.store(), run_id));
       run.doc["rollback"] = rollback_ok ? "completed" : "incomplete";
-      FB_TRY(SaveRun(tx, run, "failed"));
-      FB_TRY(Record(tx, run, kSystemActor, "runbook.run.failed", "runbook_failed",
-                    "Runbook " + run.runbook + " run " + run.id + " failed (" + failure + "); rollback " +
+      const char* verb = interrupted ? "interrupted" : "failed";
+      FB_TRY(SaveRun(tx, run, verb));
+      FB_TRY(Record(tx, run, kSystemActor, std::string("runbook.run.") + verb,
+                    interrupted ? "runbook_interrupted" : "runbook_failed",
+                    "Runbook " + run.runbook + " run " + run.id + " " + verb + " (" + failure + "); rollback " +
                         (rollback_ok ? "completed" : "INCOMPLETE"),
                     json::object{{"rollback", rollback_ok ? "completed" : "incomplete"}}));
-      // Circuit breaker: automatic failures of a service within the window.
+      // Circuit breaker: automatic failures of a service within the window (a restart is not the
+      // runbook's failure).
       bool tripped = false;
-      bool automatic = run.doc.contains("automatic") && run.doc.at("automatic").as_bool();
+      bool automatic = !interrupted && run.doc.contains("automatic") && run.doc.at("automatic").as_bool();
       const auto& rs = tx.config().settings.runbooks;
       if (automatic && !run.service.empty()) {
         FB_ASSIGN_OR_RETURN(auto br, tx.store().runbooks().GetBreaker(run.service));
@@ -1032,7 +1139,7 @@ void Runbooks::Process(const std::string& run_id) {
         }
       }
       if (!run.incident_id.empty()) {
-        std::string reason = "runbook " + run.runbook + " (" + run.id + ") failed: " + failure + "; rollback " +
+        std::string reason = "runbook " + run.runbook + " (" + run.id + ") " + verb + ": " + failure + "; rollback " +
                              (rollback_ok ? "completed" : "incomplete") +
                              (tripped ? "; circuit breaker for " + run.service + " tripped" : "");
         auto esc = engine::RequestEscalation(tx, Principal::System("runbook"), run.incident_id, reason, true);

@@ -1186,7 +1186,15 @@ std::optional<model::RunbookStep> DecodeStep(Ctx& ctx, const YAML::Node& n, cons
     r.Err(n, "missing-field", "config_change steps need 'path'");
   if (!nested) {
     if (auto rb = r.Get("rollback", false)) {
-      if (auto s = DecodeStep(ctx, rb, "rollback of " + where, true)) st.rollback.push_back(std::move(*s));
+      if (auto s = DecodeStep(ctx, rb, "rollback of " + where, true)) {
+        // A rollback runs by itself when a later step fails: a manual step would wait for nobody,
+        // and a check undoes nothing (its success would be reported as rolled back).
+        if (s->kind == "manual" || s->kind == "check")
+          ctx.diags.Error(s->loc, "rollback-not-executable",
+                          "in rollback of " + where + ": a rollback runs automatically when a later step fails, so " +
+                              "it cannot be a '" + s->kind + "' step; use a command, http or config_change step");
+        st.rollback.push_back(std::move(*s));
+      }
     }
     if (auto vf = r.Get("verify", false)) {
       if (auto s = DecodeStep(ctx, vf, "verification of " + where, true)) st.verify.push_back(std::move(*s));

@@ -116,6 +116,25 @@ TEST(ConfigLoader, EnforcesRiskTierFloorsAndTheMediumRollbackRule) {
                                                 HasSubstr("error[medium-without-rollback]: in step 2 of runbook 'r'")));
 }
 
+TEST(ConfigLoader, ARollbackMustBeAStepThatRunsByItself) {
+  // A rollback runs unattended when a later step fails: a manual step would wait for nobody, and a
+  // check undoes nothing. Either would let a MEDIUM step run automatically with nothing to undo it.
+  const char* rb = R"(runbooks:
+  - id: r
+    title: Scale
+    steps:
+      - { kind: command, category: cache, risk: medium, argv: [true], rollback: { kind: manual, instructions: undo it } }
+      - { kind: command, category: cache, risk: medium, argv: [true], rollback: { kind: check, check: command, argv: [true] } }
+      - { kind: command, category: cache, risk: medium, argv: [true], rollback: { kind: http, url: "http://127.0.0.1:1/undo" } }
+)";
+  auto r = LoadConfigFiles({{"rb.yaml", rb}});
+  EXPECT_THAT(Errors(r),
+              ::testing::ElementsAre(
+                  HasSubstr("rb.yaml:5:81: error[rollback-not-executable]: in rollback of step 1 of runbook 'r': a "
+                            "rollback runs automatically when a later step fails, so it cannot be a 'manual' step"),
+                  HasSubstr("rb.yaml:6:81: error[rollback-not-executable]: in rollback of step 2 of runbook 'r': a rollback runs automatically when a later step fails, so it cannot be a 'check' step")));
+}
+
 TEST(ConfigLoader, AnHttpCheckKeepsItsMethodBodyAndHeaders) {
   // A health endpoint that wants a POST with a token: what the check step sends, not dropped as unknown.
   const char* rb = R"(runbooks:

@@ -120,6 +120,42 @@ runbooks:
         op: "<"
         threshold: "{{max}}"
 
+  - id: t-undo-then-block
+    title: A change, then a step that blocks until released
+    params:
+      - { name: service, type: service, default: inventory }
+    steps:
+      - id: a
+        kind: command
+        category: cache
+        risk: medium
+        argv: [./order.sh, a, do]
+        rollback: { kind: command, argv: [./order.sh, a, undo] }
+      - id: hold
+        kind: command
+        category: diagnostic
+        argv: [./block.sh]
+        timeout: 60s
+
+  - id: t-undo-manual-fail
+    title: A change, a person's step, then a failure
+    params:
+      - { name: service, type: service, default: catalog }
+    steps:
+      - id: a
+        kind: command
+        category: cache
+        risk: medium
+        argv: [./order.sh, a, do]
+        rollback: { kind: command, argv: [./order.sh, a, undo] }
+      - id: look
+        kind: manual
+        instructions: Look at the dashboard
+      - id: boom
+        kind: command
+        category: diagnostic
+        argv: [./order.sh, boom, fail]
+
   - id: t-manual
     title: A person ticks a step
     params:
@@ -492,6 +528,104 @@ class Safety(RunbookCase):
         self.assertFalse(os.path.exists(self.sandbox_file("order.log")), "later steps did not run")
         st, tl, _ = s2.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=self.token)
         self.assertIn(("runbook_interrupted", "system:runbook"), [(e["kind"], e["actor"]) for e in tl["entries"]])
+
+    def test_restart_rolls_back_the_steps_an_interrupted_run_completed(self):
+        # A crash is a failure of the run: what it changed before the in-flight step is undone, the
+        # in-flight step is neither re-run nor "undone" blindly, and the incident is escalated.
+        os.makedirs(self.sandbox, exist_ok=True)
+        started, release = self.sandbox_file("started.fifo"), self.sandbox_file("release.fifo")
+        os.mkfifo(started)
+        os.mkfifo(release)
+        iid = self.declare("inventory")
+        run = self.run_rb("t-undo-then-block", incident=iid)
+        with open(started) as f:
+            self.assertEqual(f.read().strip(), "started")
+        port = urllib.parse.urlsplit(self.server.url).port
+        self.server.kill9()
+        try:
+            s2 = self.new_server(config_dir=self.cfg, listen="127.0.0.1:%d" % port)
+        finally:
+            with open(release, "w") as f:
+                f.write("go\n")
+        st, got, _ = s2.request("GET", "/api/v1/runs/%s?wait=30s" % run["id"], token=self.token)
+        self.assertEqual(got["state"], "interrupted", got)
+        self.assertEqual([s["state"] for s in got["steps"]], ["rolled_back", "interrupted"])
+        self.assertEqual(got["rollback"], "completed")
+        with open(self.sandbox_file("order.log")) as f:
+            self.assertEqual(f.read().split("\n")[:2], ["a do", "a undo"])
+        with open(self.sandbox_file("block.count")) as f:
+            self.assertEqual(f.read().count("x"), 1, "the in-flight step was not re-run")
+        st, tl, _ = s2.request("GET", "/api/v1/incidents/%s/timeline" % iid, token=self.token)
+        texts = [e["text"] for e in tl["entries"]]
+        self.assertTrue(any("interrupted by a restart during step hold" in t for t in texts), texts)
+        self.assertTrue(any("Rollback of step a of %s: rolled_back" % run["id"] in t for t in texts), texts)
+        # Not counted against the service's automation: the restart was not the runbook's failure.
+        st, br, _ = s2.request("GET", "/api/v1/breakers", token=self.token)
+        self.assertEqual([b for b in br["breakers"] if b["service"] == "inventory" and b.get("failures")], [])
+
+    def test_a_failure_after_a_manual_step_rolls_back_what_ran_before_it(self):
+        run = self.settle(self.run_rb("t-undo-manual-fail", self.alice)["id"])
+        self.assertEqual(run["state"], "awaiting_manual", run)
+        st, got, _ = self.req("POST", "/api/v1/runs/%s/steps/look/complete" % run["id"], {}, self.carol)
+        self.assertEqual(st, 200, got)
+        run = self.settle(run["id"])
+        self.assertEqual(run["state"], "failed", run)
+        self.assertEqual([s["state"] for s in run["steps"]], ["rolled_back", "succeeded", "failed"])
+        self.assertEqual(run["rollback"], "completed")
+        with open(self.sandbox_file("order.log")) as f:
+            self.assertEqual(f.read().split(), ["a", "do", "boom", "fail", "a", "undo"])
+
+    def test_a_request_naming_another_service_than_its_parameter_is_refused(self):
+        # Otherwise the breaker of one service would be checked (and its failures counted) while the
+        # run acted on the other.
+        st, err, _ = self.req("POST", "/api/v1/runs",
+                              {"runbook": "t-fail", "params": {"service": "web"}, "service": "search"})
+        self.assertEqual((st, err["error"]["field"]), (400, "service"), err)
+        self.assertIn("contradicts parameter 'service'", err["error"]["message"])
+        self.assertEqual(self.req("GET", "/api/v1/runs")[1]["runs"], [])
+
+    def test_an_approval_is_void_once_the_runbook_changed(self):
+        # What the approver is shown is what runs: a runbook edited (or removed) by a reload after the
+        # request cannot be approved, and nothing runs.
+        run = self.run_rb("restart-service", self.alice, params={"service": "web"}, rationale="OOM loop",
+                          expected_impact="web restarts", rollback_plan="force-restart")
+        path = os.path.join(self.cfg, "runbooks.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace('argv: [../runbooks/restart.sh, "{{service}}"]',
+                                 'argv: [../runbooks/restart.sh, "{{service}}", "--now"]'))
+        st, body, _ = self.req("POST", "/api/v1/admin/reload")
+        self.assertEqual(st, 200, body)
+        st, err, _ = self.req("POST", "/api/v1/approvals/%s/approve" % run["approval"], {}, self.bob)
+        self.assertEqual(st, 409, err)
+        self.assertIn("runbook restart-service changed since %s was requested" % run["id"], err["error"]["message"])
+        self.assertEqual(self.req("GET", "/api/v1/approvals/%s" % run["approval"])[1]["state"], "pending")
+        self.assertFalse(os.path.exists(self.sandbox_file("services", "web", "restarts")), "nothing ran")
+        # Rejecting it is still possible, and the same request against the new runbook goes through.
+        st, _, _ = self.req("POST", "/api/v1/approvals/%s/reject" % run["approval"], {"reason": "runbook changed"},
+                            self.bob)
+        self.assertEqual(st, 200)
+
+    def test_a_queued_run_does_not_resume_if_a_restart_brought_another_runbook(self):
+        # The run waits for a person at a manual step; the server restarts on a config whose step
+        # after it does something else. That is not what was requested: the run fails, nothing of
+        # the new step runs.
+        run = self.settle(self.run_rb("t-manual", self.alice)["id"])
+        self.assertEqual(run["state"], "awaiting_manual", run)
+        self.server.stop()
+        path = os.path.join(self.cfg, "zz-tests.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("argv: [./order.sh, then, do]", "argv: [./order.sh, then, CHANGED]"))
+        self.server = self.new_server(config_dir=self.cfg)
+        st, got, _ = self.req("POST", "/api/v1/runs/%s/steps/look/complete" % run["id"], {}, self.carol)
+        self.assertEqual(st, 200, got)
+        run = self.settle(run["id"])
+        self.assertEqual(run["state"], "failed", run)
+        self.assertIn("runbook t-manual changed since %s was requested" % run["id"], run["error"])
+        self.assertFalse(os.path.exists(self.sandbox_file("order.log")), "the changed step did not run")
 
     def test_a_step_inherits_only_its_standard_streams(self):
         # Held by a step, the server's listening socket would keep a restarted server off its port,
