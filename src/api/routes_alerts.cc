@@ -487,19 +487,30 @@ void RegisterAlertRoutes(Server& s) {
     auto req = app::DecodeAmSilence(*body, app.clock().Now());
     if (!req) co_return ex.Fail(req.error());
     auto p = *ex.principal;
+    bool replacing = false;
     if (!req->replaces.empty()) {
-      // Alertmanager's update: the old silence ends, the new one (with a new id) takes over.
       auto old = app.GetSilence(p, req->replaces);
       if (!old) co_return ex.Fail(old.error());
-      if (old->StateAt(app.clock().Now()) != "expired") {
-        auto expire = [&app, p, id = req->replaces](auto cb) mutable { app.ExpireSilence(p, id, std::move(cb)); };
-        auto done = co_await Await<model::Silence>(std::move(expire));
-        if (!done) co_return ex.Fail(done.error());
-      }
+      replacing = old->StateAt(app.clock().Now()) != "expired";
     }
+    // Alertmanager's update: the new silence (with a new id) takes over, then the old one ends. In
+    // that order, a refused update leaves the old silence as it was, and the alerts it covers are
+    // never out of a silence in between (which would page for them).
     auto start = [&app, p, spec = std::move(req->spec)](auto cb) mutable { app.CreateSilence(p, std::move(spec), std::move(cb)); };
     auto res = co_await Await<model::Silence>(std::move(start));
-    if (!res) co_return ex.Fail(res.error());
+    if (!res) {
+      Error e = res.error();
+      // Alertmanager's field names, as the request spelt them.
+      if (e.field == "ends_at") e.field = "endsAt";
+      else if (e.field == "starts_at") e.field = "startsAt";
+      co_return ex.Fail(e);
+    }
+    if (replacing) {
+      auto expire = [&app, p, id = req->replaces](auto cb) mutable { app.ExpireSilence(p, id, std::move(cb)); };
+      auto done = co_await Await<model::Silence>(std::move(expire));
+      // Ended meanwhile (its own end, another client): the new silence stands either way.
+      if (!done && done.error().code != ErrorCode::kFailedPrecondition) co_return ex.Fail(done.error());
+    }
     json::object out{{"silenceID", res->id}};
     co_return ex.Json(200, out);
   });
