@@ -174,7 +174,7 @@ std::vector<Page> Due(State& s, core::TimePoint now) {
 
 std::vector<Page> EscalateNow(State& s, core::TimePoint now, std::string trigger, std::string reason) {
   std::vector<Page> pages;
-  if (TierCount(s) == 0 || s.status == Status::kStopped) return pages;
+  if (TierCount(s) == 0) return pages;
   int target = s.next_tier >= TierCount(s) ? TierCount(s) : s.highest + 1;
   bool top_again = target >= TierCount(s);
   if (top_again) {

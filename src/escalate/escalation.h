@@ -15,8 +15,8 @@
 // - EscalateNow pages the next tier at once (severity raised, service joined, remediation failed,
 //   data loss or security flagged, explicit request); the following tiers keep their configured
 //   spacing from it, so escalation never becomes slower. With no higher tier, the top tier is paged
-//   again. It pages even when the incident is acknowledged (someone asked for help), but timers only
-//   run while it is unacknowledged.
+//   again. It pages even when the incident is acknowledged or mitigated (someone asked for help),
+//   but timers only run while it is unacknowledged. (The caller never asks for a resolved one.)
 // - Acknowledging (or mitigating, resolving, closing) stops all timers; reopening starts over.
 // - Support hours: the caller may Hold a low-urgency escalation until its policy's support hours
 //   begin; nothing is due before then, and its first page then says why it waited. Release ends a

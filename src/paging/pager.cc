@@ -345,6 +345,14 @@ Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const 
   auto snap = escalate::Snapshot(*policy);
   auto s = escalate::Start(inc.id, snap, inc.severity, cfg.settings.For(inc.severity).ack_sla, tx.now());
   if (!why.empty()) s.status_reason = why;
+  // An incident no policy covered until now may have asked responders for help: its record (which
+  // numbers the pages, and so their delivery keys) carries on.
+  FB_ASSIGN_OR_RETURN(auto prior, LoadEscalation(tx.store(), inc.id));
+  if (prior) {
+    s.history = std::move(prior->history);
+    s.pages = prior->pages;
+    s.responders = std::move(prior->responders);
+  }
   FB_TRY(tx.Timeline(inc.id, EscalateActor(), "escalation",
                      "Escalation started with policy '" + policy->id + "' (" + std::to_string(policy->tiers.size()) +
                          " tiers, repeat " + std::to_string(policy->repeat) + ", ack SLA " +
@@ -815,7 +823,9 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
                                 std::string(raised ? "severity raised" : "severity lowered") + " from " +
                                     std::string(model::SeverityName(ev.before->severity)) + " to " +
                                     std::string(model::SeverityName(inc.severity))));
-      if (!s) return raised ? StartEscalation(tx, inc, "severity raised", raised_to) : Ok();
+      // No escalation yet, or only the record of an incident no policy covered (responders asked
+      // for help): a raised severity may select a policy now.
+      if (!s || s->policy.tiers.empty()) return raised ? StartEscalation(tx, inc, "severity raised", raised_to) : Ok();
       const auto& cfg = tx.config();
       const bool was_held = escalate::Held(*s, tx.now());
       escalate::SetSeverity(*s, inc.severity, cfg.settings.For(inc.severity).ack_sla, tx.now());
@@ -869,7 +879,7 @@ Status Pager::Trigger(engine::Tx& tx, const model::Incident& inc, const std::str
                       const std::string& reason) {
   if (!model::IsOpen(inc.state)) return Ok();
   FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
-  if (!s) return StartEscalation(tx, inc, reason, "");
+  if (!s || s->policy.tiers.empty()) return StartEscalation(tx, inc, reason, "");
   if (escalate::Held(*s, tx.now())) {
     // A service joining a low-urgency incident does not make it urgent; a flag, a failed
     // remediation or a request to escalate does.

@@ -438,6 +438,39 @@ TEST_F(PagerTest, AnIncidentNoPolicyCoversSaysSoInItsTimeline) {
   EXPECT_FALSE(*pager_->Escalation(id));
 }
 
+TEST_F(PagerTest, AnIncidentThatOnlyAskedRespondersStartsItsPolicyWhenOneApplies) {
+  // No policy covers 'lonely': the record kept for its request to dave holds no tiers. A service
+  // joining brings api's policy in, and it starts, numbering its pages after dave's.
+  auto id = Declare("lonely");
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return pager_->AddResponders(tx, who, id, {{"person", "dave", {}}}, "need a DBA"); });
+  EXPECT_THAT(Pages(id), ElementsAre("dave#1"));
+  Do([&](engine::Tx& tx) { return engine::AddServices(tx, who, id, {"api"}, "api too"); });
+  EXPECT_THAT(Pages(id), ElementsAre("dave#1", "alice#2"));
+  EXPECT_EQ(State(id).policy.id, "three-tier");
+  EXPECT_EQ(State(id).responders.size(), 1u) << "the request to dave is still on record";
+  Advance(minutes(5));
+  EXPECT_THAT(Pages(id), ElementsAre("dave#1", "alice#2", "bob#3")) << "its timers run";
+
+  // A request to escalate where still no policy applies says so, instead of returning having done nothing.
+  auto asked = Declare("lonely");
+  Do([&](engine::Tx& tx) { return pager_->AddResponders(tx, who, asked, {{"person", "dave", {}}}, "x"); });
+  const auto before = Timeline(asked, "escalation").size();
+  Do([&](engine::Tx& tx) { return engine::RequestEscalation(tx, who, asked, "need more people", false); });
+  ASSERT_EQ(Timeline(asked, "escalation").size(), before + 1);
+  EXPECT_THAT(Timeline(asked, "escalation").back().text, HasSubstr("nobody will be paged"));
+}
+
+TEST_F(PagerTest, AskingToEscalateAMitigatedIncidentPagesTheNextTier) {
+  auto id = Declare();  // three-tier: alice now
+  auto who = Alice();
+  Do([&](engine::Tx& tx) { return engine::ApplyTransition(tx, who, id, model::Transition::kMitigate, ""); });
+  Do([&](engine::Tx& tx) { return engine::RequestEscalation(tx, who, id, "it is back, need the DBA", false); });
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2"));
+  Advance(hours(2));
+  EXPECT_THAT(Pages(id), ElementsAre("alice#1", "bob#2")) << "no timers while mitigated";
+}
+
 TEST_F(PagerTest, DeliveryWritesReceiptsAndTheMessageCarriesSignedLinks) {
   auto id = Declare();
   EXPECT_EQ(pager_->DeliverDue(), 1);
