@@ -155,6 +155,12 @@ class MapReader {
       Err(v, "invalid-duration", "field '" + key + "': " + d.error().message);
       return std::nullopt;
     }
+    // No setting runs backwards in time: a negative window, delay or SLA would quietly turn its
+    // feature off (or on at once).
+    if (d->count() < 0) {
+      Err(v, "invalid-value", "field '" + key + "' must not be negative");
+      return std::nullopt;
+    }
     return *d;
   }
   std::vector<std::string> StrList(const std::string& key, bool required = false) {
@@ -329,11 +335,17 @@ void DecodeService(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   }
   s.customer_facing = rr.Bool("customer_facing").value_or(false);
   s.escalation_policy = rr.StrOr("escalation_policy", "");
-  s.escalation_by_severity = rr.StrMap("escalation_by_severity");
-  for (const auto& [k, v] : s.escalation_by_severity) {
-    if (!model::ParseSeverity(k))
+  // Keys as the severity's canonical name: sev0 and SEV0 are the same severity (lookups use SEV0).
+  for (const auto& [k, v] : rr.StrMap("escalation_by_severity")) {
+    auto sev = model::ParseSeverity(k);
+    if (!sev) {
       rr.Err(rr.Get("escalation_by_severity", false), "invalid-severity",
              "escalation_by_severity key '" + k + "' is not SEV0..SEV4");
+      continue;
+    }
+    if (!s.escalation_by_severity.emplace(std::string(model::SeverityName(*sev)), v).second)
+      rr.Err(rr.Get("escalation_by_severity", false), "duplicate-key",
+             "escalation_by_severity names " + std::string(model::SeverityName(*sev)) + " twice");
   }
   s.labels = rr.StrMap("labels");
   rr.ForEach("dependencies", [&](const YAML::Node& d, size_t) {
@@ -652,9 +664,13 @@ void DecodePolicy(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       xr.Finish();
       t.targets.push_back(std::move(x));
     }, true);
+    if (t.targets.empty() && tr.Get("targets", false))
+      tr.Err(tr.Get("targets", false), "invalid-value", "a tier needs at least one target (person, schedule or team)");
     tr.Finish();
     p.tiers.push_back(std::move(t));
   }, true);
+  if (p.tiers.empty() && rr.Get("tiers", false))
+    rr.Err(rr.Get("tiers", false), "invalid-value", "a policy needs at least one tier: with none it pages nobody");
   if (p.repeat_after.count() > 0 && !p.tiers.empty() && p.repeat_after <= p.tiers.back().delay)
     rr.Err(rr.Get("repeat_after", false), "invalid-value",
            "repeat_after must be longer than the last tier's 'after' (" + core::FormatDuration(p.tiers.back().delay) +

@@ -326,6 +326,43 @@ TEST(ConfigLoader, PolicyLookupPrefersSeverityThenServiceThenTeam) {
   EXPECT_EQ(r.config->PolicyFor("web", model::Severity::kSev2)->id, "platform");  // the default
 }
 
+TEST(ConfigLoader, PerSeverityPolicyKeysAreSeverityNamesInAnyCase) {
+  // sev0 is SEV0: validated as a severity, it must also be found as one (it was ignored).
+  auto r = LoadConfigFiles({{"a.yaml", std::string(kMinimal) +
+                                           "  - id: major\n    tiers: [{ after: 0m, targets: [{ person: alice }] }]\n"}});
+  ASSERT_TRUE(r.config) << Errors(r).front();
+  std::string text = std::string(kMinimal) + "  - id: major\n    tiers: [{ after: 0m, targets: [{ person: alice }] }]\n";
+  text.replace(text.find("  - id: api\n"), 12, "  - id: api\n    escalation_by_severity: { sev0: major }\n");
+  auto lower = LoadConfigFiles({{"a.yaml", text}});
+  ASSERT_TRUE(lower.config) << Errors(lower).front();
+  const auto* sev0 = lower.config->PolicyFor("api", model::Severity::kSev0);
+  ASSERT_TRUE(sev0);
+  EXPECT_EQ(sev0->id, "major");
+  EXPECT_FALSE(lower.config->PolicyFor("api", model::Severity::kSev1)) << "no policy for api otherwise";
+  text.replace(text.find("{ sev0: major }"), 15, "{ sev0: major, SEV0: default }");
+  EXPECT_THAT(Errors(LoadConfigFiles({{"a.yaml", text}})),
+              ::testing::ElementsAre(HasSubstr("error[duplicate-key]: in service 'api': escalation_by_severity names SEV0 twice")));
+}
+
+TEST(ConfigLoader, NegativeDurationsAreRefused) {
+  // A negative correlation window, ack SLA or rule delay would quietly turn its feature off.
+  auto r = LoadConfigFiles({{"a.yaml", std::string(kMinimal) +
+                                           "settings:\n  correlation_window: -5m\n"
+                                           "  severities: { SEV1: { ack_sla: -1m } }\n"}});
+  EXPECT_THAT(Errors(r), ::testing::ElementsAre(
+                             HasSubstr("a.yaml:21:23: error[invalid-value]: in settings: field 'correlation_window' must not be negative"),
+                             HasSubstr("a.yaml:22:34: error[invalid-value]: in settings.severities.SEV1: field 'ack_sla' must not be negative")));
+}
+
+TEST(ConfigLoader, APolicyThatCanPageNobodyIsRefused) {
+  auto r = LoadConfigFiles({{"a.yaml", std::string(kMinimal) +
+                                           "  - { id: none, tiers: [] }\n"
+                                           "  - { id: empty, tiers: [{ after: 0m, targets: [] }] }\n"}});
+  EXPECT_THAT(Errors(r), ::testing::ElementsAre(
+                             HasSubstr("error[invalid-value]: in policy 'none': a policy needs at least one tier"),
+                             HasSubstr("error[invalid-value]: in tier 1 of policy 'empty': a tier needs at least one target")));
+}
+
 }  // namespace
 }  // namespace firebreak::config
 
