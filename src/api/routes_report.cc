@@ -66,6 +66,9 @@ void RegisterReportRoutes(Server& s) {
     co_return ex.Respond(doc, [](const json::object& o) { return json::value(o); });
   });
   r.Add(http::verb::post, "/api/v1/incidents/{id}/status-updates", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    // Everything is in the body: a ?audience=external in the URL must not quietly post an internal one.
+    auto ok = OnlyQuery(ex, {});
+    if (!ok) co_return ex.Fail(ok.error());
     auto body = ex.JsonBody();
     if (!body) co_return ex.Fail(body.error());
     if (body->is_object() && body->as_object().contains("text")) {

@@ -569,6 +569,10 @@ class RealReceivers(PagingTestCase):
     def test_status_updates_go_to_the_subscribed_channel(self):
         s = self.serve()
         iid = self.declare(s, title="Card payments failing", sev="SEV1")
+        # The audience is in the body: one given in the URL is refused, not taken for "internal".
+        st, err, _ = s.request("POST", "/api/v1/incidents/%s/status-updates?audience=external" % iid, None,
+                               token=self.token)
+        self.assertEqual((st, err["error"]["field"]), (400, "audience"), err)
         # On demand: the internal update (generated from the record) and a person's external one.
         st, upd, _ = s.request("POST", "/api/v1/incidents/%s/status-updates" % iid, {"audience": "internal"},
                                token=self.token)
