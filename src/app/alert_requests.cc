@@ -113,7 +113,11 @@ Result<AmSilenceRequest> DecodeAmSilence(const boost::json::value& body, core::T
 
 namespace {
 Result<core::TimePoint> TimeOrAgo(const std::string& v, const char* field, core::TimePoint now) {
-  if (auto d = core::ParseDuration(v)) return now - *d;
+  if (auto d = core::ParseDuration(v)) {
+    // "6h" means six hours ago; "-6h" would be a time in the future, matching nothing.
+    if (d->count() < 0) return InvalidArgument(std::string(field) + " must be a positive duration (how long ago)", field);
+    return now - *d;
+  }
   auto t = core::ParseRfc3339(v);
   if (!t) return InvalidArgument(std::string(field) + " must be an RFC 3339 time or a duration like 2h", field);
   return *t;

@@ -99,6 +99,11 @@ TEST_F(AlertToolsTest, BadArgumentsNameTheField) {
   auto e6 = ListChangesJson(*app_, reader, json::object{{"since", "yesterday-ish"}});
   ASSERT_FALSE(e6);
   EXPECT_EQ(e6.error().field, "since");
+  // "-6h" is not six hours ago (it was read as six hours ahead, matching nothing).
+  auto e6b = ListChangesJson(*app_, reader, json::object{{"since", "-6h"}});
+  ASSERT_FALSE(e6b);
+  EXPECT_EQ(e6b.error().field, "since");
+  EXPECT_NE(e6b.error().message.find("positive duration"), std::string::npos) << e6b.error().message;
   auto e7 = Call(CreateSilenceJson, Who(model::kScopeRead | model::kScopeWrite),
                  json::parse(R"({"matchers": ["service=checkout"], "comment": "x"})"));
   ASSERT_FALSE(e7);

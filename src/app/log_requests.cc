@@ -14,7 +14,11 @@ namespace {
 
 // "1h" (before now) or an RFC 3339 time.
 Result<core::TimePoint> ParseWhen(const std::string& s, core::TimePoint now, const char* field) {
-  if (auto d = core::ParseDuration(s)) return now - *d;
+  if (auto d = core::ParseDuration(s)) {
+    // "1h" means an hour ago; "-1h" would be a time in the future, matching nothing.
+    if (d->count() < 0) return InvalidArgument(std::string(field) + " must be a positive duration (how long ago)", field);
+    return now - *d;
+  }
   auto t = core::ParseRfc3339(s);
   if (!t) return InvalidArgument(std::string(field) + " must be a duration like 1h or an RFC 3339 time", field);
   return *t;
