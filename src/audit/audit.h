@@ -4,9 +4,10 @@
 // actor, action, target, details, prev_hash), and prev_hash is the hash of the entry before it (64
 // zeros for the first). Editing an entry breaks its hash; deleting one leaves a gap in seq or breaks
 // the next entry's prev_hash; reordering breaks both. The store also keeps the head (last seq and
-// hash), written in the same transaction as each append, so truncating the tail is caught too.
-// Someone who can rewrite the database *and* recompute every hash can forge a chain; publish the
-// head elsewhere (`firebreak audit head`) to detect that.
+// hash), written in the same transaction as each append, so truncating the tail is caught too,
+// unless the head is rewritten with it. Someone who can write the database can do that (or forge a
+// chain by recomputing every hash); keep the head elsewhere (`firebreak audit head`) and check
+// against it (`audit verify --anchor`) to detect either.
 #pragma once
 
 #include <cstdint>

@@ -15,6 +15,7 @@ void AddAuditCommands(CLI::App& app, Runner& run) {
     std::string data = "var";
     bool json = false;
     ClientOptions client;
+    std::string anchor;
     std::string actor, action, target;
     int limit = 100;
     int64_t after = 0;
@@ -24,10 +25,44 @@ void AddAuditCommands(CLI::App& app, Runner& run) {
     auto* c = audit->add_subcommand("verify", "Check the audit chain; exit 0 if intact, 1 naming the first bad entry");
     c->add_option("--data", o->data, "Data directory")->capture_default_str();
     c->add_flag("--json", o->json, "Print JSON");
+    c->add_option("--anchor", o->anchor,
+                  "A head printed earlier by 'audit head' (seq:hash) and kept elsewhere: the chain must still "
+                  "hold that entry with that hash (catches a chain cut back and its head rewritten)");
     c->callback([o, &run] {
       run = [o] {
         auto v = app::VerifyAuditDir(o->data);
         if (!v) return PrintError(v.error());
+        if (v->ok && !o->anchor.empty()) {
+          // The head in the database is rewritten as easily as the chain; one kept elsewhere is not.
+          auto colon = o->anchor.find(':');
+          int64_t seq = 0;
+          if (colon != std::string::npos) seq = std::atoll(o->anchor.substr(0, colon).c_str());
+          std::string hash = colon == std::string::npos ? "" : o->anchor.substr(colon + 1);
+          if (seq <= 0 || hash.size() != 64)
+            return PrintError(Error{ErrorCode::kInvalidArgument, "--anchor must be seq:hash as 'audit head' prints it",
+                                    "anchor"});
+          store::StoreOptions so;
+          so.read_only = true;
+          auto s = store::Store::OpenDir(o->data, so);
+          if (!s) return PrintError(s.error());
+          auto tx = (*s)->BeginRead();
+          if (!tx) return PrintError(tx.error());
+          store::AuditFilter f;
+          f.after_seq = seq - 1;
+          f.limit = 1;
+          auto found = (*tx)->audit().List(f);
+          if (!found) return PrintError(found.error());
+          if (found->empty() || found->front().seq != seq) {
+            v->ok = false;
+            v->bad_seq = seq;
+            v->problem = "the anchored entry " + std::to_string(seq) +
+                         " is missing: the chain was cut back (and its head rewritten) after the anchor was taken";
+          } else if (found->front().hash != hash) {
+            v->ok = false;
+            v->bad_seq = seq;
+            v->problem = "entry " + std::to_string(seq) + " no longer has the anchored hash: the chain was rewritten";
+          }
+        }
         if (o->json) {
           boost::json::object out{{"ok", v->ok}, {"checked", v->checked}};
           if (!v->ok) {

@@ -80,6 +80,14 @@ class Lifecycle(ServerTestCase):
         self.assertEqual((st, err["error"]["field"]), (400, "reason"))
         st, tl, _ = s.request("GET", "/api/v1/incidents/INC-1/timeline", token=t)
         self.assertEqual([e["kind"] for e in lifecycle(tl["entries"])], ["declared", "role", "note", "severity"])
+        # Paging through it: after an entry's id, at most `limit`; a value that is not one is refused.
+        first = tl["entries"][0]["id"]
+        st, page, _ = s.request("GET", "/api/v1/incidents/INC-1/timeline?after=%d&limit=2" % first, token=t)
+        self.assertEqual([e["id"] for e in page["entries"]], [e["id"] for e in tl["entries"][1:3]])
+        for q, field in [("limit=abc", "limit"), ("limit=0", "limit"), ("limit=4294967297", "limit"),
+                         ("after=xyz", "after"), ("after=-1", "after"), ("lmit=5", "lmit")]:
+            st, err, _ = s.request("GET", "/api/v1/incidents/INC-1/timeline?" + q, token=t)
+            self.assertEqual((st, err["error"]["field"]), (400, field), q)
 
 
 class RefusedRequests(ServerTestCase):
@@ -247,6 +255,25 @@ class AuditTamper(ServerTestCase):
         r = run_cli("audit", "verify", "--data", d)
         self.assertEqual(r.returncode, 1)
         self.assertIn("missing", r.stderr)
+
+    def test_a_tail_cut_with_its_head_rewritten_is_caught_by_an_anchor(self):
+        # Cutting the tail and copying the new last hash into the stored head passes a check that
+        # only has the database; a head kept elsewhere (`audit head`) does not.
+        self.make_history()
+        anchor = run_cli("audit", "head", "--data", self.data).stdout.strip()
+        self.assertEqual(run_cli("audit", "verify", "--data", self.data, "--anchor", anchor).returncode, 0)
+        seq = int(anchor.split(":")[0])
+        d = self.copy_data("cut")
+        self.tamper(d, "DELETE FROM audit WHERE seq >= %d" % (seq - 1))
+        self.tamper(d, "UPDATE meta SET value = (SELECT seq || ':' || hash FROM audit ORDER BY seq DESC LIMIT 1) "
+                       "WHERE key = 'audit_head'")
+        self.assertEqual(run_cli("audit", "verify", "--data", d).returncode, 0, "undetectable from inside")
+        r = run_cli("audit", "verify", "--data", d, "--anchor", anchor)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("the anchored entry %d is missing" % seq, r.stderr)
+        r = run_cli("audit", "verify", "--data", d, "--anchor", "12:nothex")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--anchor must be seq:hash", r.stderr)
 
     def test_json_output_and_intact_chain(self):
         self.make_history()
