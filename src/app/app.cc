@@ -136,6 +136,10 @@ std::vector<std::string> RestartRequired(const config::Config& a, const config::
   if (x.max_body_bytes != y.max_body_bytes) out.push_back("settings.max_body_bytes");
   if (x.public_url != y.public_url) out.push_back("settings.public_url");
   if (x.secret_names != y.secret_names) out.push_back("settings.secret_names (log exemplars)");
+  // The pager's delivery threads and per-destination rate limiter are set up when it starts.
+  if (x.paging.workers != y.paging.workers) out.push_back("settings.paging.workers");
+  if (x.paging.rate_per_minute != y.paging.rate_per_minute) out.push_back("settings.paging.rate_per_minute");
+  if (x.paging.burst != y.paging.burst) out.push_back("settings.paging.burst");
   const auto& l = x.logs;
   const auto& m = y.logs;
   if (l.format != m.format) out.push_back("settings.logs.format");

@@ -140,8 +140,11 @@ notify::Links Pager::LinksFor(const store::OutboxRow& row, const json::object& c
   bool open = state == "triggered" || state == "acknowledged" || state == "mitigated" || state.empty();
   if (!open) return l;
   auto ttl = engine_.config()->settings.paging.link_ttl;
+  // A notification rule's later step is queued with the page but sent at its time: its links live
+  // `link_ttl` from then, or a step 23h30m after the page would arrive with 30 minutes left.
+  const auto sent_from = std::max(row.created_at, row.event_at);
   auto make = [&](const char* action, const char* suffix) {
-    notify::LinkClaims c{row.incident_id, action, row.person, row.created_at + ttl, row.key + suffix};
+    notify::LinkClaims c{row.incident_id, action, row.person, sent_from + ttl, row.key + suffix};
     return LinkUrl(c);
   };
   if (row.event.rfind("responder_", 0) == 0) return l;  // an answer to a request to respond: for reading

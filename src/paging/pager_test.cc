@@ -1182,6 +1182,33 @@ class NotificationRulesTest : public PagerTest {
   }
 };
 
+TEST_F(NotificationRulesTest, ALaterStepsLinksLiveFromWhenItIsSent) {
+  std::string edited = kRulesConfig;
+  const std::string attempts = "    max_attempts: 1\n";
+  edited.replace(edited.find(attempts), attempts.size(), attempts + "    link_ttl: 10m\n");
+  Close();
+  config_ = LoadTestConfig(edited);
+  Open();
+  auto id = Declare("api", model::Severity::kSev1);
+  EXPECT_EQ(pager_->DeliverDue(), 1);
+  Advance(minutes(5));
+  EXPECT_EQ(pager_->DeliverDue(), 1);  // the sms step, 5 minutes after the page
+  std::string key;
+  const auto rows = *pager_->Notifications(id);
+  for (const auto& r : rows)
+    if (r.channel == "sms" && r.state == "delivered") key = r.key;
+  ASSERT_FALSE(key.empty());
+  std::string msg = testing::ReadFile(dir_.File("out." + key));
+  auto at = msg.find("Acknowledge: http://fb.test/a/");
+  ASSERT_NE(at, std::string::npos) << msg;
+  std::string token = msg.substr(at + 30, msg.find('\n', at) - at - 30);
+  // Sent at 5m with a 10m life: still good at 14m (it expired at 10m, counted from the page).
+  Advance(minutes(9));
+  EXPECT_TRUE(pager_->CheckLink(token));
+  Advance(minutes(1));
+  EXPECT_EQ(pager_->CheckLink(token).error().code, ErrorCode::kFailedPrecondition);
+}
+
 TEST_F(NotificationRulesTest, EachStepIsSentOnTimeUnlessTheIncidentWasAcknowledgedFirst) {
   const auto t0 = clock_->Now();
   auto id = Declare("api", model::Severity::kSev1);

@@ -140,6 +140,15 @@ class ConfigReloadTest(ServerTestCase):
         st, body, _ = self.reload()
         self.assertEqual(st, 200, body)
         self.assertEqual(body["restart_required"], ["settings.max_body_bytes"])
+        # The pager's delivery threads and rate limiter are set up when it starts.
+        with open(path) as f:
+            text = f.read()
+        self.assertIn("    workers: 4", text)
+        with open(path, "w") as f:
+            f.write(text.replace("    workers: 4", "    workers: 2").replace("    burst: 20", "    burst: 5"))
+        st, body, _ = self.reload()
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["restart_required"], ["settings.paging.workers", "settings.paging.burst"])
 
     def test_only_admin_may_reload(self):
         writer = create_token(self.data, "read,write")
