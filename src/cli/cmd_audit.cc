@@ -7,6 +7,21 @@
 
 namespace firebreak::cli {
 
+namespace {
+// Runs `fn` on a read transaction of a data directory's store, opened read-only (a server may be
+// running on it); returns fn's exit code, or prints why the store could not be read.
+template <typename F>
+int ReadDataDir(const std::string& dir, F&& fn) {
+  store::StoreOptions so;
+  so.read_only = true;
+  auto s = store::Store::OpenDir(dir, so);
+  if (!s) return PrintError(s.error());
+  auto tx = (*s)->BeginRead();
+  if (!tx) return PrintError(tx.error());
+  return fn(**tx);
+}
+}  // namespace
+
 void AddAuditCommands(CLI::App& app, Runner& run) {
   auto* audit = app.add_subcommand("audit", "Verify and read the hash-chained audit log");
   audit->require_subcommand(1);
@@ -41,27 +56,25 @@ void AddAuditCommands(CLI::App& app, Runner& run) {
           if (seq <= 0 || hash.size() != 64)
             return PrintError(Error{ErrorCode::kInvalidArgument, "--anchor must be seq:hash as 'audit head' prints it",
                                     "anchor"});
-          store::StoreOptions so;
-          so.read_only = true;
-          auto s = store::Store::OpenDir(o->data, so);
-          if (!s) return PrintError(s.error());
-          auto tx = (*s)->BeginRead();
-          if (!tx) return PrintError(tx.error());
-          store::AuditFilter f;
-          f.after_seq = seq - 1;
-          f.limit = 1;
-          auto found = (*tx)->audit().List(f);
-          if (!found) return PrintError(found.error());
-          if (found->empty() || found->front().seq != seq) {
-            v->ok = false;
-            v->bad_seq = seq;
-            v->problem = "the anchored entry " + std::to_string(seq) +
-                         " is missing: the chain was cut back (and its head rewritten) after the anchor was taken";
-          } else if (found->front().hash != hash) {
-            v->ok = false;
-            v->bad_seq = seq;
-            v->problem = "entry " + std::to_string(seq) + " no longer has the anchored hash: the chain was rewritten";
-          }
+          int rc = ReadDataDir(o->data, [&](auto& tx) {
+            store::AuditFilter f;
+            f.after_seq = seq - 1;
+            f.limit = 1;
+            auto found = tx.audit().List(f);
+            if (!found) return PrintError(found.error());
+            if (found->empty() || found->front().seq != seq) {
+              v->ok = false;
+              v->bad_seq = seq;
+              v->problem = "the anchored entry " + std::to_string(seq) +
+                           " is missing: the chain was cut back (and its head rewritten) after the anchor was taken";
+            } else if (found->front().hash != hash) {
+              v->ok = false;
+              v->bad_seq = seq;
+              v->problem = "entry " + std::to_string(seq) + " no longer has the anchored hash: the chain was rewritten";
+            }
+            return 0;
+          });
+          if (rc != 0) return rc;
         }
         if (o->json) {
           boost::json::object out{{"ok", v->ok}, {"checked", v->checked}};
@@ -86,16 +99,12 @@ void AddAuditCommands(CLI::App& app, Runner& run) {
     c->add_option("--data", o->data, "Data directory")->capture_default_str();
     c->callback([o, &run] {
       run = [o] {
-        store::StoreOptions so;
-        so.read_only = true;
-        auto s = store::Store::OpenDir(o->data, so);
-        if (!s) return PrintError(s.error());
-        auto tx = (*s)->BeginRead();
-        if (!tx) return PrintError(tx.error());
-        auto head = (*tx)->meta().Get("audit_head");
-        if (!head) return PrintError(head.error());
-        std::printf("%s\n", head->value_or("0:").c_str());
-        return 0;
+        return ReadDataDir(o->data, [](auto& tx) {
+          auto head = tx.meta().Get("audit_head");
+          if (!head) return PrintError(head.error());
+          std::printf("%s\n", head->value_or("0:").c_str());
+          return 0;
+        });
       };
     });
   }
