@@ -1,10 +1,7 @@
 // Incidents: list, get, declare, transitions, notes, severity, roles, impact, services, responders,
 // snooze, merge,
 // timeline.
-#include <limits>
-
 #include "api/server.h"
-#include "core/strings.h"
 
 namespace firebreak::api {
 
@@ -105,18 +102,9 @@ void RegisterIncidentRoutes(Server& s) {
   });
 
   r.Add(http::verb::get, "/api/v1/incidents/{id}/timeline", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    // Refused, not coerced: ?limit=abc read as 0 (then 1) returned one entry without a word.
-    int64_t after = 0;
-    int64_t limit = 1000;
-    for (const auto& [k, v] : ex.query) {
-      if (k != "after" && k != "limit")
-        co_return ex.Fail(Error{ErrorCode::kInvalidArgument, "unknown query parameter '" + core::Truncate(k, 64) + "'", k});
-      auto n = k == "after" ? app::ParseInt(v, "after", 0, std::numeric_limits<int64_t>::max())
-                            : app::ParseInt(v, "limit", 1, 5000);
-      if (!n) co_return ex.Fail(n.error());
-      (k == "after" ? after : limit) = *n;
-    }
-    auto entries = app.Timeline(*ex.principal, ex.Param("id"), after, static_cast<int>(limit));
+    auto q = app::DecodeTimelineQuery(ex.query);
+    if (!q) co_return ex.Fail(q.error());
+    auto entries = app.Timeline(*ex.principal, ex.Param("id"), q->after, q->limit);
     if (!entries) co_return ex.Fail(entries.error());
     json::array arr;
     for (const auto& e : *entries) arr.push_back(model::ToJson(e));

@@ -6,7 +6,6 @@
 #include "api/server.h"
 #include "app/console.h"
 #include "core/json.h"
-#include "core/strings.h"
 
 namespace firebreak::api {
 
@@ -20,7 +19,7 @@ std::string QueryOr(const Exchange& ex, const std::string& k, std::string def) {
 Status OnlyQuery(const Exchange& ex, std::initializer_list<std::string_view> allowed) {
   for (const auto& [k, v] : ex.query)
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      return InvalidArgument("unknown query parameter '" + core::Truncate(k, 64) + "'", k);
+      return UnknownName("query parameter", k, "query");
   return Ok();
 }
 

@@ -111,19 +111,6 @@ Result<AmSilenceRequest> DecodeAmSilence(const boost::json::value& body, core::T
   return out;
 }
 
-namespace {
-Result<core::TimePoint> TimeOrAgo(const std::string& v, const char* field, core::TimePoint now) {
-  if (auto d = core::ParseDuration(v)) {
-    // "6h" means six hours ago; "-6h" would be a time in the future, matching nothing.
-    if (d->count() < 0) return InvalidArgument(std::string(field) + " must be a positive duration (how long ago)", field);
-    return now - *d;
-  }
-  auto t = core::ParseRfc3339(v);
-  if (!t) return InvalidArgument(std::string(field) + " must be an RFC 3339 time or a duration like 2h", field);
-  return *t;
-}
-}  // namespace
-
 boost::json::object HeartbeatJson(const engine::HeartbeatStatus& h) {
   boost::json::object o{{"id", h.id},
                         {"service", h.service},
@@ -193,9 +180,9 @@ Result<ChangeFilter> DecodeChangeFilter(const std::map<std::string, std::string>
   f.to = now + std::chrono::hours(24 * 365);
   for (const auto& [k, v] : q) {
     if (k == "since") {
-      FB_ASSIGN_OR_RETURN(f.from, TimeOrAgo(v, "since", now));
+      FB_ASSIGN_OR_RETURN(f.from, ParseAgoOrTime(v, "since", now));
     } else if (k == "until") {
-      FB_ASSIGN_OR_RETURN(f.to, TimeOrAgo(v, "until", now));
+      FB_ASSIGN_OR_RETURN(f.to, ParseAgoOrTime(v, "until", now));
     } else if (k == "service") {
       f.service = v;
     } else if (k == "limit") {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "analyze/detector.h"
+#include "app/requests.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -129,7 +130,8 @@ Result<int64_t> ParseWhen(std::string_view s, int64_t now_ms, const std::string&
   s = core::Trim(s);
   if (s == "now") return now_ms;
   if (!s.empty() && std::isdigit(static_cast<unsigned char>(s.back())) == 0 && s.size() <= 12) {
-    if (auto d = core::ParseDuration(s)) return now_ms - d->count();
+    FB_ASSIGN_OR_RETURN(auto ago, ParseAgo(s, field));
+    if (ago) return now_ms - ago->count();
   }
   auto t = analyze::ParseTimestamp(s);
   if (!t) return InvalidArgument(field + ": expected RFC 3339, Unix seconds or a duration like 15m", field);

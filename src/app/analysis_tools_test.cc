@@ -115,6 +115,11 @@ TEST_F(ToolsTest, BadArgumentsAreNamed) {
   r = CallAnalysisTool(a, reader, "get_metric_anomalies", json::object{{"from", "yesterday-ish"}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().field, "from");
+  // "-15m" is not 15 minutes ago (read as ahead, the window would be empty).
+  r = CallAnalysisTool(a, reader, "get_metric_anomalies", json::object{{"from", "-15m"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "from");
+  EXPECT_NE(r.error().message.find("positive duration"), std::string::npos) << r.error().message;
   r = CallAnalysisTool(a, reader, "get_metric_anomalies", json::object{{"service", "ghost"}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kNotFound);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "app/requests.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -11,18 +12,6 @@ namespace firebreak::app {
 namespace json = boost::json;
 
 namespace {
-
-// "1h" (before now) or an RFC 3339 time.
-Result<core::TimePoint> ParseWhen(const std::string& s, core::TimePoint now, const char* field) {
-  if (auto d = core::ParseDuration(s)) {
-    // "1h" means an hour ago; "-1h" would be a time in the future, matching nothing.
-    if (d->count() < 0) return InvalidArgument(std::string(field) + " must be a positive duration (how long ago)", field);
-    return now - *d;
-  }
-  auto t = core::ParseRfc3339(s);
-  if (!t) return InvalidArgument(std::string(field) + " must be a duration like 1h or an RFC 3339 time", field);
-  return *t;
-}
 
 Result<int> ParseLimit(const std::map<std::string, std::string>& q, int def, int max) {
   auto it = q.find("limit");
@@ -61,13 +50,13 @@ Result<logs::PatternQuery> DecodePatternQuery(const std::map<std::string, std::s
   q.to = now;
   q.from = now - std::chrono::hours(1);
   if (auto it = query.find("since"); it != query.end()) {
-    FB_ASSIGN_OR_RETURN(q.from, ParseWhen(it->second, now, "since"));
+    FB_ASSIGN_OR_RETURN(q.from, ParseAgoOrTime(it->second, "since", now));
   }
   if (auto it = query.find("from"); it != query.end()) {
-    FB_ASSIGN_OR_RETURN(q.from, ParseWhen(it->second, now, "from"));
+    FB_ASSIGN_OR_RETURN(q.from, ParseAgoOrTime(it->second, "from", now));
   }
   if (auto it = query.find("to"); it != query.end()) {
-    FB_ASSIGN_OR_RETURN(q.to, ParseWhen(it->second, now, "to"));
+    FB_ASSIGN_OR_RETURN(q.to, ParseAgoOrTime(it->second, "to", now));
   }
   FB_ASSIGN_OR_RETURN(int limit, ParseLimit(query, 20, 500));
   q.limit = static_cast<size_t>(limit);
@@ -83,7 +72,7 @@ Result<LogTemplateFilter> DecodeTemplateFilter(const std::map<std::string, std::
   LogTemplateFilter f;
   if (auto it = query.find("service"); it != query.end()) f.service = it->second;
   if (auto it = query.find("since"); it != query.end()) {
-    FB_ASSIGN_OR_RETURN(f.since, ParseWhen(it->second, now, "since"));
+    FB_ASSIGN_OR_RETURN(f.since, ParseAgoOrTime(it->second, "since", now));
   }
   FB_ASSIGN_OR_RETURN(f.limit, ParseLimit(query, 100, 1000));
   f.errors_only = Flag(query, "errors");

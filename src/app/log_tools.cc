@@ -5,6 +5,7 @@
 #include <re2/re2.h>
 
 #include "app/log_requests.h"
+#include "app/requests.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -28,10 +29,7 @@ Result<core::TimePoint> When(ObjectReader& r, std::string_view key, core::TimePo
   auto s = r.String(key);
   FB_TRY(r.status());
   if (!s) return def;
-  if (auto d = core::ParseDuration(*s)) return now - *d;
-  auto t = core::ParseRfc3339(*s);
-  if (!t) return InvalidArgument(r.PathOf(key) + " must be a duration like 1h or an RFC 3339 time", r.PathOf(key));
-  return *t;
+  return ParseAgoOrTime(*s, r.PathOf(key), now);
 }
 
 Result<int64_t> Limit(ObjectReader& r, int64_t def, int64_t max) {

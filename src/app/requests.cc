@@ -183,6 +183,36 @@ Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, in
   return v;
 }
 
+Result<std::optional<core::Millis>> ParseAgo(std::string_view s, const std::string& field) {
+  auto d = core::ParseDuration(s);
+  if (!d) return std::optional<core::Millis>();
+  if (d->count() < 0) return InvalidArgument(field + " must be a positive duration (how long ago)", field);
+  return std::optional<core::Millis>(*d);
+}
+
+Result<core::TimePoint> ParseAgoOrTime(std::string_view s, const std::string& field, core::TimePoint now) {
+  FB_ASSIGN_OR_RETURN(auto ago, ParseAgo(s, field));
+  if (ago) return now - *ago;
+  auto t = core::ParseRfc3339(s);
+  if (!t) return InvalidArgument(field + " must be a duration like 1h or an RFC 3339 time", field);
+  return *t;
+}
+
+Result<TimelineQuery> DecodeTimelineQuery(const std::map<std::string, std::string>& q) {
+  TimelineQuery t;
+  for (const auto& [k, v] : q) {
+    if (k == "after") {
+      FB_ASSIGN_OR_RETURN(t.after, ParseInt(v, "after", 0, INT64_MAX));
+    } else if (k == "limit") {
+      FB_ASSIGN_OR_RETURN(auto n, ParseInt(v, "limit", 1, 5000));
+      t.limit = static_cast<int>(n);
+    } else {
+      return UnknownName("query parameter", k, "query");
+    }
+  }
+  return t;
+}
+
 Result<bool> ParseBool(const std::string& s, const std::string& field) {
   if (s == "true" || s == "1") return true;
   if (s == "false" || s == "0") return false;

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "core/result.h"
+#include "core/time.h"
 #include "engine/incidents.h"
 #include "store/repos.h"
 
@@ -91,9 +92,21 @@ Result<TokenRequest> DecodeToken(const boost::json::value& body);
 // Query-string filters for incident lists: state, service, severity, limit, before.
 Result<store::IncidentFilter> DecodeIncidentFilter(const std::map<std::string, std::string>& query);
 Result<store::AuditFilter> DecodeAuditFilter(const std::map<std::string, std::string>& query);
+// Paging through an incident's timeline: ?after=<entry id> (default 0) and ?limit=1..5000 (1000).
+struct TimelineQuery {
+  int64_t after = 0;
+  int limit = 1000;
+};
+Result<TimelineQuery> DecodeTimelineQuery(const std::map<std::string, std::string>& query);
 
 // A query-string integer in [lo, hi]; otherwise InvalidArgument naming `field`.
 Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, int64_t hi);
+// A time given as how long before now: a duration ("6h") or nothing when `s` is not one. A negative
+// one is refused (InvalidArgument naming `field`): "-6h" would lie ahead and match nothing.
+Result<std::optional<core::Millis>> ParseAgo(std::string_view s, const std::string& field);
+// A point in time given as how long before `now` (ParseAgo) or as an RFC 3339 time; otherwise
+// InvalidArgument naming `field`.
+Result<core::TimePoint> ParseAgoOrTime(std::string_view s, const std::string& field, core::TimePoint now);
 // A query-string boolean: true or 1, false or 0; otherwise InvalidArgument naming `field`.
 Result<bool> ParseBool(const std::string& s, const std::string& field);
 

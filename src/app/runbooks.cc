@@ -137,24 +137,6 @@ Result<Resolved> Resolve(const config::Config& cfg, store::Tx& st, const Request
 // stored redacted, and secret parameters not at all).
 std::string PlanDigest(const json::array& plan) { return core::Sha256Hex(json::serialize(plan)); }
 
-// The plan the run's runbook renders now from the current configuration, provided it is still the
-// plan that was requested (and, for a HIGH run, approved): `original` when it is known, else the
-// digest recorded with the run. A run never executes, nor is approved for, anything else.
-Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& run, const runbook::Params& params,
-                                const json::array* original) {
-  const auto* rb = cfg.FindRunbook(run.runbook);
-  if (!rb) return FailedPrecondition("runbook " + run.runbook + " is no longer in the configuration");
-  auto plan = runbook::RenderPlan(*rb, params);
-  if (!plan) return FailedPrecondition("runbook " + run.runbook + " no longer renders: " + plan.error().message);
-  bool same = original ? *plan == *original : PlanDigest(*plan) == Str(run.doc, "plan_sha256");
-  if (!same)
-    return FailedPrecondition("runbook " + run.runbook + " changed since " + run.id +
-                              " was requested: what it would run now is not what was requested" +
-                              (run.doc.contains("approval") ? " and shown for approval" : "") +
-                              "; request the run again");
-  return std::move(*plan);
-}
-
 // The stored parameters of a run, or nothing when redaction changed them (secrets are never stored).
 std::optional<runbook::Params> StoredParams(const store::RunRow& run) {
   if (run.doc.contains("params_redacted") && run.doc.at("params_redacted").as_bool()) return std::nullopt;
@@ -165,8 +147,31 @@ std::optional<runbook::Params> StoredParams(const store::RunRow& run) {
   return p;
 }
 
-constexpr const char* kSecretsNotStored =
-    "the run's parameters held secrets, which are never stored; request the run again";
+// The plan the run's runbook renders now from the current configuration, provided it is still the
+// plan that was requested (and, for a HIGH run, approved): `original` when it is known, else the
+// digest recorded with the run. A run never executes, nor is approved for, anything else.
+// `params` are the request's unredacted parameters while this process holds them; without them (a
+// restart) the recorded ones, unless redaction changed them.
+Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& run, const runbook::Params* params,
+                                const json::array* original) {
+  std::optional<runbook::Params> stored;
+  if (!params) {
+    stored = StoredParams(run);
+    if (!stored) return FailedPrecondition("the run's parameters held secrets, which are never stored; request the run again");
+    params = &*stored;
+  }
+  const auto* rb = cfg.FindRunbook(run.runbook);
+  if (!rb) return FailedPrecondition("runbook " + run.runbook + " is no longer in the configuration");
+  auto plan = runbook::RenderPlan(*rb, *params);
+  if (!plan) return FailedPrecondition("runbook " + run.runbook + " no longer renders: " + plan.error().message);
+  bool same = original ? *plan == *original : PlanDigest(*plan) == Str(run.doc, "plan_sha256");
+  if (!same)
+    return FailedPrecondition("runbook " + run.runbook + " changed since " + run.id +
+                              " was requested: what it would run now is not what was requested" +
+                              (run.doc.contains("approval") ? " and shown for approval" : "") +
+                              "; request the run again");
+  return std::move(*plan);
+}
 
 json::array StepStates(const json::array& plan) {
   json::array out;
@@ -387,6 +392,12 @@ void Runbooks::WaitApproval(const Principal& who, std::string id, core::Millis t
 void Runbooks::Forget(const std::string& run_id) {
   std::lock_guard<std::mutex> l(mu_);
   raw_.erase(run_id);
+}
+
+std::shared_ptr<Runbooks::RawRun> Runbooks::Raw(const std::string& run_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = raw_.find(run_id);
+  return it == raw_.end() ? nullptr : it->second;
 }
 
 void Runbooks::Enqueue(const std::string& run_id) {
@@ -727,14 +738,8 @@ void Runbooks::Approve(const Principal& who, std::string approval_id, json::valu
           // The approval is for the plan it shows: a runbook edited or removed since (a reload, a
           // restart with another config) voids it.
           FB_ASSIGN_OR_RETURN(auto pending, LoadRun(tx.store(), a.run_id));
-          std::shared_ptr<RawRun> raw;
-          {
-            std::lock_guard<std::mutex> l(mu_);
-            if (auto it = raw_.find(pending.id); it != raw_.end()) raw = it->second;
-          }
-          auto params = raw ? std::optional<runbook::Params>(raw->params) : StoredParams(pending);
-          if (!params) return FailedPrecondition(std::string(kSecretsNotStored) + " (reject " + a.id + ")");
-          if (auto cur = CurrentPlan(tx.config(), pending, *params, raw ? &raw->plan : nullptr); !cur)
+          auto raw = Raw(pending.id);
+          if (auto cur = CurrentPlan(tx.config(), pending, raw ? &raw->params : nullptr, raw ? &raw->plan : nullptr); !cur)
             return FailedPrecondition(cur.error().message + " (reject " + a.id + ")");
         }
         a.state = "approved";
@@ -851,11 +856,7 @@ void Runbooks::ResetBreaker(const Principal& who, std::string service, json::val
 // ---- execution ----------------------------------------------------------------------------------
 
 void Runbooks::Process(const std::string& run_id) {
-  std::shared_ptr<RawRun> raw;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (auto it = raw_.find(run_id); it != raw_.end()) raw = it->second;
-  }
+  auto raw = Raw(run_id);
   auto cfg = engine_.config();
   std::optional<store::RunRow> stored;
   {
@@ -871,24 +872,15 @@ void Runbooks::Process(const std::string& run_id) {
   const bool interrupted = stored->doc.contains("interrupted");
 
   // The plan: the one requested, and only while the runbook still renders it. Without the in-memory
-  // plan (a restart) it is rendered again from the recorded parameters, unless redaction changed
-  // them (secrets are never stored).
+  // plan (a restart) it is rendered again from the recorded parameters. When it no longer renders,
+  // the in-memory original stays known, so its rollbacks can run.
   std::string plan_error;
+  auto cur = CurrentPlan(*cfg, *stored, raw ? &raw->params : nullptr, raw ? &raw->plan : nullptr);
+  if (!cur) plan_error = cur.error().message;
   if (!raw) {
     raw = std::make_shared<RawRun>();
-    auto params = StoredParams(*stored);
-    if (!params) {
-      plan_error = kSecretsNotStored;
-    } else if (auto cur = CurrentPlan(*cfg, *stored, *params, nullptr); !cur) {
-      plan_error = cur.error().message;
-    } else {
-      raw->plan = std::move(*cur);
-      raw->params = std::move(*params);
-    }
-  } else if (auto cur = CurrentPlan(*cfg, *stored, raw->params, &raw->plan); !cur) {
-    plan_error = cur.error().message;  // the original plan stays known: its rollbacks can run
+    if (cur) raw->plan = std::move(*cur);
   }
-  const bool plan_known = !raw->plan.empty();
 
   auto red = std::shared_ptr<core::Redactor>(RedactorFor(raw->secrets));
   runbook::ExecEnv env;
@@ -1049,36 +1041,26 @@ void Runbooks::Process(const std::string& run_id) {
       runbook::StepOutcome rb;
       std::string what;
       bool skipped = false;
-      if (!plan_known || i >= raw->plan.size()) {
+      std::string step_id;
+      if (i >= raw->plan.size()) {
         // The runbook changed under a restarted run: what undoes this step is no longer known.
-        rollback_ok = false;
-        std::string step_id = Str(stored->doc.at("steps").as_array()[i].as_object(), "id");
-        (void)engine_.Call<bool>([run_id, i, step_id, plan_error](engine::Tx& tx) -> Result<bool> {
-          FB_ASSIGN_OR_RETURN(auto run, LoadRun(tx.store(), run_id));
-          auto& so = StepAt(run, i);
-          so["rollback"] = json::object{{"state", "rollback_failed"}, {"action", "unknown"},
-                                        {"error", "not rolled back: " + plan_error}, {"at", Now(tx)}};
-          so["state"] = "rollback_failed";
-          FB_TRY(SaveRun(tx, run, "rolling_back"));
-          FB_TRY(Record(tx, run, kSystemActor, "runbook.rollback.step", "runbook_rollback",
-                        "Step " + step_id + " of " + run.id + " was not rolled back: " + plan_error +
-                            "; check the target",
-                        json::object{{"step", step_id}, {"state", "rollback_failed"}, {"error", plan_error}}));
-          return true;
-        });
-        continue;
-      }
-      const json::object& step = raw->plan[i].get_object();
-      std::string step_id = Str(step, "id");
-      if (auto r = step.find("rollback"); r != step.end() && r->value().is_object()) {
-        const auto& ro = r->value().get_object();
-        what = runbook::Describe(ro);
-        if (Str(ro, "kind") == "restore_backup") rb = runbook::RestoreBackup(it->second);
-        else rb = runbook::Execute(ro, env, run_id + "-" + step_id + "-rollback");
+        step_id = Str(stored->doc.at("steps").as_array()[i].as_object(), "id");
+        what = "unknown";
+        rb.ok = false;
+        rb.error = "not rolled back: " + plan_error;
       } else {
-        skipped = true;
-        rb.ok = true;
-        what = "no rollback declared (" + Str(step, "risk") + " step)";
+        const json::object& step = raw->plan[i].get_object();
+        step_id = Str(step, "id");
+        if (auto r = step.find("rollback"); r != step.end() && r->value().is_object()) {
+          const auto& ro = r->value().get_object();
+          what = runbook::Describe(ro);
+          if (Str(ro, "kind") == "restore_backup") rb = runbook::RestoreBackup(it->second);
+          else rb = runbook::Execute(ro, env, run_id + "-" + step_id + "-rollback");
+        } else {
+          skipped = true;
+          rb.ok = true;
+          what = "no rollback declared (" + Str(step, "risk") + " step)";
+        }
       }
       rollback_ok = rollback_ok && rb.ok;
       (void)engine_.Call<bool>([run_id, i, step_id, red, rb, what, skipped](engine::Tx& tx) -> Result<bool> {
@@ -1093,7 +1075,9 @@ void Runbooks::Process(const std::string& run_id) {
         if (rb.detail.contains("restored_sha256")) details["restored_sha256"] = rb.detail.at("restored_sha256");
         if (!rb.ok) details["error"] = red->Redact(rb.error);
         FB_TRY(Record(tx, run, kSystemActor, "runbook.rollback.step", "runbook_rollback",
-                      "Rollback of step " + step_id + " of " + run.id + ": " + state, details));
+                      "Rollback of step " + step_id + " of " + run.id + ": " + state +
+                          (rb.ok ? "" : " (" + red->Redact(rb.error) + "; check the target)"),
+                      details));
         return true;
       });
     }

@@ -91,6 +91,7 @@ class Runbooks {
   struct RawRun;  // unredacted plan and parameters, kept in memory only
   void Enqueue(const std::string& run_id);
   void Forget(const std::string& run_id);  // drops a finished run's in-memory plan
+  std::shared_ptr<RawRun> Raw(const std::string& run_id);  // its in-memory plan, if this process has it
   void WorkerLoop();
   void Process(const std::string& run_id);
   std::unique_ptr<core::Redactor> RedactorFor(const std::vector<std::string>& secrets) const;

@@ -330,7 +330,7 @@ Status Pager::Save(engine::Tx& tx, const escalate::State& s) {
 }
 
 Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why,
-                              const std::string& hold_what) {
+                              const std::string& hold_what, std::optional<escalate::State> prior) {
   const auto& cfg = tx.config();
   const auto* policy = PolicyForServices(cfg, inc.services, inc.severity);
   if (!policy) {
@@ -345,9 +345,6 @@ Status Pager::StartEscalation(engine::Tx& tx, const model::Incident& inc, const 
   auto snap = escalate::Snapshot(*policy);
   auto s = escalate::Start(inc.id, snap, inc.severity, cfg.settings.For(inc.severity).ack_sla, tx.now());
   if (!why.empty()) s.status_reason = why;
-  // An incident no policy covered until now may have asked responders for help: its record (which
-  // numbers the pages, and so their delivery keys) carries on.
-  FB_ASSIGN_OR_RETURN(auto prior, LoadEscalation(tx.store(), inc.id));
   if (prior) {
     s.history = std::move(prior->history);
     s.pages = prior->pages;
@@ -787,7 +784,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
   const model::Incident& inc = *ev.after;
   switch (ev.kind) {
     case K::kOpened:
-      FB_TRY(StartEscalation(tx, inc, "", "opened"));
+      FB_TRY(StartEscalation(tx, inc, "", "opened", std::nullopt));
       return Broadcast(tx, inc, "opened", inc.impact, nullptr);
     case K::kTransitioned: {
       if (!ev.transition) return Ok();
@@ -796,7 +793,7 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
         const std::string what = unacked ? "unacknowledged" : "reopened";
         FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
         if (!s) {
-          FB_TRY(StartEscalation(tx, inc, "incident " + what, what));
+          FB_TRY(StartEscalation(tx, inc, "incident " + what, what, std::nullopt));
         } else {
           escalate::Reopen(*s, tx.now(), unacked);
           escalate::SetSeverity(*s, inc.severity, tx.config().settings.For(inc.severity).ack_sla, tx.now());
@@ -825,7 +822,8 @@ Status Pager::OnIncidentEvent(engine::Tx& tx, const engine::IncidentEvent& ev) {
                                     std::string(model::SeverityName(inc.severity))));
       // No escalation yet, or only the record of an incident no policy covered (responders asked
       // for help): a raised severity may select a policy now.
-      if (!s || s->policy.tiers.empty()) return raised ? StartEscalation(tx, inc, "severity raised", raised_to) : Ok();
+      if (!s || s->policy.tiers.empty())
+        return raised ? StartEscalation(tx, inc, "severity raised", raised_to, std::move(s)) : Ok();
       const auto& cfg = tx.config();
       const bool was_held = escalate::Held(*s, tx.now());
       escalate::SetSeverity(*s, inc.severity, cfg.settings.For(inc.severity).ack_sla, tx.now());
@@ -879,7 +877,7 @@ Status Pager::Trigger(engine::Tx& tx, const model::Incident& inc, const std::str
                       const std::string& reason) {
   if (!model::IsOpen(inc.state)) return Ok();
   FB_ASSIGN_OR_RETURN(auto s, LoadEscalation(tx.store(), inc.id));
-  if (!s || s->policy.tiers.empty()) return StartEscalation(tx, inc, reason, "");
+  if (!s || s->policy.tiers.empty()) return StartEscalation(tx, inc, reason, "", std::move(s));
   if (escalate::Held(*s, tx.now())) {
     // A service joining a low-urgency incident does not make it urgent; a flag, a failed
     // remediation or a request to escalate does.

@@ -146,9 +146,11 @@ class Pager final : public engine::IncidentObserver {
   Status Save(engine::Tx& tx, const escalate::State& s);
   // `hold_what`: what happened ("opened", "reopened", "raised to SEV3"), when a low-urgency incident
   // outside its policy's support hours may wait for them; empty when it may not (the escalation
-  // starts because someone asked for it).
+  // starts because someone asked for it). `prior`: the incident's record, as the caller loaded it,
+  // when it has one without tiers (no policy covered it, but responders were asked for help): its
+  // pages, history and responders carry on, so page numbers (and delivery keys) never repeat.
   Status StartEscalation(engine::Tx& tx, const model::Incident& inc, const std::string& why,
-                         const std::string& hold_what);
+                         const std::string& hold_what, std::optional<escalate::State> prior);
   // Low urgency outside support hours: holds `s` until they next begin, with a timeline entry saying
   // so (`what` happened: "opened", "reopened", ...). Pages at once (no hold) when the support hours
   // cannot be evaluated or never begin within a year, and says that too.

@@ -627,6 +627,32 @@ class Safety(RunbookCase):
         self.assertIn("runbook t-manual changed since %s was requested" % run["id"], run["error"])
         self.assertFalse(os.path.exists(self.sandbox_file("order.log")), "the changed step did not run")
 
+    def test_a_restart_on_another_runbook_leaves_done_steps_it_cannot_undo_named(self):
+        # Step a ran, then the run waited for a person; the server restarts on a config whose later
+        # step changed. The run fails, and since what undoes a is no longer known for certain, a is
+        # named as not rolled back (rollback incomplete) instead of being undone by a guess.
+        run = self.settle(self.run_rb("t-undo-manual-fail", self.alice)["id"])
+        self.assertEqual(run["state"], "awaiting_manual", run)
+        self.server.stop()
+        path = os.path.join(self.cfg, "zz-tests.yaml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("argv: [./order.sh, boom, fail]", "argv: [./order.sh, boom, CHANGED]"))
+        self.server = self.new_server(config_dir=self.cfg)
+        st, got, _ = self.req("POST", "/api/v1/runs/%s/steps/look/complete" % run["id"], {}, self.carol)
+        self.assertEqual(st, 200, got)
+        run = self.settle(run["id"])
+        self.assertEqual(run["state"], "failed", run)
+        self.assertEqual(run["rollback"], "incomplete", run)
+        self.assertEqual([s["state"] for s in run["steps"]], ["rollback_failed", "succeeded", "pending"])
+        with open(self.sandbox_file("order.log")) as f:
+            self.assertEqual(f.read().split(), ["a", "do"], "neither the changed step nor a guessed undo ran")
+        entries = self.audit(action="runbook.rollback.step")
+        self.assertEqual(len(entries), 1, entries)
+        self.assertEqual(entries[0]["details"]["state"], "rollback_failed")
+        self.assertIn("changed since %s was requested" % run["id"], entries[0]["details"]["error"])
+
     def test_a_step_inherits_only_its_standard_streams(self):
         # Held by a step, the server's listening socket would keep a restarted server off its port,
         # and a client connection would never see the server close it.
