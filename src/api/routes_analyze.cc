@@ -192,6 +192,8 @@ void RegisterAnalyzeRoutes(Server& s) {
   // newer one than `?after=ID`.
   r.Add(http::verb::get, "/api/v1/incidents/{id}/hypotheses", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     int64_t wait_ms = 0, after = 0;
+    auto ok = app::OnlyParams(ex.query, {"wait", "after"});
+    if (!ok) co_return ex.Fail(ok.error());
     if (auto w = Query(ex, "wait"); !w.empty()) {
       auto d = core::ParseDuration(w);
       if (!d || d->count() < 0 || d->count() > 600'000) {
@@ -200,7 +202,11 @@ void RegisterAnalyzeRoutes(Server& s) {
       }
       wait_ms = d->count();
     }
-    if (auto a = Query(ex, "after"); !a.empty()) after = std::atoll(a.c_str());
+    if (auto a = ex.query.find("after"); a != ex.query.end()) {
+      auto n = app::ParseInt(a->second, "after", 0, INT64_MAX);  // an analysis id
+      if (!n) co_return ex.Fail(n.error());
+      after = *n;
+    }
     const std::string id = ex.Param("id");
     auto ready = [&](const Result<app::StoredAnalysis>& a) {
       return !(!a && a.error().code == ErrorCode::kNotFound && a.error().message.rfind("no analysis", 0) == 0) &&

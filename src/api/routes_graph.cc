@@ -47,9 +47,8 @@ void RegisterGraphRoutes(Server& s) {
   r.Add(http::verb::get, "/api/v1/graph", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto it = ex.query.find("format");
     if (it == ex.query.end() || it->second == "json") {
-      auto q = ex.query;
-      q.erase("format");
-      if (!q.empty()) co_return ex.Fail(Error{ErrorCode::kInvalidArgument, "unknown query parameter '" + q.begin()->first + "'", q.begin()->first});
+      auto ok = app::OnlyParams(ex.query, {"format"});
+      if (!ok) co_return ex.Fail(ok.error());
       co_return ex.Respond(app.resilience().Graph(*ex.principal), [](const json::object& o) { return json::value(o); });
     }
     auto req = QueryToJson(ex.query, {"services", "zones", "groups"}, {}, {"impact_only"});

@@ -16,13 +16,6 @@ std::string QueryOr(const Exchange& ex, const std::string& k, std::string def) {
   return it == ex.query.end() ? def : it->second;
 }
 
-Status OnlyQuery(const Exchange& ex, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [k, v] : ex.query)
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      return UnknownName("query parameter", k, "query");
-  return Ok();
-}
-
 }  // namespace
 
 void RegisterReportRoutes(Server& s) {
@@ -32,7 +25,7 @@ void RegisterReportRoutes(Server& s) {
   // Post-incident report: ?format=md|json|html (default json). ?envelope=1 wraps text formats in
   // {"format", "content_type", "content"} for JSON-only clients (the CLI).
   r.Add(http::verb::get, "/api/v1/incidents/{id}/report", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto ok = OnlyQuery(ex, {"format", "envelope"});
+    auto ok = app::OnlyParams(ex.query, {"format", "envelope"});
     if (!ok) co_return ex.Fail(ok.error());
     std::string format = QueryOr(ex, "format", "json");
     auto out = app.reports().Report(*ex.principal, ex.Param("id"), format);
@@ -46,7 +39,7 @@ void RegisterReportRoutes(Server& s) {
 
   // Similar past incidents: ?limit=1..50 (default 5).
   r.Add(http::verb::get, "/api/v1/incidents/{id}/similar", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto ok = OnlyQuery(ex, {"limit"});
+    auto ok = app::OnlyParams(ex.query, {"limit"});
     if (!ok) co_return ex.Fail(ok.error());
     const std::string l = QueryOr(ex, "limit", "5");
     if (l.empty() || l.size() > 2 || l.find_first_not_of("0123456789") != std::string::npos)
@@ -57,7 +50,7 @@ void RegisterReportRoutes(Server& s) {
 
   // Status update preview (GET) and posting one (POST): ?audience=internal|external.
   r.Add(http::verb::get, "/api/v1/incidents/{id}/status-update", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto ok = OnlyQuery(ex, {"audience"});
+    auto ok = app::OnlyParams(ex.query, {"audience"});
     if (!ok) co_return ex.Fail(ok.error());
     auto aud = report::ParseAudience(QueryOr(ex, "audience", "internal"));
     if (!aud) co_return ex.Fail(aud.error());
@@ -66,7 +59,7 @@ void RegisterReportRoutes(Server& s) {
   });
   r.Add(http::verb::post, "/api/v1/incidents/{id}/status-updates", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
     // Everything is in the body: a ?audience=external in the URL must not quietly post an internal one.
-    auto ok = OnlyQuery(ex, {});
+    auto ok = app::OnlyParams(ex.query, {});
     if (!ok) co_return ex.Fail(ok.error());
     auto body = ex.JsonBody();
     if (!body) co_return ex.Fail(body.error());
@@ -101,7 +94,7 @@ void RegisterReportRoutes(Server& s) {
 
   // Live response plan: ?format=json|md.
   r.Add(http::verb::get, "/api/v1/incidents/{id}/response-plan", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto ok = OnlyQuery(ex, {"format"});
+    auto ok = app::OnlyParams(ex.query, {"format"});
     if (!ok) co_return ex.Fail(ok.error());
     auto out = app.reports().RenderResponsePlan(*ex.principal, ex.Param("id"), QueryOr(ex, "format", "json"));
     if (!out) co_return ex.Fail(out.error());

@@ -54,6 +54,8 @@ void RegisterRunbookRoutes(Server& s) {
     co_return ex.Respond(res, Same, dry ? 200 : 201);
   });
   r.Add(http::verb::get, "/api/v1/runs", Auth::kRead, [&rb](Exchange& ex) -> asio::awaitable<Response> {
+    auto ok = app::OnlyParams(ex.query, {"state", "incident"});
+    if (!ok) co_return ex.Fail(ok.error());
     co_return ex.Respond(rb.ListRuns(*ex.principal, Query(ex, "state"), Query(ex, "incident")), Same);
   });
   // ?wait=DURATION (at most 5m): long poll until the run settles (not queued/running/rolling back).
@@ -79,6 +81,8 @@ void RegisterRunbookRoutes(Server& s) {
         });
 
   r.Add(http::verb::get, "/api/v1/approvals", Auth::kRead, [&rb](Exchange& ex) -> asio::awaitable<Response> {
+    auto ok = app::OnlyParams(ex.query, {"state"});
+    if (!ok) co_return ex.Fail(ok.error());
     auto st = Query(ex, "state");
     co_return ex.Respond(rb.ListApprovals(*ex.principal, st == "all" ? "" : st.empty() ? "pending" : st), Same);
   });

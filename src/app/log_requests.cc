@@ -16,14 +16,8 @@ namespace {
 Result<int> ParseLimit(const std::map<std::string, std::string>& q, int def, int max) {
   auto it = q.find("limit");
   if (it == q.end()) return def;
-  try {
-    size_t used = 0;
-    int v = std::stoi(it->second, &used);
-    if (used != it->second.size() || v < 1 || v > max) throw std::out_of_range("limit");
-    return v;
-  } catch (const std::exception&) {
-    return InvalidArgument("limit must be 1.." + std::to_string(max), "limit");
-  }
+  FB_ASSIGN_OR_RETURN(auto n, ParseInt(it->second, "limit", 1, max));
+  return static_cast<int>(n);
 }
 
 bool Flag(const std::map<std::string, std::string>& q, const char* k) {

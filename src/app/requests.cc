@@ -1,5 +1,6 @@
 #include "app/requests.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <boost/beast/core/detail/base64.hpp>
@@ -211,6 +212,16 @@ Result<TimelineQuery> DecodeTimelineQuery(const std::map<std::string, std::strin
     }
   }
   return t;
+}
+
+Status OnlyParams(const std::map<std::string, std::string>& q, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [k, v] : q) {
+    if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return UnknownName("query parameter", k, "query", list.empty() ? " (this request takes none)" : " (" + list + ")");
+  }
+  return Ok();
 }
 
 Result<bool> ParseBool(const std::string& s, const std::string& field) {

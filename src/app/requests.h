@@ -107,6 +107,8 @@ Result<std::optional<core::Millis>> ParseAgo(std::string_view s, const std::stri
 // A point in time given as how long before `now` (ParseAgo) or as an RFC 3339 time; otherwise
 // InvalidArgument naming `field`.
 Result<core::TimePoint> ParseAgoOrTime(std::string_view s, const std::string& field, core::TimePoint now);
+// Refuses a query parameter outside `allowed` (InvalidArgument naming it and the allowed ones).
+Status OnlyParams(const std::map<std::string, std::string>& query, std::initializer_list<std::string_view> allowed);
 // A query-string boolean: true or 1, false or 0; otherwise InvalidArgument naming `field`.
 Result<bool> ParseBool(const std::string& s, const std::string& field);
 

@@ -557,6 +557,15 @@ Result<json::value> Runbooks::GetRun(const Principal& who, std::string_view id) 
 
 Result<json::value> Runbooks::ListRuns(const Principal& who, const std::string& state, const std::string& incident) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
+  // A state no run can be in is a typo, not an empty list.
+  static constexpr std::string_view kRunStates[] = {"pending_approval", "queued",    "running", "awaiting_manual",
+                                                    "rolling_back",     "succeeded", "failed",  "interrupted",
+                                                    "rejected",         "expired"};
+  if (!state.empty() && std::find(std::begin(kRunStates), std::end(kRunStates), state) == std::end(kRunStates))
+    return InvalidArgument("unknown run state '" + core::Truncate(state, 64) +
+                               "': one of pending_approval, queued, running, awaiting_manual, rolling_back, "
+                               "succeeded, failed, interrupted, rejected, expired",
+                           "state");
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   store::RunFilter f;
   f.state = state;
@@ -574,6 +583,10 @@ Result<json::value> Runbooks::ListRuns(const Principal& who, const std::string& 
 
 Result<json::value> Runbooks::ListApprovals(const Principal& who, const std::string& state) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
+  if (!state.empty() && state != "pending" && state != "approved" && state != "rejected" && state != "expired")
+    return InvalidArgument("unknown approval state '" + core::Truncate(state, 64) +
+                               "': one of pending, approved, rejected, expired, all",
+                           "state");
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   FB_ASSIGN_OR_RETURN(auto rows, tx->runbooks().ListApprovals(state));
   json::array a;

@@ -214,6 +214,10 @@ class Investigation(AnalyzeServer):
         self.assertLess(abs(calendar.timegm(onset) - (now - 6 * 60)), 61, cps)
         st, err, _ = self.req("GET", "/api/v1/incidents/INC-99/hypotheses")
         self.assertEqual(st, 404)
+        # A value that is not an analysis id is refused, not read as 0 (which answered at once).
+        for q, field in [("after=abc", "after"), ("after=-1", "after"), ("wiat=5s", "wiat")]:
+            st, err, _ = self.req("GET", "/api/v1/incidents/%s/hypotheses?%s" % (inc["id"], q))
+            self.assertEqual((st, err["error"]["field"]), (400, field), q)
 
     def test_resource_trends(self):
         now = int(time.time())

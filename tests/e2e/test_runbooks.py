@@ -761,6 +761,11 @@ class Library(RunbookCase):
             self.assertEqual(f.read().strip(), "db-replica")
         st, runs, _ = self.req("GET", "/api/v1/runs?state=succeeded")
         self.assertEqual(len(runs["runs"]), 15)
+        # A state no run can be in, or a parameter the list does not take, is refused, not an empty list.
+        for path, field in [("/api/v1/runs?state=succeded", "state"), ("/api/v1/runs?limit=5", "limit"),
+                            ("/api/v1/approvals?state=denied", "state")]:
+            st, err, _ = self.req("GET", path)
+            self.assertEqual((st, err["error"]["field"]), (400, field), path)
 
 
 class Expiry(RunbookCase):
