@@ -56,10 +56,18 @@ SourceLoc LocOf(const std::string& file, const YAML::Node& n) {
   return SourceLoc{file, m.line + 1, m.column + 1};
 }
 
+// Where settings that name something defined elsewhere (perhaps in a later file) were written, for
+// Link's errors; the Config keeps only the values.
+struct Places {
+  SourceLoc default_escalation_policy;
+  std::map<std::string, SourceLoc> prometheus_services;
+};
+
 // Decoding context for one file.
 struct Ctx {
   Diagnostics& diags;
   std::string file;
+  Places& places;
 };
 
 // Reads a YAML mapping, remembering which keys were used so the rest can be reported.
@@ -550,7 +558,8 @@ void DecodeSchedule(Ctx& ctx, const YAML::Node& n, Config& cfg) {
       l.handoff_minute = 0;
     }
     l.timezone = lr.StrOr("timezone", s.timezone);
-    if (!ValidTimezone(l.timezone))
+    // A zone inherited from the schedule was checked (and reported) there.
+    if (lr.Get("timezone", false) && !ValidTimezone(l.timezone))
       lr.Err(lr.Get("timezone", false), "invalid-timezone", "unknown time zone '" + l.timezone + "'");
     l.members = lr.StrList("members", true);
     if (l.members.empty() && lr.Get("members", false))
@@ -1488,6 +1497,8 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     else s.max_body_bytes = static_cast<size_t>(*v);
   }
   s.default_escalation_policy = r.StrOr("default_escalation_policy", "");
+  if (!s.default_escalation_policy.empty())
+    ctx.places.default_escalation_policy = r.LocOfKey("default_escalation_policy");
   s.secret_names = r.StrList("secret_names");
   if (auto st = r.Get("storm", false)) {
     MapReader sr(ctx, st, "settings.storm");
@@ -1712,6 +1723,7 @@ void DecodeAnalyze(Ctx& ctx, const YAML::Node& n, Config& cfg) {
         } else {
           for (const auto& kv : sv) {
             MapReader qr(ctx, kv.second, "analyze.prometheus.services." + kv.first.Scalar());
+            ctx.places.prometheus_services[kv.first.Scalar()] = LocOf(ctx.file, kv.first);
             if (!qr.ok() || !kv.second.IsMap()) continue;
             for (const auto& q : kv.second) {
               if (!q.second.IsScalar()) {
@@ -1743,7 +1755,7 @@ void CheckDuplicates(Diagnostics& d, const V& items, const std::string& kind, F 
   }
 }
 
-void Link(Config& cfg, Diagnostics& d) {
+void Link(Config& cfg, Diagnostics& d, const Places& places) {
   CheckDuplicates(d, cfg.services, "service", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.people, "person", [](auto& x) { return x.id; });
   CheckDuplicates(d, cfg.teams, "team", [](auto& x) { return x.id; });
@@ -1875,10 +1887,12 @@ void Link(Config& cfg, Diagnostics& d) {
       if (!cfg.FindService(s))
         d.Error(rb.loc, "undefined-service", "in runbook '" + rb.id + "': service '" + s + "' is not defined");
   }
-  need_policy(model::SourceLoc{cfg.dir, 0, 0}, "settings", cfg.settings.default_escalation_policy);
+  need_policy(places.default_escalation_policy, "settings.default_escalation_policy",
+              cfg.settings.default_escalation_policy);
   for (const auto& [svc, queries] : cfg.analyze.prometheus.services)
     if (!cfg.FindService(svc))
-      d.Error(model::SourceLoc{cfg.dir, 0, 0}, "undefined-service",
+      d.Error(places.prometheus_services.count(svc) ? places.prometheus_services.at(svc) : SourceLoc{cfg.dir, 0, 0},
+              "undefined-service",
               "in analyze.prometheus.services: service '" + svc + "' is not defined");
 
   // Redundancy groups: members are defined services, each in at most one group.
@@ -1989,8 +2003,9 @@ void DecodeFile(Ctx& ctx, const YAML::Node& root, Config& cfg) {
 LoadResult LoadConfigFiles(const std::map<std::string, std::string>& files) {
   LoadResult out;
   auto cfg = std::make_shared<Config>();
+  Places places;
   for (const auto& [name, content] : files) {
-    Ctx ctx{out.diagnostics, name};
+    Ctx ctx{out.diagnostics, name, places};
     if (content.size() > kMaxFileBytes) {
       out.diagnostics.Error({name, 0, 0}, "file-too-large", "config files are limited to 4 MiB");
       continue;
@@ -2011,7 +2026,7 @@ LoadResult LoadConfigFiles(const std::map<std::string, std::string>& files) {
       out.diagnostics.Error({name, e.mark.line + 1, e.mark.column + 1}, "invalid", e.msg);
     }
   }
-  Link(*cfg, out.diagnostics);
+  Link(*cfg, out.diagnostics, places);
   if (!out.diagnostics.HasErrors()) out.config = std::move(cfg);
   return out;
 }

@@ -354,6 +354,23 @@ TEST(ConfigLoader, NegativeDurationsAreRefused) {
                              HasSubstr("a.yaml:22:34: error[invalid-value]: in settings.severities.SEV1: field 'ack_sla' must not be negative")));
 }
 
+TEST(ConfigLoader, NamesInSettingsAreReportedWhereTheyAreWritten) {
+  // Checked once every file is read (the policy or service may be defined in another one), yet
+  // reported at the line that names it; a schedule's bad zone once, not again for each layer.
+  std::string text = std::string(kMinimal) +
+                     "settings:\n  default_escalation_policy: nope\n"
+                     "analyze:\n  prometheus:\n    url: http://127.0.0.1:9090\n"
+                     "    services:\n      ghost: { latency: up }\n";
+  text.replace(text.find("  - id: primary\n"), 16, "  - id: primary\n    timezone: Mars/Olympus\n");
+  EXPECT_THAT(Errors(LoadConfigFiles({{"a.yaml", text}})),
+              ::testing::ElementsAre(
+                  HasSubstr("a.yaml:13:15: error[invalid-timezone]: in schedule 'primary': unknown time zone 'Mars/Olympus'"),
+                  HasSubstr("a.yaml:22:30: error[undefined-policy]: in settings.default_escalation_policy: escalation "
+                            "policy 'nope' is not defined"),
+                  HasSubstr("a.yaml:27:7: error[undefined-service]: in analyze.prometheus.services: service 'ghost' is "
+                            "not defined")));
+}
+
 TEST(ConfigLoader, APolicyThatCanPageNobodyIsRefused) {
   auto r = LoadConfigFiles({{"a.yaml", std::string(kMinimal) +
                                            "  - { id: none, tiers: [] }\n"
