@@ -607,22 +607,29 @@ class Safety(RunbookCase):
                             self.bob)
         self.assertEqual(st, 200)
 
-    def test_a_queued_run_does_not_resume_if_a_restart_brought_another_runbook(self):
-        # The run waits for a person at a manual step; the server restarts on a config whose step
-        # after it does something else. That is not what was requested: the run fails, nothing of
-        # the new step runs.
-        run = self.settle(self.run_rb("t-manual", self.alice)["id"])
+    def complete_look_after_a_restart_that_edits(self, runbook, old, new):
+        # `runbook` runs up to its manual step `look`; the server restarts on a config where `old`
+        # reads `new`; a person then completes `look`. Returns the settled run.
+        run = self.settle(self.run_rb(runbook, self.alice)["id"])
         self.assertEqual(run["state"], "awaiting_manual", run)
         self.server.stop()
         path = os.path.join(self.cfg, "zz-tests.yaml")
         with open(path) as f:
             text = f.read()
+        self.assertIn(old, text)
         with open(path, "w") as f:
-            f.write(text.replace("argv: [./order.sh, then, do]", "argv: [./order.sh, then, CHANGED]"))
+            f.write(text.replace(old, new))
         self.server = self.new_server(config_dir=self.cfg)
         st, got, _ = self.req("POST", "/api/v1/runs/%s/steps/look/complete" % run["id"], {}, self.carol)
         self.assertEqual(st, 200, got)
-        run = self.settle(run["id"])
+        return self.settle(run["id"])
+
+    def test_a_queued_run_does_not_resume_if_a_restart_brought_another_runbook(self):
+        # The run waits for a person at a manual step; the server restarts on a config whose step
+        # after it does something else. That is not what was requested: the run fails, nothing of
+        # the new step runs.
+        run = self.complete_look_after_a_restart_that_edits("t-manual", "argv: [./order.sh, then, do]",
+                                                            "argv: [./order.sh, then, CHANGED]")
         self.assertEqual(run["state"], "failed", run)
         self.assertIn("runbook t-manual changed since %s was requested" % run["id"], run["error"])
         self.assertFalse(os.path.exists(self.sandbox_file("order.log")), "the changed step did not run")
@@ -631,18 +638,8 @@ class Safety(RunbookCase):
         # Step a ran, then the run waited for a person; the server restarts on a config whose later
         # step changed. The run fails, and since what undoes a is no longer known for certain, a is
         # named as not rolled back (rollback incomplete) instead of being undone by a guess.
-        run = self.settle(self.run_rb("t-undo-manual-fail", self.alice)["id"])
-        self.assertEqual(run["state"], "awaiting_manual", run)
-        self.server.stop()
-        path = os.path.join(self.cfg, "zz-tests.yaml")
-        with open(path) as f:
-            text = f.read()
-        with open(path, "w") as f:
-            f.write(text.replace("argv: [./order.sh, boom, fail]", "argv: [./order.sh, boom, CHANGED]"))
-        self.server = self.new_server(config_dir=self.cfg)
-        st, got, _ = self.req("POST", "/api/v1/runs/%s/steps/look/complete" % run["id"], {}, self.carol)
-        self.assertEqual(st, 200, got)
-        run = self.settle(run["id"])
+        run = self.complete_look_after_a_restart_that_edits("t-undo-manual-fail", "argv: [./order.sh, boom, fail]",
+                                                            "argv: [./order.sh, boom, CHANGED]")
         self.assertEqual(run["state"], "failed", run)
         self.assertEqual(run["rollback"], "incomplete", run)
         self.assertEqual([s["state"] for s in run["steps"]], ["rollback_failed", "succeeded", "pending"])
