@@ -173,6 +173,18 @@ Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& 
   return std::move(*plan);
 }
 
+// A list's `state` filter: empty (any) or one of `states`. Another is a typo, not an empty list:
+// InvalidArgument naming `state` and listing them (and `also`, a value the caller reads itself).
+Status StateFilter(const std::string& state, std::string_view what, std::initializer_list<std::string_view> states,
+                   std::string_view also = {}) {
+  if (state.empty() || std::find(states.begin(), states.end(), state) != states.end()) return Ok();
+  std::vector<std::string> names(states.begin(), states.end());
+  if (!also.empty()) names.emplace_back(also);
+  return InvalidArgument("unknown " + std::string(what) + " state '" + core::Truncate(state, 64) + "': one of " +
+                             core::Join(names, ", "),
+                         "state");
+}
+
 json::array StepStates(const json::array& plan) {
   json::array out;
   for (const auto& s : plan) {
@@ -557,15 +569,9 @@ Result<json::value> Runbooks::GetRun(const Principal& who, std::string_view id) 
 
 Result<json::value> Runbooks::ListRuns(const Principal& who, const std::string& state, const std::string& incident) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
-  // A state no run can be in is a typo, not an empty list.
-  static constexpr std::string_view kRunStates[] = {"pending_approval", "queued",    "running", "awaiting_manual",
-                                                    "rolling_back",     "succeeded", "failed",  "interrupted",
-                                                    "rejected",         "expired"};
-  if (!state.empty() && std::find(std::begin(kRunStates), std::end(kRunStates), state) == std::end(kRunStates))
-    return InvalidArgument("unknown run state '" + core::Truncate(state, 64) +
-                               "': one of pending_approval, queued, running, awaiting_manual, rolling_back, "
-                               "succeeded, failed, interrupted, rejected, expired",
-                           "state");
+  FB_TRY(StateFilter(state, "run",
+                     {"pending_approval", "queued", "running", "awaiting_manual", "rolling_back", "succeeded",
+                      "failed", "interrupted", "rejected", "expired"}));
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   store::RunFilter f;
   f.state = state;
@@ -583,10 +589,8 @@ Result<json::value> Runbooks::ListRuns(const Principal& who, const std::string& 
 
 Result<json::value> Runbooks::ListApprovals(const Principal& who, const std::string& state) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
-  if (!state.empty() && state != "pending" && state != "approved" && state != "rejected" && state != "expired")
-    return InvalidArgument("unknown approval state '" + core::Truncate(state, 64) +
-                               "': one of pending, approved, rejected, expired, all",
-                           "state");
+  // (The route reads "all" as any state.)
+  FB_TRY(StateFilter(state, "approval", {"pending", "approved", "rejected", "expired"}, "all"));
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   FB_ASSIGN_OR_RETURN(auto rows, tx->runbooks().ListApprovals(state));
   json::array a;

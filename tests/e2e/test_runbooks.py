@@ -763,6 +763,9 @@ class Library(RunbookCase):
                             ("/api/v1/approvals?state=denied", "state")]:
             st, err, _ = self.req("GET", path)
             self.assertEqual((st, err["error"]["field"]), (400, field), path)
+        st, err, _ = self.req("GET", "/api/v1/approvals?state=denied")
+        self.assertIn("unknown approval state 'denied': one of pending, approved, rejected, expired, all",
+                      err["error"]["message"])
 
 
 class Expiry(RunbookCase):
