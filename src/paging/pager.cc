@@ -1096,6 +1096,10 @@ std::string HandoffKey(const Handoff& h) {
   return h.schedule + "@" + std::to_string(core::ToUnixMillis(h.at)) + ":" + h.from + ">" + h.to;
 }
 
+// What keeps the notices of handoff `h` apart from those of another handoff of the same schedule and
+// instant (one called off, and the one that replaced it): who hands over to whom.
+std::string HandoffTag(const Handoff& h) { return h.from + ">" + h.to; }
+
 // A HandoffKey read back (nullopt if it is not one).
 std::optional<Handoff> TellKey(std::string_view key) {
   const auto at = key.find('@');
@@ -1112,6 +1116,18 @@ std::optional<Handoff> TellKey(std::string_view key) {
   h.from = std::string(key.substr(colon + 1, arrow - colon - 1));
   h.to = std::string(key.substr(arrow + 1));
   return h;
+}
+
+// Whether notice `row` is about handoff `h` (its context's shift).
+bool About(const store::OutboxRow& row, const Handoff& h) {
+  auto ctx = core::ParseJson(row.context);
+  const auto* shift = ctx && ctx->is_object() ? ctx->get_object().if_contains("shift") : nullptr;
+  if (!shift || !shift->is_object()) return false;
+  auto is = [&](const char* name, const std::string& want) {
+    const auto* v = shift->get_object().if_contains(name);
+    return v && v->is_string() && v->get_string() == want;
+  };
+  return is("schedule", h.schedule) && is("at", core::FormatRfc3339(h.at)) && is("from", h.from) && is("to", h.to);
 }
 
 std::string InOrNow(core::Millis d) { return d.count() <= 0 ? "now" : "in " + core::FormatDuration(d); }
@@ -1232,8 +1248,32 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
                        {"at_local", when},     {"until", nullptr},      {"from", k.from},
                        {"to", k.to},           {"on_call", on},         {"override", false}};
     if (removed) shift["removed"] = true;
-    return send(person, schedule, k.at, "changed" + std::to_string(core::ToUnixMillis(now)), "shift_changed", note,
-                std::move(shift), json::array{});
+    return send(person, schedule, k.at, HandoffTag(k) + ".changed" + std::to_string(core::ToUnixMillis(now)),
+                "shift_changed", note, std::move(shift), json::array{});
+  };
+
+  // Notices about handoff `k` still queued (a channel failing and retrying, say) that no longer hold:
+  // its shift_start and shift_end once it is called off, its shift_changed once it is back. They are
+  // cancelled so that they cannot arrive after what replaced them. One being sent at this moment may
+  // still arrive; what replaced it follows it.
+  std::optional<std::vector<store::OutboxRow>> queued;  // read once, when a handoff changes
+  auto withdraw = [&](const Handoff& k, bool corrections, const std::string& why) -> Status {
+    if (!queued) {
+      FB_ASSIGN_OR_RETURN(auto rows, tx.store().outbox().Pending("", "notice"));
+      queued = std::move(rows);
+    }
+    for (auto& row : *queued) {
+      if (row.state != "pending" || (row.event == "shift_changed") != corrections) continue;
+      if (!About(row, k)) continue;
+      row.state = "cancelled";
+      row.updated_at = now;
+      row.last_error = "cancelled before it was sent: " + why;
+      FB_TRY(tx.store().outbox().UpdateDelivery(row));
+      metrics_.GetCounter("firebreak_notifications_total", "Notifications by channel type and result",
+                          {{"channel_type", row.channel_type}, {"result", "cancelled"}})
+          .Inc();
+    }
+    return Ok();
   };
 
   // The handoffs told whose time is still ahead within the notice window, by schedule: those an
@@ -1267,6 +1307,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
       told.erase(key);
       retracted[key] = core::FormatRfc3339(k.at);
       changed = true;
+      FB_TRY(withdraw(k, false, "the handoff was called off"));
       FB_ASSIGN_OR_RETURN(auto now_on, oncall::OnCallAt(sched, k.at, kOnCallLookahead));
       const std::string on = now_on ? now_on->person : "";
       auto told_anyway = [&](auto pred) { return std::any_of(hs.begin(), hs.end(), pred); };
@@ -1302,6 +1343,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
       changed = true;
       // Told before, called off, and back: told again, under keys of its own.
       const bool again = retracted.erase(key) > 0;
+      if (again) FB_TRY(withdraw(h, true, "the handoff is back"));
       if (!open) {
         store::IncidentFilter f;
         f.open_only = true;
@@ -1355,8 +1397,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
                            {"to", h.to},
                            {"override", h.override}};
         return send(*person, sched.id, h.at,
-                    (h.to.empty() ? "nobody" : h.to) +
-                        (again ? ".again" + std::to_string(core::ToUnixMillis(now)) : std::string()),
+                    HandoffTag(h) + (again ? ".again" + std::to_string(core::ToUnixMillis(now)) : std::string()),
                     coming ? "shift_start" : "shift_end", note, std::move(shift), *incidents);
       };
       if (!h.to.empty()) FB_TRY(tell(h.to, true));
@@ -1372,6 +1413,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
       told.erase(key);
       retracted[key] = core::FormatRfc3339(k.at);
       changed = true;
+      FB_TRY(withdraw(k, false, "its schedule was removed"));
       for (const auto& [person_id, was_coming] : {std::pair{k.to, true}, std::pair{k.from, false}}) {
         const auto* person = person_id.empty() ? nullptr : cfg.FindPerson(person_id);
         if (!person || !person->handoff_notices) continue;

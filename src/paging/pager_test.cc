@@ -1001,6 +1001,7 @@ TEST_F(HandoffNoticeTest, AHandoffCalledOffIsCorrectedAndToldAgainWhenItComesBac
   Plan();
   Advance(hours(24 * 7));  // Monday 12 January 08:00Z: alice hands over to bob at 09:00, both told
   ASSERT_EQ(Notices().size(), 4u);
+  EXPECT_EQ(pager_->DeliverDue(), 4);
   // carol takes 09:00-12:00: at 09:00 alice hands over to carol instead of bob.
   engine_->SetConfig(WithOverride("carol", "2026-01-12T09:00:00Z", "2026-01-12T12:00:00Z"));
   Plan();
@@ -1009,6 +1010,7 @@ TEST_F(HandoffNoticeTest, AHandoffCalledOffIsCorrectedAndToldAgainWhenItComesBac
   EXPECT_EQ(Note(4), "Change to your on-call shift on Primary on-call: it no longer starts at Mon 12 Jan 09:00 (UTC); "
                      "Carol is on call then.");
   EXPECT_THAT(Note(6), HasSubstr("ends in 1h, at Mon 12 Jan 10:00 (Europe/Paris); Carol takes over."));
+  EXPECT_EQ(pager_->DeliverDue(), 3);
   // The override is deleted: carol hears her shift is off, and the first handoff is told again.
   engine_->SetConfig(LoadTestConfig(kHandoffConfig));
   Plan();
@@ -1028,6 +1030,31 @@ TEST_F(HandoffNoticeTest, AHandoffCalledOffIsCorrectedAndToldAgainWhenItComesBac
               HasSubstr("On-call shift changed: Primary on-call, Mon 12 Jan 09:00 (UTC)\nChange to your on-call shift"));
 }
 
+TEST_F(HandoffNoticeTest, AHandoffToTheSamePersonFromSomeoneElseIsToldWithoutTheStaleNotice) {
+  Plan();
+  Advance(hours(24 * 7));  // Monday 12 January 08:00Z: alice hands over to bob at 09:00, both told
+  ASSERT_EQ(Notices().size(), 4u);
+  // carol takes 08:30-09:00: bob still starts at 09:00, now taking over from carol.
+  engine_->SetConfig(WithOverride("carol", "2026-01-12T08:30:00Z", "2026-01-12T09:00:00Z"));
+  Plan();
+  EXPECT_THAT(Since(4), ElementsAre("shift_start:carol:mail", "shift_end:alice:mail", "shift_start:bob:sms",
+                                    "shift_end:carol:mail"));
+  EXPECT_THAT(Note(6), HasSubstr("starts in 1h, at Mon 12 Jan 09:00 (UTC), until Mon 19 Jan 09:00 (UTC); you take "
+                                 "over from Carol."));
+  // The notices of the handoff called off were still queued: they are not sent, so bob cannot hear
+  // "from Alice" after "from Carol".
+  auto rows = Notices();
+  for (size_t i : {2u, 3u}) {
+    EXPECT_EQ(rows[i].state, "cancelled") << rows[i].key;
+    EXPECT_EQ(rows[i].last_error, "cancelled before it was sent: the handoff was called off");
+  }
+  pager_->DeliverDue();
+  rows = Notices();
+  for (size_t i : {0u, 1u, 4u, 5u, 6u, 7u}) EXPECT_EQ(rows[i].state, "delivered") << rows[i].key;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("out." + rows[2].key)));
+  EXPECT_THAT(testing::ReadFile(dir_.File("out." + rows[6].key)), HasSubstr("you take over from Carol."));
+}
+
 TEST_F(HandoffNoticeTest, AShiftThatNoLongerEndsSaysYouStayOnCall) {
   Plan();
   Advance(hours(24 * 7));  // 08:00Z: alice told her shift ends at 09:00 (10:00 in Paris)
@@ -1040,12 +1067,25 @@ TEST_F(HandoffNoticeTest, AShiftThatNoLongerEndsSaysYouStayOnCall) {
                      "Alice Martin is on call then.");
   EXPECT_EQ(Note(5), "Change to your on-call shift on Primary on-call: it no longer ends at Mon 12 Jan 10:00 "
                      "(Europe/Paris); you stay on call until Mon 12 Jan 13:00 (Europe/Paris).");
+  // The override is deleted before any of these went out: the corrections are not sent either, and
+  // the handoff is told again.
+  engine_->SetConfig(LoadTestConfig(kHandoffConfig));
+  Plan();
+  EXPECT_THAT(Since(6), ElementsAre("shift_start:bob:sms", "shift_end:alice:mail"));
+  auto rows = Notices();
+  EXPECT_EQ(rows[2].last_error, "cancelled before it was sent: the handoff was called off");
+  EXPECT_EQ(rows[4].last_error, "cancelled before it was sent: the handoff is back");
+  EXPECT_EQ(pager_->DeliverDue(), 4);  // week 1's two and the two told again
+  rows = Notices();
+  for (size_t i = 0; i < rows.size(); ++i)
+    EXPECT_EQ(rows[i].state, i >= 2 && i < 6 ? "cancelled" : "delivered") << rows[i].key;
 }
 
 TEST_F(HandoffNoticeTest, AScheduleRemovedByAReloadCallsOffTheHandoffsItsPeopleWereToldAbout) {
   Plan();
   Advance(hours(24 * 7));  // Monday 12 January 08:00Z: alice hands over to bob at 09:00, both told
   ASSERT_EQ(Notices().size(), 4u);
+  EXPECT_EQ(pager_->DeliverDue(), 4);
   // The primary schedule is removed (its policy now pages through quiet): nobody takes over at 09:00.
   std::string edited = kHandoffConfig;
   const std::string primary =
@@ -1066,6 +1106,7 @@ TEST_F(HandoffNoticeTest, AScheduleRemovedByAReloadCallsOffTheHandoffsItsPeopleW
   EXPECT_TRUE(Context(Notices()[4]).at("shift").at("removed").as_bool());
   Plan();  // said once
   EXPECT_EQ(Notices().size(), 6u);
+  EXPECT_EQ(pager_->DeliverDue(), 2);
   // Restored: the handoff is back, and both are told again.
   engine_->SetConfig(LoadTestConfig(kHandoffConfig));
   Plan();

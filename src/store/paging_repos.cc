@@ -171,6 +171,14 @@ Result<std::vector<OutboxRow>> OutboxRepo::ForIncident(std::string_view incident
   return ReadAll(st);
 }
 
+Result<std::vector<OutboxRow>> OutboxRepo::Pending(std::string_view incident_id, std::string_view kind) {
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT ") + kOutCols +
+                                          " FROM outbox WHERE state = 'pending' AND incident_id = ? AND kind = ? "
+                                          "ORDER BY id"));
+  st.Bind(1, incident_id).Bind(2, kind);
+  return ReadAll(st);
+}
+
 Result<std::vector<OutboxRow>> OutboxRepo::ForPage(std::string_view incident_id, int64_t page_n,
                                                    std::string_view person) {
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT ") + kOutCols +

@@ -80,6 +80,9 @@ class OutboxRepo {
   Result<std::optional<core::TimePoint>> NextPendingAfter(core::TimePoint after);
   // An incident's notifications, oldest first.
   Result<std::vector<OutboxRow>> ForIncident(std::string_view incident_id, int limit);
+  // Pending rows of `kind` for incident `incident_id` ("" for messages of no incident, such as shift
+  // handoff notices), planned ones included, oldest first.
+  Result<std::vector<OutboxRow>> Pending(std::string_view incident_id, std::string_view kind);
   // Rows of one page to one person (every contact method tried).
   Result<std::vector<OutboxRow>> ForPage(std::string_view incident_id, int64_t page_n, std::string_view person);
   // Pages to people created in [from, to), in time order (responder fatigue: night pages).
