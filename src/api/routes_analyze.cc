@@ -194,14 +194,9 @@ void RegisterAnalyzeRoutes(Server& s) {
     int64_t wait_ms = 0, after = 0;
     auto ok = app::OnlyParams(ex.query, {"wait", "after"});
     if (!ok) co_return ex.Fail(ok.error());
-    if (auto w = Query(ex, "wait"); !w.empty()) {
-      auto d = core::ParseDuration(w);
-      if (!d || d->count() < 0 || d->count() > 600'000) {
-        auto e = Error{ErrorCode::kInvalidArgument, "wait must be a duration up to 10m", "wait"};
-        co_return ex.Fail(e);
-      }
-      wait_ms = d->count();
-    }
+    auto wait = app::ParseWait(ex.query, std::chrono::minutes(10));
+    if (!wait) co_return ex.Fail(wait.error());
+    wait_ms = wait->count();
     if (auto a = ex.query.find("after"); a != ex.query.end()) {
       auto n = app::ParseInt(a->second, "after", 0, INT64_MAX);  // an analysis id
       if (!n) co_return ex.Fail(n.error());

@@ -41,10 +41,9 @@ void RegisterReportRoutes(Server& s) {
   r.Add(http::verb::get, "/api/v1/incidents/{id}/similar", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto ok = app::OnlyParams(ex.query, {"limit"});
     if (!ok) co_return ex.Fail(ok.error());
-    const std::string l = QueryOr(ex, "limit", "5");
-    if (l.empty() || l.size() > 2 || l.find_first_not_of("0123456789") != std::string::npos)
-      co_return ex.Fail(Error{ErrorCode::kInvalidArgument, "limit must be 1..50", "limit"});
-    auto doc = app.reports().Similar(*ex.principal, ex.Param("id"), std::atoi(l.c_str()));
+    auto limit = app::ParseInt(QueryOr(ex, "limit", "5"), "limit", 1, 50);
+    if (!limit) co_return ex.Fail(limit.error());
+    auto doc = app.reports().Similar(*ex.principal, ex.Param("id"), static_cast<int>(*limit));
     co_return ex.Respond(doc, [](const json::object& o) { return json::value(o); });
   });
 

@@ -11,14 +11,6 @@ std::string Query(const Exchange& ex, const std::string& k) {
   auto it = ex.query.find(k);
   return it == ex.query.end() ? "" : it->second;
 }
-Result<core::Millis> WaitParam(const Exchange& ex) {
-  auto w = Query(ex, "wait");
-  if (w.empty()) return core::Millis(0);
-  auto d = core::ParseDuration(w);
-  if (!d) return InvalidArgument("wait must be a duration like 30s", "wait");
-  if (d->count() < 0 || *d > std::chrono::minutes(5)) return InvalidArgument("wait must be 0..5m", "wait");
-  return *d;
-}
 }  // namespace
 
 void RegisterRunbookRoutes(Server& s) {
@@ -60,7 +52,7 @@ void RegisterRunbookRoutes(Server& s) {
   });
   // ?wait=DURATION (at most 5m): long poll until the run settles (not queued/running/rolling back).
   r.Add(http::verb::get, "/api/v1/runs/{id}", Auth::kRead, [&rb](Exchange& ex) -> asio::awaitable<Response> {
-    auto wait = WaitParam(ex);
+    auto wait = app::ParseWait(ex.query, std::chrono::minutes(5));
     if (!wait) co_return ex.Fail(wait.error());
     if (wait->count() == 0) co_return ex.Respond(rb.GetRun(*ex.principal, ex.Param("id")), Same);
     auto p = *ex.principal;
@@ -88,7 +80,7 @@ void RegisterRunbookRoutes(Server& s) {
   });
   // ?wait=DURATION: long poll until the approval is decided or expires.
   r.Add(http::verb::get, "/api/v1/approvals/{id}", Auth::kRead, [&rb](Exchange& ex) -> asio::awaitable<Response> {
-    auto wait = WaitParam(ex);
+    auto wait = app::ParseWait(ex.query, std::chrono::minutes(5));
     if (!wait) co_return ex.Fail(wait.error());
     if (wait->count() == 0) co_return ex.Respond(rb.GetApproval(*ex.principal, ex.Param("id")), Same);
     auto p = *ex.principal;

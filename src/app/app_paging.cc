@@ -238,7 +238,7 @@ Result<json::object> App::ListOverrides(const model::Principal& who, const Overr
   FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(*tx));
   if (!q.schedule.empty() && !cfg->FindSchedule(q.schedule) &&
       std::none_of(book.items.begin(), book.items.end(), [&](const auto& o) { return o.schedule == q.schedule; }))
-    return UnknownName("schedule", q.schedule, "schedule");
+    return InvalidArgument("unknown schedule '" + core::Truncate(q.schedule, 64) + "'", "schedule");
   std::stable_sort(book.items.begin(), book.items.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
   json::array out;
   for (const auto& o : book.items) {

@@ -184,6 +184,15 @@ Result<int64_t> ParseInt(const std::string& s, const char* field, int64_t lo, in
   return v;
 }
 
+Result<core::Millis> ParseWait(const std::map<std::string, std::string>& query, core::Millis max) {
+  auto it = query.find("wait");
+  if (it == query.end()) return core::Millis(0);
+  auto d = core::ParseDuration(it->second);
+  if (!d || d->count() < 0 || *d > max)
+    return InvalidArgument("wait must be a duration up to " + core::FormatDuration(max) + ", like 30s", "wait");
+  return *d;
+}
+
 Result<std::optional<core::Millis>> ParseAgo(std::string_view s, const std::string& field) {
   auto d = core::ParseDuration(s);
   if (!d) return std::optional<core::Millis>();

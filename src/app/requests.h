@@ -107,6 +107,9 @@ Result<std::optional<core::Millis>> ParseAgo(std::string_view s, const std::stri
 // A point in time given as how long before `now` (ParseAgo) or as an RFC 3339 time; otherwise
 // InvalidArgument naming `field`.
 Result<core::TimePoint> ParseAgoOrTime(std::string_view s, const std::string& field, core::TimePoint now);
+// A long poll's ?wait=DURATION: 0 when absent; otherwise a duration in 0..`max`, or InvalidArgument
+// naming wait.
+Result<core::Millis> ParseWait(const std::map<std::string, std::string>& query, core::Millis max);
 // Refuses a query parameter outside `allowed` (InvalidArgument naming it and the allowed ones).
 Status OnlyParams(const std::map<std::string, std::string>& query, std::initializer_list<std::string_view> allowed);
 // A query-string boolean: true or 1, false or 0; otherwise InvalidArgument naming `field`.

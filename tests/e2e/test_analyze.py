@@ -215,7 +215,8 @@ class Investigation(AnalyzeServer):
         st, err, _ = self.req("GET", "/api/v1/incidents/INC-99/hypotheses")
         self.assertEqual(st, 404)
         # A value that is not an analysis id is refused, not read as 0 (which answered at once).
-        for q, field in [("after=abc", "after"), ("after=-1", "after"), ("wiat=5s", "wiat")]:
+        for q, field in [("after=abc", "after"), ("after=-1", "after"), ("wiat=5s", "wiat"), ("wait=-5s", "wait"),
+                         ("wait=11m", "wait"), ("wait=soon", "wait")]:
             st, err, _ = self.req("GET", "/api/v1/incidents/%s/hypotheses?%s" % (inc["id"], q))
             self.assertEqual((st, err["error"]["field"]), (400, field), q)
 

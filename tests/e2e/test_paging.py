@@ -1175,6 +1175,9 @@ class ScheduleOverrides(PagingTestCase):
         self.assertEqual((st, body["overrides"]), (200, []))
         st, body, _ = s.request("GET", "/api/v1/oncall/overrides?state=gone", token=self.token)
         self.assertEqual((st, body["error"]["field"]), (400, "state"))
+        st, body, _ = s.request("GET", "/api/v1/oncall/overrides?schedule=nope", token=self.token)
+        self.assertEqual((st, body["error"]["field"], body["error"]["message"]),
+                         (400, "schedule", "unknown schedule 'nope'"))
         st, body, _ = s.request("DELETE", "/api/v1/oncall/overrides/OVR-9", token=self.token)
         self.assertEqual(st, 404)
         r = run_cli("oncall", "override", "create", "--schedule", "primary", "--person", "carol", "--end",

@@ -760,12 +760,15 @@ class Library(RunbookCase):
         self.assertEqual(len(runs["runs"]), 15)
         # A state no run can be in, or a parameter the list does not take, is refused, not an empty list.
         for path, field in [("/api/v1/runs?state=succeded", "state"), ("/api/v1/runs?limit=5", "limit"),
-                            ("/api/v1/approvals?state=denied", "state")]:
+                            ("/api/v1/approvals?state=denied", "state"), ("/api/v1/runs/RUN-1?wait=6m", "wait"),
+                            ("/api/v1/approvals/APR-1?wait=-1s", "wait")]:
             st, err, _ = self.req("GET", path)
             self.assertEqual((st, err["error"]["field"]), (400, field), path)
         st, err, _ = self.req("GET", "/api/v1/approvals?state=denied")
         self.assertIn("unknown approval state 'denied': one of pending, approved, rejected, expired, all",
                       err["error"]["message"])
+        st, err, _ = self.req("GET", "/api/v1/runs/RUN-1?wait=1h")
+        self.assertEqual(err["error"]["message"], "wait must be a duration up to 5m, like 30s")
 
 
 class Expiry(RunbookCase):
