@@ -18,14 +18,30 @@ void RegisterAuditRoutes(Server& s) {
     co_return ex.Json(200, out);
   });
 
+  // ?anchor=SEQ:HASH, a head taken earlier from /audit/head and kept elsewhere.
   r.Add(http::verb::get, "/api/v1/audit/verify", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
-    auto v = app.VerifyAudit(*ex.principal);
+    auto ok = app::OnlyParams(ex.query, {"anchor"});
+    if (!ok) co_return ex.Fail(ok.error());
+    auto it = ex.query.find("anchor");
+    if (it != ex.query.end() && it->second.empty())
+      co_return ex.Fail(Error{ErrorCode::kInvalidArgument, "anchor is empty", "anchor"});
+    auto v = app.VerifyAudit(*ex.principal, it == ex.query.end() ? std::string_view() : std::string_view(it->second));
     if (!v) co_return ex.Fail(v.error());
     json::object o{{"ok", v->ok}, {"checked", v->checked}};
     if (!v->ok) {
       o["bad_seq"] = v->bad_seq;
       o["problem"] = v->problem;
     }
+    co_return ex.Json(200, o);
+  });
+
+  // The chain head ("seq:hash") to keep off this machine, and check against later with ?anchor=.
+  r.Add(http::verb::get, "/api/v1/audit/head", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto ok = app::OnlyParams(ex.query, {});
+    if (!ok) co_return ex.Fail(ok.error());
+    auto head = app.AuditHead(*ex.principal);
+    if (!head) co_return ex.Fail(head.error());
+    json::object o{{"head", *head}};
     co_return ex.Json(200, o);
   });
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -562,25 +563,82 @@ Result<BlastRadius> App::ComputeBlastRadius(const model::Principal& who, std::ve
 }
 
 namespace {
-Result<audit::VerifyResult> VerifyStore(store::Store& s) {
+// The chain head kept beside the chain, "seq:hash" ("0:" before the first entry).
+Result<std::string> StoredHead(store::Tx& tx) {
+  FB_ASSIGN_OR_RETURN(auto head, tx.meta().Get("audit_head"));
+  return head.value_or("0:");
+}
+
+// An anchor ("seq:hash" as StoredHead gives it): its seq and lower-case hash.
+Result<std::pair<int64_t, std::string>> ParseAnchor(std::string_view anchor) {
+  const auto colon = anchor.find(':');
+  int64_t seq = 0;
+  std::string hash = core::ToLower(colon == std::string_view::npos ? "" : anchor.substr(colon + 1));
+  auto [p, ec] = std::from_chars(anchor.data(), anchor.data() + std::min(colon, anchor.size()), seq);
+  if (colon == std::string_view::npos || ec != std::errc() || p != anchor.data() + colon || seq <= 0 ||
+      hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return InvalidArgument("anchor must be seq:hash as the audit head gives it", "anchor");
+  return std::pair{seq, std::move(hash)};
+}
+
+Result<audit::VerifyResult> VerifyStore(store::Store& s, std::string_view anchor = {}) {
+  std::optional<std::pair<int64_t, std::string>> kept;
+  if (!anchor.empty()) {
+    FB_ASSIGN_OR_RETURN(auto a, ParseAnchor(anchor));
+    kept = std::move(a);
+  }
   FB_ASSIGN_OR_RETURN(auto tx, s.BeginRead());
   audit::Verifier v;
   FB_TRY(tx->audit().Scan([&](const model::AuditEntry& e) { return v.Add(e); }));
   FB_ASSIGN_OR_RETURN(auto head, tx->meta().Get("audit_head"));
-  return v.Finish(head.value_or(""));
+  auto r = v.Finish(head.value_or(""));
+  if (!r.ok || !kept) return r;
+  // The stored head is rewritten as easily as the chain; a head kept elsewhere is not.
+  const auto& [seq, hash] = *kept;
+  store::AuditFilter f;
+  f.after_seq = seq - 1;
+  f.limit = 1;
+  FB_ASSIGN_OR_RETURN(auto found, tx->audit().List(f));
+  if (found.empty() || found.front().seq != seq) {
+    r.ok = false;
+    r.bad_seq = seq;
+    r.problem = "the anchored entry " + std::to_string(seq) +
+                " is missing: the chain was cut back (and its head rewritten) after the anchor was taken";
+  } else if (found.front().hash != hash) {
+    r.ok = false;
+    r.bad_seq = seq;
+    r.problem = "entry " + std::to_string(seq) + " no longer has the anchored hash: the chain was rewritten";
+  }
+  return r;
+}
+
+Result<std::unique_ptr<store::Store>> OpenReadOnly(const std::string& data_dir) {
+  store::StoreOptions so;
+  so.read_only = true;
+  return store::Store::OpenDir(data_dir, so);
 }
 }  // namespace
 
-Result<audit::VerifyResult> App::VerifyAudit(const model::Principal& who) const {
+Result<audit::VerifyResult> App::VerifyAudit(const model::Principal& who, std::string_view anchor) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
-  return VerifyStore(*store_);
+  return VerifyStore(*store_, anchor);
 }
 
-Result<audit::VerifyResult> VerifyAuditDir(const std::string& data_dir) {
-  store::StoreOptions so;
-  so.read_only = true;
-  FB_ASSIGN_OR_RETURN(auto s, store::Store::OpenDir(data_dir, so));
-  return VerifyStore(*s);
+Result<std::string> App::AuditHead(const model::Principal& who) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  return StoredHead(*tx);
+}
+
+Result<audit::VerifyResult> VerifyAuditDir(const std::string& data_dir, std::string_view anchor) {
+  FB_ASSIGN_OR_RETURN(auto s, OpenReadOnly(data_dir));
+  return VerifyStore(*s, anchor);
+}
+
+Result<std::string> AuditHeadDir(const std::string& data_dir) {
+  FB_ASSIGN_OR_RETURN(auto s, OpenReadOnly(data_dir));
+  FB_ASSIGN_OR_RETURN(auto tx, s->BeginRead());
+  return StoredHead(*tx);
 }
 
 namespace {

@@ -211,7 +211,13 @@ class App {
   Result<std::vector<model::TimelineEntry>> Timeline(const model::Principal& who, std::string_view id,
                                                      int64_t after = 0, int limit = 1000) const;
   Result<std::vector<model::AuditEntry>> Audit(const model::Principal& who, const store::AuditFilter& f) const;
-  Result<audit::VerifyResult> VerifyAudit(const model::Principal& who) const;
+  // The audit chain checked entry by entry and against its stored head; given `anchor` (a head
+  // "seq:hash" kept elsewhere, as AuditHead gives it), also against that: the chain must still hold
+  // that entry with that hash, which catches a tail cut off with the stored head rewritten to match.
+  // InvalidArgument naming `anchor` when it is not a head.
+  Result<audit::VerifyResult> VerifyAudit(const model::Principal& who, std::string_view anchor = {}) const;
+  // The head of the audit chain, "seq:hash" ("0:" before the first entry), to keep elsewhere.
+  Result<std::string> AuditHead(const model::Principal& who) const;
   // Defense level (worst of the open incidents' levels), open incidents by severity, the worst ones.
   Result<SystemStatus> GetSystemStatus(const model::Principal& who) const;
   // InvalidArgument naming services[i] for an unknown service.
@@ -409,7 +415,9 @@ Result<T> Wait(F&& start) {
 }
 
 // Verifies the audit chain of a data directory without a running server (opens it read-only).
-Result<audit::VerifyResult> VerifyAuditDir(const std::string& data_dir);
+Result<audit::VerifyResult> VerifyAuditDir(const std::string& data_dir, std::string_view anchor = {});
+// The head of a data directory's audit chain, as App::AuditHead gives it.
+Result<std::string> AuditHeadDir(const std::string& data_dir);
 
 struct BackupReport {
   std::string to;

@@ -33,6 +33,9 @@ CLI::App* CommandFamily(CLI::App& app, const std::string& name, const std::strin
 Result<boost::json::value> CallServer(const ClientOptions& o, const std::string& method, const std::string& path,
                                       const boost::json::value& body = nullptr);
 
+// `s` percent-encoded for a URL's query or path (everything but unreserved characters).
+std::string Enc(const std::string& s);
+
 // Prints "firebreak: error: ..." and returns 1.
 int PrintError(const Error& e);
 // Pretty-prints JSON (two-space indent) to stdout.

@@ -1,11 +1,16 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
 #include "cli/cli.h"
 #include "core/http_client.h"
 #include "core/json.h"
 
 namespace firebreak::cli {
+
+std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 void AddClientOptions(CLI::App* cmd, ClientOptions& o) {
   const char* url = std::getenv("FIREBREAK_URL");

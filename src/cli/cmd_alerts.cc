@@ -1,8 +1,6 @@
 // firebreak alerts|silence|changes ...: client commands against a running server.
 #include <cstdio>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cli/cli.h"
 #include "config/loader.h"
@@ -15,7 +13,6 @@ namespace firebreak::cli {
 
 namespace {
 
-std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 std::string Str(const boost::json::object& o, std::string_view k) {
   auto it = o.find(k);

@@ -4,8 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "analyze/decode.h"
 #include "analyze/detector.h"
@@ -21,7 +19,6 @@ namespace firebreak::cli {
 
 namespace {
 
-std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 Result<std::string> ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,26 +1,10 @@
-// firebreak audit verify|head (on a data directory) and audit list (against a server).
+// firebreak audit verify|head (on a data directory, or against a server with --server) and audit list.
 #include <cstdio>
 
 #include "app/app.h"
 #include "cli/cli.h"
-#include "store/store.h"
 
 namespace firebreak::cli {
-
-namespace {
-// Runs `fn` on a read transaction of a data directory's store, opened read-only (a server may be
-// running on it); returns fn's exit code, or prints why the store could not be read.
-template <typename F>
-int ReadDataDir(const std::string& dir, F&& fn) {
-  store::StoreOptions so;
-  so.read_only = true;
-  auto s = store::Store::OpenDir(dir, so);
-  if (!s) return PrintError(s.error());
-  auto tx = (*s)->BeginRead();
-  if (!tx) return PrintError(tx.error());
-  return fn(**tx);
-}
-}  // namespace
 
 void AddAuditCommands(CLI::App& app, Runner& run) {
   auto* audit = app.add_subcommand("audit", "Verify and read the hash-chained audit log");
@@ -28,68 +12,57 @@ void AddAuditCommands(CLI::App& app, Runner& run) {
 
   struct Opts {
     std::string data = "var";
-    bool json = false;
     ClientOptions client;
     std::string anchor;
     std::string actor, action, target;
     int limit = 100;
     int64_t after = 0;
   };
+  // verify and head read the data directory (read-only; a server may be running on it), or ask a
+  // running server with --server: from another machine, where an anchor is best kept.
   {
     auto o = std::make_shared<Opts>();
     auto* c = audit->add_subcommand("verify", "Check the audit chain; exit 0 if intact, 1 naming the first bad entry");
     c->add_option("--data", o->data, "Data directory")->capture_default_str();
-    c->add_flag("--json", o->json, "Print JSON");
+    AddClientOptions(c, o->client);
     c->add_option("--anchor", o->anchor,
                   "A head printed earlier by 'audit head' (seq:hash) and kept elsewhere: the chain must still "
                   "hold that entry with that hash (catches a chain cut back and its head rewritten)");
-    c->callback([o, &run] {
-      run = [o] {
-        auto v = app::VerifyAuditDir(o->data);
-        if (!v) return PrintError(v.error());
-        if (v->ok && !o->anchor.empty()) {
-          // The head in the database is rewritten as easily as the chain; one kept elsewhere is not.
-          auto colon = o->anchor.find(':');
-          int64_t seq = 0;
-          if (colon != std::string::npos) seq = std::atoll(o->anchor.substr(0, colon).c_str());
-          std::string hash = colon == std::string::npos ? "" : o->anchor.substr(colon + 1);
-          if (seq <= 0 || hash.size() != 64)
-            return PrintError(Error{ErrorCode::kInvalidArgument, "--anchor must be seq:hash as 'audit head' prints it",
-                                    "anchor"});
-          int rc = ReadDataDir(o->data, [&](auto& tx) {
-            store::AuditFilter f;
-            f.after_seq = seq - 1;
-            f.limit = 1;
-            auto found = tx.audit().List(f);
-            if (!found) return PrintError(found.error());
-            if (found->empty() || found->front().seq != seq) {
-              v->ok = false;
-              v->bad_seq = seq;
-              v->problem = "the anchored entry " + std::to_string(seq) +
-                           " is missing: the chain was cut back (and its head rewritten) after the anchor was taken";
-            } else if (found->front().hash != hash) {
-              v->ok = false;
-              v->bad_seq = seq;
-              v->problem = "entry " + std::to_string(seq) + " no longer has the anchored hash: the chain was rewritten";
-            }
-            return 0;
-          });
-          if (rc != 0) return rc;
+    c->callback([o, c, &run] {
+      const bool remote = c->get_option("--server")->count() > 0;
+      run = [o, remote] {
+        audit::VerifyResult v;
+        if (remote) {
+          std::string q = o->anchor.empty() ? "" : "?anchor=" + Enc(o->anchor);
+          auto r = CallServer(o->client, "GET", "/api/v1/audit/verify" + q);
+          if (!r) return PrintError(r.error());
+          const auto& x = r->as_object();
+          v.ok = x.at("ok").as_bool();
+          v.checked = x.at("checked").to_number<int64_t>();
+          if (!v.ok) {
+            v.bad_seq = x.at("bad_seq").to_number<int64_t>();
+            v.problem = std::string(x.at("problem").as_string());
+          }
+        } else {
+          auto checked = app::VerifyAuditDir(o->data, o->anchor);
+          if (!checked) return PrintError(checked.error());
+          v = std::move(*checked);
         }
-        if (o->json) {
-          boost::json::object out{{"ok", v->ok}, {"checked", v->checked}};
-          if (!v->ok) {
-            out["bad_seq"] = v->bad_seq;
-            out["problem"] = v->problem;
+        if (o->client.json) {
+          boost::json::object out{{"ok", v.ok}, {"checked", v.checked}};
+          if (!v.ok) {
+            out["bad_seq"] = v.bad_seq;
+            out["problem"] = v.problem;
           }
           PrintJson(out);
-        } else if (v->ok) {
-          std::printf("audit chain intact: %lld entries verified\n", static_cast<long long>(v->checked));
+        } else if (v.ok) {
+          std::printf("audit chain intact: %lld entries verified%s\n", static_cast<long long>(v.checked),
+                      o->anchor.empty() ? "" : ", anchored entry present");
         } else {
-          std::fprintf(stderr, "audit chain BROKEN at entry %lld: %s\n", static_cast<long long>(v->bad_seq),
-                       v->problem.c_str());
+          std::fprintf(stderr, "audit chain BROKEN at entry %lld: %s\n", static_cast<long long>(v.bad_seq),
+                       v.problem.c_str());
         }
-        return v->ok ? 0 : 1;
+        return v.ok ? 0 : 1;
       };
     });
   }
@@ -97,14 +70,21 @@ void AddAuditCommands(CLI::App& app, Runner& run) {
     auto o = std::make_shared<Opts>();
     auto* c = audit->add_subcommand("head", "Print the chain head (seq:hash) to anchor it elsewhere");
     c->add_option("--data", o->data, "Data directory")->capture_default_str();
-    c->callback([o, &run] {
-      run = [o] {
-        return ReadDataDir(o->data, [](auto& tx) {
-          auto head = tx.meta().Get("audit_head");
-          if (!head) return PrintError(head.error());
-          std::printf("%s\n", head->value_or("0:").c_str());
-          return 0;
-        });
+    AddClientOptions(c, o->client);
+    c->callback([o, c, &run] {
+      const bool remote = c->get_option("--server")->count() > 0;
+      run = [o, remote] {
+        Result<std::string> head = std::string();
+        if (remote) {
+          auto r = CallServer(o->client, "GET", "/api/v1/audit/head");
+          if (!r) return PrintError(r.error());
+          head = std::string(r->as_object().at("head").as_string());
+        } else {
+          head = app::AuditHeadDir(o->data);
+        }
+        if (!head) return PrintError(head.error());
+        std::printf("%s\n", head->c_str());
+        return 0;
       };
     });
   }
@@ -120,9 +100,9 @@ void AddAuditCommands(CLI::App& app, Runner& run) {
     c->callback([o, &run] {
       run = [o] {
         std::string q = "?limit=" + std::to_string(o->limit) + "&after=" + std::to_string(o->after);
-        if (!o->actor.empty()) q += "&actor=" + o->actor;
-        if (!o->action.empty()) q += "&action=" + o->action;
-        if (!o->target.empty()) q += "&target=" + o->target;
+        if (!o->actor.empty()) q += "&actor=" + Enc(o->actor);
+        if (!o->action.empty()) q += "&action=" + Enc(o->action);
+        if (!o->target.empty()) q += "&target=" + Enc(o->target);
         auto r = CallServer(o->client, "GET", "/api/v1/audit" + q);
         if (!r) return PrintError(r.error());
         if (o->client.json) {

@@ -5,8 +5,6 @@
 #include <cstdio>
 #include <fstream>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "app/resilience.h"
 #include "cli/cli.h"
@@ -41,7 +39,6 @@ struct Opts {
   std::string name, kind;
 };
 
-std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 // Runs one analysis locally (with --config) or on the server.
 class Analyst {

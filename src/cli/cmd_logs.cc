@@ -8,8 +8,6 @@
 #include <fstream>
 
 #include <date/date.h>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cli/cli.h"
 #include "core/clock.h"
@@ -26,7 +24,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 // A progress line on a terminal: "  42% 1.2 GB  3.1M lines  2.8M lines/s".
 class Progress {

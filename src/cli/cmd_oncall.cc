@@ -1,8 +1,6 @@
 // firebreak oncall now|shifts|handoffs|roster|people|person|resilience|override, and the paging commands of `firebreak incident`: escalate, flag, pages.
 #include <cstdio>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cli/cli.h"
 #include "core/strings.h"
@@ -13,7 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 std::string S(const json::value& v, std::string_view k) {
   if (!v.is_object()) return "";

@@ -4,8 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cli/cli.h"
 #include "core/json.h"
@@ -17,7 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 std::string Str(const json::object& o, std::string_view k) {
   auto it = o.find(k);

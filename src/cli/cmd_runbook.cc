@@ -2,8 +2,6 @@
 #include <cstdio>
 #include <memory>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "cli/cli.h"
 #include "core/json.h"
@@ -15,7 +13,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Enc(const std::string& s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 std::string S(const json::object& o, std::string_view k) {
   auto it = o.find(k);

@@ -273,7 +273,46 @@ class AuditTamper(ServerTestCase):
         self.assertIn("the anchored entry %d is missing" % seq, r.stderr)
         r = run_cli("audit", "verify", "--data", d, "--anchor", "12:nothex")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("--anchor must be seq:hash", r.stderr)
+        self.assertIn("anchor must be seq:hash", r.stderr)
+
+    def test_an_anchor_taken_from_another_machine_catches_a_cut_tail_over_http(self):
+        # The head is read over HTTP (where a cron job off this machine can keep it) and checked
+        # over HTTP later, with the CLI's --server or the API directly.
+        t, url = self.token, self.server.url
+        for i in range(3):
+            self.assertEqual(self.server.request("POST", "/api/v1/incidents", {"title": "i%d" % i}, token=t)[0], 201)
+        r = run_cli("audit", "head", "--server", url, "--token", t)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        anchor = r.stdout.strip()
+        st, head, _ = self.server.request("GET", "/api/v1/audit/head", token=t)
+        self.assertEqual((st, head["head"]), (200, anchor))
+        self.assertEqual(run_cli("audit", "head", "--data", self.data).stdout.strip(), anchor)  # beside a server
+        st, v, _ = self.server.request("GET", "/api/v1/audit/verify?anchor=" + anchor, token=t)
+        self.assertEqual((st, v["ok"]), (200, True), v)
+        r = run_cli("audit", "verify", "--server", url, "--token", t, "--anchor", anchor)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("anchored entry present", r.stdout)
+        for q, field in (("anchor=12:nothex", "anchor"), ("anchor=", "anchor"), ("anchor=0:" + "0" * 64, "anchor"),
+                         ("anchr=" + anchor, "anchr")):
+            st, err, _ = self.server.request("GET", "/api/v1/audit/verify?" + q, token=t)
+            self.assertEqual((st, err["error"]["field"]), (400, field), q)
+        st, err, _ = self.server.request("GET", "/api/v1/audit/head?seq=1", token=t)
+        self.assertEqual((st, err["error"]["field"]), (400, "seq"))
+
+        seq = int(anchor.split(":")[0])
+        self.server.stop()
+        self.tamper(self.data, "DELETE FROM audit WHERE seq >= %d" % (seq - 1))
+        self.tamper(self.data, "UPDATE meta SET value = (SELECT seq || ':' || hash FROM audit ORDER BY seq DESC "
+                               "LIMIT 1) WHERE key = 'audit_head'")
+        s2 = self.new_server()
+        st, v, _ = s2.request("GET", "/api/v1/audit/verify", token=t)
+        self.assertEqual((st, v["ok"]), (200, True), "undetectable from inside")
+        st, v, _ = s2.request("GET", "/api/v1/audit/verify?anchor=" + anchor, token=t)
+        self.assertEqual((st, v["ok"], v["bad_seq"]), (200, False, seq), v)
+        self.assertIn("anchored", v["problem"])
+        r = run_cli("audit", "verify", "--server", s2.url, "--token", t, "--anchor", anchor)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("audit chain BROKEN at entry %d" % seq, r.stderr)
 
     def test_json_output_and_intact_chain(self):
         self.make_history()
