@@ -173,6 +173,25 @@ Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& 
   return std::move(*plan);
 }
 
+// After a restart onto a runbook that changed since `run` was requested: the steps of the recorded
+// plan that the runbook, rendered now with the recorded parameters, still has identically at the same
+// place, by index. What undoes one of them is known for certain (it was declared then and is still
+// declared now). None when the parameters held secrets (the recorded plan is redacted) or the runbook
+// no longer renders.
+std::map<size_t, json::object> UnchangedSteps(const config::Config& cfg, const store::RunRow& run) {
+  std::map<size_t, json::object> out;
+  const auto params = StoredParams(run);
+  const auto* rb = cfg.FindRunbook(run.runbook);
+  const auto* recorded = run.doc.if_contains("plan");
+  if (!params || !rb || !recorded || !recorded->is_array()) return out;
+  auto now = runbook::RenderPlan(*rb, *params);
+  if (!now) return out;
+  const auto& then = recorded->get_array();
+  for (size_t i = 0; i < then.size() && i < now->size(); ++i)
+    if (then[i] == (*now)[i] && then[i].is_object()) out[i] = then[i].get_object();
+  return out;
+}
+
 // A list's `state` filter: empty (any) or one of `states`. Another is a typo, not an empty list:
 // InvalidArgument naming `state` and listing them (and `also`, a value the caller reads itself).
 Status StateFilter(const std::string& state, std::string_view what, std::initializer_list<std::string_view> states,
@@ -1053,20 +1072,24 @@ void Runbooks::Process(const std::string& run_id) {
       return true;
     });
     bool rollback_ok = true;
+    // The runbook changed under a restarted run: the steps it still has unchanged keep their undo.
+    const auto unchanged = raw->plan.empty() ? UnchangedSteps(*cfg, *stored) : std::map<size_t, json::object>{};
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
       size_t i = it->first;
       runbook::StepOutcome rb;
       std::string what;
       bool skipped = false;
       std::string step_id;
-      if (i >= raw->plan.size()) {
-        // The runbook changed under a restarted run: what undoes this step is no longer known.
+      const json::object* known = i < raw->plan.size() ? &raw->plan[i].get_object() : nullptr;
+      if (auto u = unchanged.find(i); !known && u != unchanged.end()) known = &u->second;
+      if (!known) {
+        // What undoes this step is no longer known for certain: it is not undone by a guess.
         step_id = Str(stored->doc.at("steps").as_array()[i].as_object(), "id");
         what = "unknown";
         rb.ok = false;
         rb.error = "not rolled back: " + plan_error;
       } else {
-        const json::object& step = raw->plan[i].get_object();
+        const json::object& step = *known;
         step_id = Str(step, "id");
         if (auto r = step.find("rollback"); r != step.end() && r->value().is_object()) {
           const auto& ro = r->value().get_object();

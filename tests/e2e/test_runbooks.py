@@ -634,17 +634,29 @@ class Safety(RunbookCase):
         self.assertIn("runbook t-manual changed since %s was requested" % run["id"], run["error"])
         self.assertFalse(os.path.exists(self.sandbox_file("order.log")), "the changed step did not run")
 
-    def test_a_restart_on_another_runbook_leaves_done_steps_it_cannot_undo_named(self):
+    def test_a_restart_on_another_runbook_undoes_the_done_steps_it_still_has_unchanged(self):
         # Step a ran, then the run waited for a person; the server restarts on a config whose later
-        # step changed. The run fails, and since what undoes a is no longer known for certain, a is
-        # named as not rolled back (rollback incomplete) instead of being undone by a guess.
+        # step changed. That is not what was requested, so the run fails without running it; a,
+        # which the runbook still declares as it was (the same action, the same undo), is undone.
         run = self.complete_look_after_a_restart_that_edits("t-undo-manual-fail", "argv: [./order.sh, boom, fail]",
                                                             "argv: [./order.sh, boom, CHANGED]")
+        self.assertEqual(run["state"], "failed", run)
+        self.assertIn("runbook t-undo-manual-fail changed since %s was requested" % run["id"], run["error"])
+        self.assertEqual(run["rollback"], "completed", run)
+        self.assertEqual([s["state"] for s in run["steps"]], ["rolled_back", "succeeded", "pending"])
+        with open(self.sandbox_file("order.log")) as f:
+            self.assertEqual(f.read().split(), ["a", "do", "a", "undo"], "the changed step did not run")
+
+    def test_a_restart_on_another_runbook_leaves_a_changed_done_step_named_not_undone(self):
+        # This time step a's own undo changed: what undoes a is no longer known for certain, so a is
+        # named as not rolled back (rollback incomplete) instead of being undone by a guess.
+        run = self.complete_look_after_a_restart_that_edits("t-undo-manual-fail", "argv: [./order.sh, a, undo]",
+                                                            "argv: [./order.sh, a, UNDO]")
         self.assertEqual(run["state"], "failed", run)
         self.assertEqual(run["rollback"], "incomplete", run)
         self.assertEqual([s["state"] for s in run["steps"]], ["rollback_failed", "succeeded", "pending"])
         with open(self.sandbox_file("order.log")) as f:
-            self.assertEqual(f.read().split(), ["a", "do"], "neither the changed step nor a guessed undo ran")
+            self.assertEqual(f.read().split(), ["a", "do"], "neither the later step nor a guessed undo ran")
         entries = self.audit(action="runbook.rollback.step")
         self.assertEqual(len(entries), 1, entries)
         self.assertEqual(entries[0]["details"]["state"], "rollback_failed")
