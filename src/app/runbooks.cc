@@ -147,13 +147,10 @@ std::optional<runbook::Params> StoredParams(const store::RunRow& run) {
   return p;
 }
 
-// The plan the run's runbook renders now from the current configuration, provided it is still the
-// plan that was requested (and, for a HIGH run, approved): `original` when it is known, else the
-// digest recorded with the run. A run never executes, nor is approved for, anything else.
-// `params` are the request's unredacted parameters while this process holds them; without them (a
-// restart) the recorded ones, unless redaction changed them.
-Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& run, const runbook::Params* params,
-                                const json::array* original) {
+// The plan `run`'s runbook renders now from the current configuration. `params` are the request's
+// unredacted parameters while this process holds them; without them (a restart) the recorded ones,
+// unless redaction changed them.
+Result<json::array> RenderNow(const config::Config& cfg, const store::RunRow& run, const runbook::Params* params) {
   std::optional<runbook::Params> stored;
   if (!params) {
     stored = StoredParams(run);
@@ -164,13 +161,22 @@ Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& 
   if (!rb) return FailedPrecondition("runbook " + run.runbook + " is no longer in the configuration");
   auto plan = runbook::RenderPlan(*rb, *params);
   if (!plan) return FailedPrecondition("runbook " + run.runbook + " no longer renders: " + plan.error().message);
-  bool same = original ? *plan == *original : PlanDigest(*plan) == Str(run.doc, "plan_sha256");
+  return std::move(*plan);
+}
+
+// The plan the run's runbook renders now (RenderNow), provided it is still the plan that was
+// requested (and, for a HIGH run, approved): `original` when it is known, else the digest recorded
+// with the run. A run never executes, nor is approved for, anything else.
+Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& run, const runbook::Params* params,
+                                const json::array* original) {
+  FB_ASSIGN_OR_RETURN(auto plan, RenderNow(cfg, run, params));
+  bool same = original ? plan == *original : PlanDigest(plan) == Str(run.doc, "plan_sha256");
   if (!same)
     return FailedPrecondition("runbook " + run.runbook + " changed since " + run.id +
                               " was requested: what it would run now is not what was requested" +
                               (run.doc.contains("approval") ? " and shown for approval" : "") +
                               "; request the run again");
-  return std::move(*plan);
+  return plan;
 }
 
 // After a restart onto a runbook that changed since `run` was requested: the steps of the recorded
@@ -180,12 +186,9 @@ Result<json::array> CurrentPlan(const config::Config& cfg, const store::RunRow& 
 // no longer renders.
 std::map<size_t, json::object> UnchangedSteps(const config::Config& cfg, const store::RunRow& run) {
   std::map<size_t, json::object> out;
-  const auto params = StoredParams(run);
-  const auto* rb = cfg.FindRunbook(run.runbook);
   const auto* recorded = run.doc.if_contains("plan");
-  if (!params || !rb || !recorded || !recorded->is_array()) return out;
-  auto now = runbook::RenderPlan(*rb, *params);
-  if (!now) return out;
+  auto now = RenderNow(cfg, run, nullptr);
+  if (!recorded || !recorded->is_array() || !now) return out;
   const auto& then = recorded->get_array();
   for (size_t i = 0; i < then.size() && i < now->size(); ++i)
     if (then[i] == (*now)[i] && then[i].is_object()) out[i] = then[i].get_object();

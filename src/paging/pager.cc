@@ -1091,14 +1091,14 @@ Status Pager::FlagStale(engine::Tx& tx, const std::string& incident_id, core::Ti
 
 namespace {
 
-// What `told` records of a handoff: "schedule@ms:from>to".
-std::string HandoffKey(const Handoff& h) {
-  return h.schedule + "@" + std::to_string(core::ToUnixMillis(h.at)) + ":" + h.from + ">" + h.to;
-}
-
 // What keeps the notices of handoff `h` apart from those of another handoff of the same schedule and
 // instant (one called off, and the one that replaced it): who hands over to whom.
 std::string HandoffTag(const Handoff& h) { return h.from + ">" + h.to; }
+
+// What `told` records of a handoff: "schedule@ms:from>to".
+std::string HandoffKey(const Handoff& h) {
+  return h.schedule + "@" + std::to_string(core::ToUnixMillis(h.at)) + ":" + HandoffTag(h);
+}
 
 // A HandoffKey read back (nullopt if it is not one).
 std::optional<Handoff> TellKey(std::string_view key) {
