@@ -35,13 +35,17 @@ void RegisterAuditRoutes(Server& s) {
     co_return ex.Json(200, o);
   });
 
-  // The chain head ("seq:hash") to keep off this machine, and check against later with ?anchor=.
+  // The chain head ("seq:hash") to keep off this machine, and check against later with ?anchor=;
+  // with what the server published of it by itself (settings.audit_head_every).
   r.Add(http::verb::get, "/api/v1/audit/head", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
     auto ok = app::OnlyParams(ex.query, {});
     if (!ok) co_return ex.Fail(ok.error());
     auto head = app.AuditHead(*ex.principal);
     if (!head) co_return ex.Fail(head.error());
-    json::object o{{"head", *head}};
+    auto published = app.AuditHeadPublished(*ex.principal);
+    if (!published) co_return ex.Fail(published.error());
+    json::object o = std::move(*published);
+    o["head"] = *head;
     co_return ex.Json(200, o);
   });
 }

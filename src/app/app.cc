@@ -224,6 +224,8 @@ Result<ReloadReport> App::ReloadConfig(const model::Principal& who) {
     if (pipeline) FB_TRY(pipeline->Resync(tx));
     // A person removed, or whose notification rules no longer send a step already planned: dropped.
     if (pager) FB_TRY(pager->ReviewPlannedSteps(tx, nullptr, "configuration reloaded"));
+    // The audit head's cadence may have changed (or its publication been turned on or off).
+    if (pager) FB_TRY(pager->PublishAuditHead(tx));
     tx.Publish(engine::Change{"config", details.at("fingerprint").as_string().c_str(), details});
     return true;
   });

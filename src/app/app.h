@@ -218,6 +218,9 @@ class App {
   Result<audit::VerifyResult> VerifyAudit(const model::Principal& who, std::string_view anchor = {}) const;
   // The head of the audit chain, "seq:hash" ("0:" before the first entry), to keep elsewhere.
   Result<std::string> AuditHead(const model::Principal& who) const;
+  // What the server itself published of it (settings.audit_head_every): {"published": {"head",
+  // "at"} or null, "notices": the latest notices to channels, oldest first}.
+  Result<boost::json::object> AuditHeadPublished(const model::Principal& who) const;
   // Defense level (worst of the open incidents' levels), open incidents by severity, the worst ones.
   Result<SystemStatus> GetSystemStatus(const model::Principal& who) const;
   // InvalidArgument naming services[i] for an unknown service.

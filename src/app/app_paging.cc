@@ -100,6 +100,23 @@ Result<json::object> App::Handoffs(const model::Principal& who, const HandoffsQu
   return out;
 }
 
+Result<json::object> App::AuditHeadPublished(const model::Principal& who) const {
+  FB_TRY(model::RequireScope(who, model::kScopeRead));
+  json::object out{{"published", nullptr}, {"notices", json::array{}}};
+  if (!pager_) return out;
+  FB_ASSIGN_OR_RETURN(out["published"], pager_->LastAuditHead());
+  FB_ASSIGN_OR_RETURN(auto rows, pager_->AuditHeadNotices());
+  auto& notices = out["notices"].as_array();
+  for (size_t i = rows.size() > 20 ? rows.size() - 20 : 0; i < rows.size(); ++i) {
+    auto o = DeliveryJson(rows[i]);
+    if (auto ctx = core::ParseJson(rows[i].context); ctx && ctx->is_object())
+      if (const auto* a = ctx->get_object().if_contains("audit"); a && a->is_object())
+        if (const auto* h = a->get_object().if_contains("head")) o["head"] = *h;
+    notices.push_back(std::move(o));
+  }
+  return out;
+}
+
 Result<json::object> App::Roster(const model::Principal& who, const RosterQuery& q) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   auto cfg = config();

@@ -117,6 +117,10 @@ struct Settings {
   core::Millis coverage_horizon{std::chrono::hours(24)};
   // Escalation policy for services without one.
   std::string default_escalation_policy;
+  // How often the audit chain's head ("seq:hash") is published, when it moved since the last time:
+  // to the server log and to the channels subscribed to the `audit_head` event, so that a copy lives
+  // off this machine (`audit verify --anchor` checks against it). 0 = never.
+  core::Millis audit_head_every{std::chrono::hours(1)};
   // Names of config values that are secrets (redacted everywhere).
   std::vector<std::string> secret_names;
   // Responder resilience limits (fatigue, cognitive load, what counts as critical).

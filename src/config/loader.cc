@@ -1103,7 +1103,7 @@ void DecodeChannel(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   static const std::vector<std::string> kEvents = {
       "opened",         "page",           "acknowledged",     "resolved",           "reopened",
       "unacknowledged", "notification_failed", "escalation_stale", "status_update", "status_update_external",
-      "responder_accepted", "responder_declined"};
+      "responder_accepted", "responder_declined", "audit_head"};
   for (const auto& e : c.events)
     if (std::find(kEvents.begin(), kEvents.end(), e) == kEvents.end())
       rr.Err(rr.Get("events", false), "invalid-value", "unknown event '" + e + "' (" + core::Join(kEvents, ", ") + ")");
@@ -1488,6 +1488,11 @@ void DecodeSettings(Ctx& ctx, const YAML::Node& n, Config& cfg) {
     if (v->count() < 0 || *v > std::chrono::minutes(10))
       r.Err(r.Get("inhibit_grace", false), "invalid-value", "inhibit_grace must be between 0s and 10m");
     else s.inhibit_grace = *v;
+  }
+  if (auto v = r.Duration("audit_head_every")) {
+    if (v->count() != 0 && (*v < std::chrono::minutes(1) || *v > std::chrono::hours(24 * 7)))
+      r.Err(r.Get("audit_head_every", false), "invalid-value", "audit_head_every must be 1m..7d, or 0 for never");
+    else s.audit_head_every = *v;
   }
   s.auto_resolve_state = r.StrOr("auto_resolve", s.auto_resolve_state);
   if (s.auto_resolve_state != "mitigated" && s.auto_resolve_state != "resolved")

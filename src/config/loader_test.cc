@@ -491,6 +491,7 @@ escalation_policies:
     tiers: [{ after: 0m, targets: [{ person: carol }] }]
 settings:
   inhibit_grace: 1h
+  audit_head_every: 30s
   paging:
     contact_types: { SEV1: [pigeon] }
     retry_max: 0s
@@ -512,9 +513,10 @@ settings:
   EXPECT_TRUE(has("bad.yaml:19:18: error[invalid-value]: in policy 'short': ack_timeout must be between 1m and 7d"));
   EXPECT_TRUE(has("contact types are email, phone, sms, slack, webhook, command"));
   EXPECT_TRUE(has("retry_max must be positive"));
-  EXPECT_TRUE(has("bad.yaml:34:21: error[invalid-value]: in settings.paging: handoff_notice must be 0s..7d"));
-  EXPECT_TRUE(has("bad.yaml:35:28: error[invalid-type]: in settings.paging: handoff_contact_types must be a list"));
+  EXPECT_TRUE(has("bad.yaml:35:21: error[invalid-value]: in settings.paging: handoff_notice must be 0s..7d"));
+  EXPECT_TRUE(has("bad.yaml:36:28: error[invalid-type]: in settings.paging: handoff_contact_types must be a list"));
   EXPECT_TRUE(has("inhibit_grace must be between 0s and 10m"));
+  EXPECT_TRUE(has("bad.yaml:31:21: error[invalid-value]: in settings: audit_head_every must be 1m..7d, or 0 for never"));
   EXPECT_TRUE(has("error[undefined-time-interval]: in policy 'nights': support_hours: time interval 'office' is not defined"));
   EXPECT_TRUE(has("in policy 'urgent-only': low_urgency needs support_hours"));
   EXPECT_TRUE(has("error[invalid-severity]: in policy 'urgent-only'"));

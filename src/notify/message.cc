@@ -11,12 +11,14 @@ namespace mst = kainjow::mustache;
 
 namespace {
 
-// A shift handoff notice has a `shift` and no incident.
+// A shift handoff notice has a `shift` and no incident; the audit head has `audit` and no incident.
 constexpr std::string_view kSubject =
-    "{{event_label}}: {{^shift}}[{{incident.severity}}] {{incident.id}} {{incident.title}}{{/shift}}"
-    "{{#shift}}{{schedule_name}}, {{at_local}}{{/shift}}";
+    "{{event_label}}: {{#audit}}entry {{seq}} of {{server}}{{/audit}}{{^audit}}"
+    "{{^shift}}[{{incident.severity}}] {{incident.id}} {{incident.title}}{{/shift}}"
+    "{{#shift}}{{schedule_name}}, {{at_local}}{{/shift}}{{/audit}}";
 
 constexpr std::string_view kText =
+    "{{#audit}}{{event_label}}: {{head}}\n{{note}}\nCheck it: {{verify}}\n{{/audit}}{{^audit}}"
     "{{#shift}}{{event_label}}: {{schedule_name}}, {{at_local}}\n{{note}}\n"
     "{{#incidents}}- [{{severity}}] {{id}} {{title}} ({{state}}{{#acknowledged_by}}, acknowledged by "
     "{{acknowledged_by}}{{/acknowledged_by}})\n{{/incidents}}{{/shift}}"
@@ -31,7 +33,7 @@ constexpr std::string_view kText =
     "{{#links.acknowledge}}Acknowledge: {{links.acknowledge}}\n{{/links.acknowledge}}"
     "{{#links.resolve}}Resolve: {{links.resolve}}\n{{/links.resolve}}"
     "{{#links.incident}}Incident: {{links.incident}}\n{{/links.incident}}"
-    "{{/shift}}";
+    "{{/shift}}{{/audit}}";
 
 std::string EventLabel(std::string_view e) {
   if (e == "page") return "Page";
@@ -49,6 +51,7 @@ std::string EventLabel(std::string_view e) {
   if (e == "shift_start") return "On-call shift starting";
   if (e == "shift_end") return "On-call shift ending";
   if (e == "shift_changed") return "On-call shift changed";
+  if (e == "audit_head") return "Audit chain head";
   return std::string(e);
 }
 
@@ -175,6 +178,7 @@ Result<Message> Render(const model::Channel& channel, const json::object& contex
                            {"recipient", recipient.empty() ? json::value(nullptr) : json::value(recipient)},
                            {"note", Str(ctx, "note")},
                            {"links", ctx["links"]}};
+  if (auto it = ctx.find("audit"); it != ctx.end() && it->value().is_object()) m.webhook["audit"] = it->value();
   if (auto it = ctx.find("shift"); it != ctx.end() && it->value().is_object()) {
     m.webhook["shift"] = it->value();
     if (auto i = ctx.find("incidents"); i != ctx.end()) m.webhook["incidents"] = i->value();

@@ -215,6 +215,33 @@ TEST(Message, AShiftHandoffNoticeNamesTheScheduleAndListsTheIncidents) {
   for (const auto& b : s->slack.at("blocks").as_array()) EXPECT_NE(b.at("type"), "actions");  // nothing to act on
 }
 
+TEST(Message, TheAuditHeadSaysWhatToKeepAndHowToCheckIt) {
+  const std::string head = "42:" + std::string(64, 'a');
+  boost::json::object ctx{
+      {"event", "audit_head"},
+      {"note", "Entry 42 is the newest of the audit log of the Firebreak at http://fb.test."},
+      {"audit", boost::json::object{{"head", head}, {"seq", "42"}, {"hash", std::string(64, 'a')},
+                                    {"at", "2026-01-12T08:00:00Z"}, {"server", "http://fb.test"},
+                                    {"verify", "firebreak audit verify --server http://fb.test --anchor " + head}}}};
+  model::Channel mail;
+  mail.type = "email";
+  auto m = Render(mail, ctx, Links{}, "audit_head.42.aaaa.mail");
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ(m->subject, "Audit chain head: entry 42 of http://fb.test");
+  EXPECT_EQ(m->text, "Audit chain head: " + head +
+                         "\nEntry 42 is the newest of the audit log of the Firebreak at http://fb.test.\n"
+                         "Check it: firebreak audit verify --server http://fb.test --anchor " + head + "\n");
+  // A webhook receiver gets the head as data, not only inside the text.
+  EXPECT_EQ(m->webhook.at("event").as_string(), "audit_head");
+  EXPECT_EQ(m->webhook.at("audit").at("head").as_string(), head);
+  EXPECT_TRUE(m->webhook.at("incident").as_object().empty());
+  model::Channel slack;
+  slack.type = "slack";
+  auto s = Render(slack, ctx, Links{}, "k");
+  ASSERT_TRUE(s);
+  for (const auto& b : s->slack.at("blocks").as_array()) EXPECT_NE(b.at("type"), "actions");  // nothing to act on
+}
+
 TEST(Message, ChannelTemplatesOverrideTheDefaults) {
   model::Channel ch;
   ch.type = "command";

@@ -58,6 +58,7 @@ void Pager::Start() {
   threads_.emplace_back([this] { DispatchLoop(); });
   for (int i = 0; i < ps.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   PlanHandoffs();  // the configuration may have changed while the server was down
+  PlanAuditHead();  // due now if the server was down when it was
 }
 
 void Pager::Stop() {

@@ -259,6 +259,9 @@ Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Regis
   engine.RegisterTimerHandler(kHandoffTimer, [self](engine::Tx& tx, const store::TimerRecord&, core::Millis) {
     return self->ProcessHandoffs(tx);
   });
+  engine.RegisterTimerHandler(kAuditHeadTimer, [self](engine::Tx& tx, const store::TimerRecord&, core::Millis) {
+    return self->PublishAuditHead(tx);
+  });
   engine.RegisterTimerHandler(engine::kUnackTimer, [self](engine::Tx& tx, const store::TimerRecord& rec, core::Millis) {
     return self->OnUnackTimer(tx, rec);
   });
@@ -1036,7 +1039,8 @@ Status Pager::Record(engine::Tx& tx, int64_t id, const notify::Outcome& out) {
 Status Pager::DeadLetter(engine::Tx& tx, const store::OutboxRow& row) {
   const auto& cfg = tx.config();
   if (row.incident_id.empty()) {
-    // A shift handoff notice: its other contact methods are the rows of the same key prefix.
+    // A shift handoff notice: its other contact methods are the rows of the same key prefix. (The
+    // audit head goes to channels, not to a person: it has nothing to fall back to.)
     if (row.person.empty()) return Ok();
     FB_ASSIGN_OR_RETURN(auto notices, tx.store().outbox().ForIncident("", 1000));
     std::vector<store::OutboxRow> siblings;
@@ -1185,7 +1189,10 @@ void Pager::PlanHandoffs() {
 
 Result<std::vector<store::OutboxRow>> Pager::HandoffNotices() const {
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
-  return tx->outbox().ForIncident("", 1000);
+  // Of the rows that belong to no incident, the notices to a person (not the audit head's).
+  FB_ASSIGN_OR_RETURN(auto rows, tx->outbox().ForIncident("", 1000));
+  std::erase_if(rows, [](const store::OutboxRow& r) { return r.kind != "notice"; });
+  return rows;
 }
 
 Status Pager::ProcessHandoffs(engine::Tx& tx) {

@@ -120,8 +120,20 @@ class Pager final : public engine::IncidentObserver {
   // timer for the next one. Asynchronous (an engine command). Start calls it; call it again whenever
   // the configuration or the overrides change.
   void PlanHandoffs();
-  // The handoff notices queued or sent (outbox rows that belong to no incident), oldest first.
+  // The handoff notices queued or sent, oldest first.
   Result<std::vector<store::OutboxRow>> HandoffNotices() const;
+
+  // ---- the audit chain's head, published ----
+  // Every settings.audit_head_every, when the chain moved since the last publication, its head
+  // ("seq:hash") goes to the server log and to every channel subscribed to "audit_head", so that a
+  // copy is kept off this machine. Due or not, the durable "audit_head" timer is re-armed (or
+  // cancelled when off) from the running configuration. Start calls PlanAuditHead (asynchronous, an
+  // engine command); a configuration reload calls PublishAuditHead in its command.
+  void PlanAuditHead();
+  Status PublishAuditHead(engine::Tx& tx);
+  // The last publication ({"head", "at"}; null before the first) and its notices, oldest first.
+  Result<boost::json::value> LastAuditHead() const;
+  Result<std::vector<store::OutboxRow>> AuditHeadNotices() const;
 
   // Re-plans the steps still ahead of the pages waiting for an acknowledgement, from the running
   // configuration: a page's remaining steps to a person become those their plan at the incident's
@@ -178,6 +190,10 @@ class Pager final : public engine::IncidentObserver {
   // The "handoff" timer and PlanHandoffs: notices for every handoff in [now - 1m, now + notice] not
   // yet told, then the timer re-armed for the next.
   Status ProcessHandoffs(engine::Tx& tx);
+
+  // The audit head's durable timer and what was published last (meta key).
+  static constexpr const char* kAuditHeadTimer = "audit_head";
+  static constexpr const char* kAuditHeadMeta = "paging/audit_head";
 
   // delivery side
   void Push(store::OutboxRow row);  // fast path after commit

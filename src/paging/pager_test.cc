@@ -1437,5 +1437,137 @@ TEST_F(NotificationRulesTest, AStepStillAheadFollowsItsContactMethodToTheChannel
   EXPECT_THAT(testing::ReadFile(dir_.File("out." + rows[3].key)), HasSubstr("API errors"));
 }
 
+
+// ---- the audit head, published -----------------------------------------------------------------
+
+const std::string kAuditHeadConfig = R"yaml(
+people:
+  - {id: alice, contacts: [{type: sms, address: alice-sms}]}
+channels:
+  - id: keep
+    type: command
+    contact_types: []
+    events: [audit_head]
+    argv: [/bin/sh, -c, 'cat > "$FIREBREAK_DATA_DIR/out.$FIREBREAK_IDEMPOTENCY_KEY"']
+  - id: quiet
+    type: command
+    contact_types: []
+    events: [opened]
+    argv: [/bin/sh, -c, 'cat >/dev/null']
+settings:
+  audit_head_every: 1h
+)yaml";
+
+class AuditHeadTest : public PagerTest {
+ protected:
+  void SetUp() override {
+    config_ = LoadTestConfig(kAuditHeadConfig);
+    Open();
+  }
+  void Plan() {
+    pager_->PlanAuditHead();
+    engine_->RunUntilIdle();
+  }
+  void Audit(const std::string& action) {
+    auto r = engine_->Call<bool>([&](engine::Tx& tx) -> Result<bool> {
+      FB_TRY(tx.Audit(model::Actor::Person("alice"), action, "test", {}));
+      return true;
+    });
+    ASSERT_TRUE(r) << r.error().ToString();
+  }
+  std::string StoredHead() { return (*(*store_->BeginRead())->meta().Get("audit_head")).value_or(""); }
+  // The head each notice carries, oldest first, with the channel it goes to.
+  std::vector<std::string> Published() {
+    std::vector<std::string> out;
+    const auto rows = pager_->AuditHeadNotices();
+    EXPECT_TRUE(rows) << rows.error().ToString();
+    if (!rows) return out;
+    for (const auto& r : *rows)
+      out.push_back(r.channel + " " +
+                    std::string(core::ParseJson(r.context)->as_object().at("audit").at("head").as_string()));
+    return out;
+  }
+};
+
+TEST_F(AuditHeadTest, TheHeadGoesToItsChannelsEveryHourItMovedAndOnlyThen) {
+  Audit("first");
+  const std::string h1 = StoredHead();
+  ASSERT_EQ(h1.rfind("1:", 0), 0u) << h1;
+  Plan();  // never published: due at once
+  EXPECT_THAT(Published(), ElementsAre("keep " + h1));  // not to `quiet`, which does not subscribe
+  auto last = *pager_->LastAuditHead();
+  EXPECT_EQ(last.at("head").as_string(), h1);
+  EXPECT_EQ(last.at("at").as_string(), core::FormatRfc3339(clock_->Now()));
+  // Planning again (a restart, even after kill -9) is not a reason to publish again.
+  Plan();
+  Close();
+  Open();
+  Plan();
+  EXPECT_EQ(Published().size(), 1u);
+
+  // An hour in which nothing was audited: nothing to publish.
+  Advance(hours(1));
+  EXPECT_EQ(Published().size(), 1u);
+  // The chain moves; it is published at the next hour, to the second.
+  Audit("second");
+  Audit("third");
+  const std::string h3 = StoredHead();
+  ASSERT_EQ(h3.rfind("3:", 0), 0u) << h3;
+  Advance(hours(1) - seconds(1));
+  EXPECT_EQ(Published().size(), 1u);
+  Advance(seconds(1));
+  EXPECT_THAT(Published(), ElementsAre("keep " + h1, "keep " + h3));
+  // Publishing audits nothing: the head stays where it was.
+  EXPECT_EQ(StoredHead(), h3);
+
+  // Delivered like any notification: the head, and how to check against it.
+  pager_->DeliverDue();
+  auto rows = *pager_->AuditHeadNotices();
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) EXPECT_EQ(r.state, "delivered") << r.key << ": " << r.last_error;
+  std::string msg = testing::ReadFile(dir_.File("out." + rows[1].key));
+  EXPECT_THAT(msg, HasSubstr("Audit chain head: " + h3 + "\n"));
+  EXPECT_THAT(msg, HasSubstr("Check it: firebreak audit verify --server http://fb.test --anchor " + h3));
+  // They are not handoff notices.
+  EXPECT_TRUE(pager_->HandoffNotices()->empty());
+}
+
+TEST_F(AuditHeadTest, ADowntimeOrACadenceChangeTakesEffectAndZeroTurnsItOff) {
+  Audit("first");
+  Plan();
+  ASSERT_EQ(Published().size(), 1u);
+  // Down across the hour (kill -9): the start-up after it publishes what moved meanwhile.
+  Audit("second");
+  Close();
+  clock_->Advance(hours(3));
+  Open();
+  Plan();
+  EXPECT_EQ(Published().size(), 2u);
+
+  // Every 10 minutes from now on (a reload: its command publishes if due and re-arms the timer).
+  std::string every10 = kAuditHeadConfig;
+  every10.replace(every10.find("audit_head_every: 1h"), 20, "audit_head_every: 10m");
+  engine_->SetConfig(LoadTestConfig(every10));
+  Do([&](engine::Tx& tx) -> Result<model::Incident> {
+    FB_TRY(pager_->PublishAuditHead(tx));
+    return model::Incident{};
+  });
+  Audit("third");
+  Advance(minutes(10));
+  EXPECT_EQ(Published().size(), 3u);
+
+  // 0: never again, however far the chain moves.
+  std::string off = kAuditHeadConfig;
+  off.replace(off.find("audit_head_every: 1h"), 20, "audit_head_every: 0s");
+  engine_->SetConfig(LoadTestConfig(off));
+  Do([&](engine::Tx& tx) -> Result<model::Incident> {
+    FB_TRY(pager_->PublishAuditHead(tx));
+    return model::Incident{};
+  });
+  Audit("fourth");
+  Advance(hours(24));
+  EXPECT_EQ(Published().size(), 3u);
+}
+
 }  // namespace
 }  // namespace firebreak::paging

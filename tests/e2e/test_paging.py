@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import ssl
 import subprocess
 import threading
@@ -788,6 +789,81 @@ class Handoffs(PagingTestCase):
         self.assertEqual(sum("Bob Okafor takes over" in t for t in primary("alice@example.com")), 2)
         self.eventually(lambda: [n["state"] for n in self.notices(s)["notices"]] == ["delivered"] * 10,
                         what="every notice recorded as delivered")
+
+class AuditHead(PagingTestCase):
+    """The server sends its audit chain head off the machine by itself: every hour it moved, to the
+    channels subscribed to audit_head (settings.audit_head_every, 1h by default). The copy a receiver
+    kept catches a tail cut off with the stored head rewritten, which the database alone cannot."""
+
+    def setUp(self):
+        super().setUp()
+        with open(os.path.join(self.config, "channels.yaml"), "a") as f:
+            f.write("  - id: audit-keeper\n    type: webhook\n    url: %s\n"
+                    "    secret_env: FIREBREAK_WEBHOOK_SECRET\n    events: [audit_head]\n"
+                    % self.recv.url("/keep/audit"))
+
+    def kept(self):
+        """The heads the receiver was sent, in order."""
+        return [json.loads(b)["audit"]["head"] for h, b in self.recv.bodies("/keep/audit")]
+
+    def head(self, s):
+        st, body, _ = s.request("GET", "/api/v1/audit/head", token=self.token)
+        self.assertEqual(st, 200, body)
+        return body
+
+    def test_the_head_sent_off_the_machine_catches_a_cut_tail(self):
+        s = self.serve()
+        for title in ("Checkout returns 500s", "Search is slow", "Payments time out"):
+            self.declare(s, title=title)
+        declared = int(self.head(s)["head"].split(":")[0])
+        self.assertGreaterEqual(declared, 3)  # the three incidents' entries at least
+
+        def published_seq():
+            published = self.head(s)["published"]
+            return int(published["head"].split(":")[0]) if published else 0
+
+        self.advance(s, "1h")
+        # The hour is up: the head it published is the one the receiver got, signed like any webhook.
+        self.eventually(lambda: published_seq() >= declared, what="the head published")
+        anchor = self.head(s)["published"]["head"]
+        seq = int(anchor.split(":")[0])
+        self.recv.wait(lambda rs: anchor in self.kept(), what="the audit head at the receiver")
+        self.assertEqual(self.kept()[-1], anchor)
+        h, body = self.recv.bodies("/keep/audit")[-1]
+        doc = json.loads(body)
+        self.assertEqual((doc["event"], doc["incident"]), ("audit_head", {}))
+        self.assertIn("--anchor " + anchor, doc["text"])
+        sig = dict(kv.split("=", 1) for kv in h["X-Firebreak-Signature"].split(","))
+        want = hmac.new(SECRET.encode(), (sig["t"] + ".").encode() + body, hashlib.sha256).hexdigest()
+        self.assertTrue(hmac.compare_digest(sig["v1"], want))
+        self.eventually(lambda: [n["state"] for n in self.head(s)["notices"]][-1:] == ["delivered"],
+                        what="the notice recorded as delivered")
+        self.assertEqual(self.head(s)["notices"][-1]["head"], anchor)
+        # The ops webhook does not subscribe to it.
+        self.assertNotIn("audit_head", [json.loads(b)["event"] for _, b in self.recv.bodies("/hooks/")])
+
+        # A kill -9 and a restart at the same moment: nothing is due, nothing is sent again.
+        s.kill9()
+        s = self.serve(at="2026-01-05T09:00:00Z")
+        self.assertEqual(self.head(s)["published"]["head"], anchor)
+
+        # Someone with write access to the database cuts the tail and rewrites the stored head.
+        s.kill9()
+        con = sqlite3.connect(os.path.join(self.data, "firebreak.db"))
+        con.execute("DELETE FROM audit WHERE seq >= %d" % (seq - 1))
+        con.execute("UPDATE meta SET value = (SELECT seq || ':' || hash FROM audit ORDER BY seq DESC LIMIT 1) "
+                    "WHERE key = 'audit_head'")
+        con.commit()
+        con.close()
+        s = self.serve(at="2026-01-05T09:00:00Z")
+        st, v, _ = s.request("GET", "/api/v1/audit/verify", token=self.token)
+        self.assertEqual((st, v["ok"]), (200, True), "undetectable from inside")
+        # The receiver's copy is not in the database: it shows the cut.
+        r = run_cli("audit", "verify", "--server", s.url, "--token", self.token, "--anchor", self.kept()[-1])
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("audit chain BROKEN at entry %d" % seq, r.stderr)
+        self.assertEqual(len(self.kept()), len(set(self.kept())), "no head is sent twice")
+
 
 class NotificationRules(PagingTestCase):
     """A person's own notification rules (PagerDuty's): alice wants Slack at once, an SMS after 5
