@@ -1867,6 +1867,12 @@ void Link(Config& cfg, Diagnostics& d, const Places& places) {
                       "' contacts; pages fall back to the next contact method");
     }
   }
+  if (cfg.settings.audit_head_every.count() == 0)
+    for (const auto& ch : cfg.channels)
+      if (std::find(ch.events.begin(), ch.events.end(), "audit_head") != ch.events.end())
+        d.Warning(ch.loc, "audit-head-off",
+                  "in channel '" + ch.id + "': subscribes to audit_head, but settings.audit_head_every is 0, so "
+                  "the head is never published");
   for (const auto& in : cfg.integrations) {
     if (!in.service.empty() && !cfg.FindService(in.service))
       d.Error(in.loc, "undefined-service",

@@ -90,6 +90,28 @@ TEST(ConfigLoader, UnknownKeysAreWarningsNotErrors) {
                                                         HasSubstr("unknown section 'extras'")));
 }
 
+TEST(ConfigLoader, AChannelWaitingForAnAuditHeadThatIsNeverPublishedIsWarnedAbout) {
+  const std::string channel =
+      "channels:\n  - {id: keeper, type: webhook, url: \"http://127.0.0.1:1/k\", events: [audit_head]}\n";
+  auto warnings = [](const LoadResult& r) {
+    std::vector<std::string> out;
+    for (const auto& d : r.diagnostics.all())
+      if (d.level == Diagnostic::Level::kWarning && d.ToString().find("audit") != std::string::npos)
+        out.push_back(d.ToString());
+    return out;
+  };
+  auto on = LoadConfigFiles({{"a.yaml", std::string(kMinimal) + channel}});
+  ASSERT_TRUE(on.config) << Errors(on).front();
+  EXPECT_EQ(on.config->settings.audit_head_every, std::chrono::hours(1));  // the default
+  EXPECT_THAT(warnings(on), ::testing::IsEmpty());
+  auto off = LoadConfigFiles({{"a.yaml", std::string(kMinimal) + channel + "settings:\n  audit_head_every: 0s\n"}});
+  ASSERT_TRUE(off.config) << Errors(off).front();
+  EXPECT_EQ(off.config->settings.audit_head_every.count(), 0);
+  EXPECT_THAT(warnings(off), ::testing::ElementsAre(HasSubstr(
+                                 "warning[audit-head-off]: in channel 'keeper': subscribes to audit_head, but "
+                                 "settings.audit_head_every is 0, so the head is never published")));
+}
+
 TEST(ConfigLoader, SyntaxErrorsHaveLineAndColumn) {
   auto r = LoadConfigFiles({{"bad.yaml", "services:\n  - id: x\n    tier: [1\n"}});
   ASSERT_EQ(Errors(r).size(), 1u);
