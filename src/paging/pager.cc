@@ -276,6 +276,7 @@ Result<std::unique_ptr<Pager>> Pager::Create(engine::Engine& engine, core::Regis
   metrics.GetCounter("firebreak_escalation_late_steps_total", "Escalation steps later than the late margin");
   metrics.GetCounter("firebreak_escalation_stale_total", "Overdue escalation steps flagged by the auditor");
   metrics.GetGauge("firebreak_escalation_stale_steps", "Escalation steps overdue by more than the late margin");
+  metrics.GetCounter("firebreak_audit_head_published_total", "Times the audit chain head was published");
   return p;
 }
 

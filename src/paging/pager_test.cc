@@ -1476,6 +1476,16 @@ class AuditHeadTest : public PagerTest {
     ASSERT_TRUE(r) << r.error().ToString();
   }
   std::string StoredHead() { return (*(*store_->BeginRead())->meta().Get("audit_head")).value_or(""); }
+  // A reload to kAuditHeadConfig with `every` as the cadence: its command re-arms the timer.
+  void Reload(const std::string& every) {
+    std::string yaml = kAuditHeadConfig;
+    yaml.replace(yaml.find("audit_head_every: 1h"), 20, "audit_head_every: " + every);
+    engine_->SetConfig(LoadTestConfig(yaml));
+    Do([&](engine::Tx& tx) -> Result<model::Incident> {
+      FB_TRY(pager_->PublishAuditHead(tx));
+      return model::Incident{};
+    });
+  }
   // The head each notice carries, oldest first, with the channel it goes to.
   std::vector<std::string> Published() {
     std::vector<std::string> out;
@@ -1519,6 +1529,7 @@ TEST_F(AuditHeadTest, TheHeadGoesToItsChannelsEveryHourItMovedAndOnlyThen) {
   EXPECT_THAT(Published(), ElementsAre("keep " + h1, "keep " + h3));
   // Publishing audits nothing: the head stays where it was.
   EXPECT_EQ(StoredHead(), h3);
+  EXPECT_EQ(metrics_.GetCounter("firebreak_audit_head_published_total", "").value(), 2);
 
   // Delivered like any notification: the head, and how to check against it.
   pager_->DeliverDue();
@@ -1545,25 +1556,13 @@ TEST_F(AuditHeadTest, ADowntimeOrACadenceChangeTakesEffectAndZeroTurnsItOff) {
   EXPECT_EQ(Published().size(), 2u);
 
   // Every 10 minutes from now on (a reload: its command publishes if due and re-arms the timer).
-  std::string every10 = kAuditHeadConfig;
-  every10.replace(every10.find("audit_head_every: 1h"), 20, "audit_head_every: 10m");
-  engine_->SetConfig(LoadTestConfig(every10));
-  Do([&](engine::Tx& tx) -> Result<model::Incident> {
-    FB_TRY(pager_->PublishAuditHead(tx));
-    return model::Incident{};
-  });
+  Reload("10m");
   Audit("third");
   Advance(minutes(10));
   EXPECT_EQ(Published().size(), 3u);
 
   // 0: never again, however far the chain moves.
-  std::string off = kAuditHeadConfig;
-  off.replace(off.find("audit_head_every: 1h"), 20, "audit_head_every: 0s");
-  engine_->SetConfig(LoadTestConfig(off));
-  Do([&](engine::Tx& tx) -> Result<model::Incident> {
-    FB_TRY(pager_->PublishAuditHead(tx));
-    return model::Incident{};
-  });
+  Reload("0s");
   Audit("fourth");
   Advance(hours(24));
   EXPECT_EQ(Published().size(), 3u);
