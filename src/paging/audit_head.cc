@@ -52,15 +52,7 @@ json::value TimeOrNull(const std::optional<core::TimePoint>& t) {
 }
 }  // namespace
 
-void Pager::PlanAuditHead() {
-  std::function<Result<bool>(engine::Tx&)> fn = [this](engine::Tx& tx) -> Result<bool> {
-    FB_TRY(PublishAuditHead(tx));
-    return true;
-  };
-  engine_.Submit<bool>(std::move(fn), [](Result<bool> r) {
-    if (!r) spdlog::error("paging: cannot publish the audit head: {}", r.error().ToString());
-  });
-}
+void Pager::PlanAuditHead() { SubmitLogged(&Pager::PublishAuditHead, "publish the audit head"); }
 
 Status Pager::PublishAuditHead(engine::Tx& tx) {
   const auto& cfg = tx.config();

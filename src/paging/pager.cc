@@ -1178,15 +1178,17 @@ std::vector<std::string> RolesHeldBy(const std::vector<model::Incident>& open, c
 
 }  // namespace
 
-void Pager::PlanHandoffs() {
-  std::function<Result<bool>(engine::Tx&)> fn = [this](engine::Tx& tx) -> Result<bool> {
-    FB_TRY(ProcessHandoffs(tx));
+void Pager::SubmitLogged(Status (Pager::*step)(engine::Tx&), std::string what) {
+  std::function<Result<bool>(engine::Tx&)> fn = [this, step](engine::Tx& tx) -> Result<bool> {
+    FB_TRY((this->*step)(tx));
     return true;
   };
-  engine_.Submit<bool>(std::move(fn), [](Result<bool> r) {
-    if (!r) spdlog::error("paging: cannot plan shift handoff notices: {}", r.error().ToString());
+  engine_.Submit<bool>(std::move(fn), [what = std::move(what)](Result<bool> r) {
+    if (!r) spdlog::error("paging: cannot {}: {}", what, r.error().ToString());
   });
 }
+
+void Pager::PlanHandoffs() { SubmitLogged(&Pager::ProcessHandoffs, "plan shift handoff notices"); }
 
 Result<std::vector<store::OutboxRow>> Pager::HandoffNotices() const {
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());

@@ -190,6 +190,8 @@ class Pager final : public engine::IncidentObserver {
   // The "handoff" timer and PlanHandoffs: notices for every handoff in [now - 1m, now + notice] not
   // yet told, then the timer re-armed for the next.
   Status ProcessHandoffs(engine::Tx& tx);
+  // Runs `step` as an engine command without waiting for it; a failure is logged ("cannot <what>").
+  void SubmitLogged(Status (Pager::*step)(engine::Tx&), std::string what);
 
   // The audit head's durable timer and what was published last (meta key).
   static constexpr const char* kAuditHeadTimer = "audit_head";
