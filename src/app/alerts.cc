@@ -1,5 +1,6 @@
 // App surface of ingestion, correlation, silences and change events.
 #include "app/app.h"
+#include "app/service_filter.h"
 #include "core/crypto.h"
 #include "core/strings.h"
 
@@ -89,6 +90,7 @@ Result<std::vector<engine::MaintenanceStatus>> App::ListMaintenanceWindows(const
 Result<std::vector<model::Alert>> App::ListAlerts(const model::Principal& who, const store::AlertFilter& f) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  if (f.service) FB_TRY(CheckServiceFilter(*config(), *tx, *f.service));
   return tx->alerts().List(f);
 }
 
@@ -129,6 +131,7 @@ Result<model::Silence> App::GetSilence(const model::Principal& who, std::string_
 Result<std::vector<model::ChangeEvent>> App::ListChanges(const model::Principal& who, const ChangeFilter& f) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  FB_TRY(CheckServiceFilter(*config(), *tx, f.service));
   return tx->changes().List(f.from, f.to, f.service, f.limit);
 }
 

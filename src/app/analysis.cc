@@ -8,6 +8,7 @@
 
 #include "analyze/detector.h"
 #include "app/requests.h"
+#include "app/service_filter.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -315,6 +316,20 @@ std::vector<std::string> Analysis::ServicesToExamine(const std::vector<std::stri
   return v;
 }
 
+namespace {
+// A read's ?service=: configured, or one with stored history (a service removed from the config
+// keeps its series, changes and patterns readable). An edge "caller->callee" is known when both
+// ends are configured or its own series are stored.
+Status CheckReadService(const config::Config& cfg, store::Store& store, const std::string& service) {
+  if (service.empty()) return Ok();
+  std::string caller, callee;
+  if (analyze::SplitEdge(service, &caller, &callee) && cfg.FindService(caller) && cfg.FindService(callee)) return Ok();
+  if (cfg.FindService(service)) return Ok();
+  FB_ASSIGN_OR_RETURN(auto tx, store.BeginRead());
+  return CheckServiceFilter(cfg, *tx, service);
+}
+}  // namespace
+
 Status Analysis::CheckService(const std::string& service, const std::string& field) const {
   if (service.empty()) return Ok();
   std::string caller, callee;
@@ -513,7 +528,7 @@ Result<StoredAnalysis> Analysis::LatestAnalysis(const model::Principal& who, std
 Result<AnomalyReport> Analysis::MetricAnomalies(const model::Principal& who, const std::string& service,
                                                 std::optional<int64_t> from, std::optional<int64_t> to) {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
-  FB_TRY(CheckService(service, "service"));
+  FB_TRY(CheckReadService(*engine_.config(), store_, service));
   const int64_t now = Ms(clock_.Now());
   AnomalyReport rep;
   rep.to = to.value_or(now);
@@ -559,7 +574,7 @@ Result<ChangeReport> Analysis::RecentChanges(const model::Principal& who, const 
                                              std::optional<int64_t> from, std::optional<int64_t> to,
                                              const std::string& incident_id) {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
-  FB_TRY(CheckService(service, "service"));
+  FB_TRY(CheckReadService(*engine_.config(), store_, service));
   const int64_t now = Ms(clock_.Now());
   ChangeReport rep;
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
@@ -606,7 +621,7 @@ Result<ErrorPatternReport> Analysis::ErrorPatterns(const model::Principal& who, 
                                                    std::optional<int64_t> from, std::optional<int64_t> to) {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   if (service.empty()) return InvalidArgument("service is required", "service");
-  FB_TRY(CheckService(service, "service"));
+  FB_TRY(CheckReadService(*engine_.config(), store_, service));
   std::shared_ptr<LogPatternSource> logs;
   {
     std::lock_guard lk(logs_mu_);
@@ -622,7 +637,7 @@ Result<ErrorPatternReport> Analysis::ErrorPatterns(const model::Principal& who, 
 Result<TrendReport> Analysis::ResourceTrends(const model::Principal& who, const std::string& service,
                                              std::optional<int64_t> horizon_ms) {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
-  FB_TRY(CheckService(service, "service"));
+  FB_TRY(CheckReadService(*engine_.config(), store_, service));
   auto cfg = engine_.config();
   TrendReport rep;
   rep.horizon_ms = horizon_ms.value_or(Ms(cfg->analyze.trend_horizon));
@@ -645,7 +660,7 @@ Result<TrendReport> Analysis::ResourceTrends(const model::Principal& who, const 
 Result<std::vector<store::MetricSeriesRecord>> Analysis::ListSeries(const model::Principal& who,
                                                                     const std::string& service) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
-  FB_TRY(CheckService(service, "service"));
+  FB_TRY(CheckReadService(*engine_.config(), store_, service));
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   return tx->metrics().ListSeries(service);
 }

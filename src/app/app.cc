@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/service_filter.h"
 #include "config/loader.h"
 #include "core/json.h"
 #include "core/crypto.h"
@@ -459,6 +460,7 @@ Result<std::vector<model::Incident>> App::ListIncidents(const model::Principal& 
                                                         const store::IncidentFilter& f) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  if (f.service) FB_TRY(CheckServiceFilter(*config(), *tx, *f.service));
   return tx->incidents().List(f);
 }
 

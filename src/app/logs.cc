@@ -7,6 +7,7 @@
 #include "app/analysis.h"
 #include "app/app.h"
 #include "app/requests.h"
+#include "app/service_filter.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -275,6 +276,7 @@ Result<std::vector<store::LogTemplateRecord>> App::LogTemplates(const model::Pri
                                                                 const LogTemplateFilter& f) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  FB_TRY(CheckServiceFilter(*config(), *tx, f.service));
   return tx->logs().ListTemplates(f.service, core::ToUnixMillis(f.since), std::clamp(f.limit, 1, 1000), f.errors_only);
 }
 
@@ -286,6 +288,7 @@ Result<std::vector<logs::Pattern>> App::LogPatterns(const model::Principal& who,
   if (q.to <= q.from) return InvalidArgument("the window must end after it starts", "to");
   if (q.to - q.from > std::chrono::hours(24 * 31)) return InvalidArgument("the window may span at most 31 days", "from");
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
+  for (const auto& s : q.services) FB_TRY(CheckServiceFilter(*config(), *tx, s));
   return logs::FindPatterns(*tx, q);
 }
 

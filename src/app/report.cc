@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/requests.h"
+#include "app/service_filter.h"
 #include "app/resilience.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -517,6 +518,7 @@ Result<json::object> Reports::Mttx(const model::Principal& who, const MttxQuery&
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   auto cfg = engine_.config();
+  if (q.service) FB_TRY(CheckServiceFilter(*cfg, *tx, *q.service));
   auto now = engine_.clock().Now();
   std::optional<core::TimePoint> from = q.from;
   if (q.since) from = now - *q.since;

@@ -112,6 +112,37 @@ class ConfigReloadTest(ServerTestCase):
         self.assertEqual(st, 200, body)
         self.assertEqual(self.metric("firebreak_config_last_reload_successful"), 1)
 
+    def test_a_removed_service_keeps_its_history_and_a_misspelt_one_is_an_error(self):
+        self.write("zz-ledger.yaml", LEDGER)
+        self.assertEqual(self.reload()[0], 200)
+        st, inc, _ = self.declare("ledger")
+        self.assertEqual(st, 201, inc)
+        os.remove(os.path.join(self.cfg, "zz-ledger.yaml"))
+        st, body, _ = self.reload()
+        self.assertEqual((st, body["services"]), (200, 14), body)
+        self.assertEqual(self.declare("ledger")[0], 400)  # gone from the config: nothing new for it
+
+        # Its history stays readable by the service filter, through the API and the CLI.
+        st, body, _ = self.server.request("GET", "/api/v1/incidents?service=ledger", token=self.token)
+        self.assertEqual(st, 200, body)
+        self.assertEqual([i["id"] for i in body["incidents"]], [inc["id"]])
+        env = {"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token}
+        r = run_cli("incident", "list", "--service", "ledger", "--json", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([i["id"] for i in json.loads(r.stdout)["incidents"]], [inc["id"]])
+
+        # A name neither configured nor stored is a 404 naming the field on every filtered read,
+        # not an empty list that looks like "no incidents".
+        for path in ("/api/v1/incidents", "/api/v1/alerts", "/api/v1/changes", "/api/v1/logs/templates",
+                     "/api/v1/logs/patterns", "/api/v1/metrics/mttx", "/api/v1/metrics/series",
+                     "/api/v1/anomalies", "/api/v1/trends", "/api/v1/error-patterns"):
+            st, body, _ = self.server.request("GET", path + "?service=ledgr", token=self.token)
+            self.assertEqual((st, body["error"]["field"]), (404, "service"), path)
+            self.assertIn("unknown service 'ledgr'", body["error"]["message"], path)
+        r = run_cli("incident", "list", "--service", "ledgr", env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("unknown service 'ledgr' (not in the config, and nothing stored names it)", r.stderr)
+
     def test_a_rotated_integration_key_takes_effect(self):
         path = os.path.join(self.cfg, "integrations.yaml")
         with open(path) as f:
