@@ -3,6 +3,7 @@
 #include "api/server.h"
 #include "app/log_requests.h"
 #include "app/log_tools.h"
+#include "app/requests.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -35,15 +36,8 @@ Result<json::object> QueryToRequest(const std::map<std::string, std::string>& qu
     if (k == "errors") {
       req["errors_only"] = v.empty() || v == "1" || v == "true";
     } else if (k == "limit") {
-      size_t used = 0;
-      int64_t n = 0;
-      try {
-        n = std::stoll(v, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != v.size()) return InvalidArgument("limit must be a number", "limit");
-      req["limit"] = n;
+      // The tool checks its own range (the same 1..500) for MCP callers too.
+      FB_ASSIGN_OR_RETURN(req["limit"], app::ParseInt(v, "limit", 1, 500));
     }
   }
   return req;

@@ -266,6 +266,13 @@ class DeploymentScenario(ServerTestCase):
         st, got, _ = self.server.request("GET", "/api/v1/incidents/%s/log-patterns" % inc["id"], token=self.token)
         self.assertEqual(st, 200, got)
         by_text = {p["template"]: p for p in got["patterns"]}
+        for bad in ("x", "2.5", "0", "501", "99999999999999999999"):
+            st, err, _ = self.server.request("GET", "/api/v1/incidents/%s/log-patterns?limit=%s" % (inc["id"], bad),
+                                             token=self.token)
+            self.assertEqual((st, err["error"]), (400, {"code": "invalid_argument", "field": "limit",
+                                                        "message": "limit must be an integer in 1..500"}), bad)
+        st, one, _ = self.server.request("GET", "/api/v1/incidents/%s/log-patterns?limit=1" % inc["id"], token=self.token)
+        self.assertEqual((st, len(one["patterns"])), (200, 1), one)
         npe = by_text["NullPointerException in CartService.applyCoupon(coupon=<*>)"]
         self.assertTrue(npe["new"] and npe["error"])
         self.assertEqual(npe["first_seen"], iso(first_new))
