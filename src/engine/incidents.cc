@@ -39,6 +39,21 @@ Status CheckText(const std::string& s, const char* field, size_t max, bool requi
   return Ok();
 }
 
+// Tells the engine's observers (pager, reports, analysis...) what `actor` did to an incident;
+// `before` is null for a new one.
+Status NotifyObservers(Tx& tx, IncidentEvent::Kind kind, const model::Incident* before, const model::Incident& after,
+                       const model::Actor& actor, std::string reason = {},
+                       std::optional<model::Transition> transition = std::nullopt) {
+  IncidentEvent ev;
+  ev.kind = kind;
+  ev.before = before;
+  ev.after = &after;
+  ev.actor = actor;
+  ev.reason = std::move(reason);
+  ev.transition = transition;
+  return tx.engine().Notify(tx, ev);
+}
+
 }  // namespace
 
 Status ValidateDeclare(const config::Config& cfg, const DeclareSpec& spec) {
@@ -106,11 +121,7 @@ Result<model::Incident> Declare(Tx& tx, const model::Principal& who, const Decla
   boost::json::object details = model::ToJson(inc);
   FB_TRY(tx.Audit(who.actor, "incident.declare", Target(inc), std::move(details)));
   tx.Publish(Change{"incident", inc.id, model::ToJson(inc)});
-  IncidentEvent ev;
-  ev.kind = IncidentEvent::Kind::kOpened;
-  ev.after = &inc;
-  ev.actor = who.actor;
-  FB_TRY(tx.engine().Notify(tx, ev));
+  FB_TRY(NotifyObservers(tx, IncidentEvent::Kind::kOpened, nullptr, inc, who.actor));
   return inc;
 }
 
@@ -183,14 +194,7 @@ Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std
   FB_TRY(tx.Audit(who.actor, "incident." + std::string(model::TransitionName(t)), Target(inc), data));
   // Only an acknowledged incident times out or wakes from a snooze.
   if (t != model::Transition::kAcknowledge) FB_TRY(tx.CancelTimer(kUnackTimer, inc.id));
-  IncidentEvent ev;
-  ev.kind = IncidentEvent::Kind::kTransitioned;
-  ev.before = &before;
-  ev.after = &inc;
-  ev.actor = who.actor;
-  ev.transition = t;
-  ev.reason = note;
-  FB_TRY(tx.engine().Notify(tx, ev));
+  FB_TRY(NotifyObservers(tx, IncidentEvent::Kind::kTransitioned, &before, inc, who.actor, note, t));
   return inc;
 }
 
@@ -228,13 +232,7 @@ Result<model::Incident> SetSeverity(Tx& tx, const model::Principal& who, std::st
   if (!reason.empty()) data["reason"] = reason;
   FB_TRY(tx.Timeline(inc.id, who.actor, "severity", text, data));
   FB_TRY(tx.Audit(who.actor, "incident.severity", Target(inc), data));
-  IncidentEvent ev;
-  ev.kind = IncidentEvent::Kind::kSeverityChanged;
-  ev.before = &before;
-  ev.after = &inc;
-  ev.actor = who.actor;
-  ev.reason = reason;
-  FB_TRY(tx.engine().Notify(tx, ev));
+  FB_TRY(NotifyObservers(tx, IncidentEvent::Kind::kSeverityChanged, &before, inc, who.actor, reason));
   return inc;
 }
 
@@ -261,12 +259,7 @@ Result<model::Incident> AssignRole(Tx& tx, const model::Principal& who, std::str
   boost::json::object data{{"role", role}, {"person", person}};
   FB_TRY(tx.Timeline(inc.id, who.actor, "role", text, data));
   FB_TRY(tx.Audit(who.actor, "incident.role", Target(inc), data));
-  IncidentEvent ev;
-  ev.kind = IncidentEvent::Kind::kUpdated;
-  ev.before = &before;
-  ev.after = &inc;
-  ev.actor = who.actor;
-  FB_TRY(tx.engine().Notify(tx, ev));
+  FB_TRY(NotifyObservers(tx, IncidentEvent::Kind::kUpdated, &before, inc, who.actor));
   return inc;
 }
 
@@ -306,13 +299,7 @@ Result<model::Incident> AddServices(Tx& tx, const model::Principal& who, std::st
   if (!reason.empty()) text += " (" + reason + ")";
   FB_TRY(tx.Timeline(inc.id, who.actor, "services", text, {{"added", arr}, {"reason", reason}}));
   FB_TRY(tx.Audit(who.actor, "incident.services", Target(inc), {{"added", arr}, {"reason", reason}}));
-  IncidentEvent ev;
-  ev.kind = IncidentEvent::Kind::kServicesAdded;
-  ev.before = &before;
-  ev.after = &inc;
-  ev.actor = who.actor;
-  ev.reason = reason;
-  FB_TRY(tx.engine().Notify(tx, ev));
+  FB_TRY(NotifyObservers(tx, IncidentEvent::Kind::kServicesAdded, &before, inc, who.actor, reason));
   return inc;
 }
 
@@ -331,13 +318,7 @@ Result<model::Incident> FlagIncident(Tx& tx, const model::Principal& who, std::s
   std::string label = flag == "data_loss" ? "Data loss risk" : "Security risk";
   FB_TRY(tx.Timeline(inc.id, who.actor, "flag", label + " flagged: " + reason, {{"flag", flag}, {"reason", reason}}));
   FB_TRY(tx.Audit(who.actor, "incident.flag", Target(inc), {{"flag", flag}, {"reason", reason}}));
-  IncidentEvent ev;
-  ev.kind = IncidentEvent::Kind::kFlagged;
-  ev.before = &before;
-  ev.after = &inc;
-  ev.actor = who.actor;
-  ev.reason = flag;
-  FB_TRY(tx.engine().Notify(tx, ev));
+  FB_TRY(NotifyObservers(tx, IncidentEvent::Kind::kFlagged, &before, inc, who.actor, flag));
   return inc;
 }
 
@@ -353,13 +334,8 @@ Result<model::Incident> RequestEscalation(Tx& tx, const model::Principal& who, s
   std::string text = remediation_failed ? "Remediation failed: " + reason : "Escalation requested: " + reason;
   FB_TRY(tx.Timeline(inc.id, who.actor, kind, text, {{"reason", reason}}));
   FB_TRY(tx.Audit(who.actor, "incident." + kind, Target(inc), {{"reason", reason}}));
-  IncidentEvent ev;
-  ev.kind = remediation_failed ? IncidentEvent::Kind::kRemediationFailed : IncidentEvent::Kind::kEscalationRequested;
-  ev.before = &inc;
-  ev.after = &inc;
-  ev.actor = who.actor;
-  ev.reason = reason;
-  FB_TRY(tx.engine().Notify(tx, ev));
+  const auto ev = remediation_failed ? IncidentEvent::Kind::kRemediationFailed : IncidentEvent::Kind::kEscalationRequested;
+  FB_TRY(NotifyObservers(tx, ev, &inc, inc, who.actor, reason));
   return inc;
 }
 
