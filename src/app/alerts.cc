@@ -1,6 +1,6 @@
 // App surface of ingestion, correlation, silences and change events.
 #include "app/app.h"
-#include "app/service_filter.h"
+#include "app/read_filters.h"
 #include "core/crypto.h"
 #include "core/strings.h"
 
@@ -91,6 +91,7 @@ Result<std::vector<model::Alert>> App::ListAlerts(const model::Principal& who, c
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_->BeginRead());
   if (f.service) FB_TRY(CheckServiceFilter(*config(), *tx, *f.service));
+  if (f.incident_id) FB_TRY(CheckIncidentFilter(*tx, *f.incident_id));
   return tx->alerts().List(f);
 }
 

@@ -14,7 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/service_filter.h"
+#include "app/read_filters.h"
 #include "config/loader.h"
 #include "core/json.h"
 #include "core/crypto.h"

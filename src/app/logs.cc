@@ -7,7 +7,7 @@
 #include "app/analysis.h"
 #include "app/app.h"
 #include "app/requests.h"
-#include "app/service_filter.h"
+#include "app/read_filters.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"

@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/requests.h"
-#include "app/service_filter.h"
+#include "app/read_filters.h"
 #include "app/resilience.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -582,6 +582,7 @@ Result<json::object> Reports::Mttx(const model::Principal& who, const MttxQuery&
 Result<json::array> Reports::ActionItems(const model::Principal& who, const ActionItemQuery& q) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  if (q.incident_id) FB_TRY(CheckIncidentFilter(*tx, *q.incident_id));
   auto now = engine_.clock().Now();
   store::ActionItemFilter f;
   f.incident_id = q.incident_id;

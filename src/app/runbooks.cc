@@ -1,4 +1,5 @@
 #include "app/runbooks.h"
+#include "app/read_filters.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -595,6 +596,7 @@ Result<json::value> Runbooks::ListRuns(const Principal& who, const std::string& 
                      {"pending_approval", "queued", "running", "awaiting_manual", "rolling_back", "succeeded",
                       "failed", "interrupted", "rejected", "expired"}));
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  FB_TRY(CheckIncidentFilter(*tx, incident));
   store::RunFilter f;
   f.state = state;
   f.incident_id = incident;

@@ -112,7 +112,7 @@ class ConfigReloadTest(ServerTestCase):
         self.assertEqual(st, 200, body)
         self.assertEqual(self.metric("firebreak_config_last_reload_successful"), 1)
 
-    def test_a_removed_service_keeps_its_history_and_a_misspelt_one_is_an_error(self):
+    def test_a_removed_service_keeps_its_history_and_a_misspelt_filter_is_an_error(self):
         self.write("zz-ledger.yaml", LEDGER)
         self.assertEqual(self.reload()[0], 200)
         st, inc, _ = self.declare("ledger")
@@ -142,6 +142,13 @@ class ConfigReloadTest(ServerTestCase):
         r = run_cli("incident", "list", "--service", "ledgr", env=env)
         self.assertEqual(r.returncode, 1)
         self.assertIn("unknown service 'ledgr' (not in the config, and nothing stored names it)", r.stderr)
+        # So is an incident filter naming no incident; the incident that exists lists (empty or not).
+        for path in ("/api/v1/alerts", "/api/v1/runs", "/api/v1/action-items"):
+            st, body, _ = self.server.request("GET", path + "?incident=INC-404", token=self.token)
+            self.assertEqual((st, body["error"]), (404, {"code": "not_found", "field": "incident",
+                                                         "message": "incident 'INC-404' not found"}), path)
+            st, body, _ = self.server.request("GET", path + "?incident=" + inc["id"], token=self.token)
+            self.assertEqual(st, 200, path)
 
     def test_a_rotated_integration_key_takes_effect(self):
         path = os.path.join(self.cfg, "integrations.yaml")

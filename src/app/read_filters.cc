@@ -1,4 +1,4 @@
-#include "app/service_filter.h"
+#include "app/read_filters.h"
 
 #include <string>
 
@@ -39,6 +39,13 @@ Status CheckServiceFilter(const config::Config& cfg, store::Tx& tx, std::string_
   return NotFound("unknown service '" + core::Truncate(name, 64) +
                       "' (not in the config, and nothing stored names it)",
                   std::string(field));
+}
+
+Status CheckIncidentFilter(store::Tx& tx, std::string_view incident_id, std::string_view field) {
+  if (incident_id.empty()) return Ok();
+  FB_ASSIGN_OR_RETURN(auto inc, tx.incidents().Get(incident_id));
+  if (!inc) return NotFound("incident '" + core::Truncate(incident_id, 64) + "' not found", std::string(field));
+  return Ok();
 }
 
 }  // namespace firebreak::app

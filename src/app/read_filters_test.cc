@@ -1,6 +1,7 @@
-// A read's ?service= filter through the App: a name that is neither configured nor stored is a
-// NotFound naming the field (a typo is not an empty list), while a service removed from the
-// configuration keeps its history readable. Every read route with a service filter is covered.
+// A read's ?service= and ?incident= filters through the App: a service neither configured nor
+// stored, or an incident never opened, is a NotFound naming the field (a typo is not an empty
+// list), while a service removed from the configuration keeps its history readable. Every read
+// route with such a filter is covered.
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -11,13 +12,14 @@
 #include "app/analysis.h"
 #include "app/example_app_test.h"
 #include "app/report.h"
+#include "app/runbooks.h"
 
 namespace firebreak::app {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ServiceFilterTest : public ExampleAppTest {
+class ReadFiltersTest : public ExampleAppTest {
  protected:
   void SetUp() override {
     fs::copy(testing::SourceDir() + "/examples/config", cfg_.path(), fs::copy_options::recursive);
@@ -87,19 +89,19 @@ class ServiceFilterTest : public ExampleAppTest {
   testing::TempDir cfg_;
 };
 
-TEST_F(ServiceFilterTest, AnUnknownNameIsNotFoundOnEveryReadRoute) {
+TEST_F(ReadFiltersTest, AnUnknownNameIsNotFoundOnEveryReadRoute) {
   for (const auto& [route, err] : Errors("fruad"))
     EXPECT_EQ(err, "service: unknown service 'fruad' (not in the config, and nothing stored names it)") << route;
 }
 
-TEST_F(ServiceFilterTest, AConfiguredServiceWithNothingStoredIsAnEmptyAnswer) {
+TEST_F(ReadFiltersTest, AConfiguredServiceWithNothingStoredIsAnEmptyAnswer) {
   for (const auto& [route, err] : Errors("fraud")) EXPECT_EQ(err, "") << route;
   store::IncidentFilter f;
   f.service = "fraud";
   EXPECT_TRUE(app_->ListIncidents(Who(), f)->empty());
 }
 
-TEST_F(ServiceFilterTest, ARemovedServiceKeepsItsHistoryReadable) {
+TEST_F(ReadFiltersTest, ARemovedServiceKeepsItsHistoryReadable) {
   const auto id = Send(model::AlertEvent::Action::kTrigger, "fraud-down", "fraud",
                        {{"alertname", "FraudDown"}, {"service", "fraud"}}, "fraud scoring is down");
   ASSERT_FALSE(id.empty());
@@ -118,6 +120,34 @@ TEST_F(ServiceFilterTest, ARemovedServiceKeepsItsHistoryReadable) {
   RemoveService("notifications");
   EXPECT_EQ(Errors("notifications").at("incidents"),
             "service: unknown service 'notifications' (not in the config, and nothing stored names it)");
+}
+
+TEST_F(ReadFiltersTest, AnIncidentFilterNamesAStoredIncident) {
+  const auto id = Send(model::AlertEvent::Action::kTrigger, "db-down", "db", {{"alertname", "DbDown"}, {"service", "db"}},
+                       "db is down");
+  ASSERT_FALSE(id.empty());
+  auto errors = [&](const std::string& incident) {
+    std::map<std::string, std::string> out;
+    auto note = [&](const char* route, const auto& r) {
+      out[route] = r ? std::string() : r.error().field + ": " + r.error().message;
+      if (!r) {
+        EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << route;
+      }
+    };
+    store::AlertFilter al;
+    al.incident_id = incident;
+    note("alerts", app_->ListAlerts(Who(), al));
+    note("runs", app_->runbooks().ListRuns(Who(), "", incident));
+    ActionItemQuery aq;
+    aq.incident_id = incident;
+    note("action items", app_->reports().ActionItems(Who(), aq));
+    return out;
+  };
+  for (const auto& [route, err] : errors("INC-404")) EXPECT_EQ(err, "incident: incident 'INC-404' not found") << route;
+  for (const auto& [route, err] : errors(id)) EXPECT_EQ(err, "") << route;
+  store::AlertFilter al;
+  al.incident_id = id;
+  EXPECT_EQ(app_->ListAlerts(Who(), al)->size(), 1u);
 }
 
 }  // namespace
