@@ -7,7 +7,8 @@
 //
 // Bodies: "bench" is exactly what bench/ingest/post.lua posts (10 alerts per request, a pool of
 // 1000 alerts); "am" is what a real Alertmanager sends for the same alerts (group and common labels,
-// external URL, generator URL, nanosecond start times).
+// external URL, generator URL, nanosecond start times); "pd" is post.lua's PagerDuty Events v2
+// event, one alert a body (collect '*DecodePagerDuty(std::basic_string_view*' instead).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -65,8 +66,34 @@ std::string Body(int first, bool am) {
 
 }  // namespace
 
+std::string PagerDuty(int i) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                R"({"routing_key":"example-checkout-key","event_action":"trigger","dedup_key":"bench-%d",)"
+                R"("payload":{"summary":"bench alert %d","source":"host-%d","severity":"warning","component":"%s"}})",
+                i, i, i, kServices[i % 8]);
+  return buf;
+}
+
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? std::atoi(argv[1]) : 100;
+  if (argc > 2 && std::strcmp(argv[2], "pd") == 0) {
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 1000; ++i) bodies.push_back(PagerDuty(i));
+    size_t events = 0;
+    for (int r = 0; r < rounds; ++r) {
+      for (const auto& b : bodies) {
+        auto e = ingest::DecodePagerDuty(std::string_view(b));
+        if (!e) {
+          std::fprintf(stderr, "decode failed: %s\n", e.error().ToString().c_str());
+          return 1;
+        }
+        ++events;
+      }
+    }
+    std::printf("%zu events decoded\n", events);
+    return 0;
+  }
   bool am = argc > 2 && std::strcmp(argv[2], "am") == 0;
   std::vector<std::string> bodies;
   for (int first = 0; first < 1000; first += 10) bodies.push_back(Body(first, am));

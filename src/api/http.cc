@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include "core/json.h"
+#include "core/json_strict.h"
 #include "core/strings.h"
 
 namespace firebreak::api {
@@ -19,8 +20,8 @@ namespace firebreak::api {
 Result<json::value> Exchange::JsonBody() const {
   const auto& body = req_.body();
   if (core::Trim(body).empty()) return json::value(nullptr);
-  auto r = core::ParseJson(body);
-  if (!r) return InvalidArgument(r.error().message, "body");
+  auto r = core::ParseJsonStrict(body);
+  if (!r) return InvalidArgument(r.error().message, r.error().field.empty() ? "body" : r.error().field);
   return r;
 }
 

@@ -11,6 +11,7 @@
 // the fuzz target).
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <tuple>
 
 #include <boost/json/basic_parser_impl.hpp>
@@ -144,8 +145,9 @@ Status BuildAlert(RawAlert&& raw, size_t i, model::AlertEvent& e) {
 
 // A boost::json::basic_parser handler that builds the webhook's alerts as the bytes stream by (each
 // alert when its object ends). It returns false (declines) on anything the tree reader treats
-// specially: a known field of another type or null, a repeated known field or label, label values
-// that are not strings, nesting past 64 levels, and any error at all.
+// specially: a known field of another type or null, a key repeated in any object (a known field, a
+// label, or a key of a skipped value), label values that are not strings, nesting past 64 levels,
+// and any error at all.
 //
 // Costs it avoids, per alert: strings that arrive whole and unescaped are used in place, as views
 // of the body (which outlives the parse), and copied once, into the AlertEvent; a key is resolved to
@@ -208,7 +210,7 @@ class WebhookHandler {
   }
   bool on_object_end(std::size_t, boost::system::error_code& ec) {
     if (Where() == kAlert && !FinishAlert()) return Decline(ec);
-    stack_.pop_back();
+    Pop();
     return true;
   }
   bool on_array_begin(boost::system::error_code& ec) {
@@ -226,23 +228,27 @@ class WebhookHandler {
     }
   }
   bool on_array_end(std::size_t, boost::system::error_code&) {
-    stack_.pop_back();
+    Pop();
     return true;
   }
 
   // A key or string may arrive in parts (around escapes); `n` counts its bytes so far, so the first
   // part is the one whose size is n. What a skipped value holds is not kept.
   bool on_key_part(std::string_view s, std::size_t n, boost::system::error_code&) {
-    if (Where() != kSkip) Collect(key_buf_, s, n);
+    Collect(key_buf_, s, n);
     return true;
   }
-  bool on_key(std::string_view s, std::size_t n, boost::system::error_code&) {
+  // A key repeated in its object declines (the tree reader names it). Known fields (Known()) and
+  // label and annotation maps (AddTo()) find their repeats themselves; the other keys of the webhook
+  // and of an alert, and every key of a skipped value or of a common map, are looked up in others_.
+  [[gnu::always_inline]] bool on_key(std::string_view s, std::size_t n, boost::system::error_code& ec) {
     Kind k = Where();
-    if (k == kSkip) return true;
     key_ = Whole(s, n, key_buf_);
     if (k == kTop) field_ = TopField(key_);
     else if (k == kAlert) field_ = AlertField(key_);
-    return true;
+    else if (k == kMap && (stack_.back().labels || stack_.back().map)) return true;
+    else return OtherKey(ec);
+    return field_ != kOther || OtherKey(ec);
   }
   bool on_string_part(std::string_view s, std::size_t n, boost::system::error_code&) {
     if (Where() != kSkip) Collect(str_buf_, s, n);
@@ -329,6 +335,28 @@ class WebhookHandler {
   }
 
   Kind Where() const { return stack_.back().kind; }
+  // key_ as a key nothing else checks for repeats (out of line: the common keys never get here).
+  // key_ as a key nothing else checks for repeats: compared with the object's other such keys (out
+  // of line: the common keys never get here). Past kMaxOtherKeys of them the tree reader, which
+  // uses a hash set, takes over, so a body of many keys costs no quadratic search here.
+  [[gnu::noinline]] bool OtherKey(boost::system::error_code& ec) {
+    const uint32_t depth = static_cast<uint32_t>(stack_.size());
+    if (other_objects_.empty() || other_objects_.back().depth != depth)
+      other_objects_.push_back({depth, static_cast<uint32_t>(others_.size())});
+    const std::size_t begin = other_objects_.back().begin;
+    if (others_.size() - begin >= kMaxOtherKeys) return Decline(ec);
+    for (std::size_t i = begin; i < others_.size(); ++i)
+      if (others_[i] == key_) return Decline(ec);
+    others_.push_back(InBody(key_) ? key_ : std::string_view(other_copies_.emplace_back(key_)));
+    return true;
+  }
+  void Pop() {
+    if (!other_objects_.empty() && other_objects_.back().depth == stack_.size()) [[unlikely]] {
+      others_.resize(other_objects_.back().begin);
+      other_objects_.pop_back();
+    }
+    stack_.pop_back();
+  }
   // Enters the value of the current known field (declining a repeat).
   bool Enter(Kind k, std::map<std::string, std::string>* m, model::LabelSet* labels, boost::system::error_code& ec) {
     if (!Known()) return Decline(ec);
@@ -426,6 +454,14 @@ class WebhookHandler {
 
   std::string_view body_;
   std::vector<Frame> stack_;
+  static constexpr std::size_t kMaxOtherKeys = 16;
+  struct OtherObject {
+    uint32_t depth;  // the object's stack_.size()
+    uint32_t begin;  // its first key in others_
+  };
+  std::vector<OtherObject> other_objects_;  // the open objects OtherKey has seen, innermost last
+  std::vector<std::string_view> others_;    // their keys
+  std::deque<std::string> other_copies_;  // those that are not views of the body (escaped ones)
   std::string_view key_;  // the current key: a view of the body or of key_buf_
   Field field_ = kOther;  // key_ as a known field of the current object (kTop, kAlert)
   std::string key_buf_, str_buf_;

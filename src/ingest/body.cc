@@ -4,6 +4,7 @@
 
 #include "core/crypto.h"
 #include "core/json.h"
+#include "core/json_strict.h"
 #include "core/strings.h"
 #include "ingest/internal.h"
 
@@ -44,22 +45,9 @@ bool FindBadUtf8(const boost::json::value& v, std::string& path) {
 
 Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage_ptr storage) {
   if (core::Trim(body).empty()) return InvalidArgument("the request body is empty; expected a JSON object", "body");
-  {
-    boost::json::parse_options strict_opt;
-    strict_opt.max_depth = 64;
-    // The constructor's resource is only the parser's scratch space; reset() names the resource
-    // the resulting value is built in.
-    boost::json::stream_parser p({}, strict_opt);
-    p.reset(storage);
-    boost::system::error_code ec;
-    size_t n = p.write_some(body.data(), body.size(), ec);
-    if (!ec && n == body.size()) {
-      p.finish(ec);
-      if (!ec) return p.release();
-    }
-  }
-  auto strict = core::ParseJson(body);  // the same parse, for its error message
+  auto strict = core::ParseJsonStrict(body, std::move(storage));
   if (strict) return strict;
+  if (!strict.error().field.empty()) return strict;  // a repeated key, named by its path
   // Was it only bad UTF-8? Parse again leniently to name the field that holds it.
   boost::json::parse_options opt;
   opt.max_depth = 64;

@@ -36,9 +36,10 @@ inline constexpr size_t kMaxLabelValue = 16 * 1024;
 inline constexpr size_t kMaxSummary = 1024;  // PagerDuty truncates summaries to 1024 characters
 inline constexpr size_t kMaxDedupKey = 255;  // PagerDuty's limit
 
-// Parses a request body as JSON. Unlike core::ParseJson, invalid UTF-8 inside a string is reported
-// against the field that holds it ("alerts[0].labels.instance"). `storage` lets a caller parse into
-// an arena (boost::json::monotonic_resource) that it frees at once.
+// Parses a request body as JSON (core::ParseJsonStrict: a key repeated in an object is refused,
+// naming it). Invalid UTF-8 inside a string is reported against the field that holds it
+// ("alerts[0].labels.instance"). `storage` lets a caller parse into an arena
+// (boost::json::monotonic_resource) that it frees at once.
 Result<boost::json::value> ParseBody(std::string_view body, boost::json::storage_ptr storage = {});
 
 // A 16-hex-digit fingerprint of `labels` restricted to `names` (all labels when empty): stable

@@ -196,11 +196,47 @@ TEST(AlertmanagerTest, TheSinglePassReaderTakesLabelsInAnyOrderAndLeavesRepeats)
   for (const char* labels : {R"({"a":"1","a":"1"})", R"({"a":"1","b":"2","a":"3"})", R"({"b":"2","a":"1","b":"2"})"}) {
     std::string body = R"({"alerts":[{"status":"firing","labels":)" + std::string(labels) + "}]}";
     EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value()) << body;
-    EXPECT_TRUE(DecodeAlertmanager(std::string_view(body))) << body;  // the tree reader keeps one
+    auto w = DecodeAlertmanager(std::string_view(body));  // the tree reader names the repeat
+    ASSERT_FALSE(w) << body;
+    EXPECT_EQ(w.error().field.substr(0, 17), "alerts[0].labels.") << body;
   }
-  // commonLabels are read only for their types: a repeat there is no reason to decline.
-  std::string body = R"({"commonLabels":{"a":"1","a":"2"},"alerts":[{"status":"firing","labels":{"a":"1"}}]})";
-  EXPECT_TRUE(DecodeAlertmanagerFast(body).has_value());
+}
+
+// A key repeated anywhere — a known field, a label, an annotation, a field nobody reads, a key of a
+// skipped value or of a common map — is refused, naming it; the single-pass reader declines each
+// (so it never decodes what the tree reader refuses), and the error is the tree reader's.
+TEST(AlertmanagerTest, ARepeatedKeyAnywhereIsRefusedNamingIt) {
+  const std::string alert = R"({"status":"firing","labels":{"a":"1"}})";
+  for (const auto& [body, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"version":"4","version":"4","alerts":[]})", "version"},
+           {R"({"extra":1,"alerts":[],"extra":2})", "extra"},
+           {R"({"alerts":[{"status":"firing","labels":{"a":"1"},"x":1,"x":1}]})", "alerts[0].x"},
+           {R"({"alerts":[{"status":"firing","labels":{"a":"1"},"annotations":{"s":"1","s":"2"}}]})",
+            "alerts[0].annotations.s"},
+           {R"({"groupLabels":{"job":"a","job":"b"},"alerts":[)" + alert + "]}", "groupLabels.job"},
+           {R"({"commonLabels":{"a":"1","a":"2"},"alerts":[)" + alert + "]}", "commonLabels.a"},
+           {R"({"alerts":[)" + alert + "," + alert + R"(],"x":{"y":[{"z":1,"\u007a":2}]}})", "x.y[0].z"},
+       }) {
+    EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value()) << body;
+    auto w = DecodeAlertmanager(std::string_view(body));
+    ASSERT_FALSE(w) << body;
+    EXPECT_EQ(w.error().field, field) << body;
+    EXPECT_EQ(w.error().message, "key '" + field + "' appears more than once") << body;
+  }
+  // The same keys in sibling objects and at other depths are no repeats.
+  std::string body = R"({"x":{"a":1,"b":{"a":1}},"y":{"a":1},"commonLabels":{"a":"1"},"alerts":[)" + alert + "," +
+                     alert + "]}";
+  auto fast = DecodeAlertmanagerFast(body);
+  ASSERT_TRUE(fast.has_value());
+  EXPECT_EQ(Describe(*fast), Describe(*TreeDecode(body)));
+  // Many keys nobody reads in one object: past a few the single-pass reader leaves them to the tree
+  // reader, which decodes the same alerts.
+  std::string many = R"({"alerts":[)" + alert + R"(],"x":{)";
+  for (int i = 0; i < 40; ++i) many += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":0");
+  many += "}}";
+  EXPECT_FALSE(DecodeAlertmanagerFast(many).has_value());
+  ASSERT_TRUE(TreeDecode(many));
+  EXPECT_EQ(TreeDecode(many)->alerts.size(), 1u);
 }
 
 // The limits of internal::CheckLabels, which the single-pass reader applies as it reads: at the limit
@@ -527,6 +563,13 @@ TEST(PagerDutyTest, RejectsWhatPagerDutyRejects) {
       {R"({"routing_key":"k","event_action":"trigger","dedup_key":")" + std::string(256, 'x') + "\"," + payload + "}",
        "dedup_key"},
       {R"({"routing_key":"k","event_action":"trigger",)" + payload + R"(,"links":[{"text":"no href"}]})", "links[0].href"},
+      // A repeated key has two readings; which one PagerDuty's client meant is not ours to guess.
+      {R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"critical",)"
+       R"("severity":"info"}})",
+       "payload.severity"},
+      {R"({"routing_key":"k","routing_key":"k","event_action":"trigger",)" + payload + "}", "routing_key"},
+      {R"({"routing_key":"k","event_action":"trigger",)" + payload + R"(,"links":[{"href":"a","href":"b"}]})",
+       "links[0].href"},
   });
 }
 

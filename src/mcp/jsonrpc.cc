@@ -1,6 +1,7 @@
 #include "mcp/jsonrpc.h"
 
 #include "core/json.h"
+#include "core/json_strict.h"
 #include "core/strings.h"
 
 namespace firebreak::mcp {
@@ -131,7 +132,7 @@ Decoded Decode(std::string_view text, size_t max_bytes) {
                               "parse error: the message is not valid UTF-8", nullptr};
     return d;
   }
-  auto v = core::ParseJson(text, 64);
+  auto v = core::ParseJsonStrict(text, {}, 64);
   if (!v) {
     d.failure =
         DecodeFailure{RpcFailure::kParseError, "parse error: " + v.error().message, nullptr};
@@ -154,7 +155,7 @@ std::optional<std::vector<Decoded>> DecodeBatch(std::string_view text, size_t ma
     out.push_back(std::move(whole));
     return out;
   }
-  auto v = core::ParseJson(text, 64);
+  auto v = core::ParseJsonStrict(text, {}, 64);
   if (!v || !v->is_array() || v->get_array().empty()) {
     Decoded d;
     d.failure = Invalid("an empty batch");

@@ -512,6 +512,19 @@ class BadInput(ServerTestCase):
                            body={"routing_key": EV_KEY, "summary": "x", "service": "no-such-service"})
         self.assertRefused(401, "X-Routing-Key", "/api/v1/events", body={"summary": "x"})
         self.assertRefused(400, "colour", "/api/v1/events", body={"routing_key": EV_KEY, "summary": "x", "colour": 1})
+        # A key repeated in an object has two readings: refused on every ingest path, naming it.
+        ok_text = json.dumps(ok)
+        twice = ok_text.replace('"severity": "error"', '"severity": "error", "severity": "info"')
+        self.assertNotEqual(twice, ok_text)
+        resp = self.assertRefused(400, "payload.severity", "/v2/enqueue", raw=twice)
+        self.assertEqual(resp["error"]["message"], "key 'payload.severity' appears more than once")
+        self.assertRefused(400, "alerts[0].labels.alertname", "/api/v1/alerts/alertmanager", headers=auth,
+                           raw='{"version":"4","alerts":[{"status":"firing","labels":{"alertname":"X","alertname":"Y"}}]}')
+        self.assertRefused(400, "groupLabels.job", "/api/v1/alerts/alertmanager", headers=auth,
+                           raw='{"groupLabels":{"job":"a","job":"b"},"alerts":[{"status":"firing","labels":{"a":"b"}}]}')
+        self.assertRefused(400, "[0].labels.a", "/api/v2/alerts", headers=prom, raw='[{"labels":{"a":"b","a":"c"}}]')
+        self.assertRefused(400, "summary", "/api/v1/events",
+                           raw='{"routing_key":"%s","summary":"x","summary":"y"}' % EV_KEY)
         # The good event still goes through afterwards.
         st, body, _ = self.server.request("POST", "/v2/enqueue", ok)
         self.assertEqual(st, 202, body)

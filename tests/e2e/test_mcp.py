@@ -387,7 +387,9 @@ class HttpTransport(ServerTestCase):
         for body, code in [("{", -32700), (b'{"jsonrpc":"2.0","id":1,"method":"ping","x":"\xff"}', -32700),
                            ('{"jsonrpc":"2.0","id":true,"method":"ping"}', -32600),
                            ('{"jsonrpc":"2.0","id":1,"method":"ping","params":"x"}', -32600),
-                           ('[]', -32600)]:
+                           ('[]', -32600),
+                           # a key given twice: which reading was meant cannot be known
+                           ('{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/list"}', -32700)]:
             st, _, msgs = c.post_raw(body)
             self.assertEqual(st, 400, body)
             self.assertEqual(msgs[0]["error"]["code"], code, body)
