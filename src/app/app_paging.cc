@@ -105,9 +105,9 @@ Result<json::object> App::AuditHeadPublished(const model::Principal& who) const 
   json::object out{{"published", nullptr}, {"notices", json::array{}}};
   if (!pager_) return out;
   FB_ASSIGN_OR_RETURN(out["published"], pager_->LastAuditHead());
-  FB_ASSIGN_OR_RETURN(auto rows, pager_->AuditHeadNotices());
+  FB_ASSIGN_OR_RETURN(auto rows, pager_->AuditHeadNotices(20));
   auto& notices = out["notices"].as_array();
-  for (size_t i = rows.size() > 20 ? rows.size() - 20 : 0; i < rows.size(); ++i) {
+  for (size_t i = 0; i < rows.size(); ++i) {
     auto o = DeliveryJson(rows[i]);
     if (auto ctx = core::ParseJson(rows[i].context); ctx && ctx->is_object())
       if (const auto* a = ctx->get_object().if_contains("audit"); a && a->is_object())

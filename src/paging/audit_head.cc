@@ -122,11 +122,9 @@ Result<json::value> Pager::LastAuditHead() const {
   return json::value(json::object{{"head", p.head}, {"at", core::FormatRfc3339(*p.at)}});
 }
 
-Result<std::vector<store::OutboxRow>> Pager::AuditHeadNotices() const {
+Result<std::vector<store::OutboxRow>> Pager::AuditHeadNotices(int limit) const {
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
-  FB_ASSIGN_OR_RETURN(auto rows, tx->outbox().ForIncident("", 1000));
-  std::erase_if(rows, [](const store::OutboxRow& r) { return r.event != "audit_head"; });
-  return rows;
+  return tx->outbox().Latest("", "", "audit_head", limit);
 }
 
 }  // namespace firebreak::paging

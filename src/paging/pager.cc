@@ -1043,10 +1043,7 @@ Status Pager::DeadLetter(engine::Tx& tx, const store::OutboxRow& row) {
     // A shift handoff notice: its other contact methods are the rows of the same key prefix. (The
     // audit head goes to channels, not to a person: it has nothing to fall back to.)
     if (row.person.empty()) return Ok();
-    FB_ASSIGN_OR_RETURN(auto notices, tx.store().outbox().ForIncident("", 1000));
-    std::vector<store::OutboxRow> siblings;
-    for (auto& r : notices)
-      if (r.key.rfind(KeyPrefix(row.key), 0) == 0) siblings.push_back(std::move(r));
+    FB_ASSIGN_OR_RETURN(auto siblings, tx.store().outbox().WithKeyPrefix(KeyPrefix(row.key), 100));
     FB_ASSIGN_OR_RETURN(auto next, NextContact(cfg, row, siblings, model::Severity::kSev4, tx.now()));
     if (!next.row) return Ok();
     spdlog::warn("notify: handoff notice {} failed; falling back to {}'s {} via {}", row.key, row.person,
@@ -1190,12 +1187,10 @@ void Pager::SubmitLogged(Status (Pager::*step)(engine::Tx&), std::string what) {
 
 void Pager::PlanHandoffs() { SubmitLogged(&Pager::ProcessHandoffs, "plan shift handoff notices"); }
 
-Result<std::vector<store::OutboxRow>> Pager::HandoffNotices() const {
+Result<std::vector<store::OutboxRow>> Pager::HandoffNotices(int limit) const {
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   // Of the rows that belong to no incident, the notices to a person (not the audit head's).
-  FB_ASSIGN_OR_RETURN(auto rows, tx->outbox().ForIncident("", 1000));
-  std::erase_if(rows, [](const store::OutboxRow& r) { return r.kind != "notice"; });
-  return rows;
+  return tx->outbox().Latest("", "notice", "", limit);
 }
 
 Status Pager::ProcessHandoffs(engine::Tx& tx) {

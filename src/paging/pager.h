@@ -120,8 +120,8 @@ class Pager final : public engine::IncidentObserver {
   // timer for the next one. Asynchronous (an engine command). Start calls it; call it again whenever
   // the configuration or the overrides change.
   void PlanHandoffs();
-  // The handoff notices queued or sent, oldest first.
-  Result<std::vector<store::OutboxRow>> HandoffNotices() const;
+  // The latest `limit` handoff notices queued or sent, oldest first.
+  Result<std::vector<store::OutboxRow>> HandoffNotices(int limit = 1000) const;
 
   // ---- the audit chain's head, published ----
   // Every settings.audit_head_every, when the chain moved since the last publication, its head
@@ -131,9 +131,10 @@ class Pager final : public engine::IncidentObserver {
   // engine command); a configuration reload calls PublishAuditHead in its command.
   void PlanAuditHead();
   Status PublishAuditHead(engine::Tx& tx);
-  // The last publication ({"head", "at"}; null before the first) and its notices, oldest first.
+  // The last publication ({"head", "at"}; null before the first), and the latest `limit` notices
+  // of publications, oldest first.
   Result<boost::json::value> LastAuditHead() const;
-  Result<std::vector<store::OutboxRow>> AuditHeadNotices() const;
+  Result<std::vector<store::OutboxRow>> AuditHeadNotices(int limit = 20) const;
 
   // Re-plans the steps still ahead of the pages waiting for an acknowledgement, from the running
   // configuration: a page's remaining steps to a person become those their plan at the incident's

@@ -171,6 +171,26 @@ Result<std::vector<OutboxRow>> OutboxRepo::ForIncident(std::string_view incident
   return ReadAll(st);
 }
 
+Result<std::vector<OutboxRow>> OutboxRepo::Latest(std::string_view incident_id, std::string_view kind,
+                                                  std::string_view event, int limit) {
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT * FROM (SELECT ") + kOutCols +
+                                          " FROM outbox WHERE incident_id = ?1 AND (?2 = '' OR kind = ?2) "
+                                          "AND (?3 = '' OR event = ?3) ORDER BY id DESC LIMIT ?4) ORDER BY id"));
+  st.Bind(1, incident_id).Bind(2, kind).Bind(3, event).Bind(4, static_cast<int64_t>(limit));
+  return ReadAll(st);
+}
+
+Result<std::vector<OutboxRow>> OutboxRepo::WithKeyPrefix(std::string_view prefix, int limit) {
+  // [prefix, prefix + U+10FFFF): every key that starts with the prefix (keys are UTF-8), as a range
+  // the unique index on the key can serve.
+  FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT ") + kOutCols +
+                                          " FROM outbox WHERE idempotency_key >= ?1 AND idempotency_key < ?2 "
+                                          "ORDER BY idempotency_key LIMIT ?3"));
+  const std::string end = std::string(prefix) + "\xf4\x8f\xbf\xbf";
+  st.Bind(1, prefix).Bind(2, end).Bind(3, static_cast<int64_t>(limit));
+  return ReadAll(st);
+}
+
 Result<std::vector<OutboxRow>> OutboxRepo::Pending(std::string_view incident_id, std::string_view kind) {
   FB_ASSIGN_OR_RETURN(auto st, c_.Prepare(std::string("SELECT ") + kOutCols +
                                           " FROM outbox WHERE state = 'pending' AND incident_id = ? AND kind = ? "

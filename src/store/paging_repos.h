@@ -80,6 +80,13 @@ class OutboxRepo {
   Result<std::optional<core::TimePoint>> NextPendingAfter(core::TimePoint after);
   // An incident's notifications, oldest first.
   Result<std::vector<OutboxRow>> ForIncident(std::string_view incident_id, int limit);
+  // The latest `limit` rows of incident `incident_id` ("" for messages of no incident) of `kind` and
+  // `event` (either empty: any), oldest first.
+  Result<std::vector<OutboxRow>> Latest(std::string_view incident_id, std::string_view kind, std::string_view event,
+                                        int limit);
+  // Rows whose key starts with `prefix` (one message's copies to a person's contact methods), in
+  // key order; read through the key's index.
+  Result<std::vector<OutboxRow>> WithKeyPrefix(std::string_view prefix, int limit);
   // Pending rows of `kind` for incident `incident_id` ("" for messages of no incident, such as shift
   // handoff notices), planned ones included, oldest first.
   Result<std::vector<OutboxRow>> Pending(std::string_view incident_id, std::string_view kind);

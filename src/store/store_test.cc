@@ -193,6 +193,53 @@ TEST(Store, TouchAllCountsEveryRepeatOnce) {
   EXPECT_EQ(st.error().code, ErrorCode::kNotFound);
 }
 
+// Messages of no incident (handoff notices, audit head publications) are found by kind and event
+// however many of the other sort came after them, and one message's copies by their key prefix.
+TEST(Store, OutboxRowsAreFoundByKindEventAndKeyPrefixBeyondAnyWindow) {
+  testing::TempDir dir;
+  auto s = *Store::OpenDir(dir.path());
+  auto row = [](std::string key, std::string incident, std::string kind, std::string event) {
+    OutboxRow r;
+    r.key = std::move(key);
+    r.incident_id = std::move(incident);
+    r.kind = std::move(kind);
+    r.event = std::move(event);
+    r.channel = r.channel_type = r.destination = "x";
+    r.context = "{}";
+    return r;
+  };
+  {
+    auto tx = *s->BeginWrite();
+    for (const char* key : {"handoff.s1.100>bob.0", "handoff.s1.100>bob.1", "handoff.s1.100>bobby.0",
+                            "handoff.s1.100>bob.10", "handoff.s1.100>bob.\xc3\xa9", "handoff.s1.100>bob/"})
+      ASSERT_TRUE(tx->outbox().Insert(row(key, "", "notice", "handoff")));
+    ASSERT_TRUE(tx->outbox().Insert(row("INC-1.page.0", "INC-1", "page", "page")));
+    for (int i = 0; i < 1500; ++i)
+      ASSERT_TRUE(tx->outbox().Insert(row("audit_head." + std::to_string(i), "", "broadcast", "audit_head")));
+    ASSERT_TRUE(tx->Commit());
+  }
+  auto tx = *s->BeginRead();
+  auto keys = [](const std::vector<OutboxRow>& rows) {
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.key);
+    return out;
+  };
+  EXPECT_EQ(keys(*tx->outbox().Latest("", "notice", "", 1000)),
+            (std::vector<std::string>{"handoff.s1.100>bob.0", "handoff.s1.100>bob.1", "handoff.s1.100>bobby.0",
+                                      "handoff.s1.100>bob.10", "handoff.s1.100>bob.\xc3\xa9", "handoff.s1.100>bob/"}));
+  EXPECT_EQ(keys(*tx->outbox().Latest("", "", "audit_head", 2)),
+            (std::vector<std::string>{"audit_head.1498", "audit_head.1499"}));
+  EXPECT_EQ(keys(*tx->outbox().Latest("", "notice", "audit_head", 10)), std::vector<std::string>{});
+  EXPECT_EQ(keys(*tx->outbox().Latest("INC-1", "", "", 10)), std::vector<std::string>{"INC-1.page.0"});
+  EXPECT_EQ(tx->outbox().Latest("", "", "", 3000)->size(), 1506u);
+  // The prefix: its own keys only ("bobby." and "bob/" are other messages), in key order.
+  EXPECT_EQ(keys(*tx->outbox().WithKeyPrefix("handoff.s1.100>bob.", 100)),
+            (std::vector<std::string>{"handoff.s1.100>bob.0", "handoff.s1.100>bob.1", "handoff.s1.100>bob.10",
+                                      "handoff.s1.100>bob.\xc3\xa9"}));
+  EXPECT_EQ(tx->outbox().WithKeyPrefix("handoff.s1.100>bob.", 2)->size(), 2u);
+  EXPECT_TRUE(tx->outbox().WithKeyPrefix("nothing.", 100)->empty());
+}
+
 TEST(Store, ReadSnapshotsDoNotSeeLaterCommits) {
   testing::TempDir dir;
   auto s = *Store::OpenDir(dir.path());
