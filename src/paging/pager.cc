@@ -124,6 +124,14 @@ Result<json::value> RetargetContext(std::string_view context, const model::Perso
 // A message to a person has the key "<prefix><contact index>" (PersonRow); this is its prefix.
 std::string KeyPrefix(const std::string& key) { return key.substr(0, key.rfind('.') + 1); }
 
+// Marks `row` (pending) cancelled at `now` with the reason, in the store and in `row`.
+Status Cancel(engine::Tx& tx, store::OutboxRow& row, std::string reason) {
+  row.state = "cancelled";
+  row.updated_at = tx.now();
+  row.last_error = std::move(reason);
+  return tx.store().outbox().UpdateDelivery(row);
+}
+
 // After `row` (a message to a person) was dead-lettered: whether one of `siblings` (the rows of the
 // same message to that person's other contact methods, `row` included) is still under way or
 // arrived, and otherwise the copy of `row` to the person's next contact method not tried yet that a
@@ -529,11 +537,7 @@ Result<model::Incident> Pager::AnswerResponder(engine::Tx& tx, const model::Prin
   // The answer stops the rest of that page to them (a method still retrying, say).
   FB_ASSIGN_OR_RETURN(auto rows, tx.store().outbox().ForPage(inc.id, req.page, person));
   for (auto& row : rows) {
-    if (row.state != "pending") continue;
-    row.state = "cancelled";
-    row.updated_at = tx.now();
-    row.last_error = "answered: " + req.response;
-    FB_TRY(tx.store().outbox().UpdateDelivery(row));
+    if (row.state == "pending") FB_TRY(Cancel(tx, row, "answered: " + req.response));
   }
   const auto* pp = tx.config().FindPerson(person);
   const std::string name = pp && !pp->name.empty() && pp->name != person ? pp->name + " (" + person + ")" : person;
@@ -681,11 +685,10 @@ Status Pager::ReviewPlannedSteps(engine::Tx& tx, const model::Incident* only, co
             step == plan.end() ? nullptr : ChannelFor(cfg, person->contacts[step->contact], inc.severity);
         if (ch && ch->id == r->channel) continue;  // kept
         store::OutboxRow c = *r;
-        c.state = "cancelled";
-        c.updated_at = now;
-        c.last_error = "cancelled before it was due: " + why;
-        if (ch) c.last_error += " (re-queued through channel '" + ch->id + "' instead of '" + r->channel + "')";
-        FB_TRY(tx.store().outbox().UpdateDelivery(c));
+        FB_TRY(Cancel(tx, c,
+                      "cancelled before it was due: " + why +
+                          (ch ? " (re-queued through channel '" + ch->id + "' instead of '" + r->channel + "')"
+                              : std::string())));
         cancelled.insert(r->id);
         if (!ch) change(x.type.empty() ? std::string("message") : x.type, r->event_at, "cancelled");
       }
@@ -1270,10 +1273,7 @@ Status Pager::ProcessHandoffs(engine::Tx& tx) {
     for (auto& row : *queued) {
       if (row.state != "pending" || (row.event == "shift_changed") != corrections) continue;
       if (!About(row, k)) continue;
-      row.state = "cancelled";
-      row.updated_at = now;
-      row.last_error = "cancelled before it was sent: " + why;
-      FB_TRY(tx.store().outbox().UpdateDelivery(row));
+      FB_TRY(Cancel(tx, row, "cancelled before it was sent: " + why));
       metrics_.GetCounter("firebreak_notifications_total", "Notifications by channel type and result",
                           {{"channel_type", row.channel_type}, {"result", "cancelled"}})
           .Inc();
