@@ -48,15 +48,19 @@ class ReadFiltersTest : public ExampleAppTest {
     std::ofstream(cfg_.File(file)) << after;
   }
 
+  // Records route's result in `out`: "field: message" if it failed (a NotFound), else "".
+  template <class R>
+  static void Note(std::map<std::string, std::string>& out, const char* route, const R& r) {
+    out[route] = r ? std::string() : r.error().field + ": " + r.error().message;
+    if (!r) {
+      EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << route;
+    }
+  }
+
   // Each read route's result for `service`: the error if it failed, else "".
   std::map<std::string, std::string> Errors(const std::string& service) {
     std::map<std::string, std::string> out;
-    auto note = [&](const char* route, const auto& r) {
-      out[route] = r ? std::string() : r.error().field + ": " + r.error().message;
-      if (!r) {
-        EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << route;
-      }
-    };
+    auto note = [&](const char* route, const auto& r) { Note(out, route, r); };
     store::IncidentFilter inc;
     inc.service = service;
     note("incidents", app_->ListIncidents(Who(), inc));
@@ -128,12 +132,7 @@ TEST_F(ReadFiltersTest, AnIncidentFilterNamesAStoredIncident) {
   ASSERT_FALSE(id.empty());
   auto errors = [&](const std::string& incident) {
     std::map<std::string, std::string> out;
-    auto note = [&](const char* route, const auto& r) {
-      out[route] = r ? std::string() : r.error().field + ": " + r.error().message;
-      if (!r) {
-        EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << route;
-      }
-    };
+    auto note = [&](const char* route, const auto& r) { Note(out, route, r); };
     store::AlertFilter al;
     al.incident_id = incident;
     note("alerts", app_->ListAlerts(Who(), al));
