@@ -143,6 +143,8 @@ void RegisterReportRoutes(Server& s) {
     auto f = app::DecodeActionItemQuery(q);
     if (!f) co_return ex.Fail(f.error());
     auto items = app.reports().ActionItems(*ex.principal, *f);
+    // The incident is the path's, named "id" as on the other incident routes.
+    if (!items && items.error().field == "incident") items.error().field = "id";
     co_return ex.Respond(items, [](const json::array& a) { return json::value(json::object{{"action_items", a}}); });
   });
   r.Add(http::verb::get, "/api/v1/action-items", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {

@@ -79,6 +79,19 @@ test('an incident declared through the API appears in the open list without a re
   await page.waitForFunction((want) => document.querySelector('#defense')?.textContent === want, banner, WAIT);
 });
 
+test('incident list: a service filter the config does not list stays shown, and the server says why nothing lists', async () => {
+  await page.goto(server.url + '/#/incidents?service=ghost');
+  await page.waitForFunction(() => document.querySelector('#f-service')?.value === 'ghost', null, WAIT);
+  assert.equal(await page.textContent('#f-service option:checked'), 'ghost (not configured)');
+  await page.locator('#incident-table .msg.error').filter({ hasText: "unknown service 'ghost'" }).waitFor(WAIT);
+  await page.selectOption('#f-service', 'checkout');
+  await page.waitForFunction(() => location.hash.includes('service=checkout'), null, WAIT);
+  await page.waitForSelector('#incident-table table.incidents', WAIT);  // the first test's incident
+  assert.equal(await page.locator('#f-service option', { hasText: 'ghost' }).count(), 0);
+  await page.goto(server.url + '/#/incidents');
+  await page.waitForFunction(() => document.querySelector('#f-service')?.value === '', null, WAIT);
+});
+
 test('acknowledging in the console acknowledges the incident on the server', async () => {
   const r = await server.api('POST', '/api/v1/incidents', { title: 'Payments latency', severity: 'SEV1', services: ['payments'] });
   const id = r.json.id;

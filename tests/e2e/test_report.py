@@ -134,6 +134,10 @@ class Reports(ServerTestCase):
         st, err, _ = self.server.request("POST", "/api/v1/incidents/%s/action-items" % iid,
                                          {"title": "x", "priority": "urgent"}, token=self.token)
         self.assertEqual((st, err["error"]["field"]), (400, "priority"))
+        # An incident that does not exist is a 404 naming the path's id, listing or adding.
+        for method, body in (("GET", None), ("POST", {"title": "x"})):
+            st, err, _ = self.server.request(method, "/api/v1/incidents/INC-404/action-items", body, token=self.token)
+            self.assertEqual((st, err["error"]["code"], err["error"]["field"]), (404, "not_found", "id"), method)
         self.call("POST", "/api/v1/incidents/%s/postmortem" % iid,
                   {"went_well": ["Fast ack"], "went_poorly": ["Tier 1 silent"], "got_lucky": ["Low traffic"],
                    "five_whys": ["Pool exhausted", "Deploy doubled connections"]})

@@ -47,7 +47,13 @@ export async function render(page) {
     s.addEventListener('change', () => setQuery({ ...filters, [name]: s.value === 'all' && name === 'state' ? 'all' : s.value }));
     return h('label', null, `${label} `, s);
   };
-  const serviceOptions = [['', 'any'], ...(await serviceList())];
+  const listed = await serviceList();
+  const serviceOptions = [['', 'any'], ...listed];
+  // A service named in the address that the config does not list (removed since, or misspelt)
+  // stays shown as the filter: the list below is its history, or the server's error.
+  if (filters.service && !listed.some(([v]) => v === filters.service)) {
+    serviceOptions.push([filters.service, `${filters.service} (not configured)`]);
+  }
   const filterBar = h('form', { class: 'filters', id: 'filters', onsubmit: (e) => e.preventDefault() },
     sel('state', 'State', STATES.map((x) => [x, x]), state),
     sel('severity', 'Severity', [['', 'any'], ...SEVERITIES.map((x) => [x, x])], filters.severity),
