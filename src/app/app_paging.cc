@@ -107,9 +107,9 @@ Result<json::object> App::AuditHeadPublished(const model::Principal& who) const 
   FB_ASSIGN_OR_RETURN(out["published"], pager_->LastAuditHead());
   FB_ASSIGN_OR_RETURN(auto rows, pager_->AuditHeadNotices(20));
   auto& notices = out["notices"].as_array();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    auto o = DeliveryJson(rows[i]);
-    if (auto ctx = core::ParseJson(rows[i].context); ctx && ctx->is_object())
+  for (const auto& row : rows) {
+    auto o = DeliveryJson(row);
+    if (auto ctx = core::ParseJson(row.context); ctx && ctx->is_object())
       if (const auto* a = ctx->get_object().if_contains("audit"); a && a->is_object())
         if (const auto* h = a->get_object().if_contains("head")) o["head"] = *h;
     notices.push_back(std::move(o));

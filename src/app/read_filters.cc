@@ -31,20 +31,20 @@ Result<bool> StoreKnows(store::Tx& tx, const std::string& service) {
 
 }  // namespace
 
-Status CheckServiceFilter(const config::Config& cfg, store::Tx& tx, std::string_view service, std::string_view field) {
+Status CheckServiceFilter(const config::Config& cfg, store::Tx& tx, std::string_view service) {
   if (service.empty() || cfg.FindService(service)) return Ok();
   const std::string name(service);
   FB_ASSIGN_OR_RETURN(bool known, StoreKnows(tx, name));
   if (known) return Ok();
   return NotFound("unknown service '" + core::Truncate(name, 64) +
                       "' (not in the config, and nothing stored names it)",
-                  std::string(field));
+                  "service");
 }
 
-Status CheckIncidentFilter(store::Tx& tx, std::string_view incident_id, std::string_view field) {
+Status CheckIncidentFilter(store::Tx& tx, std::string_view incident_id) {
   if (incident_id.empty()) return Ok();
   FB_ASSIGN_OR_RETURN(auto inc, tx.incidents().Get(incident_id));
-  if (!inc) return NotFound("incident '" + core::Truncate(incident_id, 64) + "' not found", std::string(field));
+  if (!inc) return NotFound("incident '" + core::Truncate(incident_id, 64) + "' not found", "incident");
   return Ok();
 }
 

@@ -17,11 +17,10 @@ namespace firebreak::app {
 
 // Ok for "" (no filter), a configured service, or a service some stored incident, alert, change,
 // metric series or log template names. The store is read only when the configuration does not
-// know the name.
-Status CheckServiceFilter(const config::Config& cfg, store::Tx& tx, std::string_view service,
-                          std::string_view field = "service");
+// know the name. Else a NotFound with the field "service".
+Status CheckServiceFilter(const config::Config& cfg, store::Tx& tx, std::string_view service);
 
-// Ok for "" (no filter) or a stored incident id.
-Status CheckIncidentFilter(store::Tx& tx, std::string_view incident_id, std::string_view field = "incident");
+// Ok for "" (no filter) or a stored incident id; else a NotFound with the field "incident".
+Status CheckIncidentFilter(store::Tx& tx, std::string_view incident_id);
 
 }  // namespace firebreak::app

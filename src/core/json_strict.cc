@@ -26,7 +26,6 @@ class KeyScratch {
  public:
   void Reset(std::string_view doc) {
     doc_ = doc;
-    objects_.clear();
     keys_.clear();
     sets_.clear();
     copies_.clear();
@@ -34,17 +33,13 @@ class KeyScratch {
     if (keys_.capacity() > 65536) std::vector<std::string_view>().swap(keys_);  // after a huge body
   }
 
-  void OpenObject() {
-    objects_.push_back(Object{keys_.size(), false});
-    steps_.push_back(Step{true, 0});
-  }
+  void OpenObject() { steps_.push_back(Step{true, false, keys_.size(), 0}); }
   void CloseObject() {
-    keys_.resize(objects_.back().begin);
-    if (objects_.back().set) sets_.pop_back();
-    objects_.pop_back();
+    keys_.resize(steps_.back().begin);
+    if (steps_.back().set) sets_.pop_back();
     steps_.pop_back();
   }
-  void OpenArray() { steps_.push_back(Step{false, 0}); }
+  void OpenArray() { steps_.push_back(Step{false, false, 0, 0}); }
   void CloseArray() { steps_.pop_back(); }
   // A value ended: in an array, the next one has the next index.
   void Completed() {
@@ -64,7 +59,7 @@ class KeyScratch {
       part_.append(s);
       k = part_;
     }
-    Object& o = objects_.back();
+    Step& o = steps_.back();  // keys come only in an object, the innermost container
     bool seen = false;
     if (!o.set && keys_.size() - o.begin < kLinear) {
       for (std::size_t i = o.begin; i < keys_.size() && !seen; ++i) seen = keys_[i] == k;
@@ -84,7 +79,7 @@ class KeyScratch {
     if (!in_doc) k = copies_.emplace_front(k);
     keys_.push_back(k);
     if (o.set) sets_.back().insert(k);
-    steps_.back().index = keys_.size() - 1;
+    o.index = keys_.size() - 1;
     return true;
   }
   // The path of the key Key() refused last ("a.b[2].key").
@@ -92,13 +87,13 @@ class KeyScratch {
 
  private:
   static constexpr std::size_t kLinear = 16;  // keys searched in order before a set is built
-  struct Object {
-    std::size_t begin;  // its first key in keys_
-    bool set;           // whether it has the last of sets_
-  };
-  // For an array its current index; for an object where its current key is in keys_.
+  // An open container. For an array, `index` is its current index. For an object, `index` is
+  // where its current key is in keys_, `begin` where its first is, and `set` whether it has the last
+  // of sets_.
   struct Step {
     bool object;
+    bool set;
+    std::size_t begin;
     std::size_t index;
   };
 
@@ -119,7 +114,6 @@ class KeyScratch {
   }
 
   std::string_view doc_;
-  std::vector<Object> objects_;
   std::vector<Step> steps_;
   std::vector<std::string_view> keys_;
   std::vector<std::unordered_set<std::string_view>> sets_;

@@ -335,7 +335,6 @@ class WebhookHandler {
   }
 
   Kind Where() const { return stack_.back().kind; }
-  // key_ as a key nothing else checks for repeats (out of line: the common keys never get here).
   // key_ as a key nothing else checks for repeats: compared with the object's other such keys (out
   // of line: the common keys never get here). Past kMaxOtherKeys of them the tree reader, which
   // uses a hash set, takes over, so a body of many keys costs no quadratic search here.

@@ -124,7 +124,7 @@ Result<json::value> RetargetContext(std::string_view context, const model::Perso
 // A message to a person has the key "<prefix><contact index>" (PersonRow); this is its prefix.
 std::string KeyPrefix(const std::string& key) { return key.substr(0, key.rfind('.') + 1); }
 
-// Marks `row` (pending) cancelled at `now` with the reason, in the store and in `row`.
+// Marks `row` (pending) cancelled now (tx.now()) with the reason, in the store and in `row`.
 Status Cancel(engine::Tx& tx, store::OutboxRow& row, std::string reason) {
   row.state = "cancelled";
   row.updated_at = tx.now();
