@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include "core/json_strict.h"
 #include "core/json_text.h"
 #include "core/time.h"
 
@@ -10,22 +11,7 @@
 namespace firebreak::core {
 
 Result<json::value> ParseJson(std::string_view text, size_t max_depth) {
-  json::parse_options opt;
-  opt.max_depth = max_depth;
-  opt.allow_invalid_utf8 = false;
-  json::stream_parser p({}, opt);
-  boost::system::error_code ec;
-  size_t n = p.write_some(text.data(), text.size(), ec);
-  if (!ec && n < text.size()) {
-    return InvalidArgument("malformed JSON: unexpected data after the document at byte " +
-                           std::to_string(n));
-  }
-  if (!ec) p.finish(ec);
-  if (ec) {
-    std::string what = ec.message();
-    return InvalidArgument("malformed JSON at byte " + std::to_string(n) + ": " + what);
-  }
-  return p.release();
+  return ParseJsonExact(text, {}, max_depth);
 }
 
 namespace {

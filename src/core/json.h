@@ -19,7 +19,8 @@ namespace firebreak::core {
 namespace json = boost::json;
 
 // Parses one JSON document. Rejects invalid UTF-8, trailing garbage and nesting deeper than
-// `max_depth`; the error says where (byte offset) and why.
+// `max_depth`; the error says where (byte offset) and why. Numbers are read exactly (see
+// ParseJsonExact); a repeated key keeps its last value.
 Result<json::value> ParseJson(std::string_view text, size_t max_depth = 64);
 
 // Compact serialization.

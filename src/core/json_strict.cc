@@ -1,5 +1,6 @@
 #include "core/json_strict.h"
 
+#include <charconv>
 #include <cstdint>
 #include <forward_list>
 #include <string>
@@ -122,7 +123,12 @@ class KeyScratch {
 };
 
 // A boost::json::basic_parser handler that builds the value as boost::json::parser does (through a
-// value_stack) and refuses a repeated key.
+// value_stack), refuses a repeated key when `strict`, and reads a number with a fraction or an
+// exponent exactly: Boost.JSON 1.81's own conversion is off by one unit in the last place for about
+// one double in ten ("1.1935319286735585E-1", which it writes itself, reads back as
+// 0.11935319286735584), so a stored document would not give back the number it was written from
+// (and an audit entry holding one would no longer match its hash). The text of the number is
+// converted again with std::from_chars, which is correctly rounded.
 class StrictHandler {
  public:
   static constexpr std::size_t max_object_size = boost::json::object::max_size();
@@ -130,39 +136,43 @@ class StrictHandler {
   static constexpr std::size_t max_key_size = boost::json::string::max_size();
   static constexpr std::size_t max_string_size = boost::json::string::max_size();
 
-  StrictHandler(KeyScratch& keys, boost::json::storage_ptr sp) : keys(keys) { st.reset(std::move(sp)); }
+  StrictHandler(KeyScratch& keys, bool strict, boost::json::storage_ptr sp) : keys(keys), strict(strict) {
+    st.reset(std::move(sp));
+  }
 
   KeyScratch& keys;
+  const bool strict;
   boost::json::value_stack st;
   bool repeated = false;
+  std::string number;  // the parts of a number split across writes
 
   bool on_document_begin(boost::system::error_code&) { return true; }
   bool on_document_end(boost::system::error_code&) { return true; }
   bool on_object_begin(boost::system::error_code&) {
-    keys.OpenObject();
+    if (strict) keys.OpenObject();
     return true;
   }
   bool on_object_end(std::size_t n, boost::system::error_code&) {
-    keys.CloseObject();
+    if (strict) keys.CloseObject();
     st.push_object(n);
     return Completed();
   }
   bool on_array_begin(boost::system::error_code&) {
-    keys.OpenArray();
+    if (strict) keys.OpenArray();
     return true;
   }
   bool on_array_end(std::size_t n, boost::system::error_code&) {
-    keys.CloseArray();
+    if (strict) keys.CloseArray();
     st.push_array(n);
     return Completed();
   }
   bool on_key_part(std::string_view s, std::size_t n, boost::system::error_code&) {
-    keys.KeyPart(s, n);
+    if (strict) keys.KeyPart(s, n);
     st.push_chars(s);
     return true;
   }
   bool on_key(std::string_view s, std::size_t n, boost::system::error_code& ec) {
-    if (!keys.Key(s, n)) {
+    if (strict && !keys.Key(s, n)) {
       repeated = true;
       ec = boost::json::error::syntax;  // any error stops the parse; ParseJsonStrict names it
       return false;
@@ -178,16 +188,30 @@ class StrictHandler {
     st.push_string(s);
     return Completed();
   }
-  bool on_number_part(std::string_view, boost::system::error_code&) { return true; }
+  bool on_number_part(std::string_view s, boost::system::error_code&) {
+    number.append(s);
+    return true;
+  }
   bool on_int64(int64_t v, std::string_view, boost::system::error_code&) {
+    number.clear();
     st.push_int64(v);
     return Completed();
   }
   bool on_uint64(uint64_t v, std::string_view, boost::system::error_code&) {
+    number.clear();
     st.push_uint64(v);
     return Completed();
   }
-  bool on_double(double v, std::string_view, boost::system::error_code&) {
+  bool on_double(double v, std::string_view s, boost::system::error_code&) {
+    if (!number.empty()) {
+      number.append(s);
+      s = number;
+    }
+    // JSON's number grammar is a subset of from_chars's; out of range (1e999) keeps Boost's value.
+    double exact = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), exact);
+    if (r.ec == std::errc() && r.ptr == s.data() + s.size()) v = exact;
+    number.clear();
     st.push_double(v);
     return Completed();
   }
@@ -204,20 +228,22 @@ class StrictHandler {
 
  private:
   bool Completed() {
-    keys.Completed();
+    if (strict) keys.Completed();
     return true;
   }
 };
 
 }  // namespace
 
-Result<boost::json::value> ParseJsonStrict(std::string_view text, boost::json::storage_ptr sp, std::size_t max_depth) {
+namespace {
+
+Result<boost::json::value> Parse(std::string_view text, bool strict, boost::json::storage_ptr sp, std::size_t max_depth) {
   thread_local KeyScratch keys;
-  keys.Reset(text);
+  if (strict) keys.Reset(text);
   boost::json::parse_options opt;
   opt.max_depth = max_depth;
   opt.allow_invalid_utf8 = false;
-  boost::json::basic_parser<StrictHandler> p(opt, keys, std::move(sp));
+  boost::json::basic_parser<StrictHandler> p(opt, keys, strict, std::move(sp));
   boost::system::error_code ec;
   std::size_t n = p.write_some(true, text.data(), text.size(), ec);
   if (!ec && n < text.size())
@@ -229,6 +255,16 @@ Result<boost::json::value> ParseJsonStrict(std::string_view text, boost::json::s
   }
   if (ec) return InvalidArgument("malformed JSON at byte " + std::to_string(n) + ": " + ec.message());
   return p.handler().st.release();
+}
+
+}  // namespace
+
+Result<boost::json::value> ParseJsonStrict(std::string_view text, boost::json::storage_ptr sp, std::size_t max_depth) {
+  return Parse(text, true, std::move(sp), max_depth);
+}
+
+Result<boost::json::value> ParseJsonExact(std::string_view text, boost::json::storage_ptr sp, std::size_t max_depth) {
+  return Parse(text, false, std::move(sp), max_depth);
 }
 
 }  // namespace firebreak::core

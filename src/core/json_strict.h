@@ -24,4 +24,10 @@ namespace firebreak::core {
 Result<boost::json::value> ParseJsonStrict(std::string_view text, boost::json::storage_ptr sp = {},
                                            std::size_t max_depth = 64);
 
+// The same parse with a repeated key allowed (the last one counts): what core::ParseJson runs.
+// Both read every number exactly (correctly rounded), which Boost.JSON 1.81's parser alone does
+// not: a document written by Firebreak reads back as the values it was written from.
+Result<boost::json::value> ParseJsonExact(std::string_view text, boost::json::storage_ptr sp = {},
+                                          std::size_t max_depth = 64);
+
 }  // namespace firebreak::core
