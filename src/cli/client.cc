@@ -93,7 +93,7 @@ void Pretty(std::string& out, const boost::json::value& v, int indent) {
     out += "{\n";
     size_t i = 0;
     for (const auto& kv : o) {
-      out += pad + "  " + boost::json::serialize(boost::json::value(kv.key())) + ": ";
+      out += pad + "  " + core::ToJson(boost::json::value(kv.key())) + ": ";
       Pretty(out, kv.value(), indent + 1);
       out += ++i < o.size() ? ",\n" : "\n";
     }
@@ -112,7 +112,9 @@ void Pretty(std::string& out, const boost::json::value& v, int indent) {
     }
     out += pad + "]";
   } else {
-    out += boost::json::serialize(v);
+    // Numbers as people read them (0.952, 3.03, 0), as the server writes them; Boost.JSON's
+    // serializer would write 9.518000000000001E-1, 3.0327E0, 0E0.
+    out += core::ToJson(v);
   }
 }
 }  // namespace

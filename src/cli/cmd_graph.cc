@@ -144,7 +144,7 @@ std::string S(const json::value& v) {
     std::snprintf(buf, sizeof buf, "%g", v.get_double());
     return buf;
   }
-  return json::serialize(v);
+  return core::ToJson(v);
 }
 std::string Pct(const json::value& v) {
   if (!v.is_number()) return "-";

@@ -368,6 +368,10 @@ class Offline(unittest.TestCase):
         self.assertIn("1 NaN/Inf value(s) skipped", p.stderr)
         res = json.loads(p.stdout)
         self.assertEqual([h["service"] for h in res["hypotheses"][:2]], ["cart", "frontend"])
+        # Numbers are written as people read them (0.95, 3.03, 0), as the server's API writes them,
+        # not in Boost.JSON's serializer's 9.518000000000001E-1, 3.0327E0, 0E0.
+        self.assertNotRegex(p.stdout, r"\d[eE][-+]?\d", p.stdout)
+        self.assertRegex(p.stdout, r'"confidence": 0\.\d+[,\n]')
         p = run_cli("analyze", "rca", "--metrics", os.path.join(self.tmp, "m"), "--graph", graph,
                     "--from", "2023-11-14T23:23:20Z", "--to", "2023-11-14T23:42:20Z", "--affected", "nowhere")
         self.assertEqual(p.returncode, 1)
