@@ -150,5 +150,31 @@ TEST_F(AlertToolsTest, SilencesNeedWriteAndRoundTrip) {
   EXPECT_TRUE(ListSilencesJson(*app_, reader, nullptr)->at("silences").as_array().empty());
 }
 
+// A silence whose every matcher also matches an alert without the label would silence every alert
+// (Alertmanager refuses one too): `{"name":"team"}` with no value is `team=""`, which every alert
+// without a team label has. Refused naming `matchers`, nothing stored, the next alert pages.
+TEST_F(AlertToolsTest, ASilenceThatWouldMatchEveryAlertIsRefused) {
+  auto writer = Who(model::kScopeRead | model::kScopeWrite);
+  for (const char* matchers : {R"([{"name": "zzz_absent"}])", R"(["zzz="])", R"(["team!=db"])",
+                               R"(["alertname=~.*"])", R"(["alertname!~.+"])", R"(["a=", "b!=x", "c=~x?"])"}) {
+    auto args = json::parse(std::string(R"({"matchers": )") + matchers + R"(, "duration": "1h", "comment": "c"})");
+    auto made = Call(CreateSilenceJson, writer, args);
+    ASSERT_FALSE(made) << matchers;
+    EXPECT_EQ(made.error().code, ErrorCode::kInvalidArgument) << matchers;
+    EXPECT_EQ(made.error().field, "matchers") << matchers;
+    EXPECT_NE(made.error().message.find("every alert"), std::string::npos) << made.error().message;
+  }
+  auto none = ListSilencesJson(*app_, writer, json::object{{"state", "all"}});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->at("silences").as_array().empty());
+  EXPECT_NE(Trigger("still-pages", "checkout"), "") << "no silence was made";
+
+  // One matcher that needs a value is enough, whatever the others allow.
+  auto narrow = Call(CreateSilenceJson, writer,
+                     json::parse(R"({"matchers": ["team=", "service=~check.*"], "duration": "1h", "comment": "c"})"));
+  ASSERT_TRUE(narrow) << narrow.error().ToString();
+  EXPECT_EQ(Trigger("silenced-now", "checkout"), "");
+}
+
 }  // namespace
 }  // namespace firebreak::app

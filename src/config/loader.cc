@@ -18,6 +18,7 @@
 #include "core/crypto.h"
 #include "core/strings.h"
 #include "core/time.h"
+#include "model/matcher_scope.h"
 
 namespace firebreak::config {
 namespace {
@@ -1000,6 +1001,8 @@ void DecodeMaintenanceWindow(Ctx& ctx, const YAML::Node& n, Config& cfg) {
   w.name = *name;
   w.loc = rr.Loc();
   w.matchers = ReadMatchers(rr, "matchers", "a maintenance window");
+  if (auto wide = model::RequireSelective(w.matchers, "matchers"); !wide)
+    rr.Err(rr.Get("matchers", false), "invalid-value", wide.error().message);
   w.mute_time_intervals = rr.StrList("mute_time_intervals");
   w.active_time_intervals = rr.StrList("active_time_intervals");
   w.comment = rr.StrOr("comment", "");

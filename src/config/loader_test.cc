@@ -691,6 +691,9 @@ maintenance_windows:
     active_time_intervals: [neither]
   - name: no-matchers
     mute_time_intervals: [broken]
+  - name: mutes-everything
+    matchers: ['team=""', "env!=prod"]
+    mute_time_intervals: [broken]
 )";
   auto rb = LoadConfigFiles({{"bad.yaml", bad}});
   EXPECT_FALSE(rb.config);
@@ -712,6 +715,8 @@ maintenance_windows:
   EXPECT_TRUE(has("in maintenance window 'unknown-interval': mute_time_intervals: time interval 'nope' is not defined"));
   EXPECT_TRUE(has("active_time_intervals: time interval 'neither' is not defined"));
   EXPECT_TRUE(has("in maintenance window 'no-matchers': missing required field 'matchers'"));
+  EXPECT_TRUE(has("in maintenance window 'mutes-everything': these matchers would match every alert"))
+      << ::testing::PrintToString(errs);
   // The unknown key is a warning naming where it is, not an error.
   bool warned = false;
   for (const auto& d : rb.diagnostics.Sorted())

@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "engine/incidents.h"
 #include "engine/pipeline_text.h"
+#include "model/matcher_scope.h"
 #include "ingest/ingest.h"
 
 namespace firebreak::engine {
@@ -602,6 +603,7 @@ Result<model::Silence> AlertPipeline::CreateSilence(Tx& tx, const model::Princip
     if (m.name.empty() || m.name.size() > 256 || m.value.size() > 4096 || !core::IsValidUtf8(m.value))
       return InvalidArgument("matcher " + std::to_string(i + 1) + " is invalid", "matchers[" + std::to_string(i) + "]");
   }
+  FB_TRY(model::RequireSelective(spec.matchers, "matchers"));
   if (core::Trim(spec.comment).empty()) return InvalidArgument("a silence needs a comment saying why", "comment");
   if (spec.comment.size() > 2000 || !core::IsValidUtf8(spec.comment))
     return InvalidArgument("comment is too long or not UTF-8", "comment");

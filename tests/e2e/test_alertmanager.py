@@ -264,6 +264,10 @@ class Amtool(ServerTestCase):
                 (dict(ok, endsAt="2020-01-01T00:00:00Z"), 400, "endsAt"),
                 (dict(ok, matchers=[]), 400, "matchers"),
                 (dict(ok, matchers=[{"value": "X"}]), 400, "matchers[0].name"),
+                # Would silence every alert: each matcher also matches an alert without the label.
+                (dict(ok, matchers=[{"name": "alertname", "isRegex": False}]), 400, "matchers"),
+                (dict(ok, matchers=[{"name": "team", "value": "", "isRegex": False},
+                                    {"name": "env", "value": ".*", "isRegex": True}]), 400, "matchers"),
                 ({k: v for k, v in ok.items() if k != "comment"}, 400, "comment"),
                 (dict(ok, id="SIL-404"), 404, "id")]:
             st, resp, _ = self.server.request("POST", "/api/v2/silences", body, token=self.alice)
