@@ -193,7 +193,10 @@ Result<std::optional<core::TimePoint>> ParseOptionalTime(const std::optional<std
 }
 
 Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key) {
-  auto t = ParseOptionalTime(r.String(key));
+  auto s = r.String(key);
+  // A time of another JSON type (a number, an object...) is an error naming the field, not "unset".
+  FB_TRY(r.status());
+  auto t = ParseOptionalTime(s);
   if (!t) return InvalidArgument(t.error().message, r.PathOf(key));
   return t;
 }

@@ -573,6 +573,30 @@ TEST(PagerDutyTest, RejectsWhatPagerDutyRejects) {
   });
 }
 
+TEST(PagerDutyTest, ATimestampThatIsNotAStringIsRefusedNotTakenAsNow) {
+  // PagerDuty's timestamp is an ISO 8601 string; a number, object, array or boolean there is a
+  // client's mistake, and reading it as "no timestamp" would date the alert to its arrival.
+  for (std::string ts : {"12345", "{}", "[]", "true", "1e308", "-1", "\"-1\"", "\"now\""}) {
+    std::string trigger = R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h",)"
+                          R"("severity":"info","timestamp":)" + ts + "}}";
+    auto e = DecodePagerDuty(std::string_view(trigger));
+    ASSERT_FALSE(e) << trigger;
+    EXPECT_EQ(e.error().field, "payload.timestamp") << trigger << " -> " << e.error().message;
+    std::string change = R"({"routing_key":"k","payload":{"summary":"s","timestamp":)" + ts + "}}";
+    auto c = DecodePagerDutyChange(std::string_view(change));
+    ASSERT_FALSE(c) << change;
+    EXPECT_EQ(c.error().field, "payload.timestamp") << change << " -> " << c.error().message;
+  }
+  // Absent or null: the caller dates the event on arrival.
+  for (std::string ts : {"", R"(,"timestamp":null)"}) {
+    auto e = DecodePagerDuty(std::string_view(
+        R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info")" + ts +
+        "}}"));
+    ASSERT_TRUE(e) << e.error().message;
+    EXPECT_FALSE(e->event.starts_at);
+  }
+}
+
 TEST(PagerDutyTest, CustomDetailsBecomeLabelsUpToTheLimit) {
   // Keys in descending order, the worst order for a sorted label set; `severity` is already a label
   // and does not count twice.
@@ -651,6 +675,8 @@ TEST(GenericTest, AlertsAndChanges) {
       {R"({"summary":"x","labels":{"a":{"b":1}}})", "labels"},
       {R"({"type":"change","summary":"x","kind":"earthquake"})", "kind"},
       {R"({"type":"change"})", "summary"},
+      {R"({"summary":"x","time":12345})", "time"},
+      {R"({"type":"change","summary":"x","time":{}})", "time"},
   });
 }
 

@@ -28,7 +28,8 @@ Result<std::optional<core::TimePoint>> ParseOptionalTime(const std::optional<std
 // a 't' or ' ' separator, a leap second, a malformed time), which the general parser decides. Where
 // it gives a time, it is the one core::ParseRfc3339 gives.
 std::optional<core::TimePoint> ParseCommonRfc3339(std::string_view s);
-// ParseOptionalTime of field `key`; errors name the field.
+// ParseOptionalTime of field `key` (absent or null: nothing; not a string: an error); errors name
+// the field.
 Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key);
 // `links`: strings or {href, text}.
 Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key);

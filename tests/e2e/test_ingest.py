@@ -529,6 +529,17 @@ class BadInput(ServerTestCase):
         st, body, _ = self.server.request("POST", "/v2/enqueue", ok)
         self.assertEqual(st, 202, body)
 
+    def test_a_pagerduty_timestamp_that_is_not_a_string_is_refused_not_taken_as_now(self):
+        ok = trigger("disk full", "d1")
+        change = {"routing_key": PD_KEY, "payload": {"summary": "Deploy checkout v2", "source": "ci"}}
+        for ts in (12345, {}, [], True, 1e308, -1):
+            self.assertRefused(400, "payload.timestamp", "/v2/enqueue",
+                               body=dict(ok, payload=dict(ok["payload"], timestamp=ts)))
+            self.assertRefused(400, "payload.timestamp", "/v2/change/enqueue",
+                               body=dict(change, payload=dict(change["payload"], timestamp=ts)))
+        st, body, _ = self.server.request("POST", "/v2/enqueue", ok)
+        self.assertEqual(st, 202, body)
+
 
 if __name__ == "__main__":
     unittest.main()
