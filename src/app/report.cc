@@ -445,7 +445,8 @@ Result<json::object> Reports::SystemStatus(const model::Principal& who, const js
     FB_ASSIGN_OR_RETURN(auto rec, Load(*tx, inc.id));
     auto m = report::ExtractMilestones(rec);
     auto x = report::ComputeMttx(m, *cfg, now);
-    unacked += !m.acknowledged.at;
+    // Waiting for someone now: never acknowledged, or triggered again (unacknowledged, reopened).
+    unacked += inc.state == model::IncidentState::kTriggered;
     breaching += x.ack_breached || x.resolve_breached;
     // Active alerts: `alert` entries not followed by an `alert_resolved` for the same alert id.
     std::set<int64_t> firing;

@@ -509,6 +509,59 @@ TEST_F(ReportScenario, FullIncidentEveryReportSectionAndMttxFigure) {
   EXPECT_EQ(app_->reports().ActionItems(alice_, q)->size(), 1u);
 }
 
+// acknowledged_at is the first acknowledgement (MTTA counts from it), but an incident that was
+// unacknowledged or reopened is held by nobody: the status counts it as waiting, its next step is
+// to acknowledge it, and its status update does not name the earlier acknowledger as holding it.
+// A reopen also drops the resolution note of the resolution it undid.
+TEST_F(ReportScenario, AnIncidentTriggeredAgainIsWaitingForSomeoneAgain) {
+  engine::DeclareSpec spec;
+  spec.title = "Search latency";
+  spec.severity = model::Severity::kSev3;
+  spec.services = {"search"};
+  auto inc = Run<model::Incident>([&](auto cb) { app_->Declare(bob_, spec, cb); });
+  ASSERT_TRUE(inc) << inc.error().message;
+  const std::string id = inc->id;
+  auto waiting = [&] {
+    auto st = app_->reports().SystemStatus(alice_, nullptr);
+    EXPECT_TRUE(st) << st.error().message;
+    return st->at("pending_decisions").at("unacknowledged_incidents").as_int64();
+  };
+  auto update = [&] {
+    auto u = app_->reports().StatusUpdate(alice_, id, report::Audience::kInternal);
+    EXPECT_TRUE(u) << u.error().message;
+    return std::make_pair(std::string(u->at("acknowledged_by").as_string()), std::string(u->at("next_step").as_string()));
+  };
+  EXPECT_EQ(waiting(), 1);
+  EXPECT_EQ(update().first, "nobody yet");
+
+  At("2026-01-05T08:05:00Z");
+  ASSERT_TRUE(Transition(alice_, id, model::Transition::kAcknowledge));
+  EXPECT_EQ(waiting(), 0);
+  EXPECT_EQ(update().first, "person:alice");
+
+  At("2026-01-05T08:10:00Z");
+  auto unacked = Transition(alice_, id, model::Transition::kUnacknowledge);
+  ASSERT_TRUE(unacked) << unacked.error().message;
+  EXPECT_EQ(core::FormatRfc3339(*unacked->acknowledged_at), "2026-01-05T08:05:00Z") << "the first ack, for MTTA";
+  EXPECT_EQ(waiting(), 1);
+  EXPECT_EQ(update().first, "nobody since it triggered again");
+  EXPECT_THAT(update().second, HasSubstr("Acknowledge the incident"));
+
+  ASSERT_TRUE(Transition(bob_, id, model::Transition::kAcknowledge));
+  ASSERT_TRUE(Transition(bob_, id, model::Transition::kResolve, "cache warmed"));
+  EXPECT_EQ(waiting(), 0);
+  auto reopened = Transition(alice_, id, model::Transition::kReopen);
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  EXPECT_EQ(reopened->resolution_note, "");
+  EXPECT_EQ(reopened->state, model::IncidentState::kTriggered);
+  EXPECT_EQ(waiting(), 1);
+  EXPECT_EQ(update().first, "nobody since it triggered again");
+  // MTTA still counts from the first acknowledgement.
+  auto rec = app_->reports().Mttx(alice_, MttxQuery{});
+  ASSERT_TRUE(rec) << rec.error().message;
+  EXPECT_EQ(rec->at("total").at("mtta").at("mean_seconds").as_double(), 300.0);
+}
+
 TEST_F(ReportScenario, CloseNeedsActionItemsBesidesTheReview) {
   engine::DeclareSpec spec;
   spec.title = "Minor";

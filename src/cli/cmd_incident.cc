@@ -41,8 +41,11 @@ void PrintIncident(const boost::json::object& i) {
       std::printf("  %-13s %s\n", (std::string(kv.key()) + ":").c_str(),
                   kv.value().is_string() ? std::string(kv.value().get_string()).c_str() : "");
   std::printf("  created:      %s by %s\n", Str(i, "created_at").c_str(), Str(i, "created_by").c_str());
+  // acknowledged_at is the first acknowledgement; once unacknowledged or reopened nobody holds it.
   if (!Str(i, "acknowledged_at").empty())
-    std::printf("  acknowledged: %s by %s\n", Str(i, "acknowledged_at").c_str(), Str(i, "acknowledged_by").c_str());
+    std::printf("  %s %s by %s%s\n", Str(i, "state") == "triggered" ? "first ack'd: " : "acknowledged:",
+                Str(i, "acknowledged_at").c_str(), Str(i, "acknowledged_by").c_str(),
+                Str(i, "state") == "triggered" ? " (triggered again since: nobody holds it now)" : "");
   if (!Str(i, "resolved_at").empty())
     std::printf("  resolved:     %s by %s\n", Str(i, "resolved_at").c_str(), Str(i, "resolved_by").c_str());
   if (!Str(i, "merged_into").empty()) std::printf("  merged into:  %s\n", Str(i, "merged_into").c_str());

@@ -166,6 +166,7 @@ Result<model::Incident> ApplyTransition(Tx& tx, const model::Principal& who, std
       inc.resolved_at.reset();
       inc.mitigated_at.reset();
       inc.resolved_by.clear();
+      inc.resolution_note.clear();  // it explained the resolution this reopen undoes (the timeline keeps it)
       break;
     case model::Transition::kClose:
       inc.closed_at = tx.now();

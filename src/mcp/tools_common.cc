@@ -84,7 +84,8 @@ json::object IncidentSchema() {
        {"flags", StrList("data_loss, security")},
        {"created_at", Str("RFC 3339 UTC")},
        {"updated_at", Str("RFC 3339 UTC")},
-       {"acknowledged_at", Time("RFC 3339 UTC or null")},
+       {"acknowledged_at", Time("First acknowledgement, RFC 3339 UTC or null (kept when unacknowledged or reopened; "
+                                "state says whether it is acknowledged now)")},
        {"mitigated_at", Time("RFC 3339 UTC or null")},
        {"resolved_at", Time("RFC 3339 UTC or null")},
        {"closed_at", Time("RFC 3339 UTC or null")},

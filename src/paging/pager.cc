@@ -1158,7 +1158,11 @@ Result<json::array> IncidentsPagingThrough(store::Tx& tx, const std::vector<mode
                                {"title", inc.title},
                                {"severity", model::SeverityName(inc.severity)},
                                {"state", model::StateName(inc.state)},
-                               {"acknowledged_by", inc.acknowledged_by}});
+                               // who holds it now: nobody while it is triggered, even after an
+                               // acknowledgement that was undone
+                               {"acknowledged_by", inc.state == model::IncidentState::kTriggered
+                                                       ? std::string()
+                                                       : inc.acknowledged_by}});
   }
   return out;
 }

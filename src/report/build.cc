@@ -136,7 +136,7 @@ json::array List(const std::vector<std::string>& v) {
 std::string NextStep(const Record& r, const Milestones& m, const Mttx& x) {
   const auto& inc = r.incident;
   if (inc.state == model::IncidentState::kClosed) return "None: the incident is closed.";
-  if (!m.acknowledged.at) {
+  if (!m.acknowledged.at || inc.state == model::IncidentState::kTriggered) {
     std::string s = "Acknowledge the incident";
     if (x.ack_sla.count() > 0 && m.detected.at) s += " (ack SLA " + core::FormatDuration(x.ack_sla) + ", due " + Fmt(*m.detected.at + x.ack_sla) + ")";
     return s + ".";
@@ -368,7 +368,11 @@ json::object BuildStatusUpdate(const Record& r, const config::Config& cfg, core:
   doc["customer_impact"] = impact.empty() ? std::string("not recorded") : impact;
   doc["current_action"] = CurrentAction(r);
   doc["next_step"] = NextStep(r, m, x);
-  doc["acknowledged_by"] = m.acknowledged.actor.empty() ? std::string("nobody yet") : m.acknowledged.actor;
+  // Who holds it now: a triggered incident is held by nobody, even if someone acknowledged it before
+  // it was unacknowledged or reopened (m.acknowledged, the first acknowledgement, is for MTTA).
+  if (m.acknowledged.actor.empty()) doc["acknowledged_by"] = "nobody yet";
+  else if (inc.state == model::IncidentState::kTriggered) doc["acknowledged_by"] = "nobody since it triggered again";
+  else doc["acknowledged_by"] = m.acknowledged.actor;
   json::object esc{{"tier", m.escalation_tier}, {"next_at", TimeOrNull(r.next_escalation_at)}};
   std::string esc_text = m.escalation_tier > 0 ? "tier " + std::to_string(m.escalation_tier) : std::string("no page recorded");
   if (r.next_escalation_at) esc_text += "; next escalation at " + Fmt(*r.next_escalation_at);
