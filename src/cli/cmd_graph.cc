@@ -291,8 +291,12 @@ void PrintUtilization(const json::value& r) {
 
 void PrintFallbacks(const json::value& r) {
   if (!At(r, "actions").is_null()) {  // one plan
-    std::printf("%s (%s)\nSuggested severity %s, defense level %s\n\n", S(At(r, "title")).c_str(),
-                S(At(r, "name")).c_str(), S(At(r, "suggested_severity")).c_str(), S(At(r, "defense_level")).c_str());
+    std::string capacity;
+    if (At(r, "capacity_level").is_string() && At(r, "capacity_level") != At(r, "defense_level"))
+      capacity = "; survivors' utilization " + S(At(r, "capacity_level"));
+    std::printf("%s (%s)\nSuggested severity %s, defense level %s%s\n\n", S(At(r, "title")).c_str(),
+                S(At(r, "name")).c_str(), S(At(r, "suggested_severity")).c_str(), S(At(r, "defense_level")).c_str(),
+                capacity.c_str());
     for (const auto& a : At(r, "actions").as_array())
       std::printf("  %s. [%s] %s\n", S(At(a, "step")).c_str(), S(At(a, "risk")).c_str(), S(At(a, "text")).c_str());
     return;

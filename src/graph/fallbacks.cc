@@ -55,7 +55,24 @@ FallbackPlan FallbackSet::Plan(const Graph& g, std::string name, std::string kin
   if (cf_failed > 0) sev = (cf_total > 0 && cf_failed * 2 >= cf_total) ? model::Severity::kSev0 : model::Severity::kSev1;
   else if (!cf_degraded_final.empty()) sev = model::Severity::kSev2;
   else if (cas.failed_total > static_cast<int>(lost.services.size()) || !br.degraded.empty()) sev = model::Severity::kSev3;
-  const auto level = model::Worst(model::DefenseLevelOf(sev), cas.worst_level);
+  // Capacity: survivors the loss pushes past a defense threshold (worse than before the loss) make
+  // it at least SEV3 (YELLOW) or, past the queueing knee (ORANGE and worse: waits climb, the plan
+  // scales or sheds), SEV2 — a partial degradation, not an outage, while no customer-facing service
+  // fails. The plan's defense level is its severity's (SEV2 is ORANGE, as everywhere else); the
+  // survivors' own level is reported beside it as capacity_level.
+  const auto before = SimulateCascade(g, CascadeScenario{}, opt.thresholds).worst_level;
+  const bool capacity_worse = cas.worst_level > before && cas.worst_level >= model::DefenseLevel::kYellow;
+  const model::Severity capacity_sev =
+      !capacity_worse ? model::Severity::kSev4
+      : cas.worst_level >= model::DefenseLevel::kOrange ? model::Severity::kSev2
+                                                        : model::Severity::kSev3;
+  const bool raised_by_capacity = model::WorseThan(capacity_sev, sev);
+  if (raised_by_capacity) sev = capacity_sev;
+  const auto level = model::DefenseLevelOf(sev);
+  int hottest = -1;
+  for (int v = 0; v < g.size(); ++v)
+    if (cas.health[v] != Health::kFailed && (hottest < 0 || cas.utilization[v] > cas.utilization[hottest]))
+      hottest = v;
 
   json::array actions;
   auto act = [&](std::string kind_, std::string text, std::string risk = "LOW") {
@@ -68,6 +85,10 @@ FallbackPlan FallbackSet::Plan(const Graph& g, std::string name, std::string kin
   else if (!cf_degraded_final.empty())
     act("declare", "Declare " + std::string(model::SeverityName(sev)) + ": customer-facing " +
                        List(g, cf_degraded_final) + " degraded");
+  else if (raised_by_capacity && hottest >= 0)
+    act("declare", "Declare " + std::string(model::SeverityName(sev)) + ": " + g.node(hottest).id + " at " +
+                       Pct(cas.utilization[hottest]) + " of what is left after the loss (" +
+                       std::string(model::DefenseLevelName(cas.worst_level)) + ")");
   for (const auto& f : br.failovers)
     act("failover", "Confirm redundancy group " + g.groups()[f.group].id + " failed over: " + List(g, f.serving) +
                         " now serve" + (f.serving.size() == 1 ? "s" : "") + " for " + List(g, f.failed_members),
@@ -105,6 +126,7 @@ FallbackPlan FallbackSet::Plan(const Graph& g, std::string name, std::string kin
                          {"shedding", shedding},
                          {"suggested_severity", model::SeverityName(sev)},
                          {"defense_level", model::DefenseLevelName(level)},
+                         {"capacity_level", model::DefenseLevelName(cas.worst_level)},
                          {"actions", actions}};
   return fp;
 }

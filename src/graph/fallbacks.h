@@ -8,7 +8,10 @@
 //   pair:<a>+<b>   the worst pairs of the N-2 analysis
 //   scenario:<id>  the scenarios declared in the config (`scenarios:`)
 // A plan holds the blast radius, the cascade that follows, a load-shedding plan to stay under the
-// target, the failovers to confirm, a suggested severity and an ordered list of actions. Plans are
+// target, the failovers to confirm, a suggested severity (from customer impact, raised to SEV3/SEV2
+// when the loss pushes survivors past the yellow/orange utilization threshold) with its defense
+// level (the severity table's: SEV4 GREEN .. SEV0 BLACK), the survivors' worst utilization level
+// (capacity_level) and an ordered list of actions. Plans are
 // computed from one graph snapshot and served as they are (the app recomputes them when the
 // config changes), so fetching one during an incident is a lookup.
 #pragma once

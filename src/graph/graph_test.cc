@@ -157,5 +157,30 @@ TEST(Fallbacks, PlansForTheExampleConfigAreComputedAndFound) {
   EXPECT_EQ(set.fingerprint(), g.fingerprint());
 }
 
+TEST(Fallbacks, DefenseLevelIsTheSuggestedSeveritysAndCapacityRaisesIt) {
+  auto r = config::LoadConfigDir(testing::SourceDir() + "/examples/config");
+  ASSERT_TRUE(r.config);
+  auto g = Graph::FromConfig(*r.config);
+  auto set = FallbackSet::Compute(g, r.config->scenarios, FallbackOptions{Thresholds::From(r.config->settings)});
+  // The severity table: SEV0 BLACK, SEV1 RED, SEV2 ORANGE, SEV3 YELLOW, SEV4 GREEN, for every plan.
+  for (const auto& p : set.plans()) {
+    auto sev = model::ParseSeverity(p.plan.at("suggested_severity").as_string());
+    ASSERT_TRUE(sev) << p.name;
+    EXPECT_EQ(p.plan.at("defense_level").as_string(), model::DefenseLevelName(model::DefenseLevelOf(*sev))) << p.name;
+  }
+  // Losing eu-west-1c fails nothing customer-facing, but leaves web at 94% of its capacity (RED):
+  // past the queueing knee, with replicas to add and traffic to shed, it is a SEV2 (ORANGE), not
+  // a SEV4, and the survivors' RED is reported as such.
+  const auto& zone = set.Find("zone:eu-west-1c")->plan;
+  EXPECT_EQ(zone.at("suggested_severity").as_string(), "SEV2");
+  EXPECT_EQ(zone.at("defense_level").as_string(), "ORANGE");
+  EXPECT_EQ(zone.at("capacity_level").as_string(), "RED");
+  EXPECT_THAT(boost::json::serialize(zone.at("actions")), HasSubstr("Declare SEV2: web at 94%"));
+  // A loss that leaves every survivor where it was stays SEV4 GREEN.
+  const auto& db = set.Find("service:db")->plan;
+  EXPECT_EQ(db.at("suggested_severity").as_string(), "SEV4");
+  EXPECT_EQ(db.at("defense_level").as_string(), "GREEN");
+}
+
 }  // namespace
 }  // namespace firebreak::graph
