@@ -622,6 +622,37 @@ TEST(PagerDutyTest, CustomDetailsBecomeLabelsUpToTheLimit) {
   EXPECT_EQ(huge.error().field, "payload.custom_details");
 }
 
+TEST(PagerDutyTest, AStringCustomDetailsIsKeptOnceAndBoundedLikeAnObjectsValues) {
+  auto trigger = [](size_t n) {
+    return R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info",)"
+           R"("custom_details":")" + std::string(n, 'd') + "\"}}";
+  };
+  auto change = [](size_t n) {
+    return R"({"routing_key":"k","payload":{"summary":"s","custom_details":")" + std::string(n, 'd') + "\"}}";
+  };
+  auto ok = DecodePagerDuty(std::string_view(trigger(kMaxLabelValue)));
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->event.annotations.at("details").size(), kMaxLabelValue);
+  EXPECT_FALSE(ok->event.details.contains("custom_details")) << "the string is stored once, not twice";
+  auto ok_change = DecodePagerDutyChange(std::string_view(change(kMaxLabelValue)));
+  ASSERT_TRUE(ok_change) << ok_change.error().message;
+  EXPECT_EQ(ok_change->change.labels.at("details").size(), kMaxLabelValue);
+  for (size_t n : {kMaxLabelValue + 1, size_t(100 * 1024)}) {
+    auto over = DecodePagerDuty(std::string_view(trigger(n)));
+    ASSERT_FALSE(over) << n;
+    EXPECT_EQ(over.error().field, "payload.custom_details");
+    auto over_change = DecodePagerDutyChange(std::string_view(change(n)));
+    ASSERT_FALSE(over_change) << n;
+    EXPECT_EQ(over_change.error().field, "payload.custom_details");
+  }
+  // Other JSON that is not an object is kept verbatim in details.
+  auto list = DecodePagerDuty(std::string_view(
+      R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info",)"
+      R"("custom_details":[1,"two"]}})"));
+  ASSERT_TRUE(list);
+  EXPECT_EQ(boost::json::serialize(list->event.details.at("custom_details")), R"([1,"two"])");
+}
+
 TEST(PagerDutyTest, LongSummariesAreTruncatedLikePagerDutyDoes) {
   std::string body = R"({"routing_key":"k","event_action":"trigger","payload":{"summary":")" +
                      std::string(3000, 's') + R"(","source":"h","severity":"info"}})";

@@ -78,8 +78,9 @@ Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body) {
   if (component && !component->empty()) e.labels["component"] = *component;
   if (group && !group->empty()) e.labels["group"] = *group;
   if (klass && !klass->empty()) e.labels["class"] = *klass;
-  // custom_details: any JSON. Top-level scalars become labels (severity rules and silences match
-  // them); everything is kept verbatim in details.
+  // custom_details: any JSON. An object's top-level scalars become labels (severity rules and
+  // silences match them) and the object is kept verbatim in details; a string becomes the annotation
+  // `details`.
   if (custom && !custom->is_null()) {
     if (custom->is_object()) {
       const auto& o = custom->get_object();
@@ -93,10 +94,16 @@ Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body) {
       }
       e.labels.insert(std::make_move_iterator(scalars.begin()), std::make_move_iterator(scalars.end()));
       e.details["custom_details"] = o;
+    } else if (custom->is_string()) {
+      // PagerDuty accepts a plain string here. It is kept once, as the annotation `details` (which
+      // severity rules match and listings show), bounded as an object's values are.
+      if (custom->get_string().size() > kMaxLabelValue)
+        return InvalidArgument("payload.custom_details is longer than " + std::to_string(kMaxLabelValue) + " bytes",
+                               "payload.custom_details");
+      e.annotations["details"] = std::string(custom->get_string());
     } else {
-      // PagerDuty accepts a plain string (or other JSON) here.
+      // Any other JSON (an array, a number) is kept verbatim.
       e.details["custom_details"] = *custom;
-      if (custom->is_string()) e.annotations["details"] = std::string(custom->get_string());
     }
   }
   FB_TRY(internal::CheckLabels(e.labels, "payload.custom_details"));
@@ -142,6 +149,9 @@ Result<PagerDutyChange> DecodePagerDutyChange(const boost::json::value& body) {
         c.labels.emplace(std::string(kv.key()), internal::ScalarText(val));
     }
   } else if (custom && custom->is_string()) {
+    if (custom->get_string().size() > kMaxLabelValue)
+      return InvalidArgument("payload.custom_details is longer than " + std::to_string(kMaxLabelValue) + " bytes",
+                             "payload.custom_details");
     c.labels["details"] = std::string(custom->get_string());
   }
   FB_TRY(internal::CheckLabels(c.labels, "payload.custom_details"));

@@ -540,6 +540,21 @@ class BadInput(ServerTestCase):
         st, body, _ = self.server.request("POST", "/v2/enqueue", ok)
         self.assertEqual(st, 202, body)
 
+    def test_a_string_custom_details_is_bounded_like_an_objects_values_and_stored_once(self):
+        ok = trigger("disk full", "d1")
+        for n in (16 * 1024 + 1, 100 * 1024):
+            self.assertRefused(400, "payload.custom_details", "/v2/enqueue",
+                               body=dict(ok, payload=dict(ok["payload"], custom_details="x" * n)))
+            self.assertRefused(400, "payload.custom_details", "/v2/change/enqueue",
+                               body={"routing_key": PD_KEY, "payload": {"summary": "Deploy v2", "custom_details": "x" * n}})
+        st, body, _ = self.server.request("POST", "/v2/enqueue",
+                                          dict(ok, payload=dict(ok["payload"], custom_details="y" * 16384)))
+        self.assertEqual(st, 202, body)
+        st, alerts, _ = self.server.request("GET", "/api/v1/incidents/%s/alerts" % body["incident_id"], token=self.token)
+        [alert] = alerts["alerts"]
+        self.assertEqual(alert["annotations"]["details"], "y" * 16384)
+        self.assertNotIn("custom_details", alert.get("details", {}), "the string is stored once")
+
 
 if __name__ == "__main__":
     unittest.main()
