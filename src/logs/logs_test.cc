@@ -509,13 +509,57 @@ TEST(Ingest, FirebreakBatches) {
 // ---- redaction, statistics ---------------------------------------------------------------------
 
 TEST(Redact, SecretsBecomeRedacted) {
-  EXPECT_EQ(Redact("login user=bob password=hunter2 ok"), "login user=bob password=[REDACTED] ok");
-  EXPECT_EQ(Redact(R"({"token": "abc", "n": 1})"), R"({"token": "[REDACTED]", "n": 1})");
-  EXPECT_EQ(Redact("Authorization: Bearer eyJhbGciOi.eyJzdWIiOi.sig"), "Authorization: Bearer [REDACTED]");
-  EXPECT_EQ(Redact("key AKIAIOSFODNN7EXAMPLE used"), "key [REDACTED] used");
-  EXPECT_EQ(Redact("db_password=x; shard=3", {}), "db_password=[REDACTED]; shard=3");
-  EXPECT_EQ(Redact("pin=1234", {"pin"}), "pin=[REDACTED]");
-  EXPECT_EQ(Redact("nothing secret here"), "nothing secret here");
+  LineRedactor r;
+  EXPECT_EQ(r.Redact("login user=bob password=hunter2 ok"), "login user=bob password=[secret] ok");
+  EXPECT_EQ(r.Redact(R"({"token": "abc def", "n": 1})"), R"({"token": "[secret]", "n": 1})");
+  EXPECT_EQ(r.Redact("key AKIAIOSFODNN7EXAMPLE used"), "key [token] used");
+  EXPECT_EQ(r.Redact("db_password=x; shard=3"), "db_password=[secret]; shard=3");
+  EXPECT_EQ(r.Redact("cookie: sid=abc123"), "cookie: [secret]");
+  EXPECT_EQ(LineRedactor({"pin"}).Redact("pin=1234"), "pin=[secret]");
+  EXPECT_EQ(r.Redact("nothing secret here"), "nothing secret here");
+}
+
+// Every class the README and core::Redactor promise, one at a time, in an exemplar line.
+TEST(Redact, ExemplarLinesLoseEachClassOfPersonalDataAndSecrets) {
+  LineRedactor r;
+  EXPECT_EQ(r.Redact("login failed for carol@example.com"), "login failed for [email]");
+  EXPECT_EQ(r.Redact("connect from 10.1.2.3 refused"), "connect from [ip] refused");
+  EXPECT_EQ(r.Redact("peer 2001:db8::7 reset"), "peer [ip] reset");
+  EXPECT_EQ(r.Redact("peer fe80:0:0:0:202:b3ff:fe1e:8329 reset"), "peer [ip] reset");
+  EXPECT_EQ(r.Redact("charged card 4111111111111111 ok"), "charged card [card] ok");
+  EXPECT_EQ(r.Redact("charged card 5500 0000 0000 0004 ok"), "charged card [card] ok");
+  EXPECT_EQ(r.Redact("order 4111111111111112 ok"), "order 4111111111111112 ok");  // fails Luhn
+  // Bearer credentials of any length, with or without a key before them.
+  for (const char* line : {"Authorization: Bearer abc", "token=Bearer abcdef0123456789", "auth Bearer eyJhbGciOi.eyJzdWIiOi.sig"}) {
+    std::string out = r.Redact(line);
+    EXPECT_EQ(out.find("abc"), std::string::npos) << out;
+    EXPECT_NE(out.find("[token]"), std::string::npos) << out;
+  }
+  EXPECT_EQ(r.Redact("api_key: zzzyyyxxx sent"), "api_key: [secret] sent");
+  EXPECT_EQ(r.Redact("using ghp_0123456789abcdefghijABCDEFGHIJ now"), "using [token] now");
+  // The tester's line: nothing of it survives.
+  std::string out = r.Redact(
+      "login failed for carol@example.com from 10.1.2.3 token=Bearer abcdef0123456789 card 4111111111111111");
+  for (const char* s : {"carol", "10.1.2.3", "abcdef0123456789", "4111111111111111"})
+    EXPECT_EQ(out.find(s), std::string::npos) << out;
+}
+
+TEST(Redact, NamedSecretsAndTheirEnvironmentValues) {
+  setenv("FB_LOGS_TEST_DB_PASSWORD", "s3cr3t-value", 1);
+  LineRedactor r({"FB_LOGS_TEST_DB_PASSWORD"});
+  EXPECT_EQ(r.Redact("FB_LOGS_TEST_DB_PASSWORD=abc"), "FB_LOGS_TEST_DB_PASSWORD=[secret]");
+  EXPECT_EQ(r.Redact("connecting with s3cr3t-value"), "connecting with [secret]");
+  EXPECT_EQ(r.RedactLabel("password", "abc"), "[secret]");
+  EXPECT_EQ(r.RedactLabel("client", "10.0.0.5"), "[ip]");
+  EXPECT_EQ(r.RedactLabel("service", "checkout"), "checkout");
+}
+
+TEST(Redact, TemplateVariablesStay) {
+  LineRedactor r;
+  EXPECT_EQ(r.Redact("login for carol@example.com from <*> password=<*>"), "login for [email] from <*> password=<*>");
+  EXPECT_EQ(r.Redact("GET <*> user=<*>@example.com token=Bearer <*>"), "GET <*> user=<*>@example.com token=[secret] <*>");
+  EXPECT_EQ(r.Redact("<*> sent to dave@example.com from <*>"), "<*> sent to [email] from <*>");
+  EXPECT_EQ(r.Redact(R"(password="hunter <*>")"), R"(password="[secret]")");
 }
 
 TEST(Patterns, RobustRates) {
@@ -595,6 +639,59 @@ TEST(Service, RolledBackBatchesLeaveTheStoreConsistent) {
   std::set<int64_t> ids;
   for (const auto& t : *list) ids.insert(t.id);
   for (const auto& t : b->touched) EXPECT_TRUE(ids.count(t.template_id)) << t.template_id;
+}
+
+// What readers see of a stored template — its exemplars, their labels and its text — holds none of
+// the line's personal data or secrets, while the miner still matches the next such line.
+TEST(Service, StoredExemplarsAndTemplateTextAreRedacted) {
+  testing::TempDir dir;
+  auto store = store::Store::OpenDir(dir.path());
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  auto known = [](std::string_view s) { return s == "checkout"; };
+  auto now = core::FromUnixMillis(1714557600000);
+  auto entry = [](std::string line) {
+    LogEntry e;
+    e.service = "checkout";
+    e.line = std::move(line);
+    e.labels = {{"service", "checkout"}, {"client", "10.9.8.7"}, {"session", "s-42"}};
+    return e;
+  };
+  const std::string line =
+      "login failed for carol@example.com from 10.1.2.3 v6 2001:db8::7 token=Bearer abc card 4111111111111111 "
+      "password=\"hunter 2\"";
+  auto svc = LogService::Create(ServiceOptions{});
+  ASSERT_TRUE(svc.has_value());
+  {
+    auto tx = (*store)->BeginWrite();
+    auto b = (*svc)->Ingest(**tx, now, {entry(line)}, known);
+    ASSERT_TRUE(b.has_value());
+    ASSERT_TRUE((*tx)->Commit().has_value());
+    (*svc)->Committed(*b);
+  }
+  auto rtx = (*store)->BeginRead();
+  auto list = (*rtx)->logs().ListTemplates("checkout", 0, 100, false);
+  ASSERT_TRUE(list.has_value());
+  ASSERT_EQ(list->size(), 1u);
+  auto ex = (*rtx)->logs().Exemplars((*list)[0].id, 10);
+  ASSERT_TRUE(ex.has_value());
+  ASSERT_EQ(ex->size(), 1u);
+  const auto& stored = (*ex)[0];
+  for (const std::string& shown : {stored.line, stored.labels, (*list)[0].text}) {
+    for (const char* s : {"carol", "example.com", "10.1.2.3", "2001:db8", "abc", "4111", "hunter", "10.9.8.7", "s-42"})
+      EXPECT_EQ(shown.find(s), std::string::npos) << s << " in " << shown;
+  }
+  EXPECT_EQ(stored.line,
+            "login failed for [email] from [ip] v6 [ip] token=[secret] [token] card [card] password=\"[secret]\"");
+  EXPECT_NE((*list)[0].text.find("login failed for [email] from <*>"), std::string::npos) << (*list)[0].text;
+  EXPECT_NE(stored.labels.find(R"("service":"checkout")"), std::string::npos) << stored.labels;
+  // After a restart the miner still knows the template by its real text.
+  auto svc2 = LogService::Create(ServiceOptions{});
+  ASSERT_TRUE((*svc2)->Restore(**rtx).has_value());
+  rtx->reset();
+  auto tx = (*store)->BeginWrite();
+  auto b = (*svc2)->Ingest(**tx, now, {entry(line)}, known);
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->new_templates, 0u);
 }
 
 }  // namespace

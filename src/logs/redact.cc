@@ -4,11 +4,16 @@
 #include <cctype>
 #include <cstring>
 
+#include "core/redact.h"
+#include "logs/mask.h"
+
 namespace firebreak::logs {
 
 namespace {
 
-constexpr std::string_view kRedacted = "[REDACTED]";
+// The markers core::Redactor uses for the same classes.
+constexpr std::string_view kSecret = "[secret]";
+constexpr std::string_view kToken = "[token]";
 
 const char* kSecretKeys[] = {"password", "passwd", "pwd", "pass", "secret", "token", "api_key", "apikey",
                              "api-key", "access_key", "secret_key", "private_key", "authorization", "auth",
@@ -58,9 +63,8 @@ size_t CredentialAt(std::string_view s) {
   return 0;
 }
 
-}  // namespace
-
-std::string Redact(std::string_view line, const std::vector<std::string>& extra) {
+// Pass 1 (redact.h): values of secret keys, credentials after Bearer/Basic, JWTs, AWS key ids.
+std::string RedactKeyValues(std::string_view line, const std::vector<std::string>& extra) {
   std::string out;
   out.reserve(line.size());
   size_t i = 0;
@@ -74,14 +78,17 @@ std::string Redact(std::string_view line, const std::vector<std::string>& extra)
         while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j])) && line[j] != '"' && line[j] != '\'' &&
                line[j] != ',')
           ++j;
-        if (j > i) out += kRedacted;
+        if (line.substr(i, j - i) == kVar)
+          out += kVar;
+        else if (j > i)
+          out += kToken;
         i = j;
         break;
       }
     }
     if (i >= line.size()) break;
     if (size_t n = (i == 0 || !IsKeyChar(line[i - 1])) ? CredentialAt(line.substr(i)) : 0) {
-      out += kRedacted;
+      out += kToken;
       i += n;
       continue;
     }
@@ -106,8 +113,9 @@ std::string Redact(std::string_view line, const std::vector<std::string>& extra)
         out += q;
         size_t e = v + 1;
         while (e < line.size() && line[e] != q) e += line[e] == '\\' ? 2 : 1;
-        out += kRedacted;
-        i = std::min(e, line.size());
+        e = std::min(e, line.size());
+        out += line.substr(v + 1, e - v - 1) == kVar ? kVar : kSecret;
+        i = e;
       } else {
         size_t e = v;
         while (e < line.size() && !std::isspace(static_cast<unsigned char>(line[e])) && line[e] != ',' && line[e] != ';' &&
@@ -119,7 +127,10 @@ std::string Redact(std::string_view line, const std::vector<std::string>& extra)
           i = v;
           continue;
         }
-        if (e > v) out += kRedacted;
+        if (value == kVar)
+          out += kVar;
+        else if (e > v)
+          out += kSecret;
         i = e;
       }
       continue;
@@ -128,6 +139,36 @@ std::string Redact(std::string_view line, const std::vector<std::string>& extra)
     i = k;
   }
   return out;
+}
+
+}  // namespace
+
+LineRedactor::LineRedactor(std::vector<std::string> secret_names)
+    : names_(secret_names), core_(std::make_unique<core::Redactor>(std::move(secret_names))) {}
+
+LineRedactor::~LineRedactor() = default;
+LineRedactor::LineRedactor(LineRedactor&&) noexcept = default;
+LineRedactor& LineRedactor::operator=(LineRedactor&&) noexcept = default;
+
+std::string LineRedactor::Redact(std::string_view line) const {
+  std::string keyed = RedactKeyValues(line, names_);
+  // Template text: the core redactor sees the text between variables, so `password=<*>` keeps
+  // its variable rather than becoming `password=[secret]`; a value next to a variable is still
+  // redacted on its side of it.
+  std::string_view rest = keyed;
+  if (rest.find(kVar) == std::string_view::npos) return core_->Redact(rest);
+  std::string out;
+  for (size_t at; (at = rest.find(kVar)) != std::string_view::npos; rest.remove_prefix(at + kVar.size())) {
+    out += core_->Redact(rest.substr(0, at));
+    out += kVar;
+  }
+  out += core_->Redact(rest);
+  return out;
+}
+
+std::string LineRedactor::RedactLabel(std::string_view name, std::string_view value) const {
+  if (IsSecretKey(name, names_) && !value.empty()) return std::string(kSecret);
+  return Redact(value);
 }
 
 }  // namespace firebreak::logs

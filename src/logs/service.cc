@@ -24,6 +24,7 @@ Result<std::unique_ptr<LogService>> LogService::Create(ServiceOptions opt) {
   }
   FB_ASSIGN_OR_RETURN(s->json_, LineParser::Create("json"));
   FB_ASSIGN_OR_RETURN(s->logfmt_, LineParser::Create("logfmt"));
+  s->redactor_ = LineRedactor(opt.secret_names);
   s->opt_ = std::move(opt);
   s->opt_.miner.track_changes = true;
   return s;
@@ -151,7 +152,7 @@ Result<Batch> LogService::Ingest(store::Tx& tx, core::TimePoint now, const std::
       auto last = last_exemplar_.find(id);
       int64_t gap = error ? 60000 : 600000;
       if (r.created || last == last_exemplar_.end() || now_ms - last->second >= gap) {
-        std::string line = Redact(e.line, opt_.secret_names);
+        std::string line = redactor_.Redact(e.line);
         if (!IsAscii(line) && !core::IsValidUtf8(line)) line = ToValidUtf8(line);
         exemplar_text[id] = {std::move(line), level};
         exemplar_line[id] = &e;
@@ -180,7 +181,9 @@ Result<Batch> LogService::Ingest(store::Tx& tx, core::TimePoint now, const std::
         return 0;
       };
       rec.family_id = num("family");
-      rec.text = doc.if_contains("text") && doc.at("text").is_string() ? std::string(doc.at("text").as_string()) : "";
+      // Shown to readers (templates, patterns, timeline notes): a value the masker kept (an e-mail
+      // address, a short token) is redacted; the miner's document keeps the text it matches with.
+      rec.text = doc.if_contains("text") && doc.at("text").is_string() ? redactor_.Redact(doc.at("text").as_string()) : "";
       rec.alias_of = num("alias_of");
       rec.count = num("count");
       rec.errors = num("errors");
@@ -200,7 +203,7 @@ Result<Batch> LogService::Ingest(store::Tx& tx, core::TimePoint now, const std::
     ex.level = text.second == Level::kUnknown ? "" : std::string(LevelName(text.second));
     ex.line = std::move(text.first);
     json::object labels;
-    for (const auto& [k, v] : e->labels) labels[k] = v;
+    for (const auto& [k, v] : e->labels) labels[k] = redactor_.RedactLabel(k, v);
     ex.labels = core::ToJson(labels);
     FB_TRY(repo.AddExemplar(ex, opt_.exemplars));
   }

@@ -1,7 +1,8 @@
 // LogService: the server side of log pattern mining. It keeps one miner per service in memory and,
 // inside the caller's store transaction, writes what a batch of lines changed: per template x minute
 // counts, new and changed templates (the miner's documents, so the miner restores after a restart),
-// and a few redacted exemplar lines per template.
+// and a few redacted exemplar lines per template. What readers see — exemplar lines, their label
+// values and template text — passes through one LineRedactor (redact.h) before it is stored.
 //
 // Consistency with the store: a batch's changes are written in the caller's transaction; the
 // miner marks them persisted only in Committed(), after the commit. If the transaction rolls back,
@@ -22,6 +23,7 @@
 #include "logs/format.h"
 #include "logs/ingest.h"
 #include "logs/miner.h"
+#include "logs/redact.h"
 
 namespace firebreak::store {
 class Tx;
@@ -34,7 +36,7 @@ struct ServiceOptions {
   // "auto" (JSON objects and logfmt recognized, otherwise the line is the message) or a LineParser spec.
   std::string format = "auto";
   int exemplars = 5;                       // kept per template
-  std::vector<std::string> secret_names;  // extra keys redacted in exemplars
+  std::vector<std::string> secret_names;  // settings.secret_names: extra secret keys, env values redacted
   core::Millis max_future{std::chrono::minutes(5)};  // later timestamps are clamped to now
 };
 
@@ -85,6 +87,7 @@ class LogService {
   std::map<std::string, Miner> miners_;
   LineParser custom_, json_, logfmt_;
   bool auto_ = true;
+  LineRedactor redactor_;
   std::unordered_map<int64_t, int64_t> last_exemplar_;  // template id -> Unix ms
   std::atomic<size_t> templates_in_memory_{0}, services_in_memory_{0};
   void UpdateGauges();

@@ -206,6 +206,58 @@ class LokiPush(ServerTestCase):
                          ("upstream payments timed out after <*> ms", 2, iso(now - 3)))
 
 
+class ExemplarRedaction(ServerTestCase):
+    """Exemplars and templates are shown to every reader: a line's e-mail and IP addresses, card
+    numbers and credentials are redacted on every way in (JSON lines, Loki push, a file import)."""
+
+    # What each line carries, and must not be found anywhere a reader looks.
+    SECRETS = ("carol@example.com", "dave@example.com", "erin@example.com", "10.1.2.3", "10.9.8.7",
+               "2001:db8::7", "4111111111111111", "5500 0000 0000 0004", "abcdef0123456789", "zz9",
+               "hunter", "s-4242", "192.168.7.7")
+
+    def test_no_secret_reaches_a_stored_exemplar_or_template(self):
+        now = time.time()
+        # JSON lines (POST /api/v1/logs).
+        st, resp, _ = self.server.request("POST", "/api/v1/logs", {"service": "checkout", "entries": [
+            {"time": iso(now - 2), "level": "error",
+             "message": "login failed for carol@example.com from 10.1.2.3 token=Bearer abcdef0123456789 "
+                        "card 4111111111111111"}]}, token=self.token)
+        self.assertEqual((st, resp["accepted"]), (200, 1), resp)
+        # Loki push, with secrets in a stream label and in structured metadata too.
+        st, resp, _ = self.server.request("POST", "/loki/api/v1/push", raw=json.dumps({"streams": [
+            {"stream": {"service": "checkout", "client": "192.168.7.7"},
+             "values": [[ns(now - 1), "payment declined for dave@example.com via 2001:db8::7 from 10.9.8.7 "
+                                      "Authorization: Bearer zz9 card 5500 0000 0000 0004 password=\"hunter 2\" now",
+                         {"session": "s-4242"}]]}]}),
+            token=self.token, headers={"Content-Type": "application/json"})
+        self.assertEqual(st, 204, resp)
+        # A file import through the server.
+        path = os.path.join(self.data, "app.log")
+        with open(path, "w") as f:
+            f.write(json.dumps({"level": "info", "time": iso(now), "msg": "GET /a 200 in 3ms user=erin@example.com"}) + "\n")
+        r = run_cli("logs", "import", path, "--service", "checkout", "--format", "json",
+                    env={"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token})
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        st, body, _ = self.server.request("GET", "/api/v1/logs/patterns?service=checkout&since=1h&limit=50",
+                                          token=self.token)
+        self.assertEqual(st, 200, body)
+        lines = [e["line"] for p in body["patterns"] for e in p["exemplars"]]
+        self.assertEqual(len(lines), 3, body)  # one exemplar per way in
+        shown = json.dumps(body)
+        st, templates, _ = self.server.request("GET", "/api/v1/logs/templates?service=checkout&since=1h",
+                                               token=self.token)
+        self.assertEqual(st, 200, templates)
+        shown += json.dumps(templates)
+        for secret in self.SECRETS:
+            self.assertNotIn(secret, shown)
+        # What was there is named, so a responder still reads the line.
+        joined = "\n".join(lines)
+        for marker in ("[email]", "[ip]", "[card]", "[token]", "[secret]"):
+            self.assertIn(marker, joined)
+        self.assertIn("login failed for [email] from [ip]", joined)
+
+
 class DeploymentScenario(ServerTestCase):
     """A deployment changes checkout's logs: a new error template appears and an existing error
     template surges. The incident shows both, with their first-seen times, and its timeline says so;
