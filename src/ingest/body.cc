@@ -201,7 +201,17 @@ Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::stri
   return t;
 }
 
-Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key) {
+namespace {
+// An optional string field of a link or image, bounded like a label value; errors name it.
+std::optional<std::string> BoundedString(core::ObjectReader& r, std::string_view key, bool required = false) {
+  auto v = r.String(key, required);
+  if (v && v->size() > kMaxLabelValue)
+    r.Fail(key, "field '" + r.PathOf(key) + "' is longer than " + std::to_string(kMaxLabelValue) + " bytes");
+  return v;
+}
+}  // namespace
+
+Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key, bool strings_allowed) {
   std::vector<model::Link> out;
   const auto* arr = r.Array(key);
   FB_TRY(r.status());
@@ -210,14 +220,16 @@ Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_vi
   for (size_t i = 0; i < arr->size(); ++i) {
     std::string path = r.PathOf(key) + "[" + std::to_string(i) + "]";
     const auto& e = (*arr)[i];
-    if (e.is_string()) {
+    if (e.is_string() && strings_allowed) {
+      if (e.get_string().size() > kMaxLabelValue)
+        return InvalidArgument("'" + path + "' is longer than " + std::to_string(kMaxLabelValue) + " bytes", path);
       out.push_back(model::Link{std::string(e.get_string()), ""});
       continue;
     }
-    core::ObjectReader lr(e, path);
+    core::ObjectReader lr(e, path);  // anything but an object is an error naming links[i]
     model::Link l;
-    l.href = lr.String("href", true).value_or("");
-    l.text = lr.String("text").value_or("");
+    l.href = BoundedString(lr, "href", true).value_or("");
+    l.text = BoundedString(lr, "text").value_or("");
     FB_TRY(lr.status());
     out.push_back(std::move(l));
   }
@@ -233,9 +245,9 @@ Result<std::vector<model::Image>> ReadImages(core::ObjectReader& r, std::string_
   for (size_t i = 0; i < arr->size(); ++i) {
     core::ObjectReader ir((*arr)[i], r.PathOf(key) + "[" + std::to_string(i) + "]");
     model::Image im;
-    im.src = ir.String("src", true).value_or("");
-    im.href = ir.String("href").value_or("");
-    im.alt = ir.String("alt").value_or("");
+    im.src = BoundedString(ir, "src", true).value_or("");
+    im.href = BoundedString(ir, "href").value_or("");
+    im.alt = BoundedString(ir, "alt").value_or("");
     FB_TRY(ir.status());
     out.push_back(std::move(im));
   }

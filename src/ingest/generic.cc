@@ -39,7 +39,7 @@ Result<GenericEvent> DecodeGeneric(const boost::json::value& body) {
     c.summary = core::Truncate(c.summary, kMaxSummary);
     if (c.dedup_key.size() > kMaxDedupKey) return InvalidArgument("dedup_key is longer than 255 characters", "dedup_key");
     FB_TRY(internal::CheckLabels(c.labels, "labels"));
-    FB_ASSIGN_OR_RETURN(auto links, internal::ReadLinks(r, "links"));
+    FB_ASSIGN_OR_RETURN(auto links, internal::ReadLinks(r, "links", /*strings_allowed=*/true));
     for (auto& l : links) c.links.push_back(std::move(l.href));
     if (kind) {
       static const char* kKinds[] = {"deploy", "config", "feature_flag", "rollback", "other"};
@@ -90,7 +90,7 @@ Result<GenericEvent> DecodeGeneric(const boost::json::value& body) {
   }
   e.summary = core::Truncate(e.summary, kMaxSummary);
   // Without a dedup_key the pipeline identifies the alert by its labels (or its summary).
-  FB_ASSIGN_OR_RETURN(e.links, internal::ReadLinks(r, "links"));
+  FB_ASSIGN_OR_RETURN(e.links, internal::ReadLinks(r, "links", /*strings_allowed=*/true));
   e.service_hint = out.service;
   if (e.service_hint.empty())
     if (auto it = e.labels.find("service"); it != e.labels.end()) e.service_hint = it->second;

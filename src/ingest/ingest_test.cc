@@ -653,6 +653,50 @@ TEST(PagerDutyTest, AStringCustomDetailsIsKeptOnceAndBoundedLikeAnObjectsValues)
   EXPECT_EQ(boost::json::serialize(list->event.details.at("custom_details")), R"([1,"two"])");
 }
 
+TEST(PagerDutyTest, LinksAreObjectsAndLongStringsAreRefusedNamingTheField) {
+  const std::string big(100 * 1024, 'x'), over(kMaxLabelValue + 1, 'x');
+  const std::string trigger = R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h",)"
+                              R"("severity":"info"})";
+  const std::string change = R"({"routing_key":"k","payload":{"summary":"s"})";
+  auto decode = [](std::string_view b) { return DecodePagerDuty(b).map([](auto&&) {}); };
+  auto decode_change = [](std::string_view b) { return DecodePagerDutyChange(b).map([](auto&&) {}); };
+  using Decode = std::function<Status(std::string_view)>;
+  for (const auto& [d, head] : {std::pair<Decode, std::string>{decode, trigger}, {decode_change, change}}) {
+    ExpectRejected(d, {
+        // PagerDuty's links are {href, text} objects.
+        {head + R"(,"links":["http://runbook"]})", "links[0]"},
+        {head + R"(,"links":[{"href":"a"},7]})", "links[1]"},
+        {head + R"(,"links":[{"href":")" + big + "\"}]}", "links[0].href"},
+        {head + R"(,"links":[{"href":"a","text":")" + over + "\"}]}", "links[0].text"},
+    });
+  }
+  ExpectRejected(decode, {
+      {R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","severity":"info","source":")" + big +
+           "\"}}",
+       "payload.source"},
+      {R"({"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"info",)"
+       R"("component":")" + over + "\"}}",
+       "payload.component"},
+      {trigger + R"(,"client":")" + over + "\"}", "client"},
+      {trigger + R"(,"images":[{"src":")" + over + "\"}]}", "images[0].src"},
+  });
+  ExpectRejected(decode_change, {{R"({"routing_key":"k","payload":{"summary":"s","source":")" + big + "\"}}",
+                                  "payload.source"}});
+  // At the limit they are kept.
+  auto at = DecodePagerDutyChange(std::string_view(R"({"routing_key":"k","payload":{"summary":"s","source":")" +
+                                                   std::string(kMaxLabelValue, 's') + R"("},"links":[{"href":")" +
+                                                   std::string(kMaxLabelValue, 'h') + "\"}]}"));
+  ASSERT_TRUE(at) << at.error().message;
+  EXPECT_EQ(at->change.source.size(), kMaxLabelValue);
+  ASSERT_EQ(at->change.links.size(), 1u);
+  // Firebreak's own events also take a link as a plain string, bounded the same way.
+  auto generic = DecodeGeneric(std::string_view(R"({"summary":"x","links":["http://runbook"]})"));
+  ASSERT_TRUE(generic) << generic.error().message;
+  EXPECT_EQ(generic->alert.links.at(0).href, "http://runbook");
+  ExpectRejected([](std::string_view b) { return DecodeGeneric(b).map([](auto&&) {}); },
+                 {{R"({"summary":"x","links":[")" + over + "\"]}", "links[0]"}});
+}
+
 TEST(PagerDutyTest, LongSummariesAreTruncatedLikePagerDutyDoes) {
   std::string body = R"({"routing_key":"k","event_action":"trigger","payload":{"summary":")" +
                      std::string(3000, 's') + R"(","source":"h","severity":"info"}})";

@@ -31,9 +31,10 @@ std::optional<core::TimePoint> ParseCommonRfc3339(std::string_view s);
 // ParseOptionalTime of field `key` (absent or null: nothing; not a string: an error); errors name
 // the field.
 Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::string_view key);
-// `links`: strings or {href, text}.
-Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key);
-// `images`: {src, href, alt}.
+// `links`: {href, text}, or also plain strings (hrefs) where `strings_allowed` (Firebreak's own
+// events; PagerDuty's are objects). Each string is at most kMaxLabelValue bytes.
+Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_view key, bool strings_allowed);
+// `images`: {src, href, alt}, each at most kMaxLabelValue bytes.
 Result<std::vector<model::Image>> ReadImages(core::ObjectReader& r, std::string_view key);
 // An Alertmanager-style alert's service hint (its `service` label) and summary (the `summary`,
 // `title`, `message` or `description` annotation, prefixed by the alert name when it lacks it; else

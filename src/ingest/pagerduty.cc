@@ -72,6 +72,16 @@ Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body) {
     return InvalidArgument("payload.severity must be critical, error, warning or info, got \"" +
                                core::Truncate(*severity, 32) + "\"",
                            "payload.severity");
+  // The payload's own strings become labels (and the client's annotations): bounded as labels are,
+  // named as the fields they came from.
+  auto too_long = [](const std::optional<std::string>& v) { return v && v->size() > kMaxLabelValue; };
+  for (const auto& [field, value] : {std::pair{"payload.source", &source}, std::pair{"payload.component", &component},
+                                     std::pair{"payload.group", &group}, std::pair{"payload.class", &klass},
+                                     std::pair{"client", &client}, std::pair{"client_url", &client_url}}) {
+    if (too_long(*value))
+      return InvalidArgument(std::string(field) + " is longer than " + std::to_string(kMaxLabelValue) + " bytes",
+                             field);
+  }
   e.summary = core::Truncate(*summary, kMaxSummary);
   e.labels["severity"] = *severity;
   e.labels["source"] = *source;
@@ -109,7 +119,7 @@ Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body) {
   FB_TRY(internal::CheckLabels(e.labels, "payload.custom_details"));
   if (client) e.annotations["client"] = *client;
   if (client_url) e.annotations["client_url"] = *client_url;
-  FB_ASSIGN_OR_RETURN(e.links, internal::ReadLinks(r, "links"));
+  FB_ASSIGN_OR_RETURN(e.links, internal::ReadLinks(r, "links", /*strings_allowed=*/false));
   FB_ASSIGN_OR_RETURN(e.images, internal::ReadImages(r, "images"));
   if (auto it = e.labels.find("service"); it != e.labels.end()) {
     e.service_hint = it->second;
@@ -138,6 +148,9 @@ Result<PagerDutyChange> DecodePagerDutyChange(const boost::json::value& body) {
   FB_TRY(pr.status());
   FB_ASSIGN_OR_RETURN(auto ts, internal::ReadTime(pr, "timestamp"));
   if (core::Trim(*summary).empty()) return InvalidArgument("payload.summary must not be empty", "payload.summary");
+  if (source && source->size() > kMaxLabelValue)  // as the trigger's payload.source
+    return InvalidArgument("payload.source is longer than " + std::to_string(kMaxLabelValue) + " bytes",
+                           "payload.source");
   auto& c = out.change;
   c.summary = core::Truncate(*summary, kMaxSummary);
   c.source = source.value_or("pagerduty");
@@ -155,7 +168,7 @@ Result<PagerDutyChange> DecodePagerDutyChange(const boost::json::value& body) {
     c.labels["details"] = std::string(custom->get_string());
   }
   FB_TRY(internal::CheckLabels(c.labels, "payload.custom_details"));
-  FB_ASSIGN_OR_RETURN(auto links, internal::ReadLinks(r, "links"));
+  FB_ASSIGN_OR_RETURN(auto links, internal::ReadLinks(r, "links", /*strings_allowed=*/false));
   for (auto& l : links) c.links.push_back(std::move(l.href));
   c.kind = GuessChangeKind(c.summary, c.labels);
   return out;

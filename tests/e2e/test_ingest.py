@@ -555,6 +555,17 @@ class BadInput(ServerTestCase):
         self.assertEqual(alert["annotations"]["details"], "y" * 16384)
         self.assertNotIn("custom_details", alert.get("details", {}), "the string is stored once")
 
+    def test_pagerduty_links_are_objects_and_long_strings_are_refused(self):
+        ok = trigger("disk full", "d1")
+        change = {"routing_key": PD_KEY, "payload": {"summary": "Deploy checkout v2", "source": "ci"}}
+        big = "x" * (100 * 1024)
+        for path, ev in (("/v2/enqueue", ok), ("/v2/change/enqueue", change)):
+            self.assertRefused(400, "links[0]", path, body=dict(ev, links=["str"]))
+            self.assertRefused(400, "links[0].href", path, body=dict(ev, links=[{"href": big}]))
+            self.assertRefused(400, "payload.source", path, body=dict(ev, payload=dict(ev["payload"], source=big)))
+        st, body, _ = self.server.request("POST", "/v2/change/enqueue", dict(change, links=[{"href": "http://ci/9"}]))
+        self.assertEqual(st, 202, body)
+
 
 if __name__ == "__main__":
     unittest.main()
