@@ -33,6 +33,10 @@ CLI::App* CommandFamily(CLI::App& app, const std::string& name, const std::strin
 Result<boost::json::value> CallServer(const ClientOptions& o, const std::string& method, const std::string& path,
                                       const boost::json::value& body = nullptr);
 
+// Every `id`, `incident`, `incidents` and `--incident` argument under `app` takes a server id typed
+// in lower case (inc-2, run-1, apr-1, ovr-1, sil-1) as the server spells it (INC-2, ...).
+void NormalizeIdArguments(CLI::App& app);
+
 // `s` percent-encoded for a URL's query or path (everything but unreserved characters).
 std::string Enc(const std::string& s);
 

@@ -1,3 +1,4 @@
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -38,6 +39,8 @@ Result<boost::json::value> CallServer(const ClientOptions& o, const std::string&
   }
   FB_ASSIGN_OR_RETURN(auto resp, core::HttpDo(req));
   auto parsed = core::ParseJson(resp.body);
+  if (resp.status == 401 && o.token.empty())
+    return Unauthenticated("no API token: set FIREBREAK_TOKEN or pass --token (`firebreak token create` makes one)");
   if (resp.status >= 400) {
     Error e;
     e.code = ErrorCode::kInternal;
@@ -64,6 +67,28 @@ Result<boost::json::value> CallServer(const ClientOptions& o, const std::string&
   }
   if (!parsed) return Internal("server sent invalid JSON: " + parsed.error().message);
   return parsed;
+}
+
+std::string NormalizeId(std::string s) {
+  // INC-2, RUN-1, APR-1, OVR-1, SIL-1 typed in lower case: the server's ids are upper case.
+  auto dash = s.find('-');
+  if (dash == std::string::npos || dash + 1 == s.size()) return s;
+  for (size_t i = dash + 1; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return s;
+  std::string prefix = s.substr(0, dash);
+  for (auto& c : prefix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const char* p : {"INC", "RUN", "APR", "OVR", "SIL"})
+    if (prefix == p) return prefix + s.substr(dash);
+  return s;
+}
+
+void NormalizeIdArguments(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    if (opt->check_name("id") || opt->check_name("incident") || opt->check_name("incidents") ||
+        opt->check_name("--incident"))
+      opt->transform(NormalizeId);
+  }
+  for (CLI::App* sub : app.get_subcommands({})) NormalizeIdArguments(*sub);
 }
 
 CLI::App* CommandFamily(CLI::App& app, const std::string& name, const std::string& description) {

@@ -501,7 +501,11 @@ void AddAnalyzeCommands(CLI::App& app, Runner& run) {
           PrintJson(*r);
           return 0;
         }
-        for (const auto& cv : r->get_object().at("changes").get_array()) {
+        const auto& changes = r->get_object().at("changes").get_array();
+        if (changes.empty())
+          std::printf("no changes recorded%s%s in the window\n", o->service.empty() ? "" : (" for " + o->service).c_str(),
+                      o->incident.empty() ? "" : (" around " + o->incident).c_str());
+        for (const auto& cv : changes) {
           const auto& c = cv.get_object();
           const auto& ch = c.contains("change") ? c.at("change").get_object() : c;
           std::printf("%-22s %-10s %-16s %s%s\n", Str(ch, "time").c_str(), Str(ch, "kind").c_str(),

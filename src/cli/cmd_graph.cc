@@ -146,6 +146,10 @@ std::string S(const json::value& v) {
   }
   return core::ToJson(v);
 }
+// "1 service", "3 services": a count from the JSON and its noun, singular or plural.
+std::string Count(const json::value& n, const std::string& one, const std::string& many) {
+  return S(n) + " " + (n.is_number() && n.to_number<double>() == 1 ? one : many);
+}
 std::string Pct(const json::value& v) {
   if (!v.is_number()) return "-";
   char buf[32];
@@ -207,21 +211,26 @@ void PrintContingency(const json::value& r) {
   std::printf("N-1: %s fatal single losses (of %s elements)\n", S(At(n1, "fatal_total")).c_str(),
               S(At(r, "elements")).c_str());
   for (const auto& s : At(n1, "fatal").as_array())
-    std::printf("  %-32s fails %-40s (%s services failed, worst tier %s)\n", S(At(s, "name")).c_str(),
-                Names(At(s, "customer_facing_failed")).c_str(), S(At(s, "failed_total")).c_str(),
+    std::printf("  %-32s fails %-40s (%s failed, worst tier %s)\n", S(At(s, "name")).c_str(),
+                Names(At(s, "customer_facing_failed")).c_str(), Count(At(s, "failed_total"), "service", "services").c_str(),
                 S(At(s, "worst_tier")).c_str());
   if (const auto& cas = At(n1, "fatal_after_cascade"); cas.is_array()) {
     std::printf("N-1 with capacity: %s single losses fail more once survivors overload\n",
                 S(At(n1, "fatal_after_cascade_total")).c_str());
     for (const auto& s : cas.as_array())
-      std::printf("  %-32s fails %-40s (%s services failed)\n", S(At(s, "name")).c_str(),
-                  Names(At(s, "customer_facing_failed")).c_str(), S(At(s, "failed_total")).c_str());
+      std::printf("  %-32s fails %-40s (%s failed)\n", S(At(s, "name")).c_str(),
+                  Names(At(s, "customer_facing_failed")).c_str(), Count(At(s, "failed_total"), "service", "services").c_str());
   }
   const auto& n2 = At(r, "n2");
   if (n2.is_null()) return;
-  std::printf("N-2: %s fatal pairs beyond N-1 (%s pairs, %s evaluated, %s contain a fatal single)\n",
-              S(At(n2, "fatal_pairs_total")).c_str(), S(At(n2, "pairs_total")).c_str(),
-              S(At(n2, "pairs_evaluated")).c_str(), S(At(n2, "pairs_with_fatal_single")).c_str());
+  // pairs_evaluated counts the pairs simulated together: two zones, or two elements that can break
+  // a redundancy group between them. Any other pair fails only what its two singles fail.
+  std::printf("N-2: %s beyond N-1 (of %s: %s a fatal single; %s could fail more together than apart "
+              "and were simulated, the rest cannot)\n",
+              Count(At(n2, "fatal_pairs_total"), "fatal pair", "fatal pairs").c_str(),
+              Count(At(n2, "pairs_total"), "pair", "pairs").c_str(),
+              Count(At(n2, "pairs_with_fatal_single"), "contains", "contain").c_str(),
+              S(At(n2, "pairs_evaluated")).c_str());
   for (const auto& p : At(n2, "fatal_pairs").as_array())
     std::printf("  %-44s newly fails %s\n", S(At(p, "name")).c_str(), Names(At(p, "new_customer_facing_failed")).c_str());
 }
@@ -238,8 +247,9 @@ void PrintCascade(const json::value& r) {
       std::printf("  %-24s %s%s\n", S(At(e, "service")).c_str(), S(At(e, "cause")).c_str(), extra.c_str());
     }
   }
-  std::printf("\n%s services failed (%s overloads); customer-facing failed: %s; survivors' worst level: %s%s\n",
-              S(At(r, "failed_total")).c_str(), S(At(r, "overloads")).c_str(),
+  std::printf("\n%s failed (%s); customer-facing failed: %s; survivors' worst level: %s%s\n",
+              Count(At(r, "failed_total"), "service", "services").c_str(),
+              Count(At(r, "overloads"), "overload", "overloads").c_str(),
               Names(At(r, "customer_facing_failed")).c_str(), S(At(r, "worst_level_of_survivors")).c_str(),
               At(r, "stabilized").as_bool() ? "" : " (stopped before it settled)");
   std::printf("\n%-24s %-9s %-10s %-12s %-8s %s\n", "SERVICE", "HEALTH", "LOAD", "CAPACITY", "UTIL", "LEVEL");
@@ -266,7 +276,7 @@ void PrintShed(const json::value& r) {
     std::printf("  %-24s %s -> %s%s", S(At(h, "service")).c_str(), Pct(At(h, "utilization_before")).c_str(),
                 Pct(At(h, "utilization_after")).c_str(), At(h, "met").as_bool() ? "" : "  (still over)");
     if (At(h, "replicas_needed").to_number<int64_t>() > 0)
-      std::printf("  [or add %s replicas]", S(At(h, "replicas_needed")).c_str());
+      std::printf("  [or add %s]", Count(At(h, "replicas_needed"), "replica", "replicas").c_str());
     std::printf("\n");
   }
   std::printf("Simulation only. Executing it is a HIGH-risk action that needs approval.\n");

@@ -1,4 +1,5 @@
 // firebreak oncall now|shifts|handoffs|roster|people|person|resilience|override, and the paging commands of `firebreak incident`: escalate, flag, pages.
+#include <algorithm>
 #include <cstdio>
 
 
@@ -231,7 +232,9 @@ void PrintPages(const json::value& esc, const json::value& notes) {
       std::vector<std::string> ppl;
       for (const auto& p : h.at("people").as_array())
         if (p.is_string()) ppl.emplace_back(p.get_string());
-      std::printf("  #%-3s tier %-2s %-22s %-20s %s%s\n", S(h, "n").c_str(), S(h, "tier").c_str(), S(h, "time").c_str(),
+      // Responders asked outside the tiers (add-responders) are tier 0 in the record.
+      std::string step = S(h, "trigger") == "responders" || S(h, "tier") == "0" ? "responders" : "tier " + S(h, "tier");
+      std::printf("  #%-3s %-10s %-22s %-20s %s%s\n", S(h, "n").c_str(), step.c_str(), S(h, "time").c_str(),
                   core::Truncate(core::Join(ppl, ","), 20).c_str(), S(h, "reason").c_str(),
                   S(h, "late") == "true" ? " (LATE)" : "");
     }
@@ -280,13 +283,30 @@ void PrintResilience(const json::value& v) {
                 S(w, "total").c_str(), S(w, "roles").c_str(), S(w, "pages").c_str(), S(w, "approvals").c_str());
 }
 
-void PrintOverrides(const json::value& v) {
+// Who an override without `replaces` (it covers whoever is on call) stands in for: the people its
+// stretch of the final schedule replaces, as `oncall now` and `oncall shifts` show them.
+std::string Replaced(const ClientOptions& c, const json::value& o) {
+  if (S(o, "state") == "cancelled" || S(o, "applied") == "false") return "";
+  auto r = CallServer(c, "GET", "/api/v1/oncall/shifts?schedule=" + Enc(S(o, "schedule")) + "&from=" +
+                                    Enc(S(o, "start")) + "&to=" + Enc(S(o, "end")));
+  if (!r || !r->is_object() || !r->get_object().contains("shifts")) return "";
+  std::vector<std::string> who;
+  for (const auto& sh : r->at("shifts").as_array())
+    if (S(sh, "override") == "true" && S(sh, "person") == S(o, "person") && !S(sh, "replaces").empty() &&
+        std::find(who.begin(), who.end(), S(sh, "replaces")) == who.end())
+      who.push_back(S(sh, "replaces"));
+  return core::Join(who, ",");
+}
+
+void PrintOverrides(const ClientOptions& c, const json::value& v) {
   Table t({"ID", "SCHEDULE", "PERSON", "REPLACES", "START", "END", "STATE", "REASON"});
   for (const auto& o : v.at("overrides").as_array()) {
     std::string state = S(o, "state");
     if (S(o, "applied") == "false" && state != "cancelled") state += " (not applied: " + S(o, "problem") + ")";
-    t.Add({S(o, "id"), S(o, "schedule"), S(o, "person"), S(o, "replaces"), S(o, "start"), S(o, "end"), state,
-           core::Truncate(S(o, "reason"), 40)});
+    std::string replaces = S(o, "replaces");
+    if (replaces.empty()) replaces = Replaced(c, o);
+    t.Add({S(o, "id"), S(o, "schedule"), S(o, "person"), replaces.empty() ? "-" : replaces, S(o, "start"), S(o, "end"),
+           state, core::Truncate(S(o, "reason"), 40)});
   }
   t.Print();
 }
@@ -454,7 +474,10 @@ void AddOncallCommands(CLI::App& app, Runner& run) {
           std::string q = "?state=" + std::string(o->all ? "all" : "current");
           if (!o->schedule.empty()) q += "&schedule=" + Enc(o->schedule);
           auto r = CallServer(o->client, "GET", "/api/v1/oncall/overrides" + q);
-          return Show(r, *o, PrintOverrides);
+          if (!r) return PrintError(r.error());
+          if (o->client.json) PrintJson(*r);
+          else PrintOverrides(o->client, *r);
+          return 0;
         };
       });
     }

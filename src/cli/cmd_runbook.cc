@@ -238,8 +238,19 @@ void AddRunbookCommands(CLI::App& app, Runner& run) {
     c->add_option("--state", o->state, "pending|approved|rejected|expired|all");
     c->callback([o, &run] {
       run = [o] {
-        return Show(*o, CallServer(o->client, "GET", "/api/v1/approvals?state=" + Enc(o->state)), [](const json::object& r) {
-          for (const auto& x : r.at("approvals").get_array()) PrintApproval(x.get_object());
+        std::string state = o->state.empty() ? "pending" : o->state;
+        return Show(*o, CallServer(o->client, "GET", "/api/v1/approvals?state=" + Enc(o->state)), [state](const json::object& r) {
+          const auto& list = r.at("approvals").get_array();
+          if (list.empty()) {
+            std::printf("no %sapprovals\n", state == "all" ? "" : (state + " ").c_str());
+            return;
+          }
+          Table t({"ID", "STATE", "RUN", "RUNBOOK", "REQUESTED BY", "EXPIRES"});
+          for (const auto& x : list) {
+            const auto& a = x.get_object();
+            t.Add({S(a, "id"), S(a, "state"), S(a, "run"), S(a, "runbook"), S(a, "requested_by"), S(a, "expires_at")});
+          }
+          t.Print();
         });
       };
     });
@@ -285,10 +296,17 @@ void AddRunbookCommands(CLI::App& app, Runner& run) {
     c->callback([o, &run] {
       run = [o] {
         return Show(*o, CallServer(o->client, "GET", "/api/v1/breakers"), [](const json::object& r) {
-          for (const auto& x : r.at("breakers").get_array()) {
-            const auto& b = x.get_object();
-            std::printf("%-14s %-7s tripped %s\n", S(b, "service").c_str(), S(b, "state").c_str(), S(b, "tripped_at").c_str());
+          const auto& list = r.at("breakers").get_array();
+          if (list.empty()) {
+            std::printf("no circuit breakers tripped\n");
+            return;
           }
+          Table t({"SERVICE", "STATE", "TRIPPED"});
+          for (const auto& x : list) {
+            const auto& b = x.get_object();
+            t.Add({S(b, "service"), S(b, "state"), S(b, "tripped_at")});
+          }
+          t.Print();
         });
       };
     });

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       return 0;
     };
   });
+  firebreak::cli::NormalizeIdArguments(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -101,7 +101,7 @@ FallbackPlan FallbackSet::Plan(const Graph& g, std::string name, std::string kin
   for (const auto& h : shed.hot)
     if (h.replicas_needed > 0)
       act("scale", "Scale " + g.node(h.node).id + " by +" + std::to_string(h.replicas_needed) +
-                       " replica(s): " + Pct(h.utilization_before) + " of what is left after the loss",
+                       (h.replicas_needed == 1 ? " replica: " : " replicas: ") + Pct(h.utilization_before) + " of what is left after the loss",
           "HIGH");
   for (const auto& st : shed.steps) {
     std::string text = "Shed " + std::to_string(static_cast<int>(std::lround(st.fraction * 100))) + "% of " +

@@ -375,12 +375,46 @@ class CliClient(ServerTestCase):
         r = self.cli("incident", "close", "INC-1")
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot close an incident that is closed", r.stderr)
-        r = run_cli("incident", "list", "--server", self.server.url)  # no token
+        r = run_cli("incident", "list", "--server", self.server.url, env={"FIREBREAK_TOKEN": ""})  # no token
         self.assertEqual(r.returncode, 1)
-        self.assertIn("missing bearer token", r.stderr)
+        self.assertIn("set FIREBREAK_TOKEN or pass --token", r.stderr)
         r = run_cli("incident", "list", "--server", "http://127.0.0.1:1")
         self.assertEqual(r.returncode, 1)
         self.assertTrue(r.stderr.startswith("firebreak: error:"), r.stderr)
+
+    def test_what_a_newcomer_reads(self):
+        # Ids typed in lower case name the same incident, run, approval and override.
+        r = self.cli("incident", "declare", "--title", "Payments timeouts", "--severity", "sev2", "--service", "payments")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("incident", "show", "inc-1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("INC-1  Payments timeouts"), r.stdout)
+        # Empty lists say so, in one line.
+        self.assertEqual(self.cli("breaker", "list").stdout, "no circuit breakers tripped\n")
+        self.assertEqual(self.cli("changes", "list", "--since", "6h").stdout, "no changes recorded in the window\n")
+        self.assertEqual(self.cli("approval", "list").stdout, "no pending approvals\n")
+        # The approval table has a header like the other tables.
+        r = self.cli("runbook", "run", "restart-service", "--param", "service=web", "--incident", "inc-1",
+                     "--rationale", "OOM", "--impact", "one pod at a time", "--rollback-plan", "none")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = self.cli("approval", "list").stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["ID", "STATE", "RUN", "RUNBOOK", "REQUESTED", "BY", "EXPIRES"])
+        self.assertEqual(lines[1].split()[:4], ["APR-1", "pending", "RUN-1", "restart-service"])
+        self.assertIn("APR-1", self.cli("approval", "show", "apr-1").stdout)
+        # A page to responders asked outside the tiers is labelled as such, not "tier 0".
+        r = self.cli("incident", "add-responders", "inc-1", "--person", "dave", "--message", "need a DBA")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        pages = self.cli("incident", "pages", "INC-1").stdout
+        self.assertRegex(pages, r"#\d+ +responders +\S+ +dave +requested by")
+        self.assertNotIn("tier 0", pages)
+        # An override without --replaces shows whom it replaces, as `oncall now` does.
+        r = self.cli("oncall", "override", "create", "--schedule", "primary", "--person", "carol", "--for", "8h")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        now = json.loads(self.cli("oncall", "now", "--json").stdout)
+        primary = [x["on_call"] for x in now["schedules"] if x["id"] == "primary"][0]
+        self.assertIn(primary["replaces"], ("alice", "bob"))
+        row = self.cli("oncall", "override", "list").stdout.splitlines()[1].split()
+        self.assertEqual(row[:4], ["OVR-1", "primary", "carol", primary["replaces"]])
 
     def test_every_subcommand_has_help(self):
         for args in (["serve"], ["validate"], ["token", "create"], ["incident", "list"], ["incident", "declare"],

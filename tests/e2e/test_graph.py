@@ -183,9 +183,17 @@ class GraphCli(ServerTestCase):
         text = run_cli("graph", "contingency", "--config", EXAMPLE_CONFIG)
         self.assertEqual(text.returncode, 0, text.stderr)
         self.assertIn("db + db-replica", text.stdout)
+        # Counts agree with their nouns, and the N-2 line says what its numbers count: of 153 pairs,
+        # 117 hold a fatal single and 6 of the rest were simulated together (not "6 evaluated").
+        self.assertRegex(text.stdout, r"search +fails search +\(1 service failed, worst tier 2\)")
+        self.assertNotIn("1 services", text.stdout)
+        self.assertIn("N-2: 4 fatal pairs beyond N-1 (of 153 pairs: 117 contain a fatal single; 6 could fail more "
+                      "together than apart and were simulated, the rest cannot)", text.stdout)
         shed = run_cli("graph", "shed", "--zone", "eu-west-1a", env=env)
         self.assertEqual(shed.returncode, 0, shed.stderr)
         self.assertIn("shed 100.0% of search", shed.stdout)
+        self.assertIn("[or add 1 replica]", shed.stdout)
+        self.assertIn("[or add 2 replicas]", shed.stdout)
         self.assertIn("needs approval", shed.stdout)
         svg = os.path.join(self.tmp, "blast.svg")
         r = run_cli("graph", "blast-radius", "payments", "--config", EXAMPLE_CONFIG, "--format", "svg", "-o", svg)
