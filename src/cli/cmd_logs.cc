@@ -264,7 +264,10 @@ struct QueryOpts {
   int limit = 20;
 };
 
-void PrintPatterns(const json::array& arr) {
+// The patterns as a table, each with its first (redacted) exemplar line under its template; then
+// the runbooks whose log_patterns match them, when the answer has them (an incident's does).
+void PrintPatterns(const json::object& r) {
+  const auto& arr = r.at("patterns").as_array();
   Table t({"ID", "SERVICE", "ERR", "STATUS", "LINES", "RATE/MIN", "BASELINE", "FIRST SEEN", "TEMPLATE"});
   for (const auto& v : arr) {
     const auto& p = v.as_object();
@@ -273,8 +276,27 @@ void PrintPatterns(const json::array& arr) {
            p.at("error").as_bool() ? "yes" : "", status, std::to_string(p.at("count").to_number<int64_t>()),
            Num("%.1f", p.at("rate_per_min").to_number<double>()), Num("%.1f", p.at("baseline_per_min").to_number<double>()),
            std::string(p.at("first_seen").as_string()), std::string(p.at("template").as_string())});
+    const auto* ex = p.if_contains("exemplars");
+    if (ex && ex->is_array() && !ex->as_array().empty()) {
+      const auto* line = ex->as_array()[0].is_object() ? ex->as_array()[0].as_object().if_contains("line") : nullptr;
+      if (line && line->is_string()) t.AddUnder(8, "e.g. " + core::Truncate(std::string(line->as_string()), 100));
+    }
   }
   t.Print();
+  const auto* rbs = r.if_contains("runbooks");
+  if (!rbs || !rbs->is_array() || rbs->as_array().empty()) return;
+  std::printf("\nRunbooks whose log_patterns match:\n");
+  for (const auto& v : rbs->as_array()) {
+    const auto& rb = v.as_object();
+    std::vector<std::string> why;
+    for (const auto& m : rb.at("matches").as_array()) {
+      std::string w = "/" + std::string(m.at("log_pattern").as_string()) + "/ on template " +
+                      std::to_string(m.at("template_id").to_number<int64_t>());
+      if (std::find(why.begin(), why.end(), w) == why.end()) why.push_back(w);
+    }
+    std::printf("  %-24s %s: %s\n", std::string(rb.at("runbook").as_string()).c_str(),
+                std::string(rb.at("title").as_string()).c_str(), core::Join(why, ", ").c_str());
+  }
 }
 
 }  // namespace
@@ -371,7 +393,7 @@ void AddLogsCommands(CLI::App& app, Runner& run) {
         auto r = CallServer(o->client, "GET", path);
         if (!r) return PrintError(r.error());
         if (o->client.json) PrintJson(*r);
-        else PrintPatterns(r->as_object().at("patterns").as_array());
+        else PrintPatterns(r->as_object());
         return 0;
       };
     });

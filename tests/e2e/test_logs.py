@@ -346,6 +346,14 @@ class DeploymentScenario(ServerTestCase):
         self.assertEqual(runbooks["coupon-rollback"]["matches"][0]["template_id"], npe["template_id"])
         self.assertEqual(runbooks["rollback-deployment"]["matches"][0]["log_pattern"], "NullPointerException")
         self.assertEqual(got["services"], ["checkout"])
+        # The CLI shows the same: each pattern's first exemplar under its template, and the runbooks.
+        r = run_cli("logs", "patterns", "--incident", inc["id"].lower(),
+                    env={"FIREBREAK_URL": self.server.url, "FIREBREAK_TOKEN": self.token})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"\n +e\.g\. NullPointerException in CartService\.applyCoupon\(coupon=SPRING")
+        self.assertIn("\nRunbooks whose log_patterns match:\n", r.stdout)
+        self.assertRegex(r.stdout, r"\n  coupon-rollback +.*/ on template %d" % npe["template_id"])
+        self.assertRegex(r.stdout, r"\n  rollback-deployment +.*/NullPointerException/ on template %d" % npe["template_id"])
         self.assertEqual(got["from"], iso(parse_iso(inc["created_at"]) - 30 * 60))  # incident_lookback
         # Errors first, the anomalous ones ahead of the steady ones.
         self.assertEqual({got["patterns"][0]["template"], got["patterns"][1]["template"]},
