@@ -6,7 +6,13 @@
 # Exit 0 = delivered; 64-78 except 75 = permanent failure; anything else = retry with backoff.
 set -eu
 log="${FIREBREAK_DATA_DIR:-var}/sms.log"
-{
-  printf '=== %s to %s (%s)\n' "$FIREBREAK_IDEMPOTENCY_KEY" "$FIREBREAK_TO" "$FIREBREAK_SEVERITY"
-  cat
-} >> "$log"
+# Deliveries run in parallel: read the whole message first, then append header and body while
+# holding a lock on the log (flock(1), util-linux), so two records never interleave.
+body=$(cat; echo .)
+body=${body%.}
+case $body in *"
+") ;; *) body="$body
+" ;; esac
+exec 9>>"$log"
+flock 9
+printf '=== %s to %s (%s)\n%s' "$FIREBREAK_IDEMPOTENCY_KEY" "$FIREBREAK_TO" "$FIREBREAK_SEVERITY" "$body" >&9
