@@ -30,6 +30,30 @@ bool LuhnValid(std::string_view digits) {
 
 namespace {
 
+// Whether a Luhn-valid digit run can be a payment card at all, by its issuer prefix and length
+// (ISO/IEC 7812 ranges of the networks in use): Visa 4 (13, 16, 19 digits), Mastercard 51-55 and
+// 2221-2720 (16), American Express 34 and 37 (15), Diners 300-305, 36, 38, 39 (14-19), JCB
+// 3528-3589 (16-19), Discover, UnionPay and Maestro 50, 56-69 (13-19). Numbers a log is full of —
+// Unix times in milliseconds (13 digits starting 1), microseconds (16) or nanoseconds (19), ids
+// starting 1, 7, 8, 9 or 0 — are not cards even when one in ten passes the Luhn check.
+bool PlausibleCard(std::string_view d) {
+  const size_t n = d.size();
+  auto prefix = [&](size_t k) { return std::stoi(std::string(d.substr(0, k))); };
+  switch (d[0]) {
+    case '4': return n == 13 || n == 16 || n == 19;
+    case '2': return n == 16 && prefix(4) >= 2221 && prefix(4) <= 2720;
+    case '3': {
+      int two = prefix(2);
+      if (two == 34 || two == 37) return n == 15;
+      if ((prefix(3) >= 300 && prefix(3) <= 305) || two == 36 || two == 38 || two == 39) return n >= 14;
+      return prefix(4) >= 3528 && prefix(4) <= 3589 && n >= 16;
+    }
+    case '5': return prefix(2) >= 51 && prefix(2) <= 55 ? n == 16 : n >= 13;
+    case '6': return n >= 13;
+    default: return false;
+  }
+}
+
 std::string QuoteMeta(const std::string& s) { return RE2::QuoteMeta(s); }
 
 std::unique_ptr<RE2> Compile(const std::string& p) {
@@ -53,7 +77,11 @@ Redactor::Redactor(std::vector<std::string> secret_names) {
   std::string names = "password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth|credential|session";
   for (const auto& n : secret_names)
     if (!n.empty()) names += "|" + QuoteMeta(n);
-  impl->named = Compile("(?i)((?:[A-Za-z0-9_.\\-]*(?:" + names + ")[A-Za-z0-9_.\\-]*)\"?\\s*[:=]\\s*\"?)([^\\s\"',;&]+)");
+  // A secret key's value; an authorization scheme before it ("Authorization: Bearer abc") is kept
+  // and the credential after it redacted, however short.
+  impl->named = Compile("(?i)((?:[A-Za-z0-9_.\\-]*(?:" + names +
+                        ")[A-Za-z0-9_.\\-]*)\"?\\s*[:=]\\s*\"?(?:(?:bearer|basic|digest|negotiate|token)\\s+)?)"
+                        "([^\\s\"',;&]+)");
   impl->card = Compile(R"((\b\d(?:[ \-]?\d){12,18}\b))");
   impl->names = secret_names;
   impl_ = impl;
@@ -100,7 +128,7 @@ std::string Redactor::Redact(std::string_view text) const {
       std::string digits;
       for (char c : m) if (c >= '0' && c <= '9') digits += c;
       out.append(s, last, start - last);
-      out += LuhnValid(digits) ? std::string("[card]") : std::string(m.data(), m.size());
+      out += LuhnValid(digits) && PlausibleCard(digits) ? std::string("[card]") : std::string(m.data(), m.size());
       last = start + m.size();
       in = re2::StringPiece(s.data() + last, s.size() - last);
     }

@@ -4,7 +4,8 @@
 // Replaced with a marker naming what was there ("[email]", "[ip]", "[token]", "[card]",
 // "[secret]"): e-mail addresses, IPv4 and IPv6 addresses, bearer tokens, API keys (Firebreak
 // tokens, well-known key formats, `key=value` pairs whose key names a secret), card numbers
-// (13-19 digits passing the Luhn check), and every literal secret value the redactor was given
+// (13-19 digits passing the Luhn check, with a card issuer's prefix and length: a millisecond Unix
+// time is not a card), and every literal secret value the redactor was given
 // (secret runbook parameters, values of environment variables named in `settings.secret_names`).
 #pragma once
 

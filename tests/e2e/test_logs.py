@@ -253,7 +253,7 @@ class ExemplarRedaction(ServerTestCase):
             self.assertNotIn(secret, shown)
         # What was there is named, so a responder still reads the line.
         joined = "\n".join(lines)
-        for marker in ("[email]", "[ip]", "[card]", "[token]", "[secret]"):
+        for marker in ("[email]", "[ip]", "[card]", "[secret]", "Bearer [secret]"):
             self.assertIn(marker, joined)
         self.assertIn("login failed for [email] from [ip]", joined)
 
