@@ -273,7 +273,7 @@ Result<json::object> App::GetOverride(const model::Principal& who, std::string_v
   FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(*tx));
   for (const auto& o : book.items)
     if (o.id == id) return OverrideJson(o, *config(), clock_->Now());
-  return NotFound("no schedule override " + std::string(id));
+  return NotFound("no schedule override " + core::Truncate(id, 64), "id");
 }
 
 void App::CreateOverride(const model::Principal& who, OverrideRequest req, Callback<json::object> cb) {
@@ -306,7 +306,7 @@ void App::DeleteOverride(const model::Principal& who, std::string id, Callback<j
       std::function<Result<json::object>(engine::Tx&)>([this, who, id](engine::Tx& tx) -> Result<json::object> {
         FB_ASSIGN_OR_RETURN(auto book, LoadOverrides(tx.store()));
         auto it = std::find_if(book.items.begin(), book.items.end(), [&](const auto& o) { return o.id == id; });
-        if (it == book.items.end()) return NotFound("no schedule override " + id);
+        if (it == book.items.end()) return NotFound("no schedule override " + core::Truncate(id, 64), "id");
         const auto now = tx.now();
         const std::string state = it->StateAt(now);
         if (state == "cancelled" || state == "ended")

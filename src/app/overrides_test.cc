@@ -125,9 +125,17 @@ TEST_F(OverridesTest, DeletingCancelsOrEndsAndKeepsHistory) {
   auto again = Delete("OVR-2");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
-  auto missing = Delete("OVR-9");
-  ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  // An override that does not exist is a 404 naming the path's id, to show and to delete alike.
+  for (const char* id : {"OVR-9", "OVR-0", "abc", "0"}) {
+    auto missing = Delete(id);
+    ASSERT_FALSE(missing) << id;
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound) << id;
+    EXPECT_EQ(missing.error().field, "id") << id;
+    auto shown = app_->GetOverride(Who(), id);
+    ASSERT_FALSE(shown) << id;
+    EXPECT_EQ(shown.error().code, ErrorCode::kNotFound) << id;
+    EXPECT_EQ(shown.error().field, "id") << id;
+  }
 }
 
 TEST_F(OverridesTest, BadRequestsNameTheFieldAndStoreNothing) {

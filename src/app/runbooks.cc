@@ -44,7 +44,6 @@ struct RequestBody {
 };
 
 Result<RequestBody> DecodeRequest(const json::value& body) {
-  if (!body.is_object()) return InvalidArgument("body must be a JSON object");
   core::ObjectReader r(body, "");
   r.RejectUnknown({"runbook", "incident", "service", "params", "labels", "rationale", "expected_impact",
                    "rollback_plan", "dry_run"});
@@ -59,18 +58,31 @@ Result<RequestBody> DecodeRequest(const json::value& body) {
   b.rollback_plan = r.String("rollback_plan").value_or("");
   b.dry_run = r.Bool("dry_run").value_or(false);
   FB_TRY(r.status());
-  for (const auto* s : {&b.rationale, &b.impact, &b.rollback_plan})
-    if (s->size() > 4000) return InvalidArgument("text fields are limited to 4000 bytes");
+  for (auto [text, field] : {std::pair{&b.rationale, "rationale"}, std::pair{&b.impact, "expected_impact"},
+                             std::pair{&b.rollback_plan, "rollback_plan"}})
+    if (text->size() > 4000) return InvalidArgument(std::string(field) + " is limited to 4000 bytes", field);
   return b;
 }
 
-// A decision's text: "reason" (rejections) or "note" (approvals, manual steps); either name is
-// accepted so one form can send both decisions.
-std::string ReasonOf(const json::value& body, bool required) {
-  if (!body.is_object()) return "";
-  const auto& o = body.get_object();
-  std::string first = Str(o, required ? "reason" : "note");
-  return first.empty() ? Str(o, required ? "note" : "reason") : first;
+// A decision's text: "reason" (rejections, breaker resets) or "note" (approvals, manual steps);
+// either name is accepted so one form can send both decisions. The body may be empty; anything
+// else in it (another field, a text that is not a string, a body that is not an object) is refused
+// naming it, before anything is decided.
+Result<std::string> DecodeDecision(const json::value& body, bool reason_first) {
+  if (body.is_null()) return std::string();
+  core::ObjectReader r(body, "");
+  r.RejectUnknown({"note", "reason"});
+  auto note = r.String("note");
+  auto reason = r.String("reason");
+  FB_TRY(r.status());
+  const char* field = reason_first ? "reason" : "note";
+  std::string text = (reason_first ? reason : note).value_or("");
+  if (text.empty()) {
+    field = reason_first ? "note" : "reason";
+    text = (reason_first ? note : reason).value_or("");
+  }
+  if (text.size() > 4000) return InvalidArgument(std::string(field) + " is limited to 4000 bytes", field);
+  return text;
 }
 
 // Everything a request resolves to, computed the same way for dry-runs and real requests.
@@ -527,7 +539,6 @@ Result<json::value> Runbooks::Show(const Principal& who, std::string_view id) co
 
 Result<json::value> Runbooks::Match(const Principal& who, const json::value& body) const {
   FB_TRY(model::RequireScope(who, model::kScopeRead));
-  if (!body.is_object()) return InvalidArgument("body must be a JSON object");
   core::ObjectReader r(body, "");
   r.RejectUnknown({"incident", "services", "labels", "logs", "severity", "limit"});
   runbook::MatchInput in;
@@ -538,9 +549,11 @@ Result<json::value> Runbooks::Match(const Principal& who, const json::value& bod
   auto sev = r.String("severity");
   int64_t limit = r.Int("limit").value_or(10);
   FB_TRY(r.status());
+  if (limit < 1 || limit > 100) return InvalidArgument("limit must be an integer in 1..100", "limit");
   if (sev) {
-    FB_ASSIGN_OR_RETURN(auto s, model::ParseSeverity(*sev));
-    in.severity = s;
+    auto s = model::ParseSeverity(*sev);
+    if (!s) return InvalidArgument(s.error().message, "severity");
+    in.severity = *s;
   }
   if (!incident.empty()) {
     FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
@@ -553,7 +566,7 @@ Result<json::value> Runbooks::Match(const Principal& who, const json::value& bod
   auto matches = runbook::Match(*cfg, in);
   json::array a;
   for (const auto& m : matches) {
-    if (static_cast<int64_t>(a.size()) >= std::clamp<int64_t>(limit, 1, 100)) break;
+    if (static_cast<int64_t>(a.size()) >= limit) break;
     json::array reasons;
     for (const auto& x : m.reasons) reasons.push_back(json::value(x));
     a.push_back(json::object{{"runbook", m.runbook->id}, {"title", m.runbook->title}, {"score", m.score},
@@ -764,7 +777,9 @@ Status CheckDecider(const Principal& who, const char* what) {
 }  // namespace
 
 void Runbooks::Approve(const Principal& who, std::string approval_id, json::value body, JsonCallback cb) {
-  std::string note = ReasonOf(body, false);
+  auto decoded = DecodeDecision(body, false);
+  if (!decoded) return cb(Unexpected(decoded.error()));
+  std::string note = std::move(*decoded);
   engine_.Submit<json::value>(
       [this, who, approval_id, note](engine::Tx& tx) -> Result<json::value> {
         FB_TRY(CheckDecider(who, "approve"));
@@ -806,12 +821,13 @@ void Runbooks::Approve(const Principal& who, std::string approval_id, json::valu
 }
 
 void Runbooks::Reject(const Principal& who, std::string approval_id, json::value body, JsonCallback cb) {
-  std::string reason = ReasonOf(body, true);
+  auto decoded = DecodeDecision(body, true);
+  if (!decoded) return cb(Unexpected(decoded.error()));
+  std::string reason = std::move(*decoded);
   engine_.Submit<json::value>(
       [this, who, approval_id, reason](engine::Tx& tx) -> Result<json::value> {
         FB_TRY(CheckDecider(who, "reject"));
         if (core::Trim(reason).empty()) return InvalidArgument("a rejection needs a reason", "reason");
-        if (reason.size() > 4000) return InvalidArgument("reason is limited to 4000 bytes", "reason");
         FB_ASSIGN_OR_RETURN(auto a, LoadApproval(tx.store(), approval_id));
         if (a.state != "pending") return FailedPrecondition("approval " + a.id + " is already " + a.state);
         a.state = "rejected";
@@ -837,7 +853,9 @@ void Runbooks::Reject(const Principal& who, std::string approval_id, json::value
 
 void Runbooks::CompleteManual(const Principal& who, std::string run_id, std::string step_id, json::value body,
                               JsonCallback cb) {
-  std::string note = ReasonOf(body, false);
+  auto decoded = DecodeDecision(body, false);
+  if (!decoded) return cb(Unexpected(decoded.error()));
+  std::string note = std::move(*decoded);
   engine_.Submit<json::value>(
       [this, who, run_id, step_id, note](engine::Tx& tx) -> Result<json::value> {
         FB_TRY(model::RequireScope(who, model::kScopeWrite));
@@ -870,7 +888,9 @@ void Runbooks::CompleteManual(const Principal& who, std::string run_id, std::str
 }
 
 void Runbooks::ResetBreaker(const Principal& who, std::string service, json::value body, JsonCallback cb) {
-  std::string reason = ReasonOf(body, true);
+  auto decoded = DecodeDecision(body, true);
+  if (!decoded) return cb(Unexpected(decoded.error()));
+  std::string reason = std::move(*decoded);
   engine_.Submit<json::value>(
       [who, service, reason](engine::Tx& tx) -> Result<json::value> {
         FB_TRY(CheckDecider(who, "reset the circuit breaker of"));

@@ -140,7 +140,7 @@ ObjectReader::ObjectReader(const json::value& v, std::string path) : path_(std::
     error_ = Error{ErrorCode::kInvalidArgument,
                    (path_.empty() ? std::string("body") : path_) + " must be a JSON object, got " +
                        std::string(KindName(v)),
-                   path_};
+                   path_.empty() ? std::string("body") : path_};
   } else {
     obj_ = &v.get_object();
   }

@@ -151,6 +151,11 @@ TEST(ObjectReader, RejectsNonObjects) {
   ObjectReader r(json::value(json::array{1, 2}), "");
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.status().error().message.find("must be a JSON object"), std::string::npos);
+  // The root is named "body" (a client is told which part of its request is wrong); a nested
+  // reader keeps its path.
+  EXPECT_EQ(r.status().error().field, "body");
+  ObjectReader nested(json::value("x"), "payload");
+  EXPECT_EQ(nested.status().error().field, "payload");
 }
 
 }  // namespace

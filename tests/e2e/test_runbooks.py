@@ -343,6 +343,23 @@ class Tiers(RunbookCase):
         self.assertIn(("approval.rejected", "person:bob"),
                       [(e["action"], e["actor"]) for e in self.audit(target=run["id"])])
 
+    def test_a_malformed_decision_is_refused_naming_the_field_and_decides_nothing(self):
+        run = self.run_rb("restart-service", self.alice, params={"service": "web"},
+                          rationale="r", expected_impact="i", rollback_plan="none")
+        apr_id = run["approval"]
+        for body, field in [([], "body"), ("str", "body"), (123, "body"), ({"note": 123}, "note"),
+                            ({"zz_unknown": 1}, "zz_unknown")]:
+            for path in ("/api/v1/approvals/%s/approve" % apr_id, "/api/v1/approvals/%s/reject" % apr_id,
+                         "/api/v1/breakers/web/reset"):
+                st, err, _ = self.req("POST", path, body, self.bob)
+                self.assertEqual((st, err["error"]["field"]), (400, field), (path, body, err))
+        self.assertEqual(self.req("GET", "/api/v1/approvals/" + apr_id)[1]["state"], "pending")
+        self.assertEqual(self.req("GET", "/api/v1/runs/" + run["id"])[1]["state"], "pending_approval")
+        # An empty body still approves (a note is optional).
+        st, apr, _ = self.server.request("POST", "/api/v1/approvals/%s/approve" % apr_id, token=self.bob, raw=b"")
+        self.assertEqual((st, apr["state"]), (200, "approved"), apr)
+        self.settle(run["id"])
+
     def test_medium_without_rollback_is_refused_at_load_time(self):
         bad = os.path.join(self.tmp, "bad")
         shutil.copytree(self.cfg, bad)
