@@ -65,10 +65,13 @@ Result<int64_t> ParseEntryTime(const json::value& v, const std::string& where) {
   else if (v.is_double()) x = v.as_double();
   else return InvalidArgument(where + ": time must be RFC 3339 text or a Unix time number", where);
   if (x < 0) return InvalidArgument(where + ": time must not be negative", where);
-  if (x < 1e11) return static_cast<int64_t>(x * 1000);  // seconds
-  if (x < 1e14) return static_cast<int64_t>(x);         // milliseconds
-  if (x < 1e17) return static_cast<int64_t>(x / 1e3);   // microseconds
-  return static_cast<int64_t>(x / 1e6);                  // nanoseconds
+  double ms = x < 1e11 ? x * 1000  // seconds
+              : x < 1e14 ? x       // milliseconds
+              : x < 1e17 ? x / 1e3 // microseconds
+                         : x / 1e6; // nanoseconds
+  // Past 9999-12-31 (1e308, 1e25 ns) is no time RFC 3339 can write, and would not fit the integer.
+  if (!(ms < 253402300800000.0)) return InvalidArgument(where + ": time is after the year 9999", where);
+  return static_cast<int64_t>(ms);
 }
 
 }  // namespace
