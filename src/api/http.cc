@@ -25,6 +25,17 @@ Result<json::value> Exchange::JsonBody() const {
   return r;
 }
 
+Status Exchange::NoBody() const {
+  FB_ASSIGN_OR_RETURN(auto v, JsonBody());
+  if (v.is_null()) return Ok();
+  FB_TRY(core::ObjectReader(v, "").status());  // "body must be a JSON object, got an array"
+  if (!v.get_object().empty()) {
+    std::string key(v.get_object().begin()->key());
+    return InvalidArgument("unknown field '" + core::Truncate(key, 64) + "': this request takes no body", key);
+  }
+  return Ok();
+}
+
 std::string Exchange::Header(std::string_view name) const {
   auto it = req_.find(name);
   return it == req_.end() ? std::string() : std::string(it->value());

@@ -76,6 +76,10 @@ class Exchange {
 
   // The request body parsed as JSON; an empty body is null. Errors name the body.
   Result<json::value> JsonBody() const;
+  // For a route that takes no body: none (what `curl -X POST` sends), JSON null or {} is fine;
+  // anything else (not JSON, not an object, any field) is refused naming `body` or the field, so
+  // a client that thinks it is sending options learns they are not read.
+  Status NoBody() const;
   // Header value or "".
   std::string Header(std::string_view name) const;
   const std::string& Param(const std::string& name) const { return params.at(name); }

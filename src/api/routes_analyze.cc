@@ -66,7 +66,10 @@ void RegisterAnalyzeRoutes(Server& s) {
     co_return ex.Json(200, out);
   });
 
+  // The stored series (?service= only; a window, ?from=&to=, is for one series' samples).
   r.Add(http::verb::get, "/api/v1/metrics/series", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto ok = app::OnlyParams(ex.query, {"service"});
+    if (!ok) co_return ex.Fail(ok.error());
     auto list = app.analysis().ListSeries(*ex.principal, Query(ex, "service"));
     if (!list) co_return ex.Fail(list.error());
     json::array arr;
@@ -93,6 +96,8 @@ void RegisterAnalyzeRoutes(Server& s) {
       co_return ex.Fail(e);
     }
     const int64_t id = std::stoll(ids);
+    auto ok = app::OnlyParams(ex.query, {"from", "to"});
+    if (!ok) co_return ex.Fail(ok.error());
     auto from = When(ex, "from", now);
     if (!from) co_return ex.Fail(from.error());
     auto to = When(ex, "to", now);
@@ -107,6 +112,8 @@ void RegisterAnalyzeRoutes(Server& s) {
   });
 
   r.Add(http::verb::get, "/api/v1/anomalies", Auth::kRead, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    auto ok = app::OnlyParams(ex.query, {"service", "from", "to"});
+    if (!ok) co_return ex.Fail(ok.error());
     const int64_t now = core::ToUnixMillis(app.clock().Now());
     auto from = When(ex, "from", now);
     if (!from) co_return ex.Fail(from.error());
@@ -180,6 +187,7 @@ void RegisterAnalyzeRoutes(Server& s) {
   });
 
   r.Add(http::verb::post, "/api/v1/incidents/{id}/analyze", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    if (auto ok = ex.NoBody(); !ok) co_return ex.Fail(ok.error());
     auto p = *ex.principal;
     auto start = [&app, p, id = ex.Param("id")](auto cb) mutable {
       app.analysis().AnalyzeIncident(p, id, "manual", std::move(cb));

@@ -34,7 +34,12 @@ Result<json::object> QueryToRequest(const std::map<std::string, std::string>& qu
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
       return InvalidArgument("unknown parameter '" + core::Truncate(k, 64) + "'", k);
     if (k == "errors") {
-      req["errors_only"] = v.empty() || v == "1" || v == "true";
+      // As on /logs/patterns: bare or true/1, false/0; anything else is refused naming it.
+      if (v.empty()) {
+        req["errors_only"] = true;
+      } else {
+        FB_ASSIGN_OR_RETURN(req["errors_only"], app::ParseBool(v, "errors"));
+      }
     } else if (k == "limit") {
       // The tool checks its own range (the same 1..500) for MCP callers too.
       FB_ASSIGN_OR_RETURN(req["limit"], app::ParseInt(v, "limit", 1, 500));

@@ -28,9 +28,15 @@ void RegisterReportRoutes(Server& s) {
     auto ok = app::OnlyParams(ex.query, {"format", "envelope"});
     if (!ok) co_return ex.Fail(ok.error());
     std::string format = QueryOr(ex, "format", "json");
+    bool envelope = false;
+    if (auto it = ex.query.find("envelope"); it != ex.query.end()) {
+      auto b = app::ParseBool(it->second, "envelope");
+      if (!b) co_return ex.Fail(b.error());
+      envelope = *b;
+    }
     auto out = app.reports().Report(*ex.principal, ex.Param("id"), format);
     if (!out) co_return ex.Fail(out.error());
-    if (QueryOr(ex, "envelope", "") == "1") {
+    if (envelope) {
       json::object env{{"format", format}, {"content_type", out->content_type}, {"content", out->body}};
       co_return ex.Json(200, env);
     }
@@ -80,7 +86,7 @@ void RegisterReportRoutes(Server& s) {
       audience = rd.String("audience").value_or("internal");
       if (!rd.ok()) co_return ex.Fail(rd.status().error());
     } else if (!body->is_null()) {
-      co_return ex.Fail(Error{ErrorCode::kInvalidArgument, "body must be an object", ""});
+      co_return ex.Fail(Error{ErrorCode::kInvalidArgument, "body must be a JSON object", "body"});
     }
     auto aud = report::ParseAudience(audience);
     if (!aud) co_return ex.Fail(aud.error());
@@ -116,6 +122,7 @@ void RegisterReportRoutes(Server& s) {
     co_return ex.Respond(res, [](const json::object& o) { return json::value(o); });
   });
   r.Add(http::verb::post, "/api/v1/incidents/{id}/postmortem/publish", Auth::kWrite, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    if (auto ok = ex.NoBody(); !ok) co_return ex.Fail(ok.error());
     auto p = *ex.principal;
     auto start = [&app, p, id = ex.Param("id")](auto cb) mutable { app.reports().PublishPostmortem(p, id, std::move(cb)); };
     auto res = co_await Await<json::object>(std::move(start));

@@ -47,6 +47,7 @@ void RegisterSystemRoutes(Server& s) {
   });
 
   r.Add(http::verb::post, "/api/v1/admin/reload", Auth::kAdmin, [&app](Exchange& ex) -> asio::awaitable<Response> {
+    if (auto ok = ex.NoBody(); !ok) co_return ex.Fail(ok.error());
     auto rep = app.ReloadConfig(*ex.principal);
     if (!rep) co_return ex.Fail(rep.error());
     json::array restart, warnings;

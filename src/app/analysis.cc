@@ -94,7 +94,6 @@ std::string TimelineText(const analyze::RcaResult& r, const std::string& trigger
 }  // namespace
 
 Result<model::ChangeEvent> DecodeChangeEvent(const boost::json::value& body) {
-  if (!body.is_object()) return InvalidArgument("the body must be a JSON object");
   core::ObjectReader r(body, "");
   r.RejectUnknown({"service", "kind", "summary", "source", "time", "timestamp", "labels", "links", "dedup_key"});
   model::ChangeEvent c;
@@ -114,12 +113,9 @@ Result<model::ChangeEvent> DecodeChangeEvent(const boost::json::value& body) {
       auto ms = analyze::ParseTimestamp(t->get_string());
       if (!ms) return InvalidArgument(tfield + ": " + ms.error().message, tfield);
       c.time = core::FromUnixMillis(*ms);
-    } else if (t->is_number()) {
-      double d = t->to_number<double>();
-      if (!(d >= 0 && d < 1e15)) return InvalidArgument(tfield + ": out of range", tfield);
-      c.time = core::FromUnixMillis(static_cast<int64_t>(d < 1e11 ? d * 1000 : d));
     } else {
-      return InvalidArgument(tfield + ": expected RFC 3339 or Unix seconds", tfield);
+      // A JSON number is refused as on /api/v1/events: 123 would be a change in 1970.
+      return InvalidArgument(tfield + ": expected an RFC 3339 time string", tfield);
     }
   }
   if (c.dedup_key.size() > 256) return InvalidArgument("dedup_key is longer than 256 bytes", "dedup_key");
@@ -136,6 +132,9 @@ Result<int64_t> ParseWhen(std::string_view s, int64_t now_ms, const std::string&
   }
   auto t = analyze::ParseTimestamp(s);
   if (!t) return InvalidArgument(field + ": expected RFC 3339, Unix seconds or a duration like 15m", field);
+  // Unix time 0 (or before) is no window bound anyone means ("from=0", "to=0"): it would read or
+  // show as no time at all, and a window ending there starts in 1969.
+  if (*t <= 0) return InvalidArgument(field + ": must be after 1970-01-01T00:00:00Z", field);
   return *t;
 }
 
@@ -484,6 +483,7 @@ void Analysis::RecordChange(const model::Principal& who, model::ChangeEvent c, A
     return cb(InvalidArgument("kind must be deploy, config, feature_flag, rollback or other", "kind"));
   if (core::Trim(c.summary).empty()) return cb(InvalidArgument("summary is required", "summary"));
   if (c.summary.size() > 1024) return cb(InvalidArgument("summary is longer than 1024 bytes", "summary"));
+  if (c.source.size() > 1024) return cb(InvalidArgument("source is longer than 1024 bytes", "source"));
   if (c.service.empty()) return cb(InvalidArgument("service is required", "service"));
   if (auto st = CheckService(c.service, "service"); !st) {
     auto e = st.error();
@@ -670,7 +670,14 @@ Result<std::vector<store::MetricPoint>> Analysis::QuerySeries(const model::Princ
   FB_TRY(model::RequireScope(who, model::kScopeRead));
   if (to < from) return InvalidArgument("'to' is before 'from'", "to");
   FB_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
-  return tx->metrics().Range(series_id, from, to);
+  FB_ASSIGN_OR_RETURN(auto points, tx->metrics().Range(series_id, from, to));
+  if (points.empty()) {
+    // Nothing in the window: a stored series answers with no samples, an unknown one is a 404.
+    FB_ASSIGN_OR_RETURN(auto all, tx->metrics().ListSeries());
+    if (std::none_of(all.begin(), all.end(), [&](const auto& s) { return s.id == series_id; }))
+      return NotFound("no metric series " + std::to_string(series_id), "id");
+  }
+  return points;
 }
 
 }  // namespace firebreak::app

@@ -381,6 +381,10 @@ void App::SetImpact(const model::Principal& who, std::string id, ImpactRequest r
 }
 
 void App::AddServices(const model::Principal& who, std::string id, ServicesRequest req, Callback<model::Incident> cb) {
+  // The same bound as every other reason and note on an incident (engine/incidents.cc).
+  if (req.reason.size() > 20000)
+    return cb(InvalidArgument("reason is too long (" + std::to_string(req.reason.size()) + " bytes, max 20000)",
+                              "reason"));
   Run([who, id = std::move(id), req = std::move(req)](engine::Tx& tx) {
         return engine::AddServices(tx, who, id, req.services, req.reason);
       },

@@ -1,4 +1,5 @@
 #include "app/console.h"
+#include "app/text.h"
 
 #include <algorithm>
 #include <map>
@@ -74,6 +75,7 @@ Result<StatusUpdateRequest> DecodeStatusUpdate(const json::value& body) {
                            "status");
   FB_TRY(CheckField(q.text, "text", kMaxUpdateText, true));
   FB_TRY(CheckField(q.title, "title", kMaxUpdateTitle, false));
+  FB_TRY(SingleLine(q.title, "title"));
   return q;
 }
 

@@ -20,9 +20,13 @@ Result<int> ParseLimit(const std::map<std::string, std::string>& q, int def, int
   return static_cast<int>(n);
 }
 
-bool Flag(const std::map<std::string, std::string>& q, const char* k) {
+// A flag parameter: absent is false; bare (`?errors`) is true; otherwise true/1 or false/0, and
+// anything else is refused naming it (not read as false).
+Result<bool> Flag(const std::map<std::string, std::string>& q, const char* k) {
   auto it = q.find(k);
-  return it != q.end() && (it->second == "1" || it->second == "true" || it->second.empty());
+  if (it == q.end()) return false;
+  if (it->second.empty()) return true;
+  return ParseBool(it->second, k);
 }
 
 double Round(double x) { return std::round(x * 1000.0) / 1000.0; }
@@ -54,8 +58,8 @@ Result<logs::PatternQuery> DecodePatternQuery(const std::map<std::string, std::s
   }
   FB_ASSIGN_OR_RETURN(int limit, ParseLimit(query, 20, 500));
   q.limit = static_cast<size_t>(limit);
-  q.errors_only = Flag(query, "errors");
-  q.anomalous_only = Flag(query, "anomalous");
+  FB_ASSIGN_OR_RETURN(q.errors_only, Flag(query, "errors"));
+  FB_ASSIGN_OR_RETURN(q.anomalous_only, Flag(query, "anomalous"));
   return q;
 }
 
@@ -69,7 +73,7 @@ Result<LogTemplateFilter> DecodeTemplateFilter(const std::map<std::string, std::
     FB_ASSIGN_OR_RETURN(f.since, ParseAgoOrTime(it->second, "since", now));
   }
   FB_ASSIGN_OR_RETURN(f.limit, ParseLimit(query, 100, 1000));
-  f.errors_only = Flag(query, "errors");
+  FB_ASSIGN_OR_RETURN(f.errors_only, Flag(query, "errors"));
   return f;
 }
 

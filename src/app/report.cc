@@ -10,6 +10,7 @@
 
 #include "app/requests.h"
 #include "app/read_filters.h"
+#include "app/text.h"
 #include "app/resilience.h"
 #include "core/json.h"
 #include "core/strings.h"
@@ -113,6 +114,7 @@ Result<ActionItemRequest> DecodeActionItem(const json::value& body, bool create)
   FB_TRY(r.status());
   if (req.title && (core::Trim(*req.title).empty() || req.title->size() > kMaxTitle))
     return InvalidArgument("title must be 1.." + std::to_string(kMaxTitle) + " bytes", "title");
+  if (req.title) FB_TRY(SingleLine(*req.title, "title"));
   if (req.priority && !report::IsValidPriority(*req.priority))
     return InvalidArgument("priority must be P1, P2, P3 or P4", "priority");
   if (req.status && !report::IsValidItemStatus(*req.status))
@@ -175,7 +177,7 @@ Result<MttxQuery> DecodeMttxQuery(const std::map<std::string, std::string>& q) {
     } else if (k == "service") {
       out.service = v;
     } else if (k == "incidents") {
-      out.incidents = v == "true" || v == "1";
+      FB_ASSIGN_OR_RETURN(out.incidents, ParseBool(v, "incidents"));
     } else {
       return UnknownName("parameter", k, "query");
     }

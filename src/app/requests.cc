@@ -5,6 +5,7 @@
 
 #include <boost/beast/core/detail/base64.hpp>
 
+#include "app/text.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/time.h"
@@ -24,6 +25,7 @@ Result<engine::DeclareSpec> DecodeDeclare(const boost::json::value& body) {
   if (auto roles = r.StringMap("roles")) s.roles = *roles;
   s.flags = r.StringArray("flags").value_or(std::vector<std::string>{});
   FB_TRY(r.status());
+  FB_TRY(SingleLine(s.title, "title"));
   if (sev) {
     auto parsed = model::ParseSeverity(*sev);
     if (!parsed) return InvalidArgument(parsed.error().message, "severity");
