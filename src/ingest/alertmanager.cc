@@ -440,7 +440,7 @@ class WebhookHandler {
         return field_ == kOther || Decline(ec);
       case kAlert: return field_ == kOther || Decline(ec);
       case kSkip: return true;
-      default: return Decline(ec);  // numbers, booleans and nulls in label maps go to the tree reader
+      default: return Decline(ec);  // numbers, booleans and nulls in label maps: the tree reader refuses them
     }
   }
   // At the end of an alert's object: it needs a status and labels; then it is built.
@@ -503,8 +503,8 @@ Result<AlertmanagerWebhook> DecodeAlertmanager(const boost::json::value& body) {
   raw.external_url = r.String("externalURL");
   (void)r.Int("truncatedAlerts");
   (void)r.Object("groupLabels");
-  (void)r.StringMap("commonLabels");
-  (void)r.StringMap("commonAnnotations");
+  (void)internal::ReadStrings(r, "commonLabels");
+  (void)internal::ReadStrings(r, "commonAnnotations");
   const auto* alerts = r.Array("alerts", true);
   FB_TRY(r.status());
   FB_ASSIGN_OR_RETURN(auto w, StartWebhook(std::move(raw), alerts->size()));
@@ -512,8 +512,8 @@ Result<AlertmanagerWebhook> DecodeAlertmanager(const boost::json::value& body) {
   for (size_t i = 0; i < alerts->size(); ++i) {
     core::ObjectReader ar((*alerts)[i], "alerts[" + std::to_string(i) + "]");
     auto status = ar.String("status", true);
-    auto labels = ar.StringMap("labels", true);
-    auto annotations = ar.StringMap("annotations");
+    auto labels = internal::ReadStrings(ar, "labels", true);
+    auto annotations = internal::ReadStrings(ar, "annotations");
     auto generator_url = ar.String("generatorURL");
     auto fingerprint = ar.String("fingerprint");
     auto starts_at = ar.String("startsAt");

@@ -254,6 +254,25 @@ Result<std::vector<model::Image>> ReadImages(core::ObjectReader& r, std::string_
   return out;
 }
 
+std::optional<std::map<std::string, std::string>> ReadStrings(core::ObjectReader& r, std::string_view key,
+                                                              bool required) {
+  const auto* o = r.Object(key, required);
+  if (!o) return std::nullopt;
+  std::map<std::string, std::string> out;
+  for (const auto& kv : *o) {
+    const auto& v = kv.value();
+    if (!v.is_string()) [[unlikely]] {
+      const char* kind = v.is_number() ? "a number" : v.is_bool() ? "a boolean" : v.is_null() ? "null"
+                         : v.is_object() ? "an object" : "an array";
+      const std::string entry = std::string(key) + "." + std::string(kv.key());
+      r.Fail(entry, "field '" + r.PathOf(entry) + "' must be a string, got " + kind);
+      return std::nullopt;
+    }
+    out.emplace_hint(out.end(), kv.key(), v.get_string());
+  }
+  return out;
+}
+
 std::string ScalarText(const boost::json::value& v) {
   if (v.is_string()) return std::string(v.get_string());
   return boost::json::serialize(v);

@@ -71,10 +71,10 @@ TEST(AlertmanagerTest, RejectsBadPayloadsNamingTheField) {
       {R"({"alerts":[{"labels":{"a":"b"}}]})", "alerts[0].status"},
       {R"({"alerts":[{"status":"firing"}]})", "alerts[0].labels"},
       {R"({"alerts":[{"status":"firing","labels":{}}]})", "alerts[0].labels"},
-      {R"({"alerts":[{"status":"firing","labels":{"a":["x"]}}]})", "alerts[0].labels"},
+      {R"({"alerts":[{"status":"firing","labels":{"a":["x"]}}]})", "alerts[0].labels.a"},
       {R"({"alerts":[{"status":"pending","labels":{"a":"b"}}]})", "alerts[0].status"},
       {R"({"alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":"yesterday"}]})", "alerts[0].startsAt"},
-      {R"({"alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"a":1},"annotations":7}]})",
+      {R"({"alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"a":"1"},"annotations":7}]})",
        "alerts[1].annotations"},
   });
 }
@@ -135,6 +135,29 @@ TEST(AlertmanagerTest, TheSinglePassReaderLeavesUnusualInputToTheTreeReader) {
   auto w = DecodeAlertmanager(std::string_view(R"({"alerts":[{"status":"firing","labels":{"a":"b"},"startsAt":5}]})"));
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().field, "alerts[0].startsAt");
+}
+
+TEST(AlertmanagerTest, LabelAndAnnotationValuesMustBeStrings) {
+  // Alertmanager's label sets are maps of strings: a number, boolean or null there is refused, naming
+  // the entry, by both readers (the single-pass reader declines and the tree reader names it).
+  for (std::string v : {"123", "1.5", "true", "false", "null", "{}", "[\"x\"]"}) {
+    for (const auto& [body, field] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"alerts":[{"status":"firing","labels":{"alertname":)" + v + "}}]}", "alerts[0].labels.alertname"},
+             {R"({"alerts":[{"status":"firing","labels":{"a":"b"}},{"status":"firing","labels":{"a":"b"},)"
+              R"("annotations":{"summary":"s","runbook":)" + v + "}}]}",
+              "alerts[1].annotations.runbook"},
+             {R"({"commonLabels":{"job":)" + v + R"(},"alerts":[{"status":"firing","labels":{"a":"b"}}]})",
+              "commonLabels.job"},
+             {R"({"commonAnnotations":{"x":)" + v + R"(},"alerts":[{"status":"firing","labels":{"a":"b"}}]})",
+              "commonAnnotations.x"},
+         }) {
+      EXPECT_FALSE(DecodeAlertmanagerFast(body).has_value()) << body;
+      auto w = DecodeAlertmanager(std::string_view(body));
+      ASSERT_FALSE(w) << body;
+      EXPECT_EQ(w.error().field, field) << body;
+      EXPECT_NE(w.error().message.find("must be a string"), std::string::npos) << w.error().message;
+    }
+  }
 }
 
 // The single-pass reader uses unescaped strings in place (views of the body) and copies the rest;
@@ -820,6 +843,13 @@ TEST(PostableAlertsTest, RejectsWhatAlertmanagerRejectsNamingTheField) {
   EXPECT_EQ(field(R"([{"labels":{"a":"b"},"startsAt":"2026-01-05T08:00:00Z","endsAt":"2026-01-05T07:00:00Z"}])"),
             "[0].endsAt");
   EXPECT_EQ(field(R"([{"labels":{"a":"b"},"annotations":[]}])"), "[0].annotations");
+  // Label and annotation values are strings, as Alertmanager's API requires.
+  for (std::string v : {"123", "true", "null", "{}"}) {
+    EXPECT_EQ(field(R"([{"labels":{"alertname":)" + v + "}}]"), "[0].labels.alertname") << v;
+    EXPECT_EQ(field(R"([{"labels":{"a":"b"}},{"labels":{"a":"b"},"annotations":{"summary":)" + v + "}}]"),
+              "[1].annotations.summary")
+        << v;
+  }
   EXPECT_EQ(field("[{\"labels\":{\"a\":\"\xff\"}}]"), "[0].labels.a");
   EXPECT_EQ(field("[{\"labels\":{\"a\":\"b\"}"), "body") << "truncated";
   EXPECT_TRUE(DecodePostableAlerts(std::string_view("[]"), now, std::chrono::minutes(5))) << "an empty batch is fine";

@@ -40,6 +40,11 @@ Result<std::vector<model::Image>> ReadImages(core::ObjectReader& r, std::string_
 // `title`, `message` or `description` annotation, prefixed by the alert name when it lacks it; else
 // the alert name; else "Alert <dedup_key>"), from its labels, annotations and dedup_key.
 void Describe(model::AlertEvent& e);
+// An object of strings (Alertmanager's and Prometheus's labels and annotations): a value of any
+// other type, null included, is an error on `r` naming it ("alerts[0].labels.alertname"), as
+// Alertmanager refuses it, instead of being turned into text (ObjectReader::StringMap).
+std::optional<std::map<std::string, std::string>> ReadStrings(core::ObjectReader& r, std::string_view key,
+                                                              bool required = false);
 // A JSON scalar as text (strings without quotes).
 std::string ScalarText(const boost::json::value& v);
 

@@ -39,8 +39,8 @@ Result<PostableAlerts> DecodePostableAlerts(const boost::json::value& body, core
     auto path = [&at](std::string_view field) { return at + "." + std::string(field); };
     if (!arr[i].is_object()) return InvalidArgument("an alert must be a JSON object", at);
     core::ObjectReader r(arr[i], at);
-    auto labels = r.StringMap("labels", true);
-    auto annotations = r.StringMap("annotations");
+    auto labels = internal::ReadStrings(r, "labels", true);
+    auto annotations = internal::ReadStrings(r, "annotations");
     auto generator_url = r.String("generatorURL");
     FB_TRY(r.status());
     FB_ASSIGN_OR_RETURN(auto starts, internal::ReadTime(r, "startsAt"));

@@ -566,6 +566,20 @@ class BadInput(ServerTestCase):
         st, body, _ = self.server.request("POST", "/v2/change/enqueue", dict(change, links=[{"href": "http://ci/9"}]))
         self.assertEqual(st, 202, body)
 
+    def test_alertmanager_label_and_annotation_values_must_be_strings(self):
+        auth = {"Authorization": "Bearer " + AM_KEY}
+        prom = {"Authorization": "Bearer example-prometheus-key"}
+        for v in (123, True, None):
+            self.assertRefused(400, "alerts[0].labels.alertname", "/api/v1/alerts/alertmanager", headers=auth,
+                               body={"version": "4", "alerts": [{"status": "firing", "labels": {"alertname": v}}]})
+            self.assertRefused(400, "alerts[0].annotations.summary", "/api/v1/alerts/alertmanager", headers=auth,
+                               body={"version": "4", "alerts": [{"status": "firing", "labels": {"alertname": "X"},
+                                                                 "annotations": {"summary": v}}]})
+            self.assertRefused(400, "[0].labels.alertname", "/api/v2/alerts", headers=prom,
+                               body=[{"labels": {"alertname": v}}])
+            self.assertRefused(400, "[0].annotations.summary", "/api/v2/alerts", headers=prom,
+                               body=[{"labels": {"alertname": "X"}, "annotations": {"summary": v}}])
+
 
 if __name__ == "__main__":
     unittest.main()
