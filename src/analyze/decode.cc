@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/json.h"
+#include "core/json_strict.h"
 #include "core/strings.h"
 
 namespace firebreak::analyze {
@@ -141,7 +142,8 @@ Status ValidateName(std::string_view what, std::string_view name, size_t max_nam
 
 Result<MetricBatch> DecodeMetricsJson(std::string_view body, const std::string& default_service,
                                       const DecodeLimits& limits) {
-  FB_ASSIGN_OR_RETURN(auto doc, core::ParseJson(body, 16));
+  // A request body: a key given twice is refused naming it (as every other JSON request body).
+  FB_ASSIGN_OR_RETURN(auto doc, core::ParseJsonStrict(body, {}, 16));
   if (!doc.is_object()) return InvalidArgument("the body must be a JSON object with \"samples\" or \"series\"");
   core::ObjectReader root(doc, "");
   root.RejectUnknown({"samples", "series", "service"});

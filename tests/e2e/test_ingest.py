@@ -88,6 +88,21 @@ class PagerDutyEvents(ServerTestCase):
         self.assertEqual((body["result"], body["incident_id"]), ("new", iid))
         self.assertEqual(self.incident(iid)["state"], "triggered")
 
+    def test_alertmanagers_alert_listing_shows_a_pagerduty_alerts_key_and_summary(self):
+        # amtool alert query reads GET /api/v2/alerts: its Alertname and Summary columns come from
+        # labels.alertname and annotations.summary, which a PagerDuty event does not have.
+        st, body = self.pd(trigger("Checkout p99 above 2s", "p99-checkout"))
+        self.assertEqual(st, 202, body)
+        st, listed, _ = self.server.request("GET", "/api/v2/alerts", token=self.token)
+        self.assertEqual(st, 200, listed)
+        [a] = [a for a in listed if a["fingerprint"] == "p99-checkout"]
+        self.assertEqual((a["labels"]["alertname"], a["annotations"]["summary"]), ("p99-checkout", "Checkout p99 above 2s"))
+        self.assertEqual(a["labels"]["severity"], "error")
+        # Only the listing: the alert is stored as it came.
+        [stored] = self.alerts(body["incident_id"])
+        self.assertNotIn("alertname", stored["labels"])
+        self.assertNotIn("summary", stored.get("annotations", {}))
+
     def test_severity_rules_flags_and_dependency_grouping(self):
         st, db = self.pd(trigger("Orders DB replica lag 40s", "lag", severity="critical", component="db"))
         self.assertEqual(st, 202, db)
@@ -579,6 +594,15 @@ class BadInput(ServerTestCase):
                                body=[{"labels": {"alertname": v}}])
             self.assertRefused(400, "[0].annotations.summary", "/api/v2/alerts", headers=prom,
                                body=[{"labels": {"alertname": "X"}, "annotations": {"summary": v}}])
+
+    def test_a_metrics_push_giving_a_key_twice_is_refused_naming_it(self):
+        auth = {"Authorization": "Bearer " + self.token}
+        sample = '{"service":"checkout","metric":"latency_p99","time":"2026-01-05T08:00:00Z","value":0.2}'
+        resp = self.assertRefused(400, "samples", "/api/v1/metrics", headers=auth,
+                                  raw='{"samples":[%s],"samples":[%s]}' % (sample, sample))
+        self.assertIn("more than once", resp["error"]["message"])
+        st, body, _ = self.server.request("POST", "/api/v1/metrics", raw='{"samples":[%s]}' % sample, token=self.token)
+        self.assertEqual((st, body.get("samples")), (200, 1), body)
 
 
 if __name__ == "__main__":
