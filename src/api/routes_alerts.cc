@@ -210,6 +210,13 @@ json::object AmAlertJson(const model::Alert& a) {
   json::object labels, annotations;
   for (const auto& [k, v] : a.labels) labels[k] = v;
   for (const auto& [k, v] : a.annotations) annotations[k] = v;
+  // PagerDuty events and generic events follow no Alertmanager conventions: amtool's Alertname and
+  // Summary columns would be blank, so this listing (only; the alert is stored as it came) shows
+  // their dedup key as alertname and their summary as annotations.summary when they have none.
+  if (a.source == "pagerduty" || a.source == "event") {
+    if (!labels.contains("alertname") && !a.dedup_key.empty()) labels["alertname"] = a.dedup_key;
+    if (!annotations.contains("summary") && !a.summary.empty()) annotations["summary"] = a.summary;
+  }
   json::array silenced_by, inhibited_by;
   if (correlate::Correlator::IsInhibition(a.silence_id)) inhibited_by.emplace_back(a.silence_id);
   else if (!a.silence_id.empty()) silenced_by.emplace_back(a.silence_id);
