@@ -588,6 +588,7 @@ void RegisterAlertRoutes(Server& s) {
 
   r.Add(http::verb::post, "/api/v1/silences/{id}/expire", Auth::kWrite,
         [&app](Exchange& ex) -> asio::awaitable<Response> {
+          if (auto ok = ex.NoBody(); !ok) co_return ex.Fail(ok.error());
           auto p = *ex.principal;
           auto start = [&app, p, id = ex.Param("id")](auto cb) mutable { app.ExpireSilence(p, id, std::move(cb)); };
           auto res = co_await Await<model::Silence>(std::move(start));

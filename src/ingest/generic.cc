@@ -38,6 +38,8 @@ Result<GenericEvent> DecodeGeneric(const boost::json::value& body) {
     if (core::Trim(c.summary).empty()) return InvalidArgument("summary must not be empty", "summary");
     c.summary = core::Truncate(c.summary, kMaxSummary);
     if (c.dedup_key.size() > kMaxDedupKey) return InvalidArgument("dedup_key is longer than 255 characters", "dedup_key");
+    // As POST /api/v1/changes bounds it: a change's source names a tool, not a document.
+    if (c.source.size() > kMaxSummary) return InvalidArgument("source is longer than 1024 bytes", "source");
     FB_TRY(internal::CheckLabels(c.labels, "labels"));
     FB_ASSIGN_OR_RETURN(auto links, internal::ReadLinks(r, "links", /*strings_allowed=*/true));
     for (auto& l : links) c.links.push_back(std::move(l.href));

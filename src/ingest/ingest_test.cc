@@ -64,7 +64,7 @@ TEST(AlertmanagerTest, RejectsBadPayloadsNamingTheField) {
   ExpectRejected(decode, {
       {"", "body"},
       {"{", "body"},
-      {"[]", ""},
+      {"[]", "body"},
       {R"({"version":"4"})", "alerts"},
       {R"({"version":"3","alerts":[]})", "version"},
       {R"({"alerts":{}})", "alerts"},
@@ -775,7 +775,9 @@ TEST(GenericTest, AlertsAndChanges) {
       {R"({"type":"change"})", "summary"},
       {R"({"summary":"x","time":12345})", "time"},
       {R"({"type":"change","summary":"x","time":{}})", "time"},
+      {R"({"type":"change","summary":"x","source":")" + std::string(1025, 's') + R"("})", "source"},
   });
+  EXPECT_TRUE(DecodeGeneric(R"({"type":"change","summary":"x","source":")" + std::string(1024, 's') + R"("})"));
 }
 
 // ---- Alertmanager's API (what Prometheus posts) ------------------------------------------------

@@ -85,6 +85,16 @@ class Validation(ServerTestCase):
                                         raw="backup done: 3 files\n{")
         self.assertEqual((st, hb["state"]), (200, "up"), hb)
 
+    def test_expiring_a_silence_takes_no_body(self):
+        st, sil, _ = self.req("POST", "/api/v1/silences", {"matchers": ["service=web"], "duration": "1h", "comment": "c"})
+        self.assertEqual(st, 201, sil)
+        path = "/api/v1/silences/%s/expire" % sil["id"]
+        self.refused("POST", path, "body", raw="{")
+        self.refused("POST", path, "reason", {"reason": "done"})
+        self.assertEqual(self.req("GET", "/api/v1/silences/" + sil["id"])[1]["state"], "active", "nothing expired")
+        st, done, _ = self.req("POST", path, raw="")
+        self.assertEqual((st, done["state"]), (200, "expired"), done)
+
     def test_long_text_number_times_and_control_characters_are_refused(self):
         iid = self.declare()
         big = "x" * 100_000
