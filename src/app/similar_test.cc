@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "app/example_app_test.h"
+#include "engine/incidents.h"
 
 namespace firebreak::app {
 namespace {
@@ -85,6 +86,36 @@ TEST_F(SimilarTest, TheSameFaultAgainFindsTheEarlierIncidentAndHowItEnded) {
   EXPECT_EQ(Ids(*res), std::vector<std::string>{first});
   (void)unrelated;
   (void)words_only;
+}
+
+// A fault that recurs on one service is found however many incidents other services had since: the
+// earlier one is behind 1000 newer incidents elsewhere, past the window of the newest incidents.
+TEST_F(SimilarTest, AnOldIncidentOfTheSameServiceIsFoundBehindManyNewerOnes) {
+  std::string old = Declare("Orders database replication lag", {"db"});
+  ASSERT_FALSE(old.empty());
+  Resolve(old, "rebuilt the replica");
+  clock_.Advance(std::chrono::hours(1));
+  // In one transaction (a thousand commits one by one would take minutes here).
+  Result<bool> made = Internal("not run");
+  auto who = Who();
+  app_->engine().Submit<bool>(
+      [who](engine::Tx& tx) -> Result<bool> {
+        for (int i = 0; i < 1000; ++i) {
+          engine::DeclareSpec spec;
+          spec.title = "Search latency " + std::to_string(i);
+          spec.services = {"search"};
+          FB_TRY(engine::Declare(tx, who, spec));
+        }
+        return true;
+      },
+      [&made](Result<bool> r) { made = std::move(r); });
+  app_->engine().RunUntilIdle();
+  ASSERT_TRUE(made) << made.error().ToString();
+  std::string again = Declare("Orders database replication lag again", {"db"});
+  auto res = app_->reports().Similar(Who(), again, 5);
+  ASSERT_TRUE(res) << res.error().ToString();
+  EXPECT_EQ(Ids(*res), std::vector<std::string>{old});
+  EXPECT_EQ(res->at("similar").as_array().at(0).at("resolution_note"), "rebuilt the replica");
 }
 
 TEST_F(SimilarTest, RefusalsNameTheField) {
