@@ -95,21 +95,22 @@ TEST_F(SimilarTest, AnOldIncidentOfTheSameServiceIsFoundBehindManyNewerOnes) {
   ASSERT_FALSE(old.empty());
   Resolve(old, "rebuilt the replica");
   clock_.Advance(std::chrono::hours(1));
-  // In one transaction (a thousand commits one by one would take minutes here).
-  Result<bool> made = Internal("not run");
+  // In one transaction (a thousand commits one by one would take minutes here), on the app's
+  // running engine thread.
   auto who = Who();
-  app_->engine().Submit<bool>(
-      [who](engine::Tx& tx) -> Result<bool> {
-        for (int i = 0; i < 1000; ++i) {
-          engine::DeclareSpec spec;
-          spec.title = "Search latency " + std::to_string(i);
-          spec.services = {"search"};
-          FB_TRY(engine::Declare(tx, who, spec));
-        }
-        return true;
-      },
-      [&made](Result<bool> r) { made = std::move(r); });
-  app_->engine().RunUntilIdle();
+  auto made = Wait<bool>([&](auto cb) {
+    app_->engine().Submit<bool>(
+        [who](engine::Tx& tx) -> Result<bool> {
+          for (int i = 0; i < 1000; ++i) {
+            engine::DeclareSpec spec;
+            spec.title = "Search latency " + std::to_string(i);
+            spec.services = {"search"};
+            FB_TRY(engine::Declare(tx, who, spec));
+          }
+          return true;
+        },
+        std::move(cb));
+  });
   ASSERT_TRUE(made) << made.error().ToString();
   std::string again = Declare("Orders database replication lag again", {"db"});
   auto res = app_->reports().Similar(Who(), again, 5);
