@@ -72,15 +72,11 @@ Result<std::string> DecodeDecision(const json::value& body, bool reason_first) {
   if (body.is_null()) return std::string();
   core::ObjectReader r(body, "");
   r.RejectUnknown({"note", "reason"});
-  auto note = r.String("note");
-  auto reason = r.String("reason");
+  std::pair<const char*, std::string> first{"note", r.String("note").value_or("")};
+  std::pair<const char*, std::string> second{"reason", r.String("reason").value_or("")};
   FB_TRY(r.status());
-  const char* field = reason_first ? "reason" : "note";
-  std::string text = (reason_first ? reason : note).value_or("");
-  if (text.empty()) {
-    field = reason_first ? "note" : "reason";
-    text = (reason_first ? note : reason).value_or("");
-  }
+  if (reason_first) std::swap(first, second);
+  auto& [field, text] = first.second.empty() ? second : first;
   if (text.size() > 4000) return InvalidArgument(std::string(field) + " is limited to 4000 bytes", field);
   return text;
 }

@@ -201,12 +201,18 @@ Result<std::optional<core::TimePoint>> ReadTime(core::ObjectReader& r, std::stri
   return t;
 }
 
+Status CheckLength(std::string_view v, const std::string& field) {
+  if (v.size() <= kMaxLabelValue) return Ok();
+  return InvalidArgument("'" + field + "' is longer than " + std::to_string(kMaxLabelValue) + " bytes", field);
+}
+
 namespace {
 // An optional string field of a link or image, bounded like a label value; errors name it.
 std::optional<std::string> BoundedString(core::ObjectReader& r, std::string_view key, bool required = false) {
   auto v = r.String(key, required);
-  if (v && v->size() > kMaxLabelValue)
-    r.Fail(key, "field '" + r.PathOf(key) + "' is longer than " + std::to_string(kMaxLabelValue) + " bytes");
+  if (v) {
+    if (auto st = CheckLength(*v, r.PathOf(key)); !st) r.Fail(key, st.error().message);
+  }
   return v;
 }
 }  // namespace
@@ -221,8 +227,7 @@ Result<std::vector<model::Link>> ReadLinks(core::ObjectReader& r, std::string_vi
     std::string path = r.PathOf(key) + "[" + std::to_string(i) + "]";
     const auto& e = (*arr)[i];
     if (e.is_string() && strings_allowed) {
-      if (e.get_string().size() > kMaxLabelValue)
-        return InvalidArgument("'" + path + "' is longer than " + std::to_string(kMaxLabelValue) + " bytes", path);
+      FB_TRY(CheckLength(e.get_string(), path));
       out.push_back(model::Link{std::string(e.get_string()), ""});
       continue;
     }

@@ -45,6 +45,9 @@ void Describe(model::AlertEvent& e);
 // Alertmanager refuses it, instead of being turned into text (ObjectReader::StringMap).
 std::optional<std::map<std::string, std::string>> ReadStrings(core::ObjectReader& r, std::string_view key,
                                                               bool required = false);
+// InvalidArgument naming `field` when `v` is longer than a label value may be (kMaxLabelValue): the
+// bound of every string an event stores beside its labels (links, images, sources, details).
+Status CheckLength(std::string_view v, const std::string& field);
 // A JSON scalar as text (strings without quotes).
 std::string ScalarText(const boost::json::value& v);
 

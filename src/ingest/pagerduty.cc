@@ -74,13 +74,10 @@ Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body) {
                            "payload.severity");
   // The payload's own strings become labels (and the client's annotations): bounded as labels are,
   // named as the fields they came from.
-  auto too_long = [](const std::optional<std::string>& v) { return v && v->size() > kMaxLabelValue; };
   for (const auto& [field, value] : {std::pair{"payload.source", &source}, std::pair{"payload.component", &component},
                                      std::pair{"payload.group", &group}, std::pair{"payload.class", &klass},
                                      std::pair{"client", &client}, std::pair{"client_url", &client_url}}) {
-    if (too_long(*value))
-      return InvalidArgument(std::string(field) + " is longer than " + std::to_string(kMaxLabelValue) + " bytes",
-                             field);
+    if (*value) FB_TRY(internal::CheckLength(**value, field));
   }
   e.summary = core::Truncate(*summary, kMaxSummary);
   e.labels["severity"] = *severity;
@@ -107,9 +104,7 @@ Result<PagerDutyEvent> DecodePagerDuty(const boost::json::value& body) {
     } else if (custom->is_string()) {
       // PagerDuty accepts a plain string here. It is kept once, as the annotation `details` (which
       // severity rules match and listings show), bounded as an object's values are.
-      if (custom->get_string().size() > kMaxLabelValue)
-        return InvalidArgument("payload.custom_details is longer than " + std::to_string(kMaxLabelValue) + " bytes",
-                               "payload.custom_details");
+      FB_TRY(internal::CheckLength(custom->get_string(), "payload.custom_details"));
       e.annotations["details"] = std::string(custom->get_string());
     } else {
       // Any other JSON (an array, a number) is kept verbatim.
@@ -148,9 +143,7 @@ Result<PagerDutyChange> DecodePagerDutyChange(const boost::json::value& body) {
   FB_TRY(pr.status());
   FB_ASSIGN_OR_RETURN(auto ts, internal::ReadTime(pr, "timestamp"));
   if (core::Trim(*summary).empty()) return InvalidArgument("payload.summary must not be empty", "payload.summary");
-  if (source && source->size() > kMaxLabelValue)  // as the trigger's payload.source
-    return InvalidArgument("payload.source is longer than " + std::to_string(kMaxLabelValue) + " bytes",
-                           "payload.source");
+  if (source) FB_TRY(internal::CheckLength(*source, "payload.source"));  // as the trigger's
   auto& c = out.change;
   c.summary = core::Truncate(*summary, kMaxSummary);
   c.source = source.value_or("pagerduty");
@@ -162,9 +155,7 @@ Result<PagerDutyChange> DecodePagerDutyChange(const boost::json::value& body) {
         c.labels.emplace(std::string(kv.key()), internal::ScalarText(val));
     }
   } else if (custom && custom->is_string()) {
-    if (custom->get_string().size() > kMaxLabelValue)
-      return InvalidArgument("payload.custom_details is longer than " + std::to_string(kMaxLabelValue) + " bytes",
-                             "payload.custom_details");
+    FB_TRY(internal::CheckLength(custom->get_string(), "payload.custom_details"));
     c.labels["details"] = std::string(custom->get_string());
   }
   FB_TRY(internal::CheckLabels(c.labels, "payload.custom_details"));
